@@ -1,0 +1,1 @@
+//! Configuration (StreamsConfig). Owned by the runtime side.

@@ -1,0 +1,5 @@
+//! The physical topology.
+
+/// A topology (stub).
+#[derive(Debug)]
+pub struct Topology {}
