@@ -1,1 +1,59 @@
-fn main() {}
+//! Developer commands for kstreams (the `cargo xtask` convention).
+//!
+//! ```text
+//! cargo xtask kafka start|stop|status   a real Apache Kafka on 127.0.0.1
+//! cargo xtask demo                      broker up, then the end-to-end demo
+//! cargo xtask test [ARGS]               broker up, cargo test --workspace, broker as found
+//! cargo xtask prereqs                   install build prerequisites (libclang)
+//! ```
+//!
+//! xtask depends on std only, so it builds in seconds on a fresh machine
+//! before any system package is installed.
+
+mod cmd;
+mod kafka;
+mod paths;
+mod prereqs;
+mod probe;
+
+use std::process::ExitCode;
+
+/// An error for the user: printed as is, then the command exits with 1.
+type Result<T = ()> = std::result::Result<T, String>;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  kafka start    fetch Apache Kafka from Maven Central (cached) and start one
+                 KRaft broker on 127.0.0.1 (port: KSTREAMS_KAFKA_PORT, default 9092)
+  kafka stop     stop the broker started by `kafka start`
+  kafka status   say whether it runs
+  demo           bring a broker up if none answers, run the end-to-end demo
+  test [ARGS]    bring a broker up, run `cargo test --workspace [ARGS]` with
+                 KAFKA_BOOTSTRAP_SERVERS set, leave the broker as it was found
+  prereqs        install build prerequisites (libclang for RocksDB)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match words.as_slice() {
+        ["kafka", "start"] => kafka::start().map(|addr| println!("Kafka is up: KAFKA_BOOTSTRAP_SERVERS={addr}")),
+        ["kafka", "stop"] => kafka::stop(),
+        ["kafka", "status"] => kafka::status(),
+        ["demo", rest @ ..] => cmd::demo(rest),
+        ["test", rest @ ..] => cmd::test(rest),
+        ["prereqs"] => prereqs::ensure(),
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown command `{}`\n\n{USAGE}", words.join(" "))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

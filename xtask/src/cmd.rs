@@ -1,0 +1,80 @@
+//! `cargo xtask demo` and `cargo xtask test`: the README's two commands.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::probe::{probe, Probe};
+use crate::{kafka, prereqs, Result};
+
+/// A broker for the duration of a command: the one at
+/// `KAFKA_BOOTSTRAP_SERVERS` if it answers, else ours, started now.
+struct Broker {
+    bootstrap: String,
+    started_here: bool,
+}
+
+impl Broker {
+    fn up() -> Result<Broker> {
+        if let Ok(given) = std::env::var("KAFKA_BOOTSTRAP_SERVERS") {
+            if !given.trim().is_empty() {
+                match probe(&given, Duration::from_secs(3)) {
+                    Probe::Kafka { .. } => return Ok(Broker { bootstrap: given, started_here: false }),
+                    other => eprintln!("xtask: nothing usable at KAFKA_BOOTSTRAP_SERVERS={given} ({other:?}); starting a local broker"),
+                }
+            }
+        }
+        let port = kafka::port()?;
+        let was_running = matches!(probe(&kafka::address()?, Duration::from_secs(2)), Probe::Kafka { .. });
+        let bootstrap = kafka::start()?;
+        let started_here = !was_running && kafka::running_pid(port).is_some();
+        Ok(Broker { bootstrap, started_here })
+    }
+}
+
+/// `cargo` with the same toolchain that runs xtask.
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// `cargo xtask test`: broker up, `cargo test --workspace`, broker as found.
+pub(crate) fn test(extra: &[&str]) -> Result {
+    prereqs::ensure()?;
+    let broker = Broker::up()?;
+    eprintln!("xtask: testing against Kafka at {}", broker.bootstrap);
+    let status = cargo()
+        .current_dir(crate::paths::repo_root())
+        .args(["test", "--workspace"])
+        .args(extra)
+        .env("KAFKA_BOOTSTRAP_SERVERS", &broker.bootstrap)
+        .status();
+    if broker.started_here {
+        if let Err(e) = kafka::stop() {
+            eprintln!("xtask: could not stop the broker: {e}");
+        }
+    }
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("cargo test failed ({s})")),
+        Err(e) => Err(format!("cannot run cargo: {e}")),
+    }
+}
+
+/// `cargo xtask demo`: broker up (left running), then the demo program.
+pub(crate) fn demo(extra: &[&str]) -> Result {
+    prereqs::ensure()?;
+    let broker = Broker::up()?;
+    let status = cargo()
+        .current_dir(crate::paths::repo_root())
+        .args(["run", "--quiet", "--package", "kstreams-examples", "--bin", "demo", "--"])
+        .args(extra)
+        .env("KAFKA_BOOTSTRAP_SERVERS", &broker.bootstrap)
+        .status();
+    if broker.started_here {
+        eprintln!("xtask: the broker keeps running at {}; stop it with `cargo xtask kafka stop`", broker.bootstrap);
+    }
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("the demo failed ({s})")),
+        Err(e) => Err(format!("cannot run cargo: {e}")),
+    }
+}
