@@ -24,3 +24,6 @@ pub mod topology;
 pub use kstreams_serde as serde;
 
 pub use crate::error::{Error, Result};
+
+pub use crate::config::{ProcessingGuarantee, StreamsConfig};
+pub use crate::runtime::{KafkaStreams, State, StreamThreadExceptionResponse};
