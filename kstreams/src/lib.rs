@@ -27,3 +27,7 @@ pub use crate::error::{Error, Result};
 
 pub use crate::config::{ProcessingGuarantee, StreamsConfig};
 pub use crate::runtime::{KafkaStreams, State, StreamThreadExceptionResponse};
+pub use crate::dsl::{KStream, Repartitioned, StreamsBuilder, Topic};
+pub use crate::processor::{Headers, Processor, ProcessorContext, PunctuationType, Record};
+pub use crate::test_driver::TopologyTestDriver;
+pub use crate::topology::Topology;
