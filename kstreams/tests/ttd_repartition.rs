@@ -79,7 +79,7 @@ fn internal_topic_partitions_default_to_upstream_and_can_be_set() -> kstreams::R
     d.create_input_topic(IN).pipe_key_values((0..20).map(|i| ("k", format!("user-{i}"))))?;
     let partitions: Vec<i32> = internal.read_records_with_partition()?.iter().filter_map(|(p, _)| *p).collect();
     assert!(partitions.iter().all(|p| (0..3).contains(p)));
-    assert!(partitions.iter().any(|p| *p == 2), "20 keys over 3 partitions use partition 2: {partitions:?}");
+    assert!(partitions.contains(&2), "20 keys over 3 partitions use partition 2: {partitions:?}");
 
     // Given explicitly.
     let d = TopologyTestDriver::with_settings(topology(Repartitioned::new().with_name("u").with_partitions(1))?, "app", 0)?;

@@ -43,6 +43,11 @@ impl GraphBuilder {
         }
     }
 
+    /// Records a mistake, reported by `build()`.
+    pub(crate) fn error(&mut self, message: String) {
+        self.errors.push(message);
+    }
+
     /// Adds a node under `parents` and returns its index.
     pub(crate) fn add_node(
         &mut self,

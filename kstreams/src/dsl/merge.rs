@@ -29,7 +29,14 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// assert_eq!(out, vec!["from-a".to_string(), "from-b".to_string()]);
     /// # Ok::<(), kstreams::Error>(())
     /// ```
+    ///
+    /// Merging a stream of another [`StreamsBuilder`](super::StreamsBuilder)
+    /// makes `build()` fail.
     pub fn merge(&self, other: &KStream<K, V>) -> KStream<K, V> {
+        if !std::rc::Rc::ptr_eq(&self.graph, &other.graph) {
+            self.graph.borrow_mut().error("merge: the other stream belongs to another StreamsBuilder".to_owned());
+            return self.clone();
+        }
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, "KSTREAM-MERGE-");
         let op: crate::processor::node::OpFn<K, V, K, V> = Arc::new(|record, emit| emit(record));

@@ -279,3 +279,89 @@ impl StreamTask {
         self.initialized = false;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::{StreamsBuilder, Topic};
+
+    const A: Topic<String, String, 1> = Topic::new("a");
+    const B: Topic<String, String, 1> = Topic::new("b");
+    const OUT: Topic<String, String, 1> = Topic::new("out");
+
+    #[derive(Default)]
+    struct Sent(Vec<ProducedRecord>);
+
+    impl RecordCollector for Sent {
+        fn send(&mut self, record: ProducedRecord) -> Result<()> {
+            self.0.push(record);
+            Ok(())
+        }
+        fn partition_count(&mut self, _topic: &str) -> Result<i32> {
+            Ok(1)
+        }
+    }
+
+    fn consumed(topic: &str, offset: i64, timestamp: i64, value: &str) -> ConsumedRecord {
+        ConsumedRecord {
+            topic: topic.into(),
+            partition: 0,
+            offset,
+            timestamp,
+            key: Some(b"k".to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            headers: Headers::default(),
+        }
+    }
+
+    fn merge_task() -> StreamTask {
+        let b = StreamsBuilder::new();
+        b.stream(A).merge(&b.stream(B)).to(OUT);
+        let topology = b.build().unwrap();
+        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100 };
+        StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config).unwrap()
+    }
+
+    #[test]
+    fn merge_processes_buffered_inputs_in_timestamp_order() {
+        let mut task = merge_task();
+        assert_eq!(task.input_partitions(), vec![("a".to_string(), 0), ("b".to_string(), 0)]);
+        for (topic, offset, ts) in [("a", 0, 10), ("a", 1, 30), ("b", 0, 20), ("b", 1, 40), ("a", 2, 50)] {
+            task.add_record(consumed(topic, offset, ts, &format!("{topic}{ts}")));
+        }
+        assert_eq!(task.buffered("a", 0), 3);
+        let mut sent = Sent::default();
+        while task.process(0, &mut sent).unwrap() {}
+        let values: Vec<&[u8]> = sent.0.iter().filter_map(|r| r.value.as_deref()).collect();
+        assert_eq!(values, vec![&b"a10"[..], b"b20", b"a30", b"b40", b"a50"]);
+        assert_eq!(task.stream_time(), 50);
+        let offsets = task.prepare_commit(&mut sent).unwrap();
+        assert_eq!(offsets, vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]);
+        task.post_commit();
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty(), "nothing new since the commit");
+    }
+
+    #[test]
+    fn negative_timestamps_are_skipped_but_committed() {
+        let mut task = merge_task();
+        task.add_record(consumed("a", 7, -1, "bad"));
+        let mut sent = Sent::default();
+        assert!(task.process(0, &mut sent).unwrap());
+        assert!(sent.0.is_empty());
+        assert_eq!(task.prepare_commit(&mut sent).unwrap(), vec![("a".to_string(), 0, 8)]);
+    }
+
+    #[test]
+    fn undecodable_record_fails_with_the_topic() {
+        let b = StreamsBuilder::new();
+        b.stream(Topic::<String, crate::serde::I64, 1>::new("nums")).foreach(|_, _| {});
+        let topology = b.build().unwrap();
+        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100 };
+        let mut task = StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config).unwrap();
+        task.add_record(consumed("nums", 0, 1, "abc"));
+        match task.process(0, &mut Sent::default()) {
+            Err(Error::Serde { topic, .. }) => assert_eq!(topic, "nums"),
+            other => panic!("expected a serde error, got {:?}", other.map_err(|e| e.to_string())),
+        }
+    }
+}

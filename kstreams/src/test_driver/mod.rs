@@ -23,7 +23,7 @@ use std::time::Duration;
 use kstreams_serde::Serde;
 
 pub use input::TestInputTopic;
-pub use output::TestOutputTopic;
+pub use output::{PartitionedRecord, TestOutputTopic};
 
 use crate::dsl::Topic;
 use crate::processor::Headers;

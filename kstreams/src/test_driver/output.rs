@@ -11,6 +11,10 @@ use crate::processor::Record;
 use crate::runtime::task::ProducedRecord;
 use crate::{Error, Result};
 
+/// A record read with [`TestOutputTopic::read_records_with_partition`]:
+/// the partition the sink chose (`None` for a null key) and the record.
+pub type PartitionedRecord<KS, VS> = (Option<i32>, Record<<KS as Serde>::Target, <VS as Serde>::Target>);
+
 /// Reads, in order, the records the topology wrote to one topic,
 /// deserialized with the topic's serdes. Reading consumes them.
 pub struct TestOutputTopic<KS: Serde, VS: Serde> {
@@ -76,7 +80,7 @@ impl<KS: Serde, VS: Serde> TestOutputTopic<KS, VS> {
 
     /// Reads all remaining records with the partition the sink chose
     /// (`None` for a null key).
-    pub fn read_records_with_partition(&self) -> Result<Vec<(Option<i32>, Record<KS::Target, VS::Target>)>> {
+    pub fn read_records_with_partition(&self) -> Result<Vec<PartitionedRecord<KS, VS>>> {
         std::iter::from_fn(|| self.pop())
             .map(|r| {
                 let partition = r.partition;

@@ -74,13 +74,11 @@ pub(crate) fn assemble(
         ids.entry(root).or_insert(next);
     }
     let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for i in 0..nodes.len() {
+    for (i, node) in nodes.iter().enumerate() {
         let root = find(&mut parent, i);
         match ids.get(&root) {
             Some(id) => groups.entry(*id).or_default().push(i),
-            None => {
-                return Err(Error::Topology(format!("node `{}` is not connected to any source", nodes[i].name)))
-            }
+            None => return Err(Error::Topology(format!("node `{}` is not connected to any source", node.name))),
         }
     }
     let subtopologies: Vec<Subtopology> =
