@@ -1,6 +1,6 @@
 //! [`TopologyTestDriver`]: run a [`Topology`] in-process, without a broker.
 //!
-//! The driver builds one [`StreamTask`] (partition 0) per sub-topology,
+//! The driver builds one `StreamTask` (partition 0) per sub-topology,
 //! exactly as the runtime does, and drives them synchronously: piping a
 //! record processes it completely before `pipe_input` returns, including
 //! what it causes through repartition topics (records written to a topic
@@ -118,7 +118,7 @@ impl TopologyTestDriver {
         for spec in topology.internal_topics(application_id) {
             partitions.insert(spec.name, spec.partitions);
         }
-        let state = DriverState {
+        let mut state = DriverState {
             application_id: application_id.to_owned(),
             tasks,
             readers,
@@ -127,6 +127,9 @@ impl TopologyTestDriver {
             partitions,
             wall_clock: initial_wall_clock_ms,
         };
+        // Initializes every processor now, so wall-clock punctuations count
+        // from the driver's start (nothing is due yet).
+        state.punctuate_wall_clock()?;
         Ok(TopologyTestDriver { state: Rc::new(RefCell::new(state)) })
     }
 

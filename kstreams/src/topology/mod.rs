@@ -3,7 +3,7 @@
 //! A [`Topology`] is immutable once built by
 //! [`StreamsBuilder::build`](crate::dsl::StreamsBuilder::build) and shared
 //! by every task (it is `Send + Sync`). It owns node *factories*; each task
-//! instantiates its own nodes from them ([`Topology::instantiate`]).
+//! instantiates its own nodes from them (`Topology::instantiate`).
 //!
 //! Sub-topologies are the connected components of the node graph; they are
 //! numbered as Kafka Streams numbers them (by the sorted names of their
