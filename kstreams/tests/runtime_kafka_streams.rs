@@ -50,13 +50,13 @@ fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn filter_pipeline_produces_exact_output(guarantee: ProcessingGuarantee) {
+fn filter_pipeline_produces_exact_output(guarantee: ProcessingGuarantee, tweak: impl FnOnce(StreamsConfig) -> StreamsConfig) {
     init_logs();
     let (input, output, app) = (unique("rt-in"), unique("rt-out"), unique("rt-app"));
     create_topics(&[&input, &output], 4);
     produce(&input, (0..2000).map(|i| (format!("k{i}"), i.to_string())));
 
-    let streams = KafkaStreams::new(even_filter(&input, &output), config(&app, guarantee)).expect("new");
+    let streams = KafkaStreams::new(even_filter(&input, &output), tweak(config(&app, guarantee))).expect("new");
     let transitions = Arc::new(Mutex::new(Vec::new()));
     let seen = transitions.clone();
     streams.set_state_listener(move |old, new| seen.lock().expect("listener lock").push((old, new)));
@@ -88,12 +88,23 @@ fn filter_pipeline_produces_exact_output(guarantee: ProcessingGuarantee) {
 
 #[test]
 fn filter_pipeline_exactly_once() {
-    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2);
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2, |c| c);
+}
+
+#[test]
+fn filter_pipeline_two_threads_exactly_once() {
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2, |c| c.num_stream_threads(2));
+}
+
+/// Tiny buffers: partitions are paused and resumed all the time.
+#[test]
+fn filter_pipeline_with_backpressure() {
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2, |c| c.buffered_records_per_partition(3));
 }
 
 #[test]
 fn filter_pipeline_at_least_once() {
-    filter_pipeline_produces_exact_output(ProcessingGuarantee::AtLeastOnce);
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::AtLeastOnce, |c| c);
 }
 
 #[test]

@@ -157,6 +157,14 @@ pub fn group_lag(group: &str, topic: &str, partitions: i32) -> i64 {
     lag
 }
 
+/// Sum of the end offsets of `topic`'s partitions.
+pub fn end_offsets(topic: &str, partitions: i32) -> i64 {
+    let consumer: BaseConsumer = client_config().create().expect("consumer");
+    (0..partitions)
+        .map(|p| consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).map_or(0, |(_, high)| high))
+        .sum()
+}
+
 /// Counts duplicates and missing ids among output values `0..expected`.
 pub fn check_exactly_once(values: &[(i32, String, String)], expected: usize) -> (usize, usize) {
     let mut seen = vec![0u32; expected];
