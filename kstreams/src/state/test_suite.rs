@@ -161,3 +161,39 @@ pub(crate) fn random_against_reference(s: &mut dyn KeyValueBytesStore) {
         }
     }
 }
+
+/// A UTF-8 string serde for tests (kstreams-serde's own serdes are not in
+/// this crate's dependency snapshot yet).
+pub(crate) struct Utf8;
+
+impl kstreams_serde::Serde for Utf8 {
+    type Target = String;
+
+    fn serialize(value: &String, out: &mut Vec<u8>) -> Result<(), kstreams_serde::SerdeError> {
+        out.extend_from_slice(value.as_bytes());
+        Ok(())
+    }
+
+    fn deserialize(bytes: &[u8]) -> Result<String, kstreams_serde::SerdeError> {
+        String::from_utf8(bytes.to_vec()).map_err(|e| kstreams_serde::SerdeError::Custom(e.to_string()))
+    }
+}
+
+/// A big-endian `i64` serde for tests.
+pub(crate) struct BeI64;
+
+impl kstreams_serde::Serde for BeI64 {
+    type Target = i64;
+
+    fn serialize(value: &i64, out: &mut Vec<u8>) -> Result<(), kstreams_serde::SerdeError> {
+        out.extend_from_slice(&value.to_be_bytes());
+        Ok(())
+    }
+
+    fn deserialize(bytes: &[u8]) -> Result<i64, kstreams_serde::SerdeError> {
+        let array: [u8; 8] = bytes
+            .try_into()
+            .map_err(|_| kstreams_serde::SerdeError::WrongLength { serde: "BeI64", expected: 8, actual: bytes.len() })?;
+        Ok(i64::from_be_bytes(array))
+    }
+}
