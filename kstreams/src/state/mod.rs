@@ -61,6 +61,8 @@ pub mod window_layout;
 
 #[cfg(test)]
 mod test_suite;
+#[cfg(test)]
+mod tests;
 
 pub use builder::{typed_flush_listener, KeyValueStoreBuilder, StoreContext, StoreKind};
 pub use cache::{CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES};
