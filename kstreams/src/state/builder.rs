@@ -84,7 +84,13 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
     /// A store named `name` of `kind`, with logging and caching enabled
     /// (the DSL's defaults).
     pub fn new(name: impl Into<String>, kind: StoreKind) -> Self {
-        Self { name: name.into(), kind, logging: true, caching: true, _serdes: PhantomData }
+        Self {
+            name: name.into(),
+            kind,
+            logging: true,
+            caching: true,
+            _serdes: PhantomData,
+        }
     }
 
     /// No changelog: the store is lost with its task's local state.
@@ -106,17 +112,26 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
 
     /// The changelog topic to create at start-up, if logging is enabled.
     pub fn changelog_topic(&self, application_id: &str) -> Option<String> {
-        self.logging.then(|| changelog_topic(application_id, &self.name))
+        self.logging
+            .then(|| changelog_topic(application_id, &self.name))
     }
 
     /// Builds the store stack for one task. `listener` receives the entries
     /// the cache writes down (see [`typed_flush_listener`]); without
     /// caching, nothing is forwarded by the store.
-    pub fn build(&self, ctx: &StoreContext, listener: Option<CacheFlushListener>) -> Result<MeteredKeyValueStore<KS, VS>> {
+    pub fn build(
+        &self,
+        ctx: &StoreContext,
+        listener: Option<CacheFlushListener>,
+    ) -> Result<MeteredKeyValueStore<KS, VS>> {
         let mut store: Box<dyn KeyValueBytesStore> = match self.kind {
-            StoreKind::RocksDb => Box::new(RocksDbStore::open(&self.name, &ctx.task_dir, &ctx.rocksdb)?),
+            StoreKind::RocksDb => {
+                Box::new(RocksDbStore::open(&self.name, &ctx.task_dir, &ctx.rocksdb)?)
+            }
             StoreKind::InMemory => Box::new(InMemoryKeyValueStore::new(&self.name)),
-            StoreKind::Lru { max_entries } => Box::new(LruMemoryStore::new(&self.name, max_entries)?),
+            StoreKind::Lru { max_entries } => {
+                Box::new(LruMemoryStore::new(&self.name, max_entries)?)
+            }
         };
         if self.logging {
             let topic = changelog_topic(&ctx.application_id, &self.name);
@@ -129,7 +144,12 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
             ));
         }
         if self.caching {
-            let mut caching = CachingKeyValueStore::new(store, ctx.cache.clone(), &ctx.task_id, ctx.timestamp.clone());
+            let mut caching = CachingKeyValueStore::new(
+                store,
+                ctx.cache.clone(),
+                &ctx.task_id,
+                ctx.timestamp.clone(),
+            );
             if let Some(listener) = listener {
                 caching.set_flush_listener(listener);
             }
@@ -141,18 +161,33 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
 
 /// Wraps a typed callback `(key, new value, old value, timestamp)` as a
 /// [`CacheFlushListener`], deserializing with the store's serdes.
-pub fn typed_flush_listener<KS, VS, F>(store: impl Into<String>, mut forward: F) -> CacheFlushListener
+pub fn typed_flush_listener<KS, VS, F>(
+    store: impl Into<String>,
+    mut forward: F,
+) -> CacheFlushListener
 where
     KS: Serde,
     VS: Serde,
-    F: FnMut(KS::Target, Option<VS::Target>, Option<VS::Target>, i64) -> Result<()> + Send + 'static,
+    F: FnMut(KS::Target, Option<VS::Target>, Option<VS::Target>, i64) -> Result<()>
+        + Send
+        + 'static,
 {
     let store = store.into();
     Box::new(move |entry: FlushedEntry<'_>| {
-        let fail = |what: &str, e: kstreams_serde::SerdeError| state_error(&store, format!("cannot deserialize a flushed {what}: {e}"));
+        let fail = |what: &str, e: kstreams_serde::SerdeError| {
+            state_error(&store, format!("cannot deserialize a flushed {what}: {e}"))
+        };
         let key = KS::deserialize(entry.key).map_err(|e| fail("key", e))?;
-        let new = entry.new_value.map(VS::deserialize).transpose().map_err(|e| fail("value", e))?;
-        let old = entry.old_value.map(VS::deserialize).transpose().map_err(|e| fail("old value", e))?;
+        let new = entry
+            .new_value
+            .map(VS::deserialize)
+            .transpose()
+            .map_err(|e| fail("value", e))?;
+        let old = entry
+            .old_value
+            .map(VS::deserialize)
+            .transpose()
+            .map_err(|e| fail("old value", e))?;
         forward(key, new, old, entry.timestamp)
     })
 }

@@ -43,7 +43,13 @@ impl ChangeLoggingKeyValueBytesStore {
         partition: i32,
         timestamp: RecordTimestamp,
     ) -> Self {
-        Self { inner, collector, topic: topic.into(), partition, timestamp }
+        Self {
+            inner,
+            collector,
+            topic: topic.into(),
+            partition,
+            timestamp,
+        }
     }
 
     fn log(&self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
@@ -156,25 +162,45 @@ mod tests {
     use crate::state::changelog::InMemoryChangelogCollector;
     use crate::state::{InMemoryKeyValueStore, LruMemoryStore};
 
-    fn logged(inner: Box<dyn KeyValueBytesStore>) -> (ChangeLoggingKeyValueBytesStore, Arc<InMemoryChangelogCollector>) {
+    fn logged(
+        inner: Box<dyn KeyValueBytesStore>,
+    ) -> (
+        ChangeLoggingKeyValueBytesStore,
+        Arc<InMemoryChangelogCollector>,
+    ) {
         let collector = Arc::new(InMemoryChangelogCollector::default());
         let timestamp = RecordTimestamp::default();
         timestamp.set(1234);
-        let store = ChangeLoggingKeyValueBytesStore::new(inner, collector.clone(), "app-s-changelog", 2, timestamp);
+        let store = ChangeLoggingKeyValueBytesStore::new(
+            inner,
+            collector.clone(),
+            "app-s-changelog",
+            2,
+            timestamp,
+        );
         (store, collector)
     }
 
     fn log_of(collector: &InMemoryChangelogCollector) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
-        collector.records().into_iter().map(|r| (r.key, r.value)).collect()
+        collector
+            .records()
+            .into_iter()
+            .map(|r| (r.key, r.value))
+            .collect()
     }
 
     #[test]
     fn every_write_reaches_the_collector_and_deletes_are_tombstones() {
         let (mut store, collector) = logged(Box::new(InMemoryKeyValueStore::new("s")));
         store.put(b"a", b"1").expect("put");
-        assert_eq!(store.put_if_absent(b"a", b"9").expect("pia"), Some(b"1".to_vec()));
+        assert_eq!(
+            store.put_if_absent(b"a", b"9").expect("pia"),
+            Some(b"1".to_vec())
+        );
         assert_eq!(store.put_if_absent(b"b", b"2").expect("pia"), None);
-        store.put_all(&[(b"c".to_vec(), Some(b"3".to_vec())), (b"b".to_vec(), None)]).expect("put_all");
+        store
+            .put_all(&[(b"c".to_vec(), Some(b"3".to_vec())), (b"b".to_vec(), None)])
+            .expect("put_all");
         store.delete(b"a").expect("delete");
         let expected: Vec<(Vec<u8>, Option<Vec<u8>>)> = vec![
             (b"a".to_vec(), Some(b"1".to_vec())),
@@ -185,7 +211,10 @@ mod tests {
         ];
         assert_eq!(log_of(&collector), expected);
         let first = &collector.records()[0];
-        assert_eq!((first.topic.as_str(), first.partition, first.timestamp), ("app-s-changelog", 2, 1234));
+        assert_eq!(
+            (first.topic.as_str(), first.partition, first.timestamp),
+            ("app-s-changelog", 2, 1234)
+        );
     }
 
     #[test]
@@ -194,9 +223,18 @@ mod tests {
         let (mut store, collector) = logged(Box::new(lru));
         store.put(b"a", b"1").expect("put");
         store.put(b"b", b"2").expect("put");
-        store.restore_batch(&[RestoreRecord { offset: 0, key: b"z", value: Some(b"9") }]).expect("restore");
-        let expected: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            vec![(b"a".to_vec(), Some(b"1".to_vec())), (b"b".to_vec(), Some(b"2".to_vec())), (b"a".to_vec(), None)];
+        store
+            .restore_batch(&[RestoreRecord {
+                offset: 0,
+                key: b"z",
+                value: Some(b"9"),
+            }])
+            .expect("restore");
+        let expected: Vec<(Vec<u8>, Option<Vec<u8>>)> = vec![
+            (b"a".to_vec(), Some(b"1".to_vec())),
+            (b"b".to_vec(), Some(b"2".to_vec())),
+            (b"a".to_vec(), None),
+        ];
         assert_eq!(log_of(&collector), expected);
         assert_eq!(store.get(b"z").expect("get"), Some(b"9".to_vec()));
     }

@@ -88,19 +88,25 @@ pub struct InMemoryChangelogCollector {
 impl InMemoryChangelogCollector {
     /// A copy of every record collected so far, in order.
     pub fn records(&self) -> Vec<OwnedChangelogRecord> {
-        self.records.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 impl ChangelogCollector for InMemoryChangelogCollector {
     fn send(&self, record: ChangelogRecord<'_>) -> Result<()> {
-        self.records.lock().unwrap_or_else(|p| p.into_inner()).push(OwnedChangelogRecord {
-            topic: record.topic.to_owned(),
-            partition: record.partition,
-            key: record.key.to_vec(),
-            value: record.value.map(<[u8]>::to_vec),
-            timestamp: record.timestamp,
-        });
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(OwnedChangelogRecord {
+                topic: record.topic.to_owned(),
+                partition: record.partition,
+                key: record.key.to_vec(),
+                value: record.value.map(<[u8]>::to_vec),
+                timestamp: record.timestamp,
+            });
         Ok(())
     }
 }

@@ -43,7 +43,9 @@ impl Checkpoint {
 
     /// The checkpoint of the task whose state directory is `task_dir`.
     pub fn for_task(task_dir: &Path) -> Self {
-        Self { path: task_dir.join(Self::FILE_NAME) }
+        Self {
+            path: task_dir.join(Self::FILE_NAME),
+        }
     }
 
     /// The file's path.
@@ -77,12 +79,15 @@ impl Checkpoint {
         }
         let tmp = self.path.with_extension("tmp");
         let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(context(), e))?;
-        file.write_all(text.as_bytes()).map_err(|e| Error::io(context(), e))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| Error::io(context(), e))?;
         file.sync_all().map_err(|e| Error::io(context(), e))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| Error::io(context(), e))?;
         if let Some(dir) = self.path.parent() {
             // Makes the rename itself durable.
-            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(context(), e))?;
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::io(context(), e))?;
         }
         Ok(())
     }
@@ -102,7 +107,11 @@ fn parse(text: &str) -> std::result::Result<CheckpointOffsets, String> {
     let mut lines = text.lines();
     match lines.next() {
         Some(VERSION) => {}
-        other => return Err(format!("unsupported checkpoint version {other:?}, expected {VERSION}")),
+        other => {
+            return Err(format!(
+                "unsupported checkpoint version {other:?}, expected {VERSION}"
+            ))
+        }
     }
     let count: usize = lines
         .next()
@@ -111,13 +120,24 @@ fn parse(text: &str) -> std::result::Result<CheckpointOffsets, String> {
     let mut offsets = BTreeMap::new();
     for line in lines.by_ref().take(count) {
         let mut parts = line.rsplitn(3, ' ');
-        let (Some(offset), Some(partition), Some(topic)) = (parts.next(), parts.next(), parts.next())
+        let (Some(offset), Some(partition), Some(topic)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(format!("malformed line {line:?}"));
         };
-        let offset = offset.parse::<i64>().map_err(|_| format!("bad offset in {line:?}"))?;
-        let partition = partition.parse::<i32>().map_err(|_| format!("bad partition in {line:?}"))?;
-        offsets.insert(ChangelogPartition { topic: topic.to_owned(), partition }, offset);
+        let offset = offset
+            .parse::<i64>()
+            .map_err(|_| format!("bad offset in {line:?}"))?;
+        let partition = partition
+            .parse::<i32>()
+            .map_err(|_| format!("bad partition in {line:?}"))?;
+        offsets.insert(
+            ChangelogPartition {
+                topic: topic.to_owned(),
+                partition,
+            },
+            offset,
+        );
     }
     if offsets.len() != count {
         return Err(format!("expected {count} entries, found {}", offsets.len()));
@@ -135,12 +155,27 @@ mod tests {
         let checkpoint = Checkpoint::for_task(dir.path());
         assert!(checkpoint.read().expect("missing reads empty").is_empty());
         let mut offsets = CheckpointOffsets::new();
-        offsets.insert(ChangelogPartition { topic: "app-counts-changelog".into(), partition: 3 }, 41);
-        offsets.insert(ChangelogPartition { topic: "app-sums-changelog".into(), partition: 3 }, 7);
+        offsets.insert(
+            ChangelogPartition {
+                topic: "app-counts-changelog".into(),
+                partition: 3,
+            },
+            41,
+        );
+        offsets.insert(
+            ChangelogPartition {
+                topic: "app-sums-changelog".into(),
+                partition: 3,
+            },
+            7,
+        );
         checkpoint.write(&offsets).expect("write");
         assert_eq!(checkpoint.read().expect("read"), offsets);
         let text = std::fs::read_to_string(checkpoint.path()).expect("text");
-        assert!(text.starts_with("0\n2\napp-counts-changelog 3 41\n"), "{text}");
+        assert!(
+            text.starts_with("0\n2\napp-counts-changelog 3 41\n"),
+            "{text}"
+        );
         checkpoint.delete().expect("delete");
         checkpoint.delete().expect("deleting twice is fine");
         assert!(checkpoint.read().expect("read").is_empty());

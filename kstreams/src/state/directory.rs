@@ -29,7 +29,12 @@ pub fn wipe_task_dir(task_dir: &Path) -> Result<()> {
     match std::fs::remove_dir_all(task_dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(format!("wiping task state {}", task_dir.display()), e)),
+        Err(e) => {
+            return Err(Error::io(
+                format!("wiping task state {}", task_dir.display()),
+                e,
+            ))
+        }
     }
     std::fs::create_dir_all(task_dir)
         .map_err(|e| Error::io(format!("recreating task state {}", task_dir.display()), e))

@@ -17,22 +17,33 @@ use crate::state::store::{
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scan<'k> {
     /// `from <= key <= to`.
-    Range { from: &'k [u8], to: &'k [u8], reverse: bool },
+    Range {
+        from: &'k [u8],
+        to: &'k [u8],
+        reverse: bool,
+    },
     /// Keys starting with the prefix, ascending.
     Prefix(&'k [u8]),
     /// Everything.
     All { reverse: bool },
 }
 
+/// One end of a key range.
+pub(crate) type KeyBound = Bound<Vec<u8>>;
+
 /// Key bounds and direction of `scan`; `None` when it is empty by
 /// definition (`from > to`).
-pub(crate) fn scan_bounds(scan: Scan<'_>) -> Option<(Bound<Vec<u8>>, Bound<Vec<u8>>, bool)> {
+pub(crate) fn scan_bounds(scan: Scan<'_>) -> Option<(KeyBound, KeyBound, bool)> {
     match scan {
         Scan::Range { from, to, reverse } => {
             if from > to {
                 return None;
             }
-            Some((Bound::Included(from.to_vec()), Bound::Included(to.to_vec()), reverse))
+            Some((
+                Bound::Included(from.to_vec()),
+                Bound::Included(to.to_vec()),
+                reverse,
+            ))
         }
         Scan::Prefix(prefix) => {
             let upper = prefix_upper_bound(prefix).map_or(Bound::Unbounded, Bound::Excluded);
@@ -61,6 +72,41 @@ pub(crate) fn scan_btree<'a, V>(
     }
 }
 
+/// Implements the five scan methods of `KeyValueBytesStore` by calling
+/// `self.scan(Scan)`, for the map-backed stores.
+macro_rules! scans_via_scan {
+    () => {
+        fn range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
+            self.scan(Scan::Range {
+                from,
+                to,
+                reverse: false,
+            })
+        }
+
+        fn reverse_range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
+            self.scan(Scan::Range {
+                from,
+                to,
+                reverse: true,
+            })
+        }
+
+        fn prefix_scan(&self, prefix: &[u8]) -> Result<BytesIter<'_>> {
+            self.scan(Scan::Prefix(prefix))
+        }
+
+        fn all(&self) -> Result<BytesIter<'_>> {
+            self.scan(Scan::All { reverse: false })
+        }
+
+        fn reverse_all(&self) -> Result<BytesIter<'_>> {
+            self.scan(Scan::All { reverse: true })
+        }
+    };
+}
+pub(crate) use scans_via_scan;
+
 /// A bytes store held in a `BTreeMap`. Not persistent: after a restart its
 /// content comes back only from the changelog.
 #[derive(Debug)]
@@ -73,7 +119,11 @@ pub struct InMemoryKeyValueStore {
 impl InMemoryKeyValueStore {
     /// An empty, open store.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), map: BTreeMap::new(), open: true }
+        Self {
+            name: name.into(),
+            map: BTreeMap::new(),
+            open: true,
+        }
     }
 
     fn check_open(&self) -> Result<()> {
@@ -127,25 +177,7 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
         Ok(self.map.remove(key))
     }
 
-    fn range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
-        self.scan(Scan::Range { from, to, reverse: false })
-    }
-
-    fn reverse_range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
-        self.scan(Scan::Range { from, to, reverse: true })
-    }
-
-    fn prefix_scan(&self, prefix: &[u8]) -> Result<BytesIter<'_>> {
-        self.scan(Scan::Prefix(prefix))
-    }
-
-    fn all(&self) -> Result<BytesIter<'_>> {
-        self.scan(Scan::All { reverse: false })
-    }
-
-    fn reverse_all(&self) -> Result<BytesIter<'_>> {
-        self.scan(Scan::All { reverse: true })
-    }
+    crate::state::in_memory::scans_via_scan!();
 
     fn approximate_num_entries(&self) -> Result<u64> {
         self.check_open()?;

@@ -67,7 +67,9 @@ impl LruMemoryStore {
 
     fn order(&self) -> MutexGuard<'_, LruOrder<Vec<u8>>> {
         // The order holds no invariant a panic elsewhere could break.
-        self.order.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.order
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn check_open(&self) -> Result<()> {
@@ -83,10 +85,18 @@ impl LruMemoryStore {
     fn insert(&mut self, key: &[u8], value: &[u8]) -> Vec<Vec<u8>> {
         let previous = self.map.get(key).map(|e| e.tick.load(Ordering::Relaxed));
         let tick = self.order().touch(previous, key.to_vec());
-        self.map.insert(key.to_vec(), Entry { value: value.to_vec(), tick: AtomicU64::new(tick) });
+        self.map.insert(
+            key.to_vec(),
+            Entry {
+                value: value.to_vec(),
+                tick: AtomicU64::new(tick),
+            },
+        );
         let mut evicted = Vec::new();
         while self.map.len() > self.max_entries {
-            let Some(eldest) = self.order().pop_eldest() else { break };
+            let Some(eldest) = self.order().pop_eldest() else {
+                break;
+            };
             self.map.remove(&eldest);
             evicted.push(eldest);
         }
@@ -129,8 +139,12 @@ impl StateStore for LruMemoryStore {
 impl KeyValueBytesStore for LruMemoryStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_open()?;
-        let Some(entry) = self.map.get(key) else { return Ok(None) };
-        let tick = self.order().touch(Some(entry.tick.load(Ordering::Relaxed)), key.to_vec());
+        let Some(entry) = self.map.get(key) else {
+            return Ok(None);
+        };
+        let tick = self
+            .order()
+            .touch(Some(entry.tick.load(Ordering::Relaxed)), key.to_vec());
         entry.tick.store(tick, Ordering::Relaxed);
         Ok(Some(entry.value.clone()))
     }
@@ -147,25 +161,7 @@ impl KeyValueBytesStore for LruMemoryStore {
         Ok(self.remove(key))
     }
 
-    fn range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
-        self.scan(Scan::Range { from, to, reverse: false })
-    }
-
-    fn reverse_range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
-        self.scan(Scan::Range { from, to, reverse: true })
-    }
-
-    fn prefix_scan(&self, prefix: &[u8]) -> Result<BytesIter<'_>> {
-        self.scan(Scan::Prefix(prefix))
-    }
-
-    fn all(&self) -> Result<BytesIter<'_>> {
-        self.scan(Scan::All { reverse: false })
-    }
-
-    fn reverse_all(&self) -> Result<BytesIter<'_>> {
-        self.scan(Scan::All { reverse: true })
-    }
+    crate::state::in_memory::scans_via_scan!();
 
     fn approximate_num_entries(&self) -> Result<u64> {
         self.check_open()?;
@@ -193,8 +189,9 @@ impl KeyValueBytesStore for LruMemoryStore {
 mod tests {
     use super::*;
 
-    crate::state::test_suite::bytes_store_suite!(|_dir| LruMemoryStore::new("lru", 1000)
-        .expect("valid bound"));
+    crate::state::test_suite::bytes_store_suite!(
+        |_dir| LruMemoryStore::new("lru", 1000).expect("valid bound")
+    );
 
     #[test]
     fn evicts_least_recently_used_and_reports_it() {
@@ -213,8 +210,16 @@ mod tests {
     fn restore_evicts_silently_and_zero_bound_is_rejected() {
         let mut store = LruMemoryStore::new("lru", 1).expect("valid bound");
         let records = [
-            RestoreRecord { offset: 0, key: b"a", value: Some(b"1") },
-            RestoreRecord { offset: 1, key: b"b", value: Some(b"2") },
+            RestoreRecord {
+                offset: 0,
+                key: b"a",
+                value: Some(b"1"),
+            },
+            RestoreRecord {
+                offset: 1,
+                key: b"b",
+                value: Some(b"2"),
+            },
         ];
         store.restore_batch(&records).expect("restore");
         assert!(store.drain_evicted().is_empty());

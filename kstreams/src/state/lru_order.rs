@@ -18,7 +18,10 @@ pub(crate) struct LruOrder<K> {
 
 impl<K> Default for LruOrder<K> {
     fn default() -> Self {
-        Self { by_tick: BTreeMap::new(), next_tick: 0 }
+        Self {
+            by_tick: BTreeMap::new(),
+            next_tick: 0,
+        }
     }
 }
 

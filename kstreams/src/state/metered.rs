@@ -85,7 +85,11 @@ impl<KS: Serde, VS: Serde> std::fmt::Debug for MeteredKeyValueStore<KS, VS> {
 impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
     /// The typed face of `inner` (normally caching → change-logging → bytes).
     pub fn new(inner: Box<dyn KeyValueBytesStore>) -> Self {
-        Self { inner, metrics: StoreMetrics::default(), _serdes: PhantomData }
+        Self {
+            inner,
+            metrics: StoreMetrics::default(),
+            _serdes: PhantomData,
+        }
     }
 
     /// This store's metrics.
@@ -102,18 +106,28 @@ impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
 
     fn key_bytes(&self, key: &KS::Target) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        KS::serialize(key, &mut out)
-            .map_err(|e| state_error(self.inner.name(), format!("cannot serialize a key with {}: {e}", KS::name())))?;
+        KS::serialize(key, &mut out).map_err(|e| {
+            state_error(
+                self.inner.name(),
+                format!("cannot serialize a key with {}: {e}", KS::name()),
+            )
+        })?;
         Ok(out)
     }
 
     fn value_bytes(&self, value: &VS::Target) -> Result<Option<Vec<u8>>> {
-        VS::to_bytes(value)
-            .map_err(|e| state_error(self.inner.name(), format!("cannot serialize a value with {}: {e}", VS::name())))
+        VS::to_bytes(value).map_err(|e| {
+            state_error(
+                self.inner.name(),
+                format!("cannot serialize a value with {}: {e}", VS::name()),
+            )
+        })
     }
 
     fn value_of(&self, bytes: Option<Vec<u8>>) -> Result<Option<VS::Target>> {
-        bytes.map(|b| decode_value::<VS>(self.inner.name(), &b)).transpose()
+        bytes
+            .map(|b| decode_value::<VS>(self.inner.name(), &b))
+            .transpose()
     }
 
     fn typed<'a>(&'a self, iter: BytesIter<'a>) -> KeyValueIterator<'a, KS::Target, VS::Target> {
@@ -121,16 +135,24 @@ impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
         let name = self.inner.name();
         Box::new(iter.map(move |item| {
             let (k, v) = item?;
-            let key = KS::deserialize(&k)
-                .map_err(|e| state_error(name, format!("cannot deserialize a stored key with {}: {e}", KS::name())))?;
+            let key = KS::deserialize(&k).map_err(|e| {
+                state_error(
+                    name,
+                    format!("cannot deserialize a stored key with {}: {e}", KS::name()),
+                )
+            })?;
             Ok((key, decode_value::<VS>(name, &v)?))
         }))
     }
 }
 
 fn decode_value<VS: Serde>(store: &str, bytes: &[u8]) -> Result<VS::Target> {
-    VS::deserialize(bytes)
-        .map_err(|e| state_error(store, format!("cannot deserialize a stored value with {}: {e}", VS::name())))
+    VS::deserialize(bytes).map_err(|e| {
+        state_error(
+            store,
+            format!("cannot deserialize a stored value with {}: {e}", VS::name()),
+        )
+    })
 }
 
 impl<KS: Serde, VS: Serde> StateStore for MeteredKeyValueStore<KS, VS> {
@@ -175,7 +197,11 @@ impl<KS: Serde, VS: Serde> KeyValueStore<KS::Target, VS::Target> for MeteredKeyV
         Ok(())
     }
 
-    fn put_if_absent(&mut self, key: &KS::Target, value: &VS::Target) -> Result<Option<VS::Target>> {
+    fn put_if_absent(
+        &mut self,
+        key: &KS::Target,
+        value: &VS::Target,
+    ) -> Result<Option<VS::Target>> {
         let start = Instant::now();
         let key = self.key_bytes(key)?;
         let existing = match self.value_bytes(value)? {
@@ -193,8 +219,12 @@ impl<KS: Serde, VS: Serde> KeyValueStore<KS::Target, VS::Target> for MeteredKeyV
             .map(|(k, v)| Ok((self.key_bytes(k)?, self.value_bytes(v)?)))
             .collect::<Result<Vec<BytesEntry>>>()?;
         self.inner.put_all(&batch)?;
-        self.metrics.puts.fetch_add(entries.len() as u64, Ordering::Relaxed);
-        self.metrics.put_nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.metrics
+            .puts
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        self.metrics
+            .put_nanos
+            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -205,17 +235,28 @@ impl<KS: Serde, VS: Serde> KeyValueStore<KS::Target, VS::Target> for MeteredKeyV
         self.value_of(previous)
     }
 
-    fn range(&self, from: &KS::Target, to: &KS::Target) -> Result<KeyValueIterator<'_, KS::Target, VS::Target>> {
+    fn range(
+        &self,
+        from: &KS::Target,
+        to: &KS::Target,
+    ) -> Result<KeyValueIterator<'_, KS::Target, VS::Target>> {
         let (from, to) = (self.key_bytes(from)?, self.key_bytes(to)?);
         Ok(self.typed(self.inner.range(&from, &to)?))
     }
 
-    fn reverse_range(&self, from: &KS::Target, to: &KS::Target) -> Result<KeyValueIterator<'_, KS::Target, VS::Target>> {
+    fn reverse_range(
+        &self,
+        from: &KS::Target,
+        to: &KS::Target,
+    ) -> Result<KeyValueIterator<'_, KS::Target, VS::Target>> {
         let (from, to) = (self.key_bytes(from)?, self.key_bytes(to)?);
         Ok(self.typed(self.inner.reverse_range(&from, &to)?))
     }
 
-    fn prefix_scan_bytes(&self, prefix: &[u8]) -> Result<KeyValueIterator<'_, KS::Target, VS::Target>> {
+    fn prefix_scan_bytes(
+        &self,
+        prefix: &[u8],
+    ) -> Result<KeyValueIterator<'_, KS::Target, VS::Target>> {
         Ok(self.typed(self.inner.prefix_scan(prefix)?))
     }
 

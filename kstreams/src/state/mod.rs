@@ -65,11 +65,13 @@ mod test_suite;
 mod tests;
 
 pub use builder::{typed_flush_listener, KeyValueStoreBuilder, StoreContext, StoreKind};
-pub use cache::{CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES};
+pub use cache::{
+    CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES,
+};
 pub use change_logging::ChangeLoggingKeyValueBytesStore;
 pub use changelog::{
-    changelog_topic, ChangelogCollector, ChangelogRecord, InMemoryChangelogCollector, OwnedChangelogRecord,
-    RecordTimestamp,
+    changelog_topic, ChangelogCollector, ChangelogRecord, InMemoryChangelogCollector,
+    OwnedChangelogRecord, RecordTimestamp,
 };
 pub use checkpoint::{ChangelogPartition, Checkpoint, CheckpointOffsets};
 pub use directory::{rocksdb_store_dir, task_dir, wipe_task_dir};
@@ -77,9 +79,12 @@ pub use in_memory::InMemoryKeyValueStore;
 pub use key_value::{KeyValueIterator, KeyValueStore};
 pub use lru::LruMemoryStore;
 pub use metered::{MeteredKeyValueStore, StoreMetrics};
-pub use restore::{restore_start_offset, LoggingRestoreListener, StateRestoreListener, StateRestorer};
+pub use restore::{
+    restore_start_offset, LoggingRestoreListener, StateRestoreListener, StateRestorer,
+};
 pub use rocksdb_config::{RocksDbConfig, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_WRITE_BUFFER_BYTES};
 pub use rocksdb_store::RocksDbStore;
 pub use store::{
-    prefix_upper_bound, BytesEntry, BytesIter, KeyValueBytes, KeyValueBytesStore, RestoreRecord, StateStore,
+    prefix_upper_bound, BytesEntry, BytesIter, KeyValueBytes, KeyValueBytesStore, RestoreRecord,
+    StateStore,
 };

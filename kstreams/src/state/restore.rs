@@ -23,12 +23,24 @@ use crate::state::store::{KeyValueBytesStore, RestoreRecord};
 pub trait StateRestoreListener: Send + Sync {
     /// Restoration of `store` from `partition` begins at `start_offset`
     /// and runs up to (excluding) `end_offset`.
-    fn on_restore_start(&self, partition: &ChangelogPartition, store: &str, start_offset: i64, end_offset: i64) {
+    fn on_restore_start(
+        &self,
+        partition: &ChangelogPartition,
+        store: &str,
+        start_offset: i64,
+        end_offset: i64,
+    ) {
         let _ = (partition, store, start_offset, end_offset);
     }
 
     /// A batch ending at `batch_end_offset` with `num_restored` records was applied.
-    fn on_batch_restored(&self, partition: &ChangelogPartition, store: &str, batch_end_offset: i64, num_restored: u64) {
+    fn on_batch_restored(
+        &self,
+        partition: &ChangelogPartition,
+        store: &str,
+        batch_end_offset: i64,
+        num_restored: u64,
+    ) {
         let _ = (partition, store, batch_end_offset, num_restored);
     }
 
@@ -44,11 +56,23 @@ pub trait StateRestoreListener: Send + Sync {
 pub struct LoggingRestoreListener;
 
 impl StateRestoreListener for LoggingRestoreListener {
-    fn on_restore_start(&self, p: &ChangelogPartition, store: &str, start_offset: i64, end_offset: i64) {
+    fn on_restore_start(
+        &self,
+        p: &ChangelogPartition,
+        store: &str,
+        start_offset: i64,
+        end_offset: i64,
+    ) {
         tracing::info!(store, topic = %p.topic, partition = p.partition, start_offset, end_offset, "restoring state store");
     }
 
-    fn on_batch_restored(&self, p: &ChangelogPartition, store: &str, batch_end_offset: i64, num_restored: u64) {
+    fn on_batch_restored(
+        &self,
+        p: &ChangelogPartition,
+        store: &str,
+        batch_end_offset: i64,
+        num_restored: u64,
+    ) {
         tracing::debug!(store, topic = %p.topic, partition = p.partition, batch_end_offset, num_restored, "restored batch");
     }
 
@@ -60,7 +84,9 @@ impl StateRestoreListener for LoggingRestoreListener {
 /// Where restoration starts: after the checkpointed offset, or at the
 /// partition's first offset (`log_start_offset`) without a checkpoint.
 pub fn restore_start_offset(checkpointed: Option<i64>, log_start_offset: i64) -> i64 {
-    checkpointed.map_or(log_start_offset, |offset| (offset + 1).max(log_start_offset))
+    checkpointed.map_or(log_start_offset, |offset| {
+        (offset + 1).max(log_start_offset)
+    })
 }
 
 /// Restores one store from one changelog partition.
@@ -98,7 +124,15 @@ impl StateRestorer {
     ) -> Self {
         let store = store.into();
         listener.on_restore_start(&partition, &store, start_offset, end_offset);
-        Self { store, partition, start_offset, end_offset, restored: 0, last_offset: None, listener }
+        Self {
+            store,
+            partition,
+            start_offset,
+            end_offset,
+            restored: 0,
+            last_offset: None,
+            listener,
+        }
     }
 
     /// Whether there is anything to restore at all.
@@ -108,12 +142,23 @@ impl StateRestorer {
 
     /// Applies one polled batch (in offset order) to `store`, the store's
     /// bytes stack (see `MeteredKeyValueStore::bytes_store_mut`).
-    pub fn restore_batch(&mut self, store: &mut dyn KeyValueBytesStore, records: &[RestoreRecord<'_>]) -> Result<()> {
-        let Some(last) = records.last() else { return Ok(()) };
+    pub fn restore_batch(
+        &mut self,
+        store: &mut dyn KeyValueBytesStore,
+        records: &[RestoreRecord<'_>],
+    ) -> Result<()> {
+        let Some(last) = records.last() else {
+            return Ok(());
+        };
         store.restore_batch(records)?;
         self.restored += records.len() as u64;
         self.last_offset = Some(last.offset);
-        self.listener.on_batch_restored(&self.partition, &self.store, last.offset, records.len() as u64);
+        self.listener.on_batch_restored(
+            &self.partition,
+            &self.store,
+            last.offset,
+            records.len() as u64,
+        );
         Ok(())
     }
 
@@ -125,13 +170,15 @@ impl StateRestorer {
     /// The offset to checkpoint now: the last restored record's, or the one
     /// before the start if nothing was restored (`None` at the very start).
     pub fn checkpoint_offset(&self) -> Option<i64> {
-        self.last_offset.or((self.start_offset > 0).then(|| self.start_offset - 1))
+        self.last_offset
+            .or((self.start_offset > 0).then(|| self.start_offset - 1))
     }
 
     /// Ends restoration (the consumer reached the end offset); tells the
     /// listener and returns the offset to checkpoint.
     pub fn complete(self) -> Option<i64> {
-        self.listener.on_restore_end(&self.partition, &self.store, self.restored);
+        self.listener
+            .on_restore_end(&self.partition, &self.store, self.restored);
         self.checkpoint_offset()
     }
 }

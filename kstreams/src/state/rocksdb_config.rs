@@ -51,7 +51,12 @@ impl RocksDbConfig {
             false,
             cache.clone(),
         );
-        Self { cache, write_buffer_manager, block_cache_bytes, write_buffer_bytes }
+        Self {
+            cache,
+            write_buffer_manager,
+            block_cache_bytes,
+            write_buffer_bytes,
+        }
     }
 
     /// The total memory bound in bytes.

@@ -68,7 +68,12 @@ impl RocksDbStore {
         })?;
         let mut write_options = WriteOptions::default();
         write_options.disable_wal(true);
-        Ok(Self { name, path, db: Some(db), write_options })
+        Ok(Self {
+            name,
+            path,
+            db: Some(db),
+            write_options,
+        })
     }
 
     /// The database directory.
@@ -85,11 +90,18 @@ impl RocksDbStore {
     }
 
     fn write(&self, batch: WriteBatch) -> Result<()> {
-        self.db()?.write_opt(batch, &self.write_options).map_err(|e| self.fail("batch write", e))
+        self.db()?
+            .write_opt(batch, &self.write_options)
+            .map_err(|e| self.fail("batch write", e))
     }
 
     /// Iterates between optional bounds (`upper` exclusive) in one direction.
-    fn iter(&self, lower: Option<Vec<u8>>, upper: Option<Vec<u8>>, reverse: bool) -> Result<BytesIter<'_>> {
+    fn iter(
+        &self,
+        lower: Option<Vec<u8>>,
+        upper: Option<Vec<u8>>,
+        reverse: bool,
+    ) -> Result<BytesIter<'_>> {
         let db = self.db()?;
         let mut read = ReadOptions::default();
         if let Some(lower) = lower {
@@ -98,7 +110,11 @@ impl RocksDbStore {
         if let Some(upper) = upper {
             read.set_iterate_upper_bound(upper);
         }
-        let mode = if reverse { IteratorMode::End } else { IteratorMode::Start };
+        let mode = if reverse {
+            IteratorMode::End
+        } else {
+            IteratorMode::Start
+        };
         let name = self.name.clone();
         Ok(Box::new(db.iterator_opt(mode, read).map(move |item| {
             item.map(|(k, v)| (k.into_vec(), v.into_vec()))
@@ -143,7 +159,9 @@ impl KeyValueBytesStore for RocksDbStore {
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.db()?.put_opt(key, value, &self.write_options).map_err(|e| self.fail("put", e))
+        self.db()?
+            .put_opt(key, value, &self.write_options)
+            .map_err(|e| self.fail("put", e))
     }
 
     fn put_all(&mut self, entries: &[BytesEntry]) -> Result<()> {
@@ -160,7 +178,9 @@ impl KeyValueBytesStore for RocksDbStore {
     fn delete(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let previous = self.get(key)?;
         if previous.is_some() {
-            self.db()?.delete_opt(key, &self.write_options).map_err(|e| self.fail("delete", e))?;
+            self.db()?
+                .delete_opt(key, &self.write_options)
+                .map_err(|e| self.fail("delete", e))?;
         }
         Ok(previous)
     }
@@ -222,7 +242,9 @@ mod tests {
         let config = RocksDbConfig::new(8 << 20, 2 << 20);
         let mut store = RocksDbStore::open("counts", dir.path(), &config).expect("open");
         store.put(b"a", b"1").expect("put");
-        store.put_all(&[(b"b".to_vec(), Some(b"2".to_vec())), (b"a".to_vec(), None)]).expect("put_all");
+        store
+            .put_all(&[(b"b".to_vec(), Some(b"2".to_vec())), (b"a".to_vec(), None)])
+            .expect("put_all");
         store.close().expect("close");
         assert!(store.get(b"b").is_err(), "a closed store refuses reads");
 

@@ -149,12 +149,18 @@ pub(crate) fn exclusive_after(key: &[u8]) -> Vec<u8> {
 
 /// The error every store returns once [`StateStore::close`] was called.
 pub(crate) fn closed_error(store: &str) -> Error {
-    state_error(store, "the store is closed; reopen the task's stores before using them")
+    state_error(
+        store,
+        "the store is closed; reopen the task's stores before using them",
+    )
 }
 
 /// Builds [`Error::State`] for `store`.
 pub(crate) fn state_error(store: &str, message: impl Into<String>) -> Error {
-    Error::State { store: store.to_owned(), message: message.into() }
+    Error::State {
+        store: store.to_owned(),
+        message: message.into(),
+    }
 }
 
 #[cfg(test)]

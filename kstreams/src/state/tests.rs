@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use crate::state::test_suite::{BeI64, Utf8};
 use crate::state::*;
 
-fn context(task_dir: &std::path::Path, cache_bytes: usize) -> (StoreContext, Arc<InMemoryChangelogCollector>) {
+fn context(
+    task_dir: &std::path::Path,
+    cache_bytes: usize,
+) -> (StoreContext, Arc<InMemoryChangelogCollector>) {
     let collector = Arc::new(InMemoryChangelogCollector::default());
     let ctx = StoreContext {
         application_id: "payments".into(),
@@ -28,13 +31,22 @@ struct Progress(Mutex<Vec<String>>);
 
 impl StateRestoreListener for Progress {
     fn on_restore_start(&self, p: &ChangelogPartition, store: &str, start: i64, end: i64) {
-        self.0.lock().expect("log").push(format!("start {store} {}-{} {start}..{end}", p.topic, p.partition));
+        self.0.lock().expect("log").push(format!(
+            "start {store} {}-{} {start}..{end}",
+            p.topic, p.partition
+        ));
     }
     fn on_batch_restored(&self, _: &ChangelogPartition, store: &str, batch_end: i64, n: u64) {
-        self.0.lock().expect("log").push(format!("batch {store} {batch_end} {n}"));
+        self.0
+            .lock()
+            .expect("log")
+            .push(format!("batch {store} {batch_end} {n}"));
     }
     fn on_restore_end(&self, _: &ChangelogPartition, store: &str, total: u64) {
-        self.0.lock().expect("log").push(format!("end {store} {total}"));
+        self.0
+            .lock()
+            .expect("log")
+            .push(format!("end {store} {total}"));
     }
 }
 
@@ -49,28 +61,56 @@ fn typed_stack_logs_only_what_the_cache_flushes_and_forwards_typed_values() {
         Ok(())
     });
     let builder = KeyValueStoreBuilder::<Utf8, BeI64>::new("counts", StoreKind::RocksDb);
-    assert_eq!(builder.changelog_topic("payments").as_deref(), Some("payments-counts-changelog"));
+    assert_eq!(
+        builder.changelog_topic("payments").as_deref(),
+        Some("payments-counts-changelog")
+    );
     let mut store = builder.build(&ctx, Some(listener)).expect("build");
 
     for n in 1..=3 {
         store.put(&"alice".to_owned(), &n).expect("put");
     }
     store.put(&"bob".to_owned(), &7).expect("put");
-    assert_eq!(KeyValueStore::get(&store, &"alice".to_owned()).expect("get"), Some(3));
-    assert!(collector.records().is_empty(), "the cache holds writes until commit");
+    assert_eq!(
+        KeyValueStore::get(&store, &"alice".to_owned()).expect("get"),
+        Some(3)
+    );
+    assert!(
+        collector.records().is_empty(),
+        "the cache holds writes until commit"
+    );
     KeyValueStore::flush(&mut store).expect("commit flush");
 
-    let log: Vec<_> = collector.records().into_iter().map(|r| (r.topic, r.partition, r.key, r.value)).collect();
+    let log: Vec<_> = collector
+        .records()
+        .into_iter()
+        .map(|r| (r.topic, r.partition, r.key, r.value))
+        .collect();
     let topic = "payments-counts-changelog".to_owned();
     assert_eq!(
         log,
         vec![
-            (topic.clone(), 1, b"alice".to_vec(), Some(3i64.to_be_bytes().to_vec())),
+            (
+                topic.clone(),
+                1,
+                b"alice".to_vec(),
+                Some(3i64.to_be_bytes().to_vec())
+            ),
             (topic, 1, b"bob".to_vec(), Some(7i64.to_be_bytes().to_vec())),
         ]
     );
-    assert_eq!(*forwarded.lock().expect("sink"), vec![("alice".to_owned(), Some(3), None), ("bob".to_owned(), Some(7), None)]);
-    let all: Vec<_> = store.all().expect("all").map(|r| r.expect("item")).collect();
+    assert_eq!(
+        *forwarded.lock().expect("sink"),
+        vec![
+            ("alice".to_owned(), Some(3), None),
+            ("bob".to_owned(), Some(7), None)
+        ]
+    );
+    let all: Vec<_> = store
+        .all()
+        .expect("all")
+        .map(|r| r.expect("item"))
+        .collect();
     assert_eq!(all, vec![("alice".to_owned(), 3), ("bob".to_owned(), 7)]);
     assert_eq!(store.metrics().puts(), 4);
     assert_eq!(store.metrics().gets(), 1);
@@ -80,7 +120,10 @@ fn typed_stack_logs_only_what_the_cache_flushes_and_forwards_typed_values() {
 fn restore_and_checkpoint_round_trip_after_wipe() {
     let root = tempfile::tempdir().expect("tempdir");
     let task = task_dir(root.path(), "payments", "0_1");
-    let changelog = ChangelogPartition { topic: changelog_topic("payments", "counts"), partition: 1 };
+    let changelog = ChangelogPartition {
+        topic: changelog_topic("payments", "counts"),
+        partition: 1,
+    };
 
     // Run 1: write, commit, capture the changelog and checkpoint its end.
     let (ctx, collector) = context(&task, 0);
@@ -102,26 +145,48 @@ fn restore_and_checkpoint_round_trip_after_wipe() {
     let (ctx, collector) = context(&task, 1 << 20);
     let mut store = builder.build(&ctx, None).expect("rebuild");
     let progress = Arc::new(Progress::default());
-    let mut restorer = StateRestorer::start("counts", changelog.clone(), start, records.len() as i64, progress.clone());
+    let mut restorer = StateRestorer::start(
+        "counts",
+        changelog.clone(),
+        start,
+        records.len() as i64,
+        progress.clone(),
+    );
     assert!(restorer.needs_restore());
     let restore: Vec<RestoreRecord<'_>> = records
         .iter()
         .enumerate()
-        .map(|(offset, r)| RestoreRecord { offset: offset as i64, key: &r.key, value: r.value.as_deref() })
+        .map(|(offset, r)| RestoreRecord {
+            offset: offset as i64,
+            key: &r.key,
+            value: r.value.as_deref(),
+        })
         .collect();
     for batch in restore.chunks(3) {
-        restorer.restore_batch(store.bytes_store_mut(), batch).expect("restore batch");
+        restorer
+            .restore_batch(store.bytes_store_mut(), batch)
+            .expect("restore batch");
     }
     let offset = restorer.complete().expect("restored something");
-    assert!(collector.records().is_empty(), "restoring writes nothing to the changelog");
-    let after: Vec<_> = store.all().expect("all").map(|r| r.expect("item")).collect();
+    assert!(
+        collector.records().is_empty(),
+        "restoring writes nothing to the changelog"
+    );
+    let after: Vec<_> = store
+        .all()
+        .expect("all")
+        .map(|r| r.expect("item"))
+        .collect();
     assert_eq!(after, before);
 
     StateStore::flush(&mut store).expect("flush before checkpoint");
     let mut offsets = CheckpointOffsets::new();
     offsets.insert(changelog.clone(), offset);
     checkpoint.write(&offsets).expect("write checkpoint");
-    assert_eq!(restore_start_offset(checkpoint.read().expect("read").get(&changelog).copied(), 0), 5);
+    assert_eq!(
+        restore_start_offset(checkpoint.read().expect("read").get(&changelog).copied(), 0),
+        5
+    );
     assert_eq!(
         *progress.0.lock().expect("log"),
         vec![
@@ -137,13 +202,19 @@ fn restore_and_checkpoint_round_trip_after_wipe() {
 fn lru_and_in_memory_kinds_build_and_null_values_delete() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (ctx, collector) = context(dir.path(), 0);
-    let mut lru = KeyValueStoreBuilder::<Utf8, BeI64>::new("recent", StoreKind::Lru { max_entries: 1 })
-        .with_caching_disabled()
-        .build(&ctx, None)
-        .expect("build lru");
+    let mut lru =
+        KeyValueStoreBuilder::<Utf8, BeI64>::new("recent", StoreKind::Lru { max_entries: 1 })
+            .with_caching_disabled()
+            .build(&ctx, None)
+            .expect("build lru");
     lru.put(&"x".to_owned(), &1).expect("put");
     lru.put(&"y".to_owned(), &2).expect("put evicts x");
-    let tombstones: Vec<_> = collector.records().into_iter().filter(|r| r.value.is_none()).map(|r| r.key).collect();
+    let tombstones: Vec<_> = collector
+        .records()
+        .into_iter()
+        .filter(|r| r.value.is_none())
+        .map(|r| r.key)
+        .collect();
     assert_eq!(tombstones, vec![b"x".to_vec()]);
 
     let mut mem = KeyValueStoreBuilder::<Utf8, OptionOf>::new("opt", StoreKind::InMemory)
@@ -151,9 +222,15 @@ fn lru_and_in_memory_kinds_build_and_null_values_delete() {
         .build(&ctx, None)
         .expect("build in-memory");
     mem.put(&"k".to_owned(), &Some(5)).expect("put");
-    assert_eq!(mem.put_if_absent(&"k".to_owned(), &Some(6)).expect("pia"), Some(Some(5)));
+    assert_eq!(
+        mem.put_if_absent(&"k".to_owned(), &Some(6)).expect("pia"),
+        Some(Some(5))
+    );
     mem.put(&"k".to_owned(), &None).expect("null deletes");
-    assert_eq!(KeyValueStore::get(&mem, &"k".to_owned()).expect("get"), None);
+    assert_eq!(
+        KeyValueStore::get(&mem, &"k".to_owned()).expect("get"),
+        None
+    );
 }
 
 /// `Option<i64>` whose `None` is Kafka `null`, like kstreams-serde's `Option<S>`.

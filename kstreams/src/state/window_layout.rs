@@ -50,7 +50,10 @@ pub fn parse_window_store_key(bytes: &[u8]) -> Option<(&[u8], i64, u32)> {
 
 /// Inclusive bounds of all windows of `key` starting in `[from_ms, to_ms]`.
 pub fn window_key_range(key: &[u8], from_ms: i64, to_ms: i64) -> (Vec<u8>, Vec<u8>) {
-    (window_store_key(key, from_ms, 0), window_store_key(key, to_ms, u32::MAX))
+    (
+        window_store_key(key, from_ms, 0),
+        window_store_key(key, to_ms, u32::MAX),
+    )
 }
 
 /// `[key][end_ms][start_ms]`: a session-store key.
@@ -75,8 +78,15 @@ pub fn parse_session_store_key(bytes: &[u8]) -> Option<(&[u8], i64, i64)> {
 /// `earliest_end_ms` and start at or before `latest_start_ms` (Java's
 /// `findSessions`). The scan can still meet sessions that start later
 /// (their end sorts first): callers filter on the parsed start.
-pub fn session_key_range(key: &[u8], earliest_end_ms: i64, latest_start_ms: i64) -> (Vec<u8>, Vec<u8>) {
-    (session_store_key(key, 0, earliest_end_ms), session_store_key(key, latest_start_ms, i64::MAX))
+pub fn session_key_range(
+    key: &[u8],
+    earliest_end_ms: i64,
+    latest_start_ms: i64,
+) -> (Vec<u8>, Vec<u8>) {
+    (
+        session_store_key(key, 0, earliest_end_ms),
+        session_store_key(key, latest_start_ms, i64::MAX),
+    )
 }
 
 #[cfg(test)]

@@ -47,16 +47,29 @@ pub struct CachingKeyValueStore {
 
 impl std::fmt::Debug for CachingKeyValueStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachingKeyValueStore").field("namespace", &self.namespace).finish()
+        f.debug_struct("CachingKeyValueStore")
+            .field("namespace", &self.namespace)
+            .finish()
     }
 }
 
 impl CachingKeyValueStore {
     /// Caches `inner` in `cache` under namespace `<task_id>-<store name>`;
     /// entries are stamped with `timestamp`'s current value.
-    pub fn new(inner: Box<dyn KeyValueBytesStore>, cache: Arc<ThreadCache>, task_id: &str, timestamp: RecordTimestamp) -> Self {
+    pub fn new(
+        inner: Box<dyn KeyValueBytesStore>,
+        cache: Arc<ThreadCache>,
+        task_id: &str,
+        timestamp: RecordTimestamp,
+    ) -> Self {
         let namespace = format!("{task_id}-{}", inner.name());
-        Self { inner, cache, namespace, timestamp, listener: None }
+        Self {
+            inner,
+            cache,
+            namespace,
+            timestamp,
+            listener: None,
+        }
     }
 
     /// Sets where written-down entries are forwarded (the KTable's
@@ -98,7 +111,8 @@ impl CachingKeyValueStore {
     }
 
     fn write(&mut self, key: &[u8], value: Option<Vec<u8>>) -> Result<()> {
-        self.cache.put_dirty(&self.namespace, key, value, self.timestamp.get());
+        self.cache
+            .put_dirty(&self.namespace, key, value, self.timestamp.get());
         self.flush_evicted()
     }
 
@@ -150,7 +164,8 @@ impl KeyValueBytesStore for CachingKeyValueStore {
     fn put_all(&mut self, entries: &[BytesEntry]) -> Result<()> {
         let timestamp = self.timestamp.get();
         for (key, value) in entries {
-            self.cache.put_dirty(&self.namespace, key, value.clone(), timestamp);
+            self.cache
+                .put_dirty(&self.namespace, key, value.clone(), timestamp);
         }
         self.flush_evicted()
     }
@@ -163,12 +178,28 @@ impl KeyValueBytesStore for CachingKeyValueStore {
 
     fn range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
         let below = self.inner.range(from, to)?;
-        Ok(self.scan(Scan::Range { from, to, reverse: false }, below, false))
+        Ok(self.scan(
+            Scan::Range {
+                from,
+                to,
+                reverse: false,
+            },
+            below,
+            false,
+        ))
     }
 
     fn reverse_range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
         let below = self.inner.reverse_range(from, to)?;
-        Ok(self.scan(Scan::Range { from, to, reverse: true }, below, true))
+        Ok(self.scan(
+            Scan::Range {
+                from,
+                to,
+                reverse: true,
+            },
+            below,
+            true,
+        ))
     }
 
     fn prefix_scan(&self, prefix: &[u8]) -> Result<BytesIter<'_>> {
@@ -201,7 +232,8 @@ impl KeyValueBytesStore for CachingKeyValueStore {
     }
 
     fn restore_batch(&mut self, records: &[RestoreRecord<'_>]) -> Result<()> {
-        self.cache.invalidate(&self.namespace, records.iter().map(|r| r.key.to_vec()));
+        self.cache
+            .invalidate(&self.namespace, records.iter().map(|r| r.key.to_vec()));
         self.inner.restore_batch(records)
     }
 }

@@ -8,19 +8,23 @@
 use std::iter::Peekable;
 
 use crate::error::Result;
-use crate::state::store::{BytesIter, KeyValueBytes};
+use crate::state::store::{BytesEntry, BytesIter, KeyValueBytes};
 
 /// Cached entries (in scan order, `None` = cached delete) merged with the
 /// store below's iterator (same order).
 pub(crate) struct MergedSortedCacheIter<'a> {
-    cache: Peekable<std::vec::IntoIter<(Vec<u8>, Option<Vec<u8>>)>>,
+    cache: Peekable<std::vec::IntoIter<BytesEntry>>,
     store: Peekable<BytesIter<'a>>,
     reverse: bool,
 }
 
 impl<'a> MergedSortedCacheIter<'a> {
-    pub(crate) fn new(cache: Vec<(Vec<u8>, Option<Vec<u8>>)>, store: BytesIter<'a>, reverse: bool) -> Self {
-        Self { cache: cache.into_iter().peekable(), store: store.peekable(), reverse }
+    pub(crate) fn new(cache: Vec<BytesEntry>, store: BytesIter<'a>, reverse: bool) -> Self {
+        Self {
+            cache: cache.into_iter().peekable(),
+            store: store.peekable(),
+            reverse,
+        }
     }
 }
 
@@ -65,9 +69,16 @@ mod tests {
 
     #[test]
     fn cache_wins_and_deletes_hide() {
-        let store: BytesIter<'_> = Box::new(vec![Ok(kv("a", "1")), Ok(kv("b", "1")), Ok(kv("d", "1"))].into_iter());
-        let cache = vec![(b"b".to_vec(), Some(b"2".to_vec())), (b"c".to_vec(), Some(b"2".to_vec())), (b"d".to_vec(), None)];
-        let merged: Vec<_> = MergedSortedCacheIter::new(cache, store, false).map(|r| r.expect("ok")).collect();
+        let store: BytesIter<'_> =
+            Box::new(vec![Ok(kv("a", "1")), Ok(kv("b", "1")), Ok(kv("d", "1"))].into_iter());
+        let cache = vec![
+            (b"b".to_vec(), Some(b"2".to_vec())),
+            (b"c".to_vec(), Some(b"2".to_vec())),
+            (b"d".to_vec(), None),
+        ];
+        let merged: Vec<_> = MergedSortedCacheIter::new(cache, store, false)
+            .map(|r| r.expect("ok"))
+            .collect();
         assert_eq!(merged, vec![kv("a", "1"), kv("b", "2"), kv("c", "2")]);
     }
 
@@ -75,7 +86,9 @@ mod tests {
     fn reverse_merge() {
         let store: BytesIter<'_> = Box::new(vec![Ok(kv("c", "1")), Ok(kv("a", "1"))].into_iter());
         let cache = vec![(b"b".to_vec(), Some(b"2".to_vec())), (b"a".to_vec(), None)];
-        let merged: Vec<_> = MergedSortedCacheIter::new(cache, store, true).map(|r| r.expect("ok")).collect();
+        let merged: Vec<_> = MergedSortedCacheIter::new(cache, store, true)
+            .map(|r| r.expect("ok"))
+            .collect();
         assert_eq!(merged, vec![kv("c", "1"), kv("b", "2")]);
     }
 }

@@ -21,6 +21,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::state::in_memory::{scan_bounds, Scan};
 use crate::state::lru_order::LruOrder;
+use crate::state::store::BytesEntry;
 
 /// Bytes charged per cache entry on top of its key and value.
 pub const CACHE_ENTRY_OVERHEAD_BYTES: usize = 64;
@@ -119,7 +120,9 @@ impl ThreadCache {
         let state = &mut *guard;
         let named = state.namespaces.get_mut(ns)?;
         if let Some(entry) = named.entries.get_mut(key) {
-            entry.tick = state.order.touch(Some(entry.tick), (ns.to_owned(), key.to_vec()));
+            entry.tick = state
+                .order
+                .touch(Some(entry.tick), (ns.to_owned(), key.to_vec()));
             return Some(entry.value.clone());
         }
         named.pending.get(key).map(|e| e.value.clone())
@@ -147,16 +150,29 @@ impl ThreadCache {
         }
         let dirty_seq = state.next_dirty_seq;
         state.next_dirty_seq += 1;
-        let tick = state.order.touch(previous.map(|e| e.tick), (ns.to_owned(), key.to_vec()));
+        let tick = state
+            .order
+            .touch(previous.map(|e| e.tick), (ns.to_owned(), key.to_vec()));
         state.current_bytes += entry_size(key, value.as_ref());
-        named.entries.insert(key.to_vec(), Entry { value, dirty, timestamp, tick, dirty_seq });
+        named.entries.insert(
+            key.to_vec(),
+            Entry {
+                value,
+                dirty,
+                timestamp,
+                tick,
+                dirty_seq,
+            },
+        );
         state.evict_to_budget();
     }
 
     /// Takes the namespace's pending (evicted dirty) entries, oldest write first.
     pub(crate) fn take_pending(&self, ns: &str) -> Vec<DirtyEntry> {
         let mut state = self.lock();
-        let Some(named) = state.namespaces.get_mut(ns) else { return Vec::new() };
+        let Some(named) = state.namespaces.get_mut(ns) else {
+            return Vec::new();
+        };
         to_dirty_entries(std::mem::take(&mut named.pending).into_iter().collect())
     }
 
@@ -166,12 +182,21 @@ impl ThreadCache {
     pub(crate) fn take_dirty(&self, ns: &str) -> Vec<DirtyEntry> {
         let mut guard = self.lock();
         let state = &mut *guard;
-        let Some(named) = state.namespaces.get_mut(ns) else { return Vec::new() };
-        let mut dirty: Vec<(Vec<u8>, Entry)> = std::mem::take(&mut named.pending).into_iter().collect();
+        let Some(named) = state.namespaces.get_mut(ns) else {
+            return Vec::new();
+        };
+        let mut dirty: Vec<(Vec<u8>, Entry)> =
+            std::mem::take(&mut named.pending).into_iter().collect();
         let mut deletes = Vec::new();
         for (key, entry) in named.entries.iter_mut().filter(|(_, e)| e.dirty) {
             entry.dirty = false;
-            dirty.push((key.clone(), Entry { value: entry.value.clone(), ..*entry }));
+            dirty.push((
+                key.clone(),
+                Entry {
+                    value: entry.value.clone(),
+                    ..*entry
+                },
+            ));
             if entry.value.is_none() {
                 deletes.push(key.clone());
             }
@@ -187,17 +212,24 @@ impl ThreadCache {
 
     /// The namespace's cached entries (pending included) within `scan`, in
     /// scan order; `None` values are cached deletes.
-    pub(crate) fn snapshot(&self, ns: &str, scan: Scan<'_>) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    pub(crate) fn snapshot(&self, ns: &str, scan: Scan<'_>) -> Vec<BytesEntry> {
         let state = self.lock();
-        let Some(named) = state.namespaces.get(ns) else { return Vec::new() };
-        let Some((lower, upper, reverse)) = scan_bounds(scan) else { return Vec::new() };
+        let Some(named) = state.namespaces.get(ns) else {
+            return Vec::new();
+        };
+        let Some((lower, upper, reverse)) = scan_bounds(scan) else {
+            return Vec::new();
+        };
         let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
         for map in [&named.pending, &named.entries] {
             for (k, e) in map.range::<Vec<u8>, _>((lower.clone(), upper.clone())) {
                 merged.insert(k, &e.value);
             }
         }
-        let mut out: Vec<_> = merged.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut out: Vec<_> = merged
+            .into_iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         if reverse {
             out.reverse();
         }
@@ -208,7 +240,9 @@ impl ThreadCache {
     pub(crate) fn invalidate(&self, ns: &str, keys: impl Iterator<Item = Vec<u8>>) {
         let mut guard = self.lock();
         let state = &mut *guard;
-        let Some(named) = state.namespaces.get_mut(ns) else { return };
+        let Some(named) = state.namespaces.get_mut(ns) else {
+            return;
+        };
         for key in keys {
             named.pending.remove(&key);
             if let Some(entry) = named.entries.remove(&key) {
@@ -234,9 +268,15 @@ impl ThreadCache {
 impl CacheState {
     fn evict_to_budget(&mut self) {
         while self.current_bytes > self.max_bytes {
-            let Some((ns, key)) = self.order.pop_eldest() else { break };
-            let Some(named) = self.namespaces.get_mut(&ns) else { continue };
-            let Some(entry) = named.entries.remove(&key) else { continue };
+            let Some((ns, key)) = self.order.pop_eldest() else {
+                break;
+            };
+            let Some(named) = self.namespaces.get_mut(&ns) else {
+                continue;
+            };
+            let Some(entry) = named.entries.remove(&key) else {
+                continue;
+            };
             self.current_bytes -= entry_size(&key, entry.value.as_ref());
             self.evictions += 1;
             if entry.dirty {
@@ -250,6 +290,10 @@ fn to_dirty_entries(mut entries: Vec<(Vec<u8>, Entry)>) -> Vec<DirtyEntry> {
     entries.sort_by_key(|(_, e)| e.dirty_seq);
     entries
         .into_iter()
-        .map(|(key, e)| DirtyEntry { key, value: e.value, timestamp: e.timestamp })
+        .map(|(key, e)| DirtyEntry {
+            key,
+            value: e.value,
+            timestamp: e.timestamp,
+        })
         .collect()
 }
