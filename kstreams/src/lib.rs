@@ -18,6 +18,7 @@ pub mod error;
 pub(crate) mod kafka;
 pub mod processor;
 pub mod runtime;
+pub mod state;
 pub mod test_driver;
 pub mod topology;
 
