@@ -47,14 +47,12 @@ pub(crate) fn classify(context: impl Into<String>, error: KafkaError) -> Error {
     }
 }
 
-/// Whether a client error is fatal for its client (it must be recreated).
+/// Whether a consumer error means the consumer must be recreated.
 pub(crate) fn is_fatal(error: &Error) -> bool {
-    match error {
-        Error::ProducerFenced(_) => true,
-        Error::Kafka { source: KafkaError::Transaction(e), .. } => e.is_fatal() || e.txn_requires_abort(),
-        Error::Kafka { source: KafkaError::MessageConsumptionFatal(_), .. } => true,
-        _ => false,
-    }
+    matches!(
+        error,
+        Error::ProducerFenced(_) | Error::Kafka { source: KafkaError::MessageConsumptionFatal(_), .. }
+    )
 }
 
 /// Forwards librdkafka's log lines to `tracing`.

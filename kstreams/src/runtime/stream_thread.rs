@@ -209,8 +209,17 @@ impl StreamThread {
         while !self.client.shutdown_requested() {
             // Poll without holding the task manager: rebalance callbacks take it.
             let mut timeout = if idle { poll_timeout } else { Duration::ZERO };
+            let mut generation = tasks.borrow().generation();
             while batch.len() < MAX_POLL_RECORDS {
-                match consumer.poll(timeout) {
+                let polled = consumer.poll(timeout);
+                let now_generation = tasks.borrow().generation();
+                if now_generation != generation {
+                    // A rebalance ran inside `poll`: what was polled before
+                    // belongs to closed tasks and will be re-read.
+                    batch.clear();
+                    generation = now_generation;
+                }
+                match polled {
                     Ok(Some(record)) => batch.push(record),
                     Ok(None) => break,
                     Err(e) if is_fatal(&e) => return Err(e),

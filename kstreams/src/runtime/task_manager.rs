@@ -48,6 +48,10 @@ pub(crate) struct TaskManager {
     pending_error: Option<Error>,
     /// Set by the assign callback; cleared when the thread reports RUNNING.
     assigned: bool,
+    /// Bumped by every revocation and assignment: records polled under an
+    /// older generation must be dropped (the new tasks re-read them from
+    /// the committed offsets).
+    generation: u64,
 }
 
 impl TaskManager {
@@ -72,6 +76,7 @@ impl TaskManager {
             last_commit: Instant::now(),
             pending_error: None,
             assigned: false,
+            generation: 0,
         }
     }
 
@@ -99,6 +104,7 @@ impl TaskManager {
         }
         self.rebuild_routes();
         self.assigned = true;
+        self.generation += 1;
         let ids: Vec<String> = self.tasks.keys().map(ToString::to_string).collect();
         tracing::info!(thread = %self.thread, tasks = ?ids, "partitions assigned, tasks created");
     }
@@ -116,6 +122,7 @@ impl TaskManager {
     /// partitions were `lost` (another member owns them already) or the
     /// commit fails, closes dirty instead.
     pub(crate) fn handle_revocation(&mut self, consumer: ConsumerHandle<'_>, lost: bool) {
+        self.generation += 1;
         if lost {
             tracing::warn!(thread = %self.thread, "partitions lost: this member was fenced out of the group; closing tasks dirty");
             self.close_all_dirty();
@@ -143,6 +150,11 @@ impl TaskManager {
     /// Takes the error raised inside a rebalance callback, if any.
     pub(crate) fn take_pending_error(&mut self) -> Option<Error> {
         self.pending_error.take()
+    }
+
+    /// Changes whenever the assignment changes.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Whether an assignment arrived since the last call.
