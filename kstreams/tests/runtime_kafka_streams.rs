@@ -137,16 +137,23 @@ fn unreachable_broker_is_an_error_not_a_hang() {
 }
 
 #[test]
-fn undeserializable_record_goes_to_the_handler_and_ends_in_error() {
+fn undeserializable_record_goes_to_the_handler_replace_then_shutdown() {
     init_logs();
     let (input, output, app) = (unique("rt-bad"), unique("rt-out"), unique("rt-app"));
     create_topics(&[&input, &output], 4);
     let streams = KafkaStreams::new(even_filter(&input, &output), config(&app, ProcessingGuarantee::ExactlyOnceV2)).expect("new");
     let handled = Arc::new(Mutex::new(Vec::new()));
     let seen = handled.clone();
+    // First replace the thread (it re-reads the same record and fails
+    // again), then shut the client down.
     streams.set_uncaught_exception_handler(move |e| {
-        seen.lock().expect("handler lock").push(e.to_string());
-        StreamThreadExceptionResponse::ShutdownClient
+        let mut seen = seen.lock().expect("handler lock");
+        seen.push(e.to_string());
+        if seen.len() == 1 {
+            StreamThreadExceptionResponse::ReplaceThread
+        } else {
+            StreamThreadExceptionResponse::ShutdownClient
+        }
     });
     streams.start().expect("start");
     // Not UTF-8: the String serde refuses it.
@@ -159,7 +166,7 @@ fn undeserializable_record_goes_to_the_handler_and_ends_in_error() {
     }
     wait_until("ERROR", Duration::from_secs(60), || streams.state() == State::Error);
     let handled = handled.lock().expect("handler lock").clone();
-    assert_eq!(handled.len(), 1, "{handled:?}");
+    assert_eq!(handled.len(), 2, "replaced once, then shut down: {handled:?}");
     assert!(handled[0].contains(&input), "the error names the topic: {handled:?}");
     assert!(streams.close(Duration::from_secs(5)));
 }
