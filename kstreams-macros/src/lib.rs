@@ -1,1 +1,43 @@
-//! Procedural macros for kstreams.
+//! Procedural macros for kstreams: `#[processor]`, `#[punctuate]` and
+//! `#[topology]`. Use them through the `kstreams` crate
+//! (`kstreams::processor`, ...), whose docs describe what users write.
+//!
+//! Layout, as thiserror and serde_derive: each macro parses its input
+//! (`ast.rs`, attributes in `attr.rs`), validates it (`check.rs`) and
+//! generates code (`expand.rs`). Every error goes into a [`ctxt::Ctxt`] and
+//! all of them are reported together, spanned at the user's tokens; the
+//! user's item is emitted even on error, so one mistake does not cascade.
+//! The logic is plain `proc_macro2` code, unit-tested without a compiler.
+#![warn(missing_docs, unreachable_pub)]
+
+mod ctxt;
+mod duration;
+mod processor;
+mod punctuate;
+mod symbol;
+mod topology;
+
+use proc_macro::TokenStream;
+
+/// Turns a function into a typed DAG node, or an `impl` block into a
+/// Processor-API processor. See `kstreams::processor` (the re-export) for
+/// the table of shapes.
+#[proc_macro_attribute]
+pub fn processor(args: TokenStream, input: TokenStream) -> TokenStream {
+    processor::expand(args.into(), input.into()).into()
+}
+
+/// Marks a method of a `#[processor]` impl as a punctuator:
+/// `#[punctuate(every = "10s", time = StreamTime)]`.
+#[proc_macro_attribute]
+pub fn punctuate(args: TokenStream, input: TokenStream) -> TokenStream {
+    punctuate::expand(args.into(), input.into()).into()
+}
+
+/// Turns `fn name(b: &mut StreamsBuilder) { ... }` into
+/// `fn name() -> kstreams::Result<Topology>`, checks the wiring at compile
+/// time and adds `name::DESCRIPTION`.
+#[proc_macro_attribute]
+pub fn topology(args: TokenStream, input: TokenStream) -> TokenStream {
+    topology::expand(args.into(), input.into()).into()
+}

@@ -22,13 +22,19 @@ pub mod state;
 pub mod test_driver;
 pub mod topology;
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
+
 pub use kstreams_serde as serde;
+
+pub use kstreams_macros::{processor, punctuate, topology};
 
 pub use crate::error::{Error, Result};
 
 pub use crate::config::{ProcessingGuarantee, StreamsConfig};
 pub use crate::runtime::{KafkaStreams, State, StreamThreadExceptionResponse};
-pub use crate::dsl::{KStream, Repartitioned, StreamsBuilder, Topic};
-pub use crate::processor::{Headers, Processor, ProcessorContext, PunctuationType, Record};
+pub use crate::dsl::{KStream, Repartitioned, StreamsBuilder, TimeWindows, Topic};
+pub use crate::processor::{Headers, Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Record};
 pub use crate::test_driver::TopologyTestDriver;
 pub use crate::topology::Topology;

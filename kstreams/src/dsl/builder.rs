@@ -123,7 +123,7 @@ impl StreamsBuilder {
         KS::Target: Clone,
         VS::Target: Clone,
     {
-        self.add_source(topic, None)
+        self.source_node(None, topic, None)
     }
 
     /// Like [`StreamsBuilder::stream`], with the timestamp extractor for this
@@ -137,11 +137,12 @@ impl StreamsBuilder {
         KS::Target: Clone,
         VS::Target: Clone,
     {
-        self.add_source(topic, Some(Arc::new(extractor)))
+        self.source_node(None, topic, Some(Arc::new(extractor)))
     }
 
-    fn add_source<KS: Serde, VS: Serde, const P: u32>(
+    pub(crate) fn source_node<KS: Serde, VS: Serde, const P: u32>(
         &self,
+        name: Option<String>,
         topic: Topic<KS, VS, P>,
         extractor: Option<Arc<dyn TimestampExtractor>>,
     ) -> KStream<KS::Target, VS::Target>
@@ -151,7 +152,7 @@ impl StreamsBuilder {
     {
         let mut graph = self.graph.borrow_mut();
         graph.declare_topic(topic.name(), P);
-        let name = graph.new_name("KSTREAM-SOURCE-");
+        let name = name.unwrap_or_else(|| graph.new_name("KSTREAM-SOURCE-"));
         let kind = NodeKind::Source { topic: TopicName::user(topic.name()), extractor };
         let node = graph.add_node(name, kind, &[], Arc::new(SourceFactory::<KS, VS>::new()));
         KStream::new(self.graph.clone(), node)

@@ -19,9 +19,9 @@ type Supplier<P> = Arc<dyn Fn() -> P + Send + Sync>;
 /// Marks the key/value types a factory reads and writes.
 type Types<KI, VI, KO, VO> = PhantomData<fn() -> (KI, VI, KO, VO)>;
 
-struct ProcessorFactory<P, KI, VI, KO, VO> {
-    supplier: Supplier<P>,
-    _types: Types<KI, VI, KO, VO>,
+pub(crate) struct ProcessorFactory<P, KI, VI, KO, VO> {
+    pub(crate) supplier: Supplier<P>,
+    pub(crate) _types: Types<KI, VI, KO, VO>,
 }
 
 struct ProcessorNode<P, KI, VI, KO, VO> {

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 pub(crate) trait ContextOps<K, V> {
     fn forward(&mut self, record: Record<K, V>) -> Result<()>;
     fn forward_to(&mut self, child: &str, record: Record<K, V>) -> Result<()>;
-    fn schedule(&mut self, interval: Duration, kind: PunctuationType) -> Result<Cancellable>;
+    fn schedule(&mut self, interval: Duration, kind: PunctuationType, key: Option<u64>) -> Result<Cancellable>;
     fn metadata(&self) -> Option<&RecordMetadata>;
     /// (stream time, wall clock)
     fn times(&self) -> (i64, i64);
@@ -47,7 +47,15 @@ impl<K, V> ProcessorContext<'_, K, V> {
     /// Schedules [`Processor::punctuate`](crate::processor::Processor::punctuate)
     /// every `interval` of stream time or wall-clock time.
     pub fn schedule(&mut self, interval: Duration, kind: PunctuationType) -> Result<Cancellable> {
-        self.ops.schedule(interval, kind)
+        self.ops.schedule(interval, kind, None)
+    }
+
+    /// Like [`ProcessorContext::schedule`], but `punctuate` receives `key`
+    /// instead of a generated id, so a processor with several punctuators
+    /// can tell them apart without storing ids (this is what
+    /// `#[punctuate]` methods compile to).
+    pub fn schedule_keyed(&mut self, interval: Duration, kind: PunctuationType, key: u64) -> Result<Cancellable> {
+        self.ops.schedule(interval, kind, Some(key))
     }
 
     /// Asks for a commit as soon as possible (Kafka Streams' `commit()`).
@@ -107,7 +115,7 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
         }
     }
 
-    fn schedule(&mut self, interval: Duration, kind: PunctuationType) -> Result<Cancellable> {
+    fn schedule(&mut self, interval: Duration, kind: PunctuationType, key: Option<u64>) -> Result<Cancellable> {
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
         if interval < 1 {
             return Err(Error::Processing {
@@ -126,8 +134,9 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
             PunctuationType::StreamTime => 0,
             PunctuationType::WallClockTime => self.cx.wall_clock.saturating_add(interval),
         };
-        self.cx.new_schedules.push(Schedule { id, node, kind, interval, next, cancelled: cancelled.clone() });
-        Ok(Cancellable { id, cancelled })
+        let key = key.unwrap_or(id);
+        self.cx.new_schedules.push(Schedule { id, key, node, kind, interval, next, cancelled: cancelled.clone() });
+        Ok(Cancellable { id: key, cancelled })
     }
 
     fn metadata(&self) -> Option<&RecordMetadata> {

@@ -18,11 +18,13 @@ pub(crate) mod node;
 pub mod partitioner;
 pub(crate) mod punctuation;
 mod record;
+mod supplier;
 mod timestamp;
 
 pub use api::{Cancellable, Processor, PunctuationType};
 pub use context::ProcessorContext;
 pub use record::{Headers, Record, RecordMetadata};
+pub use supplier::ProcessorSupplier;
 pub use timestamp::{
     ConsumedRecordView, RecordTimestampExtractor, TimestampExtractor, WallclockTimestampExtractor,
 };

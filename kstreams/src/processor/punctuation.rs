@@ -18,6 +18,9 @@ use crate::Result;
 /// One scheduled punctuation.
 pub(crate) struct Schedule {
     pub(crate) id: u64,
+    /// What [`Processor::punctuate`](crate::processor::Processor::punctuate)
+    /// receives: the id, or the key given to `schedule_keyed`.
+    pub(crate) key: u64,
     pub(crate) node: Arc<dyn Lifecycle>,
     pub(crate) kind: PunctuationType,
     pub(crate) interval: i64,
@@ -62,8 +65,8 @@ impl PunctuationQueue {
                 continue;
             }
             schedule.advance(now);
-            let (node, id) = (schedule.node.clone(), schedule.id);
-            node.punctuate(id, now, cx)?;
+            let (node, key) = (schedule.node.clone(), schedule.key);
+            node.punctuate(key, now, cx)?;
         }
         Ok(fired)
     }
@@ -88,6 +91,7 @@ mod tests {
     fn advance_skips_missed_intervals_and_stays_aligned() {
         let mut s = Schedule {
             id: 0,
+            key: 0,
             node: Arc::new(Nop),
             kind: PunctuationType::StreamTime,
             interval: 10,

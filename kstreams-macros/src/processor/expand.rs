@@ -1,0 +1,193 @@
+//! Code generation for `#[processor]`.
+//!
+//! A function `fn successful(p: &Payment) -> bool` becomes a unit struct
+//! `successful` (so it can be passed to `.via(successful)` and named in
+//! error messages) that derefs to the original function (so
+//! `successful(&p)` still works in unit tests), plus an implementation of
+//! `kstreams::processor::ProcessorSupplier`. An impl block gets an
+//! implementation of `kstreams::Processor` that schedules its
+//! `#[punctuate]` methods in `init`. Generated code sits in `const _: () =
+//! { .. };` and uses fully qualified paths.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::ast::{FnNode, ImplProcessor, Shape};
+use super::attr::TimeKind;
+
+/// The unit struct and the original function, without the node impl.
+fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
+    let item = &node.item;
+    let name = &item.sig.ident;
+    let vis = &item.vis;
+    let docs: Vec<&syn::Attribute> = item.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let mut inner = item.clone();
+    inner.attrs.retain(|a| !a.path().is_ident("doc"));
+    inner.vis = syn::Visibility::Inherited;
+    let arg_tys = item.sig.inputs.iter().filter_map(|a| match a {
+        syn::FnArg::Typed(t) => Some(&t.ty),
+        syn::FnArg::Receiver(_) => None,
+    });
+    let output = &item.sig.output;
+    let fn_ptr = quote!(fn(#(#arg_tys),*) #output);
+    let the_struct = quote! {
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #name;
+    };
+    let the_fn = quote! {
+        #inner
+        impl ::core::ops::Deref for #name {
+            type Target = #fn_ptr;
+            fn deref(&self) -> &Self::Target {
+                const NODE_FN: #fn_ptr = #name;
+                &NODE_FN
+            }
+        }
+    };
+    (the_struct, the_fn)
+}
+
+/// The body of the stateless operator: `record` in, `emit` out.
+fn op_body(node: &FnNode) -> TokenStream {
+    let name = &node.item.sig.ident;
+    let arg = |by_ref: bool, ident: TokenStream| if by_ref { quote!(&#ident) } else { ident };
+    let value_arg = arg(node.value.by_ref, quote!(value));
+    let args = match &node.key {
+        Some(k) if k.by_ref => quote!(&key, #value_arg),
+        Some(_) => quote!(::core::clone::Clone::clone(&key), #value_arg),
+        None => value_arg,
+    };
+    let record = quote!(::kstreams::processor::Record);
+    match node.shape {
+        Shape::Filter => {
+            let args = if node.key.is_some() { quote!(&record.key, &record.value) } else { quote!(&record.value) };
+            quote! {
+                if #name(#args) { emit(record) } else { ::core::result::Result::Ok(()) }
+            }
+        }
+        Shape::MapValues => quote! {
+            let #record { key, value, timestamp, headers } = record;
+            let value = #name(#args);
+            emit(#record { key, value, timestamp, headers })
+        },
+        Shape::Map => quote! {
+            let #record { key, value, timestamp, headers } = record;
+            let (key, value) = #name(#args);
+            emit(#record { key, value, timestamp, headers })
+        },
+        Shape::FlatMapValues => quote! {
+            let #record { key, value, timestamp, headers } = record;
+            for value in #name(#args) {
+                emit(#record { key: ::core::clone::Clone::clone(&key), value, timestamp, headers: ::core::clone::Clone::clone(&headers) })?;
+            }
+            ::core::result::Result::Ok(())
+        },
+        Shape::FlatMap => quote! {
+            let #record { key, value, timestamp, headers } = record;
+            for (key, value) in #name(#args) {
+                emit(#record { key, value, timestamp, headers: ::core::clone::Clone::clone(&headers) })?;
+            }
+            ::core::result::Result::Ok(())
+        },
+    }
+}
+
+/// The full expansion of a function node. With `dummy`, the node impl is
+/// kept (so wiring it still type-checks) but never runs: used when the
+/// function has errors that are reported separately.
+pub(crate) fn expand_fn(node: &FnNode, dummy: bool) -> TokenStream {
+    let (the_struct, the_fn) = struct_and_fn(node);
+    let name = &node.item.sig.ident;
+    let name_str = name.to_string();
+    let any_key = format_ident!("AnyKey");
+    let (generics, key_in) = match &node.key {
+        Some(k) => (quote!(), k.ty.clone()),
+        None => (quote!(<#any_key: ::core::clone::Clone + 'static>), syn::parse_quote!(#any_key)),
+    };
+    let value_in = &node.value.ty;
+    let key_out = node.key_out.clone().unwrap_or_else(|| key_in.clone());
+    let value_out = &node.value_out;
+    let body = if dummy {
+        quote!(::core::unreachable!("this node did not compile"))
+    } else {
+        let op = op_body(node);
+        quote! {
+            ::kstreams::__private::stateless::<#key_in, #value_in, #key_out, #value_out>(
+                move |record, emit| { #op }
+            )
+        }
+    };
+    let the_fn = if dummy { quote!() } else { the_fn };
+    quote! {
+        #the_struct
+        const _: () = {
+            #the_fn
+            impl #generics ::kstreams::processor::ProcessorSupplier<#key_in, #value_in, #key_out, #value_out> for #name {
+                fn node_name(&self) -> ::core::option::Option<&'static str> {
+                    ::core::option::Option::Some(#name_str)
+                }
+                fn into_factory(self) -> ::kstreams::__private::Factory {
+                    #body
+                }
+            }
+        };
+    }
+}
+
+/// The impl block (without `#[punctuate]` attributes) and its `Processor` impl.
+pub(crate) fn expand_impl(p: &ImplProcessor) -> TokenStream {
+    let item = &p.item;
+    let self_ty = &item.self_ty;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let (ki, vi, ko, vo) = (&p.key_in, &p.value_in, &p.key_out, &p.value_out);
+    let ctx_ty = quote!(::kstreams::processor::ProcessorContext<'_, #ko, #vo>);
+    let result = quote!(::kstreams::Result<()>);
+    let schedules = p.punctuators.iter().enumerate().map(|(i, punct)| {
+        let ms = punct.attr.every_ms;
+        let kind = match punct.attr.time {
+            TimeKind::StreamTime => quote!(StreamTime),
+            TimeKind::WallClockTime => quote!(WallClockTime),
+        };
+        let key = i as u64;
+        quote! {
+            ctx.schedule_keyed(
+                ::core::time::Duration::from_millis(#ms),
+                ::kstreams::processor::PunctuationType::#kind,
+                #key,
+            )?;
+        }
+    });
+    let arms = p.punctuators.iter().enumerate().map(|(i, punct)| {
+        let key = i as u64;
+        let method = &punct.method;
+        quote!(#key => #self_ty::#method(self, timestamp, ctx),)
+    });
+    let user_init = if p.has_init { quote!(#self_ty::init(self, ctx)) } else { quote!(::core::result::Result::Ok(())) };
+    let user_close = if p.has_close { quote!(#self_ty::close(self);) } else { quote!() };
+    quote! {
+        #item
+        const _: () = {
+            impl #impl_generics ::kstreams::processor::Processor<#ki, #vi, #ko, #vo> for #self_ty #where_clause {
+                fn init(&mut self, ctx: &mut #ctx_ty) -> #result {
+                    #(#schedules)*
+                    #user_init
+                }
+                fn process(&mut self, record: ::kstreams::processor::Record<#ki, #vi>, ctx: &mut #ctx_ty) -> #result {
+                    #self_ty::process(self, record, ctx)
+                }
+                fn punctuate(&mut self, id: u64, timestamp: i64, ctx: &mut #ctx_ty) -> #result {
+                    let _ = (&timestamp, &ctx);
+                    match id {
+                        #(#arms)*
+                        _ => ::core::result::Result::Ok(()),
+                    }
+                }
+                fn close(&mut self) {
+                    #user_close
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,290 @@
+//! `#[topology]` input, parsed: the builder parameter, the explicitly
+//! wired nodes (`b.add_source("name", TOPIC)`, `b.add_processor("name",
+//! node, ["parent", ..])`, `b.add_sink("name", TOPIC, ["parent", ..])`),
+//! and what can be traced through fluent chains: node names, merges and the
+//! source topic each stream comes from.
+
+use std::collections::HashMap;
+
+use syn::{Expr, ExprMethodCall, LitStr};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{ADD_PROCESSOR, ADD_SINK, ADD_SOURCE, ADD_STATE_STORE};
+
+/// Which explicit node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Source,
+    Processor,
+    Sink,
+}
+
+/// An explicitly wired node.
+pub(crate) struct Node {
+    pub(crate) name: LitStr,
+    pub(crate) kind: Kind,
+    /// Parent names, when given as a literal array of names.
+    pub(crate) parents: Vec<LitStr>,
+    /// The parents argument, for spans.
+    pub(crate) parents_expr: Option<Expr>,
+    /// Topic of sources and sinks; node expression of processors.
+    pub(crate) target: Expr,
+    /// Index of its statement in the body.
+    pub(crate) stmt: usize,
+    /// Bound with `let`: its stream may be used further by fluent code.
+    pub(crate) bound: bool,
+}
+
+/// Where a stream comes from, as far as the macro can see.
+#[derive(Clone)]
+pub(crate) enum Origin {
+    /// Straight from this topic constant (possibly through stateless operators).
+    Topic(syn::Path),
+    /// Repartitioned, from a local variable we cannot follow, ...
+    Unknown,
+}
+
+/// Two streams merged or joined, to check for co-partitioning.
+pub(crate) struct Merge {
+    pub(crate) left: syn::Path,
+    pub(crate) right: syn::Path,
+    pub(crate) span: proc_macro2::Span,
+}
+
+/// A node name used in the topology (for duplicate checks).
+pub(crate) struct NameUse {
+    pub(crate) name: String,
+    pub(crate) span: proc_macro2::Span,
+}
+
+/// Everything the macro knows about the topology function.
+pub(crate) struct Topology {
+    pub(crate) item: syn::ItemFn,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) merges: Vec<Merge>,
+    pub(crate) names: Vec<NameUse>,
+    /// Compile-time description, one line per chain or node.
+    pub(crate) description: Vec<String>,
+}
+
+fn lit_str(expr: &Expr) -> Option<LitStr> {
+    match expr {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.clone()),
+        Expr::Group(g) => lit_str(&g.expr),
+        _ => None,
+    }
+}
+
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Reference(r) => strip(&r.expr),
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Group(g) => strip(&g.expr),
+        other => other,
+    }
+}
+
+fn path_of(expr: &Expr) -> Option<syn::Path> {
+    match strip(expr) {
+        Expr::Path(p) if p.qself.is_none() => Some(p.path.clone()),
+        _ => None,
+    }
+}
+
+pub(crate) fn show(tokens: impl quote::ToTokens) -> String {
+    let s = tokens.to_token_stream().to_string();
+    s.replace(" :: ", "::").replace(" ,", ",").replace("& ", "&").replace(" (", "(").replace("( ", "(").replace(" )", ")")
+}
+
+struct Walker<'a> {
+    builder: &'a syn::Ident,
+    vars: HashMap<String, Origin>,
+    merges: Vec<Merge>,
+    names: Vec<NameUse>,
+    description: Vec<String>,
+}
+
+impl Walker<'_> {
+    fn is_builder(&self, expr: &Expr) -> bool {
+        matches!(strip(expr), Expr::Path(p) if p.path.is_ident(self.builder))
+    }
+
+    /// Follows a fluent chain from its root; `steps` collects the operators
+    /// for the description.
+    fn trace(&mut self, expr: &Expr, steps: &mut Vec<String>) -> Origin {
+        match strip(expr) {
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(id) => {
+                    steps.push(id.to_string());
+                    self.vars.get(&id.to_string()).cloned().unwrap_or(Origin::Unknown)
+                }
+                None => Origin::Unknown,
+            },
+            Expr::MethodCall(m) => self.trace_call(m, steps),
+            _ => Origin::Unknown,
+        }
+    }
+
+    fn trace_call(&mut self, m: &ExprMethodCall, steps: &mut Vec<String>) -> Origin {
+        let method = m.method.to_string();
+        if self.is_builder(&m.receiver) {
+            let topic_arg = match method.as_str() {
+                "stream" | "stream_with_timestamp_extractor" => m.args.first(),
+                ADD_SOURCE => m.args.iter().nth(1),
+                _ => None,
+            };
+            return match topic_arg.and_then(path_of) {
+                Some(topic) => {
+                    steps.push(format!("stream({})", show(&topic)));
+                    Origin::Topic(topic)
+                }
+                None => Origin::Unknown,
+            };
+        }
+        let origin = self.trace(&m.receiver, steps);
+        let arg = m.args.first();
+        // A `.named(..)` right before this operator names it instead.
+        let named_before = steps.last().is_some_and(|s| s.starts_with("named("));
+        match method.as_str() {
+            "named" => {
+                if let Some(lit) = arg.and_then(lit_str) {
+                    self.names.push(NameUse { name: lit.value(), span: lit.span() });
+                    steps.push(format!("named({:?})", lit.value()));
+                }
+                return origin;
+            }
+            "via" => {
+                if let (Some(path), false) = (arg.and_then(path_of), named_before) {
+                    if let Some(last) = path.segments.last() {
+                        self.names.push(NameUse { name: last.ident.to_string(), span: last.ident.span() });
+                    }
+                }
+                steps.push(format!("via({})", arg.map(show).unwrap_or_default()));
+            }
+            "merge" | "join" | "left_join" | "outer_join" => {
+                let mut other_steps = Vec::new();
+                let other = arg.map(|a| self.trace(a, &mut other_steps)).unwrap_or(Origin::Unknown);
+                if let (Origin::Topic(left), Origin::Topic(right)) = (&origin, &other) {
+                    if show(left) != show(right) {
+                        self.merges.push(Merge { left: left.clone(), right: right.clone(), span: m.method.span() });
+                    }
+                }
+                steps.push(format!("{method}({})", other_steps.join(".")));
+                return origin;
+            }
+            "repartition" => {
+                steps.push("repartition(..)".to_owned());
+                return Origin::Unknown;
+            }
+            "to" => steps.push(format!("to({})", arg.map(show).unwrap_or_default())),
+            other => steps.push(format!("{other}(..)")),
+        }
+        origin
+    }
+}
+
+fn parents_of(cx: &Ctxt, expr: &Expr) -> Option<Vec<LitStr>> {
+    let Expr::Array(array) = strip(expr) else { return None };
+    let mut names = Vec::new();
+    for e in &array.elems {
+        match lit_str(e) {
+            Some(l) => names.push(l),
+            None => {
+                cx.error_spanned_by(e, "parents are node names, e.g. `[\"source\"]` (or pass the streams: `&[&source]`)");
+            }
+        }
+    }
+    Some(names)
+}
+
+/// An explicit node call `b.add_*("name", ..)`, if `expr` is one.
+fn explicit(w: &Walker<'_>, cx: &Ctxt, expr: &Expr, stmt: usize, bound: bool) -> Option<Node> {
+    let Expr::MethodCall(m) = strip(expr) else { return None };
+    if !w.is_builder(&m.receiver) {
+        return None;
+    }
+    let kind = match m.method.to_string().as_str() {
+        ADD_SOURCE => Kind::Source,
+        ADD_PROCESSOR => Kind::Processor,
+        ADD_SINK => Kind::Sink,
+        ADD_STATE_STORE => {
+            cx.error_spanned_by(&m.method, "state stores are not available in this version of kstreams (`kstreams::state` is not released yet)");
+            return None;
+        }
+        _ => return None,
+    };
+    let args: Vec<&Expr> = m.args.iter().collect();
+    let expected = if kind == Kind::Source { 2 } else { 3 };
+    if args.len() != expected {
+        return None; // the method's own signature reports this
+    }
+    let Some(name) = lit_str(args[0]) else {
+        cx.error_spanned_by(args[0], "a node name is a string literal, so that `#[topology]` can check the wiring");
+        return None;
+    };
+    let (parents, parents_expr) = match kind {
+        Kind::Source => (Vec::new(), None),
+        _ => (parents_of(cx, args[2]).unwrap_or_default(), Some(args[2].clone())),
+    };
+    Some(Node { name, kind, parents, parents_expr, target: args[1].clone(), stmt, bound })
+}
+
+pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
+    let sig = &item.sig;
+    let builder = match sig.inputs.iter().collect::<Vec<_>>().as_slice() {
+        [syn::FnArg::Typed(pt)] => match &*pt.pat {
+            syn::Pat::Ident(p) => Some(p.ident.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(builder) = builder else {
+        cx.error_spanned_by(&sig.inputs, "a `#[topology]` function takes the builder: `fn my_topology(b: &mut StreamsBuilder) { .. }`");
+        return None;
+    };
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(&sig.generics, "a `#[topology]` function cannot be generic");
+    }
+    let mut w = Walker { builder: &builder, vars: HashMap::new(), merges: Vec::new(), names: Vec::new(), description: Vec::new() };
+    let mut nodes = Vec::new();
+    for (i, stmt) in item.block.stmts.iter().enumerate() {
+        let (expr, binding) = match stmt {
+            syn::Stmt::Expr(e, _) => (e, None),
+            syn::Stmt::Local(l) => match &l.init {
+                Some(init) => (&*init.expr, match &l.pat {
+                    syn::Pat::Ident(p) => Some(p.ident.to_string()),
+                    syn::Pat::Type(t) => match &*t.pat {
+                        syn::Pat::Ident(p) => Some(p.ident.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                }),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if let Some(node) = explicit(&w, cx, expr, i, matches!(stmt, syn::Stmt::Local(_))) {
+            w.names.push(NameUse { name: node.name.value(), span: node.name.span() });
+            let mut steps = Vec::new();
+            let origin = match node.kind {
+                Kind::Source => w.trace(expr, &mut steps),
+                _ => Origin::Unknown,
+            };
+            if let Some(var) = binding {
+                w.vars.insert(var, origin);
+            }
+            nodes.push(node);
+            continue;
+        }
+        let mut steps = Vec::new();
+        let origin = w.trace(expr, &mut steps);
+        if steps.len() > 1 {
+            w.description.push(steps.join(" -> "));
+        }
+        if let Some(var) = binding {
+            w.vars.insert(var, origin);
+        }
+    }
+    let Walker { merges, names, description, .. } = w;
+    Some(Topology { item, nodes, merges, names, description })
+}

@@ -1,0 +1,217 @@
+//! Whole-DAG checks of `#[topology]`: duplicate names, wiring to unknown
+//! nodes, cycles, dangling nodes, and which inputs must be co-partitioned.
+
+use std::collections::{HashMap, HashSet};
+
+use super::ast::{show, Kind, Merge, Topology};
+use crate::ctxt::Ctxt;
+
+pub(crate) fn check(cx: &Ctxt, t: &mut Topology) {
+    duplicates(cx, t);
+    let index: HashMap<String, usize> = t.nodes.iter().enumerate().map(|(i, n)| (n.name.value(), i)).collect();
+    let cyclic = cycles(cx, t, &index);
+    for (i, node) in t.nodes.iter().enumerate() {
+        for parent in &node.parents {
+            match index.get(&parent.value()) {
+                None => {
+                    let known: Vec<String> = t.nodes.iter().map(|n| format!("`{}`", n.name.value())).collect();
+                    cx.error_spanned_by(
+                        parent,
+                        format!(
+                            "no node named `{}` in this topology; add it first (`b.add_source(\"{}\", TOPIC)` or `b.add_processor(..)`){}",
+                            parent.value(),
+                            parent.value(),
+                            if known.is_empty() { String::new() } else { format!("; nodes: {}", known.join(", ")) }
+                        ),
+                    );
+                }
+                Some(&p) if p >= i && !cyclic.contains(&i) => cx.error_spanned_by(
+                    parent,
+                    format!("`{}` is added after `{}`; add parents before their children", parent.value(), node.name.value()),
+                ),
+                Some(&p) if t.nodes[p].kind == Kind::Sink => cx.error_spanned_by(
+                    parent,
+                    format!("`{}` is a sink: it writes to a topic and forwards nothing; wire `{}` after the sink's parent instead", parent.value(), node.name.value()),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    if !cx.has_errors() {
+        dangling(cx, t, &index);
+        co_partitioning(t, &index);
+    }
+}
+
+fn duplicates(cx: &Ctxt, t: &Topology) {
+    let mut seen: HashMap<&str, proc_macro2::Span> = HashMap::new();
+    for use_ in &t.names {
+        if let Some(first) = seen.insert(&use_.name, use_.span) {
+            cx.error_at(
+                use_.span,
+                format!("duplicate node name `{}`: every node of a topology needs its own name; rename one (or name it with `.named(\"..\")`)", use_.name),
+            );
+            cx.error_at(first, format!("`{}` is first used here", use_.name));
+        }
+    }
+}
+
+/// Reports each cycle once; returns the nodes on cycles.
+fn cycles(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) -> HashSet<usize> {
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    fn visit(i: usize, t: &Topology, index: &HashMap<String, usize>, state: &mut [u8], stack: &mut Vec<usize>, found: &mut Vec<Vec<usize>>) {
+        state[i] = 1;
+        stack.push(i);
+        for parent in &t.nodes[i].parents {
+            let Some(&p) = index.get(&parent.value()) else { continue };
+            match state[p] {
+                0 => visit(p, t, index, state, stack, found),
+                1 => {
+                    let from = stack.iter().position(|&s| s == p).unwrap_or(0);
+                    found.push(stack[from..].to_vec());
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state[i] = 2;
+    }
+    let mut state = vec![0u8; t.nodes.len()];
+    let mut found = Vec::new();
+    for i in 0..t.nodes.len() {
+        if state[i] == 0 {
+            visit(i, t, index, &mut state, &mut Vec::new(), &mut found);
+        }
+    }
+    let mut on_cycle = HashSet::new();
+    for cycle in found {
+        // The stack runs child -> parent; print in data-flow order.
+        let mut names: Vec<String> = cycle.iter().rev().map(|&i| format!("`{}`", t.nodes[i].name.value())).collect();
+        names.push(names[0].clone());
+        let first = cycle[0];
+        let span_node = &t.nodes[first];
+        let span = span_node.parents_expr.as_ref().map_or(span_node.name.span(), |e| syn::spanned::Spanned::span(e));
+        cx.error_at(span, format!("cycle in the topology: {}; records would loop forever: a topology must be a DAG", names.join(" -> ")));
+        on_cycle.extend(cycle);
+    }
+    on_cycle
+}
+
+fn dangling(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) {
+    // Nodes from which a sink is reachable.
+    let mut reaches = vec![false; t.nodes.len()];
+    let mut work: Vec<usize> = (0..t.nodes.len()).filter(|&i| t.nodes[i].kind == Kind::Sink).collect();
+    while let Some(i) = work.pop() {
+        if std::mem::replace(&mut reaches[i], true) {
+            continue;
+        }
+        work.extend(t.nodes[i].parents.iter().filter_map(|p| index.get(&p.value()).copied()));
+    }
+    for (i, node) in t.nodes.iter().enumerate() {
+        // A node bound with `let` may continue in fluent code; don't judge it.
+        if reaches[i] || node.bound || node.kind == Kind::Sink {
+            continue;
+        }
+        let name = node.name.value();
+        cx.error_spanned_by(
+            &node.name,
+            format!(
+                "node `{name}` is dangling: no path leads from it to a sink, so what it forwards is lost; \
+                 wire it, e.g. `b.add_sink(\"{name}-sink\", TOPIC, [\"{name}\"])`"
+            ),
+        );
+    }
+}
+
+/// Multi-parent processors read their parents in one task: their source
+/// topics must be co-partitioned.
+fn co_partitioning(t: &mut Topology, index: &HashMap<String, usize>) {
+    let mut roots: Vec<Vec<syn::Path>> = vec![Vec::new(); t.nodes.len()];
+    for i in 0..t.nodes.len() {
+        let node = &t.nodes[i];
+        let mut mine: Vec<syn::Path> = Vec::new();
+        if node.kind == Kind::Source {
+            if let syn::Expr::Path(p) = &node.target {
+                mine.push(p.path.clone());
+            }
+        }
+        for parent in &node.parents {
+            if let Some(&p) = index.get(&parent.value()) {
+                for r in &roots[p] {
+                    if !mine.iter().any(|m| show(m) == show(r)) {
+                        mine.push(r.clone());
+                    }
+                }
+            }
+        }
+        if node.kind == Kind::Processor && node.parents.len() > 1 {
+            let span = node.parents_expr.as_ref().map_or(node.name.span(), |e| syn::spanned::Spanned::span(e));
+            for other in mine.iter().skip(1) {
+                t.merges.push(Merge { left: mine[0].clone(), right: other.clone(), span });
+            }
+        }
+        roots[i] = mine;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn errors(body: proc_macro2::TokenStream) -> String {
+        let cx = Ctxt::new();
+        let item = syn::parse2(quote!(fn t(b: &mut StreamsBuilder) { #body })).unwrap();
+        if let Some(mut t) = super::super::ast::parse(&cx, item) {
+            check(&cx, &mut t);
+        }
+        cx.check().err().map(crate::ctxt::all_messages).unwrap_or_default()
+    }
+
+    #[test]
+    fn explicit_wiring_is_checked() {
+        assert_eq!(errors(quote! {
+            b.add_source("src", IN);
+            b.add_processor("p", node, ["src"]);
+            b.add_sink("sink", OUT, ["p"]);
+        }), "");
+        assert!(errors(quote! { b.add_source("src", IN); b.add_sink("sink", OUT, ["nope"]); }).contains("no node named `nope`"));
+        assert!(errors(quote! {
+            b.add_source("src", IN);
+            b.add_processor("a", x, ["src", "b"]);
+            b.add_processor("b", y, ["a"]);
+            b.add_sink("sink", OUT, ["b"]);
+        })
+        .contains("cycle in the topology: `b` -> `a` -> `b`"));
+        assert!(errors(quote! {
+            b.add_source("src", IN);
+            b.add_processor("p", x, ["src"]);
+            b.add_sink("sink", OUT, ["src"]);
+        })
+        .contains("node `p` is dangling"));
+        assert!(errors(quote! { b.add_source("src", IN); b.add_source("src", IN2); b.add_sink("s", OUT, ["src"]); })
+            .contains("duplicate node name `src`"));
+        assert!(errors(quote! { b.stream(IN).via(f).via(f).to(OUT); }).contains("duplicate node name `f`"));
+        assert_eq!(errors(quote! { b.stream(IN).via(f).named("g").via(f).to(OUT); }), "");
+    }
+
+    #[test]
+    fn co_partitioning_checks_are_collected() {
+        let cx = Ctxt::new();
+        let item = syn::parse2(quote!(fn t(b: &mut StreamsBuilder) {
+            let left = b.stream(A);
+            left.merge(&b.stream(B)).to(OUT);
+            b.stream(C).repartition(R).merge(&b.stream(D));
+            b.add_source("x", X);
+            b.add_source("y", Y);
+            b.add_processor("both", node, ["x", "y"]);
+            b.add_sink("sink", OUT, ["both"]);
+        }))
+        .unwrap();
+        let mut t = super::super::ast::parse(&cx, item).unwrap();
+        check(&cx, &mut t);
+        cx.check().unwrap();
+        let pairs: Vec<String> = t.merges.iter().map(|m| format!("{}={}", show(&m.left), show(&m.right))).collect();
+        assert_eq!(pairs, vec!["A=B", "X=Y"]);
+    }
+}

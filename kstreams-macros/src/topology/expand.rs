@@ -1,0 +1,164 @@
+//! Code generation for `#[topology]`: `fn name() -> Result<Topology>`, the
+//! explicit wiring rewritten from names to streams, spanned co-partitioning
+//! checks, and `name::DESCRIPTION`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+use super::ast::{show, Kind, Topology};
+
+fn handle(index: usize, at: Span) -> syn::Ident {
+    format_ident!("__kstreams_node_{}", index, span = Span::mixed_site().located_at(at))
+}
+
+/// The body with explicit nodes bound to streams and parent names replaced
+/// by those streams.
+fn rewrite(t: &Topology) -> Vec<TokenStream> {
+    let index: std::collections::HashMap<String, usize> =
+        t.nodes.iter().enumerate().map(|(i, n)| (n.name.value(), i)).collect();
+    t.item
+        .block
+        .stmts
+        .iter()
+        .enumerate()
+        .map(|(s, stmt)| {
+            let Some((j, node)) = t.nodes.iter().enumerate().find(|(_, n)| n.stmt == s) else {
+                return quote!(#stmt);
+            };
+            let expr: &syn::Expr = match stmt {
+                syn::Stmt::Expr(e, _) => e,
+                syn::Stmt::Local(syn::Local { init: Some(init), .. }) => &init.expr,
+                _ => return quote!(#stmt),
+            };
+            let mut call = match expr {
+                syn::Expr::MethodCall(m) => m.clone(),
+                _ => return quote!(#stmt),
+            };
+            if let (Some(syn::Expr::Array(_)), false) = (&node.parents_expr, node.parents.is_empty()) {
+                let refs = node.parents.iter().map(|p| {
+                    let h = handle(index[&p.value()], p.span());
+                    quote_spanned!(p.span()=> &#h)
+                });
+                let span = node.parents_expr.as_ref().map_or(Span::call_site(), syn::spanned::Spanned::span);
+                call.args[2] = syn::parse_quote_spanned!(span=> &[#(#refs),*]);
+            }
+            let h = handle(j, node.name.span());
+            let bind_user = match stmt {
+                syn::Stmt::Local(local) => {
+                    let pat = &local.pat;
+                    quote!(let #pat = ::core::clone::Clone::clone(&#h);)
+                }
+                _ => quote!(),
+            };
+            match node.kind {
+                Kind::Sink => match stmt {
+                    syn::Stmt::Local(local) => {
+                        let pat = &local.pat;
+                        quote!(let #pat = #call;)
+                    }
+                    _ => quote!(#call;),
+                },
+                _ => quote!(let #h = #call; #bind_user),
+            }
+        })
+        .collect()
+}
+
+fn checks(t: &Topology) -> TokenStream {
+    let checks = t.merges.iter().enumerate().map(|(i, m)| {
+        let (l, r) = (&m.left, &m.right);
+        let f = format_ident!("__kstreams_co_partitioned_{}", i, span = Span::mixed_site());
+        quote_spanned! {m.span=>
+            #[allow(dead_code, non_snake_case)]
+            fn #f()
+            where
+                ::kstreams::__private::Inputs: ::kstreams::__private::CoPartitioned<{ #l.partitions() }, { #r.partitions() }>,
+            {
+            }
+        }
+    });
+    quote!(#(#checks)*)
+}
+
+pub(crate) fn description(t: &Topology) -> String {
+    let mut out = format!("topology `{}`\n", t.item.sig.ident);
+    for node in &t.nodes {
+        let parents: Vec<String> = node.parents.iter().map(|p| format!("{:?}", p.value())).collect();
+        let target = show(&node.target);
+        let line = match node.kind {
+            Kind::Source => format!("  source {:?} <- {target}\n", node.name.value()),
+            Kind::Processor => format!("  processor {:?} ({target}) <- [{}]\n", node.name.value(), parents.join(", ")),
+            Kind::Sink => format!("  sink {:?} -> {target} <- [{}]\n", node.name.value(), parents.join(", ")),
+        };
+        out.push_str(&line);
+    }
+    for chain in &t.description {
+        out.push_str(&format!("  {chain}\n"));
+    }
+    out
+}
+
+fn module(t: &Topology, description: &str) -> TokenStream {
+    let vis = &t.item.vis;
+    let name = &t.item.sig.ident;
+    let doc = format!("Compile-time view of the [`{name}()`] topology.");
+    quote! {
+        #[doc = #doc]
+        #[allow(non_snake_case)]
+        #vis mod #name {
+            /// Sources, processors, sinks and fluent chains, as `#[topology]` saw them.
+            pub const DESCRIPTION: &str = #description;
+        }
+    }
+}
+
+pub(crate) fn expand(t: &Topology) -> TokenStream {
+    let item = &t.item;
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let inputs = &item.sig.inputs;
+    let output = &item.sig.output;
+    let stmts = rewrite(t);
+    let checks = checks(t);
+    let wire = format_ident!("__kstreams_wire", span = Span::mixed_site());
+    let call = match output {
+        syn::ReturnType::Default => quote!(#wire(&mut builder);),
+        syn::ReturnType::Type(..) => quote!(#wire(&mut builder)?;),
+    };
+    let module = module(t, &description(t));
+    quote! {
+        #(#attrs)*
+        #vis fn #name() -> ::kstreams::Result<::kstreams::topology::Topology> {
+            fn #wire(#inputs) #output {
+                #(#stmts)*
+                #checks
+            }
+            let mut builder = ::kstreams::StreamsBuilder::new();
+            #call
+            builder.build()
+        }
+        #module
+    }
+}
+
+/// What is emitted when the topology has errors: the function and module
+/// exist (so callers compile), the errors say what to fix.
+pub(crate) fn dummy(item: &syn::ItemFn) -> TokenStream {
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let doc = format!("Compile-time view of the [`{name}()`] topology.");
+    quote! {
+        #(#attrs)*
+        #vis fn #name() -> ::kstreams::Result<::kstreams::topology::Topology> {
+            ::core::unreachable!("this topology did not compile")
+        }
+        #[doc = #doc]
+        #[allow(non_snake_case)]
+        #vis mod #name {
+            /// Empty: the topology did not compile.
+            pub const DESCRIPTION: &str = "";
+        }
+    }
+}
