@@ -142,17 +142,26 @@ impl StreamsConfig {
                 Err(e) => self.problems.push(strip_prefix(e)),
             },
             "num.stream.threads" => {
-                if let Some(n) = self.number(key, value, 1).and_then(|n| usize::try_from(n).ok()) {
+                if let Some(n) = self
+                    .number(key, value, 1)
+                    .and_then(|n| usize::try_from(n).ok())
+                {
                     self.num_stream_threads = n;
                 }
             }
             "commit.interval.ms" => {
-                if let Some(n) = self.number(key, value, 0).and_then(|n| u64::try_from(n).ok()) {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| u64::try_from(n).ok())
+                {
                     self.commit_interval_ms = Some(n);
                 }
             }
             "poll.ms" => {
-                if let Some(n) = self.number(key, value, 0).and_then(|n| u64::try_from(n).ok()) {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| u64::try_from(n).ok())
+                {
                     self.poll_ms = n;
                 }
             }
@@ -162,7 +171,10 @@ impl StreamsConfig {
                 }
             }
             "buffered.records.per.partition" => {
-                if let Some(n) = self.number(key, value, 1).and_then(|n| usize::try_from(n).ok()) {
+                if let Some(n) = self
+                    .number(key, value, 1)
+                    .and_then(|n| usize::try_from(n).ok())
+                {
                     self.buffered_records_per_partition = n;
                 }
             }
@@ -176,7 +188,8 @@ impl StreamsConfig {
                 ];
                 match prefixes.iter().find(|(p, _)| key.starts_with(p)) {
                     Some((p, kind)) => {
-                        self.prefixed.insert((*kind, key[p.len()..].to_owned()), value.to_owned());
+                        self.prefixed
+                            .insert((*kind, key[p.len()..].to_owned()), value.to_owned());
                     }
                     None => {
                         self.client.insert(key.to_owned(), value.to_owned());
@@ -193,7 +206,8 @@ impl StreamsConfig {
         match value.trim().parse::<i64>() {
             Ok(n) if n >= min => Some(n),
             _ => {
-                self.problems.push(format!("{key}: `{value}` is not a whole number >= {min}"));
+                self.problems
+                    .push(format!("{key}: `{value}` is not a whole number >= {min}"));
                 None
             }
         }
@@ -244,19 +258,22 @@ impl StreamsConfig {
 
     /// Sets a client setting for the consumer only (`consumer.` prefix).
     pub fn consumer_config(mut self, key: &str, value: &str) -> Self {
-        self.prefixed.insert((ClientKind::Consumer, key.to_owned()), value.to_owned());
+        self.prefixed
+            .insert((ClientKind::Consumer, key.to_owned()), value.to_owned());
         self
     }
 
     /// Sets a client setting for the producer only (`producer.` prefix).
     pub fn producer_config(mut self, key: &str, value: &str) -> Self {
-        self.prefixed.insert((ClientKind::Producer, key.to_owned()), value.to_owned());
+        self.prefixed
+            .insert((ClientKind::Producer, key.to_owned()), value.to_owned());
         self
     }
 
     /// Sets a client setting for the admin client only (`admin.` prefix).
     pub fn admin_config(mut self, key: &str, value: &str) -> Self {
-        self.prefixed.insert((ClientKind::Admin, key.to_owned()), value.to_owned());
+        self.prefixed
+            .insert((ClientKind::Admin, key.to_owned()), value.to_owned());
         self
     }
 
@@ -266,11 +283,16 @@ impl StreamsConfig {
         let id = &self.application_id;
         if id.is_empty() {
             problems.push("application.id must be set (it names the consumer group and prefixes internal topics)".into());
-        } else if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        } else if !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
             problems.push(format!("application.id `{id}` may only contain ASCII letters, digits, `.`, `_` and `-` (it becomes part of topic names)"));
         }
         if self.bootstrap_servers.trim().is_empty() {
-            problems.push("bootstrap.servers must name at least one broker, e.g. `localhost:9092`".into());
+            problems.push(
+                "bootstrap.servers must name at least one broker, e.g. `localhost:9092`".into(),
+            );
         }
         if problems.is_empty() {
             Ok(())
@@ -297,10 +319,13 @@ impl StreamsConfig {
     }
     /// `commit.interval.ms`, with the default of the processing guarantee.
     pub fn commit_interval(&self) -> Duration {
-        Duration::from_millis(self.commit_interval_ms.unwrap_or(match self.processing_guarantee {
-            ProcessingGuarantee::ExactlyOnceV2 => 100,
-            ProcessingGuarantee::AtLeastOnce => 30_000,
-        }))
+        Duration::from_millis(
+            self.commit_interval_ms
+                .unwrap_or(match self.processing_guarantee {
+                    ProcessingGuarantee::ExactlyOnceV2 => 100,
+                    ProcessingGuarantee::AtLeastOnce => 30_000,
+                }),
+        )
     }
     /// `poll.ms`.
     pub fn poll_interval(&self) -> Duration {
@@ -369,10 +394,18 @@ mod tests {
         assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
         assert_eq!(c.commit_interval(), Duration::from_millis(250));
         let consumer = c.client_settings(ClientKind::Consumer);
-        assert_eq!(consumer.get("session.timeout.ms").map(String::as_str), Some("6000"));
+        assert_eq!(
+            consumer.get("session.timeout.ms").map(String::as_str),
+            Some("6000")
+        );
         assert_eq!(consumer.get("client.rack").map(String::as_str), Some("r1"));
         assert!(!consumer.contains_key("linger.ms"));
-        assert_eq!(c.client_settings(ClientKind::Producer).get("linger.ms").map(String::as_str), Some("20"));
+        assert_eq!(
+            c.client_settings(ClientKind::Producer)
+                .get("linger.ms")
+                .map(String::as_str),
+            Some("20")
+        );
     }
 
     #[test]
@@ -385,7 +418,12 @@ mod tests {
         ])
         .expect_err("invalid");
         let msg = err.to_string();
-        for needle in ["application.id must be set", "num.stream.threads", "poll.ms", "exactly_once"] {
+        for needle in [
+            "application.id must be set",
+            "num.stream.threads",
+            "poll.ms",
+            "exactly_once",
+        ] {
             assert!(msg.contains(needle), "{needle} missing from {msg}");
         }
     }

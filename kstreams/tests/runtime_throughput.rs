@@ -19,7 +19,10 @@ const RECORDS: usize = 200_000;
 fn passthrough_records_per_second(guarantee: ProcessingGuarantee) -> f64 {
     let (input, output, app) = (unique("tp-in"), unique("tp-out"), unique("tp-app"));
     create_topics(&[&input, &output], 4);
-    produce(&input, (0..RECORDS).map(|i| (format!("k{i}"), format!("value-{i:08}"))));
+    produce(
+        &input,
+        (0..RECORDS).map(|i| (format!("k{i}"), format!("value-{i:08}"))),
+    );
 
     let builder = StreamsBuilder::new();
     let source: Topic<String, String, 4> = Topic::new(Box::leak(input.clone().into_boxed_str()));
@@ -50,7 +53,10 @@ fn passthrough_records_per_second(guarantee: ProcessingGuarantee) -> f64 {
         assert!(Instant::now() < deadline, "passthrough did not finish");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let started = running_since.lock().expect("lock").expect("reached RUNNING");
+    let started = running_since
+        .lock()
+        .expect("lock")
+        .expect("reached RUNNING");
     let elapsed = started.elapsed();
     assert!(streams.close(Duration::from_secs(30)));
     RECORDS as f64 / elapsed.as_secs_f64()
@@ -60,7 +66,11 @@ fn passthrough_records_per_second(guarantee: ProcessingGuarantee) -> f64 {
 fn passthrough_throughput() {
     let eos = passthrough_records_per_second(ProcessingGuarantee::ExactlyOnceV2);
     let alos = passthrough_records_per_second(ProcessingGuarantee::AtLeastOnce);
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     println!("passthrough ({profile} build, {RECORDS} records, 4 partitions, 1 thread):");
     println!("  exactly_once_v2: {eos:>9.0} records/s (commit.interval.ms 100)");
     println!("  at_least_once:   {alos:>9.0} records/s");

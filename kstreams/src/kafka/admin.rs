@@ -35,14 +35,19 @@ pub(crate) struct StreamsAdmin {
 impl StreamsAdmin {
     /// Creates the admin client (no network traffic yet).
     pub(crate) fn new(config: &ClientConfig) -> Result<Self> {
-        let admin = AdminClient::from_config(config).map_err(|e| Error::kafka("creating the admin client", e))?;
+        let admin = AdminClient::from_config(config)
+            .map_err(|e| Error::kafka("creating the admin client", e))?;
         let bootstrap = config.get("bootstrap.servers").unwrap_or("?").to_owned();
         Ok(StreamsAdmin { admin, bootstrap })
     }
 
     /// Partition counts of the named topics that exist (missing ones are absent).
     pub(crate) fn partition_counts(&self, topics: &[String]) -> Result<HashMap<String, i32>> {
-        let metadata = self.admin.inner().fetch_metadata(None, ADMIN_TIMEOUT).map_err(|e| self.unreachable(e))?;
+        let metadata = self
+            .admin
+            .inner()
+            .fetch_metadata(None, ADMIN_TIMEOUT)
+            .map_err(|e| self.unreachable(e))?;
         Ok(metadata
             .topics()
             .iter()
@@ -87,12 +92,15 @@ impl StreamsAdmin {
         let new_topics: Vec<NewTopic<'_>> = to_create
             .iter()
             .map(|s| {
-                s.configs.iter().fold(NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(-1)), |t, (k, v)| {
-                    t.set(k, v)
-                })
+                s.configs.iter().fold(
+                    NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(-1)),
+                    |t, (k, v)| t.set(k, v),
+                )
             })
             .collect();
-        let options = AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT)).request_timeout(Some(ADMIN_TIMEOUT));
+        let options = AdminOptions::new()
+            .operation_timeout(Some(ADMIN_TIMEOUT))
+            .request_timeout(Some(ADMIN_TIMEOUT));
         let results = futures_executor::block_on(self.admin.create_topics(&new_topics, &options))
             .map_err(|e| Error::kafka("creating internal topics", e))?;
         for result in results {
@@ -100,7 +108,9 @@ impl StreamsAdmin {
                 Ok(name) => tracing::info!(topic = %name, "created internal topic"),
                 Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
                 Err((name, code)) => {
-                    return Err(Error::Topic(format!("could not create internal topic `{name}`: {code}")));
+                    return Err(Error::Topic(format!(
+                        "could not create internal topic `{name}`: {code}"
+                    )));
                 }
             }
         }
@@ -108,7 +118,10 @@ impl StreamsAdmin {
         let deadline = Instant::now() + ADMIN_TIMEOUT;
         loop {
             let counts = self.partition_counts(&names)?;
-            if specs.iter().all(|s| counts.get(&s.name) == Some(&s.partitions)) {
+            if specs
+                .iter()
+                .all(|s| counts.get(&s.name) == Some(&s.partitions))
+            {
                 return Ok(());
             }
             if Instant::now() >= deadline {

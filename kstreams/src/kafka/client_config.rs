@@ -24,7 +24,12 @@ fn reserved(kind: ClientKind, eos: bool) -> &'static [&'static str] {
 
 /// Starts a client config: bootstrap servers, our defaults, then the user's
 /// pass-through settings (minus reserved ones).
-fn base(config: &StreamsConfig, kind: ClientKind, client_id: &str, defaults: &[(&str, &str)]) -> ClientConfig {
+fn base(
+    config: &StreamsConfig,
+    kind: ClientKind,
+    client_id: &str,
+    defaults: &[(&str, &str)],
+) -> ClientConfig {
     let eos = config.guarantee() == ProcessingGuarantee::ExactlyOnceV2;
     let mut cc = ClientConfig::new();
     cc.set("bootstrap.servers", config.get_bootstrap_servers());
@@ -67,7 +72,11 @@ pub(crate) fn consumer_config(config: &StreamsConfig, client_id: &str) -> Client
 
 /// The producer of a stream thread: transactional under exactly-once
 /// (`transactional_id` is `Some`), idempotent otherwise.
-pub(crate) fn producer_config(config: &StreamsConfig, client_id: &str, transactional_id: Option<&str>) -> ClientConfig {
+pub(crate) fn producer_config(
+    config: &StreamsConfig,
+    client_id: &str,
+    transactional_id: Option<&str>,
+) -> ClientConfig {
     let mut defaults = vec![("partitioner", "murmur2_random")];
     if transactional_id.is_some() {
         defaults.push(("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS));
@@ -78,7 +87,10 @@ pub(crate) fn producer_config(config: &StreamsConfig, client_id: &str, transacti
         cc.set("transactional.id", id);
         // librdkafka requires message.timeout.ms <= transaction.timeout.ms.
         if cc.get("message.timeout.ms").is_none() {
-            let txn = cc.get("transaction.timeout.ms").unwrap_or(TRANSACTION_TIMEOUT_MS).to_owned();
+            let txn = cc
+                .get("transaction.timeout.ms")
+                .unwrap_or(TRANSACTION_TIMEOUT_MS)
+                .to_owned();
             cc.set("message.timeout.ms", txn);
         }
     }

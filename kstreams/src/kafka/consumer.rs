@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance};
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance,
+};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers as _, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -33,7 +35,12 @@ pub(crate) type TopicPartition = (String, i32);
 pub(crate) trait RebalanceListener: Send + Sync + 'static {
     /// Partitions are about to be taken away. `lost` is true when the group
     /// already gave them to someone else (session expired): commit nothing.
-    fn on_partitions_revoked(&self, consumer: ConsumerHandle<'_>, partitions: &[TopicPartition], lost: bool);
+    fn on_partitions_revoked(
+        &self,
+        consumer: ConsumerHandle<'_>,
+        partitions: &[TopicPartition],
+        lost: bool,
+    );
     /// Partitions were assigned (the full new assignment: range is eager).
     fn on_partitions_assigned(&self, consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]);
 }
@@ -57,7 +64,11 @@ impl ConsumerContext for StreamsConsumerContext {
         match rebalance {
             Rebalance::Revoke(tpl) => {
                 let lost = consumer.assignment_lost();
-                self.listener.on_partitions_revoked(ConsumerHandle(consumer), &partitions_of(tpl), lost);
+                self.listener.on_partitions_revoked(
+                    ConsumerHandle(consumer),
+                    &partitions_of(tpl),
+                    lost,
+                );
             }
             Rebalance::Assign(_) => {}
             Rebalance::Error(e) => tracing::error!(error = %e, "rebalance failed"),
@@ -65,13 +76,17 @@ impl ConsumerContext for StreamsConsumerContext {
     }
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
-            self.listener.on_partitions_assigned(ConsumerHandle(consumer), &partitions_of(tpl));
+            self.listener
+                .on_partitions_assigned(ConsumerHandle(consumer), &partitions_of(tpl));
         }
     }
 }
 
 fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
-    tpl.elements().iter().map(|e| (e.topic().to_owned(), e.partition())).collect()
+    tpl.elements()
+        .iter()
+        .map(|e| (e.topic().to_owned(), e.partition()))
+        .collect()
 }
 
 fn tpl_of(partitions: &[TopicPartition]) -> TopicPartitionList {
@@ -87,7 +102,12 @@ pub(crate) fn offsets_tpl(offsets: &[(String, i32, i64)]) -> Result<TopicPartiti
     let mut tpl = TopicPartitionList::with_capacity(offsets.len());
     for (topic, partition, offset) in offsets {
         tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))
-            .map_err(|e| Error::kafka(format!("building the offsets to commit for {topic}-{partition}"), e))?;
+            .map_err(|e| {
+                Error::kafka(
+                    format!("building the offsets to commit for {topic}-{partition}"),
+                    e,
+                )
+            })?;
     }
     Ok(tpl)
 }
@@ -106,15 +126,16 @@ impl ConsumerHandle<'_> {
             return Ok(());
         }
         let tpl = offsets_tpl(offsets)?;
-        self.0.commit(&tpl, CommitMode::Sync).map_err(|e| classify("committing offsets", e))
+        self.0
+            .commit(&tpl, CommitMode::Sync)
+            .map_err(|e| classify("committing offsets", e))
     }
 
     /// The group's current generation and member id (exactly-once).
     pub(crate) fn group_metadata(&self) -> Result<GroupMetadata> {
-        self.0
-            .group_metadata()
-            .map(GroupMetadata)
-            .ok_or_else(|| Error::IllegalState("the consumer has no group metadata (not in a group)".into()))
+        self.0.group_metadata().map(GroupMetadata).ok_or_else(|| {
+            Error::IllegalState("the consumer has no group metadata (not in a group)".into())
+        })
     }
 }
 
@@ -127,13 +148,22 @@ pub(crate) struct StreamsConsumer {
 
 impl StreamsConsumer {
     /// Creates the consumer and subscribes to `topics`.
-    pub(crate) fn new(config: &ClientConfig, listener: Arc<dyn RebalanceListener>, topics: &[String]) -> Result<Self> {
+    pub(crate) fn new(
+        config: &ClientConfig,
+        listener: Arc<dyn RebalanceListener>,
+        topics: &[String],
+    ) -> Result<Self> {
         let context = StreamsConsumerContext { listener };
         let consumer = BaseConsumer::from_config_and_context(config, context)
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&names).map_err(|e| Error::kafka("subscribing to the source topics", e))?;
-        Ok(StreamsConsumer { consumer, topics: HashMap::new() })
+        consumer
+            .subscribe(&names)
+            .map_err(|e| Error::kafka("subscribing to the source topics", e))?;
+        Ok(StreamsConsumer {
+            consumer,
+            topics: HashMap::new(),
+        })
     }
 
     /// A handle for commits and group metadata.
@@ -159,7 +189,11 @@ impl StreamsConsumer {
         };
         let headers = match message.headers() {
             None => Headers::default(),
-            Some(hs) => Headers(hs.iter().map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec))).collect()),
+            Some(hs) => Headers(
+                hs.iter()
+                    .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                    .collect(),
+            ),
         };
         Ok(Some(ConsumedRecord {
             topic,
@@ -174,11 +208,15 @@ impl StreamsConsumer {
 
     /// Stops fetching from these partitions (back-pressure).
     pub(crate) fn pause(&self, partitions: &[TopicPartition]) -> Result<()> {
-        self.consumer.pause(&tpl_of(partitions)).map_err(|e| Error::kafka("pausing partitions", e))
+        self.consumer
+            .pause(&tpl_of(partitions))
+            .map_err(|e| Error::kafka("pausing partitions", e))
     }
 
     /// Resumes fetching from these partitions.
     pub(crate) fn resume(&self, partitions: &[TopicPartition]) -> Result<()> {
-        self.consumer.resume(&tpl_of(partitions)).map_err(|e| Error::kafka("resuming partitions", e))
+        self.consumer
+            .resume(&tpl_of(partitions))
+            .map_err(|e| Error::kafka("resuming partitions", e))
     }
 }

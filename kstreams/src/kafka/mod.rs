@@ -38,7 +38,9 @@ pub(crate) fn classify(context: impl Into<String>, error: KafkaError) -> Error {
     let context = context.into();
     let fenced = match &error {
         KafkaError::Transaction(e) => FENCING_CODES.contains(&e.code()),
-        other => other.rdkafka_error_code().is_some_and(|c| FENCING_CODES.contains(&c)),
+        other => other
+            .rdkafka_error_code()
+            .is_some_and(|c| FENCING_CODES.contains(&c)),
     };
     if fenced {
         Error::ProducerFenced(format!("{context}: {error}"))
@@ -51,20 +53,31 @@ pub(crate) fn classify(context: impl Into<String>, error: KafkaError) -> Error {
 pub(crate) fn is_fatal(error: &Error) -> bool {
     matches!(
         error,
-        Error::ProducerFenced(_) | Error::Kafka { source: KafkaError::MessageConsumptionFatal(_), .. }
+        Error::ProducerFenced(_)
+            | Error::Kafka {
+                source: KafkaError::MessageConsumptionFatal(_),
+                ..
+            }
     )
 }
 
 /// Forwards librdkafka's log lines to `tracing`.
 pub(crate) fn log_librdkafka(client: &str, level: RDKafkaLogLevel, facility: &str, message: &str) {
     match level {
-        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
+        RDKafkaLogLevel::Emerg
+        | RDKafkaLogLevel::Alert
+        | RDKafkaLogLevel::Critical
+        | RDKafkaLogLevel::Error => {
             tracing::error!(target: "librdkafka", client, facility, "{message}")
         }
-        RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", client, facility, "{message}"),
+        RDKafkaLogLevel::Warning => {
+            tracing::warn!(target: "librdkafka", client, facility, "{message}")
+        }
         RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
             tracing::info!(target: "librdkafka", client, facility, "{message}")
         }
-        RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", client, facility, "{message}"),
+        RDKafkaLogLevel::Debug => {
+            tracing::debug!(target: "librdkafka", client, facility, "{message}")
+        }
     }
 }

@@ -77,10 +77,18 @@ impl StreamsProducer {
             BaseProducer::from_config_and_context(config, StreamsProducerContext::default())
                 .map_err(|e| Error::kafka("creating the producer", e))?;
         if transactional {
-            producer.init_transactions(TXN_TIMEOUT).map_err(|e| classify("initializing transactions", e))?;
+            producer
+                .init_transactions(TXN_TIMEOUT)
+                .map_err(|e| classify("initializing transactions", e))?;
         }
         let context = producer.context().clone();
-        Ok(StreamsProducer { producer, context, transactional, in_transaction: false, partition_counts: HashMap::new() })
+        Ok(StreamsProducer {
+            producer,
+            context,
+            transactional,
+            in_transaction: false,
+            partition_counts: HashMap::new(),
+        })
     }
 
     /// Whether this producer is transactional.
@@ -90,7 +98,9 @@ impl StreamsProducer {
 
     fn maybe_begin(&mut self) -> Result<()> {
         if self.transactional && !self.in_transaction {
-            self.producer.begin_transaction().map_err(|e| classify("beginning a transaction", e))?;
+            self.producer
+                .begin_transaction()
+                .map_err(|e| classify("beginning a transaction", e))?;
             self.in_transaction = true;
         }
         Ok(())
@@ -102,10 +112,14 @@ impl StreamsProducer {
         self.maybe_begin()?;
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.0.len());
         for (key, value) in &record.headers.0 {
-            headers = headers.insert(Header { key, value: value.as_deref() });
+            headers = headers.insert(Header {
+                key,
+                value: value.as_deref(),
+            });
         }
-        let mut base: BaseRecord<'_, [u8], [u8]> =
-            BaseRecord::to(&record.topic).timestamp(record.timestamp).headers(headers);
+        let mut base: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&record.topic)
+            .timestamp(record.timestamp)
+            .headers(headers);
         if let Some(p) = record.partition {
             base = base.partition(p);
         }
@@ -122,7 +136,12 @@ impl StreamsProducer {
                     base = back;
                     self.producer.poll(Duration::from_millis(1));
                 }
-                Err((e, _)) => return Err(classify(format!("sending a record to `{}`", record.topic), e)),
+                Err((e, _)) => {
+                    return Err(classify(
+                        format!("sending a record to `{}`", record.topic),
+                        e,
+                    ))
+                }
             }
         }
     }
@@ -145,7 +164,12 @@ impl StreamsProducer {
             }
             self.producer.poll(Duration::from_millis(1));
         }
-        let failed = self.context.first_error.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let failed = self
+            .context
+            .first_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         match failed {
             Some((topic, e)) => Err(classify(format!("delivering a record to `{topic}`"), e)),
             None => Ok(()),
@@ -154,7 +178,11 @@ impl StreamsProducer {
 
     /// Commits the open transaction together with the consumed `offsets`.
     /// Does nothing when there is neither output nor offsets.
-    pub(crate) fn commit_transaction(&mut self, offsets: &[(String, i32, i64)], group: &GroupMetadata) -> Result<()> {
+    pub(crate) fn commit_transaction(
+        &mut self,
+        offsets: &[(String, i32, i64)],
+        group: &GroupMetadata,
+    ) -> Result<()> {
         if !self.in_transaction && offsets.is_empty() {
             return Ok(());
         }
@@ -166,7 +194,9 @@ impl StreamsProducer {
                 .send_offsets_to_transaction(&tpl, &group.0, TXN_TIMEOUT)
                 .map_err(|e| classify("sending offsets to the transaction", e))?;
         }
-        self.producer.commit_transaction(TXN_TIMEOUT).map_err(|e| classify("committing the transaction", e))?;
+        self.producer
+            .commit_transaction(TXN_TIMEOUT)
+            .map_err(|e| classify("committing the transaction", e))?;
         self.in_transaction = false;
         Ok(())
     }
@@ -178,8 +208,14 @@ impl StreamsProducer {
             return Ok(());
         }
         self.in_transaction = false;
-        self.context.first_error.lock().unwrap_or_else(|p| p.into_inner()).take();
-        self.producer.abort_transaction(TXN_TIMEOUT).map_err(|e| classify("aborting the transaction", e))
+        self.context
+            .first_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        self.producer
+            .abort_transaction(TXN_TIMEOUT)
+            .map_err(|e| classify("aborting the transaction", e))
     }
 
     /// Number of partitions of `topic`, from (cached) metadata.

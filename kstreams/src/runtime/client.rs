@@ -83,7 +83,11 @@ impl ClientShared {
             if left.is_zero() {
                 return false;
             }
-            state = self.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
         true
     }
@@ -108,7 +112,11 @@ impl ClientShared {
             if let Some(t) = threads.get_mut(index) {
                 *t = next;
             }
-            let live: Vec<ThreadState> = threads.iter().copied().filter(|t| *t != ThreadState::Dead).collect();
+            let live: Vec<ThreadState> = threads
+                .iter()
+                .copied()
+                .filter(|t| *t != ThreadState::Dead)
+                .collect();
             (
                 live.iter().any(|t| t.is_rebalancing()),
                 !live.is_empty() && live.iter().all(|t| *t == ThreadState::Running),
@@ -137,7 +145,11 @@ impl ClientShared {
 
     /// Asks the handler what to do about a thread's fatal error (default:
     /// shut the client down, as Kafka Streams).
-    pub(crate) fn handle_uncaught(&self, thread: &str, error: &Error) -> StreamThreadExceptionResponse {
+    pub(crate) fn handle_uncaught(
+        &self,
+        thread: &str,
+        error: &Error,
+    ) -> StreamThreadExceptionResponse {
         tracing::error!(thread, %error, "stream thread failed");
         *lock(&self.last_error) = Some(format!("{thread}: {error}"));
         let handler = lock(&self.handler).clone();

@@ -23,7 +23,8 @@ pub enum StreamThreadExceptionResponse {
 }
 
 /// The handler type stored by `KafkaStreams`.
-pub(crate) type UncaughtExceptionHandler = Arc<dyn Fn(&Error) -> StreamThreadExceptionResponse + Send + Sync>;
+pub(crate) type UncaughtExceptionHandler =
+    Arc<dyn Fn(&Error) -> StreamThreadExceptionResponse + Send + Sync>;
 
 /// Whether the stream thread recovers from `error` by itself (closing its
 /// tasks dirty and rejoining), rather than asking the handler.

@@ -50,7 +50,8 @@ impl KafkaStreams {
     pub fn new(topology: Topology, config: StreamsConfig) -> Result<Self> {
         config.validate()?;
         let metadata = TopologyMetadata::from_topology(&topology, config.application_id())?;
-        let process_id = load_or_create_process_id(config.get_state_dir(), config.application_id())?;
+        let process_id =
+            load_or_create_process_id(config.get_state_dir(), config.application_id())?;
         Ok(KafkaStreams {
             topology: Arc::new(topology),
             config: Arc::new(config),
@@ -90,11 +91,16 @@ impl KafkaStreams {
     /// threads (CREATED → REBALANCING). On error the client stays CREATED.
     pub fn start(&self) -> Result<()> {
         if self.state() != State::Created {
-            return Err(Error::IllegalState(format!("start() called in state {}; a client starts once", self.state())));
+            return Err(Error::IllegalState(format!(
+                "start() called in state {}; a client starts once",
+                self.state()
+            )));
         }
         let metadata = Arc::new(self.prepare_topics()?);
         if !self.shared.set_state(State::Rebalancing) {
-            return Err(Error::IllegalState("the client was closed while starting".into()));
+            return Err(Error::IllegalState(
+                "the client was closed while starting".into(),
+            ));
         }
         let count = self.config.stream_threads();
         self.shared.register_threads(count);
@@ -102,7 +108,12 @@ impl KafkaStreams {
         for index in 0..count {
             let thread = StreamThread {
                 index,
-                name: format!("{}-{}-StreamThread-{}", self.config.application_id(), self.process_id, index + 1),
+                name: format!(
+                    "{}-{}-StreamThread-{}",
+                    self.config.application_id(),
+                    self.process_id,
+                    index + 1
+                ),
                 process_id: self.process_id.clone(),
                 config: self.config.clone(),
                 topology: self.topology.clone(),
@@ -124,14 +135,19 @@ impl KafkaStreams {
     /// Checks source topics and creates internal ones; returns the metadata
     /// with every source topic's partition count filled in.
     fn prepare_topics(&self) -> Result<TopologyMetadata> {
-        let admin = StreamsAdmin::new(&admin_config(&self.config, &format!("{}-admin", self.config.application_id())))?;
+        let admin = StreamsAdmin::new(&admin_config(
+            &self.config,
+            &format!("{}-admin", self.config.application_id()),
+        ))?;
         let mut metadata = self.metadata.clone();
         let existing = admin.partition_counts(&metadata.user_topic_names())?;
         metadata.validate_user_topics(&existing, self.config.get_bootstrap_servers())?;
         let specs = metadata.internal_topic_specs();
         admin.create_internal_topics(&specs)?;
         metadata.partition_counts = existing;
-        metadata.partition_counts.extend(specs.into_iter().map(|s| (s.name, s.partitions)));
+        metadata
+            .partition_counts
+            .extend(specs.into_iter().map(|s| (s.name, s.partitions)));
         Ok(metadata)
     }
 
@@ -143,7 +159,8 @@ impl KafkaStreams {
             State::NotRunning | State::Error => return self.join_threads(deadline),
             State::PendingError => {
                 self.shared.request_shutdown();
-                return self.join_threads(deadline) && self.shared.wait_for(timeout, |s| s == State::Error);
+                return self.join_threads(deadline)
+                    && self.shared.wait_for(timeout, |s| s == State::Error);
             }
             _ => {}
         }
@@ -180,7 +197,10 @@ impl KafkaStreams {
         super::signal::install_shutdown_signals()?;
         self.start()?;
         while !super::signal::shutdown_signalled()
-            && !matches!(self.state(), State::Error | State::NotRunning | State::PendingError)
+            && !matches!(
+                self.state(),
+                State::Error | State::NotRunning | State::PendingError
+            )
         {
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -188,7 +208,9 @@ impl KafkaStreams {
         match self.state() {
             State::Error => Err(Error::IllegalState(format!(
                 "the application stopped after an error: {}",
-                self.shared.last_error().unwrap_or_else(|| "see the log".into())
+                self.shared
+                    .last_error()
+                    .unwrap_or_else(|| "see the log".into())
             ))),
             _ => Ok(()),
         }
@@ -197,7 +219,10 @@ impl KafkaStreams {
 
 impl Drop for KafkaStreams {
     fn drop(&mut self) {
-        if !matches!(self.state(), State::NotRunning | State::Error | State::Created) {
+        if !matches!(
+            self.state(),
+            State::NotRunning | State::Error | State::Created
+        ) {
             self.close(DROP_CLOSE_TIMEOUT);
         }
     }

@@ -25,7 +25,8 @@ struct ProcessMetadata {
 /// Reads the process id, creating (and persisting) a new one if absent.
 pub(crate) fn load_or_create_process_id(state_dir: &Path, application_id: &str) -> Result<String> {
     let dir: PathBuf = state_dir.join(application_id);
-    fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating the state directory {}", dir.display()), e))?;
+    fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating the state directory {}", dir.display()), e))?;
     let path = dir.join(FILE_NAME);
     match fs::read_to_string(&path) {
         Ok(text) => {
@@ -35,17 +36,25 @@ pub(crate) fn load_or_create_process_id(state_dir: &Path, application_id: &str) 
                     path.display()
                 ))
             })?;
-            uuid::Uuid::parse_str(&meta.process_id)
-                .map_err(|e| Error::Config(format!("{}: bad processId ({e}); delete the file", path.display())))?;
+            uuid::Uuid::parse_str(&meta.process_id).map_err(|e| {
+                Error::Config(format!(
+                    "{}: bad processId ({e}); delete the file",
+                    path.display()
+                ))
+            })?;
             Ok(meta.process_id)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let id = random_uuid()?;
-            let text = serde_json::to_string(&ProcessMetadata { process_id: id.clone() })
-                .map_err(|e| Error::IllegalState(format!("serializing process metadata: {e}")))?;
+            let text = serde_json::to_string(&ProcessMetadata {
+                process_id: id.clone(),
+            })
+            .map_err(|e| Error::IllegalState(format!("serializing process metadata: {e}")))?;
             let tmp = dir.join(format!("{FILE_NAME}.tmp"));
-            fs::write(&tmp, text).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-            fs::rename(&tmp, &path).map_err(|e| Error::io(format!("renaming {}", tmp.display()), e))?;
+            fs::write(&tmp, text)
+                .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+            fs::rename(&tmp, &path)
+                .map_err(|e| Error::io(format!("renaming {}", tmp.display()), e))?;
             Ok(id)
         }
         Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
@@ -58,7 +67,9 @@ fn random_uuid() -> Result<String> {
     fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| Error::io("reading /dev/urandom for the process id", e))?;
-    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().to_string())
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string())
 }
 
 #[cfg(test)]
@@ -69,8 +80,14 @@ mod tests {
     fn process_id_is_stable_per_state_dir() {
         let base = std::env::temp_dir().join(format!("kstreams-pm-{}", std::process::id()));
         let a = load_or_create_process_id(&base.join("a"), "app").expect("create");
-        assert_eq!(load_or_create_process_id(&base.join("a"), "app").expect("reload"), a);
-        assert_ne!(load_or_create_process_id(&base.join("b"), "app").expect("other"), a);
+        assert_eq!(
+            load_or_create_process_id(&base.join("a"), "app").expect("reload"),
+            a
+        );
+        assert_ne!(
+            load_or_create_process_id(&base.join("b"), "app").expect("other"),
+            a
+        );
         let _ = fs::remove_dir_all(base);
     }
 }

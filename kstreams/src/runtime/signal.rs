@@ -21,7 +21,10 @@ pub(crate) fn install_shutdown_signals() -> Result<()> {
         // async-signal-safe; `signal` is called with a valid signal number.
         let previous = unsafe { libc::signal(signal, handler) };
         if previous == libc::SIG_ERR {
-            return Err(Error::io("installing a signal handler", std::io::Error::last_os_error()));
+            return Err(Error::io(
+                "installing a signal handler",
+                std::io::Error::last_os_error(),
+            ));
         }
     }
     Ok(())

@@ -47,7 +47,10 @@ impl State {
             (self, next),
             (Created, Rebalancing | PendingShutdown)
                 | (Rebalancing, Running | PendingShutdown | PendingError)
-                | (Running, Rebalancing | Running | PendingShutdown | PendingError)
+                | (
+                    Running,
+                    Rebalancing | Running | PendingShutdown | PendingError
+                )
                 | (PendingShutdown, NotRunning)
                 | (PendingError, Error)
         )
@@ -98,7 +101,12 @@ pub(crate) enum ThreadState {
 impl ThreadState {
     /// Whether a thread in this state makes the client REBALANCING.
     pub(crate) fn is_rebalancing(self) -> bool {
-        matches!(self, ThreadState::Starting | ThreadState::PartitionsRevoked | ThreadState::PartitionsAssigned)
+        matches!(
+            self,
+            ThreadState::Starting
+                | ThreadState::PartitionsRevoked
+                | ThreadState::PartitionsAssigned
+        )
     }
 }
 

@@ -30,8 +30,8 @@ use super::topology_metadata::TopologyMetadata;
 use crate::config::{ProcessingGuarantee, StreamsConfig};
 use crate::kafka::client_config::{consumer_config, producer_config};
 use crate::kafka::consumer::{ConsumerHandle, RebalanceListener, StreamsConsumer, TopicPartition};
-use crate::kafka::producer::StreamsProducer;
 use crate::kafka::is_fatal;
+use crate::kafka::producer::StreamsProducer;
 use crate::topology::Topology;
 use crate::{Error, Result};
 
@@ -83,20 +83,29 @@ struct ThreadRebalanceListener {
 }
 
 impl RebalanceListener for ThreadRebalanceListener {
-    fn on_partitions_revoked(&self, consumer: ConsumerHandle<'_>, _partitions: &[TopicPartition], lost: bool) {
+    fn on_partitions_revoked(
+        &self,
+        consumer: ConsumerHandle<'_>,
+        _partitions: &[TopicPartition],
+        lost: bool,
+    ) {
         with_task_manager(|tm| tm.handle_revocation(consumer, lost));
         if !self.client.shutdown_requested() {
-            self.client.set_thread_state(self.index, ThreadState::PartitionsRevoked);
+            self.client
+                .set_thread_state(self.index, ThreadState::PartitionsRevoked);
         }
     }
     fn on_partitions_assigned(&self, _consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]) {
         with_task_manager(|tm| tm.handle_assignment(partitions));
-        self.client.set_thread_state(self.index, ThreadState::PartitionsAssigned);
+        self.client
+            .set_thread_state(self.index, ThreadState::PartitionsAssigned);
     }
 }
 
 fn wall_clock_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl StreamThread {
@@ -110,15 +119,19 @@ impl StreamThread {
 
     fn run(self) {
         loop {
-            self.client.set_thread_state(self.index, ThreadState::Starting);
-            let result = catch_unwind(AssertUnwindSafe(|| self.run_clients())).unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(ToString::to_string)
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(Error::IllegalState(format!("stream thread panicked: {message}")))
-            });
+            self.client
+                .set_thread_state(self.index, ThreadState::Starting);
+            let result =
+                catch_unwind(AssertUnwindSafe(|| self.run_clients())).unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(ToString::to_string)
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    Err(Error::IllegalState(format!(
+                        "stream thread panicked: {message}"
+                    )))
+                });
             match result {
                 Ok(()) => break,
                 Err(e) if self.client.shutdown_requested() => {
@@ -153,12 +166,19 @@ impl StreamThread {
     /// everything down (cleanly on shutdown, dirty on error).
     fn run_clients(&self) -> Result<()> {
         let transactional_id = match self.config.guarantee() {
-            ProcessingGuarantee::ExactlyOnceV2 => {
-                Some(format!("{}-{}-{}", self.config.application_id(), self.process_id, self.index))
-            }
+            ProcessingGuarantee::ExactlyOnceV2 => Some(format!(
+                "{}-{}-{}",
+                self.config.application_id(),
+                self.process_id,
+                self.index
+            )),
             ProcessingGuarantee::AtLeastOnce => None,
         };
-        let producer_cfg = producer_config(&self.config, &format!("{}-producer", self.name), transactional_id.as_deref());
+        let producer_cfg = producer_config(
+            &self.config,
+            &format!("{}-producer", self.name),
+            transactional_id.as_deref(),
+        );
         let producer = StreamsProducer::new(&producer_cfg)?;
         let task_config = TaskConfig {
             application_id: self.config.application_id().to_owned(),
@@ -174,7 +194,10 @@ impl StreamThread {
             producer,
         )));
         TASK_MANAGER.with(|cell| *cell.borrow_mut() = Some(tasks.clone()));
-        let listener = Arc::new(ThreadRebalanceListener { client: self.client.clone(), index: self.index });
+        let listener = Arc::new(ThreadRebalanceListener {
+            client: self.client.clone(),
+            index: self.index,
+        });
         let consumer_cfg = consumer_config(&self.config, &format!("{}-consumer", self.name));
         let result = StreamsConsumer::new(&consumer_cfg, listener, &self.metadata.source_topics())
             .and_then(|mut consumer| {
@@ -189,11 +212,17 @@ impl StreamThread {
     }
 
     /// Closes the tasks: committing them after a clean stop, dirty after an error.
-    fn teardown(&self, consumer: &StreamsConsumer, tasks: &RefCell<TaskManager>, result: &Result<()>) {
+    fn teardown(
+        &self,
+        consumer: &StreamsConsumer,
+        tasks: &RefCell<TaskManager>,
+        result: &Result<()>,
+    ) {
         let mut tasks = tasks.borrow_mut();
         match result {
             Ok(()) => {
-                self.client.set_thread_state(self.index, ThreadState::PendingShutdown);
+                self.client
+                    .set_thread_state(self.index, ThreadState::PendingShutdown);
                 if let Err(e) = tasks.close_all_clean(consumer.handle()) {
                     tracing::warn!(thread = %self.name, error = %e, "final commit failed; tasks closed dirty");
                 }
@@ -202,7 +231,11 @@ impl StreamThread {
         }
     }
 
-    fn poll_loop(&self, consumer: &mut StreamsConsumer, tasks: &RefCell<TaskManager>) -> Result<()> {
+    fn poll_loop(
+        &self,
+        consumer: &mut StreamsConsumer,
+        tasks: &RefCell<TaskManager>,
+    ) -> Result<()> {
         let poll_timeout = self.config.poll_interval();
         let mut idle = true;
         let mut batch = Vec::with_capacity(MAX_POLL_RECORDS);
@@ -235,10 +268,12 @@ impl StreamThread {
                 return Err(e);
             }
             if tm.take_assigned() {
-                self.client.set_thread_state(self.index, ThreadState::Running);
+                self.client
+                    .set_thread_state(self.index, ThreadState::Running);
             }
             let polled = batch.len();
-            let to_pause: Vec<TopicPartition> = batch.drain(..).filter_map(|r| tm.add_record(r)).collect();
+            let to_pause: Vec<TopicPartition> =
+                batch.drain(..).filter_map(|r| tm.add_record(r)).collect();
             if !to_pause.is_empty() {
                 consumer.pause(&to_pause)?;
             }

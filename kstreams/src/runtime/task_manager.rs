@@ -83,7 +83,12 @@ impl TaskManager {
     /// Creates the tasks of a new assignment (closing tasks not in it).
     pub(crate) fn handle_assignment(&mut self, partitions: &[TopicPartition]) {
         let wanted = self.metadata.tasks_for(partitions);
-        let stale: Vec<TaskId> = self.tasks.keys().filter(|id| !wanted.contains(id)).copied().collect();
+        let stale: Vec<TaskId> = self
+            .tasks
+            .keys()
+            .filter(|id| !wanted.contains(id))
+            .copied()
+            .collect();
         for id in stale {
             if let Some(mut task) = self.tasks.remove(&id) {
                 task.close(false);
@@ -164,7 +169,11 @@ impl TaskManager {
 
     /// Buffers a record in its task; returns its partition if it must now be paused.
     pub(crate) fn add_record(&mut self, record: ConsumedRecord) -> Option<TopicPartition> {
-        let Some(id) = self.routes.get(&*record.topic).and_then(|p| p.get(&record.partition)) else {
+        let Some(id) = self
+            .routes
+            .get(&*record.topic)
+            .and_then(|p| p.get(&record.partition))
+        else {
             tracing::warn!(thread = %self.thread, topic = %record.topic, partition = record.partition, "record for a partition with no task; dropped");
             return None;
         };
@@ -188,7 +197,10 @@ impl TaskManager {
             .paused
             .iter()
             .filter(|(t, p)| {
-                let task = routes.get(t).and_then(|m| m.get(p)).and_then(|id| tasks.get(id));
+                let task = routes
+                    .get(t)
+                    .and_then(|m| m.get(p))
+                    .and_then(|id| tasks.get(id));
                 task.is_none_or(|task| task.buffered(t, *p) <= limit / 2)
             })
             .cloned()
@@ -226,7 +238,8 @@ impl TaskManager {
 
     /// Whether commit.interval.ms elapsed or a task asked for a commit.
     pub(crate) fn commit_needed(&self) -> bool {
-        self.last_commit.elapsed() >= self.commit_interval || self.tasks.values().any(StreamTask::commit_requested)
+        self.last_commit.elapsed() >= self.commit_interval
+            || self.tasks.values().any(StreamTask::commit_requested)
     }
 
     /// Commits every task (see the module docs for the protocol).

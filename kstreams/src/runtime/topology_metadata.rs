@@ -38,12 +38,17 @@ impl TopologyMetadata {
     /// Reads the topology.
     pub(crate) fn from_topology(topology: &Topology, application_id: &str) -> Result<Self> {
         let count = |n: u32, topic: &str| {
-            i32::try_from(n).map_err(|_| Error::Topology(format!("topic `{topic}`: partition count {n} is too large")))
+            i32::try_from(n).map_err(|_| {
+                Error::Topology(format!("topic `{topic}`: partition count {n} is too large"))
+            })
         };
         let subtopologies = topology
             .subtopology_specs(application_id)
             .into_iter()
-            .map(|s| SubtopologyInfo { id: s.id, source_topics: s.source_topics })
+            .map(|s| SubtopologyInfo {
+                id: s.id,
+                source_topics: s.source_topics,
+            })
             .collect();
         let internal_topics = topology
             .internal_topics(application_id)
@@ -53,14 +58,26 @@ impl TopologyMetadata {
         let user_topics = topology
             .user_topic_partitions()
             .into_iter()
-            .map(|(t, n)| Ok(((n > 0).then(|| count(n, &t)).transpose()?).map_or((t.clone(), None), |n| (t, Some(n)))))
+            .map(|(t, n)| {
+                Ok(((n > 0).then(|| count(n, &t)).transpose()?)
+                    .map_or((t.clone(), None), |n| (t, Some(n))))
+            })
             .collect::<Result<_>>()?;
-        Ok(TopologyMetadata { subtopologies, internal_topics, user_topics, partition_counts: HashMap::new() })
+        Ok(TopologyMetadata {
+            subtopologies,
+            internal_topics,
+            user_topics,
+            partition_counts: HashMap::new(),
+        })
     }
 
     /// Every topic the stream threads subscribe to (user and internal), sorted.
     pub(crate) fn source_topics(&self) -> Vec<String> {
-        let set: BTreeSet<&String> = self.subtopologies.iter().flat_map(|s| &s.source_topics).collect();
+        let set: BTreeSet<&String> = self
+            .subtopologies
+            .iter()
+            .flat_map(|s| &s.source_topics)
+            .collect();
         set.into_iter().cloned().collect()
     }
 
@@ -71,11 +88,19 @@ impl TopologyMetadata {
 
     /// Checks user topics against the cluster (`existing`: partition counts
     /// of the topics that exist) and their declared partition counts.
-    pub(crate) fn validate_user_topics(&self, existing: &HashMap<String, i32>, bootstrap: &str) -> Result<()> {
+    pub(crate) fn validate_user_topics(
+        &self,
+        existing: &HashMap<String, i32>,
+        bootstrap: &str,
+    ) -> Result<()> {
         let sources = self.source_topics();
         let mut problems = Vec::new();
         for (topic, declared) in &self.user_topics {
-            let role = if sources.contains(topic) { "source" } else { "sink" };
+            let role = if sources.contains(topic) {
+                "source"
+            } else {
+                "sink"
+            };
             match (existing.get(topic), declared) {
                 (None, _) => {
                     let partitions = declared.unwrap_or(1);
@@ -116,7 +141,8 @@ impl TopologyMetadata {
     /// source partitions are all assigned (range assignment gives partition
     /// *i* of co-partitioned topics to the same member).
     pub(crate) fn tasks_for(&self, assigned: &[(String, i32)]) -> Vec<TaskId> {
-        let assigned: HashSet<(&str, i32)> = assigned.iter().map(|(t, p)| (t.as_str(), *p)).collect();
+        let assigned: HashSet<(&str, i32)> =
+            assigned.iter().map(|(t, p)| (t.as_str(), *p)).collect();
         let mut tasks = BTreeSet::new();
         for sub in &self.subtopologies {
             let candidates: BTreeSet<i32> = assigned
@@ -130,7 +156,10 @@ impl TopologyMetadata {
                     !has_partition || assigned.contains(&(t.as_str(), p))
                 });
                 if complete {
-                    tasks.insert(TaskId { subtopology: sub.id, partition: p });
+                    tasks.insert(TaskId {
+                        subtopology: sub.id,
+                        partition: p,
+                    });
                 }
             }
         }
@@ -145,11 +174,21 @@ mod tests {
     fn two_stage() -> TopologyMetadata {
         TopologyMetadata {
             subtopologies: vec![
-                SubtopologyInfo { id: 0, source_topics: vec!["in".into()] },
-                SubtopologyInfo { id: 1, source_topics: vec!["app-r-repartition".into(), "other".into()] },
+                SubtopologyInfo {
+                    id: 0,
+                    source_topics: vec!["in".into()],
+                },
+                SubtopologyInfo {
+                    id: 1,
+                    source_topics: vec!["app-r-repartition".into(), "other".into()],
+                },
             ],
             internal_topics: vec![("app-r-repartition".into(), 4)],
-            user_topics: vec![("in".into(), Some(4)), ("other".into(), None), ("out".into(), None)],
+            user_topics: vec![
+                ("in".into(), Some(4)),
+                ("other".into(), None),
+                ("out".into(), None),
+            ],
             partition_counts: HashMap::new(),
         }
     }
@@ -157,18 +196,44 @@ mod tests {
     #[test]
     fn missing_and_misdeclared_topics_are_named() {
         let m = two_stage();
-        let err = m.validate_user_topics(&HashMap::from([("in".to_owned(), 3)]), "b:9092").expect_err("invalid");
+        let err = m
+            .validate_user_topics(&HashMap::from([("in".to_owned(), 3)]), "b:9092")
+            .expect_err("invalid");
         let msg = err.to_string();
         assert!(msg.contains("source topic `other` does not exist"), "{msg}");
         assert!(msg.contains("sink topic `out` does not exist"), "{msg}");
-        assert!(msg.contains("`in` has 3 partitions but the topology declares 4"), "{msg}");
+        assert!(
+            msg.contains("`in` has 3 partitions but the topology declares 4"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn a_task_needs_all_its_source_partitions() {
         let mut m = two_stage();
-        m.partition_counts = HashMap::from([("in".into(), 4), ("other".into(), 4), ("app-r-repartition".into(), 4)]);
-        let tasks = m.tasks_for(&[("in".into(), 1), ("app-r-repartition".into(), 1), ("other".into(), 1), ("other".into(), 2)]);
-        assert_eq!(tasks, vec![TaskId { subtopology: 0, partition: 1 }, TaskId { subtopology: 1, partition: 1 }]);
+        m.partition_counts = HashMap::from([
+            ("in".into(), 4),
+            ("other".into(), 4),
+            ("app-r-repartition".into(), 4),
+        ]);
+        let tasks = m.tasks_for(&[
+            ("in".into(), 1),
+            ("app-r-repartition".into(), 1),
+            ("other".into(), 1),
+            ("other".into(), 2),
+        ]);
+        assert_eq!(
+            tasks,
+            vec![
+                TaskId {
+                    subtopology: 0,
+                    partition: 1
+                },
+                TaskId {
+                    subtopology: 1,
+                    partition: 1
+                }
+            ]
+        );
     }
 }

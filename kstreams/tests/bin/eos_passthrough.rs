@@ -15,7 +15,8 @@ use kstreams::dsl::{StreamsBuilder, Topic};
 use kstreams::{KafkaStreams, StreamsConfig};
 
 fn var(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("eos_passthrough: environment variable {name} is required"))
+    std::env::var(name)
+        .map_err(|_| format!("eos_passthrough: environment variable {name} is required"))
 }
 
 fn leak(s: String) -> &'static str {
@@ -34,7 +35,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let input: Topic<String, String, 4> = Topic::new(leak(var("INPUT_TOPIC")?));
     let output: Topic<String, String, 4> = Topic::new(leak(var("OUTPUT_TOPIC")?));
     let builder = StreamsBuilder::new();
-    builder.stream(input).filter(|_k, v: &String| !v.is_empty()).map_values(|v: String| v).to(output);
+    builder
+        .stream(input)
+        .filter(|_k, v: &String| !v.is_empty())
+        .map_values(|v: String| v)
+        .to(output);
     let topology = builder.build()?;
 
     let mut config = StreamsConfig::new(var("APP_ID")?)

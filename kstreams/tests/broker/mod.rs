@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test file uses a subset
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,8 +31,14 @@ pub fn bootstrap() -> String {
 
 /// A name unique to this test run (several people share the broker).
 pub fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("{prefix}-{}-{}", std::process::id(), nanos % 1_000_000_000_000)
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000_000
+    )
 }
 
 fn client_config() -> ClientConfig {
@@ -44,8 +50,10 @@ fn client_config() -> ClientConfig {
 /// Creates topics with `partitions` each, retrying while the broker restarts.
 pub fn create_topics(names: &[&str], partitions: i32) {
     let admin: AdminClient<DefaultClientContext> = client_config().create().expect("admin client");
-    let topics: Vec<NewTopic<'_>> =
-        names.iter().map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1))).collect();
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1)))
+        .collect();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(20)));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -85,13 +93,19 @@ pub fn produce(topic: &str, records: impl IntoIterator<Item = (String, String)>)
         }
         producer.poll(Duration::ZERO);
     }
-    producer.flush(Duration::from_secs(60)).expect("flush input");
+    producer
+        .flush(Duration::from_secs(60))
+        .expect("flush input");
 }
 
 /// Reads every committed record of `topic` (all partitions, from the
 /// beginning) until each partition's position reaches its end offset.
 /// Returns `(partition, key, value)`.
-pub fn read_committed(topic: &str, partitions: i32, timeout: Duration) -> Vec<(i32, String, String)> {
+pub fn read_committed(
+    topic: &str,
+    partitions: i32,
+    timeout: Duration,
+) -> Vec<(i32, String, String)> {
     let consumer: BaseConsumer = client_config()
         .set("group.id", unique("checker"))
         .set("isolation.level", "read_committed")
@@ -102,8 +116,11 @@ pub fn read_committed(topic: &str, partitions: i32, timeout: Duration) -> Vec<(i
     let mut tpl = TopicPartitionList::new();
     let mut ends = HashMap::new();
     for p in 0..partitions {
-        tpl.add_partition_offset(topic, p, Offset::Beginning).expect("tpl");
-        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .expect("tpl");
+        let (_, high) = consumer
+            .fetch_watermarks(topic, p, Duration::from_secs(10))
+            .expect("watermarks");
         ends.insert(p, high);
     }
     consumer.assign(&tpl).expect("assign");
@@ -120,7 +137,10 @@ pub fn read_committed(topic: &str, partitions: i32, timeout: Duration) -> Vec<(i
             None => {
                 let positions = consumer.position().expect("position");
                 let done = (0..partitions).all(|p| {
-                    let pos = positions.find_partition(topic, p).and_then(|e| e.offset().to_raw()).unwrap_or(-1);
+                    let pos = positions
+                        .find_partition(topic, p)
+                        .and_then(|e| e.offset().to_raw())
+                        .unwrap_or(-1);
                     pos >= ends[&p]
                 });
                 drop(positions);
@@ -139,7 +159,10 @@ pub fn read_committed(topic: &str, partitions: i32, timeout: Duration) -> Vec<(i
 /// Committed offsets of consumer group `group` on `topic` summed, and the
 /// topic's end offsets summed: the application is done when they match.
 pub fn group_lag(group: &str, topic: &str, partitions: i32) -> i64 {
-    let consumer: BaseConsumer = client_config().set("group.id", group).create().expect("consumer");
+    let consumer: BaseConsumer = client_config()
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions {
         tpl.add_partition(topic, p);
@@ -150,8 +173,14 @@ pub fn group_lag(group: &str, topic: &str, partitions: i32) -> i64 {
     };
     let mut lag = 0;
     for p in 0..partitions {
-        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).unwrap_or((0, i64::MAX / 8));
-        let pos = committed.find_partition(topic, p).and_then(|e| e.offset().to_raw()).unwrap_or(0).max(0);
+        let (_, high) = consumer
+            .fetch_watermarks(topic, p, Duration::from_secs(10))
+            .unwrap_or((0, i64::MAX / 8));
+        let pos = committed
+            .find_partition(topic, p)
+            .and_then(|e| e.offset().to_raw())
+            .unwrap_or(0)
+            .max(0);
         lag += high - pos;
     }
     lag
@@ -161,7 +190,11 @@ pub fn group_lag(group: &str, topic: &str, partitions: i32) -> i64 {
 pub fn end_offsets(topic: &str, partitions: i32) -> i64 {
     let consumer: BaseConsumer = client_config().create().expect("consumer");
     (0..partitions)
-        .map(|p| consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).map_or(0, |(_, high)| high))
+        .map(|p| {
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .map_or(0, |(_, high)| high)
+        })
         .sum()
 }
 
@@ -185,14 +218,31 @@ pub fn check_exactly_once(values: &[(i32, String, String)], expected: usize) -> 
 pub fn app_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     // <target>/<profile>/deps/<test> → <target>/<profile>/examples/eos_passthrough
-    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target dir").to_path_buf();
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .to_path_buf();
     let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "kstreams", "--example", "eos_passthrough"])
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "kstreams",
+            "--example",
+            "eos_passthrough",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("CARGO_TARGET_DIR", profile_dir.parent().expect("target root"))
+        .env(
+            "CARGO_TARGET_DIR",
+            profile_dir.parent().expect("target root"),
+        )
         .status()
         .expect("cargo build of the eos_passthrough example");
-    assert!(status.success(), "building the eos_passthrough example failed");
+    assert!(
+        status.success(),
+        "building the eos_passthrough example failed"
+    );
     profile_dir.join("examples").join("eos_passthrough")
 }
 
@@ -210,7 +260,11 @@ pub struct AppSpec {
 impl AppSpec {
     /// Starts the app; its stderr goes to `log` (appended).
     pub fn spawn(&self, binary: &PathBuf, log: &PathBuf) -> Child {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("log file");
         let mut cmd = Command::new(binary);
         cmd.env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
             .env("APP_ID", &self.app_id)
@@ -227,6 +281,31 @@ impl AppSpec {
     }
 }
 
+/// The text of a child's log file (empty if not there yet).
+pub fn log_text(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+/// Waits until `what` occurs at least `at_least` times in the child's log;
+/// fails if the child exits first or `timeout` passes.
+pub fn wait_for_log(log: &Path, what: &str, at_least: usize, child: &mut Child, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while log_text(log).matches(what).count() < at_least {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "the application exited ({status}) while waiting for `{what}`; log:\n{}",
+                log_text(log)
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no `{what}` (x{at_least}) in {} in time",
+            log.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Sends `signal` to a child process.
 pub fn signal(child: &Child, signal: libc::c_int) {
     // SAFETY: kill(2) on our own child's pid.
@@ -239,7 +318,10 @@ pub struct Rng(u64);
 
 impl Rng {
     pub fn from_time() -> Rng {
-        let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            | 1;
         eprintln!("rng seed {seed}");
         Rng(seed)
     }
