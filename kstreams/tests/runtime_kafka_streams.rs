@@ -247,3 +247,56 @@ fn undeserializable_record_goes_to_the_handler_replace_then_shutdown() {
     );
     assert!(streams.close(Duration::from_secs(5)));
 }
+
+/// `input → select_key(value) → repartition → output`: two sub-topologies;
+/// the repartition topic is created at start-up with the input's partition
+/// count, and every record arrives re-keyed, exactly once.
+#[test]
+fn repartition_topic_is_created_and_used() {
+    init_logs();
+    let (input, output, app) = (unique("rt-rp-in"), unique("rt-rp-out"), unique("rt-rp-app"));
+    create_topics(&[&input, &output], 4);
+    produce(
+        &input,
+        (0..1000).map(|i| (format!("k{i}"), format!("user{}", i % 37))),
+    );
+    let builder = StreamsBuilder::new();
+    let source: Topic<String, String, 4> = Topic::new(leak(&input));
+    let sink: Topic<String, String, 4> = Topic::new(leak(&output));
+    builder
+        .stream(source)
+        .select_key(|_k, v: &String| v.clone())
+        .repartition(kstreams::Repartitioned::<String, String>::new().with_name("by-user"))
+        .to(sink);
+    let streams = KafkaStreams::new(
+        builder.build().expect("topology"),
+        config(&app, ProcessingGuarantee::ExactlyOnceV2),
+    )
+    .expect("new");
+    streams.start().expect("start");
+    let repartition = format!("{app}-by-user-repartition");
+    // (The repartition topic is written transactionally: its end offsets
+    // count commit markers, so its lag never reads 0; watch the output.)
+    wait_until(
+        "all records re-keyed in the output",
+        Duration::from_secs(60),
+        || {
+            group_lag(&app, &input, 4) == 0
+                && read_committed(&output, 4, Duration::from_secs(5)).len() >= 1000
+        },
+    );
+    assert!(streams.close(Duration::from_secs(30)));
+    assert!(
+        broker::end_offsets(&repartition, 4) >= 1000,
+        "records did not go through {repartition}"
+    );
+    let records = read_committed(&output, 4, Duration::from_secs(30));
+    assert_eq!(records.len(), 1000);
+    for (partition, key, value) in &records {
+        assert_eq!(key, value, "re-keyed by value");
+        assert_eq!(
+            *partition,
+            partitioner::partition_for_key(key.as_bytes(), 4)
+        );
+    }
+}
