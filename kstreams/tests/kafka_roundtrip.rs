@@ -3,7 +3,7 @@
 //! both. librdkafka's mock cluster would fail this test (it ignores
 //! read_committed).
 
-mod common;
+mod broker;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -19,8 +19,8 @@ const PARTITIONS: i32 = 4;
 
 fn transactional_producer() -> ThreadedProducer<DefaultProducerContext> {
     ClientConfig::new()
-        .set("bootstrap.servers", common::bootstrap())
-        .set("transactional.id", common::unique("roundtrip-txn"))
+        .set("bootstrap.servers", broker::bootstrap())
+        .set("transactional.id", broker::unique("roundtrip-txn"))
         .set("linger.ms", "5")
         .create()
         .expect("transactional producer")
@@ -58,8 +58,8 @@ fn produce_in_transaction(producer: &ThreadedProducer<DefaultProducerContext>, t
 /// `expected` distinct values arrived and a further quiet period passes.
 fn read_all(topic: &str, isolation: &str, expected: usize) -> Vec<String> {
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", common::bootstrap())
-        .set("group.id", common::unique("roundtrip-reader"))
+        .set("bootstrap.servers", broker::bootstrap())
+        .set("group.id", broker::unique("roundtrip-reader"))
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .set("isolation.level", isolation)
@@ -93,8 +93,8 @@ fn read_all(topic: &str, isolation: &str, expected: usize) -> Vec<String> {
 
 #[test]
 fn read_committed_sees_only_committed_transactions() {
-    let topic = common::unique("roundtrip");
-    common::create_topics(&[&topic], PARTITIONS);
+    let topic = broker::unique("roundtrip");
+    broker::create_topics(&[&topic], PARTITIONS);
 
     let producer = transactional_producer();
     producer.init_transactions(Duration::from_secs(30)).expect("init_transactions");
