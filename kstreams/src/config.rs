@@ -62,6 +62,9 @@ impl FromStr for ProcessingGuarantee {
     }
 }
 
+/// Default of `statestore.cache.max.bytes`: 10 MiB per instance.
+pub const DEFAULT_CACHE_MAX_BYTES: usize = 10 * 1024 * 1024;
+
 /// The kind of Kafka client a pass-through setting is meant for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ClientKind {
@@ -82,12 +85,15 @@ pub struct StreamsConfig {
     max_task_idle_ms: i64,
     buffered_records_per_partition: usize,
     state_dir: PathBuf,
+    cache_max_bytes: usize,
     /// Plain client settings, for every client.
     client: BTreeMap<String, String>,
     /// Prefixed client settings, for one client kind (prefix stripped).
     prefixed: BTreeMap<(ClientKind, String), String>,
     /// Problems found by setters, reported by `validate`.
     problems: Vec<String>,
+    /// Exception handlers and the dead-letter queue (`crate::errors`).
+    pub(crate) errors: crate::errors::ErrorHandlerConfig,
 }
 
 impl StreamsConfig {
@@ -104,9 +110,11 @@ impl StreamsConfig {
             max_task_idle_ms: 0,
             buffered_records_per_partition: 1000,
             state_dir: PathBuf::from("/tmp/kstreams"),
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             client: BTreeMap::new(),
             prefixed: BTreeMap::new(),
             problems: Vec::new(),
+            errors: Default::default(),
         }
     }
 
@@ -129,7 +137,8 @@ impl StreamsConfig {
     /// Sets one property by its Kafka Streams name: `application.id`,
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
-    /// `buffered.records.per.partition`, `state.dir`; `consumer.`, `producer.`,
+    /// `buffered.records.per.partition`, `state.dir`,
+    /// `statestore.cache.max.bytes`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -179,6 +188,16 @@ impl StreamsConfig {
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            "statestore.cache.max.bytes" | "cache.max.bytes.buffering" => {
+                if let Some(n) = self.number(key, value, 0).and_then(|n| usize::try_from(n).ok()) {
+                    self.cache_max_bytes = n;
+                }
+            }
+            _ if crate::errors::ErrorHandlerConfig::is_key(key) => {
+                if let Some(Err(problem)) = self.errors.set(key, value) {
+                    self.problems.push(problem);
+                }
+            }
             _ => {
                 let prefixes = [
                     ("consumer.", ClientKind::Consumer),
@@ -342,6 +361,11 @@ impl StreamsConfig {
     /// `state.dir`.
     pub fn get_state_dir(&self) -> &Path {
         &self.state_dir
+    }
+    /// `statestore.cache.max.bytes`: the record cache budget of the
+    /// instance, divided among its stream threads (0 disables caching).
+    pub fn cache_max_bytes(&self) -> usize {
+        self.cache_max_bytes
     }
 
     /// Client settings for one client kind: plain ones, then the prefixed

@@ -22,6 +22,11 @@ pub(crate) struct GraphBuilder {
     pub(crate) repartitions: Vec<RepartitionSpec>,
     errors: Vec<String>,
     default_extractor: Arc<dyn TimestampExtractor>,
+    /// State stores added by stateful operators or `add_state_store`.
+    pub(crate) stores: Vec<Arc<dyn crate::topology::StoreFactory>>,
+    /// Nodes that may change the key (`map`, `select_key`, ...): a stateful
+    /// operator after one of them repartitions first.
+    pub(crate) key_changing: std::collections::HashSet<usize>,
 }
 
 impl GraphBuilder {
@@ -105,6 +110,8 @@ impl StreamsBuilder {
                 repartitions: Vec::new(),
                 errors: Vec::new(),
                 default_extractor: Arc::new(RecordTimestampExtractor),
+                stores: Vec::new(),
+                key_changing: std::collections::HashSet::new(),
             })),
         }
     }
@@ -167,6 +174,10 @@ impl StreamsBuilder {
         if let Some(error) = graph.errors.first() {
             return Err(Error::Topology(error.clone()));
         }
-        assemble(graph.nodes.clone(), graph.partitions.clone(), &graph.repartitions, graph.default_extractor.clone())
+        let mut topology =
+            assemble(graph.nodes.clone(), graph.partitions.clone(), &graph.repartitions, graph.default_extractor.clone())?;
+        topology.stores = graph.stores.clone();
+        topology.validate_stores()?;
+        Ok(topology)
     }
 }

@@ -83,6 +83,9 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, prefix);
         let node = graph.add_node(name, NodeKind::Processor { stores: Vec::new() }, &[self.node], factory);
+        if matches!(prefix, "KSTREAM-MAP-" | "KSTREAM-KEY-SELECT-" | "KSTREAM-FLATMAP-" | "KSTREAM-PROCESSOR-") {
+            graph.key_changing.insert(node);
+        }
         drop(graph);
         KStream::new(self.graph.clone(), node)
     }

@@ -1,5 +1,6 @@
 //! The Kafka Streams DSL: [`StreamsBuilder`], typed [`Topic`]s and
-//! [`KStream`] with its stateless operators.
+//! [`KStream`] with its stateless operators, grouping and aggregations
+//! ([`KGroupedStream`]), and [`KTable`]s ([`KGroupedTable`], [`Materialized`]).
 //!
 //! The DSL only *describes* a graph: every operator adds a named node
 //! (Kafka Streams' generated names, e.g. `KSTREAM-FILTER-0000000001`, or the
@@ -7,11 +8,16 @@
 //! [`StreamsBuilder::build`] validates the graph and turns it into a
 //! [`Topology`](crate::topology::Topology). One operator family per file.
 
+mod aggregate;
 mod builder;
 mod filter;
 mod flat_map;
+mod grouped;
+mod grouped_table;
 mod kstream;
+mod ktable;
 mod map;
+mod materialized;
 mod merge;
 mod peek;
 pub(crate) mod process;
@@ -19,13 +25,20 @@ mod repartition;
 mod sink;
 mod source;
 mod split;
+mod stateful_process;
+mod table_node;
+mod table_source;
 mod topic;
 mod via;
 mod windows;
 mod wiring;
 
 pub use builder::StreamsBuilder;
+pub use grouped::{Grouped, KGroupedStream};
+pub use grouped_table::{ChangeSerde, KGroupedTable};
 pub use kstream::KStream;
+pub use ktable::{Change, KTable};
+pub use materialized::Materialized;
 pub use repartition::Repartitioned;
 pub use split::BranchedKStream;
 pub use topic::Topic;

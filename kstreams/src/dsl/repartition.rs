@@ -65,6 +65,16 @@ impl<KS: Serde, VS: Serde> fmt::Debug for Repartitioned<KS, VS> {
     }
 }
 
+/// How a repartition topic and its nodes are named.
+pub(crate) enum RepartitionBase {
+    /// `KSTREAM-REPARTITION-…` topic, generated node names.
+    Generated,
+    /// `<name>-repartition`, nodes `<name>-repartition-sink` etc.
+    Named(String),
+    /// `<name>-repartition` (e.g. a store name), generated node names.
+    Topic(String),
+}
+
 impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// Repartitions the stream through an internal topic, by key.
     ///
@@ -93,9 +103,26 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         KS: Serde<Target = K>,
         VS: Serde<Target = V>,
     {
+        let base = match repartitioned.name {
+            Some(name) => RepartitionBase::Named(name),
+            None => RepartitionBase::Generated,
+        };
+        self.through_repartition_topic::<KS, VS>(base, repartitioned.partitions)
+    }
+
+    /// Inserts sink → `<base>-repartition` → source under this stream (the
+    /// nodes of `repartition`, and of aggregations after a key change).
+    pub(crate) fn through_repartition_topic<KS, VS>(&self, base: RepartitionBase, partitions: Option<u32>) -> KStream<K, V>
+    where
+        KS: Serde<Target = K>,
+        VS: Serde<Target = V>,
+    {
         let mut graph = self.graph.borrow_mut();
-        let generated = repartitioned.name.is_none();
-        let base = repartitioned.name.unwrap_or_else(|| graph.new_name("KSTREAM-REPARTITION-"));
+        let (generated, base) = match base {
+            RepartitionBase::Generated => (true, graph.new_name("KSTREAM-REPARTITION-")),
+            RepartitionBase::Named(name) => (false, name),
+            RepartitionBase::Topic(name) => (true, name),
+        };
         let topic = format!("{base}-repartition");
         // Kafka Streams burns these indexes whether or not it uses the names.
         let gen_sink = graph.new_name("KSTREAM-SINK-");
@@ -127,7 +154,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             &[],
             Arc::new(SourceFactory::<KS, VS>::new()),
         );
-        graph.repartitions.push(RepartitionSpec { topic, partitions: repartitioned.partitions, sink });
+        graph.repartitions.push(RepartitionSpec { topic, partitions, sink });
         drop(graph);
         KStream::new(self.graph.clone(), source)
     }

@@ -14,6 +14,7 @@ pub(crate) mod admin;
 pub(crate) mod client_config;
 pub(crate) mod consumer;
 pub(crate) mod producer;
+pub(crate) mod restore_consumer;
 
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};

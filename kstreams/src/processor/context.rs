@@ -24,6 +24,8 @@ pub(crate) trait ContextOps<K, V> {
     fn times(&self) -> (i64, i64);
     fn task(&self) -> (TaskId, &str);
     fn request_commit(&mut self);
+    /// The task's stores and this node's name (for connection checks).
+    fn stores(&self) -> (&crate::topology::TaskStores, &str);
 }
 
 /// A processor's view of its task: forward records to its children,
@@ -107,7 +109,7 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
 
     fn forward_to(&mut self, child: &str, record: Record<K, V>) -> Result<()> {
         match self.children.iter().find(|c| &*c.name == child) {
-            Some(c) => c.input.process(record, self.cx),
+            Some(c) => crate::errors::process_child(c, record, self.cx),
             None => Err(Error::Processing {
                 node: self.node_name.to_owned(),
                 message: format!("forward_to(`{child}`): no such child; connect it in the topology first"),
@@ -153,5 +155,9 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
 
     fn request_commit(&mut self) {
         self.cx.commit_requested = true;
+    }
+
+    fn stores(&self) -> (&crate::topology::TaskStores, &str) {
+        (self.cx.stores, self.node_name)
     }
 }

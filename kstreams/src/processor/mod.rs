@@ -18,6 +18,7 @@ pub(crate) mod node;
 pub mod partitioner;
 pub(crate) mod punctuation;
 mod record;
+mod store_access;
 mod supplier;
 mod timestamp;
 

@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use crate::processor::punctuation::Schedule;
 use crate::processor::{Headers, Record, RecordMetadata};
-use crate::runtime::task::{RecordCollector, TaskId};
+use crate::errors::ErrorHandlers;
+use crate::runtime::task::{ConsumedRecord, RecordCollector, TaskId};
 use crate::{Error, Result};
 
 /// The task as a node sees it while processing one record or punctuation.
@@ -36,6 +37,12 @@ pub(crate) struct NodeCx<'a> {
     /// Punctuations scheduled during this call, merged by the task afterwards.
     pub(crate) new_schedules: Vec<Schedule>,
     pub(crate) next_schedule_id: u64,
+    /// The exception handlers (`crate::errors`).
+    pub(crate) errors: &'a ErrorHandlers,
+    /// The consumed record being processed, as bytes; `None` during punctuation.
+    pub(crate) raw: Option<&'a ConsumedRecord>,
+    /// The task's state stores.
+    pub(crate) stores: &'a crate::topology::TaskStores,
 }
 
 /// A node that accepts typed records.
@@ -78,9 +85,9 @@ pub(crate) fn forward<K: Clone, V: Clone>(
         None => Ok(()),
         Some((last, rest)) => {
             for child in rest {
-                child.input.process(record.clone(), cx)?;
+                crate::errors::process_child(child, record.clone(), cx)?;
             }
-            last.input.process(record, cx)
+            crate::errors::process_child(last, record, cx)
         }
     }
 }
@@ -110,6 +117,8 @@ pub(crate) struct NodeEnv<'a> {
     pub(crate) application_id: &'a str,
     /// Partition counts of topics known to the topology, by logical name.
     pub(crate) partitions: &'a HashMap<String, u32>,
+    /// The task's state stores.
+    pub(crate) stores: &'a crate::topology::TaskStores,
 }
 
 impl NodeEnv<'_> {

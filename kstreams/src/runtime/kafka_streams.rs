@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::client::{lock, ClientShared};
+use super::instance_state::{changelog_topic_specs, InstanceState};
 use super::error_handler::StreamThreadExceptionResponse;
 use super::process_metadata::load_or_create_process_id;
 use super::state::State;
@@ -32,6 +33,8 @@ pub struct KafkaStreams {
     process_id: String,
     shared: Arc<ClientShared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Stores, restore listener and RocksDB memory shared by the threads.
+    state: Arc<InstanceState>,
 }
 
 impl std::fmt::Debug for KafkaStreams {
@@ -45,6 +48,10 @@ impl std::fmt::Debug for KafkaStreams {
 }
 
 impl KafkaStreams {
+    pub(crate) fn instance_state(&self) -> &InstanceState {
+        &self.state
+    }
+
     /// Creates a client in state CREATED. Fails on an invalid configuration
     /// or an unusable state directory; does not contact Kafka.
     pub fn new(topology: Topology, config: StreamsConfig) -> Result<Self> {
@@ -59,12 +66,19 @@ impl KafkaStreams {
             process_id,
             shared: ClientShared::new(),
             threads: Mutex::new(Vec::new()),
+            state: Arc::default(),
         })
     }
 
     /// The current state.
     pub fn state(&self) -> State {
         self.shared.state()
+    }
+
+    /// This instance's metrics, e.g. `dropped-records-total` (records skipped
+    /// by the exception handlers, see [`crate::errors`]).
+    pub fn metrics(&self) -> &crate::errors::StreamsMetrics {
+        &self.shared.metrics
     }
 
     /// This instance's process id (persisted in the state directory).
@@ -119,6 +133,7 @@ impl KafkaStreams {
                 topology: self.topology.clone(),
                 metadata: metadata.clone(),
                 client: self.shared.clone(),
+                state: self.state.clone(),
             };
             match thread.spawn() {
                 Ok(handle) => threads.push(handle),
@@ -144,6 +159,7 @@ impl KafkaStreams {
         metadata.validate_user_topics(&existing, self.config.get_bootstrap_servers())?;
         let specs = metadata.internal_topic_specs();
         admin.create_internal_topics(&specs)?;
+        admin.create_internal_topics(&changelog_topic_specs(&self.topology, self.config.application_id())?)?;
         metadata.partition_counts = existing;
         metadata
             .partition_counts

@@ -13,20 +13,24 @@
 //! - `record_collector`: task output into the thread's producer;
 //! - [`State`] and the listener, [`StreamThreadExceptionResponse`].
 
+mod changelog_reader;
 mod client;
 mod error_handler;
+mod instance_state;
 mod kafka_streams;
 pub(crate) mod partition_group;
 mod process_metadata;
 mod record_collector;
 mod signal;
 mod state;
+pub(crate) mod state_manager;
 mod stream_thread;
 pub(crate) mod task;
 mod task_manager;
 mod topology_metadata;
 
 pub use error_handler::StreamThreadExceptionResponse;
+pub use instance_state::ReadOnlyKeyValueStore;
 pub use kafka_streams::KafkaStreams;
 pub use state::State;
 

@@ -51,6 +51,7 @@ pub(crate) struct StreamThread {
     pub(crate) topology: Arc<Topology>,
     pub(crate) metadata: Arc<TopologyMetadata>,
     pub(crate) client: Arc<ClientShared>,
+    pub(crate) state: Arc<super::instance_state::InstanceState>,
 }
 
 thread_local! {
@@ -184,6 +185,7 @@ impl StreamThread {
             application_id: self.config.application_id().to_owned(),
             max_task_idle_ms: self.config.task_idle_ms(),
             buffered_records_per_partition: self.config.buffered_records(),
+            errors: crate::errors::ErrorHandlers::new(&self.config, self.client.metrics.clone()),
         };
         let tasks = Rc::new(RefCell::new(TaskManager::new(
             self.name.clone(),
@@ -193,6 +195,7 @@ impl StreamThread {
             self.config.commit_interval(),
             producer,
         )));
+        tasks.borrow_mut().set_state_support(self.state.for_thread(&self.config, &self.name)?);
         TASK_MANAGER.with(|cell| *cell.borrow_mut() = Some(tasks.clone()));
         let listener = Arc::new(ThreadRebalanceListener {
             client: self.client.clone(),

@@ -26,6 +26,7 @@ use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::punctuation::PunctuationQueue;
 use crate::processor::{Headers, PunctuationType, RecordMetadata};
 use crate::runtime::partition_group::PartitionGroup;
+use crate::runtime::state_manager::{ProcessorStateManager, StateEnv};
 use crate::topology::{TaskGraph, Topology};
 use crate::{Error, Result};
 
@@ -90,6 +91,8 @@ pub(crate) struct TaskConfig {
     pub(crate) max_task_idle_ms: i64,
     /// Per-partition buffer size above which the runtime pauses the partition.
     pub(crate) buffered_records_per_partition: usize,
+    /// Exception handlers, dead-letter queue and metrics (`crate::errors`).
+    pub(crate) errors: crate::errors::ErrorHandlers,
 }
 
 /// Processes the records of one partition of one sub-topology.
@@ -105,12 +108,19 @@ pub(crate) struct StreamTask {
     /// Next offset to commit per input partition, changed since the last commit.
     pending_offsets: BTreeMap<(String, i32), i64>,
     commit_requested: bool,
+    errors: crate::errors::ErrorHandlers,
+    /// The consumed record being processed (for the exception handlers).
+    current: Option<ConsumedRecord>,
+    /// The task's state stores (see `state_manager`).
+    state: ProcessorStateManager,
 }
 
 impl StreamTask {
-    /// Instantiates the sub-topology's processor graph for this task.
-    pub(crate) fn new(id: TaskId, topology: &Topology, config: &TaskConfig) -> Result<StreamTask> {
-        let graph = topology.instantiate(id.subtopology, &config.application_id)?;
+    /// Opens the task's stores and instantiates the sub-topology's
+    /// processor graph for this task.
+    pub(crate) fn new(id: TaskId, topology: &Topology, config: &TaskConfig, env: &StateEnv) -> Result<StreamTask> {
+        let state = ProcessorStateManager::open(id, topology, &config.application_id, env)?;
+        let graph = topology.instantiate(id.subtopology, &config.application_id, &state.stores)?;
         let mut topics: Vec<&String> = graph.sources.keys().collect();
         topics.sort();
         let partitions = topics
@@ -135,7 +145,18 @@ impl StreamTask {
             wall_clock: 0,
             pending_offsets: BTreeMap::new(),
             commit_requested: false,
+            errors: config.errors.clone(),
+            current: None,
+            state,
         })
+    }
+    /// Replaces the exception handlers (the test driver's `with_streams_config`).
+    pub(crate) fn set_error_handlers(&mut self, errors: crate::errors::ErrorHandlers) {
+        self.errors = errors;
+    }
+    /// The exception handlers and metrics.
+    pub(crate) fn error_handlers(&self) -> &crate::errors::ErrorHandlers {
+        &self.errors
     }
     /// The task id.
     #[allow(dead_code)] // seam for the runtime
@@ -192,8 +213,13 @@ impl StreamTask {
             commit_requested: false,
             new_schedules: Vec::new(),
             next_schedule_id: self.next_schedule_id,
+            errors: &self.errors,
+            raw: self.current.as_ref(),
+            stores: &self.state.stores,
         };
         let result = f(&mut self.graph, &mut self.punctuations, &mut cx);
+        // Store writes join the task's output (the open transaction).
+        let result = result.and_then(|r| self.state.drain_changelog(cx.collector).map(|()| r));
         self.next_schedule_id = cx.next_schedule_id;
         self.commit_requested |= cx.commit_requested;
         let scheduled = std::mem::take(&mut cx.new_schedules);
@@ -225,6 +251,7 @@ impl StreamTask {
         let topic = record.topic.to_string();
         self.pending_offsets.insert((topic.clone(), record.partition), record.offset + 1);
         if stamped.timestamp < 0 {
+            self.errors.metrics.record_dropped(); // logged by the partition group
             return Ok(true);
         }
         let source = self
@@ -234,9 +261,17 @@ impl StreamTask {
             .map(|s| s.node.clone())
             .ok_or_else(|| Error::IllegalState(format!("task {} has no source for topic `{topic}`", self.id)))?;
         let metadata = RecordMetadata { topic, partition: record.partition, offset: record.offset };
-        self.with_cx(collector, Some(metadata), |_, _, cx| {
-            source.process_raw(record.key.as_deref(), record.value.as_deref(), stamped.timestamp, record.headers, cx)
-        })?;
+        self.state.timestamp.set(stamped.timestamp);
+        let headers = record.headers.clone();
+        self.current = Some(record);
+        let processed = self.with_cx(collector, Some(metadata), |_, _, cx| {
+            let record = cx.raw.ok_or_else(|| Error::IllegalState("record to process vanished".into()))?;
+            source.process_raw(record.key.as_deref(), record.value.as_deref(), stamped.timestamp, headers, cx)?;
+            let stores = cx.stores;
+            stores.flush_evicted(cx)
+        });
+        self.current = None;
+        processed?;
         let stream_time = self.group.stream_time();
         self.with_cx(collector, None, |_, queue, cx| queue.may_punctuate(stream_time, PunctuationType::StreamTime, cx))?;
         Ok(true)
@@ -254,6 +289,10 @@ impl StreamTask {
     /// for every input partition that advanced since the last commit.
     pub(crate) fn prepare_commit(&mut self, collector: &mut dyn RecordCollector) -> Result<Vec<(String, i32, i64)>> {
         self.ensure_initialized(collector)?;
+        self.with_cx(collector, None, |_, _, cx| {
+            let stores = cx.stores;
+            stores.flush(cx)
+        })?;
         Ok(self.pending_offsets.iter().map(|((t, p), o)| (t.clone(), *p, *o)).collect())
     }
     /// Called after the commit succeeded (checkpoints, bookkeeping).
@@ -277,6 +316,13 @@ impl StreamTask {
         self.group.clear();
         self.pending_offsets.clear();
         self.initialized = false;
+        self.state.close();
+    }
+
+    /// The task's state (stores, changelogs, checkpoint), for restoration
+    /// and checkpointing by the runtime.
+    pub(crate) fn state(&self) -> &ProcessorStateManager {
+        &self.state
     }
 }
 
@@ -318,8 +364,8 @@ mod tests {
         let b = StreamsBuilder::new();
         b.stream(A).merge(&b.stream(B)).to(OUT);
         let topology = b.build().unwrap();
-        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100 };
-        StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config).unwrap()
+        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100, errors: Default::default() };
+        StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config, &StateEnv::temporary(0)).unwrap()
     }
 
     #[test]
@@ -356,11 +402,14 @@ mod tests {
         let b = StreamsBuilder::new();
         b.stream(Topic::<String, crate::serde::I64, 1>::new("nums")).foreach(|_, _| {});
         let topology = b.build().unwrap();
-        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100 };
-        let mut task = StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config).unwrap();
+        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100, errors: Default::default() };
+        let mut task = StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config, &StateEnv::temporary(0)).unwrap();
         task.add_record(consumed("nums", 0, 1, "abc"));
         match task.process(0, &mut Sent::default()) {
-            Err(Error::Serde { topic, .. }) => assert_eq!(topic, "nums"),
+            Err(Error::HandlerFailed { topic, offset, source, .. }) => {
+                assert_eq!((topic.as_str(), offset), ("nums", 0));
+                assert!(matches!(*source, Error::Serde { .. }), "{source}");
+            }
             other => panic!("expected a serde error, got {:?}", other.map_err(|e| e.to_string())),
         }
     }

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use super::record_collector::KafkaRecordCollector;
 use super::task::{ConsumedRecord, StreamTask, TaskConfig, TaskId};
 use super::topology_metadata::TopologyMetadata;
+use super::changelog_reader::TaskStateSupport;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;
 use crate::topology::Topology;
@@ -52,6 +53,8 @@ pub(crate) struct TaskManager {
     /// older generation must be dropped (the new tasks re-read them from
     /// the committed offsets).
     generation: u64,
+    /// Where tasks keep their stores; how they restore and checkpoint them.
+    state: TaskStateSupport,
 }
 
 impl TaskManager {
@@ -77,6 +80,7 @@ impl TaskManager {
             pending_error: None,
             assigned: false,
             generation: 0,
+            state: TaskStateSupport::default(),
         }
     }
 
@@ -98,10 +102,15 @@ impl TaskManager {
             if self.tasks.contains_key(&id) {
                 continue;
             }
-            match StreamTask::new(id, &self.topology, &self.task_config) {
-                Ok(task) => {
-                    self.tasks.insert(id, task);
-                }
+            match StreamTask::new(id, &self.topology, &self.task_config, &self.state.env) {
+                Ok(task) => match self.state.restore(&task) {
+                    Ok(()) => {
+                        self.tasks.insert(id, task);
+                    }
+                    Err(e) => {
+                        self.pending_error.get_or_insert(e);
+                    }
+                },
                 Err(e) => {
                     self.pending_error.get_or_insert(e);
                 }
@@ -140,6 +149,7 @@ impl TaskManager {
             return;
         }
         for task in self.tasks.values_mut() {
+            Self::checkpoint_with(&self.state, &self.thread, task);
             task.close(true);
         }
         self.clear();
@@ -258,8 +268,12 @@ impl TaskManager {
             self.producer.flush(FLUSH_TIMEOUT)?;
             consumer.commit_sync(&offsets)?;
         }
+        let at_least_once = !self.producer.is_transactional();
         for task in self.tasks.values_mut() {
             task.post_commit();
+            if at_least_once {
+                Self::checkpoint_with(&self.state, &self.thread, task);
+            }
         }
         self.last_commit = Instant::now();
         tracing::trace!(thread = %self.thread, partitions = offsets.len(), "committed");
@@ -274,10 +288,23 @@ impl TaskManager {
             return Err(e);
         }
         for task in self.tasks.values_mut() {
+            Self::checkpoint_with(&self.state, &self.thread, task);
             task.close(true);
         }
         self.clear();
         Ok(())
+    }
+
+    /// Sets where tasks keep state and how they restore it.
+    pub(crate) fn set_state_support(&mut self, state: TaskStateSupport) {
+        self.state = state;
+    }
+
+    /// Writes a task's checkpoint; a failure only costs a longer restore.
+    fn checkpoint_with(state: &TaskStateSupport, thread: &str, task: &StreamTask) {
+        if let Err(e) = state.checkpoint(task) {
+            tracing::warn!(thread = %thread, task = %task.id(), error = %e, "writing the checkpoint failed; the next start restores more");
+        }
     }
 
     /// Aborts the open transaction and closes every task without flushing.

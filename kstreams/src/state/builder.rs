@@ -110,6 +110,21 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
         &self.name
     }
 
+    /// Which bytes store sits at the bottom.
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    /// Whether writes reach a changelog topic.
+    pub fn logging_enabled(&self) -> bool {
+        self.logging
+    }
+
+    /// Whether the store has a record cache.
+    pub fn caching_enabled(&self) -> bool {
+        self.caching
+    }
+
     /// The changelog topic to create at start-up, if logging is enabled.
     pub fn changelog_topic(&self, application_id: &str) -> Option<String> {
         self.logging

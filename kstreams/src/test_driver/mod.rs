@@ -12,8 +12,10 @@
 //! Every record written to any topic is kept until read through a
 //! [`TestOutputTopic`].
 
+mod errors;
 mod input;
 mod output;
+mod state;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -24,9 +26,11 @@ use kstreams_serde::Serde;
 
 pub use input::TestInputTopic;
 pub use output::{PartitionedRecord, TestOutputTopic};
+pub use state::DriverConfig;
 
 use crate::dsl::Topic;
 use crate::processor::Headers;
+use crate::runtime::state_manager::StateEnv;
 use crate::runtime::task::{ConsumedRecord, ProducedRecord, RecordCollector, StreamTask, TaskConfig, TaskId};
 use crate::topology::Topology;
 use crate::{Error, Result};
@@ -69,6 +73,11 @@ pub(crate) struct DriverState {
     /// Partition counts by resolved topic name (topology + output topics).
     partitions: HashMap<String, u32>,
     wall_clock: i64,
+    /// Stores' directory and record cache.
+    env: StateEnv,
+    /// Commit after every piped record (Kafka Streams' behaviour), or only
+    /// on [`TopologyTestDriver::commit`].
+    auto_commit: bool,
 }
 
 /// Collects what tasks produce, in memory.
@@ -97,15 +106,25 @@ impl TopologyTestDriver {
     /// A driver with the given application id (prefix of internal topics)
     /// and initial wall-clock time (ms).
     pub fn with_settings(topology: Topology, application_id: &str, initial_wall_clock_ms: i64) -> Result<TopologyTestDriver> {
+        let config = DriverConfig { application_id: application_id.to_owned(), initial_wall_clock_ms, ..DriverConfig::default() };
+        TopologyTestDriver::with_config(topology, config)
+    }
+
+    /// A driver with every setting of [`DriverConfig`].
+    pub fn with_config(topology: Topology, driver: DriverConfig) -> Result<TopologyTestDriver> {
+        let application_id = driver.application_id.as_str();
+        let initial_wall_clock_ms = driver.initial_wall_clock_ms;
+        let env = StateEnv::temporary(driver.cache_max_bytes);
         let config = TaskConfig {
             application_id: application_id.to_owned(),
             max_task_idle_ms: 0,
             buffered_records_per_partition: usize::MAX,
+            errors: Default::default(),
         };
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();
         for spec in topology.subtopology_specs(application_id) {
-            let task = StreamTask::new(TaskId { subtopology: spec.id, partition: 0 }, &topology, &config)?;
+            let task = StreamTask::new(TaskId { subtopology: spec.id, partition: 0 }, &topology, &config, &env)?;
             for topic in spec.source_topics {
                 readers.insert(topic, tasks.len());
             }
@@ -126,6 +145,8 @@ impl TopologyTestDriver {
             outputs: HashMap::new(),
             partitions,
             wall_clock: initial_wall_clock_ms,
+            env,
+            auto_commit: driver.commit_after_each_input,
         };
         // Initializes every processor now, so wall-clock punctuations count
         // from the driver's start (nothing is due yet).
@@ -190,6 +211,7 @@ impl Drop for TopologyTestDriver {
             for task in &mut state.tasks {
                 task.close(true);
             }
+            state.env.remove_dir();
         }
     }
 }
@@ -228,8 +250,19 @@ impl DriverState {
         Ok(())
     }
 
-    /// Processes until no task can make progress, then commits.
+    /// Processes until no task can make progress, then (with auto-commit)
+    /// commits, until committing forwards nothing more.
     pub(crate) fn run(&mut self) -> Result<()> {
+        loop {
+            self.process_all()?;
+            if !self.auto_commit || !self.commit_all()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Processes until no task can make progress.
+    fn process_all(&mut self) -> Result<()> {
         loop {
             let mut progressed = false;
             for i in 0..self.tasks.len() {
@@ -245,18 +278,25 @@ impl DriverState {
                 }
             }
             if !progressed {
-                break;
+                return Ok(());
             }
         }
+    }
+
+    /// Commits every task (flushing caches); returns whether that fed
+    /// records back to the topology (which then need processing).
+    fn commit_all(&mut self) -> Result<bool> {
+        let mut fed_back = false;
         for i in 0..self.tasks.len() {
             let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
             let committed = self.tasks[i].prepare_commit(&mut collector);
             let produced = collector.produced;
+            fed_back |= produced.iter().any(|r| self.readers.contains_key(&r.topic));
             self.route(produced)?;
             committed?;
             self.tasks[i].post_commit();
         }
-        Ok(())
+        Ok(fed_back)
     }
 
     fn punctuate_wall_clock(&mut self) -> Result<()> {

@@ -139,5 +139,5 @@ pub(crate) fn assemble(
         }
     }
 
-    Ok(Topology { nodes, subtopologies, partitions, default_extractor })
+    Ok(Topology { nodes, subtopologies, partitions, default_extractor, stores: Vec::new() })
 }

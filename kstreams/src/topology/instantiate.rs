@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{NodeKind, Topology};
+use super::{NodeKind, TaskStores, Topology};
 use crate::processor::node::{Erased, Lifecycle, NodeEnv, RawSource};
 use crate::processor::TimestampExtractor;
 use crate::{Error, Result};
@@ -26,8 +26,9 @@ pub(crate) struct TaskGraph {
 }
 
 impl Topology {
-    /// Builds the nodes of sub-topology `subtopology` for one task.
-    pub(crate) fn instantiate(&self, subtopology: u32, application_id: &str) -> Result<TaskGraph> {
+    /// Builds the nodes of sub-topology `subtopology` for one task, whose
+    /// stores are already built.
+    pub(crate) fn instantiate(&self, subtopology: u32, application_id: &str, stores: &TaskStores) -> Result<TaskGraph> {
         let sub = self
             .subtopologies
             .iter()
@@ -45,7 +46,7 @@ impl Topology {
                 })?;
                 children.push((self.nodes[*c].name.clone(), erased));
             }
-            let env = NodeEnv { name: &node.name, children, application_id, partitions: &self.partitions };
+            let env = NodeEnv { name: &node.name, children, application_id, partitions: &self.partitions, stores };
             let instance = node.factory.instantiate(&env)?;
             if let Some(lifecycle) = instance.lifecycle {
                 lifecycles.push(lifecycle);

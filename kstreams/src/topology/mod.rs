@@ -17,6 +17,7 @@ mod build;
 mod describe;
 mod instantiate;
 pub(crate) mod runtime_view;
+mod stores;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,6 +26,8 @@ use std::sync::Arc;
 pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
 pub(crate) use build::{assemble, RepartitionSpec};
 pub(crate) use instantiate::TaskGraph;
+pub use stores::KeyValueStoreHandle;
+pub(crate) use stores::{FlushedRecord, KvTaskStore, StoreFactory, TaskStore, TaskStores};
 
 use crate::processor::node::NodeFactory;
 use crate::processor::TimestampExtractor;
@@ -100,6 +103,8 @@ pub struct Topology {
     /// computed (or given) for repartition topics.
     pub(crate) partitions: HashMap<String, u32>,
     pub(crate) default_extractor: Arc<dyn TimestampExtractor>,
+    /// State stores, connected to processors by name (`NodeKind::Processor`).
+    pub(crate) stores: Vec<Arc<dyn StoreFactory>>,
 }
 
 impl Topology {

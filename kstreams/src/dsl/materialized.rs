@@ -1,0 +1,130 @@
+//! [`Materialized`]: how a KTable or an aggregation keeps its state, as
+//! Kafka Streams' `Materialized`: the store's name (which makes it
+//! queryable and names its changelog), its kind (RocksDB by default,
+//! in-memory or LRU), and whether it is logged and cached.
+//!
+//! The serdes are type parameters: `Materialized<KS, VS>` stores keys with
+//! `KS` and values with `VS`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use kstreams_serde::Serde;
+
+use super::builder::GraphBuilder;
+use crate::state::{KeyValueStoreBuilder, StoreKind};
+
+/// The state store of a KTable or aggregation, with key serde `KS` and
+/// value serde `VS`.
+///
+/// ```
+/// use kstreams::dsl::{Materialized, StreamsBuilder, Topic};
+/// use kstreams::serde::I64;
+/// use kstreams::test_driver::TopologyTestDriver;
+///
+/// const IN: Topic<String, String, 1> = Topic::new("page-views");
+///
+/// let builder = StreamsBuilder::new();
+/// builder.stream(IN).group_by_key().count_with(Materialized::<String, I64>::as_("views").in_memory());
+/// let topology = builder.build()?;
+/// assert!(topology.describe().to_string().contains("(stores: [views])"));
+/// let driver = TopologyTestDriver::new(topology)?;
+/// driver.create_input_topic(IN).pipe_input("home", "alice")?;
+/// let views = driver.get_key_value_store::<String, I64>("views")?;
+/// assert_eq!(views.get(&"home".to_string())?, Some(1));
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+pub struct Materialized<KS, VS> {
+    name: Option<String>,
+    kind: StoreKind,
+    logging: bool,
+    caching: bool,
+    _serdes: PhantomData<fn() -> (KS, VS)>,
+}
+
+impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
+    /// A RocksDB store with a generated name (not meant to be queried).
+    pub fn new() -> Self {
+        Materialized { name: None, kind: StoreKind::RocksDb, logging: true, caching: true, _serdes: PhantomData }
+    }
+
+    /// A RocksDB store named `name`: queryable, with changelog
+    /// `<application.id>-<name>-changelog` (Kafka Streams' `Materialized.as`).
+    pub fn as_(name: impl Into<String>) -> Self {
+        Materialized { name: Some(name.into()), ..Materialized::new() }
+    }
+
+    /// Keeps the store in memory (restored from the changelog on start).
+    pub fn in_memory(mut self) -> Self {
+        self.kind = StoreKind::InMemory;
+        self
+    }
+
+    /// Keeps at most `max_entries` keys in memory, least recently used evicted.
+    pub fn lru(mut self, max_entries: usize) -> Self {
+        self.kind = StoreKind::Lru { max_entries };
+        self
+    }
+
+    /// Chooses the store kind explicitly.
+    pub fn with_store_kind(mut self, kind: StoreKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// No changelog topic: the state is lost with the local state directory.
+    pub fn with_logging_disabled(mut self) -> Self {
+        self.logging = false;
+        self
+    }
+
+    /// No record cache: every update is forwarded downstream at once.
+    pub fn with_caching_disabled(mut self) -> Self {
+        self.caching = false;
+        self
+    }
+
+    /// The given name, or a generated one (`<prefix>STATE-STORE-…`).
+    pub(crate) fn store_name(&self, graph: &mut GraphBuilder, prefix: &str) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => graph.new_name(&format!("{prefix}STATE-STORE-")),
+        }
+    }
+
+    /// Whether updates pass through the record cache.
+    pub(crate) fn caching(&self) -> bool {
+        self.caching
+    }
+
+    /// The store builder for `name`.
+    pub(crate) fn builder(&self, name: &str) -> KeyValueStoreBuilder<KS, VS> {
+        let mut builder = KeyValueStoreBuilder::new(name, self.kind);
+        if !self.logging {
+            builder = builder.with_logging_disabled();
+        }
+        if !self.caching {
+            builder = builder.with_caching_disabled();
+        }
+        builder
+    }
+}
+
+impl<KS: Serde, VS: Serde> Default for Materialized<KS, VS> {
+    fn default() -> Self {
+        Materialized::new()
+    }
+}
+
+impl<KS: Serde, VS: Serde> fmt::Debug for Materialized<KS, VS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Materialized")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("key_serde", &KS::name())
+            .field("value_serde", &VS::name())
+            .field("logging", &self.logging)
+            .field("caching", &self.caching)
+            .finish()
+    }
+}

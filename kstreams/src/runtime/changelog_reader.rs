@@ -1,0 +1,96 @@
+//! Restoring and checkpointing a stream thread's tasks, as Kafka Streams'
+//! `StoreChangelogReader`.
+//!
+//! - On assignment, before a task processes anything, each of its logged
+//!   stores is restored from its changelog partition, from the checkpointed
+//!   offset (+1) or the log start to the end (read_committed), in batches,
+//!   reporting to the [`StateRestoreListener`] and the logs.
+//! - Checkpoints: the offset of a store's changelog partition is its end
+//!   (high watermark − 1) right after a commit flushed the store, written
+//!   on every commit under at-least-once and on a clean close under
+//!   exactly-once (`ProcessorStateManager` deletes it once a task starts
+//!   processing under exactly-once).
+//!
+//! Must never: restore while the task processes, or checkpoint a store that
+//! was not flushed and committed.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::state_manager::StateEnv;
+use super::task::StreamTask;
+use crate::kafka::restore_consumer::RestoreConsumer;
+use crate::state::{
+    restore_start_offset, CheckpointOffsets, LoggingRestoreListener, RestoreRecord, StateRestoreListener, StateRestorer,
+};
+use crate::{Error, Result};
+
+/// What a task manager needs for its tasks' state.
+pub(crate) struct TaskStateSupport {
+    pub(crate) env: StateEnv,
+    pub(crate) reader: Option<RestoreConsumer>,
+    pub(crate) listener: Arc<dyn StateRestoreListener>,
+}
+
+impl Default for TaskStateSupport {
+    fn default() -> Self {
+        TaskStateSupport { env: StateEnv::temporary(0), reader: None, listener: Arc::new(LoggingRestoreListener) }
+    }
+}
+
+impl TaskStateSupport {
+    /// Restores every logged store of `task` to the end of its changelog.
+    pub(crate) fn restore(&self, task: &StreamTask) -> Result<()> {
+        let state = task.state();
+        if state.logged_stores().is_empty() {
+            return Ok(());
+        }
+        let reader = self.reader.as_ref().ok_or_else(|| {
+            Error::IllegalState("this task manager has no restore consumer; stores cannot be restored".into())
+        })?;
+        let started = Instant::now();
+        let mut total = 0u64;
+        for logged in state.logged_stores() {
+            let (topic, partition) = (&logged.partition.topic, logged.partition.partition);
+            let (low, high) = reader.watermarks(topic, partition)?;
+            let start = restore_start_offset(logged.checkpointed, low);
+            if start >= high {
+                continue;
+            }
+            let mut restorer =
+                StateRestorer::start(&logged.store, logged.partition.clone(), start, high, self.listener.clone());
+            let store = state
+                .stores
+                .get(&logged.store)
+                .ok_or_else(|| Error::IllegalState(format!("store `{}` is not open", logged.store)))?;
+            reader.restore(&[(topic.clone(), partition, Some(start))], &mut |_, _, batch| {
+                let records: Vec<RestoreRecord<'_>> = batch
+                    .iter()
+                    .map(|r| RestoreRecord { offset: r.offset, key: &r.key, value: r.value.as_deref() })
+                    .collect();
+                store.with_bytes(&mut |bytes| restorer.restore_batch(bytes, &records))
+            })?;
+            total += restorer.restored();
+            restorer.complete();
+        }
+        if total > 0 {
+            let secs = started.elapsed().as_secs_f64().max(1e-6);
+            tracing::info!(task = %task.id(), records = total, seconds = secs, rate = (total as f64 / secs) as u64, "task state restored (records/s)");
+        }
+        state.restoration_done()
+    }
+
+    /// Writes `task`'s checkpoint: each persistent logged store is
+    /// reflected up to its changelog partition's end.
+    pub(crate) fn checkpoint(&self, task: &StreamTask) -> Result<()> {
+        let (Some(reader), state) = (self.reader.as_ref(), task.state()) else { return Ok(()) };
+        let mut offsets = CheckpointOffsets::new();
+        for logged in state.logged_stores().iter().filter(|l| l.persistent) {
+            let (_, high) = reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
+            if high > 0 {
+                offsets.insert(logged.partition.clone(), high - 1);
+            }
+        }
+        state.write_checkpoint(&offsets)
+    }
+}

@@ -1,0 +1,227 @@
+//! `ProcessorStateManager`: the state stores of one task, as Kafka Streams'
+//! class of that name.
+//!
+//! Owns, for one task: its directory `<state.dir>/<application.id>/<task
+//! id>/`, its store instances ([`TaskStores`]), the buffer through which
+//! store writes reach the task's `RecordCollector` (and so the open
+//! transaction), the timestamp stamped on changelog records, and the
+//! `.checkpoint` file.
+//!
+//! Invariants:
+//! - stores are built before the task's nodes; a task without stores
+//!   creates no directory;
+//! - under exactly-once a checkpoint exists only while the task is not
+//!   processing: it is deleted once restoration is done and written on a
+//!   clean close, so state found without one after a crash is wiped and
+//!   rebuilt from the changelog before any store is opened;
+//! - checkpoints list persistent logged stores only; in-memory stores are
+//!   always restored from the changelog's start.
+//!
+//! Must never: talk to Kafka (offsets come from the runtime's changelog reader).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::task::{ProducedRecord, RecordCollector, TaskId};
+use crate::processor::Headers;
+use crate::state::{
+    task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint, CheckpointOffsets,
+    RecordTimestamp, RocksDbConfig, StoreContext, ThreadCache,
+};
+use crate::topology::{TaskStore, TaskStores, Topology};
+use crate::Result;
+
+/// The stores of every task of this instance, by (store, task): what
+/// interactive queries read.
+pub(crate) type LocalStores = Arc<Mutex<BTreeMap<(String, TaskId), Arc<dyn TaskStore>>>>;
+
+/// What a stream thread (or the test driver) gives its tasks' stores.
+#[derive(Clone)]
+pub(crate) struct StateEnv {
+    pub(crate) state_dir: PathBuf,
+    pub(crate) rocksdb: RocksDbConfig,
+    pub(crate) cache: Arc<ThreadCache>,
+    pub(crate) eos: bool,
+    pub(crate) local_stores: Option<LocalStores>,
+}
+
+impl StateEnv {
+    /// A private directory under the system's temp dir (test driver, unit
+    /// tests), removed by [`StateEnv::remove_dir`].
+    pub(crate) fn temporary(cache_max_bytes: usize) -> StateEnv {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let state_dir = std::env::temp_dir().join(format!("kstreams-ttd-{}-{n}", std::process::id()));
+        StateEnv {
+            state_dir,
+            rocksdb: RocksDbConfig::new(8 << 20, 4 << 20),
+            cache: Arc::new(ThreadCache::new(cache_max_bytes)),
+            eos: false,
+            local_stores: None,
+        }
+    }
+
+    /// Deletes the state directory (temporary environments only).
+    pub(crate) fn remove_dir(&self) {
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
+}
+
+/// Store writes on their way to the task's record collector.
+#[derive(Default)]
+struct ChangelogBuffer(Mutex<Vec<ProducedRecord>>);
+
+impl ChangelogCollector for ChangelogBuffer {
+    fn send(&self, r: ChangelogRecord<'_>) -> Result<()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(ProducedRecord {
+            topic: r.topic.to_owned(),
+            partition: Some(r.partition),
+            key: Some(r.key.to_vec()),
+            value: r.value.map(<[u8]>::to_vec),
+            timestamp: r.timestamp,
+            headers: Headers::default(),
+        });
+        Ok(())
+    }
+}
+
+/// One logged store of the task.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedStore {
+    pub(crate) store: String,
+    pub(crate) partition: ChangelogPartition,
+    pub(crate) persistent: bool,
+    /// Checkpointed offset (persistent stores only).
+    pub(crate) checkpointed: Option<i64>,
+}
+
+/// The state of one task.
+pub(crate) struct ProcessorStateManager {
+    task: TaskId,
+    pub(crate) stores: TaskStores,
+    logged: Vec<LoggedStore>,
+    changelog: Arc<ChangelogBuffer>,
+    pub(crate) timestamp: RecordTimestamp,
+    checkpoint: Option<Checkpoint>,
+    eos: bool,
+    local_stores: Option<LocalStores>,
+}
+
+impl ProcessorStateManager {
+    /// Opens (creating, or wiping after an exactly-once crash) the task's
+    /// directory and builds its stores.
+    pub(crate) fn open(task: TaskId, topology: &Topology, application_id: &str, env: &StateEnv) -> Result<Self> {
+        let (factories, connections) = topology.stores_of(task.subtopology);
+        let mut manager = ProcessorStateManager {
+            task,
+            stores: TaskStores { stores: Vec::new(), connections },
+            logged: Vec::new(),
+            changelog: Arc::default(),
+            timestamp: RecordTimestamp::default(),
+            checkpoint: None,
+            eos: env.eos,
+            local_stores: env.local_stores.clone(),
+        };
+        if factories.is_empty() {
+            return Ok(manager);
+        }
+        let dir = task_dir(&env.state_dir, application_id, &task.to_string());
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| crate::Error::io(format!("creating the task state directory {}", dir.display()), e))?;
+        let checkpoint = Checkpoint::for_task(&dir);
+        let offsets = match checkpoint.read() {
+            Ok(offsets) => offsets,
+            Err(e) => {
+                tracing::warn!(task = %task, error = %e, "unreadable checkpoint; wiping the task's state");
+                CheckpointOffsets::new()
+            }
+        };
+        let has_persistent = factories.iter().any(|f| f.persistent());
+        if has_persistent && offsets.is_empty() && (env.eos || checkpoint.path().exists()) {
+            // No valid checkpoint: what is on disk may hold uncommitted writes.
+            tracing::info!(task = %task, dir = %dir.display(), "no valid checkpoint; wiping local state to restore it from the changelogs");
+            wipe_task_dir(&dir)?;
+        }
+        let ctx = StoreContext {
+            application_id: application_id.to_owned(),
+            task_id: task.to_string(),
+            partition: task.partition,
+            task_dir: dir,
+            rocksdb: env.rocksdb.clone(),
+            cache: env.cache.clone(),
+            collector: manager.changelog.clone(),
+            timestamp: manager.timestamp.clone(),
+        };
+        for f in &factories {
+            let store = f.build(&ctx)?;
+            if f.logged() {
+                let partition = ChangelogPartition {
+                    topic: crate::state::changelog_topic(application_id, f.name()),
+                    partition: task.partition,
+                };
+                let checkpointed = if f.persistent() { offsets.get(&partition).copied() } else { None };
+                manager.logged.push(LoggedStore { store: f.name().to_owned(), partition, persistent: f.persistent(), checkpointed });
+            }
+            if let Some(local) = &manager.local_stores {
+                local
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert((f.name().to_owned(), task), store.clone());
+            }
+            manager.stores.stores.push(store);
+        }
+        manager.checkpoint = Some(checkpoint);
+        Ok(manager)
+    }
+
+    /// The logged stores, with where their restoration starts.
+    pub(crate) fn logged_stores(&self) -> &[LoggedStore] {
+        &self.logged
+    }
+
+    /// Restoration is complete: under exactly-once the checkpoint goes
+    /// away until the next clean close.
+    pub(crate) fn restoration_done(&self) -> Result<()> {
+        match (&self.checkpoint, self.eos) {
+            (Some(checkpoint), true) => checkpoint.delete(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends buffered changelog records to `collector`.
+    pub(crate) fn drain_changelog(&self, collector: &mut dyn RecordCollector) -> Result<()> {
+        let records = std::mem::take(&mut *self.changelog.0.lock().unwrap_or_else(|p| p.into_inner()));
+        records.into_iter().try_for_each(|r| collector.send(r))
+    }
+
+    /// Writes the checkpoint with `offsets` (last changelog offset per
+    /// partition; only persistent stores' partitions are kept).
+    pub(crate) fn write_checkpoint(&self, offsets: &CheckpointOffsets) -> Result<()> {
+        let Some(checkpoint) = &self.checkpoint else { return Ok(()) };
+        let kept: CheckpointOffsets = offsets
+            .iter()
+            .filter(|(p, _)| self.logged.iter().any(|l| l.persistent && &l.partition == *p))
+            .map(|(p, o)| (p.clone(), *o))
+            .collect();
+        if kept.is_empty() {
+            return Ok(());
+        }
+        checkpoint.write(&kept)
+    }
+
+    /// Closes every store (flushing RocksDB's memtables on a clean close).
+    pub(crate) fn close(&mut self) {
+        if let Some(local) = &self.local_stores {
+            let mut local = local.lock().unwrap_or_else(|p| p.into_inner());
+            local.retain(|(_, task), _| *task != self.task);
+        }
+        for store in &self.stores.stores {
+            if let Err(e) = store.with_bytes(&mut |b| b.close()) {
+                tracing::warn!(task = %self.task, store = store.name(), error = %e, "closing a state store failed");
+            }
+        }
+        self.stores.stores.clear();
+    }
+}

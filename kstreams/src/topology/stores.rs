@@ -1,0 +1,340 @@
+//! State stores of a topology, and their per-task instances.
+//!
+//! A topology holds one [`StoreFactory`] per store (a
+//! [`KeyValueStoreBuilder`] behind a trait object, so the topology stays
+//! untyped); every task whose sub-topology connects a store builds its own
+//! instance ([`TaskStore`]) before its nodes are instantiated, and the
+//! nodes take typed handles ([`KeyValueStoreHandle`]) from the task's
+//! [`TaskStores`].
+//!
+//! Invariants:
+//! - a store is used by one task, on one thread at a time; the mutex in a
+//!   handle is never contended, it only makes handles `Send + Sync` like
+//!   the nodes that hold them;
+//! - nothing holds a store's lock while forwarding: entries written down by
+//!   the record cache are queued by the store's flush listener and
+//!   forwarded by [`TaskStore::forward_flushed`] after the write returns, so
+//!   a downstream node may read or write any store, even this one.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use kstreams_serde::Serde;
+
+use crate::processor::node::NodeCx;
+use crate::state::{
+    CacheFlushListener, FlushedEntry, KeyValueBytesStore, KeyValueStoreBuilder, MeteredKeyValueStore, StoreContext,
+    StoreKind,
+};
+use crate::{Error, Result};
+
+/// One entry the record cache wrote down, queued for forwarding.
+#[derive(Debug, Clone)]
+pub(crate) struct FlushedRecord {
+    pub(crate) key: Vec<u8>,
+    pub(crate) new_value: Option<Vec<u8>>,
+    pub(crate) old_value: Option<Vec<u8>>,
+    pub(crate) timestamp: i64,
+}
+
+/// Forwards written-down cache entries downstream (set by the node that
+/// owns the store, e.g. an aggregation).
+pub(crate) type Forwarder = Arc<dyn Fn(Vec<FlushedRecord>, &mut NodeCx<'_>) -> Result<()> + Send + Sync>;
+
+/// Declares one store of a topology and builds it per task.
+pub(crate) trait StoreFactory: Send + Sync {
+    fn name(&self) -> &str;
+    /// Whether writes are logged to `<application.id>-<store>-changelog`.
+    fn logged(&self) -> bool;
+    /// Whether the data survives a restart (RocksDB).
+    fn persistent(&self) -> bool;
+    fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>>;
+}
+
+/// A store instance of one task, type-erased.
+pub(crate) trait TaskStore: Send + Sync {
+    fn name(&self) -> &str;
+    /// Runs `f` on the store's bytes stack (flush, restore, close).
+    fn with_bytes(&self, f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>) -> Result<()>;
+    /// Sets where written-down cache entries go.
+    fn set_forwarder(&self, forwarder: Forwarder);
+    /// Forwards queued cache entries; returns whether there were any.
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool>;
+    /// The typed store (`KvTaskStore<KS, VS>`), for downcasting.
+    fn as_any(&self) -> &dyn Any;
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Stores are used by one thread at a time; a panic mid-write leaves the
+    // task to be closed dirty and rebuilt from the changelog anyway.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A typed handle on one task's key/value store, with key serde `KS` and
+/// value serde `VS` (Kafka Streams' `KeyValueStore<K, V>` as a processor
+/// gets it from its context).
+///
+/// Lock it for the duration of a few calls; never keep the guard across a
+/// `forward`.
+pub struct KeyValueStoreHandle<KS: Serde, VS: Serde> {
+    store: Arc<Mutex<MeteredKeyValueStore<KS, VS>>>,
+}
+
+impl<KS: Serde, VS: Serde> Clone for KeyValueStoreHandle<KS, VS> {
+    fn clone(&self) -> Self {
+        KeyValueStoreHandle { store: self.store.clone() }
+    }
+}
+
+impl<KS: Serde, VS: Serde> std::fmt::Debug for KeyValueStoreHandle<KS, VS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("KeyValueStoreHandle").field(&*lock(&self.store)).finish()
+    }
+}
+
+impl<KS: Serde, VS: Serde> KeyValueStoreHandle<KS, VS> {
+    /// Exclusive access to the store: every
+    /// [`KeyValueStore`](crate::state::KeyValueStore) method, scans included.
+    pub fn lock(&self) -> MutexGuard<'_, MeteredKeyValueStore<KS, VS>> {
+        lock(&self.store)
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: &KS::Target) -> Result<Option<VS::Target>> {
+        crate::state::KeyValueStore::get(&*self.lock(), key)
+    }
+
+    /// Stores `value` under `key`.
+    pub fn put(&self, key: &KS::Target, value: &VS::Target) -> Result<()> {
+        crate::state::KeyValueStore::put(&mut *self.lock(), key, value)
+    }
+
+    /// Deletes `key`; returns its previous value.
+    pub fn delete(&self, key: &KS::Target) -> Result<Option<VS::Target>> {
+        crate::state::KeyValueStore::delete(&mut *self.lock(), key)
+    }
+}
+
+/// A key/value store of one task.
+pub(crate) struct KvTaskStore<KS: Serde, VS: Serde> {
+    name: String,
+    handle: KeyValueStoreHandle<KS, VS>,
+    flushed: Arc<Mutex<Vec<FlushedRecord>>>,
+    forwarder: Mutex<Option<Forwarder>>,
+}
+
+impl<KS: Serde, VS: Serde> KvTaskStore<KS, VS> {
+    pub(crate) fn handle(&self) -> KeyValueStoreHandle<KS, VS> {
+        self.handle.clone()
+    }
+}
+
+impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn with_bytes(&self, f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>) -> Result<()> {
+        f(self.handle.lock().bytes_store_mut())
+    }
+
+    fn set_forwarder(&self, forwarder: Forwarder) {
+        *lock(&self.forwarder) = Some(forwarder);
+    }
+
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+        let entries = std::mem::take(&mut *lock(&self.flushed));
+        if entries.is_empty() {
+            return Ok(false);
+        }
+        let forwarder = lock(&self.forwarder).clone();
+        match forwarder {
+            Some(forward) => forward(entries, cx)?,
+            None => drop(entries),
+        }
+        Ok(true)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<KS: Serde, VS: Serde> StoreFactory for KeyValueStoreBuilder<KS, VS> {
+    fn name(&self) -> &str {
+        KeyValueStoreBuilder::name(self)
+    }
+
+    fn logged(&self) -> bool {
+        self.logging_enabled()
+    }
+
+    fn persistent(&self) -> bool {
+        self.kind() == StoreKind::RocksDb
+    }
+
+    fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        let flushed: Arc<Mutex<Vec<FlushedRecord>>> = Arc::default();
+        let queue = flushed.clone();
+        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry<'_>| {
+            lock(&queue).push(FlushedRecord {
+                key: e.key.to_vec(),
+                new_value: e.new_value.map(<[u8]>::to_vec),
+                old_value: e.old_value.map(<[u8]>::to_vec),
+                timestamp: e.timestamp,
+            });
+            Ok(())
+        });
+        let store = KeyValueStoreBuilder::build(self, ctx, Some(listener))?;
+        Ok(Arc::new(KvTaskStore {
+            name: KeyValueStoreBuilder::name(self).to_owned(),
+            handle: KeyValueStoreHandle { store: Arc::new(Mutex::new(store)) },
+            flushed,
+            forwarder: Mutex::new(None),
+        }))
+    }
+}
+
+/// The store instances of one task, and which nodes may use them.
+#[derive(Default)]
+pub(crate) struct TaskStores {
+    pub(crate) stores: Vec<Arc<dyn TaskStore>>,
+    /// Node name → names of the stores connected to it.
+    pub(crate) connections: HashMap<String, Vec<String>>,
+}
+
+impl TaskStores {
+    /// The store named `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<dyn TaskStore>> {
+        self.stores.iter().find(|s| s.name() == name)
+    }
+
+    /// A typed handle on store `name` for node `node`, which must be
+    /// connected to it and agree on its serdes.
+    pub(crate) fn key_value<KS: Serde, VS: Serde>(&self, node: &str, name: &str) -> Result<KeyValueStoreHandle<KS, VS>> {
+        let connected = self.connections.get(node).is_some_and(|s| s.iter().any(|s| s == name));
+        if !connected {
+            return Err(Error::Processing {
+                node: node.to_owned(),
+                message: format!(
+                    "store `{name}` is not connected to this processor; add it with `StreamsBuilder::add_state_store` and pass its name to `process_with_stores`"
+                ),
+            });
+        }
+        let store = self.get(name).ok_or_else(|| Error::IllegalState(format!("store `{name}` was not built for this task")))?;
+        store
+            .as_any()
+            .downcast_ref::<KvTaskStore<KS, VS>>()
+            .map(KvTaskStore::handle)
+            .ok_or_else(|| Error::Processing {
+                node: node.to_owned(),
+                message: format!(
+                    "store `{name}` is not a key/value store with serdes ({}, {}); use the serdes it was declared with",
+                    KS::name(),
+                    VS::name()
+                ),
+            })
+    }
+
+    /// Flushes every store and forwards what the caches wrote down, until
+    /// nothing more is written down (a forward may write to another store).
+    pub(crate) fn flush(&self, cx: &mut NodeCx<'_>) -> Result<()> {
+        for _ in 0..=self.stores.len() {
+            for store in &self.stores {
+                store.with_bytes(&mut |s| s.flush())?;
+            }
+            if !self.forward_flushed(cx)? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// After each record: writes down entries the thread cache evicted from
+    /// any store, and forwards them.
+    pub(crate) fn flush_evicted(&self, cx: &mut NodeCx<'_>) -> Result<()> {
+        if self.stores.is_empty() {
+            return Ok(());
+        }
+        for store in &self.stores {
+            store.with_bytes(&mut |s| s.flush_evicted())?;
+        }
+        self.forward_flushed(cx).map(drop)
+    }
+
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+        let mut any = false;
+        for store in &self.stores {
+            any |= store.forward_flushed(cx)?;
+        }
+        Ok(any)
+    }
+}
+
+impl super::Topology {
+    /// The stores connected to nodes of sub-topology `subtopology`, and the
+    /// connections of its nodes.
+    pub(crate) fn stores_of(&self, subtopology: u32) -> (Vec<Arc<dyn StoreFactory>>, HashMap<String, Vec<String>>) {
+        let mut factories: Vec<Arc<dyn StoreFactory>> = Vec::new();
+        let mut connections = HashMap::new();
+        let Some(sub) = self.subtopologies.iter().find(|s| s.id == subtopology) else {
+            return (factories, connections);
+        };
+        for &i in &sub.nodes {
+            if let super::NodeKind::Processor { stores } = &self.nodes[i].kind {
+                for name in stores {
+                    let known = factories.iter().any(|f| f.name() == name);
+                    if let (false, Some(f)) = (known, self.stores.iter().find(|f| f.name() == name)) {
+                        factories.push(f.clone());
+                    }
+                }
+                if !stores.is_empty() {
+                    connections.insert(self.nodes[i].name.to_string(), stores.clone());
+                }
+            }
+        }
+        (factories, connections)
+    }
+
+    /// Logged stores as (store, changelog topic, partition count = tasks of
+    /// the sub-topology using it), sorted by topic.
+    pub(crate) fn changelog_topics(&self, application_id: &str) -> Vec<(String, String, u32)> {
+        let mut out = Vec::new();
+        for spec in self.subtopology_specs(application_id) {
+            for f in self.stores_of(spec.id).0 {
+                if f.logged() {
+                    out.push((f.name().to_owned(), crate::state::changelog_topic(application_id, f.name()), spec.partitions));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        out.dedup_by(|a, b| a.1 == b.1);
+        out
+    }
+
+    /// Checks that store names are unique and every connected store exists.
+    pub(crate) fn validate_stores(&self) -> Result<()> {
+        for (i, f) in self.stores.iter().enumerate() {
+            if self.stores[..i].iter().any(|g| g.name() == f.name()) {
+                return Err(Error::Topology(format!(
+                    "two state stores are named `{}`; give one of them another name",
+                    f.name()
+                )));
+            }
+        }
+        for node in &self.nodes {
+            if let super::NodeKind::Processor { stores } = &node.kind {
+                for name in stores {
+                    if !self.stores.iter().any(|f| f.name() == name) {
+                        return Err(Error::Topology(format!(
+                            "processor `{}` is connected to store `{name}`, which is not in the topology; add it with `StreamsBuilder::add_state_store`",
+                            node.name
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
