@@ -12,10 +12,12 @@
 
 mod ctxt;
 mod duration;
-mod processor;
-mod punctuate;
+mod processor_attr;
+mod punctuate_attr;
 mod symbol;
-mod topology;
+// Modules are not named after the macros: a private module named like a
+// proc macro hides it from the crate's exports.
+mod topology_attr;
 
 use proc_macro::TokenStream;
 
@@ -24,14 +26,14 @@ use proc_macro::TokenStream;
 /// the table of shapes.
 #[proc_macro_attribute]
 pub fn processor(args: TokenStream, input: TokenStream) -> TokenStream {
-    processor::expand(args.into(), input.into()).into()
+    processor_attr::expand(args.into(), input.into()).into()
 }
 
 /// Marks a method of a `#[processor]` impl as a punctuator:
 /// `#[punctuate(every = "10s", time = StreamTime)]`.
 #[proc_macro_attribute]
 pub fn punctuate(args: TokenStream, input: TokenStream) -> TokenStream {
-    punctuate::expand(args.into(), input.into()).into()
+    punctuate_attr::expand(args.into(), input.into()).into()
 }
 
 /// Turns `fn name(b: &mut StreamsBuilder) { ... }` into
@@ -39,5 +41,5 @@ pub fn punctuate(args: TokenStream, input: TokenStream) -> TokenStream {
 /// time and adds `name::DESCRIPTION`.
 #[proc_macro_attribute]
 pub fn topology(args: TokenStream, input: TokenStream) -> TokenStream {
-    topology::expand(args.into(), input.into()).into()
+    topology_attr::expand(args.into(), input.into()).into()
 }

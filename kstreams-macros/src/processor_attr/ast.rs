@@ -128,7 +128,7 @@ pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
         1 => (None, record_params[0]),
         2 => (Some(record_params[0]), record_params[1]),
         0 => {
-            cx.error_spanned_by(&sig.inputs, format!("a `#[processor]` function reads a record: give it a value parameter (`v: &V`) or key and value (`k: &K, v: V`)"));
+            cx.error_spanned_by(&sig.inputs, "a `#[processor]` function reads a record: give it a value parameter (`v: &V`) or key and value (`k: &K, v: V`)");
             return None;
         }
         _ => {

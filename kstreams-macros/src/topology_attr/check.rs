@@ -90,7 +90,7 @@ fn cycles(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) -> HashSet<us
         names.push(names[0].clone());
         let first = cycle[0];
         let span_node = &t.nodes[first];
-        let span = span_node.parents_expr.as_ref().map_or(span_node.name.span(), |e| syn::spanned::Spanned::span(e));
+        let span = span_node.parents_expr.as_ref().map_or(span_node.name.span(), syn::spanned::Spanned::span);
         cx.error_at(span, format!("cycle in the topology: {}; records would loop forever: a topology must be a DAG", names.join(" -> ")));
         on_cycle.extend(cycle);
     }
@@ -145,7 +145,7 @@ fn co_partitioning(t: &mut Topology, index: &HashMap<String, usize>) {
             }
         }
         if node.kind == Kind::Processor && node.parents.len() > 1 {
-            let span = node.parents_expr.as_ref().map_or(node.name.span(), |e| syn::spanned::Spanned::span(e));
+            let span = node.parents_expr.as_ref().map_or(node.name.span(), syn::spanned::Spanned::span);
             for other in mine.iter().skip(1) {
                 t.merges.push(Merge { left: mine[0].clone(), right: other.clone(), span });
             }

@@ -1,0 +1,8 @@
+use kstreams::processor;
+
+#[processor]
+fn log(line: &String) {
+    println!("{line}");
+}
+
+fn main() {}

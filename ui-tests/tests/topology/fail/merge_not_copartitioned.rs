@@ -1,0 +1,13 @@
+use kstreams::serde::I64;
+use kstreams::{topology, StreamsBuilder, Topic};
+
+const ORDERS: Topic<String, I64, 4> = Topic::new("orders");
+const REFUNDS: Topic<String, I64, 8> = Topic::new("refunds");
+const OUT: Topic<String, I64, 4> = Topic::new("out");
+
+#[topology]
+fn money(b: &mut StreamsBuilder) {
+    b.stream(ORDERS).merge(&b.stream(REFUNDS)).to(OUT);
+}
+
+fn main() {}
