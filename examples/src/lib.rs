@@ -4,4 +4,5 @@
 //! drive the topology with the `TopologyTestDriver`) and its `main` in
 //! `src/bin/`.
 
+pub mod payment_counter;
 pub mod purchases;
