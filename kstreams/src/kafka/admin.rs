@@ -89,6 +89,10 @@ impl StreamsAdmin {
                 None => to_create.push(spec),
             }
         }
+        if to_create.is_empty() {
+            // All exist already (a restart); librdkafka rejects an empty request.
+            return Ok(());
+        }
         let new_topics: Vec<NewTopic<'_>> = to_create
             .iter()
             .map(|s| {

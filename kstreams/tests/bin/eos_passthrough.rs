@@ -6,7 +6,10 @@
 //! restart it:
 //! - `KAFKA_BOOTSTRAP_SERVERS`, `APP_ID`, `INPUT_TOPIC`, `OUTPUT_TOPIC`;
 //! - `GUARANTEE` (`exactly_once_v2` | `at_least_once`), `STATE_DIR`;
-//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`.
+//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`;
+//! - optional `MODE=counter`: the payment counter instead (seed 000):
+//!   `input (account → status) → filter(SUCCESS) → group_by_key → count →
+//!   to_stream → output (account → I64)`, state in RocksDB with a changelog.
 //!
 //! Logs (tracing) go to stderr; state transitions are printed as
 //! `STATE <old> -> <new>` lines.
@@ -35,11 +38,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let input: Topic<String, String, 4> = Topic::new(leak(var("INPUT_TOPIC")?));
     let output: Topic<String, String, 4> = Topic::new(leak(var("OUTPUT_TOPIC")?));
     let builder = StreamsBuilder::new();
-    builder
-        .stream(input)
-        .filter(|_k, v: &String| !v.is_empty())
-        .map_values(|v: String| v)
-        .to(output);
+    if std::env::var("MODE").as_deref() == Ok("counter") {
+        let counts: Topic<String, kstreams::serde::I64, 4> = Topic::new(output.name());
+        builder
+            .stream(input)
+            .filter(|_k, status: &String| status == "SUCCESS")
+            .group_by_key()
+            .count()
+            .to_stream()
+            .to(counts);
+    } else {
+        builder
+            .stream(input)
+            .filter(|_k, v: &String| !v.is_empty())
+            .map_values(|v: String| v)
+            .to(output);
+    }
     let topology = builder.build()?;
 
     let mut config = StreamsConfig::new(var("APP_ID")?)
