@@ -52,11 +52,11 @@ fn counter(input: &str, output: &str, partitions: u32) -> kstreams::Topology {
     match partitions {
         1 => {
             let (i, o): (Topic<String, String, 1>, Topic<String, I64, 1>) = (Topic::new(leak(input)), Topic::new(leak(output)));
-            b.stream(i).group_by_key().count_with(Materialized::as_("counts")).to_stream().to(o);
+            b.stream(i).group_by_key().count_with(Materialized::<String, I64>::as_("counts")).to_stream().to(o);
         }
         _ => {
             let (i, o): (Topic<String, String, 2>, Topic<String, I64, 2>) = (Topic::new(leak(input)), Topic::new(leak(output)));
-            b.stream(i).group_by_key().count_with(Materialized::as_("counts")).to_stream().to(o);
+            b.stream(i).group_by_key().count_with(Materialized::<String, I64>::as_("counts")).to_stream().to(o);
         }
     }
     b.build().expect("topology")

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use kstreams_serde::{DefaultSerde, Serde, SerdeError, SerdeOf, I64};
 
-use super::grouped::Grouped;
+use super::grouped::{Grouped, RepartitionFn};
 use super::ktable::{Change, KTable};
 use super::repartition::RepartitionBase;
 use super::table_node::UpdateFn;
@@ -65,7 +65,7 @@ impl<VS: Serde> Serde for ChangeSerde<VS> {
 /// `KGroupedTable`).
 pub struct KGroupedTable<K, V> {
     stream: KStream<K, Change<V>>,
-    repartition: fn(&KStream<K, Change<V>>, RepartitionBase, Option<u32>) -> KStream<K, Change<V>>,
+    repartition: RepartitionFn<K, Change<V>>,
     name: Option<String>,
 }
 

@@ -35,11 +35,14 @@ pub(crate) struct TableNodeFactory<KI, VI, KS: Serde, VS: Serde> {
     pub(crate) _types: PhantomData<fn(KI, VI)>,
 }
 
+/// The children of a table node, shared with its cache forwarder.
+type Children<KS, VS> = Arc<Vec<Child<<KS as Serde>::Target, Change<<VS as Serde>::Target>>>>;
+
 struct TableNode<KI, VI, KS: Serde, VS: Serde> {
     store: KeyValueStoreHandle<KS, VS>,
     caching: bool,
     update: UpdateFn<KI, VI, KS, VS>,
-    children: Arc<Vec<Child<KS::Target, Change<VS::Target>>>>,
+    children: Children<KS, VS>,
 }
 
 impl<KI, VI, KS, VS> NodeInput<KI, VI> for TableNode<KI, VI, KS, VS>

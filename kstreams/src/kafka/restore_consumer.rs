@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -35,9 +36,25 @@ pub(crate) struct RestoredRecord {
 /// log start).
 pub(crate) type RestoreTarget = (String, i32, Option<i64>);
 
+/// Receives each restored batch: (topic, partition, records).
+pub(crate) type BatchSink<'a> = &'a mut dyn FnMut(&str, i32, &[RestoredRecord]) -> Result<()>;
+
+/// Reaching a partition's end is expected here, not an error to log.
+struct RestoreContext;
+
+impl ClientContext for RestoreContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if !matches!(error, KafkaError::PartitionEOF(_)) {
+            tracing::warn!(error = %error, reason, "restore consumer error");
+        }
+    }
+}
+
+impl ConsumerContext for RestoreContext {}
+
 /// The restore consumer of one stream thread.
 pub(crate) struct RestoreConsumer {
-    consumer: BaseConsumer,
+    consumer: BaseConsumer<RestoreContext>,
 }
 
 impl RestoreConsumer {
@@ -54,8 +71,9 @@ impl RestoreConsumer {
         cc.set("enable.partition.eof", "true");
         cc.set("isolation.level", "read_committed");
         cc.set("auto.offset.reset", "earliest");
-        let consumer: BaseConsumer =
-            cc.create().map_err(|e| Error::kafka("creating the restore consumer", e))?;
+        let consumer: BaseConsumer<RestoreContext> = cc
+            .create_with_context(RestoreContext)
+            .map_err(|e| Error::kafka("creating the restore consumer", e))?;
         Ok(RestoreConsumer { consumer })
     }
 
@@ -72,7 +90,7 @@ impl RestoreConsumer {
     pub(crate) fn restore(
         &self,
         targets: &[RestoreTarget],
-        apply: &mut dyn FnMut(&str, i32, &[RestoredRecord]) -> Result<()>,
+        apply: BatchSink<'_>,
     ) -> Result<()> {
         for (topic, partition, start) in targets {
             let result = self.restore_one(topic, *partition, *start, apply);
@@ -87,7 +105,7 @@ impl RestoreConsumer {
         topic: &str,
         partition: i32,
         start: Option<i64>,
-        apply: &mut dyn FnMut(&str, i32, &[RestoredRecord]) -> Result<()>,
+        apply: BatchSink<'_>,
     ) -> Result<()> {
         let context = || format!("restoring from changelog `{topic}` partition {partition}");
         let mut tpl = TopicPartitionList::new();

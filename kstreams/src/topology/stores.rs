@@ -196,6 +196,9 @@ impl<KS: Serde, VS: Serde> StoreFactory for KeyValueStoreBuilder<KS, VS> {
     }
 }
 
+/// Node name → names of the stores connected to it.
+pub(crate) type Connections = HashMap<String, Vec<String>>;
+
 /// The store instances of one task, and which nodes may use them.
 #[derive(Default)]
 pub(crate) struct TaskStores {
@@ -275,7 +278,7 @@ impl TaskStores {
 impl super::Topology {
     /// The stores connected to nodes of sub-topology `subtopology`, and the
     /// connections of its nodes.
-    pub(crate) fn stores_of(&self, subtopology: u32) -> (Vec<Arc<dyn StoreFactory>>, HashMap<String, Vec<String>>) {
+    pub(crate) fn stores_of(&self, subtopology: u32) -> (Vec<Arc<dyn StoreFactory>>, Connections) {
         let mut factories: Vec<Arc<dyn StoreFactory>> = Vec::new();
         let mut connections = HashMap::new();
         let Some(sub) = self.subtopologies.iter().find(|s| s.id == subtopology) else {
