@@ -58,6 +58,25 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// A record could not be deserialized, processed or produced, and the
+    /// configured exception handler (`config_key`) answered FAIL. No offset
+    /// past this record is committed: after a fix, the application re-reads it.
+    #[error("{stage} failed for the record at topic `{topic}` partition {partition} offset {offset}, and `{config_key}` answered FAIL; no offset past this record is committed (set `{config_key}` to continue past bad records, and `errors.dead.letter.queue.topic.name` to keep them): {source}")]
+    HandlerFailed {
+        /// `deserialization`, `processing` or `production`.
+        stage: &'static str,
+        /// The setting naming the handler that answered FAIL.
+        config_key: &'static str,
+        /// The (resolved) source topic of the record.
+        topic: String,
+        /// Its partition.
+        partition: i32,
+        /// Its offset.
+        offset: i64,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
     /// The operation is not valid in the application's current state.
     #[error("illegal state: {0}")]
     IllegalState(String),

@@ -15,6 +15,7 @@
 pub mod config;
 pub mod dsl;
 pub mod error;
+pub mod errors;
 pub(crate) mod kafka;
 pub mod processor;
 pub mod runtime;

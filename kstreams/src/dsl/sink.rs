@@ -35,6 +35,7 @@ impl<KS: Serde, VS: Serde> SinkFactory<KS, VS> {
 }
 
 struct SinkNode<KS: Serde, VS: Serde> {
+    name: Arc<str>,
     /// Resolved topic and its partition count, for fixed sinks.
     fixed: Option<(String, u32)>,
     dynamic: Option<Extractor<KS::Target, VS::Target>>,
@@ -54,18 +55,21 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
             }
             (None, None) => return Err(Error::Topology("sink without a topic".to_owned())),
         };
-        let serde_err = |source| Error::Serde { topic: topic.clone(), source };
-        let key = KS::to_bytes(&record.key).map_err(serde_err)?;
-        let value = VS::to_bytes(&record.value).map_err(serde_err)?;
+        // Serialization and producer errors go to the production handler.
+        let (key, value) = match (KS::to_bytes(&record.key), VS::to_bytes(&record.value)) {
+            (Ok(key), Ok(value)) => (key, value),
+            (Err(e), _) | (_, Err(e)) => return crate::errors::serialization_failed(cx, &self.name, &topic, e),
+        };
         let partition = key.as_deref().map(|k| partition_for_key(k, partitions));
-        cx.collector.send(ProducedRecord {
+        let record = ProducedRecord {
             topic,
             partition,
             key,
             value,
             timestamp: record.timestamp,
             headers: record.headers,
-        })
+        };
+        crate::errors::send_produced(cx, &self.name, record)
     }
 }
 
@@ -76,9 +80,9 @@ impl<KS: Serde, VS: Serde> NodeFactory for SinkFactory<KS, VS> {
                 let n = env.partitions.get(&topic.name).copied().ok_or_else(|| {
                     Error::Topology(format!("no partition count known for topic `{}`", topic.name))
                 })?;
-                Arc::new(SinkNode::<KS, VS> { fixed: Some((topic.resolve(env.application_id), n)), dynamic: None })
+                Arc::new(SinkNode::<KS, VS> { name: env.name.clone(), fixed: Some((topic.resolve(env.application_id), n)), dynamic: None })
             }
-            Target::Dynamic(extract) => Arc::new(SinkNode::<KS, VS> { fixed: None, dynamic: Some(extract.clone()) }),
+            Target::Dynamic(extract) => Arc::new(SinkNode::<KS, VS> { name: env.name.clone(), fixed: None, dynamic: Some(extract.clone()) }),
         };
         Ok(Instance::node(node))
     }

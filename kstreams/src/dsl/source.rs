@@ -7,7 +7,7 @@ use kstreams_serde::Serde;
 
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, RawSource};
 use crate::processor::{Headers, Record};
-use crate::{Error, Result};
+use crate::Result;
 
 /// Factory of a source reading with serdes `KS`/`VS`.
 pub(crate) struct SourceFactory<KS, VS>(PhantomData<fn() -> (KS, VS)>);
@@ -19,12 +19,8 @@ impl<KS, VS> SourceFactory<KS, VS> {
 }
 
 struct SourceNode<KS: Serde, VS: Serde> {
+    name: Arc<str>,
     children: Vec<Child<KS::Target, VS::Target>>,
-}
-
-fn serde_error(cx: &NodeCx<'_>, source: kstreams_serde::SerdeError) -> Error {
-    let topic = cx.metadata.as_ref().map(|m| m.topic.clone()).unwrap_or_default();
-    Error::Serde { topic, source }
 }
 
 impl<KS: Serde, VS: Serde> RawSource for SourceNode<KS, VS>
@@ -40,8 +36,15 @@ where
         headers: Headers,
         cx: &mut NodeCx<'_>,
     ) -> Result<()> {
-        let key = KS::from_bytes(key).map_err(|e| serde_error(cx, e))?;
-        let value = VS::from_bytes(value).map_err(|e| serde_error(cx, e))?;
+        // A record that does not deserialize goes to the deserialization handler.
+        let key = match KS::from_bytes(key) {
+            Ok(key) => key,
+            Err(e) => return crate::errors::deserialization_failed(cx, &self.name, e),
+        };
+        let value = match VS::from_bytes(value) {
+            Ok(value) => value,
+            Err(e) => return crate::errors::deserialization_failed(cx, &self.name, e),
+        };
         forward(&self.children, Record { key, value, timestamp, headers }, cx)
     }
 }
@@ -52,7 +55,7 @@ where
     VS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
-        let node = SourceNode::<KS, VS> { children: env.children()? };
+        let node = SourceNode::<KS, VS> { name: env.name.clone(), children: env.children()? };
         Ok(Instance { input: Box::new(()), source: Some(Arc::new(node)), lifecycle: None })
     }
 }

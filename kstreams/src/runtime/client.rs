@@ -33,6 +33,8 @@ pub(crate) struct ClientShared {
     threads: Mutex<Vec<ThreadState>>,
     shutdown: AtomicBool,
     last_error: Mutex<Option<String>>,
+    /// The instance's metrics (`crate::errors::StreamsMetrics`).
+    pub(crate) metrics: Arc<crate::errors::StreamsMetrics>,
 }
 
 impl ClientShared {
@@ -46,6 +48,7 @@ impl ClientShared {
             threads: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             last_error: Mutex::new(None),
+            metrics: Arc::default(),
         })
     }
 

@@ -1,0 +1,235 @@
+//! The handler settings of `StreamsConfig`, and their runtime bundle.
+//!
+//! Setting values accept Kafka Streams' class names (with or without the
+//! `org.apache.kafka.streams.errors.` package) or short words
+//! (`continue`, `fail`, `retry`); custom handlers are set with the builder
+//! methods on [`StreamsConfig`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::*;
+use crate::StreamsConfig;
+
+/// `deserialization.exception.handler` (`default.` prefix accepted, as Kafka Streams 3.x).
+pub(crate) const DESERIALIZATION_KEY: &str = "deserialization.exception.handler";
+/// `production.exception.handler`.
+pub(crate) const PRODUCTION_KEY: &str = "production.exception.handler";
+/// `processing.exception.handler`.
+pub(crate) const PROCESSING_KEY: &str = "processing.exception.handler";
+/// `errors.dead.letter.queue.topic.name`.
+pub(crate) const DLQ_KEY: &str = "errors.dead.letter.queue.topic.name";
+
+/// A handler and the name it is shown with.
+pub(crate) struct Named<H: ?Sized> {
+    pub(crate) name: String,
+    pub(crate) handler: Arc<H>,
+}
+
+impl<H: ?Sized> Clone for Named<H> {
+    fn clone(&self) -> Self {
+        Named { name: self.name.clone(), handler: self.handler.clone() }
+    }
+}
+
+impl<H: ?Sized> Named<H> {
+    fn new(name: impl Into<String>, handler: Arc<H>) -> Self {
+        Named { name: name.into(), handler }
+    }
+}
+
+/// The handler settings.
+#[derive(Clone)]
+pub(crate) struct ErrorHandlerConfig {
+    pub(crate) deserialization: Named<dyn DeserializationExceptionHandler>,
+    pub(crate) production: Named<dyn ProductionExceptionHandler>,
+    pub(crate) processing: Named<dyn ProcessingExceptionHandler>,
+    pub(crate) dead_letter_queue: Option<String>,
+}
+
+impl Default for ErrorHandlerConfig {
+    fn default() -> Self {
+        ErrorHandlerConfig {
+            deserialization: Named::new("LogAndFailExceptionHandler", Arc::new(LogAndFailExceptionHandler)),
+            production: Named::new("DefaultProductionExceptionHandler", Arc::new(DefaultProductionExceptionHandler)),
+            processing: Named::new(
+                "LogAndFailProcessingExceptionHandler",
+                Arc::new(LogAndFailProcessingExceptionHandler),
+            ),
+            dead_letter_queue: None,
+        }
+    }
+}
+
+impl fmt::Debug for ErrorHandlerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorHandlerConfig")
+            .field(DESERIALIZATION_KEY, &self.deserialization.name)
+            .field(PRODUCTION_KEY, &self.production.name)
+            .field(PROCESSING_KEY, &self.processing.name)
+            .field(DLQ_KEY, &self.dead_letter_queue)
+            .finish()
+    }
+}
+
+fn short(value: &str) -> &str {
+    let value = value.trim();
+    value.strip_prefix("org.apache.kafka.streams.errors.").unwrap_or(value)
+}
+
+impl ErrorHandlerConfig {
+    /// Whether `key` is one of the settings of this module.
+    pub(crate) fn is_key(key: &str) -> bool {
+        let key = key.strip_prefix("default.").unwrap_or(key);
+        [DESERIALIZATION_KEY, PRODUCTION_KEY, PROCESSING_KEY, DLQ_KEY].contains(&key)
+    }
+
+    /// Applies `key = value` if `key` is a handler setting: `None` when it
+    /// is not one, `Some(Err(problem))` for a value it cannot use.
+    pub(crate) fn set(&mut self, key: &str, value: &str) -> Option<Result<(), String>> {
+        let key = key.strip_prefix("default.").unwrap_or(key);
+        let result = match key {
+            DESERIALIZATION_KEY => match short(value) {
+                "LogAndContinueExceptionHandler" | "continue" | "log_and_continue" => {
+                    self.deserialization =
+                        Named::new("LogAndContinueExceptionHandler", Arc::new(LogAndContinueExceptionHandler));
+                    Ok(())
+                }
+                "LogAndFailExceptionHandler" | "fail" | "log_and_fail" => {
+                    self.deserialization = ErrorHandlerConfig::default().deserialization;
+                    Ok(())
+                }
+                other => Err(format!("{DESERIALIZATION_KEY}: `{other}` is not `LogAndContinueExceptionHandler` or `LogAndFailExceptionHandler`; set a custom handler with `StreamsConfig::deserialization_exception_handler`")),
+            },
+            PRODUCTION_KEY => {
+                let response = match short(value) {
+                    "DefaultProductionExceptionHandler" | "fail" => Some(ProductionExceptionHandlerResponse::Fail),
+                    "continue" => Some(ProductionExceptionHandlerResponse::Continue),
+                    "retry" => Some(ProductionExceptionHandlerResponse::Retry),
+                    _ => None,
+                };
+                match response {
+                    Some(r) => {
+                        self.production = Named::new(format!("{r:?}"), Arc::new(r));
+                        Ok(())
+                    }
+                    None => Err(format!("{PRODUCTION_KEY}: `{}` is not `DefaultProductionExceptionHandler`, `fail`, `continue` or `retry`; set a custom handler with `StreamsConfig::production_exception_handler`", short(value))),
+                }
+            }
+            PROCESSING_KEY => match short(value) {
+                "LogAndContinueProcessingExceptionHandler" | "continue" | "log_and_continue" => {
+                    self.processing = Named::new(
+                        "LogAndContinueProcessingExceptionHandler",
+                        Arc::new(LogAndContinueProcessingExceptionHandler),
+                    );
+                    Ok(())
+                }
+                "LogAndFailProcessingExceptionHandler" | "fail" | "log_and_fail" => {
+                    self.processing = ErrorHandlerConfig::default().processing;
+                    Ok(())
+                }
+                other => Err(format!("{PROCESSING_KEY}: `{other}` is not `LogAndContinueProcessingExceptionHandler` or `LogAndFailProcessingExceptionHandler`; set a custom handler with `StreamsConfig::processing_exception_handler`")),
+            },
+            DLQ_KEY => {
+                let topic = value.trim();
+                self.dead_letter_queue = (!topic.is_empty()).then(|| topic.to_owned());
+                Ok(())
+            }
+            _ => return None,
+        };
+        Some(result)
+    }
+}
+
+/// Handler settings builders (Kafka Streams' `*.exception.handler` and
+/// `errors.dead.letter.queue.topic.name`); see [`crate::errors`].
+impl StreamsConfig {
+    /// Sets `deserialization.exception.handler` (default: [`LogAndFailExceptionHandler`]).
+    pub fn deserialization_exception_handler(mut self, handler: impl DeserializationExceptionHandler + 'static) -> Self {
+        let name = std::any::type_name_of_val(&handler).rsplit("::").next().unwrap_or("custom").to_owned();
+        self.errors.deserialization = Named::new(name, Arc::new(handler));
+        self
+    }
+
+    /// Sets `production.exception.handler` (default: [`DefaultProductionExceptionHandler`]).
+    pub fn production_exception_handler(mut self, handler: impl ProductionExceptionHandler + 'static) -> Self {
+        let name = std::any::type_name_of_val(&handler).rsplit("::").next().unwrap_or("custom").to_owned();
+        self.errors.production = Named::new(name, Arc::new(handler));
+        self
+    }
+
+    /// Sets `processing.exception.handler` (default: [`LogAndFailProcessingExceptionHandler`]).
+    pub fn processing_exception_handler(mut self, handler: impl ProcessingExceptionHandler + 'static) -> Self {
+        let name = std::any::type_name_of_val(&handler).rsplit("::").next().unwrap_or("custom").to_owned();
+        self.errors.processing = Named::new(name, Arc::new(handler));
+        self
+    }
+
+    /// Sets `errors.dead.letter.queue.topic.name`: records the application
+    /// continues past are also written there (see [`crate::errors::dlq`]).
+    ///
+    /// ```
+    /// use kstreams::errors::LogAndContinueExceptionHandler;
+    ///
+    /// let config = kstreams::StreamsConfig::new("orders-app")
+    ///     .deserialization_exception_handler(LogAndContinueExceptionHandler)
+    ///     .dead_letter_queue_topic("orders-app-dlq");
+    /// assert_eq!(config.dead_letter_queue_topic_name(), Some("orders-app-dlq"));
+    /// ```
+    pub fn dead_letter_queue_topic(self, topic: impl AsRef<str>) -> Self {
+        self.set(DLQ_KEY, topic.as_ref())
+    }
+
+    /// `errors.dead.letter.queue.topic.name`, if set.
+    pub fn dead_letter_queue_topic_name(&self) -> Option<&str> {
+        self.errors.dead_letter_queue.as_deref()
+    }
+}
+
+/// What a task needs to handle bad records: the settings and the
+/// instance's metrics.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ErrorHandlers {
+    pub(crate) config: ErrorHandlerConfig,
+    pub(crate) metrics: Arc<StreamsMetrics>,
+}
+
+impl ErrorHandlers {
+    pub(crate) fn new(config: &StreamsConfig, metrics: Arc<StreamsMetrics>) -> Self {
+        ErrorHandlers { config: config.errors.clone(), metrics }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_accept_java_class_names_and_report_bad_values() {
+        let c = StreamsConfig::from_properties([
+            ("application.id", "a"),
+            ("deserialization.exception.handler", "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler"),
+            ("default.production.exception.handler", "retry"),
+            ("processing.exception.handler", "LogAndContinueProcessingExceptionHandler"),
+            ("errors.dead.letter.queue.topic.name", "dlq"),
+        ])
+        .expect("valid");
+        let debug = format!("{:?}", c.errors);
+        for needle in ["LogAndContinueExceptionHandler", "Retry", "LogAndContinueProcessingExceptionHandler", "dlq"] {
+            assert!(debug.contains(needle), "{needle} missing from {debug}");
+        }
+        let err = StreamsConfig::from_properties([("application.id", "a"), ("deserialization.exception.handler", "Skip")])
+            .expect_err("invalid");
+        assert!(err.to_string().contains("deserialization.exception.handler: `Skip`"), "{err}");
+    }
+
+    #[test]
+    fn defaults_fail_and_builders_name_custom_handlers() {
+        let c = StreamsConfig::new("a");
+        assert_eq!(c.errors.deserialization.name, "LogAndFailExceptionHandler");
+        assert_eq!(c.errors.production.name, "DefaultProductionExceptionHandler");
+        assert_eq!(c.errors.processing.name, "LogAndFailProcessingExceptionHandler");
+        let c = c.deserialization_exception_handler(LogAndContinueExceptionHandler);
+        assert_eq!(c.errors.deserialization.name, "LogAndContinueExceptionHandler");
+    }
+}
