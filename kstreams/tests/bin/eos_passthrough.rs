@@ -6,7 +6,8 @@
 //! restart it:
 //! - `KAFKA_BOOTSTRAP_SERVERS`, `APP_ID`, `INPUT_TOPIC`, `OUTPUT_TOPIC`;
 //! - `GUARANTEE` (`exactly_once_v2` | `at_least_once`), `STATE_DIR`;
-//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`;
+//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`,
+//!   `CACHE_MAX_BYTES`;
 //! - optional `MODE=counter`: the payment counter instead (seed 000):
 //!   `input (account → status) → filter(SUCCESS) → group_by_key → count →
 //!   to_stream → output (account → I64)`, state in RocksDB with a changelog.
@@ -65,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("NUM_THREADS", "num.stream.threads"),
         ("SESSION_TIMEOUT_MS", "consumer.session.timeout.ms"),
         ("HEARTBEAT_INTERVAL_MS", "consumer.heartbeat.interval.ms"),
+        ("CACHE_MAX_BYTES", "statestore.cache.max.bytes"),
     ] {
         if let Ok(value) = std::env::var(env) {
             config = config.set(key, &value);
