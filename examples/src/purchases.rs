@@ -117,10 +117,72 @@ impl From<&Purchase> for RewardAccumulator {
     }
 }
 
-/// The purchases topology.
+/// The six topics of the topology, so that tests and deployments can run it
+/// under other names (the constants above are the defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct PurchaseTopics {
+    /// Input: raw purchases.
+    pub transactions: Topic<String, Json<Purchase>, 1>,
+    /// Every purchase, masked.
+    pub purchases: Topic<String, Json<Purchase>, 1>,
+    /// Purchase patterns.
+    pub patterns: Topic<String, Json<PurchasePattern>, 1>,
+    /// Reward points.
+    pub rewards: Topic<String, Json<RewardAccumulator>, 1>,
+    /// Coffee purchases over 5.00 by date.
+    pub coffee: Topic<I64, Json<Purchase>, 1>,
+    /// Electronics purchases over 5.00 by date.
+    pub electronics: Topic<I64, Json<Purchase>, 1>,
+}
+
+impl PurchaseTopics {
+    /// The default names: `transactions`, `purchases`, `patterns`, `rewards`,
+    /// `coffee`, `electronics`.
+    pub const DEFAULT: PurchaseTopics = PurchaseTopics {
+        transactions: TRANSACTIONS,
+        purchases: PURCHASES,
+        patterns: PATTERNS,
+        rewards: REWARDS,
+        coffee: COFFEE,
+        electronics: ELECTRONICS,
+    };
+
+    /// The default names with `prefix` in front (e.g. `run42-transactions`).
+    /// The names live for the rest of the process.
+    pub fn prefixed(prefix: &str) -> PurchaseTopics {
+        let name = |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        PurchaseTopics {
+            transactions: Topic::new(name(TRANSACTIONS.name())),
+            purchases: Topic::new(name(PURCHASES.name())),
+            patterns: Topic::new(name(PATTERNS.name())),
+            rewards: Topic::new(name(REWARDS.name())),
+            coffee: Topic::new(name(COFFEE.name())),
+            electronics: Topic::new(name(ELECTRONICS.name())),
+        }
+    }
+
+    /// All six names, input first.
+    pub fn names(&self) -> [&'static str; 6] {
+        [
+            self.transactions.name(),
+            self.purchases.name(),
+            self.patterns.name(),
+            self.rewards.name(),
+            self.coffee.name(),
+            self.electronics.name(),
+        ]
+    }
+}
+
+/// The purchases topology on the default topics.
 pub fn topology() -> Result<Topology> {
+    topology_with(&PurchaseTopics::DEFAULT)
+}
+
+/// The purchases topology on the given topics.
+pub fn topology_with(topics: &PurchaseTopics) -> Result<Topology> {
     let builder = StreamsBuilder::new();
-    let masked = builder.stream(TRANSACTIONS).map_values(Purchase::mask_credit_card);
+    let masked = builder.stream(topics.transactions).map_values(Purchase::mask_credit_card);
 
     let branches = masked
         .filter(|_, p| p.price > 5.00)
@@ -130,14 +192,14 @@ pub fn topology() -> Result<Topology> {
         .branch_as("coffee", |_, p| p.department == "coffee")
         .branch_as("electronics", |_, p| p.department == "electronics")
         .no_default_branch();
-    for (name, topic) in [("department-coffee", COFFEE), ("department-electronics", ELECTRONICS)] {
+    for (name, topic) in [("department-coffee", topics.coffee), ("department-electronics", topics.electronics)] {
         if let Some(branch) = branches.get(name) {
             branch.to(topic);
         }
     }
 
-    masked.map_values(|p| PurchasePattern::from(&p)).to(PATTERNS);
-    masked.map_values(|p| RewardAccumulator::from(&p)).to(REWARDS);
-    masked.to(PURCHASES);
+    masked.map_values(|p| PurchasePattern::from(&p)).to(topics.patterns);
+    masked.map_values(|p| RewardAccumulator::from(&p)).to(topics.rewards);
+    masked.to(topics.purchases);
     builder.build()
 }
