@@ -5,4 +5,5 @@
 //! `src/bin/`.
 
 pub mod payment_counter;
+pub mod protobuf_pipeline;
 pub mod purchases;

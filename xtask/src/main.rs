@@ -5,12 +5,14 @@
 //! cargo xtask demo                      broker up, then the end-to-end demo
 //! cargo xtask test [ARGS]               broker up, cargo test --workspace, broker as found
 //! cargo xtask prereqs                   install build prerequisites (libclang)
+//! cargo xtask fuzz [--seconds N]        run the serde fuzz targets for a bounded time
 //! ```
 //!
 //! xtask depends on std only, so it builds in seconds on a fresh machine
 //! before any system package is installed.
 
 mod cmd;
+mod fuzz;
 mod kafka;
 mod paths;
 mod prereqs;
@@ -31,7 +33,10 @@ commands:
   demo           bring a broker up if none answers, run the end-to-end demo
   test [ARGS]    bring a broker up, run `cargo test --workspace [ARGS]` with
                  KAFKA_BOOTSTRAP_SERVERS set, leave the broker as it was found
-  prereqs        install build prerequisites (libclang for RocksDB)";
+  prereqs        install build prerequisites (libclang for RocksDB)
+  fuzz [--seconds N] [TARGET...]
+                 run kstreams-serde's fuzz targets (json, protobuf, windowed)
+                 for N seconds each (default 30), on stable";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
         ["demo", rest @ ..] => cmd::demo(rest),
         ["test", rest @ ..] => cmd::test(rest),
         ["prereqs"] => prereqs::ensure(),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())
