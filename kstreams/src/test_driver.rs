@@ -1,0 +1,1 @@
+//! TopologyTestDriver (placeholder until the processing side lands).
