@@ -1,1 +1,3 @@
 //! Examples.
+
+pub mod bench;
