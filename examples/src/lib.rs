@@ -1,3 +1,8 @@
-//! Examples.
+//! Runnable kstreams applications and the topologies they run.
+//!
+//! Each example keeps its model types and `topology()` here (so tests can
+//! drive the topology with the `TopologyTestDriver`) and its `main` in
+//! `src/bin/`.
 
 pub mod bench;
+pub mod purchases;

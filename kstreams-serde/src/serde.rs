@@ -22,7 +22,7 @@ use crate::SerdeError;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kstreams Serde",
     label = "this type is used as a key or value serde",
-    note = "a topic names its serdes, e.g. `Topic<String, Json<Payment>, 4>`; use one of kstreams_serde's serdes (String, Bytes, I32, I64, U64, F64, Uuid, Json<T>, Protobuf<T>, Option<S>, ()) or implement `kstreams_serde::Serde` for your own"
+    note = "a topic names its serdes, e.g. `Topic<String, Json<Payment>, 4>`; use one of kstreams_serde's serdes (String, Bytes, I32, I64, U64, F64, Uuid, Json<T>, Protobuf<T>, Option<S>, (), TimeWindowed<KS, SIZE_MS>, SessionWindowed<KS>) or implement `kstreams_serde::Serde` for your own"
 )]
 pub trait Serde: 'static {
     /// The Rust type this serde reads and writes.
@@ -44,7 +44,9 @@ pub trait Serde: 'static {
 
     /// What a Kafka `null` key or value becomes. By default an error.
     fn deserialize_null() -> Result<Self::Target, SerdeError> {
-        Err(SerdeError::UnexpectedNull { serde: Self::name() })
+        Err(SerdeError::UnexpectedNull {
+            serde: Self::name(),
+        })
     }
 
     /// A short human name, used by `describe()` and in error messages.

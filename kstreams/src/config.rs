@@ -1,1 +1,392 @@
-//! Configuration (StreamsConfig). Owned by the runtime side.
+//! `StreamsConfig`: the settings of one Kafka Streams application.
+//!
+//! Built fluently ([`StreamsConfig::new`] and setters) or from Kafka Streams
+//! property names ([`StreamsConfig::from_properties`], [`StreamsConfig::set`]).
+//! Setters never fail; problems (a bad number, an empty application id) are
+//! collected and reported together by [`StreamsConfig::validate`], which
+//! `KafkaStreams::new` calls.
+//!
+//! Client settings pass through to the Kafka clients: `consumer.x`,
+//! `producer.x` and `admin.x` reach one client type only, a plain `x` reaches
+//! all three. A few settings are owned by kstreams (`group.id`,
+//! `enable.auto.commit`, `transactional.id`, `isolation.level` under
+//! exactly-once); values given for them are ignored with a warning, as
+//! Kafka Streams does.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::{Error, Result};
+
+/// `processing.guarantee`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProcessingGuarantee {
+    /// `at_least_once` (the default): idempotent producer, offsets committed
+    /// after the output was flushed. A crash can produce duplicates.
+    #[default]
+    AtLeastOnce,
+    /// `exactly_once_v2`: one transactional producer per stream thread;
+    /// output and input offsets are committed atomically.
+    ExactlyOnceV2,
+}
+
+impl ProcessingGuarantee {
+    /// The property value, as Kafka Streams spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessingGuarantee::AtLeastOnce => "at_least_once",
+            ProcessingGuarantee::ExactlyOnceV2 => "exactly_once_v2",
+        }
+    }
+}
+
+impl fmt::Display for ProcessingGuarantee {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProcessingGuarantee {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "at_least_once" => Ok(ProcessingGuarantee::AtLeastOnce),
+            "exactly_once_v2" => Ok(ProcessingGuarantee::ExactlyOnceV2),
+            other => Err(Error::Config(format!(
+                "processing.guarantee: `{other}` is not one of `at_least_once`, `exactly_once_v2`"
+            ))),
+        }
+    }
+}
+
+/// The kind of Kafka client a pass-through setting is meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ClientKind {
+    Consumer,
+    Producer,
+    Admin,
+}
+
+/// Configuration of a kstreams application (Kafka Streams' `StreamsConfig`).
+#[derive(Debug, Clone)]
+pub struct StreamsConfig {
+    application_id: String,
+    bootstrap_servers: String,
+    processing_guarantee: ProcessingGuarantee,
+    num_stream_threads: usize,
+    commit_interval_ms: Option<u64>,
+    poll_ms: u64,
+    max_task_idle_ms: i64,
+    buffered_records_per_partition: usize,
+    state_dir: PathBuf,
+    /// Plain client settings, for every client.
+    client: BTreeMap<String, String>,
+    /// Prefixed client settings, for one client kind (prefix stripped).
+    prefixed: BTreeMap<(ClientKind, String), String>,
+    /// Problems found by setters, reported by `validate`.
+    problems: Vec<String>,
+}
+
+impl StreamsConfig {
+    /// A configuration with Kafka Streams' defaults and the given `application.id`
+    /// (also the consumer group id and the prefix of internal topics).
+    pub fn new(application_id: impl Into<String>) -> Self {
+        StreamsConfig {
+            application_id: application_id.into(),
+            bootstrap_servers: "localhost:9092".to_owned(),
+            processing_guarantee: ProcessingGuarantee::AtLeastOnce,
+            num_stream_threads: 1,
+            commit_interval_ms: None,
+            poll_ms: 100,
+            max_task_idle_ms: 0,
+            buffered_records_per_partition: 1000,
+            state_dir: PathBuf::from("/tmp/kstreams"),
+            client: BTreeMap::new(),
+            prefixed: BTreeMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Builds a configuration from Kafka Streams property names and values
+    /// (`application.id` is required), then validates it.
+    pub fn from_properties<I, K, V>(properties: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut config = StreamsConfig::new("");
+        for (key, value) in properties {
+            config = config.set(key.as_ref(), value.as_ref());
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets one property by its Kafka Streams name: `application.id`,
+    /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
+    /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
+    /// `buffered.records.per.partition`, `state.dir`; `consumer.`, `producer.`,
+    /// `admin.` prefixed client settings; any other key is a client setting
+    /// for all clients.
+    pub fn set(mut self, key: &str, value: &str) -> Self {
+        let key = key.trim();
+        match key {
+            "application.id" => self.application_id = value.trim().to_owned(),
+            "bootstrap.servers" => self.bootstrap_servers = value.trim().to_owned(),
+            "processing.guarantee" => match value.parse() {
+                Ok(g) => self.processing_guarantee = g,
+                Err(e) => self.problems.push(strip_prefix(e)),
+            },
+            "num.stream.threads" => {
+                if let Some(n) = self.number(key, value, 1).and_then(|n| usize::try_from(n).ok()) {
+                    self.num_stream_threads = n;
+                }
+            }
+            "commit.interval.ms" => {
+                if let Some(n) = self.number(key, value, 0).and_then(|n| u64::try_from(n).ok()) {
+                    self.commit_interval_ms = Some(n);
+                }
+            }
+            "poll.ms" => {
+                if let Some(n) = self.number(key, value, 0).and_then(|n| u64::try_from(n).ok()) {
+                    self.poll_ms = n;
+                }
+            }
+            "max.task.idle.ms" => {
+                if let Some(n) = self.number(key, value, -1) {
+                    self.max_task_idle_ms = n;
+                }
+            }
+            "buffered.records.per.partition" => {
+                if let Some(n) = self.number(key, value, 1).and_then(|n| usize::try_from(n).ok()) {
+                    self.buffered_records_per_partition = n;
+                }
+            }
+            "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            _ => {
+                let prefixes = [
+                    ("consumer.", ClientKind::Consumer),
+                    ("main.consumer.", ClientKind::Consumer),
+                    ("producer.", ClientKind::Producer),
+                    ("admin.", ClientKind::Admin),
+                ];
+                match prefixes.iter().find(|(p, _)| key.starts_with(p)) {
+                    Some((p, kind)) => {
+                        self.prefixed.insert((*kind, key[p.len()..].to_owned()), value.to_owned());
+                    }
+                    None => {
+                        self.client.insert(key.to_owned(), value.to_owned());
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// Parses a whole number no smaller than `min`; records a problem and
+    /// returns `None` otherwise.
+    fn number(&mut self, key: &str, value: &str, min: i64) -> Option<i64> {
+        match value.trim().parse::<i64>() {
+            Ok(n) if n >= min => Some(n),
+            _ => {
+                self.problems.push(format!("{key}: `{value}` is not a whole number >= {min}"));
+                None
+            }
+        }
+    }
+
+    /// Sets `bootstrap.servers` (`host:port,host:port`).
+    pub fn bootstrap_servers(self, servers: impl AsRef<str>) -> Self {
+        self.set("bootstrap.servers", servers.as_ref())
+    }
+
+    /// Sets `processing.guarantee`.
+    pub fn processing_guarantee(mut self, guarantee: ProcessingGuarantee) -> Self {
+        self.processing_guarantee = guarantee;
+        self
+    }
+
+    /// Sets `num.stream.threads` (at least 1).
+    pub fn num_stream_threads(self, threads: usize) -> Self {
+        self.set("num.stream.threads", &threads.to_string())
+    }
+
+    /// Sets `commit.interval.ms`. Defaults: 100 under exactly-once, 30 000 otherwise.
+    pub fn commit_interval_ms(self, ms: u64) -> Self {
+        self.set("commit.interval.ms", &ms.to_string())
+    }
+
+    /// Sets `poll.ms`, the longest a stream thread blocks in one poll (default 100).
+    pub fn poll_ms(self, ms: u64) -> Self {
+        self.set("poll.ms", &ms.to_string())
+    }
+
+    /// Sets `max.task.idle.ms` (default 0; -1 never waits for empty inputs).
+    pub fn max_task_idle_ms(self, ms: i64) -> Self {
+        self.set("max.task.idle.ms", &ms.to_string())
+    }
+
+    /// Sets `buffered.records.per.partition` (default 1000): above it a
+    /// partition is paused until its buffer drains.
+    pub fn buffered_records_per_partition(self, records: usize) -> Self {
+        self.set("buffered.records.per.partition", &records.to_string())
+    }
+
+    /// Sets `state.dir` (default `/tmp/kstreams`).
+    pub fn state_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.state_dir = dir.as_ref().to_owned();
+        self
+    }
+
+    /// Sets a client setting for the consumer only (`consumer.` prefix).
+    pub fn consumer_config(mut self, key: &str, value: &str) -> Self {
+        self.prefixed.insert((ClientKind::Consumer, key.to_owned()), value.to_owned());
+        self
+    }
+
+    /// Sets a client setting for the producer only (`producer.` prefix).
+    pub fn producer_config(mut self, key: &str, value: &str) -> Self {
+        self.prefixed.insert((ClientKind::Producer, key.to_owned()), value.to_owned());
+        self
+    }
+
+    /// Sets a client setting for the admin client only (`admin.` prefix).
+    pub fn admin_config(mut self, key: &str, value: &str) -> Self {
+        self.prefixed.insert((ClientKind::Admin, key.to_owned()), value.to_owned());
+        self
+    }
+
+    /// Checks the configuration; the error lists every problem found.
+    pub fn validate(&self) -> Result<()> {
+        let mut problems = self.problems.clone();
+        let id = &self.application_id;
+        if id.is_empty() {
+            problems.push("application.id must be set (it names the consumer group and prefixes internal topics)".into());
+        } else if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            problems.push(format!("application.id `{id}` may only contain ASCII letters, digits, `.`, `_` and `-` (it becomes part of topic names)"));
+        }
+        if self.bootstrap_servers.trim().is_empty() {
+            problems.push("bootstrap.servers must name at least one broker, e.g. `localhost:9092`".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Config(problems.join("; ")))
+        }
+    }
+
+    /// `application.id`.
+    pub fn application_id(&self) -> &str {
+        &self.application_id
+    }
+    /// `bootstrap.servers`.
+    pub fn get_bootstrap_servers(&self) -> &str {
+        &self.bootstrap_servers
+    }
+    /// `processing.guarantee`.
+    pub fn guarantee(&self) -> ProcessingGuarantee {
+        self.processing_guarantee
+    }
+    /// `num.stream.threads`.
+    pub fn stream_threads(&self) -> usize {
+        self.num_stream_threads
+    }
+    /// `commit.interval.ms`, with the default of the processing guarantee.
+    pub fn commit_interval(&self) -> Duration {
+        Duration::from_millis(self.commit_interval_ms.unwrap_or(match self.processing_guarantee {
+            ProcessingGuarantee::ExactlyOnceV2 => 100,
+            ProcessingGuarantee::AtLeastOnce => 30_000,
+        }))
+    }
+    /// `poll.ms`.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_ms)
+    }
+    /// `max.task.idle.ms`.
+    pub fn task_idle_ms(&self) -> i64 {
+        self.max_task_idle_ms
+    }
+    /// `buffered.records.per.partition`.
+    pub fn buffered_records(&self) -> usize {
+        self.buffered_records_per_partition
+    }
+    /// `state.dir`.
+    pub fn get_state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// Client settings for one client kind: plain ones, then the prefixed
+    /// ones (which win).
+    pub(crate) fn client_settings(&self, kind: ClientKind) -> BTreeMap<String, String> {
+        let mut out = self.client.clone();
+        for ((k, key), value) in &self.prefixed {
+            if *k == kind {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+        out
+    }
+}
+
+fn strip_prefix(e: Error) -> String {
+    match e {
+        Error::Config(m) => m,
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_kafka_streams() {
+        let c = StreamsConfig::new("app");
+        assert_eq!(c.commit_interval(), Duration::from_millis(30_000));
+        let c = c.processing_guarantee(ProcessingGuarantee::ExactlyOnceV2);
+        assert_eq!(c.commit_interval(), Duration::from_millis(100));
+        assert_eq!(c.poll_interval(), Duration::from_millis(100));
+        assert_eq!(c.buffered_records(), 1000);
+        assert_eq!(c.get_state_dir(), Path::new("/tmp/kstreams"));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn properties_and_prefixes() {
+        let c = StreamsConfig::from_properties([
+            ("application.id", "a"),
+            ("processing.guarantee", "exactly_once_v2"),
+            ("commit.interval.ms", "250"),
+            ("consumer.session.timeout.ms", "6000"),
+            ("producer.linger.ms", "20"),
+            ("client.rack", "r1"),
+        ])
+        .expect("valid");
+        assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
+        assert_eq!(c.commit_interval(), Duration::from_millis(250));
+        let consumer = c.client_settings(ClientKind::Consumer);
+        assert_eq!(consumer.get("session.timeout.ms").map(String::as_str), Some("6000"));
+        assert_eq!(consumer.get("client.rack").map(String::as_str), Some("r1"));
+        assert!(!consumer.contains_key("linger.ms"));
+        assert_eq!(c.client_settings(ClientKind::Producer).get("linger.ms").map(String::as_str), Some("20"));
+    }
+
+    #[test]
+    fn bad_values_are_reported_together() {
+        let err = StreamsConfig::from_properties([
+            ("application.id", ""),
+            ("num.stream.threads", "0"),
+            ("poll.ms", "soon"),
+            ("processing.guarantee", "exactly_once"),
+        ])
+        .expect_err("invalid");
+        let msg = err.to_string();
+        for needle in ["application.id must be set", "num.stream.threads", "poll.ms", "exactly_once"] {
+            assert!(msg.contains(needle), "{needle} missing from {msg}");
+        }
+    }
+}

@@ -18,9 +18,17 @@ pub mod error;
 pub(crate) mod kafka;
 pub mod processor;
 pub mod runtime;
+pub mod state;
 pub mod test_driver;
 pub mod topology;
 
 pub use kstreams_serde as serde;
 
 pub use crate::error::{Error, Result};
+
+pub use crate::config::{ProcessingGuarantee, StreamsConfig};
+pub use crate::runtime::{KafkaStreams, State, StreamThreadExceptionResponse};
+pub use crate::dsl::{KStream, Repartitioned, StreamsBuilder, Topic};
+pub use crate::processor::{Headers, Processor, ProcessorContext, PunctuationType, Record};
+pub use crate::test_driver::TopologyTestDriver;
+pub use crate::topology::Topology;

@@ -1,1 +1,72 @@
 //! The only module that talks to rdkafka.
+//!
+//! - [`consumer`]: a stream thread's main consumer and the rebalance hook;
+//! - [`producer`]: a stream thread's transactional or idempotent producer;
+//! - [`admin`]: topic metadata and internal topic creation at start-up;
+//! - `client_config`: `StreamsConfig` → librdkafka settings.
+//!
+//! Nothing outside this module names an rdkafka type; errors leave it as
+//! [`crate::Error`], with fencing (another instance owns the tasks now)
+//! singled out as [`crate::Error::ProducerFenced`] so that the stream thread
+//! can close its tasks dirty and rejoin.
+
+pub(crate) mod admin;
+pub(crate) mod client_config;
+pub(crate) mod consumer;
+pub(crate) mod producer;
+
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+use crate::Error;
+
+/// Error codes meaning "another member or producer owns these tasks now".
+const FENCING_CODES: &[RDKafkaErrorCode] = &[
+    RDKafkaErrorCode::Fenced,
+    RDKafkaErrorCode::ProducerFenced,
+    RDKafkaErrorCode::InvalidProducerEpoch,
+    RDKafkaErrorCode::InvalidProducerIdMapping,
+    RDKafkaErrorCode::TransactionCoordinatorFenced,
+    RDKafkaErrorCode::IllegalGeneration,
+    RDKafkaErrorCode::UnknownMemberId,
+    RDKafkaErrorCode::RebalanceInProgress,
+    RDKafkaErrorCode::FencedInstanceId,
+];
+
+/// Wraps a client error, mapping fencing errors to `Error::ProducerFenced`.
+pub(crate) fn classify(context: impl Into<String>, error: KafkaError) -> Error {
+    let context = context.into();
+    let fenced = match &error {
+        KafkaError::Transaction(e) => FENCING_CODES.contains(&e.code()),
+        other => other.rdkafka_error_code().is_some_and(|c| FENCING_CODES.contains(&c)),
+    };
+    if fenced {
+        Error::ProducerFenced(format!("{context}: {error}"))
+    } else {
+        Error::kafka(context, error)
+    }
+}
+
+/// Whether a client error is fatal for its client (it must be recreated).
+pub(crate) fn is_fatal(error: &Error) -> bool {
+    match error {
+        Error::ProducerFenced(_) => true,
+        Error::Kafka { source: KafkaError::Transaction(e), .. } => e.is_fatal() || e.txn_requires_abort(),
+        Error::Kafka { source: KafkaError::MessageConsumptionFatal(_), .. } => true,
+        _ => false,
+    }
+}
+
+/// Forwards librdkafka's log lines to `tracing`.
+pub(crate) fn log_librdkafka(client: &str, level: RDKafkaLogLevel, facility: &str, message: &str) {
+    match level {
+        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
+            tracing::error!(target: "librdkafka", client, facility, "{message}")
+        }
+        RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", client, facility, "{message}"),
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+            tracing::info!(target: "librdkafka", client, facility, "{message}")
+        }
+        RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", client, facility, "{message}"),
+    }
+}

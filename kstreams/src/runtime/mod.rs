@@ -5,6 +5,33 @@
 //! [`task::StreamTask`], asks it to process, and collects the records it
 //! produces through a [`task::RecordCollector`]. The `TopologyTestDriver`
 //! drives the very same tasks without a broker.
+//!
+//! The Kafka-facing part, as in Kafka Streams:
+//! - [`KafkaStreams`] (`kafka_streams`): lifecycle, start-up checks, threads;
+//! - `stream_thread`: one OS thread's poll → process → commit loop;
+//! - `task_manager`: a thread's tasks and its commit protocol;
+//! - `record_collector`: task output into the thread's producer;
+//! - [`State`] and the listener, [`StreamThreadExceptionResponse`].
 
+mod client;
+mod error_handler;
+mod kafka_streams;
 pub(crate) mod partition_group;
+mod process_metadata;
+mod record_collector;
+mod signal;
+mod state;
+mod stream_thread;
 pub(crate) mod task;
+mod task_manager;
+mod topology_metadata;
+
+pub use error_handler::StreamThreadExceptionResponse;
+pub use kafka_streams::KafkaStreams;
+pub use state::State;
+
+// The topology is shared by all stream threads (tasks stay on their thread).
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<crate::topology::Topology>();
+};

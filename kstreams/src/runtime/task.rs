@@ -2,17 +2,32 @@
 //!
 //! SEAM — the signatures below are the contract between the processing side
 //! (dsl/, topology/, processor/, test_driver) and the Kafka runtime
-//! (runtime/stream_thread etc., kafka/). Bodies are filled by the processing
-//! side.
+//! (runtime/stream_thread etc., kafka/).
+//!
+//! Notes for the runtime (additions to the original seam, nothing changed):
+//! - `StreamTask` is `!Send` (its nodes are `Rc`): create it on the stream
+//!   thread that runs it. `Topology` is `Send + Sync` (share it in an `Arc`).
+//! - Processors are initialized (and wall-clock punctuations anchored) on
+//!   the first call to `process`, `punctuate_wall_clock` or `prepare_commit`.
+//! - Added: `set_fetched_lag(topic, partition, Option<lag>)`: report what the
+//!   consumer knows of unfetched records, for `max.task.idle.ms` semantics
+//!   (KIP-695). Never called ⇒ every partition counts as caught up.
+//! - Added: `stream_time()`, `has_buffered()`.
+//! - A record with a negative extracted timestamp is skipped (logged); its
+//!   offset still counts as processed.
+//! - Timestamp extractors are set on the `Topology` (per source or default,
+//!   via `StreamsBuilder`), not on `TaskConfig`.
 
-#![allow(dead_code, unused_variables)] // seam stub, replaced by the implementation
-
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::processor::Headers;
-use crate::topology::Topology;
-use crate::Result;
+use crate::processor::node::{Lifecycle, NodeCx};
+use crate::processor::punctuation::PunctuationQueue;
+use crate::processor::{Headers, PunctuationType, RecordMetadata};
+use crate::runtime::partition_group::PartitionGroup;
+use crate::topology::{TaskGraph, Topology};
+use crate::{Error, Result};
 
 /// Identifies a task: sub-topology id and partition, printed `0_3` as in Kafka Streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,56 +95,273 @@ pub(crate) struct TaskConfig {
 /// Processes the records of one partition of one sub-topology.
 pub(crate) struct StreamTask {
     id: TaskId,
+    application_id: String,
+    graph: TaskGraph,
+    group: PartitionGroup,
+    punctuations: PunctuationQueue,
+    next_schedule_id: u64,
+    initialized: bool,
+    wall_clock: i64,
+    /// Next offset to commit per input partition, changed since the last commit.
+    pending_offsets: BTreeMap<(String, i32), i64>,
+    commit_requested: bool,
 }
 
 impl StreamTask {
     /// Instantiates the sub-topology's processor graph for this task.
     pub(crate) fn new(id: TaskId, topology: &Topology, config: &TaskConfig) -> Result<StreamTask> {
-        todo!("seam")
+        let graph = topology.instantiate(id.subtopology, &config.application_id)?;
+        let mut topics: Vec<&String> = graph.sources.keys().collect();
+        topics.sort();
+        let partitions = topics
+            .into_iter()
+            .filter(|topic| {
+                // A topic with fewer partitions than the task's number has no
+                // partition for this task (it is not co-partitioned).
+                topology
+                    .partition_count(&config.application_id, topic)
+                    .is_none_or(|n| i64::from(id.partition) < i64::from(n))
+            })
+            .map(|topic| (topic.clone(), id.partition, graph.sources[topic].extractor.clone()))
+            .collect();
+        Ok(StreamTask {
+            id,
+            application_id: config.application_id.clone(),
+            graph,
+            group: PartitionGroup::new(partitions, config.max_task_idle_ms),
+            punctuations: PunctuationQueue::default(),
+            next_schedule_id: 0,
+            initialized: false,
+            wall_clock: 0,
+            pending_offsets: BTreeMap::new(),
+            commit_requested: false,
+        })
     }
     /// The task id.
+    #[allow(dead_code)] // seam for the runtime
     pub(crate) fn id(&self) -> TaskId {
         self.id
     }
     /// Resolved (topic, partition) pairs this task consumes.
     pub(crate) fn input_partitions(&self) -> Vec<(String, i32)> {
-        todo!("seam")
+        self.group.partitions().map(|(t, p)| (t.to_owned(), p)).collect()
     }
     /// Buffers a consumed record (in offset order per partition).
     pub(crate) fn add_record(&mut self, record: ConsumedRecord) {
-        todo!("seam")
+        let (topic, partition, offset) = (record.topic.clone(), record.partition, record.offset);
+        if !self.group.add(record) {
+            tracing::warn!(task = %self.id, %topic, partition, offset, "record for a partition this task does not own; dropped");
+        }
     }
     /// Records buffered for one input partition (the runtime pauses the
     /// partition above `buffered_records_per_partition`, resumes below).
     pub(crate) fn buffered(&self, topic: &str, partition: i32) -> usize {
-        todo!("seam")
+        self.group.buffered(topic, partition)
     }
+    /// Whether any record is buffered.
+    #[allow(dead_code)] // seam for the runtime
+    pub(crate) fn has_buffered(&self) -> bool {
+        self.group.total_buffered() > 0
+    }
+    /// Reports the consumer's knowledge of unfetched records on a partition
+    /// (`None`: unknown), for `max.task.idle.ms`.
+    #[allow(dead_code)] // seam for the runtime
+    pub(crate) fn set_fetched_lag(&mut self, topic: &str, partition: i32, lag: Option<i64>) {
+        self.group.set_fetched_lag(topic, partition, lag);
+    }
+    /// The task's stream time (-1 before the first record).
+    #[allow(dead_code)] // seam for the runtime
+    pub(crate) fn stream_time(&self) -> i64 {
+        self.group.stream_time()
+    }
+
+    /// Runs `f` with a fresh node context, then takes in what it scheduled.
+    fn with_cx<R>(
+        &mut self,
+        collector: &mut dyn RecordCollector,
+        metadata: Option<RecordMetadata>,
+        f: impl FnOnce(&mut TaskGraph, &mut PunctuationQueue, &mut NodeCx<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let mut cx = NodeCx {
+            collector,
+            task_id: self.id,
+            application_id: &self.application_id,
+            metadata,
+            stream_time: self.group.stream_time(),
+            wall_clock: self.wall_clock,
+            commit_requested: false,
+            new_schedules: Vec::new(),
+            next_schedule_id: self.next_schedule_id,
+        };
+        let result = f(&mut self.graph, &mut self.punctuations, &mut cx);
+        self.next_schedule_id = cx.next_schedule_id;
+        self.commit_requested |= cx.commit_requested;
+        let scheduled = std::mem::take(&mut cx.new_schedules);
+        self.punctuations.add(scheduled);
+        result
+    }
+
+    fn ensure_initialized(&mut self, collector: &mut dyn RecordCollector) -> Result<()> {
+        if self.initialized {
+            return Ok(());
+        }
+        self.initialized = true;
+        let nodes: Vec<Arc<dyn Lifecycle>> = self.graph.lifecycles.clone();
+        self.with_cx(collector, None, |_, _, cx| nodes.iter().try_for_each(|n| n.init(cx)))
+    }
+
     /// Processes at most one record, depth-first through the DAG, the one
     /// with the lowest timestamp across input partitions (PartitionGroup).
     /// Returns false when nothing is processable now (no data, or waiting for
     /// an empty partition within max.task.idle.ms). Stream-time punctuators
     /// fire here as stream time advances.
     pub(crate) fn process(&mut self, wall_clock_ms: i64, collector: &mut dyn RecordCollector) -> Result<bool> {
-        todo!("seam")
+        self.wall_clock = wall_clock_ms;
+        self.ensure_initialized(collector)?;
+        let Some(stamped) = self.group.next_record(wall_clock_ms) else {
+            return Ok(false);
+        };
+        let record = stamped.record;
+        let topic = record.topic.to_string();
+        self.pending_offsets.insert((topic.clone(), record.partition), record.offset + 1);
+        if stamped.timestamp < 0 {
+            return Ok(true);
+        }
+        let source = self
+            .graph
+            .sources
+            .get(&topic)
+            .map(|s| s.node.clone())
+            .ok_or_else(|| Error::IllegalState(format!("task {} has no source for topic `{topic}`", self.id)))?;
+        let metadata = RecordMetadata { topic, partition: record.partition, offset: record.offset };
+        self.with_cx(collector, Some(metadata), |_, _, cx| {
+            source.process_raw(record.key.as_deref(), record.value.as_deref(), stamped.timestamp, record.headers, cx)
+        })?;
+        let stream_time = self.group.stream_time();
+        self.with_cx(collector, None, |_, queue, cx| queue.may_punctuate(stream_time, PunctuationType::StreamTime, cx))?;
+        Ok(true)
     }
     /// Fires due wall-clock punctuators. Returns whether any fired.
     pub(crate) fn punctuate_wall_clock(&mut self, wall_clock_ms: i64, collector: &mut dyn RecordCollector) -> Result<bool> {
-        todo!("seam")
+        self.wall_clock = wall_clock_ms;
+        self.ensure_initialized(collector)?;
+        self.with_cx(collector, None, |_, queue, cx| {
+            queue.may_punctuate(wall_clock_ms, PunctuationType::WallClockTime, cx)
+        })
     }
     /// Flushes caches and stores (sending what they emit to `collector`) and
     /// returns the offsets to commit: (topic, partition, next offset to read)
     /// for every input partition that advanced since the last commit.
     pub(crate) fn prepare_commit(&mut self, collector: &mut dyn RecordCollector) -> Result<Vec<(String, i32, i64)>> {
-        todo!("seam")
+        self.ensure_initialized(collector)?;
+        Ok(self.pending_offsets.iter().map(|((t, p), o)| (t.clone(), *p, *o)).collect())
     }
     /// Called after the commit succeeded (checkpoints, bookkeeping).
-    pub(crate) fn post_commit(&mut self) {}
+    pub(crate) fn post_commit(&mut self) {
+        self.pending_offsets.clear();
+        self.commit_requested = false;
+    }
     /// Whether a processor asked for a commit (`ProcessorContext::commit`).
     pub(crate) fn commit_requested(&self) -> bool {
-        false
+        self.commit_requested
     }
     /// Closes the task. `clean == false` after an error or fencing: nothing is
     /// flushed and buffered records are dropped (they will be re-read from
     /// the last committed offsets).
-    pub(crate) fn close(&mut self, clean: bool) {}
+    pub(crate) fn close(&mut self, clean: bool) {
+        if clean && self.initialized {
+            for node in &self.graph.lifecycles {
+                node.close();
+            }
+        }
+        self.group.clear();
+        self.pending_offsets.clear();
+        self.initialized = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::{StreamsBuilder, Topic};
+
+    const A: Topic<String, String, 1> = Topic::new("a");
+    const B: Topic<String, String, 1> = Topic::new("b");
+    const OUT: Topic<String, String, 1> = Topic::new("out");
+
+    #[derive(Default)]
+    struct Sent(Vec<ProducedRecord>);
+
+    impl RecordCollector for Sent {
+        fn send(&mut self, record: ProducedRecord) -> Result<()> {
+            self.0.push(record);
+            Ok(())
+        }
+        fn partition_count(&mut self, _topic: &str) -> Result<i32> {
+            Ok(1)
+        }
+    }
+
+    fn consumed(topic: &str, offset: i64, timestamp: i64, value: &str) -> ConsumedRecord {
+        ConsumedRecord {
+            topic: topic.into(),
+            partition: 0,
+            offset,
+            timestamp,
+            key: Some(b"k".to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            headers: Headers::default(),
+        }
+    }
+
+    fn merge_task() -> StreamTask {
+        let b = StreamsBuilder::new();
+        b.stream(A).merge(&b.stream(B)).to(OUT);
+        let topology = b.build().unwrap();
+        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100 };
+        StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config).unwrap()
+    }
+
+    #[test]
+    fn merge_processes_buffered_inputs_in_timestamp_order() {
+        let mut task = merge_task();
+        assert_eq!(task.input_partitions(), vec![("a".to_string(), 0), ("b".to_string(), 0)]);
+        for (topic, offset, ts) in [("a", 0, 10), ("a", 1, 30), ("b", 0, 20), ("b", 1, 40), ("a", 2, 50)] {
+            task.add_record(consumed(topic, offset, ts, &format!("{topic}{ts}")));
+        }
+        assert_eq!(task.buffered("a", 0), 3);
+        let mut sent = Sent::default();
+        while task.process(0, &mut sent).unwrap() {}
+        let values: Vec<&[u8]> = sent.0.iter().filter_map(|r| r.value.as_deref()).collect();
+        assert_eq!(values, vec![&b"a10"[..], b"b20", b"a30", b"b40", b"a50"]);
+        assert_eq!(task.stream_time(), 50);
+        let offsets = task.prepare_commit(&mut sent).unwrap();
+        assert_eq!(offsets, vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]);
+        task.post_commit();
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty(), "nothing new since the commit");
+    }
+
+    #[test]
+    fn negative_timestamps_are_skipped_but_committed() {
+        let mut task = merge_task();
+        task.add_record(consumed("a", 7, -1, "bad"));
+        let mut sent = Sent::default();
+        assert!(task.process(0, &mut sent).unwrap());
+        assert!(sent.0.is_empty());
+        assert_eq!(task.prepare_commit(&mut sent).unwrap(), vec![("a".to_string(), 0, 8)]);
+    }
+
+    #[test]
+    fn undecodable_record_fails_with_the_topic() {
+        let b = StreamsBuilder::new();
+        b.stream(Topic::<String, crate::serde::I64, 1>::new("nums")).foreach(|_, _| {});
+        let topology = b.build().unwrap();
+        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100 };
+        let mut task = StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config).unwrap();
+        task.add_record(consumed("nums", 0, 1, "abc"));
+        match task.process(0, &mut Sent::default()) {
+            Err(Error::Serde { topic, .. }) => assert_eq!(topic, "nums"),
+            other => panic!("expected a serde error, got {:?}", other.map_err(|e| e.to_string())),
+        }
+    }
 }

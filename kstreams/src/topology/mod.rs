@@ -1,5 +1,116 @@
-//! The physical topology.
+//! The physical topology: named nodes, their edges, and sub-topologies.
+//!
+//! A [`Topology`] is immutable once built by
+//! [`StreamsBuilder::build`](crate::dsl::StreamsBuilder::build) and shared
+//! by every task (it is `Send + Sync`). It owns node *factories*; each task
+//! instantiates its own nodes from them (`Topology::instantiate`).
+//!
+//! Sub-topologies are the connected components of the node graph; they are
+//! numbered as Kafka Streams numbers them (by the sorted names of their
+//! source nodes). A repartition topic is written by a sink in one
+//! sub-topology and read by a source in another.
+//!
+//! Topic names are stored *logical*: internal topics (`<name>-repartition`)
+//! get the `<application.id>-` prefix only when resolved at run time.
 
-/// A topology (stub).
-#[derive(Debug)]
-pub struct Topology {}
+mod build;
+mod describe;
+mod instantiate;
+pub(crate) mod runtime_view;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
+pub(crate) use build::{assemble, RepartitionSpec};
+pub(crate) use instantiate::TaskGraph;
+
+use crate::processor::node::NodeFactory;
+use crate::processor::TimestampExtractor;
+
+/// A topic as the topology names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct TopicName {
+    /// User topics: the topic's name. Internal topics: without the
+    /// application id prefix (e.g. `orders-repartition`).
+    pub(crate) name: String,
+    pub(crate) internal: bool,
+}
+
+impl TopicName {
+    pub(crate) fn user(name: impl Into<String>) -> TopicName {
+        TopicName { name: name.into(), internal: false }
+    }
+
+    pub(crate) fn internal(name: impl Into<String>) -> TopicName {
+        TopicName { name: name.into(), internal: true }
+    }
+
+    /// The name on the broker.
+    pub(crate) fn resolve(&self, application_id: &str) -> String {
+        if self.internal {
+            format!("{application_id}-{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// Where a sink writes.
+#[derive(Clone)]
+pub(crate) enum SinkTarget {
+    Fixed(TopicName),
+    /// Chosen per record; the string describes the extractor.
+    Dynamic(String),
+}
+
+/// What kind of node, with what `describe()` shows about it.
+#[derive(Clone)]
+pub(crate) enum NodeKind {
+    Source { topic: TopicName, extractor: Option<Arc<dyn TimestampExtractor>> },
+    Processor { stores: Vec<String> },
+    Sink { target: SinkTarget },
+}
+
+/// One node of the topology.
+#[derive(Clone)]
+pub(crate) struct NodeDef {
+    pub(crate) name: Arc<str>,
+    pub(crate) kind: NodeKind,
+    pub(crate) parents: Vec<usize>,
+    pub(crate) children: Vec<usize>,
+    pub(crate) factory: Arc<dyn NodeFactory>,
+}
+
+/// A sub-topology: node indices, ascending (parents before children).
+#[derive(Debug, Clone)]
+pub(crate) struct Subtopology {
+    pub(crate) id: u32,
+    pub(crate) nodes: Vec<usize>,
+}
+
+/// A processing topology: the DAG of sources, processors and sinks built by
+/// a [`StreamsBuilder`](crate::dsl::StreamsBuilder), split into
+/// sub-topologies. Print it with [`Topology::describe`].
+pub struct Topology {
+    pub(crate) nodes: Vec<NodeDef>,
+    pub(crate) subtopologies: Vec<Subtopology>,
+    /// Partition counts by logical topic name: declared for user topics,
+    /// computed (or given) for repartition topics.
+    pub(crate) partitions: HashMap<String, u32>,
+    pub(crate) default_extractor: Arc<dyn TimestampExtractor>,
+}
+
+impl Topology {
+    /// The topology in Kafka Streams' `TopologyDescription` format.
+    pub fn describe(&self) -> TopologyDescription {
+        describe::describe(self)
+    }
+}
+
+impl fmt::Debug for Topology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.describe())
+    }
+}

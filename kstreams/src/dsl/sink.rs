@@ -1,0 +1,150 @@
+//! `to`: sink nodes, which serialize with the topic's serdes and pick the
+//! partition as Java's default partitioner (murmur2 of the key bytes).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use kstreams_serde::Serde;
+
+use super::{KStream, Topic};
+use crate::processor::node::{Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
+use crate::processor::partitioner::partition_for_key;
+use crate::processor::Record;
+use crate::runtime::task::ProducedRecord;
+use crate::topology::{NodeKind, SinkTarget, TopicName};
+use crate::{Error, Result};
+
+type Extractor<K, V> = Arc<dyn Fn(&K, &V) -> String + Send + Sync>;
+
+enum Target<K, V> {
+    /// Logical topic name.
+    Fixed(TopicName),
+    Dynamic(Extractor<K, V>),
+}
+
+/// Factory of a sink writing with serdes `KS`/`VS`.
+pub(crate) struct SinkFactory<KS: Serde, VS: Serde> {
+    target: Target<KS::Target, VS::Target>,
+    _serdes: PhantomData<fn() -> (KS, VS)>,
+}
+
+impl<KS: Serde, VS: Serde> SinkFactory<KS, VS> {
+    pub(crate) fn fixed(topic: TopicName) -> Self {
+        SinkFactory { target: Target::Fixed(topic), _serdes: PhantomData }
+    }
+}
+
+struct SinkNode<KS: Serde, VS: Serde> {
+    /// Resolved topic and its partition count, for fixed sinks.
+    fixed: Option<(String, u32)>,
+    dynamic: Option<Extractor<KS::Target, VS::Target>>,
+}
+
+impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS> {
+    fn process(&self, record: Record<KS::Target, VS::Target>, cx: &mut NodeCx<'_>) -> Result<()> {
+        let (topic, partitions) = match (&self.fixed, &self.dynamic) {
+            (Some((topic, n)), _) => (topic.clone(), *n),
+            (None, Some(extract)) => {
+                let topic = extract(&record.key, &record.value);
+                let n = cx.collector.partition_count(&topic)?;
+                let n = u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::Topic(format!("topic `{topic}` reported {n} partitions; create it before writing to it"))
+                })?;
+                (topic, n)
+            }
+            (None, None) => return Err(Error::Topology("sink without a topic".to_owned())),
+        };
+        let serde_err = |source| Error::Serde { topic: topic.clone(), source };
+        let key = KS::to_bytes(&record.key).map_err(serde_err)?;
+        let value = VS::to_bytes(&record.value).map_err(serde_err)?;
+        let partition = key.as_deref().map(|k| partition_for_key(k, partitions));
+        cx.collector.send(ProducedRecord {
+            topic,
+            partition,
+            key,
+            value,
+            timestamp: record.timestamp,
+            headers: record.headers,
+        })
+    }
+}
+
+impl<KS: Serde, VS: Serde> NodeFactory for SinkFactory<KS, VS> {
+    fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
+        let node: Arc<dyn NodeInput<KS::Target, VS::Target>> = match &self.target {
+            Target::Fixed(topic) => {
+                let n = env.partitions.get(&topic.name).copied().ok_or_else(|| {
+                    Error::Topology(format!("no partition count known for topic `{}`", topic.name))
+                })?;
+                Arc::new(SinkNode::<KS, VS> { fixed: Some((topic.resolve(env.application_id), n)), dynamic: None })
+            }
+            Target::Dynamic(extract) => Arc::new(SinkNode::<KS, VS> { fixed: None, dynamic: Some(extract.clone()) }),
+        };
+        Ok(Instance::node(node))
+    }
+}
+
+impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
+    pub(crate) fn add_sink(&self, target: SinkTarget, factory: Arc<dyn NodeFactory>) -> usize {
+        let mut graph = self.graph.borrow_mut();
+        let name = self.take_name(&mut graph, "KSTREAM-SINK-");
+        graph.add_node(name, NodeKind::Sink { target }, &[self.node], factory)
+    }
+
+    /// Writes the stream to `topic` (`KSTREAM-SINK-…`), serialized with the
+    /// topic's serdes, partitioned by murmur2 of the key bytes as Java does.
+    ///
+    /// ```
+    /// use kstreams::dsl::{StreamsBuilder, Topic};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const IN: Topic<String, String, 1> = Topic::new("in");
+    /// const OUT: Topic<String, String, 1> = Topic::new("out");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// builder.stream(IN).to(OUT);
+    /// let driver = TopologyTestDriver::new(builder.build()?)?;
+    /// driver.create_input_topic(IN).pipe_input("k", "v")?;
+    /// assert_eq!(driver.create_output_topic(OUT).read_key_value()?, ("k".to_string(), "v".to_string()));
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn to<KS, VS, const P: u32>(&self, topic: Topic<KS, VS, P>)
+    where
+        KS: Serde<Target = K>,
+        VS: Serde<Target = V>,
+    {
+        self.graph.borrow_mut().declare_topic(topic.name(), P);
+        let name = TopicName::user(topic.name());
+        self.add_sink(SinkTarget::Fixed(name.clone()), Arc::new(SinkFactory::<KS, VS>::fixed(name)));
+    }
+
+    /// Writes each record to the topic `extractor` chooses for it (Kafka
+    /// Streams' `TopicNameExtractor`), with serdes `KS`/`VS`. The topics must
+    /// exist; their partition counts are asked from the broker.
+    ///
+    /// ```
+    /// use kstreams::dsl::{StreamsBuilder, Topic};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const IN: Topic<String, String, 1> = Topic::new("in");
+    /// const EU: Topic<String, String, 1> = Topic::new("orders-eu");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// builder.stream(IN).to_dynamic::<String, String, _>(|region, _| format!("orders-{region}"));
+    /// let driver = TopologyTestDriver::new(builder.build()?)?;
+    /// let eu = driver.create_output_topic(EU);
+    /// driver.create_input_topic(IN).pipe_input("eu", "order-1")?;
+    /// assert_eq!(eu.read_value()?, "order-1");
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn to_dynamic<KS, VS, F>(&self, extractor: F)
+    where
+        KS: Serde<Target = K>,
+        VS: Serde<Target = V>,
+        F: Fn(&K, &V) -> String + Send + Sync + 'static,
+    {
+        let describe = std::any::type_name::<F>().to_owned();
+        let factory = SinkFactory::<KS, VS> { target: Target::Dynamic(Arc::new(extractor)), _serdes: PhantomData };
+        self.add_sink(SinkTarget::Dynamic(describe), Arc::new(factory));
+    }
+}

@@ -1,0 +1,165 @@
+//! State shared by a `KafkaStreams` client and its stream threads: the
+//! client state, the listener, each thread's state, the error handler and
+//! the shutdown flag.
+//!
+//! Invariant: the state listener is called with the transition lock held
+//! (so listeners see transitions in order) but never with the state lock
+//! held, so a listener may call `KafkaStreams::state()`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::error_handler::{StreamThreadExceptionResponse, UncaughtExceptionHandler};
+use super::state::{State, ThreadState};
+use crate::Error;
+
+/// The state listener type.
+pub(crate) type StateListener = Arc<dyn Fn(State, State) + Send + Sync>;
+
+/// Locks a mutex, ignoring poisoning (a panicked listener must not wedge
+/// shutdown).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Shared between the client and its threads.
+pub(crate) struct ClientShared {
+    state: Mutex<State>,
+    changed: Condvar,
+    transition: Mutex<()>,
+    listener: Mutex<Option<StateListener>>,
+    handler: Mutex<Option<UncaughtExceptionHandler>>,
+    threads: Mutex<Vec<ThreadState>>,
+    shutdown: AtomicBool,
+    last_error: Mutex<Option<String>>,
+}
+
+impl ClientShared {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(ClientShared {
+            state: Mutex::new(State::Created),
+            changed: Condvar::new(),
+            transition: Mutex::new(()),
+            listener: Mutex::new(None),
+            handler: Mutex::new(None),
+            threads: Mutex::new(Vec::new()),
+            shutdown: AtomicBool::new(false),
+            last_error: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn state(&self) -> State {
+        *lock(&self.state)
+    }
+
+    /// Moves to `next` if Kafka Streams allows it; returns whether it did.
+    pub(crate) fn set_state(&self, next: State) -> bool {
+        let _order = lock(&self.transition);
+        let old = {
+            let mut state = lock(&self.state);
+            let old = *state;
+            if !old.is_valid_transition(next) {
+                return false;
+            }
+            *state = next;
+            old
+        };
+        self.changed.notify_all();
+        tracing::info!(from = %old, to = %next, "kafka streams state transition");
+        let listener = lock(&self.listener).clone();
+        if let Some(listener) = listener {
+            listener(old, next);
+        }
+        true
+    }
+
+    /// Waits until `pred(state)` holds or `timeout` passes; returns whether it held.
+    pub(crate) fn wait_for(&self, timeout: Duration, pred: impl Fn(State) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = lock(&self.state);
+        while !pred(*state) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        true
+    }
+
+    pub(crate) fn set_listener(&self, listener: StateListener) {
+        *lock(&self.listener) = Some(listener);
+    }
+
+    pub(crate) fn set_handler(&self, handler: UncaughtExceptionHandler) {
+        *lock(&self.handler) = Some(handler);
+    }
+
+    /// Registers `count` threads, all Starting.
+    pub(crate) fn register_threads(&self, count: usize) {
+        *lock(&self.threads) = vec![ThreadState::Starting; count];
+    }
+
+    /// Records a thread's state and derives the client state from all threads'.
+    pub(crate) fn set_thread_state(&self, index: usize, next: ThreadState) {
+        let (rebalancing, all_running) = {
+            let mut threads = lock(&self.threads);
+            if let Some(t) = threads.get_mut(index) {
+                *t = next;
+            }
+            let live: Vec<ThreadState> = threads.iter().copied().filter(|t| *t != ThreadState::Dead).collect();
+            (
+                live.iter().any(|t| t.is_rebalancing()),
+                !live.is_empty() && live.iter().all(|t| *t == ThreadState::Running),
+            )
+        };
+        let current = self.state();
+        if rebalancing && current == State::Running {
+            self.set_state(State::Rebalancing);
+        } else if all_running && current == State::Rebalancing {
+            self.set_state(State::Running);
+        }
+    }
+
+    /// Whether every thread has exited.
+    pub(crate) fn all_threads_dead(&self) -> bool {
+        lock(&self.threads).iter().all(|t| *t == ThreadState::Dead)
+    }
+
+    pub(crate) fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn shutdown_requested(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Asks the handler what to do about a thread's fatal error (default:
+    /// shut the client down, as Kafka Streams).
+    pub(crate) fn handle_uncaught(&self, thread: &str, error: &Error) -> StreamThreadExceptionResponse {
+        tracing::error!(thread, %error, "stream thread failed");
+        *lock(&self.last_error) = Some(format!("{thread}: {error}"));
+        let handler = lock(&self.handler).clone();
+        let response = handler.map_or(StreamThreadExceptionResponse::ShutdownClient, |h| h(error));
+        if response == StreamThreadExceptionResponse::ShutdownClient {
+            self.set_state(State::PendingError);
+            self.request_shutdown();
+        }
+        response
+    }
+
+    /// Called by a thread as it exits: the last one out of PENDING_ERROR
+    /// moves the client to ERROR.
+    pub(crate) fn thread_exited(&self, index: usize) {
+        self.set_thread_state(index, ThreadState::Dead);
+        if self.all_threads_dead() && self.state() == State::PendingError {
+            self.set_state(State::Error);
+        }
+    }
+
+    /// The last error handed to the handler, if any.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        lock(&self.last_error).clone()
+    }
+}

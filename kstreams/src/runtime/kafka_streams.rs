@@ -1,0 +1,204 @@
+//! `KafkaStreams`: the client that runs a [`Topology`] against Kafka.
+//!
+//! `new` validates the configuration and reads (or creates) the process id;
+//! `start` checks the source topics, creates the internal topics and starts
+//! `num.stream.threads` stream threads; `close` shuts them down, committing
+//! their tasks. See [`State`] for the lifecycle.
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::client::{lock, ClientShared};
+use super::error_handler::StreamThreadExceptionResponse;
+use super::process_metadata::load_or_create_process_id;
+use super::state::State;
+use super::stream_thread::StreamThread;
+use super::topology_metadata::TopologyMetadata;
+use crate::config::StreamsConfig;
+use crate::kafka::admin::StreamsAdmin;
+use crate::kafka::client_config::admin_config;
+use crate::topology::Topology;
+use crate::{Error, Result};
+
+/// How long `Drop` waits for threads of a client that was never closed.
+const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running (or runnable) Kafka Streams application instance.
+pub struct KafkaStreams {
+    topology: Arc<Topology>,
+    config: Arc<StreamsConfig>,
+    metadata: TopologyMetadata,
+    process_id: String,
+    shared: Arc<ClientShared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for KafkaStreams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaStreams")
+            .field("application_id", &self.config.application_id())
+            .field("process_id", &self.process_id)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaStreams {
+    /// Creates a client in state CREATED. Fails on an invalid configuration
+    /// or an unusable state directory; does not contact Kafka.
+    pub fn new(topology: Topology, config: StreamsConfig) -> Result<Self> {
+        config.validate()?;
+        let metadata = TopologyMetadata::from_topology(&topology, config.application_id())?;
+        let process_id = load_or_create_process_id(config.get_state_dir(), config.application_id())?;
+        Ok(KafkaStreams {
+            topology: Arc::new(topology),
+            config: Arc::new(config),
+            metadata,
+            process_id,
+            shared: ClientShared::new(),
+            threads: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.shared.state()
+    }
+
+    /// This instance's process id (persisted in the state directory).
+    pub fn process_id(&self) -> &str {
+        &self.process_id
+    }
+
+    /// Calls `listener(old, new)` on every state transition (from the thread
+    /// causing it; keep it short).
+    pub fn set_state_listener(&self, listener: impl Fn(State, State) + Send + Sync + 'static) {
+        self.shared.set_listener(Arc::new(listener));
+    }
+
+    /// Decides what happens when a stream thread fails with an error it
+    /// cannot recover from (default: shut the client down).
+    pub fn set_uncaught_exception_handler(
+        &self,
+        handler: impl Fn(&Error) -> StreamThreadExceptionResponse + Send + Sync + 'static,
+    ) {
+        self.shared.set_handler(Arc::new(handler));
+    }
+
+    /// Validates topics, creates internal topics and starts the stream
+    /// threads (CREATED → REBALANCING). On error the client stays CREATED.
+    pub fn start(&self) -> Result<()> {
+        if self.state() != State::Created {
+            return Err(Error::IllegalState(format!("start() called in state {}; a client starts once", self.state())));
+        }
+        let metadata = Arc::new(self.prepare_topics()?);
+        if !self.shared.set_state(State::Rebalancing) {
+            return Err(Error::IllegalState("the client was closed while starting".into()));
+        }
+        let count = self.config.stream_threads();
+        self.shared.register_threads(count);
+        let mut threads = lock(&self.threads);
+        for index in 0..count {
+            let thread = StreamThread {
+                index,
+                name: format!("{}-{}-StreamThread-{}", self.config.application_id(), self.process_id, index + 1),
+                process_id: self.process_id.clone(),
+                config: self.config.clone(),
+                topology: self.topology.clone(),
+                metadata: metadata.clone(),
+                client: self.shared.clone(),
+            };
+            match thread.spawn() {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    drop(threads);
+                    self.close(DROP_CLOSE_TIMEOUT);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks source topics and creates internal ones; returns the metadata
+    /// with every source topic's partition count filled in.
+    fn prepare_topics(&self) -> Result<TopologyMetadata> {
+        let admin = StreamsAdmin::new(&admin_config(&self.config, &format!("{}-admin", self.config.application_id())))?;
+        let mut metadata = self.metadata.clone();
+        let existing = admin.partition_counts(&metadata.user_topic_names())?;
+        metadata.validate_user_topics(&existing, self.config.get_bootstrap_servers())?;
+        let specs = metadata.internal_topic_specs();
+        admin.create_internal_topics(&specs)?;
+        metadata.partition_counts = existing;
+        metadata.partition_counts.extend(specs.into_iter().map(|s| (s.name, s.partitions)));
+        Ok(metadata)
+    }
+
+    /// Shuts the stream threads down, committing their tasks, and waits up
+    /// to `timeout`. Returns whether every thread stopped in time.
+    pub fn close(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        match self.state() {
+            State::NotRunning | State::Error => return self.join_threads(deadline),
+            State::PendingError => {
+                self.shared.request_shutdown();
+                return self.join_threads(deadline) && self.shared.wait_for(timeout, |s| s == State::Error);
+            }
+            _ => {}
+        }
+        self.shared.set_state(State::PendingShutdown);
+        self.shared.request_shutdown();
+        let stopped = self.join_threads(deadline);
+        if stopped {
+            self.shared.set_state(State::NotRunning);
+        } else {
+            tracing::warn!("close: stream threads did not stop within {timeout:?}");
+        }
+        stopped
+    }
+
+    fn join_threads(&self, deadline: Instant) -> bool {
+        let mut threads = lock(&self.threads);
+        while threads.iter().any(|t| !t.is_finished()) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for handle in threads.drain(..) {
+            if handle.join().is_err() {
+                tracing::error!("a stream thread panicked outside its error handling");
+            }
+        }
+        true
+    }
+
+    /// Starts, runs until SIGINT or SIGTERM (or until the client fails),
+    /// then closes. Returns the failure if the client ended in ERROR.
+    pub fn run_until_signal(self) -> Result<()> {
+        super::signal::install_shutdown_signals()?;
+        self.start()?;
+        while !super::signal::shutdown_signalled()
+            && !matches!(self.state(), State::Error | State::NotRunning | State::PendingError)
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.close(Duration::from_secs(60));
+        match self.state() {
+            State::Error => Err(Error::IllegalState(format!(
+                "the application stopped after an error: {}",
+                self.shared.last_error().unwrap_or_else(|| "see the log".into())
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for KafkaStreams {
+    fn drop(&mut self) {
+        if !matches!(self.state(), State::NotRunning | State::Error | State::Created) {
+            self.close(DROP_CLOSE_TIMEOUT);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! `StreamThread`: one OS thread running a consumer, a producer and a
+//! [`TaskManager`].
+//!
+//! The loop (Kafka Streams' `runOnce`): poll a batch → route records to
+//! their tasks (pausing partitions whose buffers are full) → process a
+//! bounded batch per task → wall-clock punctuation → resume drained
+//! partitions → commit when `commit.interval.ms` elapsed or a task asked.
+//!
+//! Failure handling: a Kafka error in the produce/commit path or fencing
+//! closes every task dirty (aborting the transaction), drops consumer and
+//! producer, and starts over with new ones — rejoining the group and
+//! resuming from the committed offsets. Other errors go to the uncaught
+//! error handler: replace the thread (start over likewise) or shut the
+//! client down. A replaced thread keeps its index, hence its
+//! `transactional.id`, which fences whatever its predecessor left open.
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::client::ClientShared;
+use super::error_handler::{is_task_migrated, StreamThreadExceptionResponse};
+use super::state::ThreadState;
+use super::task::TaskConfig;
+use super::task_manager::TaskManager;
+use super::topology_metadata::TopologyMetadata;
+use crate::config::{ProcessingGuarantee, StreamsConfig};
+use crate::kafka::client_config::{consumer_config, producer_config};
+use crate::kafka::consumer::{ConsumerHandle, RebalanceListener, StreamsConsumer, TopicPartition};
+use crate::kafka::producer::StreamsProducer;
+use crate::kafka::is_fatal;
+use crate::topology::Topology;
+use crate::{Error, Result};
+
+/// Records taken from the consumer per loop.
+const MAX_POLL_RECORDS: usize = 1000;
+/// Records processed per task per loop.
+const MAX_PROCESS_PER_TASK: usize = 1000;
+/// Pause before starting over after an error.
+const RESTART_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Everything a stream thread needs; moved into its OS thread.
+pub(crate) struct StreamThread {
+    pub(crate) index: usize,
+    pub(crate) name: String,
+    pub(crate) process_id: String,
+    pub(crate) config: Arc<StreamsConfig>,
+    pub(crate) topology: Arc<Topology>,
+    pub(crate) metadata: Arc<TopologyMetadata>,
+    pub(crate) client: Arc<ClientShared>,
+}
+
+thread_local! {
+    /// The task manager of the stream thread running on this OS thread.
+    /// librdkafka runs rebalance callbacks inside `poll` (and inside the
+    /// consumer's drop), always on the thread that owns the consumer, so the
+    /// callback finds its tasks here; tasks need not be `Send`.
+    static TASK_MANAGER: RefCell<Option<Rc<RefCell<TaskManager>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's task manager, if there is one and it is not
+/// borrowed (the poll loop never holds it across `poll`).
+fn with_task_manager(f: impl FnOnce(&mut TaskManager)) {
+    let tm = TASK_MANAGER.with(|cell| cell.borrow().clone());
+    let Some(tm) = tm else {
+        tracing::debug!("rebalance callback with no task manager on this thread");
+        return;
+    };
+    let Ok(mut tm) = tm.try_borrow_mut() else {
+        tracing::error!("rebalance callback while the task manager is in use; ignored");
+        return;
+    };
+    f(&mut tm);
+}
+
+/// The consumer's rebalance hook: reaches the task manager from inside `poll`.
+struct ThreadRebalanceListener {
+    client: Arc<ClientShared>,
+    index: usize,
+}
+
+impl RebalanceListener for ThreadRebalanceListener {
+    fn on_partitions_revoked(&self, consumer: ConsumerHandle<'_>, _partitions: &[TopicPartition], lost: bool) {
+        with_task_manager(|tm| tm.handle_revocation(consumer, lost));
+        if !self.client.shutdown_requested() {
+            self.client.set_thread_state(self.index, ThreadState::PartitionsRevoked);
+        }
+    }
+    fn on_partitions_assigned(&self, _consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]) {
+        with_task_manager(|tm| tm.handle_assignment(partitions));
+        self.client.set_thread_state(self.index, ThreadState::PartitionsAssigned);
+    }
+}
+
+fn wall_clock_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+impl StreamThread {
+    /// Starts the OS thread.
+    pub(crate) fn spawn(self) -> Result<JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name(self.name.clone())
+            .spawn(move || self.run())
+            .map_err(|e| Error::io("spawning a stream thread", e))
+    }
+
+    fn run(self) {
+        loop {
+            self.client.set_thread_state(self.index, ThreadState::Starting);
+            let result = catch_unwind(AssertUnwindSafe(|| self.run_clients())).unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(ToString::to_string)
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(Error::IllegalState(format!("stream thread panicked: {message}")))
+            });
+            match result {
+                Ok(()) => break,
+                Err(e) if self.client.shutdown_requested() => {
+                    tracing::warn!(thread = %self.name, error = %e, "error while shutting down");
+                    break;
+                }
+                Err(e) if is_task_migrated(&e) => {
+                    tracing::warn!(
+                        thread = %self.name, error = %e,
+                        "task migrated (producer fenced or group generation lost) or Kafka error: \
+                         tasks closed dirty, transaction aborted; recreating clients and rejoining"
+                    );
+                    std::thread::sleep(RESTART_BACKOFF);
+                }
+                Err(e) => match self.client.handle_uncaught(&self.name, &e) {
+                    StreamThreadExceptionResponse::ReplaceThread => {
+                        tracing::warn!(thread = %self.name, "replacing the failed stream thread");
+                        std::thread::sleep(RESTART_BACKOFF);
+                    }
+                    StreamThreadExceptionResponse::ShutdownClient => break,
+                },
+            }
+            if self.client.shutdown_requested() {
+                break;
+            }
+        }
+        self.client.thread_exited(self.index);
+        tracing::info!(thread = %self.name, "stream thread exited");
+    }
+
+    /// Creates consumer, producer and task manager, runs the loop, and tears
+    /// everything down (cleanly on shutdown, dirty on error).
+    fn run_clients(&self) -> Result<()> {
+        let transactional_id = match self.config.guarantee() {
+            ProcessingGuarantee::ExactlyOnceV2 => {
+                Some(format!("{}-{}-{}", self.config.application_id(), self.process_id, self.index))
+            }
+            ProcessingGuarantee::AtLeastOnce => None,
+        };
+        let producer_cfg = producer_config(&self.config, &format!("{}-producer", self.name), transactional_id.as_deref());
+        let producer = StreamsProducer::new(&producer_cfg)?;
+        let task_config = TaskConfig {
+            application_id: self.config.application_id().to_owned(),
+            max_task_idle_ms: self.config.task_idle_ms(),
+            buffered_records_per_partition: self.config.buffered_records(),
+        };
+        let tasks = Rc::new(RefCell::new(TaskManager::new(
+            self.name.clone(),
+            self.topology.clone(),
+            self.metadata.clone(),
+            task_config,
+            self.config.commit_interval(),
+            producer,
+        )));
+        TASK_MANAGER.with(|cell| *cell.borrow_mut() = Some(tasks.clone()));
+        let listener = Arc::new(ThreadRebalanceListener { client: self.client.clone(), index: self.index });
+        let consumer_cfg = consumer_config(&self.config, &format!("{}-consumer", self.name));
+        let result = StreamsConsumer::new(&consumer_cfg, listener, &self.metadata.source_topics())
+            .and_then(|mut consumer| {
+                let result = self.poll_loop(&mut consumer, &tasks);
+                self.teardown(&consumer, &tasks, &result);
+                // Dropping the consumer leaves the group; its revoke callback finds no tasks.
+                drop(consumer);
+                result
+            });
+        TASK_MANAGER.with(|cell| *cell.borrow_mut() = None);
+        result
+    }
+
+    /// Closes the tasks: committing them after a clean stop, dirty after an error.
+    fn teardown(&self, consumer: &StreamsConsumer, tasks: &RefCell<TaskManager>, result: &Result<()>) {
+        let mut tasks = tasks.borrow_mut();
+        match result {
+            Ok(()) => {
+                self.client.set_thread_state(self.index, ThreadState::PendingShutdown);
+                if let Err(e) = tasks.close_all_clean(consumer.handle()) {
+                    tracing::warn!(thread = %self.name, error = %e, "final commit failed; tasks closed dirty");
+                }
+            }
+            Err(_) => tasks.close_all_dirty(),
+        }
+    }
+
+    fn poll_loop(&self, consumer: &mut StreamsConsumer, tasks: &RefCell<TaskManager>) -> Result<()> {
+        let poll_timeout = self.config.poll_interval();
+        let mut idle = true;
+        let mut batch = Vec::with_capacity(MAX_POLL_RECORDS);
+        while !self.client.shutdown_requested() {
+            // Poll without holding the task manager: rebalance callbacks take it.
+            let mut timeout = if idle { poll_timeout } else { Duration::ZERO };
+            while batch.len() < MAX_POLL_RECORDS {
+                match consumer.poll(timeout) {
+                    Ok(Some(record)) => batch.push(record),
+                    Ok(None) => break,
+                    Err(e) if is_fatal(&e) => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(thread = %self.name, error = %e, "consumer error");
+                        break;
+                    }
+                }
+                timeout = Duration::ZERO;
+            }
+            let mut tm = tasks.borrow_mut();
+            if let Some(e) = tm.take_pending_error() {
+                return Err(e);
+            }
+            if tm.take_assigned() {
+                self.client.set_thread_state(self.index, ThreadState::Running);
+            }
+            let polled = batch.len();
+            let to_pause: Vec<TopicPartition> = batch.drain(..).filter_map(|r| tm.add_record(r)).collect();
+            if !to_pause.is_empty() {
+                consumer.pause(&to_pause)?;
+            }
+            let now = wall_clock_ms();
+            let processed = tm.process(now, MAX_PROCESS_PER_TASK)?;
+            tm.punctuate(now)?;
+            let to_resume = tm.partitions_to_resume();
+            if !to_resume.is_empty() {
+                consumer.resume(&to_resume)?;
+            }
+            if tm.commit_needed() {
+                tm.commit(consumer.handle())?;
+            }
+            idle = polled == 0 && processed == 0;
+        }
+        Ok(())
+    }
+}

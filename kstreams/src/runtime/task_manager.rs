@@ -1,0 +1,268 @@
+//! `TaskManager`: the tasks of one stream thread, and its commits.
+//!
+//! Owns the thread's [`StreamTask`]s and its producer. It is shared (behind
+//! a mutex) between the thread's poll loop and the consumer's rebalance
+//! callback, which runs inside `poll`; the poll loop never holds the lock
+//! while polling.
+//!
+//! Commit protocol:
+//! - exactly-once v2: every task's `prepare_commit` (caches and stores flush
+//!   into the open transaction) → drain the producer → send the offsets
+//!   with the consumer's group metadata → commit the transaction;
+//! - at-least-once: `prepare_commit` → flush the producer (every record
+//!   acknowledged) → commit the offsets synchronously.
+//!
+//! On any error the caller closes everything dirty: the transaction is
+//! aborted and tasks drop their buffers; input is re-read from the last
+//! committed offsets.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::record_collector::KafkaRecordCollector;
+use super::task::{ConsumedRecord, StreamTask, TaskConfig, TaskId};
+use super::topology_metadata::TopologyMetadata;
+use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
+use crate::kafka::producer::StreamsProducer;
+use crate::topology::Topology;
+use crate::{Error, Result};
+
+/// How long an at-least-once flush may take before the commit fails.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The tasks of one stream thread.
+pub(crate) struct TaskManager {
+    thread: String,
+    topology: Arc<Topology>,
+    metadata: Arc<TopologyMetadata>,
+    task_config: TaskConfig,
+    commit_interval: Duration,
+    producer: StreamsProducer,
+    tasks: BTreeMap<TaskId, StreamTask>,
+    /// topic → partition → task.
+    routes: HashMap<String, HashMap<i32, TaskId>>,
+    paused: HashSet<TopicPartition>,
+    last_commit: Instant,
+    /// An error raised inside a rebalance callback, surfaced after `poll`.
+    pending_error: Option<Error>,
+    /// Set by the assign callback; cleared when the thread reports RUNNING.
+    assigned: bool,
+}
+
+impl TaskManager {
+    pub(crate) fn new(
+        thread: String,
+        topology: Arc<Topology>,
+        metadata: Arc<TopologyMetadata>,
+        task_config: TaskConfig,
+        commit_interval: Duration,
+        producer: StreamsProducer,
+    ) -> Self {
+        TaskManager {
+            thread,
+            topology,
+            metadata,
+            task_config,
+            commit_interval,
+            producer,
+            tasks: BTreeMap::new(),
+            routes: HashMap::new(),
+            paused: HashSet::new(),
+            last_commit: Instant::now(),
+            pending_error: None,
+            assigned: false,
+        }
+    }
+
+    /// Creates the tasks of a new assignment (closing tasks not in it).
+    pub(crate) fn handle_assignment(&mut self, partitions: &[TopicPartition]) {
+        let wanted = self.metadata.tasks_for(partitions);
+        let stale: Vec<TaskId> = self.tasks.keys().filter(|id| !wanted.contains(id)).copied().collect();
+        for id in stale {
+            if let Some(mut task) = self.tasks.remove(&id) {
+                task.close(false);
+            }
+        }
+        for id in wanted {
+            if self.tasks.contains_key(&id) {
+                continue;
+            }
+            match StreamTask::new(id, &self.topology, &self.task_config) {
+                Ok(task) => {
+                    self.tasks.insert(id, task);
+                }
+                Err(e) => {
+                    self.pending_error.get_or_insert(e);
+                }
+            }
+        }
+        self.rebuild_routes();
+        self.assigned = true;
+        let ids: Vec<String> = self.tasks.keys().map(ToString::to_string).collect();
+        tracing::info!(thread = %self.thread, tasks = ?ids, "partitions assigned, tasks created");
+    }
+
+    fn rebuild_routes(&mut self) {
+        self.routes.clear();
+        for (id, task) in &self.tasks {
+            for (topic, partition) in task.input_partitions() {
+                self.routes.entry(topic).or_default().insert(partition, *id);
+            }
+        }
+    }
+
+    /// Commits and closes every task before its partitions go away; if the
+    /// partitions were `lost` (another member owns them already) or the
+    /// commit fails, closes dirty instead.
+    pub(crate) fn handle_revocation(&mut self, consumer: ConsumerHandle<'_>, lost: bool) {
+        if lost {
+            tracing::warn!(thread = %self.thread, "partitions lost: this member was fenced out of the group; closing tasks dirty");
+            self.close_all_dirty();
+            return;
+        }
+        if let Err(e) = self.commit(consumer) {
+            tracing::warn!(thread = %self.thread, error = %e, "commit on revocation failed; closing tasks dirty");
+            self.close_all_dirty();
+            self.pending_error.get_or_insert(e);
+            return;
+        }
+        for task in self.tasks.values_mut() {
+            task.close(true);
+        }
+        self.clear();
+        tracing::info!(thread = %self.thread, "partitions revoked, tasks committed and closed");
+    }
+
+    fn clear(&mut self) {
+        self.tasks.clear();
+        self.routes.clear();
+        self.paused.clear();
+    }
+
+    /// Takes the error raised inside a rebalance callback, if any.
+    pub(crate) fn take_pending_error(&mut self) -> Option<Error> {
+        self.pending_error.take()
+    }
+
+    /// Whether an assignment arrived since the last call.
+    pub(crate) fn take_assigned(&mut self) -> bool {
+        std::mem::take(&mut self.assigned)
+    }
+
+    /// Buffers a record in its task; returns its partition if it must now be paused.
+    pub(crate) fn add_record(&mut self, record: ConsumedRecord) -> Option<TopicPartition> {
+        let Some(id) = self.routes.get(&*record.topic).and_then(|p| p.get(&record.partition)) else {
+            tracing::warn!(thread = %self.thread, topic = %record.topic, partition = record.partition, "record for a partition with no task; dropped");
+            return None;
+        };
+        let task = self.tasks.get_mut(id)?;
+        let (topic, partition) = (record.topic.clone(), record.partition);
+        task.add_record(record);
+        if task.buffered(&topic, partition) > self.task_config.buffered_records_per_partition {
+            let tp = (topic.to_string(), partition);
+            if self.paused.insert(tp.clone()) {
+                return Some(tp);
+            }
+        }
+        None
+    }
+
+    /// Paused partitions whose buffers drained; they are no longer paused.
+    pub(crate) fn partitions_to_resume(&mut self) -> Vec<TopicPartition> {
+        let limit = self.task_config.buffered_records_per_partition;
+        let (tasks, routes) = (&self.tasks, &self.routes);
+        let resume: Vec<TopicPartition> = self
+            .paused
+            .iter()
+            .filter(|(t, p)| {
+                let task = routes.get(t).and_then(|m| m.get(p)).and_then(|id| tasks.get(id));
+                task.is_none_or(|task| task.buffered(t, *p) <= limit / 2)
+            })
+            .cloned()
+            .collect();
+        for tp in &resume {
+            self.paused.remove(tp);
+        }
+        resume
+    }
+
+    /// Processes up to `max_per_task` records in every task; returns how many.
+    pub(crate) fn process(&mut self, wall_clock_ms: i64, max_per_task: usize) -> Result<usize> {
+        let mut collector = KafkaRecordCollector::new(&mut self.producer);
+        let mut processed = 0;
+        for task in self.tasks.values_mut() {
+            for _ in 0..max_per_task {
+                if !task.process(wall_clock_ms, &mut collector)? {
+                    break;
+                }
+                processed += 1;
+            }
+        }
+        self.producer.poll();
+        Ok(processed)
+    }
+
+    /// Fires due wall-clock punctuators of every task.
+    pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<()> {
+        let mut collector = KafkaRecordCollector::new(&mut self.producer);
+        for task in self.tasks.values_mut() {
+            task.punctuate_wall_clock(wall_clock_ms, &mut collector)?;
+        }
+        Ok(())
+    }
+
+    /// Whether commit.interval.ms elapsed or a task asked for a commit.
+    pub(crate) fn commit_needed(&self) -> bool {
+        self.last_commit.elapsed() >= self.commit_interval || self.tasks.values().any(StreamTask::commit_requested)
+    }
+
+    /// Commits every task (see the module docs for the protocol).
+    pub(crate) fn commit(&mut self, consumer: ConsumerHandle<'_>) -> Result<()> {
+        let mut offsets = Vec::new();
+        {
+            let mut collector = KafkaRecordCollector::new(&mut self.producer);
+            for task in self.tasks.values_mut() {
+                offsets.extend(task.prepare_commit(&mut collector)?);
+            }
+        }
+        if self.producer.is_transactional() {
+            let group = consumer.group_metadata()?;
+            self.producer.commit_transaction(&offsets, &group)?;
+        } else {
+            self.producer.flush(FLUSH_TIMEOUT)?;
+            consumer.commit_sync(&offsets)?;
+        }
+        for task in self.tasks.values_mut() {
+            task.post_commit();
+        }
+        self.last_commit = Instant::now();
+        tracing::trace!(thread = %self.thread, partitions = offsets.len(), "committed");
+        Ok(())
+    }
+
+    /// Commits and closes every task; falls back to a dirty close if the
+    /// commit fails (and returns that error).
+    pub(crate) fn close_all_clean(&mut self, consumer: ConsumerHandle<'_>) -> Result<()> {
+        if let Err(e) = self.commit(consumer) {
+            self.close_all_dirty();
+            return Err(e);
+        }
+        for task in self.tasks.values_mut() {
+            task.close(true);
+        }
+        self.clear();
+        Ok(())
+    }
+
+    /// Aborts the open transaction and closes every task without flushing.
+    pub(crate) fn close_all_dirty(&mut self) {
+        if let Err(e) = self.producer.abort_transaction() {
+            tracing::warn!(thread = %self.thread, error = %e, "aborting the transaction failed (the broker aborts it on timeout or when the producer is fenced)");
+        }
+        for task in self.tasks.values_mut() {
+            task.close(false);
+        }
+        self.clear();
+    }
+}

@@ -1,0 +1,193 @@
+//! [`KeyValueStoreBuilder`]: assembles a store stack for one task, metered →
+//! caching → change-logging → bytes store, as Kafka Streams'
+//! `KeyValueStoreBuilder` with `withCachingEnabled`/`withLoggingEnabled`.
+//!
+//! Integration point: the DSL's `Materialized` chooses the [`StoreKind`]
+//! and serdes; the runtime, when it creates a task, fills a
+//! [`StoreContext`] and calls [`KeyValueStoreBuilder::build`].
+//!
+//! Owns: layer order and the changelog/namespace naming. Must never: keep
+//! a built store or decide when stores are flushed or closed.
+
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kstreams_serde::Serde;
+
+use crate::error::Result;
+use crate::state::cache::{CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache};
+use crate::state::change_logging::ChangeLoggingKeyValueBytesStore;
+use crate::state::changelog::{changelog_topic, ChangelogCollector, RecordTimestamp};
+use crate::state::metered::MeteredKeyValueStore;
+use crate::state::store::{state_error, KeyValueBytesStore};
+use crate::state::{InMemoryKeyValueStore, LruMemoryStore, RocksDbConfig, RocksDbStore};
+
+/// Which bytes store sits at the bottom of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// RocksDB on local disk (persistent).
+    RocksDb,
+    /// A `BTreeMap` in memory.
+    InMemory,
+    /// An in-memory map bounded to `max_entries` keys, least recently used
+    /// evicted (and deleted from the changelog).
+    Lru {
+        /// The bound.
+        max_entries: usize,
+    },
+}
+
+/// What the runtime knows about the task a store is built for.
+#[derive(Clone)]
+pub struct StoreContext {
+    /// `application.id`, the changelog topic prefix.
+    pub application_id: String,
+    /// The task id, e.g. `0_3`.
+    pub task_id: String,
+    /// The task's input partition, which is the changelog partition.
+    pub partition: i32,
+    /// The task's state directory (see [`task_dir`](crate::state::task_dir)).
+    pub task_dir: PathBuf,
+    /// The instance's shared RocksDB memory settings.
+    pub rocksdb: RocksDbConfig,
+    /// The stream thread's record cache.
+    pub cache: Arc<ThreadCache>,
+    /// The task's record collector.
+    pub collector: Arc<dyn ChangelogCollector>,
+    /// The timestamp of the record being processed, set by the task.
+    pub timestamp: RecordTimestamp,
+}
+
+impl std::fmt::Debug for StoreContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreContext")
+            .field("application_id", &self.application_id)
+            .field("task_id", &self.task_id)
+            .field("partition", &self.partition)
+            .field("task_dir", &self.task_dir)
+            .finish()
+    }
+}
+
+/// Describes one key/value store of a topology; builds it once per task.
+#[derive(Debug, Clone)]
+pub struct KeyValueStoreBuilder<KS: Serde, VS: Serde> {
+    name: String,
+    kind: StoreKind,
+    logging: bool,
+    caching: bool,
+    _serdes: PhantomData<fn() -> (KS, VS)>,
+}
+
+impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
+    /// A store named `name` of `kind`, with logging and caching enabled
+    /// (the DSL's defaults).
+    pub fn new(name: impl Into<String>, kind: StoreKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            logging: true,
+            caching: true,
+            _serdes: PhantomData,
+        }
+    }
+
+    /// No changelog: the store is lost with its task's local state.
+    pub fn with_logging_disabled(mut self) -> Self {
+        self.logging = false;
+        self
+    }
+
+    /// No record cache: every write goes down (and is forwarded) at once.
+    pub fn with_caching_disabled(mut self) -> Self {
+        self.caching = false;
+        self
+    }
+
+    /// The store's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The changelog topic to create at start-up, if logging is enabled.
+    pub fn changelog_topic(&self, application_id: &str) -> Option<String> {
+        self.logging
+            .then(|| changelog_topic(application_id, &self.name))
+    }
+
+    /// Builds the store stack for one task. `listener` receives the entries
+    /// the cache writes down (see [`typed_flush_listener`]); without
+    /// caching, nothing is forwarded by the store.
+    pub fn build(
+        &self,
+        ctx: &StoreContext,
+        listener: Option<CacheFlushListener>,
+    ) -> Result<MeteredKeyValueStore<KS, VS>> {
+        let mut store: Box<dyn KeyValueBytesStore> = match self.kind {
+            StoreKind::RocksDb => {
+                Box::new(RocksDbStore::open(&self.name, &ctx.task_dir, &ctx.rocksdb)?)
+            }
+            StoreKind::InMemory => Box::new(InMemoryKeyValueStore::new(&self.name)),
+            StoreKind::Lru { max_entries } => {
+                Box::new(LruMemoryStore::new(&self.name, max_entries)?)
+            }
+        };
+        if self.logging {
+            let topic = changelog_topic(&ctx.application_id, &self.name);
+            store = Box::new(ChangeLoggingKeyValueBytesStore::new(
+                store,
+                ctx.collector.clone(),
+                topic,
+                ctx.partition,
+                ctx.timestamp.clone(),
+            ));
+        }
+        if self.caching {
+            let mut caching = CachingKeyValueStore::new(
+                store,
+                ctx.cache.clone(),
+                &ctx.task_id,
+                ctx.timestamp.clone(),
+            );
+            if let Some(listener) = listener {
+                caching.set_flush_listener(listener);
+            }
+            store = Box::new(caching);
+        }
+        Ok(MeteredKeyValueStore::new(store))
+    }
+}
+
+/// Wraps a typed callback `(key, new value, old value, timestamp)` as a
+/// [`CacheFlushListener`], deserializing with the store's serdes.
+pub fn typed_flush_listener<KS, VS, F>(
+    store: impl Into<String>,
+    mut forward: F,
+) -> CacheFlushListener
+where
+    KS: Serde,
+    VS: Serde,
+    F: FnMut(KS::Target, Option<VS::Target>, Option<VS::Target>, i64) -> Result<()>
+        + Send
+        + 'static,
+{
+    let store = store.into();
+    Box::new(move |entry: FlushedEntry<'_>| {
+        let fail = |what: &str, e: kstreams_serde::SerdeError| {
+            state_error(&store, format!("cannot deserialize a flushed {what}: {e}"))
+        };
+        let key = KS::deserialize(entry.key).map_err(|e| fail("key", e))?;
+        let new = entry
+            .new_value
+            .map(VS::deserialize)
+            .transpose()
+            .map_err(|e| fail("value", e))?;
+        let old = entry
+            .old_value
+            .map(VS::deserialize)
+            .transpose()
+            .map_err(|e| fail("old value", e))?;
+        forward(key, new, old, entry.timestamp)
+    })
+}

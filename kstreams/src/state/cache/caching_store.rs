@@ -1,0 +1,239 @@
+//! [`CachingKeyValueStore`]: the record-cache layer (seed 003 §5). Writes
+//! land in the thread's [`ThreadCache`], one dirty entry per key; on flush
+//! (commit) or eviction the dirty entries are written down in one
+//! `put_all` and *forwarded* through the [`CacheFlushListener`] as
+//! (key, new value, old value), so a KTable emits only the latest value per
+//! key per commit. A budget of 0 forwards every write at once.
+//!
+//! Owns: the store's cache namespace and its write-down. Must never:
+//! serialize, or call the listener while holding the cache's lock. The
+//! listener runs while this store is borrowed: it must not call back into
+//! this store (a runtime that forwards into processors which may read this
+//! store should queue the records and forward them after the call returns).
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::state::cache::merge::MergedSortedCacheIter;
+use crate::state::cache::thread_cache::{DirtyEntry, ThreadCache};
+use crate::state::changelog::RecordTimestamp;
+use crate::state::in_memory::Scan;
+use crate::state::store::{BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, StateStore};
+
+/// One entry written down by the cache, as the flush listener sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct FlushedEntry<'a> {
+    /// The key bytes.
+    pub key: &'a [u8],
+    /// The value written (`None`: deleted).
+    pub new_value: Option<&'a [u8]>,
+    /// The value the store below held before (`None`: absent).
+    pub old_value: Option<&'a [u8]>,
+    /// The timestamp of the write that produced `new_value`.
+    pub timestamp: i64,
+}
+
+/// Called for every entry the cache writes down; forwards it downstream.
+pub type CacheFlushListener = Box<dyn FnMut(FlushedEntry<'_>) -> Result<()> + Send>;
+
+/// The caching layer over a bytes store.
+pub struct CachingKeyValueStore {
+    inner: Box<dyn KeyValueBytesStore>,
+    cache: Arc<ThreadCache>,
+    namespace: String,
+    timestamp: RecordTimestamp,
+    listener: Option<CacheFlushListener>,
+}
+
+impl std::fmt::Debug for CachingKeyValueStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachingKeyValueStore")
+            .field("namespace", &self.namespace)
+            .finish()
+    }
+}
+
+impl CachingKeyValueStore {
+    /// Caches `inner` in `cache` under namespace `<task_id>-<store name>`;
+    /// entries are stamped with `timestamp`'s current value.
+    pub fn new(
+        inner: Box<dyn KeyValueBytesStore>,
+        cache: Arc<ThreadCache>,
+        task_id: &str,
+        timestamp: RecordTimestamp,
+    ) -> Self {
+        let namespace = format!("{task_id}-{}", inner.name());
+        Self {
+            inner,
+            cache,
+            namespace,
+            timestamp,
+            listener: None,
+        }
+    }
+
+    /// Sets where written-down entries are forwarded (the KTable's
+    /// downstream). Without a listener entries are only written down.
+    pub fn set_flush_listener(&mut self, listener: CacheFlushListener) {
+        self.listener = Some(listener);
+    }
+
+    /// Writes `entries` below in one `put_all`, then forwards each with the
+    /// value it replaced. Deleting an absent key writes and forwards nothing.
+    fn write_down(&mut self, entries: Vec<DirtyEntry>) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut olds = Vec::with_capacity(entries.len());
+        let mut batch: Vec<BytesEntry> = Vec::with_capacity(entries.len());
+        let mut kept = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let old = self.inner.get(&entry.key)?;
+            if entry.value.is_none() && old.is_none() {
+                continue;
+            }
+            batch.push((entry.key.clone(), entry.value.clone()));
+            olds.push(old);
+            kept.push(entry);
+        }
+        self.inner.put_all(&batch)?;
+        if let Some(listener) = self.listener.as_mut() {
+            for (entry, old) in kept.iter().zip(&olds) {
+                listener(FlushedEntry {
+                    key: &entry.key,
+                    new_value: entry.value.as_deref(),
+                    old_value: old.as_deref(),
+                    timestamp: entry.timestamp,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, key: &[u8], value: Option<Vec<u8>>) -> Result<()> {
+        self.cache
+            .put_dirty(&self.namespace, key, value, self.timestamp.get());
+        self.flush_evicted()
+    }
+
+    fn scan<'a>(&'a self, scan: Scan<'_>, below: BytesIter<'a>, reverse: bool) -> BytesIter<'a> {
+        let cached = self.cache.snapshot(&self.namespace, scan);
+        Box::new(MergedSortedCacheIter::new(cached, below, reverse))
+    }
+}
+
+impl StateStore for CachingKeyValueStore {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn persistent(&self) -> bool {
+        self.inner.persistent()
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let dirty = self.cache.take_dirty(&self.namespace);
+        self.write_down(dirty)?;
+        self.inner.flush()
+    }
+
+    fn close(&mut self) -> Result<()> {
+        let flushed = self.flush();
+        self.cache.close_namespace(&self.namespace);
+        let closed = self.inner.close();
+        flushed.and(closed)
+    }
+}
+
+impl KeyValueBytesStore for CachingKeyValueStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(cached) = self.cache.get(&self.namespace, key) {
+            return Ok(cached);
+        }
+        let value = self.inner.get(key)?;
+        if let Some(v) = &value {
+            self.cache.put_clean(&self.namespace, key, v.clone());
+        }
+        Ok(value)
+    }
+
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.write(key, Some(value.to_vec()))
+    }
+
+    fn put_all(&mut self, entries: &[BytesEntry]) -> Result<()> {
+        let timestamp = self.timestamp.get();
+        for (key, value) in entries {
+            self.cache
+                .put_dirty(&self.namespace, key, value.clone(), timestamp);
+        }
+        self.flush_evicted()
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let previous = self.get(key)?;
+        self.write(key, None)?;
+        Ok(previous)
+    }
+
+    fn range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
+        let below = self.inner.range(from, to)?;
+        Ok(self.scan(
+            Scan::Range {
+                from,
+                to,
+                reverse: false,
+            },
+            below,
+            false,
+        ))
+    }
+
+    fn reverse_range(&self, from: &[u8], to: &[u8]) -> Result<BytesIter<'_>> {
+        let below = self.inner.reverse_range(from, to)?;
+        Ok(self.scan(
+            Scan::Range {
+                from,
+                to,
+                reverse: true,
+            },
+            below,
+            true,
+        ))
+    }
+
+    fn prefix_scan(&self, prefix: &[u8]) -> Result<BytesIter<'_>> {
+        let below = self.inner.prefix_scan(prefix)?;
+        Ok(self.scan(Scan::Prefix(prefix), below, false))
+    }
+
+    fn all(&self) -> Result<BytesIter<'_>> {
+        let below = self.inner.all()?;
+        Ok(self.scan(Scan::All { reverse: false }, below, false))
+    }
+
+    fn reverse_all(&self) -> Result<BytesIter<'_>> {
+        let below = self.inner.reverse_all()?;
+        Ok(self.scan(Scan::All { reverse: true }, below, true))
+    }
+
+    /// The store below's count: cached, not yet written keys are not
+    /// counted (as in Kafka Streams).
+    fn approximate_num_entries(&self) -> Result<u64> {
+        self.inner.approximate_num_entries()
+    }
+
+    /// Runs after every write of this store too; the runtime must also call
+    /// it after each record, since another store's write can evict this
+    /// store's entries.
+    fn flush_evicted(&mut self) -> Result<()> {
+        let pending = self.cache.take_pending(&self.namespace);
+        self.write_down(pending)
+    }
+
+    fn restore_batch(&mut self, records: &[RestoreRecord<'_>]) -> Result<()> {
+        self.cache
+            .invalidate(&self.namespace, records.iter().map(|r| r.key.to_vec()));
+        self.inner.restore_batch(records)
+    }
+}

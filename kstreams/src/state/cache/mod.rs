@@ -1,0 +1,17 @@
+//! The record cache (seed 003 §5): [`ThreadCache`], the per-thread byte
+//! budget shared by all caching stores, and [`CachingKeyValueStore`], the
+//! layer that deduplicates writes per key and forwards the latest value on
+//! flush or eviction.
+//!
+//! Owns: everything about caching. Must never: serialize or log to a
+//! changelog (the layers around it do).
+
+mod caching_store;
+mod merge;
+mod thread_cache;
+
+#[cfg(test)]
+mod tests;
+
+pub use caching_store::{CacheFlushListener, CachingKeyValueStore, FlushedEntry};
+pub use thread_cache::{ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES};

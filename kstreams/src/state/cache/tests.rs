@@ -1,0 +1,193 @@
+//! Tests of the record cache: deduplication, forwarding with old values,
+//! eviction across stores, budget 0, and the shared bytes-store suite run
+//! through the caching layer with a budget small enough to evict.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::state::{InMemoryKeyValueStore, KeyValueBytesStore, RecordTimestamp, StateStore};
+
+type Forwarded = Arc<Mutex<Vec<(String, Option<String>, Option<String>, i64)>>>;
+
+fn s(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn caching(
+    name: &str,
+    cache: &Arc<ThreadCache>,
+    ts: &RecordTimestamp,
+) -> (CachingKeyValueStore, Forwarded) {
+    let forwarded: Forwarded = Arc::default();
+    let sink = forwarded.clone();
+    let mut store = CachingKeyValueStore::new(
+        Box::new(InMemoryKeyValueStore::new(name)),
+        cache.clone(),
+        "0_0",
+        ts.clone(),
+    );
+    store.set_flush_listener(Box::new(move |e: FlushedEntry<'_>| {
+        let entry = (
+            s(e.key),
+            e.new_value.map(s),
+            e.old_value.map(s),
+            e.timestamp,
+        );
+        sink.lock().expect("sink").push(entry);
+        Ok(())
+    }));
+    (store, forwarded)
+}
+
+fn taken(forwarded: &Forwarded) -> Vec<(String, Option<String>, Option<String>, i64)> {
+    std::mem::take(&mut *forwarded.lock().expect("sink"))
+}
+
+fn fwd(
+    k: &str,
+    new: Option<&str>,
+    old: Option<&str>,
+    ts: i64,
+) -> (String, Option<String>, Option<String>, i64) {
+    (
+        k.to_owned(),
+        new.map(str::to_owned),
+        old.map(str::to_owned),
+        ts,
+    )
+}
+
+#[test]
+fn dedups_per_key_and_forwards_latest_with_old_value_on_flush() {
+    let cache = Arc::new(ThreadCache::new(10 << 20));
+    let ts = RecordTimestamp::default();
+    let (mut store, forwarded) = caching("t", &cache, &ts);
+    ts.set(1);
+    store.put(b"YERB", b"105.24").expect("put");
+    ts.set(2);
+    store.put(b"NDLE", b"33.56").expect("put");
+    ts.set(3);
+    store.put(b"YERB", b"105.36").expect("put");
+    assert!(
+        taken(&forwarded).is_empty(),
+        "nothing forwarded before the flush"
+    );
+    assert_eq!(store.get(b"YERB").expect("get"), Some(b"105.36".to_vec()));
+    store.flush().expect("flush");
+    assert_eq!(
+        taken(&forwarded),
+        vec![
+            fwd("NDLE", Some("33.56"), None, 2),
+            fwd("YERB", Some("105.36"), None, 3)
+        ]
+    );
+
+    store.put(b"YERB", b"106").expect("put");
+    store.delete(b"NDLE").expect("delete");
+    store.delete(b"never-there").expect("delete absent");
+    store.flush().expect("flush");
+    assert_eq!(
+        taken(&forwarded),
+        vec![
+            fwd("YERB", Some("106"), Some("105.36"), 3),
+            fwd("NDLE", None, Some("33.56"), 3)
+        ]
+    );
+    store.flush().expect("flush");
+    assert!(
+        taken(&forwarded).is_empty(),
+        "a flush without writes forwards nothing"
+    );
+}
+
+#[test]
+fn eviction_over_budget_writes_down_and_forwards() {
+    let entry = CACHE_ENTRY_OVERHEAD_BYTES + 2;
+    let cache = Arc::new(ThreadCache::new(2 * entry));
+    let ts = RecordTimestamp::default();
+    let (mut store, forwarded) = caching("t", &cache, &ts);
+    store.put(b"a", b"1").expect("put");
+    store.put(b"b", b"1").expect("put");
+    assert!(taken(&forwarded).is_empty());
+    store.put(b"c", b"1").expect("put");
+    assert_eq!(
+        taken(&forwarded),
+        vec![fwd("a", Some("1"), None, 0)],
+        "eldest evicted and forwarded"
+    );
+    assert!(cache.size_bytes() <= cache.max_bytes());
+    assert_eq!(cache.evictions(), 1);
+    let keys: Vec<_> = store
+        .all()
+        .expect("all")
+        .map(|r| r.expect("item").0)
+        .collect();
+    assert_eq!(keys, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+}
+
+#[test]
+fn budget_zero_forwards_every_update() {
+    let cache = Arc::new(ThreadCache::new(0));
+    let ts = RecordTimestamp::default();
+    let (mut store, forwarded) = caching("t", &cache, &ts);
+    store.put(b"a", b"1").expect("put");
+    store.put(b"a", b"2").expect("put");
+    store.delete(b"a").expect("delete");
+    assert_eq!(
+        taken(&forwarded),
+        vec![
+            fwd("a", Some("1"), None, 0),
+            fwd("a", Some("2"), Some("1"), 0),
+            fwd("a", None, Some("2"), 0)
+        ]
+    );
+    assert_eq!(cache.size_bytes(), 0);
+}
+
+#[test]
+fn another_stores_eviction_stays_readable_until_flushed() {
+    let entry = CACHE_ENTRY_OVERHEAD_BYTES + 2;
+    let cache = Arc::new(ThreadCache::new(entry));
+    let ts = RecordTimestamp::default();
+    let (mut left, left_fwd) = caching("left", &cache, &ts);
+    let (mut right, right_fwd) = caching("right", &cache, &ts);
+    left.put(b"k", b"L").expect("put");
+    right.put(b"k", b"R").expect("put evicts left's entry");
+    assert!(
+        left_fwd.lock().expect("sink").is_empty(),
+        "left is not called from right's put"
+    );
+    assert_eq!(
+        left.get(b"k").expect("pending entries are read"),
+        Some(b"L".to_vec())
+    );
+    left.flush_evicted().expect("flush evicted");
+    assert_eq!(taken(&left_fwd), vec![fwd("k", Some("L"), None, 0)]);
+    assert!(taken(&right_fwd).is_empty());
+    assert_eq!(right.get(b"k").expect("get"), Some(b"R".to_vec()));
+}
+
+#[test]
+fn close_flushes_and_frees_the_namespace() {
+    let cache = Arc::new(ThreadCache::new(10 << 20));
+    let ts = RecordTimestamp::default();
+    let (mut store, forwarded) = caching("t", &cache, &ts);
+    store.put(b"a", b"1").expect("put");
+    store.close().expect("close");
+    assert_eq!(taken(&forwarded), vec![fwd("a", Some("1"), None, 0)]);
+    assert_eq!(cache.size_bytes(), 0);
+}
+
+mod through_cache_with_evictions {
+    use super::*;
+
+    crate::state::test_suite::bytes_store_suite!(|_dir| {
+        let cache = Arc::new(ThreadCache::new(8 * (CACHE_ENTRY_OVERHEAD_BYTES + 6)));
+        CachingKeyValueStore::new(
+            Box::new(InMemoryKeyValueStore::new("c")),
+            cache,
+            "0_0",
+            RecordTimestamp::default(),
+        )
+    });
+}

@@ -1,0 +1,90 @@
+//! Local state stores, layered as in Kafka Streams:
+//!
+//! ```text
+//! MeteredKeyValueStore<KS, VS>       typed; serdes and metrics (the only layer that knows types)
+//!   └ CachingKeyValueStore           record cache: one dirty entry per key, forwarded on flush/eviction
+//!       └ ChangeLoggingKeyValueBytesStore   every write → ChangelogCollector (tombstones for deletes)
+//!           └ RocksDbStore | InMemoryKeyValueStore | LruMemoryStore   bytes, unsigned byte order
+//! ```
+//!
+//! [`KeyValueStoreBuilder`] assembles a stack per task; the caching and
+//! logging layers are optional.
+//!
+//! # Invariants
+//! - Keys are ordered by unsigned lexicographic byte order at every layer
+//!   (RocksDB's bytewise comparator, Kafka's `Bytes`), never by `K: Ord`.
+//! - Ranges are inclusive at both ends; `from > to` is empty.
+//! - Every write that reaches a bytes store through the change-logging
+//!   layer reaches the changelog, in the same order; restores
+//!   ([`KeyValueBytesStore::restore_batch`]) bypass caching and logging.
+//! - The cache holds at most one entry per key per store; a flush writes
+//!   all dirty entries down in one `put_all` and forwards (key, new, old).
+//!
+//! # Integration points (the runtime calls or implements these)
+//! - implements [`ChangelogCollector`] (its producer, inside the EOS
+//!   transaction) and sets [`RecordTimestamp`] before each record;
+//! - creates one [`RocksDbConfig`] per instance and one [`ThreadCache`] per
+//!   stream thread ([`ThreadCache::for_thread`]), fills a [`StoreContext`]
+//!   per task and calls [`KeyValueStoreBuilder::build`], passing a
+//!   [`CacheFlushListener`] (see [`typed_flush_listener`]) that forwards
+//!   downstream;
+//! - after each record calls `flush_evicted` on the task's stores (via
+//!   [`MeteredKeyValueStore::bytes_store_mut`]); on commit calls
+//!   [`StateStore::flush`] on every store and then, under at-least-once,
+//!   writes the [`Checkpoint`];
+//! - on assignment reads the [`Checkpoint`], restores each logged store
+//!   with a [`StateRestorer`] (offsets from [`restore_start_offset`]),
+//!   reporting to a [`StateRestoreListener`]; under exactly-once deletes the
+//!   checkpoint when processing starts, writes it on clean close, and after
+//!   a crash without one calls [`wipe_task_dir`] before opening the stores;
+//! - creates the changelog topics named by [`changelog_topic`] (compacted).
+//!
+//! Must never: talk to Kafka, or depend on the DSL, topology, processor or
+//! runtime modules.
+
+mod builder;
+mod cache;
+mod change_logging;
+mod changelog;
+mod checkpoint;
+mod directory;
+mod in_memory;
+mod key_value;
+mod lru;
+mod lru_order;
+mod metered;
+mod restore;
+mod rocksdb_config;
+mod rocksdb_store;
+mod store;
+pub mod window_layout;
+
+#[cfg(test)]
+mod test_suite;
+#[cfg(test)]
+mod tests;
+
+pub use builder::{typed_flush_listener, KeyValueStoreBuilder, StoreContext, StoreKind};
+pub use cache::{
+    CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES,
+};
+pub use change_logging::ChangeLoggingKeyValueBytesStore;
+pub use changelog::{
+    changelog_topic, ChangelogCollector, ChangelogRecord, InMemoryChangelogCollector,
+    OwnedChangelogRecord, RecordTimestamp,
+};
+pub use checkpoint::{ChangelogPartition, Checkpoint, CheckpointOffsets};
+pub use directory::{rocksdb_store_dir, task_dir, wipe_task_dir};
+pub use in_memory::InMemoryKeyValueStore;
+pub use key_value::{KeyValueIterator, KeyValueStore};
+pub use lru::LruMemoryStore;
+pub use metered::{MeteredKeyValueStore, StoreMetrics};
+pub use restore::{
+    restore_start_offset, LoggingRestoreListener, StateRestoreListener, StateRestorer,
+};
+pub use rocksdb_config::{RocksDbConfig, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_WRITE_BUFFER_BYTES};
+pub use rocksdb_store::RocksDbStore;
+pub use store::{
+    prefix_upper_bound, BytesEntry, BytesIter, KeyValueBytes, KeyValueBytesStore, RestoreRecord,
+    StateStore,
+};

@@ -1,0 +1,184 @@
+//! Store-side restoration: [`StateRestorer`] applies changelog batches to a
+//! store's bytes stack (one `WriteBatch` per batch on RocksDB, bypassing
+//! caching and change-logging) and reports progress to a
+//! [`StateRestoreListener`], as Kafka Streams' `StateRestoreListener`.
+//!
+//! Integration point: the runtime's changelog reader owns the restore
+//! consumer (read_committed). Per store partition it computes the start
+//! ([`restore_start_offset`]) and the end offset (the partition's end at
+//! assignment), calls [`StateRestorer::start`], feeds each polled batch to
+//! [`StateRestorer::restore_batch`], and calls [`StateRestorer::complete`]
+//! once its position reached the end; only then does the task process.
+//!
+//! Owns: progress accounting and listener calls. Must never: poll Kafka,
+//! or write a restored record to the changelog.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::state::checkpoint::ChangelogPartition;
+use crate::state::store::{KeyValueBytesStore, RestoreRecord};
+
+/// Observes restoration. All methods default to doing nothing.
+pub trait StateRestoreListener: Send + Sync {
+    /// Restoration of `store` from `partition` begins at `start_offset`
+    /// and runs up to (excluding) `end_offset`.
+    fn on_restore_start(
+        &self,
+        partition: &ChangelogPartition,
+        store: &str,
+        start_offset: i64,
+        end_offset: i64,
+    ) {
+        let _ = (partition, store, start_offset, end_offset);
+    }
+
+    /// A batch ending at `batch_end_offset` with `num_restored` records was applied.
+    fn on_batch_restored(
+        &self,
+        partition: &ChangelogPartition,
+        store: &str,
+        batch_end_offset: i64,
+        num_restored: u64,
+    ) {
+        let _ = (partition, store, batch_end_offset, num_restored);
+    }
+
+    /// Restoration finished after `total_restored` records.
+    fn on_restore_end(&self, partition: &ChangelogPartition, store: &str, total_restored: u64) {
+        let _ = (partition, store, total_restored);
+    }
+}
+
+/// A listener that reports progress in the logs (`tracing`, target
+/// `kstreams::state::restore`). The runtime's default.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LoggingRestoreListener;
+
+impl StateRestoreListener for LoggingRestoreListener {
+    fn on_restore_start(
+        &self,
+        p: &ChangelogPartition,
+        store: &str,
+        start_offset: i64,
+        end_offset: i64,
+    ) {
+        tracing::info!(store, topic = %p.topic, partition = p.partition, start_offset, end_offset, "restoring state store");
+    }
+
+    fn on_batch_restored(
+        &self,
+        p: &ChangelogPartition,
+        store: &str,
+        batch_end_offset: i64,
+        num_restored: u64,
+    ) {
+        tracing::debug!(store, topic = %p.topic, partition = p.partition, batch_end_offset, num_restored, "restored batch");
+    }
+
+    fn on_restore_end(&self, p: &ChangelogPartition, store: &str, total_restored: u64) {
+        tracing::info!(store, topic = %p.topic, partition = p.partition, total_restored, "state store restored");
+    }
+}
+
+/// Where restoration starts: after the checkpointed offset, or at the
+/// partition's first offset (`log_start_offset`) without a checkpoint.
+pub fn restore_start_offset(checkpointed: Option<i64>, log_start_offset: i64) -> i64 {
+    checkpointed.map_or(log_start_offset, |offset| {
+        (offset + 1).max(log_start_offset)
+    })
+}
+
+/// Restores one store from one changelog partition.
+pub struct StateRestorer {
+    store: String,
+    partition: ChangelogPartition,
+    start_offset: i64,
+    end_offset: i64,
+    restored: u64,
+    last_offset: Option<i64>,
+    listener: Arc<dyn StateRestoreListener>,
+}
+
+impl std::fmt::Debug for StateRestorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateRestorer")
+            .field("store", &self.store)
+            .field("partition", &self.partition)
+            .field("start_offset", &self.start_offset)
+            .field("end_offset", &self.end_offset)
+            .field("restored", &self.restored)
+            .finish()
+    }
+}
+
+impl StateRestorer {
+    /// Begins restoring `store` from `partition` over
+    /// `[start_offset, end_offset)`; tells the listener.
+    pub fn start(
+        store: impl Into<String>,
+        partition: ChangelogPartition,
+        start_offset: i64,
+        end_offset: i64,
+        listener: Arc<dyn StateRestoreListener>,
+    ) -> Self {
+        let store = store.into();
+        listener.on_restore_start(&partition, &store, start_offset, end_offset);
+        Self {
+            store,
+            partition,
+            start_offset,
+            end_offset,
+            restored: 0,
+            last_offset: None,
+            listener,
+        }
+    }
+
+    /// Whether there is anything to restore at all.
+    pub fn needs_restore(&self) -> bool {
+        self.start_offset < self.end_offset
+    }
+
+    /// Applies one polled batch (in offset order) to `store`, the store's
+    /// bytes stack (see `MeteredKeyValueStore::bytes_store_mut`).
+    pub fn restore_batch(
+        &mut self,
+        store: &mut dyn KeyValueBytesStore,
+        records: &[RestoreRecord<'_>],
+    ) -> Result<()> {
+        let Some(last) = records.last() else {
+            return Ok(());
+        };
+        store.restore_batch(records)?;
+        self.restored += records.len() as u64;
+        self.last_offset = Some(last.offset);
+        self.listener.on_batch_restored(
+            &self.partition,
+            &self.store,
+            last.offset,
+            records.len() as u64,
+        );
+        Ok(())
+    }
+
+    /// Records restored so far.
+    pub fn restored(&self) -> u64 {
+        self.restored
+    }
+
+    /// The offset to checkpoint now: the last restored record's, or the one
+    /// before the start if nothing was restored (`None` at the very start).
+    pub fn checkpoint_offset(&self) -> Option<i64> {
+        self.last_offset
+            .or((self.start_offset > 0).then(|| self.start_offset - 1))
+    }
+
+    /// Ends restoration (the consumer reached the end offset); tells the
+    /// listener and returns the offset to checkpoint.
+    pub fn complete(self) -> Option<i64> {
+        self.listener
+            .on_restore_end(&self.partition, &self.store, self.restored);
+        self.checkpoint_offset()
+    }
+}

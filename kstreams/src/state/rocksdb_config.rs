@@ -1,0 +1,95 @@
+//! [`RocksDbConfig`]: the memory bound every RocksDB store of an application
+//! instance shares, as Kafka Streams' bounded-memory `RocksDBConfigSetter`.
+//!
+//! Owns: one block cache (`rocksdb::Cache`) and one `WriteBufferManager`
+//! whose memtable memory is charged to that cache, so all stores of all
+//! tasks of all threads stay under `block_cache_bytes` together, plus the
+//! per-store options derived from them. Must never: open a database or
+//! know about stores' names and directories.
+
+use rocksdb::{BlockBasedOptions, Cache, DBCompressionType, Options, WriteBufferManager};
+
+/// Default total off-heap memory for all RocksDB stores of an instance.
+pub const DEFAULT_BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Default share of it that memtables (write buffers) may use.
+pub const DEFAULT_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Shared RocksDB memory settings. Create one per application instance and
+/// hand a reference to every [`RocksDbStore::open`](crate::state::RocksDbStore::open);
+/// cloning shares the same cache and write-buffer manager.
+#[derive(Clone)]
+pub struct RocksDbConfig {
+    cache: Cache,
+    write_buffer_manager: WriteBufferManager,
+    block_cache_bytes: usize,
+    write_buffer_bytes: usize,
+}
+
+impl std::fmt::Debug for RocksDbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocksDbConfig")
+            .field("block_cache_bytes", &self.block_cache_bytes)
+            .field("write_buffer_bytes", &self.write_buffer_bytes)
+            .finish()
+    }
+}
+
+impl Default for RocksDbConfig {
+    fn default() -> Self {
+        Self::new(DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_WRITE_BUFFER_BYTES)
+    }
+}
+
+impl RocksDbConfig {
+    /// A cache of `block_cache_bytes` in total, of which memtables may use up
+    /// to `write_buffer_bytes` (they are charged to the cache, so the sum
+    /// stays bounded by `block_cache_bytes`).
+    pub fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
+        let cache = Cache::new_lru_cache(block_cache_bytes);
+        let write_buffer_manager = WriteBufferManager::new_write_buffer_manager_with_cache(
+            write_buffer_bytes,
+            false,
+            cache.clone(),
+        );
+        Self {
+            cache,
+            write_buffer_manager,
+            block_cache_bytes,
+            write_buffer_bytes,
+        }
+    }
+
+    /// The total memory bound in bytes.
+    pub fn block_cache_bytes(&self) -> usize {
+        self.block_cache_bytes
+    }
+
+    /// The memtable share in bytes.
+    pub fn write_buffer_bytes(&self) -> usize {
+        self.write_buffer_bytes
+    }
+
+    /// Memtable memory in use across all stores, in bytes.
+    pub fn write_buffer_usage(&self) -> usize {
+        self.write_buffer_manager.get_usage()
+    }
+
+    /// Options for one store: create if missing, LZ4, bloom filters, index
+    /// and filter blocks in the shared cache, shared write-buffer manager.
+    pub(crate) fn store_options(&self) -> Options {
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(&self.cache);
+        table.set_block_size(4 * 1024);
+        table.set_bloom_filter(10.0, false);
+        table.set_cache_index_and_filter_blocks(true);
+        table.set_pin_top_level_index_and_filter(true);
+
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.set_compression_type(DBCompressionType::Lz4);
+        options.set_block_based_table_factory(&table);
+        options.set_write_buffer_manager(&self.write_buffer_manager);
+        options.set_max_write_buffer_number(3);
+        options
+    }
+}

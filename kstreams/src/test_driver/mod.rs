@@ -1,0 +1,272 @@
+//! [`TopologyTestDriver`]: run a [`Topology`] in-process, without a broker.
+//!
+//! The driver builds one `StreamTask` (partition 0) per sub-topology,
+//! exactly as the runtime does, and drives them synchronously: piping a
+//! record processes it completely before `pipe_input` returns, including
+//! what it causes through repartition topics (records written to a topic
+//! the topology reads are fed back at once, as Kafka Streams'
+//! `TopologyTestDriver` does). Everything is deterministic: wall-clock time
+//! starts at 0 (or the time given) and only moves with
+//! [`TopologyTestDriver::advance_wall_clock_time`].
+//!
+//! Every record written to any topic is kept until read through a
+//! [`TestOutputTopic`].
+
+mod input;
+mod output;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::time::Duration;
+
+use kstreams_serde::Serde;
+
+pub use input::TestInputTopic;
+pub use output::{PartitionedRecord, TestOutputTopic};
+
+use crate::dsl::Topic;
+use crate::processor::Headers;
+use crate::runtime::task::{ConsumedRecord, ProducedRecord, RecordCollector, StreamTask, TaskConfig, TaskId};
+use crate::topology::Topology;
+use crate::{Error, Result};
+
+/// The application id the driver uses unless told otherwise.
+pub const DEFAULT_APPLICATION_ID: &str = "topology-test-driver";
+
+/// Runs a topology without Kafka, for unit tests (Kafka Streams'
+/// `TopologyTestDriver`).
+///
+/// ```
+/// use kstreams::dsl::{StreamsBuilder, Topic};
+/// use kstreams::test_driver::TopologyTestDriver;
+///
+/// const IN: Topic<String, String, 1> = Topic::new("in");
+/// const OUT: Topic<String, String, 1> = Topic::new("out");
+///
+/// let builder = StreamsBuilder::new();
+/// builder.stream(IN).map_values(|v: String| v.len().to_string()).to(OUT);
+/// let driver = TopologyTestDriver::new(builder.build()?)?;
+/// let mut input = driver.create_input_topic(IN);
+/// let output = driver.create_output_topic(OUT);
+/// input.pipe_input_with_timestamp("k", "four", 42)?;
+/// let record = output.read_record()?;
+/// assert_eq!((record.key.as_str(), record.value.as_str(), record.timestamp), ("k", "4", 42));
+/// assert!(output.is_empty());
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+pub struct TopologyTestDriver {
+    state: Rc<RefCell<DriverState>>,
+}
+
+pub(crate) struct DriverState {
+    application_id: String,
+    tasks: Vec<StreamTask>,
+    /// Resolved source topic → index of the task reading it.
+    readers: HashMap<String, usize>,
+    next_offsets: HashMap<String, i64>,
+    pub(crate) outputs: HashMap<String, VecDeque<ProducedRecord>>,
+    /// Partition counts by resolved topic name (topology + output topics).
+    partitions: HashMap<String, u32>,
+    wall_clock: i64,
+}
+
+/// Collects what tasks produce, in memory.
+struct Collector<'a> {
+    produced: Vec<ProducedRecord>,
+    partitions: &'a HashMap<String, u32>,
+}
+
+impl RecordCollector for Collector<'_> {
+    fn send(&mut self, record: ProducedRecord) -> Result<()> {
+        self.produced.push(record);
+        Ok(())
+    }
+
+    fn partition_count(&mut self, topic: &str) -> Result<i32> {
+        Ok(self.partitions.get(topic).map_or(1, |&n| n as i32))
+    }
+}
+
+impl TopologyTestDriver {
+    /// A driver with application id [`DEFAULT_APPLICATION_ID`] and wall-clock time 0.
+    pub fn new(topology: Topology) -> Result<TopologyTestDriver> {
+        TopologyTestDriver::with_settings(topology, DEFAULT_APPLICATION_ID, 0)
+    }
+
+    /// A driver with the given application id (prefix of internal topics)
+    /// and initial wall-clock time (ms).
+    pub fn with_settings(topology: Topology, application_id: &str, initial_wall_clock_ms: i64) -> Result<TopologyTestDriver> {
+        let config = TaskConfig {
+            application_id: application_id.to_owned(),
+            max_task_idle_ms: 0,
+            buffered_records_per_partition: usize::MAX,
+        };
+        let mut tasks = Vec::new();
+        let mut readers = HashMap::new();
+        for spec in topology.subtopology_specs(application_id) {
+            let task = StreamTask::new(TaskId { subtopology: spec.id, partition: 0 }, &topology, &config)?;
+            for topic in spec.source_topics {
+                readers.insert(topic, tasks.len());
+            }
+            tasks.push(task);
+        }
+        let mut partitions = HashMap::new();
+        for (name, n) in topology.user_topic_partitions() {
+            partitions.insert(name, n);
+        }
+        for spec in topology.internal_topics(application_id) {
+            partitions.insert(spec.name, spec.partitions);
+        }
+        let mut state = DriverState {
+            application_id: application_id.to_owned(),
+            tasks,
+            readers,
+            next_offsets: HashMap::new(),
+            outputs: HashMap::new(),
+            partitions,
+            wall_clock: initial_wall_clock_ms,
+        };
+        // Initializes every processor now, so wall-clock punctuations count
+        // from the driver's start (nothing is due yet).
+        state.punctuate_wall_clock()?;
+        Ok(TopologyTestDriver { state: Rc::new(RefCell::new(state)) })
+    }
+
+    /// An input topic that pipes records with timestamps starting at 0 and
+    /// not advancing by themselves.
+    pub fn create_input_topic<KS: Serde, VS: Serde, const P: u32>(&self, topic: Topic<KS, VS, P>) -> TestInputTopic<KS, VS> {
+        self.create_input_topic_with_time(topic, 0, Duration::ZERO)
+    }
+
+    /// An input topic whose records get timestamp `start_ms`, then advance
+    /// by `auto_advance` after each record.
+    pub fn create_input_topic_with_time<KS: Serde, VS: Serde, const P: u32>(
+        &self,
+        topic: Topic<KS, VS, P>,
+        start_ms: i64,
+        auto_advance: Duration,
+    ) -> TestInputTopic<KS, VS> {
+        TestInputTopic::new(self.state.clone(), topic.name().to_owned(), start_ms, auto_advance)
+    }
+
+    /// An output topic reading what the topology wrote to `topic`.
+    pub fn create_output_topic<KS: Serde, VS: Serde, const P: u32>(&self, topic: Topic<KS, VS, P>) -> TestOutputTopic<KS, VS> {
+        self.state.borrow_mut().partitions.entry(topic.name().to_owned()).or_insert(P);
+        TestOutputTopic::new(self.state.clone(), topic.name().to_owned())
+    }
+
+    /// Advances wall-clock time and fires due wall-clock punctuations.
+    pub fn advance_wall_clock_time(&self, by: Duration) -> Result<()> {
+        let mut state = self.state.borrow_mut();
+        state.wall_clock = state.wall_clock.saturating_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX));
+        state.punctuate_wall_clock()?;
+        state.run()
+    }
+
+    /// Current wall-clock time (ms).
+    pub fn wall_clock_time(&self) -> i64 {
+        self.state.borrow().wall_clock
+    }
+
+    /// Names of all topics that have records not yet read.
+    pub fn producer_topics(&self) -> Vec<String> {
+        let state = self.state.borrow();
+        let mut topics: Vec<String> =
+            state.outputs.iter().filter(|(_, q)| !q.is_empty()).map(|(t, _)| t.clone()).collect();
+        topics.sort();
+        topics
+    }
+
+    /// The application id (prefix of internal topic names).
+    pub fn application_id(&self) -> String {
+        self.state.borrow().application_id.clone()
+    }
+}
+
+impl Drop for TopologyTestDriver {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            for task in &mut state.tasks {
+                task.close(true);
+            }
+        }
+    }
+}
+
+impl DriverState {
+    /// Buffers a consumed record in the task reading `topic`.
+    pub(crate) fn enqueue(
+        &mut self,
+        topic: &str,
+        key: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+        timestamp: i64,
+        headers: Headers,
+    ) -> Result<()> {
+        let Some(&task) = self.readers.get(topic) else {
+            let mut known: Vec<&String> = self.readers.keys().collect();
+            known.sort();
+            return Err(Error::Topic(format!("topic `{topic}` is not read by the topology (it reads {known:?})")));
+        };
+        let offset = self.next_offsets.entry(topic.to_owned()).or_insert(0);
+        let record = ConsumedRecord { topic: topic.into(), partition: 0, offset: *offset, timestamp, key, value, headers };
+        *offset += 1;
+        self.tasks[task].add_record(record);
+        Ok(())
+    }
+
+    /// Keeps produced records and feeds those for topics the topology reads.
+    fn route(&mut self, produced: Vec<ProducedRecord>) -> Result<()> {
+        for record in produced {
+            if self.readers.contains_key(&record.topic) {
+                let r = record.clone();
+                self.enqueue(&r.topic, r.key, r.value, r.timestamp, r.headers)?;
+            }
+            self.outputs.entry(record.topic.clone()).or_default().push_back(record);
+        }
+        Ok(())
+    }
+
+    /// Processes until no task can make progress, then commits.
+    pub(crate) fn run(&mut self) -> Result<()> {
+        loop {
+            let mut progressed = false;
+            for i in 0..self.tasks.len() {
+                loop {
+                    let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
+                    let processed = self.tasks[i].process(self.wall_clock, &mut collector);
+                    let produced = collector.produced;
+                    self.route(produced)?;
+                    if !processed? {
+                        break;
+                    }
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        for i in 0..self.tasks.len() {
+            let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
+            let committed = self.tasks[i].prepare_commit(&mut collector);
+            let produced = collector.produced;
+            self.route(produced)?;
+            committed?;
+            self.tasks[i].post_commit();
+        }
+        Ok(())
+    }
+
+    fn punctuate_wall_clock(&mut self) -> Result<()> {
+        for i in 0..self.tasks.len() {
+            let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
+            let fired = self.tasks[i].punctuate_wall_clock(self.wall_clock, &mut collector);
+            let produced = collector.produced;
+            self.route(produced)?;
+            fired?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! Assembling a [`Topology`] from the builder's nodes: validation,
+//! sub-topologies, and partition counts of repartition topics.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{NodeDef, NodeKind, SinkTarget, Subtopology, Topology};
+use crate::processor::TimestampExtractor;
+use crate::{Error, Result};
+
+/// A repartition topic requested by the DSL.
+pub(crate) struct RepartitionSpec {
+    /// Logical name (`<name>-repartition`).
+    pub(crate) topic: String,
+    /// Given by the user, or `None`: as many as the upstream sources have.
+    pub(crate) partitions: Option<u32>,
+    /// The sink node writing it.
+    pub(crate) sink: usize,
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+/// Validates the graph and builds the immutable topology.
+pub(crate) fn assemble(
+    nodes: Vec<NodeDef>,
+    mut partitions: HashMap<String, u32>,
+    repartitions: &[RepartitionSpec],
+    default_extractor: Arc<dyn TimestampExtractor>,
+) -> Result<Topology> {
+    let mut names = HashSet::new();
+    let mut source_topics = HashMap::new();
+    for node in &nodes {
+        if !names.insert(node.name.clone()) {
+            return Err(Error::Topology(format!(
+                "two nodes are named `{}`; give one of them another name with `.named(..)`",
+                node.name
+            )));
+        }
+        if let NodeKind::Source { topic, .. } = &node.kind {
+            if let Some(other) = source_topics.insert(topic.clone(), node.name.clone()) {
+                return Err(Error::Topology(format!(
+                    "topic `{}` is read by two sources (`{other}` and `{}`); read it once and reuse the stream",
+                    topic.name, node.name
+                )));
+            }
+        }
+    }
+
+    // Connected components, numbered by their smallest source name (as Kafka Streams).
+    let mut parent: Vec<usize> = (0..nodes.len()).collect();
+    for (i, node) in nodes.iter().enumerate() {
+        for &p in &node.parents {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, p));
+            parent[a] = b;
+        }
+    }
+    let mut sources: Vec<(&str, usize)> = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.kind, NodeKind::Source { .. }))
+        .map(|(i, n)| (&*n.name, i))
+        .collect();
+    sources.sort();
+    let mut ids: HashMap<usize, u32> = HashMap::new();
+    for (_, i) in sources {
+        let root = find(&mut parent, i);
+        let next = ids.len() as u32;
+        ids.entry(root).or_insert(next);
+    }
+    let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let root = find(&mut parent, i);
+        match ids.get(&root) {
+            Some(id) => groups.entry(*id).or_default().push(i),
+            None => return Err(Error::Topology(format!("node `{}` is not connected to any source", node.name))),
+        }
+    }
+    let subtopologies: Vec<Subtopology> =
+        groups.into_iter().map(|(id, nodes)| Subtopology { id, nodes }).collect();
+
+    // Repartition topics without a given count take the largest count among
+    // the sources of the sub-topology that writes them (resolved to a fixpoint,
+    // as repartition topics may feed one another).
+    let mut pending: Vec<&RepartitionSpec> = Vec::new();
+    for spec in repartitions {
+        match spec.partitions {
+            Some(n) => {
+                partitions.insert(spec.topic.clone(), n);
+            }
+            None => pending.push(spec),
+        }
+    }
+    while !pending.is_empty() {
+        let before = pending.len();
+        pending.retain(|spec| {
+            let Some(sub) = subtopologies.iter().find(|s| s.nodes.contains(&spec.sink)) else {
+                return true;
+            };
+            let mut max = Some(0u32);
+            for &i in &sub.nodes {
+                if let NodeKind::Source { topic, .. } = &nodes[i].kind {
+                    max = match (max, partitions.get(&topic.name)) {
+                        (Some(m), Some(&n)) => Some(m.max(n)),
+                        _ => None,
+                    };
+                }
+            }
+            match max {
+                Some(n) if n > 0 => {
+                    partitions.insert(spec.topic.clone(), n);
+                    false
+                }
+                _ => true,
+            }
+        });
+        if pending.len() == before {
+            return Err(Error::Topology(format!(
+                "cannot infer the partition count of repartition topic `{}`; give it with `Repartitioned::with_partitions`",
+                pending[0].topic
+            )));
+        }
+    }
+    for node in &nodes {
+        let topic = match &node.kind {
+            NodeKind::Source { topic, .. } => Some(topic),
+            NodeKind::Sink { target: SinkTarget::Fixed(topic) } => Some(topic),
+            _ => None,
+        };
+        if let Some(topic) = topic {
+            if !partitions.contains_key(&topic.name) {
+                return Err(Error::Topology(format!("no partition count known for topic `{}`", topic.name)));
+            }
+        }
+    }
+
+    Ok(Topology { nodes, subtopologies, partitions, default_extractor })
+}

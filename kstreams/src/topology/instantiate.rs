@@ -1,0 +1,62 @@
+//! Instantiating one sub-topology's nodes for one task.
+//!
+//! Nodes are created children first (a node's index is always larger than
+//! its parents'), so every factory finds its children already built.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{NodeKind, Topology};
+use crate::processor::node::{Erased, Lifecycle, NodeEnv, RawSource};
+use crate::processor::TimestampExtractor;
+use crate::{Error, Result};
+
+/// A source node of a task, with its timestamp extractor.
+pub(crate) struct TaskSource {
+    pub(crate) node: Arc<dyn RawSource>,
+    pub(crate) extractor: Arc<dyn TimestampExtractor>,
+}
+
+/// The instantiated nodes of one task.
+pub(crate) struct TaskGraph {
+    /// Source nodes by resolved topic name.
+    pub(crate) sources: HashMap<String, TaskSource>,
+    /// Nodes with lifecycle hooks, in topology order (parents first).
+    pub(crate) lifecycles: Vec<Arc<dyn Lifecycle>>,
+}
+
+impl Topology {
+    /// Builds the nodes of sub-topology `subtopology` for one task.
+    pub(crate) fn instantiate(&self, subtopology: u32, application_id: &str) -> Result<TaskGraph> {
+        let sub = self
+            .subtopologies
+            .iter()
+            .find(|s| s.id == subtopology)
+            .ok_or_else(|| Error::IllegalState(format!("the topology has no sub-topology {subtopology}")))?;
+        let mut built: HashMap<usize, Erased> = HashMap::new();
+        let mut sources = HashMap::new();
+        let mut lifecycles = Vec::new();
+        for &i in sub.nodes.iter().rev() {
+            let node = &self.nodes[i];
+            let mut children = Vec::with_capacity(node.children.len());
+            for c in &node.children {
+                let erased = built.get(c).ok_or_else(|| {
+                    Error::Topology(format!("node `{}` has a child outside its sub-topology", node.name))
+                })?;
+                children.push((self.nodes[*c].name.clone(), erased));
+            }
+            let env = NodeEnv { name: &node.name, children, application_id, partitions: &self.partitions };
+            let instance = node.factory.instantiate(&env)?;
+            if let Some(lifecycle) = instance.lifecycle {
+                lifecycles.push(lifecycle);
+            }
+            if let (Some(source), NodeKind::Source { topic, extractor }) = (instance.source, &node.kind) {
+                let extractor = extractor.clone().unwrap_or_else(|| self.default_extractor.clone());
+                sources.insert(topic.resolve(application_id), TaskSource { node: source, extractor });
+            }
+            built.insert(i, instance.input);
+        }
+        lifecycles.reverse();
+        Ok(TaskGraph { sources, lifecycles })
+    }
+}

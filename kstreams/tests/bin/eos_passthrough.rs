@@ -1,0 +1,59 @@
+//! Test application for the broker tests (`tests/eos_*.rs`): a stateless
+//! pipeline `input → filter(non-empty) → map_values(identity) → output`
+//! over `Topic<String, String, 4>`, run with `KafkaStreams::run_until_signal`.
+//!
+//! Configured by environment variables, so the tests can SIGKILL and
+//! restart it:
+//! - `KAFKA_BOOTSTRAP_SERVERS`, `APP_ID`, `INPUT_TOPIC`, `OUTPUT_TOPIC`;
+//! - `GUARANTEE` (`exactly_once_v2` | `at_least_once`), `STATE_DIR`;
+//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`.
+//!
+//! Logs (tracing) go to stderr; state transitions are printed as
+//! `STATE <old> -> <new>` lines.
+
+use kstreams::dsl::{StreamsBuilder, Topic};
+use kstreams::{KafkaStreams, StreamsConfig};
+
+fn var(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("eos_passthrough: environment variable {name} is required"))
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=warn")),
+        )
+        .init();
+    let input: Topic<String, String, 4> = Topic::new(leak(var("INPUT_TOPIC")?));
+    let output: Topic<String, String, 4> = Topic::new(leak(var("OUTPUT_TOPIC")?));
+    let builder = StreamsBuilder::new();
+    builder.stream(input).filter(|_k, v: &String| !v.is_empty()).map_values(|v: String| v).to(output);
+    let topology = builder.build()?;
+
+    let mut config = StreamsConfig::new(var("APP_ID")?)
+        .bootstrap_servers(var("KAFKA_BOOTSTRAP_SERVERS")?)
+        .set("processing.guarantee", &var("GUARANTEE")?)
+        .state_dir(var("STATE_DIR")?);
+    for (env, key) in [
+        ("COMMIT_INTERVAL_MS", "commit.interval.ms"),
+        ("NUM_THREADS", "num.stream.threads"),
+        ("SESSION_TIMEOUT_MS", "consumer.session.timeout.ms"),
+        ("HEARTBEAT_INTERVAL_MS", "consumer.heartbeat.interval.ms"),
+    ] {
+        if let Ok(value) = std::env::var(env) {
+            config = config.set(key, &value);
+        }
+    }
+    let streams = KafkaStreams::new(topology, config)?;
+    streams.set_state_listener(|old, new| eprintln!("STATE {old} -> {new}"));
+    streams.run_until_signal()?;
+    eprintln!("EXITED CLEANLY");
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Helpers for the tests that run against a real Kafka broker
+//! (`runtime_*.rs`, `eos_*.rs`): topics, producing input, reading output
+//! read_committed, and the `eos_passthrough` child process.
+
+#![allow(dead_code)] // each test file uses a subset
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::Message;
+
+/// `KAFKA_BOOTSTRAP_SERVERS`, or a failure that says how to get a broker.
+pub fn bootstrap() -> String {
+    match std::env::var("KAFKA_BOOTSTRAP_SERVERS") {
+        Ok(s) if !s.is_empty() => s,
+        _ => panic!(
+            "KAFKA_BOOTSTRAP_SERVERS is not set: this test needs a real Kafka broker; \
+             start Kafka with `cargo xtask kafka start` and export the address it prints \
+             (or run everything with `cargo xtask test`)"
+        ),
+    }
+}
+
+/// A name unique to this test run (several people share the broker).
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{prefix}-{}-{}", std::process::id(), nanos % 1_000_000_000_000)
+}
+
+fn client_config() -> ClientConfig {
+    let mut cc = ClientConfig::new();
+    cc.set("bootstrap.servers", bootstrap());
+    cc
+}
+
+/// Creates topics with `partitions` each, retrying while the broker restarts.
+pub fn create_topics(names: &[&str], partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> = client_config().create().expect("admin client");
+    let topics: Vec<NewTopic<'_>> =
+        names.iter().map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1))).collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(20)));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match futures_executor::block_on(admin.create_topics(&topics, &options)) {
+            Ok(results) => {
+                for r in results {
+                    r.expect("topic created");
+                }
+                return;
+            }
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("create_topics: {e}; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(e) => panic!("could not create topics {names:?}: {e}"),
+        }
+    }
+}
+
+/// Produces `(key, value)` records (key partitioned by the default partitioner).
+pub fn produce(topic: &str, records: impl IntoIterator<Item = (String, String)>) {
+    let producer: BaseProducer = client_config()
+        .set("linger.ms", "5")
+        .set("partitioner", "murmur2_random")
+        .create()
+        .expect("producer");
+    for (k, v) in records {
+        let mut record = BaseRecord::to(topic).key(&k).payload(&v);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    record = back;
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(60)).expect("flush input");
+}
+
+/// Reads every committed record of `topic` (all partitions, from the
+/// beginning) until each partition's position reaches its end offset.
+/// Returns `(partition, key, value)`.
+pub fn read_committed(topic: &str, partitions: i32, timeout: Duration) -> Vec<(i32, String, String)> {
+    let consumer: BaseConsumer = client_config()
+        .set("group.id", unique("checker"))
+        .set("isolation.level", "read_committed")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    let mut ends = HashMap::new();
+    for p in 0..partitions {
+        tpl.add_partition_offset(topic, p, Offset::Beginning).expect("tpl");
+        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
+        ends.insert(p, high);
+    }
+    consumer.assign(&tpl).expect("assign");
+    let mut out = Vec::new();
+    let deadline = Instant::now() + timeout;
+    loop {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => out.push((
+                m.partition(),
+                String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
+                String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+            )),
+            Some(Err(e)) => eprintln!("checker consumer: {e}"),
+            None => {
+                let positions = consumer.position().expect("position");
+                let done = (0..partitions).all(|p| {
+                    let pos = positions.find_partition(topic, p).and_then(|e| e.offset().to_raw()).unwrap_or(-1);
+                    pos >= ends[&p]
+                });
+                drop(positions);
+                if done || ends.values().all(|e| *e == 0) {
+                    return out;
+                }
+                if Instant::now() > deadline {
+                    eprintln!("read_committed: timed out before reaching the end offsets {ends:?}");
+                    return out;
+                }
+            }
+        }
+    }
+}
+
+/// Committed offsets of consumer group `group` on `topic` summed, and the
+/// topic's end offsets summed: the application is done when they match.
+pub fn group_lag(group: &str, topic: &str, partitions: i32) -> i64 {
+    let consumer: BaseConsumer = client_config().set("group.id", group).create().expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition(topic, p);
+    }
+    let committed = match consumer.committed_offsets(tpl, Duration::from_secs(10)) {
+        Ok(c) => c,
+        Err(_) => return i64::MAX,
+    };
+    let mut lag = 0;
+    for p in 0..partitions {
+        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).unwrap_or((0, i64::MAX / 8));
+        let pos = committed.find_partition(topic, p).and_then(|e| e.offset().to_raw()).unwrap_or(0).max(0);
+        lag += high - pos;
+    }
+    lag
+}
+
+/// Sum of the end offsets of `topic`'s partitions.
+pub fn end_offsets(topic: &str, partitions: i32) -> i64 {
+    let consumer: BaseConsumer = client_config().create().expect("consumer");
+    (0..partitions)
+        .map(|p| consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).map_or(0, |(_, high)| high))
+        .sum()
+}
+
+/// Counts duplicates and missing ids among output values `0..expected`.
+pub fn check_exactly_once(values: &[(i32, String, String)], expected: usize) -> (usize, usize) {
+    let mut seen = vec![0u32; expected];
+    let mut foreign = 0;
+    for (_, _, v) in values {
+        match v.parse::<usize>() {
+            Ok(i) if i < expected => seen[i] += 1,
+            _ => foreign += 1,
+        }
+    }
+    assert_eq!(foreign, 0, "output contains values that are not input ids");
+    let missing = seen.iter().filter(|c| **c == 0).count();
+    let duplicates = seen.iter().map(|c| c.saturating_sub(1) as usize).sum();
+    (missing, duplicates)
+}
+
+/// The `eos_passthrough` example binary, built on demand.
+pub fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // <target>/<profile>/deps/<test> → <target>/<profile>/examples/eos_passthrough
+    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target dir").to_path_buf();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "kstreams", "--example", "eos_passthrough"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", profile_dir.parent().expect("target root"))
+        .status()
+        .expect("cargo build of the eos_passthrough example");
+    assert!(status.success(), "building the eos_passthrough example failed");
+    profile_dir.join("examples").join("eos_passthrough")
+}
+
+/// Settings of one `eos_passthrough` instance.
+#[derive(Clone, Debug)]
+pub struct AppSpec {
+    pub app_id: String,
+    pub input: String,
+    pub output: String,
+    pub guarantee: &'static str,
+    pub state_dir: PathBuf,
+    pub extra_env: Vec<(&'static str, String)>,
+}
+
+impl AppSpec {
+    /// Starts the app; its stderr goes to `log` (appended).
+    pub fn spawn(&self, binary: &PathBuf, log: &PathBuf) -> Child {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
+        let mut cmd = Command::new(binary);
+        cmd.env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
+            .env("APP_ID", &self.app_id)
+            .env("INPUT_TOPIC", &self.input)
+            .env("OUTPUT_TOPIC", &self.output)
+            .env("GUARANTEE", self.guarantee)
+            .env("STATE_DIR", &self.state_dir)
+            .stdout(Stdio::null())
+            .stderr(file);
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("spawn eos_passthrough")
+    }
+}
+
+/// Sends `signal` to a child process.
+pub fn signal(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on our own child's pid.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    assert_eq!(rc, 0, "kill({}, {signal}) failed", child.id());
+}
+
+/// A small deterministic pseudo-random generator (xorshift), seeded by time.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn from_time() -> Rng {
+        let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+        eprintln!("rng seed {seed}");
+        Rng(seed)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}

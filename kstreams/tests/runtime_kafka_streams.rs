@@ -1,0 +1,165 @@
+//! `KafkaStreams` against a real broker: exact output of a filter pipeline
+//! under both guarantees, state transitions, start-up errors, the uncaught
+//! error handler.
+
+mod broker;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kstreams::dsl::{StreamsBuilder, Topic};
+use kstreams::processor::partitioner;
+use kstreams::{Error, KafkaStreams, ProcessingGuarantee, State, StreamThreadExceptionResponse, StreamsConfig};
+
+use broker::{bootstrap, create_topics, group_lag, produce, read_committed, unique};
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,kstreams=info"))
+        .with_test_writer()
+        .try_init();
+}
+
+/// `input → filter(even ids) → output`, all `Topic<String, String, 4>`.
+fn even_filter(input: &str, output: &str) -> kstreams::topology::Topology {
+    let builder = StreamsBuilder::new();
+    let input: Topic<String, String, 4> = Topic::new(leak(input));
+    let output: Topic<String, String, 4> = Topic::new(leak(output));
+    builder.stream(input).filter(|_k, v: &String| v.parse::<u64>().is_ok_and(|n| n % 2 == 0)).to(output);
+    builder.build().expect("topology")
+}
+
+fn config(app_id: &str, guarantee: ProcessingGuarantee) -> StreamsConfig {
+    StreamsConfig::new(app_id)
+        .bootstrap_servers(bootstrap())
+        .processing_guarantee(guarantee)
+        .commit_interval_ms(200)
+        .state_dir(std::env::temp_dir().join(unique("kstreams-state")))
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn filter_pipeline_produces_exact_output(guarantee: ProcessingGuarantee, tweak: impl FnOnce(StreamsConfig) -> StreamsConfig) {
+    init_logs();
+    let (input, output, app) = (unique("rt-in"), unique("rt-out"), unique("rt-app"));
+    create_topics(&[&input, &output], 4);
+    produce(&input, (0..2000).map(|i| (format!("k{i}"), i.to_string())));
+
+    let streams = KafkaStreams::new(even_filter(&input, &output), tweak(config(&app, guarantee))).expect("new");
+    let transitions = Arc::new(Mutex::new(Vec::new()));
+    let seen = transitions.clone();
+    streams.set_state_listener(move |old, new| seen.lock().expect("listener lock").push((old, new)));
+    assert_eq!(streams.state(), State::Created);
+    streams.start().expect("start");
+    wait_until("RUNNING", Duration::from_secs(60), || streams.state() == State::Running);
+    wait_until("the input to be consumed and committed", Duration::from_secs(60), || group_lag(&app, &input, 4) == 0);
+    assert!(streams.close(Duration::from_secs(30)), "close timed out");
+    assert_eq!(streams.state(), State::NotRunning);
+
+    let records = read_committed(&output, 4, Duration::from_secs(30));
+    let expected: BTreeSet<(String, String)> = (0..2000).filter(|i| i % 2 == 0).map(|i| (format!("k{i}"), i.to_string())).collect();
+    let got: BTreeSet<(String, String)> = records.iter().map(|(_, k, v)| (k.clone(), v.clone())).collect();
+    assert_eq!(records.len(), expected.len(), "output has duplicates or missing records");
+    assert_eq!(got, expected);
+    for (partition, key, _) in &records {
+        assert_eq!(*partition, partitioner::partition_for_key(key.as_bytes(), 4), "key {key} is not where Java would put it");
+    }
+
+    let transitions = transitions.lock().expect("listener lock").clone();
+    assert_eq!(transitions.first(), Some(&(State::Created, State::Rebalancing)), "{transitions:?}");
+    assert!(transitions.contains(&(State::Rebalancing, State::Running)), "{transitions:?}");
+    assert_eq!(
+        transitions[transitions.len() - 2..],
+        [(State::Running, State::PendingShutdown), (State::PendingShutdown, State::NotRunning)],
+        "{transitions:?}"
+    );
+}
+
+#[test]
+fn filter_pipeline_exactly_once() {
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2, |c| c);
+}
+
+#[test]
+fn filter_pipeline_two_threads_exactly_once() {
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2, |c| c.num_stream_threads(2));
+}
+
+/// Tiny buffers: partitions are paused and resumed all the time.
+#[test]
+fn filter_pipeline_with_backpressure() {
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::ExactlyOnceV2, |c| c.buffered_records_per_partition(3));
+}
+
+#[test]
+fn filter_pipeline_at_least_once() {
+    filter_pipeline_produces_exact_output(ProcessingGuarantee::AtLeastOnce, |c| c);
+}
+
+#[test]
+fn missing_source_topic_is_a_clear_error() {
+    init_logs();
+    let (input, output, app) = (unique("rt-missing"), unique("rt-out"), unique("rt-app"));
+    create_topics(&[&output], 4);
+    let streams = KafkaStreams::new(even_filter(&input, &output), config(&app, ProcessingGuarantee::ExactlyOnceV2)).expect("new");
+    let err = streams.start().expect_err("start must fail");
+    let message = err.to_string();
+    assert!(matches!(err, Error::Topic(_)), "{err:?}");
+    assert!(message.contains(&format!("source topic `{input}` does not exist")), "{message}");
+    assert!(message.contains("--create --topic"), "{message}");
+    assert_eq!(streams.state(), State::Created);
+    assert!(streams.close(Duration::from_secs(5)));
+    assert_eq!(streams.state(), State::NotRunning);
+}
+
+#[test]
+fn unreachable_broker_is_an_error_not_a_hang() {
+    init_logs();
+    let config = StreamsConfig::new(unique("rt-app"))
+        .bootstrap_servers("127.0.0.1:1")
+        .state_dir(std::env::temp_dir().join(unique("kstreams-state")));
+    let streams = KafkaStreams::new(even_filter("a", "b"), config).expect("new");
+    let started = Instant::now();
+    let err = streams.start().expect_err("no broker there");
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+}
+
+#[test]
+fn undeserializable_record_goes_to_the_handler_and_ends_in_error() {
+    init_logs();
+    let (input, output, app) = (unique("rt-bad"), unique("rt-out"), unique("rt-app"));
+    create_topics(&[&input, &output], 4);
+    let streams = KafkaStreams::new(even_filter(&input, &output), config(&app, ProcessingGuarantee::ExactlyOnceV2)).expect("new");
+    let handled = Arc::new(Mutex::new(Vec::new()));
+    let seen = handled.clone();
+    streams.set_uncaught_exception_handler(move |e| {
+        seen.lock().expect("handler lock").push(e.to_string());
+        StreamThreadExceptionResponse::ShutdownClient
+    });
+    streams.start().expect("start");
+    // Not UTF-8: the String serde refuses it.
+    {
+        use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+        let producer: BaseProducer =
+            rdkafka::ClientConfig::new().set("bootstrap.servers", bootstrap()).create().expect("producer");
+        producer.send(BaseRecord::to(&input).key("k").payload(&[0xff_u8, 0xfe][..])).map_err(|(e, _)| e).expect("send");
+        producer.flush(Duration::from_secs(10)).expect("flush");
+    }
+    wait_until("ERROR", Duration::from_secs(60), || streams.state() == State::Error);
+    let handled = handled.lock().expect("handler lock").clone();
+    assert_eq!(handled.len(), 1, "{handled:?}");
+    assert!(handled[0].contains(&input), "the error names the topic: {handled:?}");
+    assert!(streams.close(Duration::from_secs(5)));
+}
