@@ -6,6 +6,7 @@
 //! bench_load paced     --bootstrap B --topic T --rate R --seconds S [--accounts 50000] [--seed 7]
 //! bench_load changelog --bootstrap B --prefix P     (records in P*-changelog topics)
 //! bench_load cleanup   --bootstrap B --prefix P     (deletes every topic named P*)
+//! bench_load version                                (librdkafka's version)
 //! ```
 //!
 //! `produce` writes as fast as the broker takes it; `paced` offers a fixed
@@ -32,6 +33,10 @@ fn main() -> std::process::ExitCode {
         "paced" => paced(&flags),
         "changelog" => changelog(&flags),
         "cleanup" => cleanup(&flags),
+        "version" => {
+            report(&format!("librdkafka={}", rdkafka::util::get_rdkafka_version().1));
+            Ok(())
+        }
         other => Err(format!("unknown command `{other}`\n{USAGE}").into()),
     });
     match result {
