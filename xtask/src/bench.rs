@@ -75,7 +75,7 @@ impl Settings {
         if s.only.is_empty() {
             s.only = vec![Impl::Limit, Impl::Kstreams, Impl::Java];
         }
-        (s.events, s.latency_secs, s.warmup_secs) = if s.quick { (200_000, 4, 1) } else { (2_000_000, 20, 3) };
+        (s.events, s.latency_secs, s.warmup_secs) = if s.quick { (200_000, 4, 3) } else { (2_000_000, 20, 5) };
         s.events = events.unwrap_or(s.events);
         Ok(s)
     }
@@ -197,7 +197,12 @@ impl Bench {
             ..Figures::default()
         };
         figures.notes.extend(check_output(topology, guarantee, &read, input));
-        eprintln!("xtask:    throughput {read}; start-up {startup_ms:.0} ms; peak RSS {:.0} MiB", ended.peak_rss_kib as f64 / 1024.0);
+        eprintln!(
+            "xtask:    {} records/s ({} output records); start-up {startup_ms:.0} ms; peak RSS {:.0} MiB",
+            field::<String>(&read, "rate").unwrap_or_default(),
+            field::<String>(&read, "records").unwrap_or_default(),
+            ended.peak_rss_kib as f64 / 1024.0
+        );
 
         if topology == "counter" {
             match self.restore(imp, topology, guarantee, &app_id, &input.topic, &output, &state, &slug, startup_ms) {
@@ -214,7 +219,14 @@ impl Bench {
                     let ms = |k: &str| field::<f64>(&lat, k).map(|us| us / 1000.0);
                     (figures.p50_ms, figures.p99_ms, figures.p999_ms) = (ms("p50_us"), ms("p99_us"), ms("p999_us"));
                     figures.offered = Some((peak / 2.0).round());
-                    eprintln!("xtask:    latency at {:.0}/s: {lat}", peak / 2.0);
+                    let show = |k: &str| field::<f64>(&lat, k).map(|us| format!("{:.1}", us / 1000.0)).unwrap_or_default();
+                    eprintln!(
+                        "xtask:    latency at {:.0} records/s: p50 {} ms, p99 {} ms, p999 {} ms",
+                        peak / 2.0,
+                        show("p50_us"),
+                        show("p99_us"),
+                        show("p999_us")
+                    );
                 }
                 Err(e) => figures.notes.push(format!("latency run failed: {}", e.lines().next().unwrap_or(""))),
             }

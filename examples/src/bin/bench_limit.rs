@@ -72,7 +72,13 @@ fn run(args: &AppArgs) -> BenchResult {
     let mut uncommitted = 0u64;
     while !terminated() {
         if let Some(result) = consumer.poll(Duration::from_millis(5)) {
-            let message = result?;
+            let message = match result {
+                Ok(message) => message,
+                Err(e) => {
+                    eprintln!("bench_limit: consumer error (continuing): {e}");
+                    continue;
+                }
+            };
             let mut record = BaseRecord::to(&args.output).partition(message.partition());
             if let Some(key) = message.key() {
                 record = record.key(key);

@@ -19,7 +19,7 @@
 //! Prints `BENCH reader=ready` once it reads, then one `BENCH read ...` line:
 //! records seen, first/last visible times, when the input was committed,
 //! the throughput (input records / (done − first output)), latency
-//! percentiles (visible time − record timestamp) and, with `--long-values`,
+//! percentiles (visible time − record timestamp; with `--wait-stdin` only) and, with `--long-values`,
 //! the sum of the latest 8-byte count per key.
 
 use std::collections::HashMap;
@@ -72,7 +72,8 @@ fn run(flags: &Flags) -> BenchResult {
     let long_values = flags.or("long-values", "false") == "true";
     let progress = Arc::new(Progress::default());
 
-    if flags.or("wait-stdin", "false") == "true" {
+    let latency_mode = flags.or("wait-stdin", "false") == "true";
+    if latency_mode {
         let p = Arc::clone(&progress);
         std::thread::spawn(move || wait_for_end_line(&p));
     } else {
@@ -96,14 +97,20 @@ fn run(flags: &Flags) -> BenchResult {
     let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
     loop {
         if let Some(result) = consumer.poll(Duration::from_millis(10)) {
-            let message = result?;
+            let message = match result {
+                Ok(message) => message,
+                Err(e) => {
+                    eprintln!("bench_read: consumer error (continuing): {e}");
+                    continue;
+                }
+            };
             let visible_us = now_unix_us();
             records += 1;
             if first_us == 0 {
                 first_us = visible_us;
             }
             last_us = visible_us;
-            if let Some(ts) = message.timestamp().to_millis() {
+            if let Some(ts) = message.timestamp().to_millis().filter(|_| latency_mode) {
                 samples.push((ts, visible_us - ts * 1000));
             }
             if long_values {
