@@ -37,6 +37,7 @@ const ACCOUNTS: &str = "50000";
 const GUARANTEES: [&str; 2] = ["at_least_once", "exactly_once_v2"];
 
 /// What a run measures, from the command line.
+#[derive(Debug)]
 struct Settings {
     quick: bool,
     release: bool,
@@ -409,4 +410,30 @@ fn update_readme(body: &str) -> Result {
     let body = body.replacen("# kstreams benchmark", "### Latest full run:", 1);
     let updated = format!("{}{README_BEGIN}\n{body}\n{}", &text[..begin], &text[end..]);
     fs::write(&path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_and_full_settings() {
+        let quick = Settings::parse(&["--quick", "--only", "limit,java"]).unwrap();
+        assert_eq!((quick.events, quick.release, quick.mode()), (200_000, true, "quick"));
+        assert_eq!(quick.only, vec![Impl::Limit, Impl::Java]);
+        let full = Settings::parse(&["--events", "1000", "--dev"]).unwrap();
+        assert_eq!((full.events, full.release, full.mode(), full.only.len()), (1000, false, "full", 3));
+        assert!(Settings::parse(&["--only", "flink"]).unwrap_err().contains("unknown implementation `flink`"));
+        assert!(Settings::parse(&["--fast"]).unwrap_err().contains("unknown option `--fast`"));
+    }
+
+    #[test]
+    fn output_checks() {
+        let input = Input { topic: "t".into(), events: 10, successes: 8, line: String::new() };
+        assert_eq!(check_output("stateless", "exactly_once_v2", "read records=8", &input), None);
+        assert_eq!(check_output("stateless", "at_least_once", "read records=9", &input), None);
+        assert!(check_output("stateless", "exactly_once_v2", "read records=9", &input).is_some());
+        assert_eq!(check_output("counter", "at_least_once", "read records=3 counts_sum=8", &input), None);
+        assert!(check_output("copy", "at_least_once", "read records=9", &input).is_some());
+    }
 }
