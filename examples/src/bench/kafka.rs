@@ -67,7 +67,19 @@ pub fn topics_with_prefix(bootstrap: &str, prefix: &str) -> BenchResult<Vec<Stri
 }
 
 /// Per partition of `topic`: (partition, low watermark, high watermark).
+/// Retries for a while: a topic created a moment ago may have no leader yet.
 pub fn watermarks(consumer: &BaseConsumer, topic: &str) -> BenchResult<Vec<(i32, i64, i64)>> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match try_watermarks(consumer, topic) {
+            Ok(marks) => return Ok(marks),
+            Err(e) if Instant::now() > deadline => return Err(e),
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+fn try_watermarks(consumer: &BaseConsumer, topic: &str) -> BenchResult<Vec<(i32, i64, i64)>> {
     let metadata = consumer.fetch_metadata(Some(topic), ADMIN_TIMEOUT)?;
     let partitions: Vec<i32> = metadata
         .topics()
