@@ -4,6 +4,7 @@
 //! drive the topology with the `TopologyTestDriver`) and its `main` in
 //! `src/bin/`.
 
+pub mod bench;
 pub mod payment_counter;
 pub mod protobuf_pipeline;
 pub mod purchases;

@@ -8,13 +8,13 @@ use crate::{kafka, prereqs, Result};
 
 /// A broker for the duration of a command: the one at
 /// `KAFKA_BOOTSTRAP_SERVERS` if it answers, else ours, started now.
-struct Broker {
-    bootstrap: String,
-    started_here: bool,
+pub(crate) struct Broker {
+    pub(crate) bootstrap: String,
+    pub(crate) started_here: bool,
 }
 
 impl Broker {
-    fn up() -> Result<Broker> {
+    pub(crate) fn up() -> Result<Broker> {
         if let Ok(given) = std::env::var("KAFKA_BOOTSTRAP_SERVERS") {
             if !given.trim().is_empty() {
                 match probe(&given, Duration::from_secs(3)) {
@@ -32,7 +32,7 @@ impl Broker {
 }
 
 /// `cargo` with the same toolchain that runs xtask.
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 

@@ -5,12 +5,14 @@
 //! cargo xtask demo                      broker up, then the end-to-end demo
 //! cargo xtask test [ARGS]               broker up, cargo test --workspace, broker as found
 //! cargo xtask prereqs                   install build prerequisites (libclang)
+//! cargo xtask bench [--quick]           kstreams vs Java Kafka Streams vs the rdkafka limit
 //! cargo xtask fuzz [--seconds N]        run the serde fuzz targets for a bounded time
 //! ```
 //!
 //! xtask depends on std only, so it builds in seconds on a fresh machine
 //! before any system package is installed.
 
+mod bench;
 mod cmd;
 mod fuzz;
 mod kafka;
@@ -34,6 +36,10 @@ commands:
   test [ARGS]    bring a broker up, run `cargo test --workspace [ARGS]` with
                  KAFKA_BOOTSTRAP_SERVERS set, leave the broker as it was found
   prereqs        install build prerequisites (libclang for RocksDB)
+  bench [--quick] [--dev] [--only limit,kstreams,java] [--events N]
+                 kstreams vs Java Kafka Streams vs a raw rdkafka copy loop on the
+                 local broker: prints a markdown table, saves bench/results/<date>-<mode>.md
+                 (--quick: 200 000 events, short runs; --dev: debug build, for harness work)
   fuzz [--seconds N] [TARGET...]
                  run kstreams-serde's fuzz targets (json, protobuf, windowed)
                  for N seconds each (default 30), on stable";
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
         ["demo", rest @ ..] => cmd::demo(rest),
         ["test", rest @ ..] => cmd::test(rest),
         ["prereqs"] => prereqs::ensure(),
+        ["bench", rest @ ..] => bench::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");

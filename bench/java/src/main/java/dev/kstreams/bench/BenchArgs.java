@@ -1,0 +1,73 @@
+package dev.kstreams.bench;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The command line shared by every benchmark app (Java and kstreams):
+ * {@code --topology stateless|counter --bootstrap HOST:PORT --application-id ID
+ * --input TOPIC --output TOPIC --guarantee at_least_once|exactly_once_v2
+ * --commit-interval-ms MS --threads N --state-dir DIR}.
+ */
+final class BenchArgs {
+    static final String USAGE = "usage: BenchApp --topology stateless|counter --bootstrap HOST:PORT "
+            + "--application-id ID --input TOPIC --output TOPIC "
+            + "[--guarantee at_least_once|exactly_once_v2] [--commit-interval-ms 100] "
+            + "[--threads 1] [--state-dir DIR]";
+
+    final String topology;
+    final String bootstrap;
+    final String applicationId;
+    final String input;
+    final String output;
+    final String guarantee;
+    final long commitIntervalMs;
+    final int threads;
+    final String stateDir;
+
+    private BenchArgs(Map<String, String> m) {
+        topology = required(m, "topology");
+        bootstrap = required(m, "bootstrap");
+        applicationId = required(m, "application-id");
+        input = required(m, "input");
+        output = required(m, "output");
+        guarantee = m.getOrDefault("guarantee", "at_least_once");
+        commitIntervalMs = number(m, "commit-interval-ms", "100");
+        threads = (int) number(m, "threads", "1");
+        stateDir = m.getOrDefault("state-dir", System.getProperty("java.io.tmpdir") + "/kstreams-bench-java");
+        if (!topology.equals("stateless") && !topology.equals("counter")) {
+            throw new IllegalArgumentException("--topology must be stateless or counter, not `" + topology + "`");
+        }
+        if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once_v2")) {
+            throw new IllegalArgumentException("--guarantee must be at_least_once or exactly_once_v2, not `" + guarantee + "`");
+        }
+    }
+
+    static BenchArgs parse(String[] args) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected `--name value`, found `" + args[i] + "`");
+            }
+            m.put(args[i].substring(2), args[i + 1]);
+        }
+        return new BenchArgs(m);
+    }
+
+    private static String required(Map<String, String> m, String name) {
+        String v = m.get(name);
+        if (v == null || v.isEmpty()) {
+            throw new IllegalArgumentException("missing --" + name);
+        }
+        return v;
+    }
+
+    private static long number(Map<String, String> m, String name, String dflt) {
+        String v = m.getOrDefault(name, dflt);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a number, not `" + v + "`");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! kstreams side of `cargo xtask bench`: the payment counter
+//! `stream(input).filter(success).group_by_key().count().to_stream().to(output)`
+//! (8-byte big-endian counts, Java's `Serdes.Long()`), the same topology and
+//! knobs as `bench/java` (`Topologies.counter`).
+//!
+//! NOT YET COMPILED: lives in `bench/kstreams-apps/` until the kstreams
+//! runtime has `group_by_key`/`count`; then move it to `examples/src/bin/`
+//! (see README.md here).
+//!
+//! For the restore figure the harness deletes `--state-dir` and restarts the
+//! app; if kstreams offers a restore listener, print
+//! `BENCH restored records=N ms=M` from it (as `BenchApp.java` does) and the
+//! harness uses it instead of its start-up-time estimate.
+
+use std::time::Instant;
+
+use kstreams::serde::{Json, I64};
+use kstreams::{KafkaStreams, StreamsBuilder, Topic};
+use kstreams_examples::bench::args::AppArgs;
+use kstreams_examples::bench::kstreams_app::{config, report_running};
+use kstreams_examples::bench::payment::Payment;
+use kstreams_examples::bench::report::report;
+
+fn main() -> kstreams::Result<()> {
+    let started = Instant::now();
+    let args = AppArgs::from_env_or_exit("bench_kstreams_counter");
+    // Topic names are `&'static str` (topics are meant to be constants); the
+    // benchmark names them at run time, once per process.
+    let input: Topic<String, Json<Payment>, 8> = Topic::new(Box::leak(args.input.clone().into_boxed_str()));
+    let output: Topic<String, I64, 8> = Topic::new(Box::leak(args.output.clone().into_boxed_str()));
+
+    let builder = StreamsBuilder::new();
+    builder.stream(input).filter(|_account, p| p.succeeded()).group_by_key().count().to_stream().to(output);
+    let streams = KafkaStreams::new(builder.build()?, config(&args))?;
+    report_running(&streams, started);
+    streams.run_until_signal()?;
+    report("state=NOT_RUNNING");
+    Ok(())
+}

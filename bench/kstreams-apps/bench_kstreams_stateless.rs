@@ -1,0 +1,32 @@
+//! kstreams side of `cargo xtask bench`: the stateless pipeline
+//! `stream(input).filter(success).map_values(amount in cents).to(output)`,
+//! the same topology and knobs as `bench/java` (`Topologies.stateless`).
+//!
+//! NOT YET COMPILED: lives in `bench/kstreams-apps/` until the kstreams
+//! runtime lands; then move it to `examples/src/bin/` (see README.md here).
+
+use std::time::Instant;
+
+use kstreams::serde::Json;
+use kstreams::{KafkaStreams, StreamsBuilder, Topic};
+use kstreams_examples::bench::args::AppArgs;
+use kstreams_examples::bench::kstreams_app::{config, report_running};
+use kstreams_examples::bench::payment::{Payment, PaymentCents};
+use kstreams_examples::bench::report::report;
+
+fn main() -> kstreams::Result<()> {
+    let started = Instant::now();
+    let args = AppArgs::from_env_or_exit("bench_kstreams_stateless");
+    // Topic names are `&'static str` (topics are meant to be constants); the
+    // benchmark names them at run time, once per process.
+    let input: Topic<String, Json<Payment>, 8> = Topic::new(Box::leak(args.input.clone().into_boxed_str()));
+    let output: Topic<String, Json<PaymentCents>, 8> = Topic::new(Box::leak(args.output.clone().into_boxed_str()));
+
+    let builder = StreamsBuilder::new();
+    builder.stream(input).filter(|_account, p| p.succeeded()).map_values(PaymentCents::from).to(output);
+    let streams = KafkaStreams::new(builder.build()?, config(&args))?;
+    report_running(&streams, started);
+    streams.run_until_signal()?;
+    report("state=NOT_RUNNING");
+    Ok(())
+}
