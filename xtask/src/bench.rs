@@ -161,7 +161,7 @@ impl Bench {
                 Err("not selected (--only)".to_owned())
             } else if self.app(imp, topology, guarantee, "x").is_none() {
                 if guarantee == GUARANTEES[0] {
-                    eprintln!("xtask: {} {topology}: not available (see bench/kstreams-apps/README.md)", imp.name());
+                    eprintln!("xtask: {} {topology}: not available (its binary is not built)", imp.name());
                 }
                 Err("not available".to_owned())
             } else {

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod kafka;
+pub mod kstreams_app;
 pub mod payment;
 pub mod report;
 

@@ -70,7 +70,7 @@ impl RustBins {
 
 /// The harness programs, always; the kstreams apps if their sources exist.
 pub(crate) const HARNESS_BINS: [&str; 3] = ["bench_load", "bench_read", "bench_limit"];
-/// The kstreams implementations (see `bench/kstreams-apps/README.md`).
+/// The kstreams implementations (`examples/src/bin/bench_kstreams_*.rs`).
 pub(crate) const KSTREAMS_BINS: [&str; 2] = ["bench_kstreams_stateless", "bench_kstreams_counter"];
 
 /// `cargo build [--release] -p kstreams-examples --bin ...`.

@@ -1,9 +1,5 @@
 //! What the two kstreams benchmark apps share: their configuration from the
 //! common flags, and the `BENCH state=RUNNING` line.
-//!
-//! NOT YET COMPILED: becomes `examples/src/bench/kstreams_app.rs` (plus
-//! `pub mod kstreams_app;` in `examples/src/bench/mod.rs`) when the apps move
-//! to `examples/src/bin/` (see README.md here).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

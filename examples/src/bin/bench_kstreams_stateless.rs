@@ -1,9 +1,6 @@
 //! kstreams side of `cargo xtask bench`: the stateless pipeline
 //! `stream(input).filter(success).map_values(amount in cents).to(output)`,
 //! the same topology and knobs as `bench/java` (`Topologies.stateless`).
-//!
-//! NOT YET COMPILED: lives in `bench/kstreams-apps/` until the kstreams
-//! runtime lands; then move it to `examples/src/bin/` (see README.md here).
 
 use std::time::Instant;
 

@@ -3,10 +3,6 @@
 //! (8-byte big-endian counts, Java's `Serdes.Long()`), the same topology and
 //! knobs as `bench/java` (`Topologies.counter`).
 //!
-//! NOT YET COMPILED: lives in `bench/kstreams-apps/` until the kstreams
-//! runtime has `group_by_key`/`count`; then move it to `examples/src/bin/`
-//! (see README.md here).
-//!
 //! For the restore figure the harness deletes `--state-dir` and restarts the
 //! app; if kstreams offers a restore listener, print
 //! `BENCH restored records=N ms=M` from it (as `BenchApp.java` does) and the
@@ -15,6 +11,7 @@
 use std::time::Instant;
 
 use kstreams::serde::{Json, I64};
+use kstreams::dsl::Grouped;
 use kstreams::{KafkaStreams, StreamsBuilder, Topic};
 use kstreams_examples::bench::args::AppArgs;
 use kstreams_examples::bench::kstreams_app::{config, report_running};
@@ -30,7 +27,7 @@ fn main() -> kstreams::Result<()> {
     let output: Topic<String, I64, 8> = Topic::new(Box::leak(args.output.clone().into_boxed_str()));
 
     let builder = StreamsBuilder::new();
-    builder.stream(input).filter(|_account, p| p.succeeded()).group_by_key().count().to_stream().to(output);
+    builder.stream(input).filter(|_account, p| p.succeeded()).group_by_key_with(Grouped::<String, Json<Payment>>::new()).count().to_stream().to(output);
     let streams = KafkaStreams::new(builder.build()?, config(&args))?;
     report_running(&streams, started);
     streams.run_until_signal()?;
