@@ -143,7 +143,7 @@ fn fan_out_reaches_children_in_order_depth_first() -> kstreams::Result<()> {
 }
 
 #[test]
-fn undecodable_input_is_a_serde_error_naming_the_topic() {
+fn undecodable_input_fails_with_the_deserialization_handler_naming_the_topic() {
     #[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
     struct P {
         n: i64,
@@ -152,9 +152,13 @@ fn undecodable_input_is_a_serde_error_naming_the_topic() {
     const RAW: Topic<String, String, 1> = Topic::new("json-in");
     let d = driver(|b| b.stream(JSON_IN).foreach(|_, _| {}));
     let err = d.create_input_topic(RAW).pipe_input("k", "not json").unwrap_err();
+    // The default deserialization handler (LogAndFail) stops processing and
+    // names the record's coordinates and the setting to change.
     match err {
-        Error::Serde { topic, .. } => assert_eq!(topic, "json-in"),
-        other => panic!("expected a serde error, got {other:?}"),
+        Error::HandlerFailed { stage, topic, partition, offset, .. } => {
+            assert_eq!((stage, topic.as_str(), partition, offset), ("deserialization", "json-in", 0, 0));
+        }
+        other => panic!("expected the deserialization handler to fail, got {other:?}"),
     }
 }
 
