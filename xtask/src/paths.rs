@@ -26,8 +26,12 @@ pub(crate) fn kafka_run_dir(port: u16) -> PathBuf {
     cache_root().join(format!("kafka-run-{port}"))
 }
 
-/// The repository root (xtask's parent directory).
+/// The repository root (xtask's parent directory). `cargo run` sets
+/// `CARGO_MANIFEST_DIR` for the process too: prefer it to the path baked in
+/// at compile time, which is stale when another clone sharing the target
+/// directory built this binary.
 pub(crate) fn repo_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let runtime = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let manifest = runtime.as_deref().unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
     manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| manifest.to_path_buf())
 }
