@@ -35,20 +35,4 @@ where
     Factory(Arc::new(StatelessFactory { op }))
 }
 
-/// The inputs of a merge, or the parents of a multi-parent processor, as
-/// `#[topology]` checks them.
-#[derive(Debug)]
-pub struct Inputs;
-
-/// Holds when both sides have the same declared partition count.
-#[diagnostic::on_unimplemented(
-    message = "these inputs are not co-partitioned ({L} vs {R} partitions)",
-    label = "merged/joined here: one side reads a topic with {L} partitions, the other one with {R}",
-    note = "records with the same key must land in the same task, which needs the same partition count on both sides",
-    note = "add `.repartition(Repartitioned::new().with_partitions(..))` on one side, or declare both topics with the same partition count"
-)]
-pub trait CoPartitioned<const L: u32, const R: u32> {}
-
-impl<const N: u32> CoPartitioned<N, N> for Inputs {}
-
 pub use ::core::time::Duration;

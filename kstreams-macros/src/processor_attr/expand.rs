@@ -36,6 +36,11 @@ fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
         #[derive(Clone, Copy, Debug, Default)]
         #vis struct #name;
     };
+    // `impl Trait` cannot be named in a fn pointer: such nodes are not callable.
+    let returns_impl = matches!(&item.sig.output, syn::ReturnType::Type(_, t) if matches!(**t, syn::Type::ImplTrait(_)));
+    if returns_impl {
+        return (the_struct, quote!(#inner));
+    }
     let the_fn = quote! {
         #inner
         impl ::core::ops::Deref for #name {

@@ -24,7 +24,9 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         syn::Item::Fn(f) => match ast::parse_fn(&cx, f.clone()) {
             Some(node) => {
                 check::check_stores(&cx, &attr.stores, Some(&node.stores));
-                check::stores_unavailable(&cx, &attr.stores);
+                if !cx.has_errors() {
+                    check::stores_unavailable(&cx, &attr.stores);
+                }
                 expand::expand_fn(&node, cx.has_errors())
             }
             None => quote::quote!(#f),
@@ -32,7 +34,9 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         syn::Item::Impl(i) => match ast::parse_impl(&cx, i.clone()) {
             Some(p) => {
                 check::check_stores(&cx, &attr.stores, None);
-                check::stores_unavailable(&cx, &attr.stores);
+                if !cx.has_errors() {
+                    check::stores_unavailable(&cx, &attr.stores);
+                }
                 expand::expand_impl(&p)
             }
             None => strip_punctuate(i),

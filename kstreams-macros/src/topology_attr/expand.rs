@@ -67,14 +67,9 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
 fn checks(t: &Topology) -> TokenStream {
     let checks = t.merges.iter().enumerate().map(|(i, m)| {
         let (l, r) = (&m.left, &m.right);
-        let f = format_ident!("__kstreams_co_partitioned_{}", i, span = Span::mixed_site());
+        let _ = i;
         quote_spanned! {m.span=>
-            #[allow(dead_code, non_snake_case)]
-            fn #f()
-            where
-                ::kstreams::__private::Inputs: ::kstreams::__private::CoPartitioned<{ #l.partitions() }, { #r.partitions() }>,
-            {
-            }
+            let _ = <::kstreams::topology::Inputs as ::kstreams::topology::CoPartitioned<{ #l.partitions() }, { #r.partitions() }>>::CHECKED;
         }
     });
     quote!(#(#checks)*)
@@ -145,6 +140,7 @@ pub(crate) fn expand(t: &Topology) -> TokenStream {
 /// What is emitted when the topology has errors: the function and module
 /// exist (so callers compile), the errors say what to fix.
 pub(crate) fn dummy(item: &syn::ItemFn) -> TokenStream {
+    let inputs = &item.sig.inputs;
     let attrs = &item.attrs;
     let vis = &item.vis;
     let name = &item.sig.ident;
@@ -152,6 +148,8 @@ pub(crate) fn dummy(item: &syn::ItemFn) -> TokenStream {
     quote! {
         #(#attrs)*
         #vis fn #name() -> ::kstreams::Result<::kstreams::topology::Topology> {
+            #[allow(dead_code, unused_variables)]
+            fn wiring(#inputs) {}
             ::core::unreachable!("this topology did not compile")
         }
         #[doc = #doc]

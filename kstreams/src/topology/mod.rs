@@ -14,6 +14,7 @@
 //! get the `<application.id>-` prefix only when resolved at run time.
 
 mod build;
+mod co_partitioning;
 mod describe;
 mod instantiate;
 pub(crate) mod runtime_view;
@@ -23,6 +24,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+pub use co_partitioning::{CoPartitioned, Inputs};
 pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
 pub(crate) use build::{assemble, RepartitionSpec};
 pub(crate) use instantiate::TaskGraph;

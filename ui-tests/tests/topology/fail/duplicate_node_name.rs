@@ -13,7 +13,7 @@ fn double(v: i64) -> i64 {
 fn twice(b: &mut StreamsBuilder) {
     b.add_source("source", IN);
     b.add_processor("double", double, ["source"]);
-    b.add_processor("double", double, ["double"]);
+    b.add_processor("double", double, ["source"]);
     b.add_sink("sink", OUT, ["double"]);
 }
 
