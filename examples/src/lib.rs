@@ -8,3 +8,4 @@ pub mod bench;
 pub mod payment_counter;
 pub mod protobuf_pipeline;
 pub mod purchases;
+pub mod stock_performance;
