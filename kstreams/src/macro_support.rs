@@ -7,8 +7,13 @@
 
 use std::sync::Arc;
 
+use kstreams_serde::Serde;
+
+use crate::dsl::{KStream, StreamsBuilder};
 use crate::processor::node::{NodeFactory, OpFn, StatelessFactory};
-use crate::processor::Record;
+use crate::processor::{Processor, ProcessorContext, ProcessorSupplier, Record};
+use crate::state::{KeyValueStoreBuilder, StoreKind};
+use crate::topology::StoreFactory;
 use crate::Result;
 
 /// A node factory, opaque outside kstreams.
@@ -33,6 +38,65 @@ where
 {
     let op: OpFn<KI, VI, KO, VO> = Arc::new(op);
     Factory(Arc::new(StatelessFactory { op }))
+}
+
+/// A store a node declares (`#[processor(stores(..))]`): added to the
+/// topology with the node unless a store of that name is there already,
+/// and connected to it (Kafka Streams' `ConnectedStoreProvider`, KIP-401).
+pub struct ConnectedStore(pub(crate) Arc<dyn StoreFactory>);
+
+impl std::fmt::Debug for ConnectedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ConnectedStore").field(&self.0.name()).finish()
+    }
+}
+
+/// A persistent (RocksDB), change-logged, cached key/value store named
+/// `name` with serdes `KS`/`VS`, as Kafka Streams'
+/// `Stores.persistentKeyValueStore`.
+pub fn key_value_store<KS: Serde, VS: Serde>(name: &str) -> ConnectedStore {
+    ConnectedStore(Arc::new(KeyValueStoreBuilder::<KS, VS>::new(name, StoreKind::RocksDb)))
+}
+
+/// A processor running `op` for each record, with its context (stores,
+/// forwarding): what `#[processor]` makes of a function with stores.
+struct FnProcessor<F>(Arc<F>);
+
+impl<KI, VI, KO, VO, F> Processor<KI, VI, KO, VO> for FnProcessor<F>
+where
+    F: Fn(Record<KI, VI>, &mut ProcessorContext<'_, KO, VO>) -> Result<()> + Send + Sync + 'static,
+{
+    fn process(&mut self, record: Record<KI, VI>, ctx: &mut ProcessorContext<'_, KO, VO>) -> Result<()> {
+        (self.0)(record, ctx)
+    }
+}
+
+/// The factory of a node running `op` for each record with its context.
+pub fn with_context<KI, VI, KO, VO>(
+    op: impl Fn(Record<KI, VI>, &mut ProcessorContext<'_, KO, VO>) -> Result<()> + Send + Sync + 'static,
+) -> Factory
+where
+    KI: 'static,
+    VI: 'static,
+    KO: Clone + 'static,
+    VO: Clone + 'static,
+{
+    let op = Arc::new(op);
+    ProcessorSupplier::<KI, VI, KO, VO>::into_factory(move || FnProcessor(op.clone()))
+}
+
+/// `builder.add_processor(name, node, parents)` with the parents read
+/// first, so that a node of the wrong types is reported at the node, with
+/// the parents' types (what `#[topology]` rewrites explicit wiring into).
+pub fn add_processor<K, V, S, KO, VO>(builder: &StreamsBuilder, parents: &[&KStream<K, V>], name: &str, node: S) -> KStream<KO, VO>
+where
+    S: ProcessorSupplier<K, V, KO, VO>,
+    K: Clone + 'static,
+    V: Clone + 'static,
+    KO: Clone + 'static,
+    VO: Clone + 'static,
+{
+    builder.add_processor(name, node, parents)
 }
 
 pub use ::core::time::Duration;

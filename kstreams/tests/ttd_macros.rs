@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use kstreams::processor::{ProcessorContext, Record};
 use kstreams::serde::I64;
+use kstreams::state::KeyValueStore;
 use kstreams::{processor, topology, StreamsBuilder, Topic, TopologyTestDriver};
 
 const IN: Topic<String, I64, 1> = Topic::new("in");
@@ -147,5 +148,86 @@ fn a_processor_with_two_parents_sees_both() -> kstreams::Result<()> {
     d.advance_wall_clock_time(Duration::from_secs(1))?;
     let wall: Vec<_> = read(&out)?.into_iter().filter(|(k, _, _)| k == "wall").collect();
     assert_eq!(wall, vec![("wall".into(), 3, 1_000)]);
+    Ok(())
+}
+
+/// Forwards a key's value only the first time the key is seen, remembering
+/// keys in the declared store `seen`.
+#[processor(stores(seen = KeyValue<String, I64>))]
+fn first_per_key(key: &String, n: i64, seen: &mut dyn KeyValueStore<String, i64>) -> Vec<i64> {
+    match seen.get(key) {
+        Ok(Some(_)) => Vec::new(),
+        _ => {
+            let _ = seen.put(key, &n);
+            vec![n]
+        }
+    }
+}
+
+#[topology]
+fn dedupe(b: &mut StreamsBuilder) {
+    b.stream(IN).via(first_per_key).to(OUT);
+}
+
+#[test]
+fn a_function_node_with_a_declared_store() -> kstreams::Result<()> {
+    let topology = dedupe()?;
+    let described = topology.describe().to_string();
+    assert!(described.contains("Processor: first_per_key (stores: [seen])"), "{described}");
+    let d = TopologyTestDriver::new(topology)?;
+    d.create_input_topic(IN).pipe_key_values([("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)])?;
+    let out = d.create_output_topic(OUT).read_key_values_to_vec()?;
+    assert_eq!(out, [("a", 1), ("b", 2), ("c", 5)].map(|(k, v)| (k.to_string(), v)).to_vec());
+    let seen = d.get_key_value_store::<String, I64>("seen")?;
+    assert_eq!(seen.get(&"a".to_string())?, Some(1));
+    Ok(())
+}
+
+/// Keeps a running total per key in its store; forwards every total on
+/// each 10 ms of stream time.
+#[derive(Default)]
+struct Totals;
+
+#[processor(stores(totals = KeyValue<String, I64>))]
+impl Totals {
+    fn process(&mut self, record: Record<String, i64>, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+        let store = Self::totals_store(ctx)?;
+        let total = store.get(&record.key)?.unwrap_or(0) + record.value;
+        store.put(&record.key, &total)
+    }
+
+    #[punctuate(every = "10ms", time = StreamTime)]
+    fn emit(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+        let store = Self::totals_store(ctx)?;
+        let all: Vec<(String, i64)> = store.lock().all()?.collect::<kstreams::Result<_>>()?;
+        for (key, total) in all {
+            ctx.forward(Record::new(key, total, timestamp))?;
+        }
+        Ok(())
+    }
+}
+
+#[topology]
+fn totals(b: &mut StreamsBuilder) {
+    b.add_source("in-source", IN);
+    b.add_processor("totals", Totals::default, ["in-source"]);
+    b.add_sink("out-sink", OUT, ["totals"]);
+}
+
+#[test]
+fn an_impl_processor_with_a_declared_store() -> kstreams::Result<()> {
+    let topology = totals()?;
+    let described = topology.describe().to_string();
+    assert!(described.contains("Processor: totals (stores: [totals])"), "{described}");
+    let d = TopologyTestDriver::new(topology)?;
+    let mut input = d.create_input_topic(IN);
+    let out = d.create_output_topic(OUT);
+    input.pipe_input_with_timestamp("b", 2, 1)?; // first punctuation (aligned to 0) fires at once
+    assert_eq!(read(&out)?, vec![("b".into(), 2, 1)]);
+    input.pipe_input_with_timestamp("a", 1, 2)?;
+    input.pipe_input_with_timestamp("a", 5, 3)?;
+    assert_eq!(read(&out)?, vec![]);
+    input.pipe_input_with_timestamp("b", 1, 10)?;
+    assert_eq!(read(&out)?, vec![("a".into(), 6, 10), ("b".into(), 3, 10)]);
     Ok(())
 }

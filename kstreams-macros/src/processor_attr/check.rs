@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::ast::Param;
 use super::attr::{store_kind, StoreDecl};
+use super::expand::StoreArg;
 use crate::ctxt::Ctxt;
 
 /// Checks store declarations and the store parameters of a node function
@@ -44,14 +45,32 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
     }
 }
 
-/// Stores pass every name-level check, but their code needs `kstreams::state`.
-pub(crate) fn stores_unavailable(cx: &Ctxt, declared: &[StoreDecl]) {
-    if let Some(first) = declared.first() {
-        cx.error_spanned_by(
-            &first.name,
-            "state stores are not available in this version of kstreams (`kstreams::state` is not released yet); \
-             keep the state in the processor struct for now",
-        );
+/// The declared stores with their serdes, in the order of `order` (a
+/// node function's store parameters) or of declaration (`None`). Only
+/// key/value stores are available to processors.
+pub(crate) fn resolve_stores(cx: &Ctxt, declared: &[StoreDecl], order: Option<&[Param]>) -> Vec<StoreArg> {
+    let resolve = |decl: &StoreDecl| -> Option<StoreArg> {
+        match super::ast::two_type_args(&decl.kind, "KeyValue") {
+            Some((key_serde, value_serde)) => Some(StoreArg { name: decl.name.clone(), key_serde, value_serde }),
+            None => {
+                if store_kind(&decl.kind).is_some() {
+                    cx.error_spanned_by(
+                        &decl.kind,
+                        "processors declare key/value stores only for now (`KeyValue<KeySerde, ValueSerde>`); window and session stores come with windowed aggregations",
+                    );
+                }
+                None
+            }
+        }
+    };
+    match order {
+        None => declared.iter().filter_map(resolve).collect(),
+        Some(params) => params
+            .iter()
+            .filter_map(|p| p.name.as_ref())
+            .filter_map(|n| declared.iter().find(|d| d.name == *n))
+            .filter_map(resolve)
+            .collect(),
     }
 }
 

@@ -54,55 +54,105 @@ fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
     (the_struct, the_fn)
 }
 
-/// The body of the stateless operator: `record` in, `emit` out.
-fn op_body(node: &FnNode) -> TokenStream {
+/// Store parameters of a function node, resolved against the declarations:
+/// `(parameter name, key serde, value serde)` in parameter order.
+pub(crate) struct StoreArg {
+    pub(crate) name: syn::Ident,
+    pub(crate) key_serde: syn::Type,
+    pub(crate) value_serde: syn::Type,
+}
+
+/// The body of the operator: `record` in, `emit(..)` out. With stores, the
+/// body first takes each store from `ctx` and locks it for the call; the
+/// locks are released before anything is forwarded (a node downstream may
+/// use the same store).
+fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
     let name = &node.item.sig.ident;
     let arg = |by_ref: bool, ident: TokenStream| if by_ref { quote!(&#ident) } else { ident };
     let value_arg = arg(node.value.by_ref, quote!(value));
-    let args = match &node.key {
+    let record_args = match &node.key {
         Some(k) if k.by_ref => quote!(&key, #value_arg),
         Some(_) => quote!(::core::clone::Clone::clone(&key), #value_arg),
         None => value_arg,
     };
+    let guards: Vec<syn::Ident> = (0..stores.len()).map(|i| format_ident!("__kstreams_guard_{}", i)).collect();
+    let take = stores.iter().zip(&guards).enumerate().map(|(i, (s, g))| {
+        let handle = format_ident!("__kstreams_store_{}", i);
+        let (ks, vs, store_name) = (&s.key_serde, &s.value_serde, s.name.to_string());
+        quote! {
+            let #handle = ctx.get_key_value_store::<#ks, #vs>(#store_name)?;
+            let mut #g = #handle.lock();
+        }
+    });
+    let store_args = guards.iter().map(|g| quote!(, &mut *#g));
+    let store_args = quote!(#(#store_args)*);
+    let release = quote!(#(::core::mem::drop(#guards);)*);
+    let emit_fn = if stores.is_empty() {
+        quote!()
+    } else {
+        quote!(let mut emit = |r| ::kstreams::processor::ProcessorContext::forward(ctx, r);)
+    };
     let record = quote!(::kstreams::processor::Record);
-    match node.shape {
+    let (compute, emit) = match node.shape {
         Shape::Filter => {
             let args = if node.key.is_some() { quote!(&record.key, &record.value) } else { quote!(&record.value) };
-            quote! {
-                if #name(#args) { emit(record) } else { ::core::result::Result::Ok(()) }
-            }
+            (
+                quote!(let keep = #name(#args #store_args);),
+                quote!(if keep { emit(record) } else { ::core::result::Result::Ok(()) }),
+            )
         }
-        Shape::MapValues => quote! {
-            let #record { key, value, timestamp, headers } = record;
-            let value = #name(#args);
-            emit(#record { key, value, timestamp, headers })
-        },
-        Shape::Map => quote! {
-            let #record { key, value, timestamp, headers } = record;
-            let (key, value) = #name(#args);
-            emit(#record { key, value, timestamp, headers })
-        },
-        Shape::FlatMapValues => quote! {
-            let #record { key, value, timestamp, headers } = record;
-            for value in #name(#args) {
-                emit(#record { key: ::core::clone::Clone::clone(&key), value, timestamp, headers: ::core::clone::Clone::clone(&headers) })?;
-            }
-            ::core::result::Result::Ok(())
-        },
-        Shape::FlatMap => quote! {
-            let #record { key, value, timestamp, headers } = record;
-            for (key, value) in #name(#args) {
-                emit(#record { key, value, timestamp, headers: ::core::clone::Clone::clone(&headers) })?;
-            }
-            ::core::result::Result::Ok(())
-        },
+        Shape::MapValues => (
+            quote! {
+                let #record { key, value, timestamp, headers } = record;
+                let value = #name(#record_args #store_args);
+            },
+            quote!(emit(#record { key, value, timestamp, headers })),
+        ),
+        Shape::Map => (
+            quote! {
+                let #record { key, value, timestamp, headers } = record;
+                let (key, value) = #name(#record_args #store_args);
+            },
+            quote!(emit(#record { key, value, timestamp, headers })),
+        ),
+        Shape::FlatMapValues => (
+            quote! {
+                let #record { key, value, timestamp, headers } = record;
+                let values: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#name(#record_args #store_args)).collect();
+            },
+            quote! {
+                for value in values {
+                    emit(#record { key: ::core::clone::Clone::clone(&key), value, timestamp, headers: ::core::clone::Clone::clone(&headers) })?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ),
+        Shape::FlatMap => (
+            quote! {
+                let #record { key, value, timestamp, headers } = record;
+                let pairs: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#name(#record_args #store_args)).collect();
+            },
+            quote! {
+                for (key, value) in pairs {
+                    emit(#record { key, value, timestamp, headers: ::core::clone::Clone::clone(&headers) })?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ),
+    };
+    quote! {
+        #(#take)*
+        #compute
+        #release
+        #emit_fn
+        #emit
     }
 }
 
 /// The full expansion of a function node. With `dummy`, the node impl is
 /// kept (so wiring it still type-checks) but never runs: used when the
 /// function has errors that are reported separately.
-pub(crate) fn expand_fn(node: &FnNode, dummy: bool) -> TokenStream {
+pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> TokenStream {
     let (the_struct, the_fn) = struct_and_fn(node);
     let name = &node.item.sig.ident;
     let name_str = name.to_string();
@@ -116,14 +166,23 @@ pub(crate) fn expand_fn(node: &FnNode, dummy: bool) -> TokenStream {
     let value_out = &node.value_out;
     let body = if dummy {
         quote!(::core::unreachable!("this node did not compile"))
-    } else {
-        let op = op_body(node);
+    } else if stores.is_empty() {
+        let op = op_body(node, stores);
         quote! {
             ::kstreams::__private::stateless::<#key_in, #value_in, #key_out, #value_out>(
                 move |record, emit| { #op }
             )
         }
+    } else {
+        let op = op_body(node, stores);
+        quote! {
+            ::kstreams::__private::with_context::<#key_in, #value_in, #key_out, #value_out>(
+                move |record, ctx| { #op }
+            )
+        }
     };
+    // With errors, the declared serdes may be what is wrong: don't name them again.
+    let connected = if dummy { quote!() } else { connected_stores(stores.iter().map(|s| (&s.name, &s.key_serde, &s.value_serde))) };
     let the_fn = if dummy { quote!() } else { the_fn };
     quote! {
         #the_struct
@@ -133,6 +192,7 @@ pub(crate) fn expand_fn(node: &FnNode, dummy: bool) -> TokenStream {
                 fn node_name(&self) -> ::core::option::Option<&'static str> {
                     ::core::option::Option::Some(#name_str)
                 }
+                #connected
                 fn into_factory(self) -> ::kstreams::__private::Factory {
                     #body
                 }
@@ -141,8 +201,26 @@ pub(crate) fn expand_fn(node: &FnNode, dummy: bool) -> TokenStream {
     }
 }
 
+/// `fn connected_stores()` listing the declared stores (none: nothing).
+fn connected_stores<'a>(stores: impl Iterator<Item = (&'a syn::Ident, &'a syn::Type, &'a syn::Type)>) -> TokenStream {
+    let list: Vec<TokenStream> = stores
+        .map(|(name, ks, vs)| {
+            let name = name.to_string();
+            quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
+        })
+        .collect();
+    if list.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn connected_stores(&self) -> ::std::vec::Vec<::kstreams::__private::ConnectedStore> {
+            ::std::vec![#(#list),*]
+        }
+    }
+}
+
 /// The impl block (without `#[punctuate]` attributes) and its `Processor` impl.
-pub(crate) fn expand_impl(p: &ImplProcessor) -> TokenStream {
+pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream {
     let item = &p.item;
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
@@ -171,8 +249,45 @@ pub(crate) fn expand_impl(p: &ImplProcessor) -> TokenStream {
     });
     let user_init = if p.has_init { quote!(#self_ty::init(self, ctx)) } else { quote!(::core::result::Result::Ok(())) };
     let user_close = if p.has_close { quote!(#self_ty::close(self);) } else { quote!() };
+    let connected = if stores.is_empty() {
+        quote!()
+    } else {
+        let list = stores.iter().map(|s| {
+            let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
+            quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
+        });
+        quote! {
+            fn connected_stores() -> ::std::vec::Vec<::kstreams::__private::ConnectedStore> {
+                ::std::vec![#(#list),*]
+            }
+        }
+    };
+    let accessors = stores.iter().map(|s| {
+        let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
+        let method = format_ident!("{}_store", s.name, span = s.name.span());
+        let doc = format!("The `{name}` store of this processor (declared in `#[processor(stores(..))]`), from the task of `ctx`.");
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            fn #method<K, V>(
+                ctx: &::kstreams::processor::ProcessorContext<'_, K, V>,
+            ) -> ::kstreams::Result<::kstreams::topology::KeyValueStoreHandle<#ks, #vs>> {
+                ctx.get_key_value_store::<#ks, #vs>(#name)
+            }
+        }
+    });
+    let accessors = if stores.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            impl #impl_generics #self_ty #where_clause {
+                #(#accessors)*
+            }
+        }
+    };
     quote! {
         #item
+        #accessors
         const _: () = {
             impl #impl_generics ::kstreams::processor::Processor<#ki, #vi, #ko, #vo> for #self_ty #where_clause {
                 fn init(&mut self, ctx: &mut #ctx_ty) -> #result {
@@ -192,6 +307,7 @@ pub(crate) fn expand_impl(p: &ImplProcessor) -> TokenStream {
                 fn close(&mut self) {
                     #user_close
                 }
+                #connected
             }
         };
     }

@@ -24,20 +24,16 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         syn::Item::Fn(f) => match ast::parse_fn(&cx, f.clone()) {
             Some(node) => {
                 check::check_stores(&cx, &attr.stores, Some(&node.stores));
-                if !cx.has_errors() {
-                    check::stores_unavailable(&cx, &attr.stores);
-                }
-                expand::expand_fn(&node, cx.has_errors())
+                let stores = check::resolve_stores(&cx, &attr.stores, Some(&node.stores));
+                expand::expand_fn(&node, &stores, cx.has_errors())
             }
             None => quote::quote!(#f),
         },
         syn::Item::Impl(i) => match ast::parse_impl(&cx, i.clone()) {
             Some(p) => {
                 check::check_stores(&cx, &attr.stores, None);
-                if !cx.has_errors() {
-                    check::stores_unavailable(&cx, &attr.stores);
-                }
-                expand::expand_impl(&p)
+                let stores = check::resolve_stores(&cx, &attr.stores, None);
+                expand::expand_impl(&p, &stores)
             }
             None => strip_punctuate(i),
         },

@@ -65,6 +65,79 @@ pub(crate) struct Topology {
     pub(crate) names: Vec<NameUse>,
     /// Compile-time description, one line per chain or node.
     pub(crate) description: Vec<String>,
+    /// Names of the stores added with `b.add_state_store(..)`; `None` when
+    /// one of them is not named by a literal (then connections are not checked).
+    pub(crate) stores_added: Option<Vec<String>>,
+    /// Store names given to `process_with_stores(.., &["name", ..])`.
+    pub(crate) stores_used: Vec<LitStr>,
+    /// Window constructors with literal sizes: `TimeWindows::tumbling::<N>()`
+    /// and `TimeWindows::hopping::<SIZE, ADVANCE>()`.
+    pub(crate) windows: Vec<WindowUse>,
+}
+
+/// A window constructor whose constants the macro can read.
+pub(crate) struct WindowUse {
+    pub(crate) size: u64,
+    /// `None` for tumbling windows.
+    pub(crate) advance: Option<u64>,
+    pub(crate) span: proc_macro2::Span,
+}
+
+/// The first string literal anywhere in `tokens` (e.g. the name in
+/// `KeyValueStoreBuilder::new("counts", StoreKind::RocksDb)`).
+fn first_lit_str(tokens: proc_macro2::TokenStream) -> Option<String> {
+    for tt in tokens {
+        match tt {
+            proc_macro2::TokenTree::Literal(l) => {
+                if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(proc_macro2::TokenTree::Literal(l).into()) {
+                    return Some(s.value());
+                }
+            }
+            proc_macro2::TokenTree::Group(g) => {
+                if let Some(s) = first_lit_str(g.stream()) {
+                    return Some(s);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn int_lit(tt: &proc_macro2::TokenTree) -> Option<u64> {
+    let proc_macro2::TokenTree::Literal(l) = tt else { return None };
+    match syn::parse2::<syn::Lit>(proc_macro2::TokenTree::Literal(l.clone()).into()) {
+        Ok(syn::Lit::Int(i)) => i.base10_parse().ok(),
+        _ => None,
+    }
+}
+
+/// Finds `TimeWindows::tumbling::<N>` and `TimeWindows::hopping::<S, A>`
+/// with integer literals anywhere in `tokens`.
+fn find_windows(tokens: proc_macro2::TokenStream, out: &mut Vec<WindowUse>) {
+    use proc_macro2::TokenTree as T;
+    let tts: Vec<T> = tokens.into_iter().collect();
+    for (i, tt) in tts.iter().enumerate() {
+        match tt {
+            T::Group(g) => find_windows(g.stream(), out),
+            T::Ident(id) if id == "tumbling" || id == "hopping" => {
+                let after_windows = i >= 3 && matches!(&tts[i - 3], T::Ident(w) if w == "TimeWindows");
+                let punct = |j: usize, c: char| matches!(tts.get(j), Some(T::Punct(p)) if p.as_char() == c);
+                if !after_windows || !(punct(i + 1, ':') && punct(i + 2, ':') && punct(i + 3, '<')) {
+                    continue;
+                }
+                let tumbling = id == "tumbling";
+                let first = tts.get(i + 4).and_then(int_lit);
+                let (second, close) = if tumbling { (None, i + 5) } else { (tts.get(i + 6).and_then(int_lit), i + 7) };
+                if !punct(close, '>') || first.is_none() || (!tumbling && (!punct(i + 5, ',') || second.is_none())) {
+                    continue;
+                }
+                let span = tts[i].span().join(tts[close].span()).unwrap_or_else(|| tts[i].span());
+                out.push(WindowUse { size: first.unwrap_or_default(), advance: second, span });
+            }
+            _ => {}
+        }
+    }
 }
 
 fn lit_str(expr: &Expr) -> Option<LitStr> {
@@ -102,6 +175,7 @@ struct Walker<'a> {
     merges: Vec<Merge>,
     names: Vec<NameUse>,
     description: Vec<String>,
+    stores_used: Vec<LitStr>,
 }
 
 impl Walker<'_> {
@@ -176,6 +250,12 @@ impl Walker<'_> {
                 steps.push("repartition(..)".to_owned());
                 return Origin::Unknown;
             }
+            "process_with_stores" => {
+                if let Some(Expr::Array(names)) = m.args.iter().nth(1).map(strip) {
+                    self.stores_used.extend(names.elems.iter().filter_map(lit_str));
+                }
+                steps.push("process_with_stores(..)".to_owned());
+            }
             "to" => steps.push(format!("to({})", arg.map(show).unwrap_or_default())),
             other => steps.push(format!("{other}(..)")),
         }
@@ -207,10 +287,6 @@ fn explicit(w: &Walker<'_>, cx: &Ctxt, expr: &Expr, stmt: usize, bound: bool) ->
         ADD_SOURCE => Kind::Source,
         ADD_PROCESSOR => Kind::Processor,
         ADD_SINK => Kind::Sink,
-        ADD_STATE_STORE => {
-            cx.error_spanned_by(&m.method, "state stores are not available in this version of kstreams (`kstreams::state` is not released yet)");
-            return None;
-        }
         _ => return None,
     };
     let args: Vec<&Expr> = m.args.iter().collect();
@@ -245,8 +321,18 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
     if !sig.generics.params.is_empty() {
         cx.error_spanned_by(&sig.generics, "a `#[topology]` function cannot be generic");
     }
-    let mut w = Walker { builder: &builder, vars: HashMap::new(), merges: Vec::new(), names: Vec::new(), description: Vec::new() };
+    let mut w = Walker {
+        builder: &builder,
+        vars: HashMap::new(),
+        merges: Vec::new(),
+        names: Vec::new(),
+        description: Vec::new(),
+        stores_used: Vec::new(),
+    };
     let mut nodes = Vec::new();
+    let mut stores_added = Some(Vec::new());
+    let mut windows = Vec::new();
+    find_windows(quote::ToTokens::to_token_stream(&item.block), &mut windows);
     for (i, stmt) in item.block.stmts.iter().enumerate() {
         let (expr, binding) = match stmt {
             syn::Stmt::Expr(e, _) => (e, None),
@@ -263,6 +349,16 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
             },
             _ => continue,
         };
+        if let Expr::MethodCall(m) = strip(expr) {
+            if w.is_builder(&m.receiver) && m.method == ADD_STATE_STORE {
+                let name = first_lit_str(quote::ToTokens::to_token_stream(&m.args));
+                match (name, &mut stores_added) {
+                    (Some(name), Some(added)) => added.push(name),
+                    _ => stores_added = None,
+                }
+                continue;
+            }
+        }
         if let Some(node) = explicit(&w, cx, expr, i, matches!(stmt, syn::Stmt::Local(_))) {
             w.names.push(NameUse { name: node.name.value(), span: node.name.span() });
             let mut steps = Vec::new();
@@ -285,6 +381,6 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
             w.vars.insert(var, origin);
         }
     }
-    let Walker { merges, names, description, .. } = w;
-    Some(Topology { item, nodes, merges, names, description })
+    let Walker { merges, names, description, stores_used, .. } = w;
+    Some(Topology { item, nodes, merges, names, description, stores_added, stores_used, windows })
 }

@@ -8,6 +8,8 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, t: &mut Topology) {
     duplicates(cx, t);
+    windows(cx, t);
+    stores_connected(cx, t);
     let index: HashMap<String, usize> = t.nodes.iter().enumerate().map(|(i, n)| (n.name.value(), i)).collect();
     let cyclic = cycles(cx, t, &index);
     for (i, node) in t.nodes.iter().enumerate() {
@@ -40,6 +42,46 @@ pub(crate) fn check(cx: &Ctxt, t: &mut Topology) {
     if !cx.has_errors() {
         dangling(cx, t, &index);
         co_partitioning(t, &index);
+    }
+}
+
+/// Window sizes the macro can read: a zero size or advance, or an advance
+/// larger than the size (records would fall between windows).
+fn windows(cx: &Ctxt, t: &Topology) {
+    for w in &t.windows {
+        match w.advance {
+            _ if w.size == 0 => cx.error_at(w.span, "a time window's size must be at least 1 ms; give the size in milliseconds, e.g. `TimeWindows::tumbling::<60_000>()`"),
+            Some(0) => cx.error_at(w.span, "a hopping window's advance must be at least 1 ms"),
+            Some(advance) if advance > w.size => cx.error_at(
+                w.span,
+                format!(
+                    "a hopping window's advance ({advance} ms) exceeds its size ({} ms): records between windows would be dropped; \
+                     use an advance <= size (`TimeWindows::hopping::<SIZE_MS, ADVANCE_MS>()` takes the size first)",
+                    w.size
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Stores named in `process_with_stores(.., &["name"])` must be added with
+/// `b.add_state_store(..)` (checked when every added store is named by a
+/// literal; stores a `#[processor(stores(..))]` declares are connected for you).
+fn stores_connected(cx: &Ctxt, t: &Topology) {
+    let Some(added) = &t.stores_added else { return };
+    for used in &t.stores_used {
+        if !added.contains(&used.value()) {
+            let name = used.value();
+            cx.error_spanned_by(
+                used,
+                format!(
+                    "store `{name}` is connected here but never added to this topology; add it first: \
+                     `b.add_state_store(KeyValueStoreBuilder::<KeySerde, ValueSerde>::new(\"{name}\", StoreKind::RocksDb))`{}",
+                    if added.is_empty() { String::new() } else { format!(" (stores added: {})", added.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")) }
+                ),
+            );
+        }
     }
 }
 

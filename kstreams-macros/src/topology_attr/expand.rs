@@ -43,6 +43,17 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
                 call.args[2] = syn::parse_quote_spanned!(span=> &[#(#refs),*]);
             }
             let h = handle(j, node.name.span());
+            // Explicit processors go through `__private::add_processor`, which
+            // reads the parents before the node: a node of the wrong types is
+            // then reported at the node, in `ProcessorSupplier`'s words,
+            // rather than as a mismatched parents slice.
+            let call: TokenStream = match (node.kind, call.args.len()) {
+                (Kind::Processor, 3) => {
+                    let (recv, name, node_expr, parents) = (&call.receiver, &call.args[0], &call.args[1], &call.args[2]);
+                    quote_spanned!(call.method.span()=> ::kstreams::__private::add_processor(&*#recv, #parents, #name, #node_expr))
+                }
+                _ => quote!(#call),
+            };
             let bind_user = match stmt {
                 syn::Stmt::Local(local) => {
                     let pat = &local.pat;
@@ -65,11 +76,10 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
 }
 
 fn checks(t: &Topology) -> TokenStream {
-    let checks = t.merges.iter().enumerate().map(|(i, m)| {
+    let checks = t.merges.iter().map(|m| {
         let (l, r) = (&m.left, &m.right);
-        let _ = i;
         quote_spanned! {m.span=>
-            let _ = <::kstreams::topology::Inputs as ::kstreams::topology::CoPartitioned<{ #l.partitions() }, { #r.partitions() }>>::CHECKED;
+            let _ = <::kstreams::topology::Partitions<{ #l.partitions() }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ #r.partitions() }>>>::CHECKED;
         }
     });
     quote!(#(#checks)*)
@@ -139,8 +149,19 @@ pub(crate) fn expand(t: &Topology) -> TokenStream {
 
 /// What is emitted when the topology has errors: the function and module
 /// exist (so callers compile), the errors say what to fix.
-pub(crate) fn dummy(item: &syn::ItemFn) -> TokenStream {
+///
+/// With `body`, the user's statements are kept in an uncalled function, so
+/// that what they use (imports, constants) is not reported as unused on top
+/// of the real error; only for topologies the macro did not need to rewrite.
+pub(crate) fn dummy(item: &syn::ItemFn, body: bool) -> TokenStream {
     let inputs = &item.sig.inputs;
+    let output = if body { item.sig.output.clone() } else { syn::ReturnType::Default };
+    let block = if body {
+        let b = &item.block;
+        quote!(#b)
+    } else {
+        quote!({})
+    };
     let attrs = &item.attrs;
     let vis = &item.vis;
     let name = &item.sig.ident;
@@ -149,7 +170,7 @@ pub(crate) fn dummy(item: &syn::ItemFn) -> TokenStream {
         #(#attrs)*
         #vis fn #name() -> ::kstreams::Result<::kstreams::topology::Topology> {
             #[allow(dead_code, unused_variables)]
-            fn wiring(#inputs) {}
+            fn wiring(#inputs) #output #block
             ::core::unreachable!("this topology did not compile")
         }
         #[doc = #doc]

@@ -27,12 +27,12 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(mut t) => {
             check::check(&cx, &mut t);
             if cx.has_errors() {
-                expand::dummy(&item)
+                expand::dummy(&item, t.nodes.is_empty() && t.windows.is_empty())
             } else {
                 expand::expand(&t)
             }
         }
-        None => expand::dummy(&item),
+        None => expand::dummy(&item, false),
     };
     with_errors(tokens, cx.check())
 }

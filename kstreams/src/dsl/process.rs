@@ -157,6 +157,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         S: Fn() -> P + Send + Sync + 'static,
     {
         let factory = ProcessorFactory::<P, K, V, KO, VO> { supplier: Arc::new(supplier), _types: PhantomData };
-        self.add_child("KSTREAM-PROCESSOR-", Arc::new(factory))
+        let stream: KStream<KO, VO> = self.add_child("KSTREAM-PROCESSOR-", Arc::new(factory));
+        stream.graph.borrow_mut().connect_stores(stream.node, P::connected_stores());
+        stream
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kstreams_serde::Serde;
 
-use super::{KStream, Topic};
+use super::{KStream, KeyMatches, Topic, ValueMatches};
 use crate::processor::node::{Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::partitioner::partition_for_key;
 use crate::processor::Record;
@@ -114,8 +114,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// ```
     pub fn to<KS, VS, const P: u32>(&self, topic: Topic<KS, VS, P>)
     where
-        KS: Serde<Target = K>,
-        VS: Serde<Target = V>,
+        KS: Serde,
+        VS: Serde,
+        KS::Target: KeyMatches<K>,
+        VS::Target: ValueMatches<V>,
     {
         self.graph.borrow_mut().declare_topic(topic.name(), P);
         let name = TopicName::user(topic.name());

@@ -11,6 +11,7 @@ use kstreams_serde::Serde;
 
 use super::process::ProcessorFactory;
 use super::{KStream, StreamsBuilder};
+use crate::__private::ConnectedStore;
 use crate::processor::Processor;
 use crate::state::KeyValueStoreBuilder;
 use crate::topology::NodeKind;
@@ -22,6 +23,30 @@ impl StreamsBuilder {
     pub fn add_state_store<KS: Serde, VS: Serde>(&self, store: KeyValueStoreBuilder<KS, VS>) -> &Self {
         self.graph.borrow_mut().stores.push(Arc::new(store));
         self
+    }
+}
+
+impl super::builder::GraphBuilder {
+    /// Connects the stores a node declares (`ProcessorSupplier::connected_stores`)
+    /// to `node`, adding those the topology does not have yet (KIP-401).
+    pub(crate) fn connect_stores(&mut self, node: usize, declared: Vec<ConnectedStore>) {
+        if declared.is_empty() {
+            return;
+        }
+        let mut names = Vec::new();
+        for ConnectedStore(factory) in declared {
+            names.push(factory.name().to_owned());
+            if !self.stores.iter().any(|s| s.name() == factory.name()) {
+                self.stores.push(factory);
+            }
+        }
+        if let NodeKind::Processor { stores } = &mut self.nodes[node].kind {
+            for name in names {
+                if !stores.contains(&name) {
+                    stores.push(name);
+                }
+            }
+        }
     }
 }
 
@@ -40,6 +65,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         let name = self.take_name(&mut graph, "KSTREAM-PROCESSOR-");
         let stores = stores.iter().map(|s| (*s).to_owned()).collect();
         let node = graph.add_node(name, NodeKind::Processor { stores }, &[self.node], Arc::new(factory));
+        graph.connect_stores(node, P::connected_stores());
         graph.key_changing.insert(node);
         drop(graph);
         KStream::new(self.graph.clone(), node)

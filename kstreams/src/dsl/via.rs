@@ -46,10 +46,13 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         VO: Clone + 'static,
     {
         let name = node.node_name();
+        let stores = node.connected_stores();
         let factory = node.into_factory().0;
-        match (&self.next_name, name) {
+        let stream: KStream<KO, VO> = match (&self.next_name, name) {
             (None, Some(name)) => self.named(name).add_child("KSTREAM-PROCESSOR-", factory),
             _ => self.add_child("KSTREAM-PROCESSOR-", factory),
-        }
+        };
+        stream.graph.borrow_mut().connect_stores(stream.node, stores);
+        stream
     }
 }

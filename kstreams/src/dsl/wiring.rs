@@ -13,7 +13,7 @@ use std::rc::Rc;
 use kstreams_serde::Serde;
 
 use super::sink::SinkFactory;
-use super::{KStream, StreamsBuilder, Topic};
+use super::{KStream, KeyMatches, StreamsBuilder, Topic, ValueMatches};
 use crate::processor::ProcessorSupplier;
 use crate::topology::{NodeKind, SinkTarget, TopicName};
 
@@ -76,23 +76,23 @@ impl StreamsBuilder {
         VO: Clone + 'static,
     {
         let parents = self.parent_indices(name, parents);
+        let stores = node.connected_stores();
         let factory = node.into_factory().0;
         let mut graph = self.graph.borrow_mut();
         let node = graph.add_node(name.to_owned(), NodeKind::Processor { stores: Vec::new() }, &parents, factory);
+        graph.connect_stores(node, stores);
         drop(graph);
         KStream::new(self.graph.clone(), node)
     }
 
     /// Adds a sink node named `name` writing the records of `parents` to
     /// `topic`, with the topic's serdes.
-    pub fn add_sink<KS: Serde, VS: Serde, const P: u32>(
-        &self,
-        name: &str,
-        topic: Topic<KS, VS, P>,
-        parents: &[&KStream<KS::Target, VS::Target>],
-    ) where
-        KS::Target: Clone,
-        VS::Target: Clone,
+    pub fn add_sink<KS: Serde, VS: Serde, K, V, const P: u32>(&self, name: &str, topic: Topic<KS, VS, P>, parents: &[&KStream<K, V>])
+    where
+        K: Clone + 'static,
+        V: Clone + 'static,
+        KS::Target: KeyMatches<K>,
+        VS::Target: ValueMatches<V>,
     {
         let parents = self.parent_indices(name, parents);
         let mut graph = self.graph.borrow_mut();

@@ -42,6 +42,17 @@ pub trait Processor<KIn, VIn, KOut = KIn, VOut = VIn>: Send + 'static {
 
     /// Called when the task closes cleanly.
     fn close(&mut self) {}
+
+    /// The stores this processor declares (`#[processor(stores(..))]` on
+    /// its impl block fills it in); they are added to the topology and
+    /// connected to the processor wherever it is wired.
+    #[doc(hidden)]
+    fn connected_stores() -> Vec<crate::__private::ConnectedStore>
+    where
+        Self: Sized,
+    {
+        Vec::new()
+    }
 }
 
 /// Which clock drives a punctuation, as Kafka Streams' `PunctuationType`.

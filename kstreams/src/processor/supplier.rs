@@ -9,7 +9,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::__private::Factory;
+use crate::__private::{ConnectedStore, Factory};
 use crate::dsl::process::ProcessorFactory;
 use crate::processor::Processor;
 
@@ -35,6 +35,14 @@ pub trait ProcessorSupplier<KIn, VIn, KOut, VOut> {
         None
     }
 
+    /// The stores the node declares, added to the topology and connected
+    /// to the node (an implementation detail of kstreams; `#[processor(stores(..))]`
+    /// fills it in).
+    #[doc(hidden)]
+    fn connected_stores(&self) -> Vec<ConnectedStore> {
+        Vec::new()
+    }
+
     /// The node factory (an implementation detail of kstreams).
     #[doc(hidden)]
     fn into_factory(self) -> Factory;
@@ -49,6 +57,10 @@ where
     KOut: Clone + 'static,
     VOut: Clone + 'static,
 {
+    fn connected_stores(&self) -> Vec<ConnectedStore> {
+        P::connected_stores()
+    }
+
     fn into_factory(self) -> Factory {
         Factory(Arc::new(ProcessorFactory::<P, KIn, VIn, KOut, VOut> { supplier: Arc::new(self), _types: PhantomData }))
     }

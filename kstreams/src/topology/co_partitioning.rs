@@ -1,24 +1,26 @@
 //! Co-partitioning, checked at compile time: inputs that are processed
 //! together (merged, joined, or parents of one processor) must have the
 //! same partition count, so that records with the same key meet in the
-//! same task. `#[topology]` emits `<Inputs as CoPartitioned<L, R>>::CHECKED`
-//! at the user's `.merge(..)` or parent list, with `L` and `R` the declared
+//! same task. `#[topology]` emits
+//! `<Partitions<L> as CoPartitionedWith<Partitions<R>>>::CHECKED` at the
+//! user's `.merge(..)` or parent list, with `L` and `R` the declared
 //! partition counts of the two topics.
 
-/// The inputs of a merge, a join, or a processor with several parents.
+/// A partition count, as a type.
 #[derive(Debug)]
-pub struct Inputs;
+pub struct Partitions<const N: u32>;
 
-/// Holds when both sides have the same declared partition count.
+/// Holds when both sides have the same partition count (implemented only
+/// for the identity, so a mismatch is reported with the message below).
 #[diagnostic::on_unimplemented(
-    message = "these inputs are not co-partitioned ({L} vs {R} partitions)",
-    label = "merged/joined here: one side reads a topic with {L} partitions, the other one with {R}",
+    message = "these inputs are not co-partitioned: one side has `{Self}`, the other `{Other}`",
+    label = "merged/joined here: both sides must read topics with the same number of partitions",
     note = "records with the same key must land in the same task, which needs the same partition count on both sides",
     note = "add `.repartition(Repartitioned::new().with_partitions(..))` on one side, or declare both topics with the same partition count"
 )]
-pub trait CoPartitioned<const L: u32, const R: u32> {
+pub trait CoPartitionedWith<Other> {
     /// Names the check in an expression.
     const CHECKED: () = ();
 }
 
-impl<const N: u32> CoPartitioned<N, N> for Inputs {}
+impl<T> CoPartitionedWith<T> for T {}

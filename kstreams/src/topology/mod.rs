@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-pub use co_partitioning::{CoPartitioned, Inputs};
+pub use co_partitioning::{CoPartitionedWith, Partitions};
 pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
 pub(crate) use build::{assemble, RepartitionSpec};
 pub(crate) use instantiate::TaskGraph;

@@ -1,7 +1,13 @@
-use kstreams::dsl::TimeWindows;
+use kstreams::serde::I64;
+use kstreams::{topology, StreamsBuilder, Topic};
 
-const TUMBLING: TimeWindows = TimeWindows::tumbling::<0>();
+const IN: Topic<String, I64, 4> = Topic::new("in");
+const OUT: Topic<String, I64, 4> = Topic::new("out");
 
-fn main() {
-    let _ = TUMBLING;
+#[topology]
+fn recent(b: &mut StreamsBuilder) {
+    let windows = kstreams::TimeWindows::tumbling::<0>();
+    b.stream(IN).filter(move |_, v| *v < windows.size_ms() as i64).to(OUT);
 }
+
+fn main() {}
