@@ -49,9 +49,9 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
 /// node function's store parameters) or of declaration (`None`). Only
 /// key/value stores are available to processors.
 pub(crate) fn resolve_stores(cx: &Ctxt, declared: &[StoreDecl], order: Option<&[Param]>) -> Vec<StoreArg> {
-    let resolve = |decl: &StoreDecl| -> Option<StoreArg> {
+    let resolve = |decl: &StoreDecl, param_span: proc_macro2::Span| -> Option<StoreArg> {
         match super::ast::two_type_args(&decl.kind, "KeyValue") {
-            Some((key_serde, value_serde)) => Some(StoreArg { name: decl.name.clone(), key_serde, value_serde }),
+            Some((key_serde, value_serde)) => Some(StoreArg { name: decl.name.clone(), param_span, key_serde, value_serde }),
             None => {
                 if store_kind(&decl.kind).is_some() {
                     cx.error_spanned_by(
@@ -64,12 +64,14 @@ pub(crate) fn resolve_stores(cx: &Ctxt, declared: &[StoreDecl], order: Option<&[
         }
     };
     match order {
-        None => declared.iter().filter_map(resolve).collect(),
+        None => declared.iter().filter_map(|d| resolve(d, d.name.span())).collect(),
         Some(params) => params
             .iter()
-            .filter_map(|p| p.name.as_ref())
-            .filter_map(|n| declared.iter().find(|d| d.name == *n))
-            .filter_map(resolve)
+            .filter_map(|p| {
+                let name = p.name.as_ref()?;
+                let decl = declared.iter().find(|d| d.name == *name)?;
+                resolve(decl, name.span())
+            })
             .collect(),
     }
 }

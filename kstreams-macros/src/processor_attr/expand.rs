@@ -10,7 +10,7 @@
 //! { .. };` and uses fully qualified paths.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 use super::ast::{FnNode, ImplProcessor, Shape};
 use super::attr::TimeKind;
@@ -58,6 +58,8 @@ fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
 /// `(parameter name, key serde, value serde)` in parameter order.
 pub(crate) struct StoreArg {
     pub(crate) name: syn::Ident,
+    /// The parameter's type (function nodes) or the declaration, for spans.
+    pub(crate) param_span: proc_macro2::Span,
     pub(crate) key_serde: syn::Type,
     pub(crate) value_serde: syn::Type,
 }
@@ -84,7 +86,10 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
             let mut #g = #handle.lock();
         }
     });
-    let store_args = guards.iter().map(|g| quote!(, &mut *#g));
+    let store_args = stores.iter().zip(&guards).map(|(s, g)| {
+        let (ks, vs) = (&s.key_serde, &s.value_serde);
+        quote_spanned!(s.param_span=> , ::kstreams::__private::store_param::<#ks, #vs, _>(&mut *#g))
+    });
     let store_args = quote!(#(#store_args)*);
     let release = quote!(#(::core::mem::drop(#guards);)*);
     let emit_fn = if stores.is_empty() {
