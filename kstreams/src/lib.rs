@@ -29,7 +29,141 @@ pub mod __private;
 
 pub use kstreams_serde as serde;
 
-pub use kstreams_macros::{processor, punctuate, topology};
+/// Turns a function into a typed node, or an `impl` block into a
+/// Processor-API processor.
+///
+/// On a function, the node's shape comes from its signature (`K`/`V` the
+/// key and value read, `&` optional unless noted):
+///
+/// | signature | shape | like |
+/// | --- | --- | --- |
+/// | `fn(&V) -> bool`, `fn(&K, &V) -> bool` (references) | filter | `filter` |
+/// | `fn(V) -> V2`, `fn(&K, V) -> V2` | value mapper | `map_values` |
+/// | `fn(K, V) -> (K2, V2)` | key-changing mapper | `map` |
+/// | `fn(V) -> Vec<V2>` / `impl IntoIterator<Item = V2>` | value flat-mapper | `flat_map_values` |
+/// | `fn(K, V) -> Vec<(K2, V2)>` / `impl IntoIterator<Item = (K2, V2)>` | flat-mapper | `flat_map` |
+///
+/// The function stays callable (for unit tests) and becomes a value that
+/// `KStream::via` and `StreamsBuilder::add_processor` accept; the node is
+/// named after it. Further parameters are state stores, declared with
+/// their serdes in `stores(..)`: `#[processor(stores(seen = KeyValue<String,
+/// I64>))]` and a parameter `seen: &mut dyn KeyValueStore<String, i64>`.
+/// Declared stores are added to the topology and connected to the node
+/// wherever it is wired (RocksDB, change-logged).
+///
+/// ```
+/// use kstreams::serde::I64;
+/// use kstreams::state::KeyValueStore;
+/// use kstreams::{processor, StreamsBuilder, Topic, TopologyTestDriver};
+///
+/// /// Keeps a running total per key and forwards it.
+/// #[processor(stores(totals = KeyValue<String, I64>))]
+/// fn running_total(key: &String, n: i64, totals: &mut dyn KeyValueStore<String, i64>) -> i64 {
+///     let total = totals.get(key).ok().flatten().unwrap_or(0) + n;
+///     let _ = totals.put(key, &total);
+///     total
+/// }
+///
+/// const IN: Topic<String, I64, 1> = Topic::new("amounts");
+/// const OUT: Topic<String, I64, 1> = Topic::new("totals");
+///
+/// let b = StreamsBuilder::new();
+/// b.stream(IN).via(running_total).to(OUT);
+/// let topology = b.build()?;
+/// assert!(topology.describe().to_string().contains("Processor: running_total (stores: [totals])"));
+/// let driver = TopologyTestDriver::new(topology)?;
+/// driver.create_input_topic(IN).pipe_key_values([("a", 1), ("a", 2), ("b", 5)])?;
+/// let totals = driver.create_output_topic(OUT).read_values_to_vec()?;
+/// assert_eq!(totals, vec![1, 3, 5]);
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+///
+/// On an inherent `impl` block with a
+/// `fn process(&mut self, record: Record<K, V>, ctx: &mut ProcessorContext<'_, KOut, VOut>) -> Result<()>`
+/// method, it implements [`Processor`] and schedules the `#[punctuate]`
+/// methods in `init`; each declared store gets an accessor
+/// `Self::<name>_store(ctx)`.
+pub use kstreams_macros::processor;
+
+/// Marks a method of a `#[processor]` impl as a punctuator:
+/// `#[punctuate(every = "10s", time = StreamTime)]` (or `WallClockTime`),
+/// with the signature
+/// `fn(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, KOut, VOut>) -> Result<()>`.
+/// Stream-time punctuators fire as record timestamps advance past each
+/// interval (aligned to 0, at most once per record); wall-clock ones fire
+/// on the clock, with or without data.
+///
+/// ```
+/// use kstreams::processor::{ProcessorContext, Record};
+/// use kstreams::serde::I64;
+/// use kstreams::{processor, StreamsBuilder, Topic, TopologyTestDriver};
+///
+/// /// Forwards the sum of what it saw every 10 ms of stream time.
+/// #[derive(Default)]
+/// struct Summer(i64);
+///
+/// #[processor]
+/// impl Summer {
+///     fn process(&mut self, r: Record<String, i64>, _ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+///         self.0 += r.value;
+///         Ok(())
+///     }
+///
+///     #[punctuate(every = "10ms", time = StreamTime)]
+///     fn emit(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+///         ctx.forward(Record::new("sum".to_string(), self.0, timestamp))
+///     }
+/// }
+///
+/// const IN: Topic<String, I64, 1> = Topic::new("in");
+/// const OUT: Topic<String, I64, 1> = Topic::new("out");
+///
+/// let b = StreamsBuilder::new();
+/// b.stream(IN).via(Summer::default).to(OUT);
+/// let driver = TopologyTestDriver::new(b.build()?)?;
+/// let mut input = driver.create_input_topic(IN);
+/// input.pipe_input_with_timestamp("k", 1, 0)?;  // stream time 0: fires (sum 1)
+/// input.pipe_input_with_timestamp("k", 2, 5)?;  // not yet
+/// input.pipe_input_with_timestamp("k", 4, 12)?; // passed 10: fires (sum 7)
+/// assert_eq!(driver.create_output_topic(OUT).read_values_to_vec()?, vec![1, 7]);
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+pub use kstreams_macros::punctuate;
+
+/// Turns `fn name(b: &mut StreamsBuilder) { .. }` into
+/// `fn name() -> kstreams::Result<Topology>` and checks the wiring at compile
+/// time: duplicate and undefined node names, cycles, dangling nodes,
+/// co-partitioning of merged inputs and of a processor's parents, window
+/// constants, stores connected by name but never added. Explicit wiring
+/// takes parent *names*, as Kafka Streams' `Topology.addProcessor`; fluent
+/// DSL code may be mixed in. `name::DESCRIPTION` is the DAG as the macro saw it.
+///
+/// ```
+/// use kstreams::serde::I64;
+/// use kstreams::{processor, topology, StreamsBuilder, Topic, TopologyTestDriver};
+///
+/// #[processor]
+/// fn double(v: i64) -> i64 {
+///     v * 2
+/// }
+///
+/// const IN: Topic<String, I64, 4> = Topic::new("in");
+/// const OUT: Topic<String, I64, 4> = Topic::new("out");
+///
+/// #[topology]
+/// fn doubling(b: &mut StreamsBuilder) {
+///     b.add_source("in-source", IN);
+///     b.add_processor("double", double, ["in-source"]);
+///     b.add_sink("out-sink", OUT, ["double"]);
+/// }
+///
+/// let driver = TopologyTestDriver::new(doubling()?)?;
+/// driver.create_input_topic(IN).pipe_input("k", 21)?;
+/// assert_eq!(driver.create_output_topic(OUT).read_value()?, 42);
+/// assert!(doubling::DESCRIPTION.contains(r#"processor "double" (double) <- ["in-source"]"#));
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+pub use kstreams_macros::topology;
 
 pub use crate::error::{Error, Result};
 

@@ -1,4 +1,4 @@
-//! Attribute arguments: `#[processor(stores(name = KeyValue<K, V>, ...))]`
+//! Attribute arguments: `#[processor(stores(name = KeyValue<KeySerde, ValueSerde>, ...))]`
 //! and `#[punctuate(every = "10s", time = StreamTime)]`.
 
 use proc_macro2::{Span, TokenStream};
@@ -55,7 +55,7 @@ pub(crate) fn parse_processor_attr(cx: &Ctxt, tokens: TokenStream) -> ProcessorA
             }
             other => cx.error_spanned_by(
                 other.path(),
-                format!("unknown `#[processor]` argument `{}`; the only one is `stores(name = KeyValue<K, V>, ...)`", path_str(other.path())),
+                format!("unknown `#[processor]` argument `{}`; the only one is `stores(name = KeyValue<KeySerde, ValueSerde>, ...)`", path_str(other.path())),
             ),
         }
     }

@@ -18,19 +18,19 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
             cx.error_spanned_by(first, format!("`{}` is first declared here", decl.name));
         }
         if store_kind(&decl.kind).is_none() {
-            cx.error_spanned_by(&decl.kind, "unknown store type; expected `KeyValue<K, V>`, `Window<K, V>` or `Session<K, V>`");
+            cx.error_spanned_by(&decl.kind, "unknown store type; expected `KeyValue<KeySerde, ValueSerde>`");
         }
     }
     let Some(used) = used else { return };
     for param in used {
         let Some(name) = &param.name else {
-            cx.error_spanned_by(&param.span_ty, "a store parameter is named after its store: `seen: &mut KeyValueStore<K, V>`");
+            cx.error_spanned_by(&param.span_ty, "a store parameter is named after its store: `seen: &mut dyn KeyValueStore<K, V>`");
             continue;
         };
         if !seen.contains_key(&name.to_string()) {
             cx.error_spanned_by(
                 name,
-                format!("store `{name}` is not declared; declare it on the processor: `#[processor(stores({name} = KeyValue<K, V>))]`"),
+                format!("store `{name}` is not declared; declare it on the processor with its serdes: `#[processor(stores({name} = KeyValue<KeySerde, ValueSerde>))]`"),
             );
         }
     }
@@ -39,7 +39,7 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
         if !is_used {
             cx.error_spanned_by(
                 &decl.name,
-                format!("store `{}` is declared but not used; add a parameter `{}: &mut ..Store<..>` or remove the declaration", decl.name, decl.name),
+                format!("store `{}` is declared but not used; add a parameter `{}: &mut dyn KeyValueStore<K, V>` or remove the declaration", decl.name, decl.name),
             );
         }
     }
