@@ -14,6 +14,7 @@ mod ctxt;
 mod duration;
 mod processor_attr;
 mod punctuate_attr;
+mod serde_derive;
 mod symbol;
 // Modules are not named after the macros: a private module named like a
 // proc macro hides it from the crate's exports.
@@ -42,4 +43,18 @@ pub fn punctuate(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn topology(args: TokenStream, input: TokenStream) -> TokenStream {
     topology_attr::expand(args.into(), input.into()).into()
+}
+
+/// Gives a type with serde's `Serialize`/`Deserialize` the default serde
+/// `Json<Self>` (`kstreams_serde::DefaultSerde`).
+#[proc_macro_derive(JsonSerde)]
+pub fn json_serde(input: TokenStream) -> TokenStream {
+    serde_derive::expand(input.into(), "Json").into()
+}
+
+/// Gives a `prost::Message` the default serde `Protobuf<Self>`
+/// (`kstreams_serde::DefaultSerde`).
+#[proc_macro_derive(ProtobufSerde)]
+pub fn protobuf_serde(input: TokenStream) -> TokenStream {
+    serde_derive::expand(input.into(), "Protobuf").into()
 }

@@ -14,7 +14,8 @@ use crate::{Bytes, Serde, Uuid, F64, I32, I64, U64};
 ///
 /// Structured types have no default: JSON or Protobuf is a choice the
 /// application makes, so it names `Json<T>` or `Protobuf<T>` on the topic,
-/// or implements this trait once:
+/// or gives the type a default once — `#[derive(kstreams::JsonSerde)]`,
+/// `#[derive(kstreams::ProtobufSerde)]`, or by hand:
 ///
 /// ```
 /// use kstreams_serde::{DefaultSerde, Json, SerdeOf};
@@ -36,9 +37,9 @@ use crate::{Bytes, Serde, Uuid, F64, I32, I64, U64};
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no default kstreams serde",
-    label = "kstreams cannot tell how to turn this type into Kafka bytes",
-    note = "name the serde on the topic instead, e.g. `Topic<String, Json<{Self}>, 4>` (serde) or `Topic<String, Protobuf<{Self}>, 4>` (prost)",
-    note = "or give the type a default: `impl kstreams_serde::DefaultSerde for {Self} {{ type Serde = kstreams_serde::Json<{Self}>; }}`"
+    label = "this stores or repartitions `{Self}` without naming a serde for it",
+    note = "give the type a default serde: `#[derive(kstreams::JsonSerde)]` (a type with serde's traits) or `#[derive(kstreams::ProtobufSerde)]` (a prost message)",
+    note = "or name the serdes with the operation's `_with` form, e.g. `.reduce_with(f, Materialized::<KeySerde, Json<{Self}>>::new())`"
 )]
 pub trait DefaultSerde: Sized {
     /// The serde that reads and writes `Self`.

@@ -165,6 +165,43 @@ pub use kstreams_macros::punctuate;
 /// ```
 pub use kstreams_macros::topology;
 
+/// Gives a type with serde's traits the default serde `Json<Self>`: an
+/// aggregation, store or repartition that names no serde then writes it as
+/// JSON. (Topics name their serdes, e.g. `Topic<String, Json<Payment>, 4>`.)
+///
+/// ```
+/// use kstreams::serde::Json;
+/// use kstreams::{JsonSerde, StreamsBuilder, Topic, TopologyTestDriver};
+///
+/// #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, JsonSerde)]
+/// struct Total {
+///     cents: i64,
+///     payments: u32,
+/// }
+///
+/// const IN: Topic<String, Json<Total>, 1> = Topic::new("payments");
+/// const OUT: Topic<String, Json<Total>, 1> = Topic::new("totals");
+///
+/// let b = StreamsBuilder::new();
+/// b.stream(IN)
+///     .group_by_key()
+///     .reduce(|a, b| Total { cents: a.cents + b.cents, payments: a.payments + b.payments }) // store serdes: String, Json<Total>
+///     .to_stream()
+///     .to(OUT);
+/// let driver = TopologyTestDriver::new(b.build()?)?;
+/// let mut input = driver.create_input_topic(IN);
+/// input.pipe_input("ann", Total { cents: 100, payments: 1 })?;
+/// input.pipe_input("ann", Total { cents: 250, payments: 1 })?;
+/// let last = driver.create_output_topic(OUT).read_values_to_vec()?.pop();
+/// assert_eq!(last, Some(Total { cents: 350, payments: 2 }));
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+pub use kstreams_macros::JsonSerde;
+
+/// Gives a `prost::Message` the default serde `Protobuf<Self>` (see
+/// [`JsonSerde`]).
+pub use kstreams_macros::ProtobufSerde;
+
 pub use crate::error::{Error, Result};
 
 pub use crate::config::{ProcessingGuarantee, StreamsConfig};
