@@ -9,3 +9,4 @@ pub mod payment_counter;
 pub mod protobuf_pipeline;
 pub mod purchases;
 pub mod stock_performance;
+pub mod cogroup;

@@ -215,6 +215,7 @@ pub fn stock_performance(b: &mut StreamsBuilder) {
     stocks
         .named("stocks-processor")
         .process_with_stores(StockPerformanceProcessor::default, &[STOCK_PERFORMANCE_STORE])
+        .named("stocks-sink")
         .to(STOCK_PERFORMANCE);
 }
 
@@ -256,6 +257,7 @@ pub fn topology_with(topics: &StockTopics) -> Result<Topology> {
     b.add_source("stocks-source", topics.transactions)
         .named("stocks-processor")
         .process_with_stores(StockPerformanceProcessor::default, &[STOCK_PERFORMANCE_STORE])
+        .named("stocks-sink")
         .to(topics.performance);
     b.build()
 }

@@ -156,7 +156,7 @@ fn the_macro_topology_and_topology_with_describe_the_same_dag() -> kstreams::Res
     assert_eq!(described, topology_with(&StockTopics::DEFAULT)?.describe().to_string());
     assert!(described.contains("Source: stocks-source (topics: [stock-transactions])"), "{described}");
     assert!(described.contains("Processor: stocks-processor (stores: [stock-performance-store])"), "{described}");
-    assert!(described.contains("(topic: stock-performance)"), "{described}");
+    assert!(described.contains("Sink: stocks-sink (topic: stock-performance)"), "{described}");
     assert!(stock_performance::DESCRIPTION.contains("source \"stocks-source\" <- STOCK_TRANSACTIONS"));
     Ok(())
 }
