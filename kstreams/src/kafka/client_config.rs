@@ -49,6 +49,11 @@ fn base(
     cc
 }
 
+/// How often the main consumer reports its statistics (fetch positions and
+/// end offsets: the fetched lag of each partition) unless the user sets
+/// `statistics.interval.ms`.
+pub(crate) const FETCHED_LAG_STATISTICS_MS: &str = "100";
+
 /// The main consumer of a stream thread.
 pub(crate) fn consumer_config(config: &StreamsConfig, client_id: &str) -> ClientConfig {
     let mut cc = base(
@@ -59,6 +64,8 @@ pub(crate) fn consumer_config(config: &StreamsConfig, client_id: &str) -> Client
             ("partition.assignment.strategy", "range"),
             ("auto.offset.reset", "earliest"),
             ("enable.partition.eof", "false"),
+            // Per-partition fetch positions and end offsets, for max.task.idle.ms.
+            ("statistics.interval.ms", FETCHED_LAG_STATISTICS_MS),
         ],
     );
     cc.set("group.id", config.application_id());

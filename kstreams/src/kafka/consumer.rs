@@ -45,14 +45,58 @@ pub(crate) trait RebalanceListener: Send + Sync + 'static {
     fn on_partitions_assigned(&self, consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]);
 }
 
-/// rdkafka context: forwards rebalances to the listener, logs to `tracing`.
+/// How far each partition's fetch position is from the end of its log, as
+/// the consumer's statistics last said (`statistics.interval.ms`): the
+/// "fetched lag" Kafka Streams uses to decide whether an empty partition
+/// is caught up (KIP-695) before processing the task's other partitions.
+#[derive(Debug, Default)]
+pub(crate) struct FetchedLags {
+    /// Bumped by every statistics report.
+    pub(crate) version: u64,
+    /// Partitions whose position and end offset are known.
+    pub(crate) lags: HashMap<TopicPartition, i64>,
+}
+
+/// The fetched lag of one partition from its statistics: records between
+/// the next fetch offset and the end of the log (the last stable offset
+/// under read_committed, where transaction markers and aborted records sit
+/// below it), plus records fetched but not yet handed to the application.
+/// `None` while either offset is unknown.
+fn fetched_lag(p: &rdkafka::statistics::Partition, read_committed: bool) -> Option<i64> {
+    let end = if read_committed { p.ls_offset } else { p.hi_offset };
+    if end < 0 || p.next_offset < 0 || p.fetch_state != "active" {
+        return None;
+    }
+    Some((end - p.next_offset).max(0) + p.fetchq_cnt.max(0))
+}
+
+/// rdkafka context: forwards rebalances to the listener, logs to `tracing`,
+/// keeps the fetched lags from the statistics.
 pub(crate) struct StreamsConsumerContext {
     listener: Arc<dyn RebalanceListener>,
+    read_committed: bool,
+    lags: std::sync::Mutex<FetchedLags>,
 }
 
 impl ClientContext for StreamsConsumerContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
         log_librdkafka("consumer", level, fac, message);
+    }
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let mut lags = HashMap::new();
+        for (name, topic) in &statistics.topics {
+            for (id, p) in &topic.partitions {
+                if *id < 0 {
+                    continue; // librdkafka's internal "unassigned" partition
+                }
+                if let Some(lag) = fetched_lag(p, self.read_committed) {
+                    lags.insert((name.clone(), *id), lag);
+                }
+            }
+        }
+        let mut shared = self.lags.lock().unwrap_or_else(|p| p.into_inner());
+        shared.version += 1;
+        shared.lags = lags;
     }
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::warn!(%error, reason, "consumer client error");
@@ -144,6 +188,8 @@ pub(crate) struct StreamsConsumer {
     consumer: BaseConsumer<StreamsConsumerContext>,
     /// Interned topic names, so records share one allocation per topic.
     topics: HashMap<String, Arc<str>>,
+    /// Whether statistics (and so fetched lags) are reported.
+    reports_lags: bool,
 }
 
 impl StreamsConsumer {
@@ -153,16 +199,19 @@ impl StreamsConsumer {
         listener: Arc<dyn RebalanceListener>,
         topics: &[String],
     ) -> Result<Self> {
-        let context = StreamsConsumerContext { listener };
+        let read_committed = config.get("isolation.level") == Some("read_committed");
+        let context = StreamsConsumerContext { listener, read_committed, lags: Default::default() };
         let consumer = BaseConsumer::from_config_and_context(config, context)
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer
             .subscribe(&names)
             .map_err(|e| Error::kafka("subscribing to the source topics", e))?;
+        let reports_lags = config.get("statistics.interval.ms").is_some_and(|v| v.trim().parse::<u64>().is_ok_and(|ms| ms > 0));
         Ok(StreamsConsumer {
             consumer,
             topics: HashMap::new(),
+            reports_lags,
         })
     }
 
@@ -204,6 +253,20 @@ impl StreamsConsumer {
             value: message.payload().map(<[u8]>::to_vec),
             headers,
         }))
+    }
+
+    /// Whether [`StreamsConsumer::fetched_lags_since`] ever reports anything
+    /// (`statistics.interval.ms` > 0). Without statistics, tasks assume
+    /// their empty partitions are caught up.
+    pub(crate) fn reports_fetched_lags(&self) -> bool {
+        self.reports_lags
+    }
+
+    /// The fetched lags of the last statistics report, if it is newer than
+    /// `seen` (a version returned before; 0 for none).
+    pub(crate) fn fetched_lags_since(&self, seen: u64) -> Option<(u64, HashMap<TopicPartition, i64>)> {
+        let lags = self.consumer.context().lags.lock().unwrap_or_else(|p| p.into_inner());
+        (lags.version > seen).then(|| (lags.version, lags.lags.clone()))
     }
 
     /// Stops fetching from these partitions (back-pressure).

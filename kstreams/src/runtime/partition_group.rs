@@ -118,7 +118,6 @@ impl PartitionGroup {
     }
 
     /// What the runtime knows of a partition's unfetched records.
-    #[allow(dead_code)] // reached through StreamTask::set_fetched_lag
     pub(crate) fn set_fetched_lag(&mut self, topic: &str, partition: i32, lag: Option<i64>) {
         if let Some(i) = self.queue(topic, partition) {
             self.queues[i].fetched_lag = lag;

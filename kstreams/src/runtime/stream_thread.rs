@@ -242,6 +242,11 @@ impl StreamThread {
         let poll_timeout = self.config.poll_interval();
         let mut idle = true;
         let mut batch = Vec::with_capacity(MAX_POLL_RECORDS);
+        // Fetched lags (from the consumer's statistics) last handed to the
+        // tasks, by report version and task generation.
+        let (mut lags_seen, mut lags_generation) = (0u64, u64::MAX);
+        let mut latest_lags = std::collections::HashMap::new();
+        let lags_known = consumer.reports_fetched_lags();
         while !self.client.shutdown_requested() {
             // Poll without holding the task manager: rebalance callbacks take it.
             let mut timeout = if idle { poll_timeout } else { Duration::ZERO };
@@ -279,6 +284,17 @@ impl StreamThread {
                 batch.drain(..).filter_map(|r| tm.add_record(r)).collect();
             if !to_pause.is_empty() {
                 consumer.pause(&to_pause)?;
+            }
+            if lags_known {
+                if let Some((version, lags)) = consumer.fetched_lags_since(lags_seen) {
+                    lags_seen = version;
+                    latest_lags = lags;
+                    lags_generation = u64::MAX;
+                }
+                if lags_generation != tm.generation() {
+                    tm.set_fetched_lags(&latest_lags);
+                    lags_generation = tm.generation();
+                }
             }
             let now = wall_clock_ms();
             let processed = tm.process(now, MAX_PROCESS_PER_TASK)?;

@@ -186,7 +186,6 @@ impl StreamTask {
     }
     /// Reports the consumer's knowledge of unfetched records on a partition
     /// (`None`: unknown), for `max.task.idle.ms`.
-    #[allow(dead_code)] // seam for the runtime
     pub(crate) fn set_fetched_lag(&mut self, topic: &str, partition: i32, lag: Option<i64>) {
         self.group.set_fetched_lag(topic, partition, lag);
     }

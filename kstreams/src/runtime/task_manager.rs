@@ -177,6 +177,18 @@ impl TaskManager {
         std::mem::take(&mut self.assigned)
     }
 
+    /// Hands every task the consumer's fetched lag of each of its input
+    /// partitions; a partition missing from `lags` has an unknown lag (the
+    /// task then waits for it rather than assume it is caught up).
+    pub(crate) fn set_fetched_lags(&mut self, lags: &HashMap<TopicPartition, i64>) {
+        for task in self.tasks.values_mut() {
+            for (topic, partition) in task.input_partitions() {
+                let lag = lags.get(&(topic.clone(), partition)).copied();
+                task.set_fetched_lag(&topic, partition, lag);
+            }
+        }
+    }
+
     /// Buffers a record in its task; returns its partition if it must now be paused.
     pub(crate) fn add_record(&mut self, record: ConsumedRecord) -> Option<TopicPartition> {
         let Some(id) = self
