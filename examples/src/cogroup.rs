@@ -150,14 +150,9 @@ impl CogroupingProcessor {
 }
 
 /// The co-grouping topology on the default topics.
-// The co-partitioning check `#[topology]` generates for the merge is a
-// `let _ = <unit constant>`, which clippy reports at the user's `.merge`.
-#[allow(clippy::let_unit_value)]
 #[topology]
 pub fn cogroup(b: &mut StreamsBuilder) {
-    // `#[topology]` still rejects `b.add_state_store(..)` ("state stores are
-    // not available"); the same call through the type is not looked at.
-    StreamsBuilder::add_state_store(b, cogroup_store());
+    b.add_state_store(cogroup_store());
     let clicks = b.add_source("Events-Source", CLICK_EVENTS).named("Events-Processor").via(click_activity);
     let purchases = b.add_source("Txn-Source", STOCK_PURCHASES).named("Txn-Processor").via(purchase_activity);
     clicks

@@ -208,9 +208,7 @@ impl StockPerformanceProcessor {
 /// `stocks-source → stocks-processor (+ store) → stocks-sink`.
 #[topology]
 pub fn stock_performance(b: &mut StreamsBuilder) {
-    // `#[topology]` still rejects `b.add_state_store(..)` ("state stores are
-    // not available"); the same call through the type is not looked at.
-    StreamsBuilder::add_state_store(b, performance_store());
+    b.add_state_store(performance_store());
     let stocks = b.add_source("stocks-source", STOCK_TRANSACTIONS);
     stocks
         .named("stocks-processor")

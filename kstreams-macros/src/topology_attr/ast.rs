@@ -123,7 +123,7 @@ fn find_windows(tokens: proc_macro2::TokenStream, out: &mut Vec<WindowUse>) {
             T::Ident(id) if id == "tumbling" || id == "hopping" => {
                 let after_windows = i >= 3 && matches!(&tts[i - 3], T::Ident(w) if w == "TimeWindows");
                 let punct = |j: usize, c: char| matches!(tts.get(j), Some(T::Punct(p)) if p.as_char() == c);
-                if !after_windows || !(punct(i + 1, ':') && punct(i + 2, ':') && punct(i + 3, '<')) {
+                if !(after_windows && punct(i + 1, ':') && punct(i + 2, ':') && punct(i + 3, '<')) {
                     continue;
                 }
                 let tumbling = id == "tumbling";

@@ -41,7 +41,7 @@ impl Stage {
             Stage::Production => config::PRODUCTION_KEY,
         }
     }
-    fn handler_name<'a>(self, c: &'a ErrorHandlerConfig) -> &'a str {
+    fn handler_name(self, c: &ErrorHandlerConfig) -> &str {
         match self {
             Stage::Deserialization => &c.deserialization.name,
             Stage::Processing => &c.processing.name,
