@@ -18,10 +18,6 @@ use std::time::{Duration, Instant};
 use kstreams::serde::{Json, Serde};
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig, TopologyTestDriver};
 use kstreams_examples::cogroup::*;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::Message;
 
 fn click(customer: &str, symbol: &str, timestamp: i64) -> ClickEvent {
     ClickEvent {
@@ -211,62 +207,17 @@ fn generated_activity_gives_exactly_the_modelled_output() -> kstreams::Result<()
 // ---------------------------------------------------------------------------
 // On the broker.
 
-/// Produces each activity to its topic and `partition`, keyed by customer
-/// id, with its timestamp as the record timestamp.
+/// Produces the activity to the partitions given, keyed by customer id,
+/// with its timestamp as the record timestamp.
 fn produce_activity(topics: &CogroupTopics, activity: &[(i32, Activity)]) {
-    let producer: BaseProducer =
-        ClientConfig::new().set("bootstrap.servers", broker::bootstrap()).set("linger.ms", "5").create().expect("producer");
-    for (partition, a) in activity {
-        let (topic, payload) = match a {
+    broker::produce_placed(activity.iter().map(|(partition, a)| {
+        let (topic, value) = match a {
             Activity::Click(c) => (topics.clicks.name(), serde_json::to_string(c).expect("json")),
             Activity::Purchase(p) => (topics.purchases.name(), serde_json::to_string(p).expect("json")),
         };
         let (customer, timestamp) = key_and_time(a);
-        let mut record = BaseRecord::to(topic).partition(*partition).key(customer).payload(&payload).timestamp(timestamp);
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    record = back;
-                    producer.poll(Duration::from_millis(10));
-                }
-            }
-        }
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(60)).expect("flush input");
-}
-
-/// Every record of `topic` read_committed as (key, value bytes, timestamp):
-/// waits until `expected` arrived (or 120 s passed), then 3 s more for extras.
-fn read_output(topic: &str, expected: usize) -> Vec<(String, Vec<u8>, i64)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker::bootstrap())
-        .set("group.id", broker::unique("cogroup-checker"))
-        .set("isolation.level", "read_committed")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("checker consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut reached: Option<Instant> = None;
-    while Instant::now() < deadline {
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => out.push((
-                String::from_utf8(m.key().expect("output key").to_vec()).expect("utf-8 key"),
-                m.payload().expect("output value").to_vec(),
-                m.timestamp().to_millis().expect("output timestamp"),
-            )),
-            Some(Err(e)) => eprintln!("checker consumer: {e}"),
-            None => {}
-        }
-        if out.len() >= expected && reached.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(3) {
-            break;
-        }
-    }
-    out
+        broker::Placed { topic: topic.to_owned(), partition: *partition, key: customer.to_owned(), value, timestamp }
+    }));
 }
 
 #[test]
@@ -316,7 +267,7 @@ fn on_the_broker_each_customer_gets_exactly_the_expected_groups() {
     let started = Instant::now();
     streams.start().expect("start");
 
-    let output = read_output(topics.cogrouped.name(), expected_count);
+    let output = broker::read_committed_until(topics.cogrouped.name(), expected_count);
     eprintln!("{} records read in {:?}", output.len(), started.elapsed());
     assert_eq!(streams.state(), State::Running, "the application kept running");
     assert!(streams.close(Duration::from_secs(30)), "clean close");

@@ -17,10 +17,6 @@ use std::time::{Duration, Instant};
 use kstreams::serde::{Json, Serde};
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig, TopologyTestDriver};
 use kstreams_examples::stock_performance::*;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::Message;
 
 // ---------------------------------------------------------------------------
 // The model the tests compute expectations with.
@@ -260,55 +256,13 @@ fn generated_trades_give_exactly_the_modelled_output() -> kstreams::Result<()> {
 /// Produces `(partition, trade)`s with the trade's symbol as key and its
 /// timestamp as the record timestamp.
 fn produce_trades(topic: &str, trades: &[(i32, StockTransaction)]) {
-    let producer: BaseProducer =
-        ClientConfig::new().set("bootstrap.servers", broker::bootstrap()).set("linger.ms", "5").create().expect("producer");
-    for (partition, t) in trades {
-        let payload = serde_json::to_string(t).expect("json");
-        let mut record = BaseRecord::to(topic).partition(*partition).key(&t.symbol).payload(&payload).timestamp(t.timestamp);
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    record = back;
-                    producer.poll(Duration::from_millis(10));
-                }
-            }
-        }
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(60)).expect("flush input");
-}
-
-/// Every record of `topic` read_committed as (key, value bytes, timestamp):
-/// waits until `expected` arrived (or 120 s passed), then 3 s more for extras.
-fn read_output(topic: &str, expected: usize) -> Vec<(String, Vec<u8>, i64)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker::bootstrap())
-        .set("group.id", broker::unique("stock-checker"))
-        .set("isolation.level", "read_committed")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("checker consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut reached: Option<Instant> = None;
-    while Instant::now() < deadline {
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => out.push((
-                String::from_utf8(m.key().expect("output key").to_vec()).expect("utf-8 key"),
-                m.payload().expect("output value").to_vec(),
-                m.timestamp().to_millis().expect("output timestamp"),
-            )),
-            Some(Err(e)) => eprintln!("checker consumer: {e}"),
-            None => {}
-        }
-        if out.len() >= expected && reached.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(3) {
-            break;
-        }
-    }
-    out
+    broker::produce_placed(trades.iter().map(|(partition, t)| broker::Placed {
+        topic: topic.to_owned(),
+        partition: *partition,
+        key: t.symbol.clone(),
+        value: serde_json::to_string(t).expect("json"),
+        timestamp: t.timestamp,
+    }));
 }
 
 #[test]
@@ -352,7 +306,7 @@ fn on_the_broker_each_symbol_gets_exactly_the_expected_performances() {
     let started = Instant::now();
     streams.start().expect("start");
 
-    let output = read_output(topics.performance.name(), expected_count);
+    let output = broker::read_committed_until(topics.performance.name(), expected_count);
     eprintln!("{} records read in {:?}", output.len(), started.elapsed());
     assert_eq!(streams.state(), State::Running, "the application kept running");
     assert!(streams.close(Duration::from_secs(30)), "clean close");

@@ -98,6 +98,67 @@ pub fn produce(topic: &str, records: impl IntoIterator<Item = (String, String)>)
         .expect("flush input");
 }
 
+/// One input record placed exactly: topic, partition, key, value, timestamp.
+pub struct Placed {
+    pub topic: String,
+    pub partition: i32,
+    pub key: String,
+    pub value: String,
+    pub timestamp: i64,
+}
+
+/// Produces records to the partitions and with the timestamps they name
+/// (for tests of event-time behaviour: punctuation, timestamp order).
+pub fn produce_placed(records: impl IntoIterator<Item = Placed>) {
+    let producer: BaseProducer = client_config().set("linger.ms", "5").create().expect("producer");
+    for r in records {
+        let mut record = BaseRecord::to(&r.topic).partition(r.partition).key(&r.key).payload(&r.value).timestamp(r.timestamp);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    record = back;
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(60)).expect("flush input");
+}
+
+/// Every record of `topic` read_committed as (key, value bytes, timestamp),
+/// subscribed as a fresh group: waits until `expected` arrived (or 120 s
+/// passed), then 3 s more for any extra (a duplicate would show).
+pub fn read_committed_until(topic: &str, expected: usize) -> Vec<(String, Vec<u8>, i64)> {
+    let consumer: BaseConsumer = client_config()
+        .set("group.id", unique("checker"))
+        .set("isolation.level", "read_committed")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("checker consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut reached: Option<Instant> = None;
+    while Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => out.push((
+                String::from_utf8(m.key().expect("output key").to_vec()).expect("utf-8 key"),
+                m.payload().expect("output value").to_vec(),
+                m.timestamp().to_millis().expect("output timestamp"),
+            )),
+            Some(Err(e)) => eprintln!("checker consumer: {e}"),
+            None => {}
+        }
+        if out.len() >= expected && reached.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    out
+}
+
 /// Reads every committed record of `topic` (all partitions, from the
 /// beginning) until each partition's position reaches its end offset.
 /// Returns `(partition, key, value)`.
