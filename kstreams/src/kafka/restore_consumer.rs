@@ -23,6 +23,9 @@ const RESTORE_STALL_TIMEOUT: Duration = Duration::from_secs(120);
 /// Records applied per batch (one RocksDB `WriteBatch`).
 pub(crate) const RESTORE_BATCH: usize = 10_000;
 const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
+/// `fetch.wait.max.ms` of the restore consumer: how long the broker holds
+/// an empty fetch, i.e. how long reaching a partition's end takes to notice.
+const RESTORE_FETCH_WAIT_MS: &str = "10";
 
 /// One changelog record read for restoration.
 #[derive(Debug)]
@@ -71,6 +74,10 @@ impl RestoreConsumer {
         cc.set("enable.partition.eof", "true");
         cc.set("isolation.level", "read_committed");
         cc.set("auto.offset.reset", "earliest");
+        // The end of a changelog partition is known only when a fetch comes
+        // back empty at the last stable offset; with the default wait
+        // (500 ms) every restored partition would end with that long idle.
+        cc.set("fetch.wait.max.ms", RESTORE_FETCH_WAIT_MS);
         let consumer: BaseConsumer<RestoreContext> = cc
             .create_with_context(RestoreContext)
             .map_err(|e| Error::kafka("creating the restore consumer", e))?;
