@@ -37,7 +37,7 @@ pub(crate) struct Ended {
 }
 
 impl Proc {
-    /// Spawns `cmd`; stdout's `BENCH` lines are collected, everything else
+    /// Spawns `cmd`; stdout's `BENCH` lines are collected, and everything
     /// (stdout and stderr) goes to `log`.
     pub(crate) fn spawn(label: &str, mut cmd: Command, log: PathBuf, with_stdin: bool) -> Result<Proc> {
         let err = fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
@@ -49,14 +49,11 @@ impl Proc {
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
-                match line.strip_prefix("BENCH ") {
-                    Some(rest) => {
-                        if tx.send((Instant::now(), rest.to_owned())).is_err() {
-                            break;
-                        }
-                    }
-                    None => {
-                        let _ = writeln!(out_log, "{line}");
+                // Every line goes to the log (BENCH lines too, for reading a run afterwards).
+                let _ = writeln!(out_log, "{line}");
+                if let Some(rest) = line.strip_prefix("BENCH ") {
+                    if tx.send((Instant::now(), rest.to_owned())).is_err() {
+                        break;
                     }
                 }
             }
