@@ -1,9 +1,12 @@
 //! What the two kstreams benchmark apps share: their configuration from the
-//! common flags, and the `BENCH state=RUNNING` line.
+//! common flags, the `BENCH state=RUNNING` line, and the measured restore
+//! rate (`BENCH restored records=N ms=M`, as `BenchApp.java` prints it).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
+use kstreams::state::{ChangelogPartition, StateRestoreListener};
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
 
 use super::args::{AppArgs, Guarantee};
@@ -22,6 +25,13 @@ pub fn config(args: &AppArgs) -> StreamsConfig {
         .state_dir(&args.state_dir)
 }
 
+/// Logs to stderr (the harness keeps it in the run's log file): warnings
+/// and errors, or what `RUST_LOG` asks for.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 /// Prints `BENCH state=RUNNING uptime_ms=N` on the first REBALANCING → RUNNING
 /// (`started`: when `main` began).
 pub fn report_running(streams: &KafkaStreams, started: Instant) {
@@ -31,4 +41,38 @@ pub fn report_running(streams: &KafkaStreams, started: Instant) {
             report(&format!("state=RUNNING uptime_ms={}", started.elapsed().as_millis()));
         }
     });
+}
+
+/// Times changelog restoration like `BenchApp.java`'s `RestoreTimer`: from
+/// the first restoration start to the moment no restoration is open, over
+/// all changelog partitions; prints `BENCH restored records=N ms=M` each
+/// time the open count drops to zero (the harness takes the largest).
+#[derive(Default)]
+pub struct RestoreTimer {
+    inner: Mutex<RestoreProgress>,
+}
+
+#[derive(Default)]
+struct RestoreProgress {
+    first_start: Option<Instant>,
+    restored: u64,
+    open: usize,
+}
+
+impl StateRestoreListener for RestoreTimer {
+    fn on_restore_start(&self, _partition: &ChangelogPartition, _store: &str, _start: i64, _end: i64) {
+        let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        p.first_start.get_or_insert_with(Instant::now);
+        p.open += 1;
+    }
+
+    fn on_restore_end(&self, _partition: &ChangelogPartition, _store: &str, total_restored: u64) {
+        let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        p.restored += total_restored;
+        p.open = p.open.saturating_sub(1);
+        if p.open == 0 {
+            let ms = p.first_start.map_or(0, |t| t.elapsed().as_millis());
+            report(&format!("restored records={} ms={ms}", p.restored));
+        }
+    }
 }

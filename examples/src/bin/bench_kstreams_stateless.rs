@@ -7,12 +7,13 @@ use std::time::Instant;
 use kstreams::serde::Json;
 use kstreams::{KafkaStreams, StreamsBuilder, Topic};
 use kstreams_examples::bench::args::AppArgs;
-use kstreams_examples::bench::kstreams_app::{config, report_running};
+use kstreams_examples::bench::kstreams_app::{config, init_logging, report_running};
 use kstreams_examples::bench::payment::{Payment, PaymentCents};
 use kstreams_examples::bench::report::report;
 
 fn main() -> kstreams::Result<()> {
     let started = Instant::now();
+    init_logging();
     let args = AppArgs::from_env_or_exit("bench_kstreams_stateless");
     // Topic names are `&'static str` (topics are meant to be constants); the
     // benchmark names them at run time, once per process.
