@@ -53,6 +53,9 @@ fn run(args: &AppArgs) -> BenchResult {
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
         .set("isolation.level", if eos { "read_committed" } else { "read_uncommitted" })
+        // As kstreams' stream threads: librdkafka's default (1000 ms) idles a
+        // fast consumer for most of each second once its queue has been full.
+        .set("fetch.queue.backoff.ms", "10")
         .create()?;
     let mut producer_config = ClientConfig::new();
     producer_config.set("bootstrap.servers", &args.bootstrap);

@@ -167,6 +167,9 @@ fn output_consumer(bootstrap: &str, topic: &str) -> BenchResult<BaseConsumer> {
         .set("enable.auto.commit", "false")
         .set("isolation.level", "read_committed")
         .set("fetch.wait.max.ms", "50")
+        // The reader must keep up with the app: librdkafka's default (1000 ms)
+        // stops fetching for a second whenever its local queue was full.
+        .set("fetch.queue.backoff.ms", "10")
         .create()?;
     let mut assignment = TopicPartitionList::new();
     for (partition, _, _) in watermarks(&consumer, topic)? {
