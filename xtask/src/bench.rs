@@ -101,7 +101,8 @@ pub(crate) fn run(args: &[&str]) -> Result {
     let id = format!("kstreams-bench-{stamp}");
     let work = cache_root().join("bench").join(&id);
     fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
-    let bench = Bench { bootstrap: broker.bootstrap.clone(), id, bins, java, settings, work };
+    let load_at_start = machine::load_average();
+    let bench = Bench { bootstrap: broker.bootstrap.clone(), id, bins, java, settings, work, load_at_start };
     eprintln!("xtask: benchmark {} against Kafka at {}; logs in {}", bench.id, bench.bootstrap, bench.work.display());
 
     let outcome = bench.measure_all();
@@ -125,6 +126,8 @@ struct Bench {
     settings: Settings,
     /// Logs and state directories of this run.
     work: PathBuf,
+    /// Load averages when the measurements began (other work on the machine skews every figure).
+    load_at_start: String,
 }
 
 /// The pre-produced input.
@@ -222,10 +225,11 @@ impl Bench {
         }
         if let Some(peak) = figures.throughput {
             match self.latency(imp, topology, guarantee, &app_id, &state, &slug, peak / 2.0) {
-                Ok(lat) => {
+                Ok((lat, offered)) => {
                     let ms = |k: &str| field::<f64>(&lat, k).map(|us| us / 1000.0);
                     (figures.p50_ms, figures.p99_ms, figures.p999_ms) = (ms("p50_us"), ms("p99_us"), ms("p999_us"));
-                    figures.offered = Some((peak / 2.0).round());
+                    // What the paced producer achieved (it may fall short of the asked rate on a busy machine).
+                    figures.offered = Some(offered.unwrap_or(peak / 2.0).round());
                     let show = |k: &str| field::<f64>(&lat, k).map(|us| format!("{:.1}", us / 1000.0)).unwrap_or_default();
                     eprintln!(
                         "xtask:    latency at {:.0} records/s: p50 {} ms, p99 {} ms, p999 {} ms",
@@ -275,9 +279,10 @@ impl Bench {
         Ok((Some(records / (extra_ms / 1000.0)), Some("restore rate estimated as changelog records / extra start-up time".into())))
     }
 
-    /// A fresh app on empty topics, offered `rate` records/s.
+    /// A fresh app on empty topics, offered `rate` records/s; returns the
+    /// reader's line and the rate the paced producer achieved.
     #[allow(clippy::too_many_arguments)]
-    fn latency(&self, imp: Impl, topology: &'static str, guarantee: &'static str, app_id: &str, state: &Path, slug: &str, rate: f64) -> Result<String> {
+    fn latency(&self, imp: Impl, topology: &'static str, guarantee: &'static str, app_id: &str, state: &Path, slug: &str, rate: f64) -> Result<(String, Option<f64>)> {
         let app_id = format!("{app_id}-lat");
         let (input, output) = (format!("{app_id}-input"), format!("{app_id}-output"));
         self.load(&["create", "--topics", &format!("{input},{output}"), "--partitions", PARTITIONS])?;
@@ -299,7 +304,7 @@ impl Bench {
         let (_, read) = reader.wait_for("read ", Duration::from_secs(300))?;
         reader.wait(Duration::from_secs(10))?;
         app.stop(Duration::from_secs(60))?;
-        Ok(read)
+        Ok((read, field(&done, "rate")))
     }
 
     /// Starts `bench_read` and waits until it reads.
@@ -364,11 +369,14 @@ impl Bench {
         let notes = table::notes(results);
         let body = format!(
             "# kstreams benchmark, {date} ({} run)\n\n{}\
+             - load average (1/5/15 min): {} when the run began, {} when it ended\n\
              - input: {} payment events ({} SUCCESS) over 8 partitions, 16-byte keys, ~110-byte JSON values; one stream thread; commit interval 100 ms\n\
              - latency: offered half of each row's measured throughput for {} s after a {} s warm-up\n\n\
              {table}\n{}",
             self.settings.mode(),
             machine::describe(&librdkafka, profile),
+            self.load_at_start,
+            machine::load_average(),
             input.events,
             input.successes,
             self.settings.latency_secs,

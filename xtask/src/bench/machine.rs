@@ -27,6 +27,17 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// The load averages (1, 5 and 15 min) from `/proc/loadavg`, e.g. `1.02 0.87 0.65`.
+pub(crate) fn load_average() -> String {
+    let text = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    if fields.len() == 3 {
+        fields.join(" ")
+    } else {
+        "unknown".into()
+    }
+}
+
 /// Markdown lines describing the machine and the versions measured.
 pub(crate) fn describe(librdkafka: &str, profile: &str) -> String {
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
