@@ -87,6 +87,21 @@ pub(crate) fn stop() -> Result {
     Ok(())
 }
 
+/// Deletes the stopped broker's data (topics and KRaft metadata); the next
+/// `start` formats fresh storage. Does nothing while the broker runs.
+pub(crate) fn discard_data() {
+    let Ok(port) = port() else { return };
+    if running_pid(port).is_some() {
+        return;
+    }
+    let data = kafka_run_dir(port).join("data");
+    match fs::remove_dir_all(&data) {
+        Ok(()) => eprintln!("xtask: removed the test broker's data ({})", data.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => eprintln!("xtask: could not remove {}: {e}", data.display()),
+    }
+}
+
 /// Says whether the broker runs and answers.
 pub(crate) fn status() -> Result {
     let port = port()?;
