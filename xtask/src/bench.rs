@@ -169,7 +169,13 @@ impl Bench {
                 Err("not available".to_owned())
             } else {
                 eprintln!("xtask: == {} {topology} {guarantee}", imp.name());
-                self.measure(imp, topology, guarantee, &input)
+                let result = self.measure(imp, topology, guarantee, &input);
+                // Free the disk now: a full run's latency topics alone can hold gigabytes per case.
+                let (app_id, _) = self.app_id(imp, topology, guarantee);
+                if let Err(e) = self.load(&["cleanup", "--prefix", &app_id]) {
+                    eprintln!("xtask: could not delete the topics of {app_id}: {e}");
+                }
+                result
             };
             if let Err(e) = &result {
                 if e != "not available" && !e.starts_with("not selected") {
@@ -183,8 +189,7 @@ impl Bench {
 
     /// Throughput, RSS and start-up; then restore (counter) and latency.
     fn measure(&self, imp: Impl, topology: &'static str, guarantee: &'static str, input: &Input) -> std::result::Result<Figures, String> {
-        let slug = format!("{}-{topology}-{}", imp.name(), if guarantee == "at_least_once" { "alos" } else { "eos" });
-        let app_id = format!("{}-{slug}", self.id);
+        let (app_id, slug) = self.app_id(imp, topology, guarantee);
         let state = self.work.join("state").join(&slug);
         let output = format!("{app_id}-output");
         self.load(&["create", "--topics", &output, "--partitions", PARTITIONS])?;
@@ -243,6 +248,13 @@ impl Bench {
             }
         }
         Ok(figures)
+    }
+
+    /// The application id of a case (prefix of every topic the case
+    /// creates, the app's internal topics included) and its short name.
+    fn app_id(&self, imp: Impl, topology: &str, guarantee: &str) -> (String, String) {
+        let slug = format!("{}-{topology}-{}", imp.name(), if guarantee == "at_least_once" { "alos" } else { "eos" });
+        (format!("{}-{slug}", self.id), slug)
     }
 
     /// Deletes the state directory, restarts the app on its changelog.
