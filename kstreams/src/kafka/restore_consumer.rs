@@ -15,6 +15,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::client_config::FETCH_QUEUE_BACKOFF_MS;
 use crate::config::StreamsConfig;
 use crate::{Error, Result};
 
@@ -78,6 +79,12 @@ impl RestoreConsumer {
         // back empty at the last stable offset; with the default wait
         // (500 ms) every restored partition would end with that long idle.
         cc.set("fetch.wait.max.ms", RESTORE_FETCH_WAIT_MS);
+        // As the main consumer (see `client_config`): with librdkafka's
+        // default (1000 ms) a restore idles for most of a second every time
+        // it has drained a full 100 000-record local queue.
+        if cc.get("fetch.queue.backoff.ms").is_none() {
+            cc.set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS);
+        }
         let consumer: BaseConsumer<RestoreContext> = cc
             .create_with_context(RestoreContext)
             .map_err(|e| Error::kafka("creating the restore consumer", e))?;
