@@ -451,7 +451,7 @@ fn update_readme(body: &str) -> Result {
     let (Some(begin), Some(end)) = (text.find(README_BEGIN), text.find(README_END)) else {
         return Err(format!("{} lacks the markers {README_BEGIN} ... {README_END}", path.display()));
     };
-    let body = body.replacen("# kstreams benchmark", "### Latest full run:", 1);
+    let body = body.replacen("# kstreams benchmark, ", "### ", 1);
     let updated = format!("{}{README_BEGIN}\n{body}\n{}", &text[..begin], &text[end..]);
     fs::write(&path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
