@@ -88,7 +88,13 @@ impl CachingKeyValueStore {
         let mut batch: Vec<BytesEntry> = Vec::with_capacity(entries.len());
         let mut kept = Vec::with_capacity(entries.len());
         for entry in entries {
-            let old = self.inner.get(&entry.key)?;
+            // The old value, for the listener and to skip deleting what is
+            // not there: known from the cache when the entry replaced a
+            // clean one, read from the store otherwise.
+            let old = match &entry.below {
+                Some(below) => below.clone(),
+                None => self.inner.get(&entry.key)?,
+            };
             if entry.value.is_none() && old.is_none() {
                 continue;
             }

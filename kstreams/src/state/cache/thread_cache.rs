@@ -33,11 +33,18 @@ pub(crate) struct DirtyEntry {
     pub(crate) key: Vec<u8>,
     pub(crate) value: Option<Vec<u8>>,
     pub(crate) timestamp: i64,
+    /// The value the store below holds for the key, when the cache knows it
+    /// (the entry replaced a clean one): saves reading it back on write-down.
+    pub(crate) below: Option<Option<Vec<u8>>>,
 }
 
 #[derive(Debug)]
 struct Entry {
     value: Option<Vec<u8>>,
+    /// For a dirty entry: the store's value under it, if known (see
+    /// [`DirtyEntry::below`]). Not charged to the budget: it is the clean
+    /// value this entry replaced, moved rather than copied.
+    below: Option<Option<Vec<u8>>>,
     dirty: bool,
     timestamp: i64,
     tick: u64,
@@ -144,10 +151,18 @@ impl ThreadCache {
         let named = state.namespaces.entry(ns.to_owned()).or_default();
         // A newer write supersedes a pending one: it was never forwarded.
         named.pending.remove(key);
-        let previous = named.entries.remove(key);
+        let mut previous = named.entries.remove(key);
         if let Some(old) = &previous {
             state.current_bytes -= entry_size(key, old.value.as_ref());
         }
+        // What the store below holds: a clean entry's value is exactly that;
+        // a dirty one knows it only if it replaced a clean one.
+        let below = match previous.as_mut() {
+            Some(p) if !p.dirty => Some(p.value.take()),
+            Some(p) => p.below.take(),
+            None => None,
+        };
+        let below = if dirty { below } else { None };
         let dirty_seq = state.next_dirty_seq;
         state.next_dirty_seq += 1;
         let tick = state
@@ -158,6 +173,7 @@ impl ThreadCache {
             key.to_vec(),
             Entry {
                 value,
+                below,
                 dirty,
                 timestamp,
                 tick,
@@ -194,6 +210,7 @@ impl ThreadCache {
                 key.clone(),
                 Entry {
                     value: entry.value.clone(),
+                    below: entry.below.take(),
                     ..*entry
                 },
             ));
@@ -294,6 +311,7 @@ fn to_dirty_entries(mut entries: Vec<(Vec<u8>, Entry)>) -> Vec<DirtyEntry> {
             key,
             value: e.value,
             timestamp: e.timestamp,
+            below: e.below,
         })
         .collect()
 }
