@@ -5,14 +5,11 @@
 #[path = "../../kstreams/tests/broker/mod.rs"]
 mod broker;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kstreams::serde::{Json, Serde, I64};
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
 use kstreams_examples::purchases::{topology_with, Purchase, PurchasePattern, PurchaseTopics, RewardAccumulator};
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::Message;
 
 const DEPARTMENTS: [&str; 4] = ["coffee", "electronics", "clothing", "coffee"];
 
@@ -33,33 +30,9 @@ fn purchase(i: u32) -> Purchase {
     }
 }
 
-/// All records of a one-partition topic, read_committed, as raw key/value bytes;
-/// waits until `expected` arrived (or 90 s passed), then 1 s more for extras.
+/// All records of a one-partition topic, read_committed, as raw key/value bytes.
 fn read_raw(topic: &str, expected: usize) -> Vec<(Option<Vec<u8>>, Vec<u8>)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker::bootstrap())
-        .set("group.id", broker::unique("purchases-checker"))
-        .set("isolation.level", "read_committed")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("checker consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let mut reached: Option<Instant> = None;
-    while Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            out.push((m.key().map(<[u8]>::to_vec), m.payload().unwrap_or_default().to_vec()));
-        }
-        if out.len() >= expected {
-            let since = *reached.get_or_insert_with(Instant::now);
-            if since.elapsed() > Duration::from_secs(1) {
-                break;
-            }
-        }
-    }
-    out
+    broker::read_committed_raw_until(topic, expected).into_iter().map(|(k, v, _)| (k, v.unwrap_or_default())).collect()
 }
 
 fn decode<S: Serde>(bytes: &[u8]) -> S::Target {

@@ -127,10 +127,14 @@ pub fn produce_placed(records: impl IntoIterator<Item = Placed>) {
     producer.flush(Duration::from_secs(60)).expect("flush input");
 }
 
-/// Every record of `topic` read_committed as (key, value bytes, timestamp),
-/// subscribed as a fresh group: waits until `expected` arrived (or 120 s
-/// passed), then 3 s more for any extra (a duplicate would show).
-pub fn read_committed_until(topic: &str, expected: usize) -> Vec<(String, Vec<u8>, i64)> {
+/// A record read back for checking: key and value bytes (`None` for a
+/// Kafka `null`) and timestamp.
+pub type RawRecord = (Option<Vec<u8>>, Option<Vec<u8>>, i64);
+
+/// Every record of `topic` read_committed, subscribed as a fresh group:
+/// waits until `expected` arrived (or 120 s passed), then 3 s more for any
+/// extra (a duplicate would show).
+pub fn read_committed_raw_until(topic: &str, expected: usize) -> Vec<RawRecord> {
     let consumer: BaseConsumer = client_config()
         .set("group.id", unique("checker"))
         .set("isolation.level", "read_committed")
@@ -145,8 +149,8 @@ pub fn read_committed_until(topic: &str, expected: usize) -> Vec<(String, Vec<u8
     while Instant::now() < deadline {
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(m)) => out.push((
-                String::from_utf8(m.key().expect("output key").to_vec()).expect("utf-8 key"),
-                m.payload().expect("output value").to_vec(),
+                m.key().map(<[u8]>::to_vec),
+                m.payload().map(<[u8]>::to_vec),
                 m.timestamp().to_millis().expect("output timestamp"),
             )),
             Some(Err(e)) => eprintln!("checker consumer: {e}"),
@@ -157,6 +161,18 @@ pub fn read_committed_until(topic: &str, expected: usize) -> Vec<(String, Vec<u8
         }
     }
     out
+}
+
+/// [`read_committed_raw_until`] for records with UTF-8 keys and non-null
+/// values: (key, value bytes, timestamp).
+pub fn read_committed_until(topic: &str, expected: usize) -> Vec<(String, Vec<u8>, i64)> {
+    read_committed_raw_until(topic, expected)
+        .into_iter()
+        .map(|(key, value, timestamp)| {
+            let key = String::from_utf8(key.expect("output key")).expect("utf-8 key");
+            (key, value.expect("output value"), timestamp)
+        })
+        .collect()
 }
 
 /// Reads every committed record of `topic` (all partitions, from the
