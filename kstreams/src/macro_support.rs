@@ -99,32 +99,14 @@ where
     builder.add_processor(name, node, parents)
 }
 
-/// What a store parameter of a `#[processor]` function is, for a store
-/// declared as `KeyValue<KS, VS>`: `&mut dyn KeyValueStore<K, V>` with `K`
-/// and `V` the serdes' types. Implemented for the identity only, so a
-/// parameter of other types is reported with the message below.
-#[diagnostic::on_unimplemented(
-    message = "this store parameter does not match its declaration: the store's serdes read and write `{K}` keys and `{V}` values",
-    label = "expected `&mut dyn KeyValueStore<{K}, {V}>`",
-    note = "a store declared as `KeyValue<KeySerde, ValueSerde>` is a parameter `name: &mut dyn KeyValueStore<K, V>` with the serdes' types, e.g. `KeyValue<String, I64>` gives `&mut dyn KeyValueStore<String, i64>`"
-)]
-pub trait StoreParam<K, V> {
-    /// The parameter, from the task's store.
-    fn from_store<KS: Serde<Target = K>, VS: Serde<Target = V>>(store: &mut MeteredKeyValueStore<KS, VS>) -> &mut Self;
-}
-
-impl<'a, K, V> StoreParam<K, V> for dyn KeyValueStore<K, V> + 'a {
-    fn from_store<KS: Serde<Target = K>, VS: Serde<Target = V>>(store: &mut MeteredKeyValueStore<KS, VS>) -> &mut Self {
-        store
-    }
-}
-
-/// A store parameter `P` from the task's store declared with `KS`/`VS`.
-pub fn store_param<KS: Serde, VS: Serde, P>(store: &mut MeteredKeyValueStore<KS, VS>) -> &mut P
-where
-    P: ?Sized + StoreParam<KS::Target, VS::Target>,
-{
-    P::from_store(store)
+/// A `#[processor]` function's store parameter, from the task's store
+/// declared as `KeyValue<KS, VS>`: `&mut dyn KeyValueStore<K, V>` with the
+/// serdes' types. A parameter of other types is a plain type mismatch at
+/// the user's parameter.
+pub fn store_param<KS: Serde, VS: Serde>(
+    store: &mut MeteredKeyValueStore<KS, VS>,
+) -> &mut dyn KeyValueStore<KS::Target, VS::Target> {
+    store
 }
 
 pub use ::core::time::Duration;

@@ -88,7 +88,7 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
     });
     let store_args = stores.iter().zip(&guards).map(|(s, g)| {
         let (ks, vs) = (&s.key_serde, &s.value_serde);
-        quote_spanned!(s.param_span=> , ::kstreams::__private::store_param::<#ks, #vs, _>(&mut *#g))
+        quote_spanned!(s.param_span=> , ::kstreams::__private::store_param::<#ks, #vs>(&mut *#g))
     });
     let store_args = quote!(#(#store_args)*);
     let release = quote!(#(::core::mem::drop(#guards);)*);
