@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use kstreams_serde::Serde;
 
-use crate::dsl::{KStream, StreamsBuilder};
 use crate::processor::node::{NodeFactory, OpFn, StatelessFactory};
 use crate::processor::{Processor, ProcessorContext, ProcessorSupplier, Record};
 use crate::state::{KeyValueStore, KeyValueStoreBuilder, MeteredKeyValueStore, StoreKind};
@@ -83,20 +82,6 @@ where
 {
     let op = Arc::new(op);
     ProcessorSupplier::<KI, VI, KO, VO>::into_factory(move || FnProcessor(op.clone()))
-}
-
-/// `builder.add_processor(name, node, parents)` with the parents read
-/// first, so that a node of the wrong types is reported at the node, with
-/// the parents' types (what `#[topology]` rewrites explicit wiring into).
-pub fn add_processor<K, V, S, KO, VO>(builder: &StreamsBuilder, parents: &[&KStream<K, V>], name: &str, node: S) -> KStream<KO, VO>
-where
-    S: ProcessorSupplier<K, V, KO, VO>,
-    K: Clone + 'static,
-    V: Clone + 'static,
-    KO: Clone + 'static,
-    VO: Clone + 'static,
-{
-    builder.add_processor(name, node, parents)
 }
 
 /// A `#[processor]` function's store parameter, from the task's store

@@ -43,14 +43,14 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
                 call.args[2] = syn::parse_quote_spanned!(span=> &[#(#refs),*]);
             }
             let h = handle(j, node.name.span());
-            // Explicit processors go through `__private::add_processor`, which
+            // Explicit processors go through `StreamsBuilder::add_processor_after`, which
             // reads the parents before the node: a node of the wrong types is
             // then reported at the node, in `ProcessorSupplier`'s words,
             // rather than as a mismatched parents slice.
             let call: TokenStream = match (node.kind, call.args.len()) {
                 (Kind::Processor, 3) => {
                     let (recv, name, node_expr, parents) = (&call.receiver, &call.args[0], &call.args[1], &call.args[2]);
-                    quote_spanned!(call.method.span()=> ::kstreams::__private::add_processor(&*#recv, #parents, #name, #node_expr))
+                    quote_spanned!(call.method.span()=> ::kstreams::StreamsBuilder::add_processor_after(&*#recv, #parents, #name, #node_expr))
                 }
                 _ => quote!(#call),
             };

@@ -65,6 +65,21 @@ impl StreamsBuilder {
         self.source_node(Some(name.to_owned()), topic, None)
     }
 
+    /// [`StreamsBuilder::add_processor`] with the parents first: the
+    /// parents' key and value types are then known before `node` is
+    /// checked, so a node of other types is reported at the node (this is
+    /// what `#[topology]` writes for `b.add_processor("name", node, ["parent"])`).
+    pub fn add_processor_after<S, K, V, KO, VO>(&self, parents: &[&KStream<K, V>], name: &str, node: S) -> KStream<KO, VO>
+    where
+        S: ProcessorSupplier<K, V, KO, VO>,
+        K: Clone + 'static,
+        V: Clone + 'static,
+        KO: Clone + 'static,
+        VO: Clone + 'static,
+    {
+        self.add_processor(name, node, parents)
+    }
+
     /// Adds a processor node named `name` under `parents`, all of which
     /// forward records of the types `node` reads.
     pub fn add_processor<S, K, V, KO, VO>(&self, name: &str, node: S, parents: &[&KStream<K, V>]) -> KStream<KO, VO>
