@@ -187,7 +187,7 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
         }
     };
     // With errors, the declared serdes may be what is wrong: don't name them again.
-    let connected = if dummy { quote!() } else { connected_stores(stores.iter().map(|s| (&s.name, &s.key_serde, &s.value_serde))) };
+    let connected = if dummy { quote!() } else { connected_stores(stores, quote!(&self)) };
     let the_fn = if dummy { quote!() } else { the_fn };
     quote! {
         #the_struct
@@ -206,19 +206,18 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
     }
 }
 
-/// `fn connected_stores()` listing the declared stores (none: nothing).
-fn connected_stores<'a>(stores: impl Iterator<Item = (&'a syn::Ident, &'a syn::Type, &'a syn::Type)>) -> TokenStream {
-    let list: Vec<TokenStream> = stores
-        .map(|(name, ks, vs)| {
-            let name = name.to_string();
-            quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
-        })
-        .collect();
-    if list.is_empty() {
+/// `fn connected_stores(..)` listing the declared stores (none: nothing).
+/// `receiver` is `&self` for `ProcessorSupplier`, empty for `Processor`.
+fn connected_stores(stores: &[StoreArg], receiver: TokenStream) -> TokenStream {
+    if stores.is_empty() {
         return quote!();
     }
+    let list = stores.iter().map(|s| {
+        let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
+        quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
+    });
     quote! {
-        fn connected_stores(&self) -> ::std::vec::Vec<::kstreams::__private::ConnectedStore> {
+        fn connected_stores(#receiver) -> ::std::vec::Vec<::kstreams::__private::ConnectedStore> {
             ::std::vec![#(#list),*]
         }
     }
@@ -254,19 +253,7 @@ pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream
     });
     let user_init = if p.has_init { quote!(#self_ty::init(self, ctx)) } else { quote!(::core::result::Result::Ok(())) };
     let user_close = if p.has_close { quote!(#self_ty::close(self);) } else { quote!() };
-    let connected = if stores.is_empty() {
-        quote!()
-    } else {
-        let list = stores.iter().map(|s| {
-            let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
-            quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
-        });
-        quote! {
-            fn connected_stores() -> ::std::vec::Vec<::kstreams::__private::ConnectedStore> {
-                ::std::vec![#(#list),*]
-            }
-        }
-    };
+    let connected = connected_stores(stores, quote!());
     let accessors = stores.iter().map(|s| {
         let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
         let method = format_ident!("{}_store", s.name, span = s.name.span());
