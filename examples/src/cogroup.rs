@@ -45,9 +45,11 @@ pub const PARTITIONS: u32 = 2;
 /// Input: clicks, keyed by customer id.
 pub const CLICK_EVENTS: Topic<String, Json<ClickEvent>, PARTITIONS> = Topic::new("click-events");
 /// Input: stock purchases, keyed by customer id.
-pub const STOCK_PURCHASES: Topic<String, Json<StockTransaction>, PARTITIONS> = Topic::new("stock-purchases");
+pub const STOCK_PURCHASES: Topic<String, Json<StockTransaction>, PARTITIONS> =
+    Topic::new("stock-purchases");
 /// Output: per customer, the clicks and purchases since the last punctuation.
-pub const COGROUPED: Topic<String, Json<ClicksAndPurchases>, PARTITIONS> = Topic::new("cogrouped-activity");
+pub const COGROUPED: Topic<String, Json<ClicksAndPurchases>, PARTITIONS> =
+    Topic::new("cogrouped-activity");
 /// The key/value store of pending [`ClicksAndPurchases`] per customer.
 pub const COGROUP_STORE: &str = "cogroup-store";
 /// The punctuation interval in ms of stream time (the `#[punctuate]`
@@ -119,7 +121,11 @@ pub struct CogroupingProcessor;
 #[processor]
 impl CogroupingProcessor {
     /// Adds the click or purchase to the customer's group; forwards nothing.
-    fn process(&mut self, record: Record<String, Activity>, ctx: &mut ProcessorContext<'_, String, ClicksAndPurchases>) -> kstreams::Result<()> {
+    fn process(
+        &mut self,
+        record: Record<String, Activity>,
+        ctx: &mut ProcessorContext<'_, String, ClicksAndPurchases>,
+    ) -> kstreams::Result<()> {
         let store = ctx.get_key_value_store::<String, Json<ClicksAndPurchases>>(COGROUP_STORE)?;
         let mut group = store.get(&record.key)?.unwrap_or_default();
         match record.value {
@@ -132,11 +138,16 @@ impl CogroupingProcessor {
     /// Forwards every customer's group, in key order, stamped with the
     /// punctuation time, and deletes it from the store.
     #[punctuate(every = "15s", time = StreamTime)]
-    fn emit(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, ClicksAndPurchases>) -> kstreams::Result<()> {
+    fn emit(
+        &mut self,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, String, ClicksAndPurchases>,
+    ) -> kstreams::Result<()> {
         let store = ctx.get_key_value_store::<String, Json<ClicksAndPurchases>>(COGROUP_STORE)?;
         let groups = {
             let store = store.lock();
-            let groups: Vec<(String, ClicksAndPurchases)> = store.all()?.collect::<kstreams::Result<_>>()?;
+            let groups: Vec<(String, ClicksAndPurchases)> =
+                store.all()?.collect::<kstreams::Result<_>>()?;
             groups
         };
         for (customer, group) in groups {
@@ -153,8 +164,14 @@ impl CogroupingProcessor {
 #[topology]
 pub fn cogroup(b: &mut StreamsBuilder) {
     b.add_state_store(cogroup_store());
-    let clicks = b.add_source("Events-Source", CLICK_EVENTS).named("Events-Processor").via(click_activity);
-    let purchases = b.add_source("Txn-Source", STOCK_PURCHASES).named("Txn-Processor").via(purchase_activity);
+    let clicks = b
+        .add_source("Events-Source", CLICK_EVENTS)
+        .named("Events-Processor")
+        .via(click_activity);
+    let purchases = b
+        .add_source("Txn-Source", STOCK_PURCHASES)
+        .named("Txn-Processor")
+        .via(purchase_activity);
     clicks
         .named("Activity-Merge")
         .merge(&purchases)
@@ -178,12 +195,17 @@ pub struct CogroupTopics {
 
 impl CogroupTopics {
     /// `click-events`, `stock-purchases` and `cogrouped-activity`.
-    pub const DEFAULT: CogroupTopics = CogroupTopics { clicks: CLICK_EVENTS, purchases: STOCK_PURCHASES, cogrouped: COGROUPED };
+    pub const DEFAULT: CogroupTopics = CogroupTopics {
+        clicks: CLICK_EVENTS,
+        purchases: STOCK_PURCHASES,
+        cogrouped: COGROUPED,
+    };
 
     /// The default names with `prefix` in front. The names live for the rest
     /// of the process.
     pub fn prefixed(prefix: &str) -> CogroupTopics {
-        let name = |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        let name =
+            |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
         CogroupTopics {
             clicks: Topic::new(name(CLICK_EVENTS.name())),
             purchases: Topic::new(name(STOCK_PURCHASES.name())),
@@ -193,7 +215,11 @@ impl CogroupTopics {
 
     /// All three names, inputs first.
     pub fn names(&self) -> [&'static str; 3] {
-        [self.clicks.name(), self.purchases.name(), self.cogrouped.name()]
+        [
+            self.clicks.name(),
+            self.purchases.name(),
+            self.cogrouped.name(),
+        ]
     }
 }
 
@@ -202,8 +228,14 @@ impl CogroupTopics {
 pub fn topology_with(topics: &CogroupTopics) -> Result<Topology> {
     let b = StreamsBuilder::new();
     b.add_state_store(cogroup_store());
-    let clicks = b.add_source("Events-Source", topics.clicks).named("Events-Processor").via(click_activity);
-    let purchases = b.add_source("Txn-Source", topics.purchases).named("Txn-Processor").via(purchase_activity);
+    let clicks = b
+        .add_source("Events-Source", topics.clicks)
+        .named("Events-Processor")
+        .via(click_activity);
+    let purchases = b
+        .add_source("Txn-Source", topics.purchases)
+        .named("Txn-Processor")
+        .via(purchase_activity);
     clicks
         .named("Activity-Merge")
         .merge(&purchases)

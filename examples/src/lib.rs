@@ -5,8 +5,8 @@
 //! `src/bin/`.
 
 pub mod bench;
+pub mod cogroup;
 pub mod payment_counter;
 pub mod protobuf_pipeline;
 pub mod purchases;
 pub mod stock_performance;
-pub mod cogroup;

@@ -86,7 +86,14 @@ pub fn generate(n: u64, accounts: u64, seed: u64) -> impl Iterator<Item = (Strin
             6..=8 => Status::Failed,
             _ => Status::Pending,
         };
-        (account, Payment { id, amount_cents: ((r >> 40) % 100_000) as i64, status })
+        (
+            account,
+            Payment {
+                id,
+                amount_cents: ((r >> 40) % 100_000) as i64,
+                status,
+            },
+        )
     })
 }
 
@@ -110,7 +117,10 @@ mod tests {
             input.pipe_input(account, payment)?;
         }
         let mut last: BTreeMap<String, i64> = BTreeMap::new();
-        for (account, count) in driver.create_output_topic(PAYMENT_COUNTS).read_key_values_to_vec()? {
+        for (account, count) in driver
+            .create_output_topic(PAYMENT_COUNTS)
+            .read_key_values_to_vec()?
+        {
             last.insert(account, count);
         }
         assert_eq!(last, expected);

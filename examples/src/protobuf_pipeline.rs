@@ -29,7 +29,8 @@ pub use proto::{EnrichedOrder, Order};
 /// Orders, keyed by order id.
 pub const ORDERS: Topic<String, Protobuf<Order>, 1> = Topic::new("orders");
 /// Enriched orders, keyed by order id.
-pub const ENRICHED_ORDERS: Topic<String, Protobuf<EnrichedOrder>, 1> = Topic::new("enriched-orders");
+pub const ENRICHED_ORDERS: Topic<String, Protobuf<EnrichedOrder>, 1> =
+    Topic::new("enriched-orders");
 /// Orders that could not be decoded, with Kafka Streams' error headers.
 pub const ORDERS_DLQ: &str = "orders-dlq";
 
@@ -47,10 +48,22 @@ pub type Customers = HashMap<String, Customer>;
 
 /// The customers of the demo shop.
 pub fn demo_customers() -> Customers {
-    [("c1", "Ada Lovelace", "gold"), ("c2", "Alan Turing", "silver"), ("c3", "Grace Hopper", "gold")]
-        .into_iter()
-        .map(|(id, name, tier)| (id.to_owned(), Customer { name: name.to_owned(), tier: tier.to_owned() }))
-        .collect()
+    [
+        ("c1", "Ada Lovelace", "gold"),
+        ("c2", "Alan Turing", "silver"),
+        ("c3", "Grace Hopper", "gold"),
+    ]
+    .into_iter()
+    .map(|(id, name, tier)| {
+        (
+            id.to_owned(),
+            Customer {
+                name: name.to_owned(),
+                tier: tier.to_owned(),
+            },
+        )
+    })
+    .collect()
 }
 
 /// Adds the customer's name and tier (`unknown` when not in `customers`)
@@ -61,7 +74,12 @@ pub fn enrich(order: Order, customers: &Customers) -> EnrichedOrder {
         None => ("unknown".to_owned(), "unknown".to_owned()),
     };
     let total_cents = i64::from(order.quantity).saturating_mul(order.unit_price_cents);
-    EnrichedOrder { order: Some(order), customer_name, customer_tier, total_cents }
+    EnrichedOrder {
+        order: Some(order),
+        customer_name,
+        customer_tier,
+        total_cents,
+    }
 }
 
 /// The topology on the default topic names.
@@ -77,11 +95,16 @@ pub fn topology_on<const P: u32>(
 ) -> Result<Topology> {
     let customers = Arc::new(customers);
     let builder = StreamsBuilder::new();
-    builder.stream(orders).map_values(move |order: Order| enrich(order, &customers)).to(enriched);
+    builder
+        .stream(orders)
+        .map_values(move |order: Order| enrich(order, &customers))
+        .to(enriched);
     builder.build()
 }
 
 /// The example's error handling: skip undecodable orders, keep them in `dlq`.
 pub fn with_error_handling(config: StreamsConfig, dlq: &str) -> StreamsConfig {
-    config.deserialization_exception_handler(LogAndContinueExceptionHandler).dead_letter_queue_topic(dlq)
+    config
+        .deserialization_exception_handler(LogAndContinueExceptionHandler)
+        .dead_letter_queue_topic(dlq)
 }

@@ -64,7 +64,11 @@ pub struct Purchase {
 impl Purchase {
     /// The purchase with all but the last four digits of the card hidden.
     pub fn mask_credit_card(mut self) -> Purchase {
-        let digits: Vec<char> = self.credit_card_number.chars().filter(char::is_ascii_digit).collect();
+        let digits: Vec<char> = self
+            .credit_card_number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
         let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
         self.credit_card_number = format!("xxxx-xxxx-xxxx-{last4}");
         self
@@ -91,7 +95,12 @@ pub struct PurchasePattern {
 
 impl From<&Purchase> for PurchasePattern {
     fn from(p: &Purchase) -> Self {
-        PurchasePattern { zip_code: p.zip_code.clone(), item: p.item_purchased.clone(), date: p.purchase_date, amount: p.total() }
+        PurchasePattern {
+            zip_code: p.zip_code.clone(),
+            item: p.item_purchased.clone(),
+            date: p.purchase_date,
+            amount: p.total(),
+        }
     }
 }
 
@@ -150,7 +159,8 @@ impl PurchaseTopics {
     /// The default names with `prefix` in front (e.g. `run42-transactions`).
     /// The names live for the rest of the process.
     pub fn prefixed(prefix: &str) -> PurchaseTopics {
-        let name = |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        let name =
+            |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
         PurchaseTopics {
             transactions: Topic::new(name(TRANSACTIONS.name())),
             purchases: Topic::new(name(PURCHASES.name())),
@@ -182,7 +192,9 @@ pub fn topology() -> Result<Topology> {
 /// The purchases topology on the given topics.
 pub fn topology_with(topics: &PurchaseTopics) -> Result<Topology> {
     let builder = StreamsBuilder::new();
-    let masked = builder.stream(topics.transactions).map_values(Purchase::mask_credit_card);
+    let masked = builder
+        .stream(topics.transactions)
+        .map_values(Purchase::mask_credit_card);
 
     let branches = masked
         .filter(|_, p| p.price > 5.00)
@@ -192,14 +204,21 @@ pub fn topology_with(topics: &PurchaseTopics) -> Result<Topology> {
         .branch_as("coffee", |_, p| p.department == "coffee")
         .branch_as("electronics", |_, p| p.department == "electronics")
         .no_default_branch();
-    for (name, topic) in [("department-coffee", topics.coffee), ("department-electronics", topics.electronics)] {
+    for (name, topic) in [
+        ("department-coffee", topics.coffee),
+        ("department-electronics", topics.electronics),
+    ] {
         if let Some(branch) = branches.get(name) {
             branch.to(topic);
         }
     }
 
-    masked.map_values(|p| PurchasePattern::from(&p)).to(topics.patterns);
-    masked.map_values(|p| RewardAccumulator::from(&p)).to(topics.rewards);
+    masked
+        .map_values(|p| PurchasePattern::from(&p))
+        .to(topics.patterns);
+    masked
+        .map_values(|p| RewardAccumulator::from(&p))
+        .to(topics.rewards);
     masked.to(topics.purchases);
     builder.build()
 }

@@ -43,10 +43,12 @@ use serde::{Deserialize, Serialize};
 /// Partitions of the input and output topics.
 pub const PARTITIONS: u32 = 2;
 /// Input: stock trades keyed by ticker symbol.
-pub const STOCK_TRANSACTIONS: Topic<String, Json<StockTransaction>, PARTITIONS> = Topic::new("stock-transactions");
+pub const STOCK_TRANSACTIONS: Topic<String, Json<StockTransaction>, PARTITIONS> =
+    Topic::new("stock-transactions");
 /// Output: the performance of symbols whose price or volume moved by at
 /// least 2 % from its moving average, keyed by symbol.
-pub const STOCK_PERFORMANCE: Topic<String, Json<StockPerformance>, PARTITIONS> = Topic::new("stock-performance");
+pub const STOCK_PERFORMANCE: Topic<String, Json<StockPerformance>, PARTITIONS> =
+    Topic::new("stock-performance");
 /// The key/value store of [`StockPerformance`] per symbol.
 pub const STOCK_PERFORMANCE_STORE: &str = "stock-performance-store";
 /// How many trades the moving averages cover.
@@ -145,7 +147,8 @@ impl StockPerformance {
     /// Whether the price or the volume differs from its average by at least
     /// [`DIFFERENTIAL_THRESHOLD`] percent, either way.
     pub fn is_notable(&self) -> bool {
-        self.price_differential.abs() >= DIFFERENTIAL_THRESHOLD || self.volume_differential.abs() >= DIFFERENTIAL_THRESHOLD
+        self.price_differential.abs() >= DIFFERENTIAL_THRESHOLD
+            || self.volume_differential.abs() >= DIFFERENTIAL_THRESHOLD
     }
 }
 
@@ -175,7 +178,8 @@ impl StockPerformanceProcessor {
             tracing::warn!(symbol = %record.key, price = trade.share_price, "skipping a trade without a positive share price");
             return Ok(());
         }
-        let store = ctx.get_key_value_store::<String, Json<StockPerformance>>(STOCK_PERFORMANCE_STORE)?;
+        let store =
+            ctx.get_key_value_store::<String, Json<StockPerformance>>(STOCK_PERFORMANCE_STORE)?;
         let mut performance = store.get(&record.key)?.unwrap_or_default();
         performance.update(trade.share_price, trade.shares, record.timestamp);
         store.put(&record.key, &performance)
@@ -184,8 +188,13 @@ impl StockPerformanceProcessor {
     /// Forwards every symbol whose last trade was notable, stamped with the
     /// punctuation time.
     #[punctuate(every = "10s", time = StreamTime)]
-    fn emit(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, StockPerformance>) -> kstreams::Result<()> {
-        let store = ctx.get_key_value_store::<String, Json<StockPerformance>>(STOCK_PERFORMANCE_STORE)?;
+    fn emit(
+        &mut self,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, String, StockPerformance>,
+    ) -> kstreams::Result<()> {
+        let store =
+            ctx.get_key_value_store::<String, Json<StockPerformance>>(STOCK_PERFORMANCE_STORE)?;
         let notable: Vec<(String, StockPerformance)> = {
             let store = store.lock();
             let mut notable = Vec::new();
@@ -212,7 +221,10 @@ pub fn stock_performance(b: &mut StreamsBuilder) {
     let stocks = b.add_source("stocks-source", STOCK_TRANSACTIONS);
     stocks
         .named("stocks-processor")
-        .process_with_stores(StockPerformanceProcessor::default, &[STOCK_PERFORMANCE_STORE])
+        .process_with_stores(
+            StockPerformanceProcessor::default,
+            &[STOCK_PERFORMANCE_STORE],
+        )
         .named("stocks-sink")
         .to(STOCK_PERFORMANCE);
 }
@@ -229,12 +241,16 @@ pub struct StockTopics {
 
 impl StockTopics {
     /// `stock-transactions` and `stock-performance`.
-    pub const DEFAULT: StockTopics = StockTopics { transactions: STOCK_TRANSACTIONS, performance: STOCK_PERFORMANCE };
+    pub const DEFAULT: StockTopics = StockTopics {
+        transactions: STOCK_TRANSACTIONS,
+        performance: STOCK_PERFORMANCE,
+    };
 
     /// The default names with `prefix` in front. The names live for the rest
     /// of the process.
     pub fn prefixed(prefix: &str) -> StockTopics {
-        let name = |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        let name =
+            |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
         StockTopics {
             transactions: Topic::new(name(STOCK_TRANSACTIONS.name())),
             performance: Topic::new(name(STOCK_PERFORMANCE.name())),
@@ -254,7 +270,10 @@ pub fn topology_with(topics: &StockTopics) -> Result<Topology> {
     b.add_state_store(performance_store());
     b.add_source("stocks-source", topics.transactions)
         .named("stocks-processor")
-        .process_with_stores(StockPerformanceProcessor::default, &[STOCK_PERFORMANCE_STORE])
+        .process_with_stores(
+            StockPerformanceProcessor::default,
+            &[STOCK_PERFORMANCE_STORE],
+        )
         .named("stocks-sink")
         .to(topics.performance);
     b.build()

@@ -28,8 +28,20 @@ fn click(customer: &str, symbol: &str, timestamp: i64) -> ClickEvent {
     }
 }
 
-fn purchase(customer: &str, symbol: &str, shares: u64, share_price: f64, timestamp: i64) -> StockTransaction {
-    StockTransaction { symbol: symbol.to_owned(), customer_id: customer.to_owned(), shares, share_price, timestamp }
+fn purchase(
+    customer: &str,
+    symbol: &str,
+    shares: u64,
+    share_price: f64,
+    timestamp: i64,
+) -> StockTransaction {
+    StockTransaction {
+        symbol: symbol.to_owned(),
+        customer_id: customer.to_owned(),
+        shares,
+        share_price,
+        timestamp,
+    }
 }
 
 fn group(clicks: &[&ClickEvent], purchases: &[&StockTransaction]) -> ClicksAndPurchases {
@@ -61,14 +73,20 @@ fn expected_output(activity: &[Activity]) -> Vec<(String, ClicksAndPurchases, i6
         }
         stream_time = stream_time.max(timestamp);
         if stream_time >= next_punctuation {
-            out.extend(std::mem::take(&mut pending).into_iter().map(|(k, g)| (k, g, stream_time)));
+            out.extend(
+                std::mem::take(&mut pending)
+                    .into_iter()
+                    .map(|(k, g)| (k, g, stream_time)),
+            );
             next_punctuation = (stream_time / 15_000 + 1) * 15_000;
         }
     }
     out
 }
 
-const CUSTOMERS: [&str; 8] = ["cust-0", "cust-1", "cust-2", "cust-3", "cust-4", "cust-5", "cust-6", "cust-7"];
+const CUSTOMERS: [&str; 8] = [
+    "cust-0", "cust-1", "cust-2", "cust-3", "cust-4", "cust-5", "cust-6", "cust-7",
+];
 const SYMBOLS: [&str; 4] = ["AAPL", "ACME", "BETA", "CHAR"];
 
 /// `n` clicks and purchases (about 2:1) of random customers, 137 ms apart
@@ -103,7 +121,12 @@ fn generate(n: usize, start: i64) -> Vec<Activity> {
 #[test]
 fn the_macro_topology_and_topology_with_describe_the_same_dag() -> kstreams::Result<()> {
     let described = cogroup()?.describe().to_string();
-    assert_eq!(described, topology_with(&CogroupTopics::DEFAULT)?.describe().to_string());
+    assert_eq!(
+        described,
+        topology_with(&CogroupTopics::DEFAULT)?
+            .describe()
+            .to_string()
+    );
     for node in [
         "Source: Events-Source (topics: [click-events])",
         "Source: Txn-Source (topics: [stock-purchases])",
@@ -115,28 +138,48 @@ fn the_macro_topology_and_topology_with_describe_the_same_dag() -> kstreams::Res
     ] {
         assert!(described.contains(node), "no `{node}` in\n{described}");
     }
-    assert!(cogroup::DESCRIPTION.contains("merge("), "{}", cogroup::DESCRIPTION);
+    assert!(
+        cogroup::DESCRIPTION.contains("merge("),
+        "{}",
+        cogroup::DESCRIPTION
+    );
     Ok(())
 }
 
 #[test]
-fn each_punctuation_forwards_and_clears_every_customers_clicks_and_purchases() -> kstreams::Result<()> {
+fn each_punctuation_forwards_and_clears_every_customers_clicks_and_purchases(
+) -> kstreams::Result<()> {
     let d = TopologyTestDriver::new(cogroup()?)?;
     let mut clicks = d.create_input_topic(CLICK_EVENTS);
     let mut purchases = d.create_input_topic(STOCK_PURCHASES);
     let out = d.create_output_topic(COGROUPED);
     let store = d.get_key_value_store::<String, Json<ClicksAndPurchases>>(COGROUP_STORE)?;
     let read = || -> kstreams::Result<Vec<(String, ClicksAndPurchases, i64)>> {
-        Ok(out.read_records_to_vec()?.into_iter().map(|r| (r.key, r.value, r.timestamp)).collect())
+        Ok(out
+            .read_records_to_vec()?
+            .into_iter()
+            .map(|r| (r.key, r.value, r.timestamp))
+            .collect())
     };
-    let mut click_in = |c: &ClickEvent| clicks.pipe_input_with_timestamp(c.customer_id.clone(), c.clone(), c.timestamp);
-    let mut purchase_in = |p: &StockTransaction| purchases.pipe_input_with_timestamp(p.customer_id.clone(), p.clone(), p.timestamp);
+    let mut click_in = |c: &ClickEvent| {
+        clicks.pipe_input_with_timestamp(c.customer_id.clone(), c.clone(), c.timestamp)
+    };
+    let mut purchase_in = |p: &StockTransaction| {
+        purchases.pipe_input_with_timestamp(p.customer_id.clone(), p.clone(), p.timestamp)
+    };
 
     // The first record fires the punctuator at once (stream time 1 s).
     let c1 = click("cust-1", "ACME", 1_000);
     click_in(&c1)?;
-    assert_eq!(read()?, vec![("cust-1".to_owned(), group(&[&c1], &[]), 1_000)]);
-    assert_eq!(store.get(&"cust-1".to_owned())?, None, "emitted groups are cleared");
+    assert_eq!(
+        read()?,
+        vec![("cust-1".to_owned(), group(&[&c1], &[]), 1_000)]
+    );
+    assert_eq!(
+        store.get(&"cust-1".to_owned())?,
+        None,
+        "emitted groups are cleared"
+    );
 
     // Both topics feed the same groups; nothing leaves before 15 s.
     let p1 = purchase("cust-1", "ACME", 100, 12.5, 2_000);
@@ -148,7 +191,10 @@ fn each_punctuation_forwards_and_clears_every_customers_clicks_and_purchases() -
     click_in(&c3)?;
     purchase_in(&p2)?;
     assert_eq!(read()?, vec![]);
-    assert_eq!(store.get(&"cust-1".to_owned())?, Some(group(&[&c3], &[&p1])));
+    assert_eq!(
+        store.get(&"cust-1".to_owned())?,
+        Some(group(&[&c3], &[&p1]))
+    );
 
     let c4 = click("cust-3", "CHAR", 15_000);
     click_in(&c4)?;
@@ -175,7 +221,10 @@ fn each_punctuation_forwards_and_clears_every_customers_clicks_and_purchases() -
     click_in(&c5)?;
     assert_eq!(
         read()?,
-        vec![("cust-1".to_owned(), group(&[], &[&p3]), 31_000), ("cust-2".to_owned(), group(&[&c5], &[&p4]), 31_000)]
+        vec![
+            ("cust-1".to_owned(), group(&[], &[&p3]), 31_000),
+            ("cust-2".to_owned(), group(&[&c5], &[&p4]), 31_000)
+        ]
     );
     let c6 = click("cust-2", "AAPL", 44_999);
     click_in(&c6)?;
@@ -194,12 +243,22 @@ fn generated_activity_gives_exactly_the_modelled_output() -> kstreams::Result<()
     let mut purchases = d.create_input_topic(STOCK_PURCHASES);
     for a in &activity {
         match a {
-            Activity::Click(c) => clicks.pipe_input_with_timestamp(c.customer_id.clone(), c.clone(), c.timestamp)?,
-            Activity::Purchase(p) => purchases.pipe_input_with_timestamp(p.customer_id.clone(), p.clone(), p.timestamp)?,
+            Activity::Click(c) => {
+                clicks.pipe_input_with_timestamp(c.customer_id.clone(), c.clone(), c.timestamp)?
+            }
+            Activity::Purchase(p) => purchases.pipe_input_with_timestamp(
+                p.customer_id.clone(),
+                p.clone(),
+                p.timestamp,
+            )?,
         }
     }
-    let actual: Vec<(String, ClicksAndPurchases, i64)> =
-        d.create_output_topic(COGROUPED).read_records_to_vec()?.into_iter().map(|r| (r.key, r.value, r.timestamp)).collect();
+    let actual: Vec<(String, ClicksAndPurchases, i64)> = d
+        .create_output_topic(COGROUPED)
+        .read_records_to_vec()?
+        .into_iter()
+        .map(|r| (r.key, r.value, r.timestamp))
+        .collect();
     assert_eq!(actual, expected);
     Ok(())
 }
@@ -212,11 +271,23 @@ fn generated_activity_gives_exactly_the_modelled_output() -> kstreams::Result<()
 fn produce_activity(topics: &CogroupTopics, activity: &[(i32, Activity)]) {
     broker::produce_placed(activity.iter().map(|(partition, a)| {
         let (topic, value) = match a {
-            Activity::Click(c) => (topics.clicks.name(), serde_json::to_string(c).expect("json")),
-            Activity::Purchase(p) => (topics.purchases.name(), serde_json::to_string(p).expect("json")),
+            Activity::Click(c) => (
+                topics.clicks.name(),
+                serde_json::to_string(c).expect("json"),
+            ),
+            Activity::Purchase(p) => (
+                topics.purchases.name(),
+                serde_json::to_string(p).expect("json"),
+            ),
         };
         let (customer, timestamp) = key_and_time(a);
-        broker::Placed { topic: topic.to_owned(), partition: *partition, key: customer.to_owned(), value, timestamp }
+        broker::Placed {
+            topic: topic.to_owned(),
+            partition: *partition,
+            key: customer.to_owned(),
+            value,
+            timestamp,
+        }
     }));
 }
 
@@ -230,25 +301,47 @@ fn on_the_broker_each_customer_gets_exactly_the_expected_groups() {
     // → 0; cust-1, -3, .. → 1): co-partitioned, one task per partition pair.
     // Each partition ends with a click 15 s after everything else, so its
     // last punctuation forwards all that is still pending.
-    let partition_of = |customer: &str| CUSTOMERS.iter().position(|c| *c == customer).map_or(0, |i| (i % 2) as i32);
+    let partition_of = |customer: &str| {
+        CUSTOMERS
+            .iter()
+            .position(|c| *c == customer)
+            .map_or(0, |i| (i % 2) as i32)
+    };
     let mut activity = generate(800, 1_700_000_000_000);
     let end = activity.last().map_or(0, |a| key_and_time(a).1);
     activity.push(Activity::Click(click("cust-0", "ACME", end + 15_000)));
     activity.push(Activity::Click(click("cust-1", "ACME", end + 15_001)));
-    let input: Vec<(i32, Activity)> = activity.iter().map(|a| (partition_of(key_and_time(a).0), a.clone())).collect();
+    let input: Vec<(i32, Activity)> = activity
+        .iter()
+        .map(|a| (partition_of(key_and_time(a).0), a.clone()))
+        .collect();
 
     let mut expected: BTreeMap<String, Vec<(ClicksAndPurchases, i64)>> = BTreeMap::new();
     for partition in 0..PARTITIONS as i32 {
-        let own: Vec<Activity> = input.iter().filter(|(p, _)| *p == partition).map(|(_, a)| a.clone()).collect();
+        let own: Vec<Activity> = input
+            .iter()
+            .filter(|(p, _)| *p == partition)
+            .map(|(_, a)| a.clone())
+            .collect();
         for (customer, g, at) in expected_output(&own) {
             expected.entry(customer).or_default().push((g, at));
         }
     }
     let expected_count: usize = expected.values().map(Vec::len).sum();
     for customer in CUSTOMERS {
-        let forwarded: usize = expected.get(customer).map_or(0, |gs| gs.iter().map(|(g, _)| g.clicks.len() + g.purchases.len()).sum());
-        let sent = activity.iter().filter(|a| key_and_time(a).0 == customer).count();
-        assert_eq!(forwarded, sent, "{customer}: everything is forwarded once by the last punctuation");
+        let forwarded: usize = expected.get(customer).map_or(0, |gs| {
+            gs.iter()
+                .map(|(g, _)| g.clicks.len() + g.purchases.len())
+                .sum()
+        });
+        let sent = activity
+            .iter()
+            .filter(|a| key_and_time(a).0 == customer)
+            .count();
+        assert_eq!(
+            forwarded, sent,
+            "{customer}: everything is forwarded once by the last punctuation"
+        );
     }
 
     produce_activity(&topics, &input);
@@ -263,22 +356,32 @@ fn on_the_broker_each_customer_gets_exactly_the_expected_groups() {
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .max_task_idle_ms(0)
         .state_dir(std::env::temp_dir().join(format!("{prefix}-state")));
-    let streams = KafkaStreams::new(topology_with(&topics).expect("topology"), config).expect("KafkaStreams::new");
+    let streams = KafkaStreams::new(topology_with(&topics).expect("topology"), config)
+        .expect("KafkaStreams::new");
     let started = Instant::now();
     streams.start().expect("start");
 
     let output = broker::read_committed_until(topics.cogrouped.name(), expected_count);
     eprintln!("{} records read in {:?}", output.len(), started.elapsed());
-    assert_eq!(streams.state(), State::Running, "the application kept running");
+    assert_eq!(
+        streams.state(),
+        State::Running,
+        "the application kept running"
+    );
     assert!(streams.close(Duration::from_secs(30)), "clean close");
 
     let mut actual: BTreeMap<String, Vec<(ClicksAndPurchases, i64)>> = BTreeMap::new();
     for (customer, value, timestamp) in output {
-        let g = Json::<ClicksAndPurchases>::deserialize(&value).expect("output decodes as ClicksAndPurchases");
+        let g = Json::<ClicksAndPurchases>::deserialize(&value)
+            .expect("output decodes as ClicksAndPurchases");
         actual.entry(customer).or_default().push((g, timestamp));
     }
     // Per customer, in order (a customer is in one output partition); across
     // partitions the interleaving is the broker's.
-    assert_eq!(actual.values().map(Vec::len).sum::<usize>(), expected_count, "record count");
+    assert_eq!(
+        actual.values().map(Vec::len).sum::<usize>(),
+        expected_count,
+        "record count"
+    );
     assert_eq!(actual, expected);
 }

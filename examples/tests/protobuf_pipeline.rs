@@ -5,9 +5,12 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kstreams::serde::{Bytes, Protobuf};
-use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig, Topic, TopologyTestDriver};
+use kstreams::{
+    KafkaStreams, ProcessingGuarantee, State, StreamsConfig, Topic, TopologyTestDriver,
+};
 use kstreams_examples::protobuf_pipeline::{
-    demo_customers, topology, topology_on, with_error_handling, EnrichedOrder, Order, ENRICHED_ORDERS, ORDERS,
+    demo_customers, topology, topology_on, with_error_handling, EnrichedOrder, Order,
+    ENRICHED_ORDERS, ORDERS,
 };
 use prost::Message as _;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -18,7 +21,13 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::Message;
 
 fn order(id: &str, customer: &str, product: &str, quantity: u32, unit_price_cents: i64) -> Order {
-    Order { order_id: id.into(), customer_id: customer.into(), product: product.into(), quantity, unit_price_cents }
+    Order {
+        order_id: id.into(),
+        customer_id: customer.into(),
+        product: product.into(),
+        quantity,
+        unit_price_cents,
+    }
 }
 
 fn orders() -> Vec<Order> {
@@ -42,8 +51,12 @@ fn expected() -> Vec<(String, EnrichedOrder)> {
         .into_iter()
         .zip(rows)
         .map(|(o, (name, tier, total))| {
-            let enriched =
-                EnrichedOrder { customer_name: name.into(), customer_tier: tier.into(), total_cents: total, order: Some(o.clone()) };
+            let enriched = EnrichedOrder {
+                customer_name: name.into(),
+                customer_tier: tier.into(),
+                total_cents: total,
+                order: Some(o.clone()),
+            };
             (o.order_id, enriched)
         })
         .collect()
@@ -60,11 +73,21 @@ fn ttd_enriches_every_order_and_skips_undecodable_ones() -> kstreams::Result<()>
         input.pipe_input(o.order_id.clone(), o)?;
         if i == 1 {
             // A truncated varint: not a protobuf message.
-            driver.create_input_topic(RAW).pipe_input("bad", vec![0x08, 0x96])?;
+            driver
+                .create_input_topic(RAW)
+                .pipe_input("bad", vec![0x08, 0x96])?;
         }
     }
-    assert_eq!(driver.create_output_topic(ENRICHED_ORDERS).read_key_values_to_vec()?, expected());
-    assert_eq!(driver.create_output_topic(DLQ).read_values_to_vec()?, vec![vec![0x08, 0x96]]);
+    assert_eq!(
+        driver
+            .create_output_topic(ENRICHED_ORDERS)
+            .read_key_values_to_vec()?,
+        expected()
+    );
+    assert_eq!(
+        driver.create_output_topic(DLQ).read_values_to_vec()?,
+        vec![vec![0x08, 0x96]]
+    );
     assert_eq!(driver.metrics().dropped_records_total(), 1);
     Ok(())
 }
@@ -76,8 +99,17 @@ fn bootstrap() -> String {
 }
 
 fn unique(prefix: &str) -> &'static str {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    Box::leak(format!("{prefix}-{}-{}", std::process::id(), nanos % 1_000_000_000_000).into_boxed_str())
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    Box::leak(
+        format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            nanos % 1_000_000_000_000
+        )
+        .into_boxed_str(),
+    )
 }
 
 fn client(extra: &[(&str, &str)]) -> ClientConfig {
@@ -91,8 +123,12 @@ fn client(extra: &[(&str, &str)]) -> ClientConfig {
 
 fn create_topics(names: &[&str]) {
     let admin: AdminClient<_> = client(&[]).create().expect("admin client");
-    let topics: Vec<NewTopic<'_>> = names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
-    let results = futures_executor::block_on(admin.create_topics(&topics, &AdminOptions::new())).expect("create topics");
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1)))
+        .collect();
+    let results = futures_executor::block_on(admin.create_topics(&topics, &AdminOptions::new()))
+        .expect("create topics");
     for r in results {
         r.expect("topic created");
     }
@@ -100,11 +136,18 @@ fn create_topics(names: &[&str]) {
 
 /// Committed records of a one-partition topic, up to its end offset: (key, value bytes).
 fn read_committed(topic: &str) -> Vec<(String, Vec<u8>)> {
-    let consumer: BaseConsumer =
-        client(&[("group.id", unique("checker")), ("isolation.level", "read_committed")]).create().expect("consumer");
-    let (_, end) = consumer.fetch_watermarks(topic, 0, Duration::from_secs(10)).expect("watermarks");
+    let consumer: BaseConsumer = client(&[
+        ("group.id", unique("checker")),
+        ("isolation.level", "read_committed"),
+    ])
+    .create()
+    .expect("consumer");
+    let (_, end) = consumer
+        .fetch_watermarks(topic, 0, Duration::from_secs(10))
+        .expect("watermarks");
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning).expect("tpl");
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .expect("tpl");
     consumer.assign(&tpl).expect("assign");
     let (mut out, deadline) = (Vec::new(), Instant::now() + Duration::from_secs(30));
     while Instant::now() < deadline {
@@ -115,7 +158,10 @@ fn read_committed(topic: &str) -> Vec<(String, Vec<u8>)> {
             )),
             _ => {
                 let position = consumer.position().expect("position");
-                let at = position.find_partition(topic, 0).and_then(|e| e.offset().to_raw()).unwrap_or(-1);
+                let at = position
+                    .find_partition(topic, 0)
+                    .and_then(|e| e.offset().to_raw())
+                    .unwrap_or(-1);
                 drop(position);
                 if at >= end {
                     break;
@@ -128,13 +174,32 @@ fn read_committed(topic: &str) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn broker_pipeline_writes_exact_protobuf_records() {
-    let (orders_topic, enriched_topic, dlq, app) = (unique("pb-orders"), unique("pb-enriched"), unique("pb-dlq"), unique("pb-app"));
+    let (orders_topic, enriched_topic, dlq, app) = (
+        unique("pb-orders"),
+        unique("pb-enriched"),
+        unique("pb-dlq"),
+        unique("pb-app"),
+    );
     create_topics(&[orders_topic, enriched_topic, dlq]);
     let producer: BaseProducer = client(&[]).create().expect("producer");
     for (i, o) in orders().into_iter().enumerate() {
-        producer.send(BaseRecord::to(orders_topic).key(&o.order_id).payload(&o.encode_to_vec())).map_err(|(e, _)| e).expect("send");
+        producer
+            .send(
+                BaseRecord::to(orders_topic)
+                    .key(&o.order_id)
+                    .payload(&o.encode_to_vec()),
+            )
+            .map_err(|(e, _)| e)
+            .expect("send");
         if i == 1 {
-            producer.send(BaseRecord::to(orders_topic).key("bad").payload(&[0x08_u8, 0x96][..])).map_err(|(e, _)| e).expect("send");
+            producer
+                .send(
+                    BaseRecord::to(orders_topic)
+                        .key("bad")
+                        .payload(&[0x08_u8, 0x96][..]),
+                )
+                .map_err(|(e, _)| e)
+                .expect("send");
         }
     }
     producer.flush(Duration::from_secs(30)).expect("flush");
@@ -146,13 +211,19 @@ fn broker_pipeline_writes_exact_protobuf_records() {
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .commit_interval_ms(200)
         .state_dir(std::env::temp_dir().join(app));
-    let streams =
-        KafkaStreams::new(topology_on(orders, enriched, demo_customers()).expect("topology"), with_error_handling(config, dlq))
-            .expect("new");
+    let streams = KafkaStreams::new(
+        topology_on(orders, enriched, demo_customers()).expect("topology"),
+        with_error_handling(config, dlq),
+    )
+    .expect("new");
     streams.start().expect("start");
     let deadline = Instant::now() + Duration::from_secs(60);
     while read_committed(enriched_topic).len() < 4 {
-        assert!(Instant::now() < deadline, "no enriched orders in time (state {:?})", streams.state());
+        assert!(
+            Instant::now() < deadline,
+            "no enriched orders in time (state {:?})",
+            streams.state()
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     assert!(streams.close(Duration::from_secs(30)));
@@ -160,7 +231,12 @@ fn broker_pipeline_writes_exact_protobuf_records() {
 
     let got: Vec<(String, EnrichedOrder)> = read_committed(enriched_topic)
         .into_iter()
-        .map(|(k, v)| (k, EnrichedOrder::decode(v.as_slice()).expect("output decodes as EnrichedOrder")))
+        .map(|(k, v)| {
+            (
+                k,
+                EnrichedOrder::decode(v.as_slice()).expect("output decodes as EnrichedOrder"),
+            )
+        })
         .collect();
     assert_eq!(got, expected());
     let dead: Vec<Vec<u8>> = read_committed(dlq).into_iter().map(|(_, v)| v).collect();

@@ -4,7 +4,14 @@
 use kstreams::TopologyTestDriver;
 use kstreams_examples::purchases::*;
 
-fn purchase(first: &str, item: &str, department: &str, quantity: u32, price: f64, date: i64) -> Purchase {
+fn purchase(
+    first: &str,
+    item: &str,
+    department: &str,
+    quantity: u32,
+    price: f64,
+    date: i64,
+) -> Purchase {
     Purchase {
         first_name: first.to_owned(),
         last_name: "Doe".to_owned(),
@@ -22,7 +29,10 @@ fn purchase(first: &str, item: &str, department: &str, quantity: u32, price: f64
 }
 
 fn masked(p: &Purchase) -> Purchase {
-    Purchase { credit_card_number: "xxxx-xxxx-xxxx-3456".to_owned(), ..p.clone() }
+    Purchase {
+        credit_card_number: "xxxx-xxxx-xxxx-3456".to_owned(),
+        ..p.clone()
+    }
 }
 
 #[test]
@@ -37,34 +47,77 @@ fn every_sink_gets_exactly_the_expected_records() -> kstreams::Result<()> {
         input.pipe_input_with_timestamp(p.customer_id.clone(), p.clone(), p.purchase_date)?;
     }
 
-    let all: Vec<Purchase> = [&latte, &espresso, &tv, &shirt].into_iter().map(masked).collect();
+    let all: Vec<Purchase> = [&latte, &espresso, &tv, &shirt]
+        .into_iter()
+        .map(masked)
+        .collect();
     let purchases = d.create_output_topic(PURCHASES).read_key_values_to_vec()?;
-    assert_eq!(purchases, all.iter().map(|p| (p.customer_id.clone(), p.clone())).collect::<Vec<_>>());
-    assert!(purchases.iter().all(|(_, p)| p.credit_card_number == "xxxx-xxxx-xxxx-3456"));
+    assert_eq!(
+        purchases,
+        all.iter()
+            .map(|p| (p.customer_id.clone(), p.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert!(purchases
+        .iter()
+        .all(|(_, p)| p.credit_card_number == "xxxx-xxxx-xxxx-3456"));
 
     let patterns = d.create_output_topic(PATTERNS).read_values_to_vec()?;
     assert_eq!(
         patterns,
         vec![
-            PurchasePattern { zip_code: "10001".into(), item: "latte".into(), date: 1_000, amount: 11.0 },
-            PurchasePattern { zip_code: "10001".into(), item: "espresso".into(), date: 2_000, amount: 3.0 },
-            PurchasePattern { zip_code: "10001".into(), item: "tv".into(), date: 3_000, amount: 499.99 },
-            PurchasePattern { zip_code: "10001".into(), item: "shirt".into(), date: 4_000, amount: 60.0 },
+            PurchasePattern {
+                zip_code: "10001".into(),
+                item: "latte".into(),
+                date: 1_000,
+                amount: 11.0
+            },
+            PurchasePattern {
+                zip_code: "10001".into(),
+                item: "espresso".into(),
+                date: 2_000,
+                amount: 3.0
+            },
+            PurchasePattern {
+                zip_code: "10001".into(),
+                item: "tv".into(),
+                date: 3_000,
+                amount: 499.99
+            },
+            PurchasePattern {
+                zip_code: "10001".into(),
+                item: "shirt".into(),
+                date: 4_000,
+                amount: 60.0
+            },
         ]
     );
 
     let rewards = d.create_output_topic(REWARDS).read_values_to_vec()?;
-    let points: Vec<(String, i64)> = rewards.into_iter().map(|r| (r.customer_id, r.current_reward_points)).collect();
+    let points: Vec<(String, i64)> = rewards
+        .into_iter()
+        .map(|r| (r.customer_id, r.current_reward_points))
+        .collect();
     assert_eq!(
         points,
-        vec![("Doe,ann".into(), 11), ("Doe,bob".into(), 3), ("Doe,cid".into(), 499), ("Doe,dee".into(), 60)]
+        vec![
+            ("Doe,ann".into(), 11),
+            ("Doe,bob".into(), 3),
+            ("Doe,cid".into(), 499),
+            ("Doe,dee".into(), 60)
+        ]
     );
 
     let coffee = d.create_output_topic(COFFEE).read_records_to_vec()?;
     assert_eq!(coffee.len(), 1);
-    assert_eq!((coffee[0].key, &coffee[0].value, coffee[0].timestamp), (1_000, &masked(&latte), 1_000));
+    assert_eq!(
+        (coffee[0].key, &coffee[0].value, coffee[0].timestamp),
+        (1_000, &masked(&latte), 1_000)
+    );
 
-    let electronics = d.create_output_topic(ELECTRONICS).read_key_values_to_vec()?;
+    let electronics = d
+        .create_output_topic(ELECTRONICS)
+        .read_key_values_to_vec()?;
     assert_eq!(electronics, vec![(3_000, masked(&tv))]);
     assert!(d.producer_topics().is_empty(), "no other records anywhere");
     Ok(())
@@ -75,10 +128,16 @@ fn describe_matches_the_golden_file() -> kstreams::Result<()> {
     let golden = include_str!("../../kstreams/tests/golden/purchases.describe.txt");
     let actual = topology()?.describe().to_string();
     if std::env::var_os("KSTREAMS_BLESS").is_some() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../kstreams/tests/golden/purchases.describe.txt");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../kstreams/tests/golden/purchases.describe.txt"
+        );
         std::fs::write(path, &actual).expect("write golden file");
         return Ok(());
     }
-    assert_eq!(actual, golden, "describe() changed; re-bless with KSTREAMS_BLESS=1 if intended");
+    assert_eq!(
+        actual, golden,
+        "describe() changed; re-bless with KSTREAMS_BLESS=1 if intended"
+    );
     Ok(())
 }

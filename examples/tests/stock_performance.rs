@@ -22,7 +22,13 @@ use kstreams_examples::stock_performance::*;
 // The model the tests compute expectations with.
 
 fn trade(symbol: &str, share_price: f64, shares: u64, timestamp: i64) -> StockTransaction {
-    StockTransaction { symbol: symbol.to_owned(), customer_id: format!("cust-{symbol}"), shares, share_price, timestamp }
+    StockTransaction {
+        symbol: symbol.to_owned(),
+        customer_id: format!("cust-{symbol}"),
+        shares,
+        share_price,
+        timestamp,
+    }
 }
 
 /// Mean of the `LOOK_BACK` values ending before index `end`, if there are that many.
@@ -61,7 +67,10 @@ fn expected_output(trades: &[StockTransaction]) -> Vec<(String, StockPerformance
     let mut out = Vec::new();
     let (mut stream_time, mut next_punctuation) = (-1_i64, 0_i64);
     for t in trades {
-        histories.entry(t.symbol.clone()).or_default().push(t.clone());
+        histories
+            .entry(t.symbol.clone())
+            .or_default()
+            .push(t.clone());
         stream_time = stream_time.max(t.timestamp);
         if stream_time >= next_punctuation {
             for (symbol, history) in &histories {
@@ -102,10 +111,18 @@ fn generate(per_symbol: usize, start: i64) -> Vec<StockTransaction> {
     for round in 0..per_symbol {
         for (i, symbol) in SYMBOLS.iter().enumerate() {
             let jump = next(12) == 0;
-            let steps = if jump { (prices[i] * 0.08 / 0.25).round() } else { next(5) as f64 - 2.0 };
+            let steps = if jump {
+                (prices[i] * 0.08 / 0.25).round()
+            } else {
+                next(5) as f64 - 2.0
+            };
             let sign = if next(2) == 0 { 1.0 } else { -1.0 };
             prices[i] = (prices[i] + sign * steps * 0.25).max(1.0);
-            let shares = if next(15) == 0 { 3_000 } else { 800 + 100 * next(5) };
+            let shares = if next(15) == 0 {
+                3_000
+            } else {
+                800 + 100 * next(5)
+            };
             let timestamp = start + 250 * (round * SYMBOLS.len() + i) as i64;
             out.push(trade(symbol, prices[i], shares, timestamp));
         }
@@ -137,7 +154,11 @@ fn no_differential_until_the_window_is_full() {
 
 #[test]
 fn the_threshold_is_two_percent_either_way() {
-    let at = |price: f64, volume: f64| StockPerformance { price_differential: price, volume_differential: volume, ..Default::default() };
+    let at = |price: f64, volume: f64| StockPerformance {
+        price_differential: price,
+        volume_differential: volume,
+        ..Default::default()
+    };
     assert!(!at(1.99, -1.99).is_notable());
     assert!(at(2.0, 0.0).is_notable());
     assert!(at(0.0, -2.0).is_notable());
@@ -149,11 +170,25 @@ fn the_threshold_is_two_percent_either_way() {
 #[test]
 fn the_macro_topology_and_topology_with_describe_the_same_dag() -> kstreams::Result<()> {
     let described = stock_performance()?.describe().to_string();
-    assert_eq!(described, topology_with(&StockTopics::DEFAULT)?.describe().to_string());
-    assert!(described.contains("Source: stocks-source (topics: [stock-transactions])"), "{described}");
-    assert!(described.contains("Processor: stocks-processor (stores: [stock-performance-store])"), "{described}");
-    assert!(described.contains("Sink: stocks-sink (topic: stock-performance)"), "{described}");
-    assert!(stock_performance::DESCRIPTION.contains("source \"stocks-source\" <- STOCK_TRANSACTIONS"));
+    assert_eq!(
+        described,
+        topology_with(&StockTopics::DEFAULT)?.describe().to_string()
+    );
+    assert!(
+        described.contains("Source: stocks-source (topics: [stock-transactions])"),
+        "{described}"
+    );
+    assert!(
+        described.contains("Processor: stocks-processor (stores: [stock-performance-store])"),
+        "{described}"
+    );
+    assert!(
+        described.contains("Sink: stocks-sink (topic: stock-performance)"),
+        "{described}"
+    );
+    assert!(
+        stock_performance::DESCRIPTION.contains("source \"stocks-source\" <- STOCK_TRANSACTIONS")
+    );
     Ok(())
 }
 
@@ -162,7 +197,9 @@ fn punctuation_forwards_exactly_the_notable_symbols_at_stream_time() -> kstreams
     let d = TopologyTestDriver::new(stock_performance()?)?;
     let mut input = d.create_input_topic(STOCK_TRANSACTIONS);
     let out = d.create_output_topic(STOCK_PERFORMANCE);
-    let mut pipe = |t: StockTransaction| input.pipe_input_with_timestamp(t.symbol.clone(), t.clone(), t.timestamp);
+    let mut pipe = |t: StockTransaction| {
+        input.pipe_input_with_timestamp(t.symbol.clone(), t.clone(), t.timestamp)
+    };
 
     // 20 steady trades each: the windows fill, nothing differs.
     // (The first record fires the punctuator at once: stream time 0.)
@@ -172,7 +209,10 @@ fn punctuation_forwards_exactly_the_notable_symbols_at_stream_time() -> kstreams
     }
     pipe(trade("ACME", 103.0, 1_000, 5_000))?; // +3 % price: notable
     pipe(trade("BETA", 50.5, 500, 6_000))?; // +1 % price: not
-    assert!(out.is_empty(), "process() never forwards; stream time is still below 10 s");
+    assert!(
+        out.is_empty(),
+        "process() never forwards; stream time is still below 10 s"
+    );
 
     pipe(trade("CHAR", 20.0, 100, 10_000))?; // stream time 10 s: punctuation
     let acme = StockPerformance {
@@ -235,17 +275,27 @@ fn punctuation_forwards_exactly_the_notable_symbols_at_stream_time() -> kstreams
 #[test]
 fn generated_trades_give_exactly_the_modelled_output() -> kstreams::Result<()> {
     let trades = generate(60, 1_700_000_000_000);
-    let expected: Vec<(String, StockPerformance, i64)> =
-        expected_output(&trades).into_iter().map(|(s, p, t)| (s, through_json(p), t)).collect();
-    assert!(expected.len() > 10, "the data must exercise the threshold: {}", expected.len());
+    let expected: Vec<(String, StockPerformance, i64)> = expected_output(&trades)
+        .into_iter()
+        .map(|(s, p, t)| (s, through_json(p), t))
+        .collect();
+    assert!(
+        expected.len() > 10,
+        "the data must exercise the threshold: {}",
+        expected.len()
+    );
 
     let d = TopologyTestDriver::new(stock_performance()?)?;
     let mut input = d.create_input_topic(STOCK_TRANSACTIONS);
     for t in &trades {
         input.pipe_input_with_timestamp(t.symbol.clone(), t.clone(), t.timestamp)?;
     }
-    let actual: Vec<(String, StockPerformance, i64)> =
-        d.create_output_topic(STOCK_PERFORMANCE).read_records_to_vec()?.into_iter().map(|r| (r.key, r.value, r.timestamp)).collect();
+    let actual: Vec<(String, StockPerformance, i64)> = d
+        .create_output_topic(STOCK_PERFORMANCE)
+        .read_records_to_vec()?
+        .into_iter()
+        .map(|r| (r.key, r.value, r.timestamp))
+        .collect();
     assert_eq!(actual, expected);
     Ok(())
 }
@@ -275,24 +325,45 @@ fn on_the_broker_each_symbol_gets_exactly_the_expected_performances() {
     // DELT → 0; ACME, CHAR, EPSI → 1); each partition is a task with its own
     // stream time, so each gets a last trade 10 s after the others, which
     // makes its punctuator fire once more.
-    let partition_of = |symbol: &str| SYMBOLS.iter().position(|s| *s == symbol).map_or(0, |i| (i % 2) as i32);
+    let partition_of = |symbol: &str| {
+        SYMBOLS
+            .iter()
+            .position(|s| *s == symbol)
+            .map_or(0, |i| (i % 2) as i32)
+    };
     let mut trades = generate(60, 1_700_000_000_000);
     let end = trades.last().map_or(0, |t| t.timestamp);
     trades.push(trade("AAPL", 30.0, 1_000, end + 10_000));
     trades.push(trade("ACME", 40.0, 1_000, end + 10_001));
-    let input: Vec<(i32, StockTransaction)> = trades.iter().map(|t| (partition_of(&t.symbol), t.clone())).collect();
+    let input: Vec<(i32, StockTransaction)> = trades
+        .iter()
+        .map(|t| (partition_of(&t.symbol), t.clone()))
+        .collect();
 
     let mut expected: BTreeMap<String, Vec<(StockPerformance, i64)>> = BTreeMap::new();
     for partition in 0..PARTITIONS as i32 {
-        let own: Vec<StockTransaction> = input.iter().filter(|(p, _)| *p == partition).map(|(_, t)| t.clone()).collect();
+        let own: Vec<StockTransaction> = input
+            .iter()
+            .filter(|(p, _)| *p == partition)
+            .map(|(_, t)| t.clone())
+            .collect();
         for (symbol, p, at) in expected_output(&own) {
-            expected.entry(symbol).or_default().push((through_json(p), at));
+            expected
+                .entry(symbol)
+                .or_default()
+                .push((through_json(p), at));
         }
     }
     let expected_count: usize = expected.values().map(Vec::len).sum();
     assert!(
-        SYMBOLS.iter().filter(|s| expected.contains_key(**s)).any(|s| partition_of(s) == 0)
-            && SYMBOLS.iter().filter(|s| expected.contains_key(**s)).any(|s| partition_of(s) == 1),
+        SYMBOLS
+            .iter()
+            .filter(|s| expected.contains_key(**s))
+            .any(|s| partition_of(s) == 0)
+            && SYMBOLS
+                .iter()
+                .filter(|s| expected.contains_key(**s))
+                .any(|s| partition_of(s) == 1),
         "both partitions must emit something"
     );
 
@@ -302,22 +373,35 @@ fn on_the_broker_each_symbol_gets_exactly_the_expected_performances() {
         .bootstrap_servers(broker::bootstrap())
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .state_dir(std::env::temp_dir().join(format!("{prefix}-state")));
-    let streams = KafkaStreams::new(topology_with(&topics).expect("topology"), config).expect("KafkaStreams::new");
+    let streams = KafkaStreams::new(topology_with(&topics).expect("topology"), config)
+        .expect("KafkaStreams::new");
     let started = Instant::now();
     streams.start().expect("start");
 
     let output = broker::read_committed_until(topics.performance.name(), expected_count);
     eprintln!("{} records read in {:?}", output.len(), started.elapsed());
-    assert_eq!(streams.state(), State::Running, "the application kept running");
+    assert_eq!(
+        streams.state(),
+        State::Running,
+        "the application kept running"
+    );
     assert!(streams.close(Duration::from_secs(30)), "clean close");
 
     let mut actual: BTreeMap<String, Vec<(StockPerformance, i64)>> = BTreeMap::new();
     for (symbol, value, timestamp) in output {
-        let performance = Json::<StockPerformance>::deserialize(&value).expect("output decodes as StockPerformance");
-        actual.entry(symbol).or_default().push((performance, timestamp));
+        let performance = Json::<StockPerformance>::deserialize(&value)
+            .expect("output decodes as StockPerformance");
+        actual
+            .entry(symbol)
+            .or_default()
+            .push((performance, timestamp));
     }
     // Per symbol, in order (a symbol is in one output partition); across
     // partitions the interleaving is the broker's.
-    assert_eq!(actual.values().map(Vec::len).sum::<usize>(), expected_count, "record count");
+    assert_eq!(
+        actual.values().map(Vec::len).sum::<usize>(),
+        expected_count,
+        "record count"
+    );
     assert_eq!(actual, expected);
 }

@@ -27,7 +27,11 @@ impl Flags {
 
     /// A flag that must be given.
     pub fn required(&self, name: &str) -> Result<&str, String> {
-        self.values.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| format!("missing --{name}"))
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("missing --{name}"))
     }
 
     /// A flag with a default.
@@ -39,7 +43,9 @@ impl Flags {
     pub fn number<T: FromStr>(&self, name: &str, default: T) -> Result<T, String> {
         match self.values.get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{name} must be a number, not `{v}`")),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("--{name} must be a number, not `{v}`")),
         }
     }
 }
@@ -59,7 +65,9 @@ impl FromStr for Guarantee {
         match s {
             "at_least_once" => Ok(Guarantee::AtLeastOnce),
             "exactly_once_v2" => Ok(Guarantee::ExactlyOnceV2),
-            other => Err(format!("--guarantee must be at_least_once or exactly_once_v2, not `{other}`")),
+            other => Err(format!(
+                "--guarantee must be at_least_once or exactly_once_v2, not `{other}`"
+            )),
         }
     }
 }
@@ -131,7 +139,8 @@ mod tests {
 
     #[test]
     fn app_args_have_the_java_defaults() {
-        let f = flags("--topology counter --bootstrap b:1 --application-id a --input i --output o").unwrap();
+        let f = flags("--topology counter --bootstrap b:1 --application-id a --input i --output o")
+            .unwrap();
         let a = AppArgs::from_flags(&f).unwrap();
         assert_eq!(a.guarantee, Guarantee::AtLeastOnce);
         assert_eq!((a.commit_interval_ms, a.threads), (100, 1));
@@ -140,10 +149,21 @@ mod tests {
     #[test]
     fn errors_name_the_flag() {
         assert_eq!(flags("--input").unwrap_err(), "--input needs a value");
-        assert_eq!(flags("input x").unwrap_err(), "expected `--name value`, found `input`");
-        let f = flags("--topology c --bootstrap b --application-id a --input i --output o --guarantee eos").unwrap();
-        assert!(AppArgs::from_flags(&f).unwrap_err().contains("at_least_once or exactly_once_v2"));
+        assert_eq!(
+            flags("input x").unwrap_err(),
+            "expected `--name value`, found `input`"
+        );
+        let f = flags(
+            "--topology c --bootstrap b --application-id a --input i --output o --guarantee eos",
+        )
+        .unwrap();
+        assert!(AppArgs::from_flags(&f)
+            .unwrap_err()
+            .contains("at_least_once or exactly_once_v2"));
         let f = flags("--threads many").unwrap();
-        assert_eq!(f.number::<usize>("threads", 1).unwrap_err(), "--threads must be a number, not `many`");
+        assert_eq!(
+            f.number::<usize>("threads", 1).unwrap_err(),
+            "--threads must be a number, not `many`"
+        );
     }
 }

@@ -18,13 +18,18 @@ use super::BenchResult;
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn admin(bootstrap: &str) -> BenchResult<AdminClient<DefaultClientContext>> {
-    Ok(ClientConfig::new().set("bootstrap.servers", bootstrap).create()?)
+    Ok(ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()?)
 }
 
 /// Creates topics with `partitions` partitions (replication 1); an existing topic is an error.
 pub fn create_topics(bootstrap: &str, names: &[&str], partitions: i32) -> BenchResult {
     let admin = admin(bootstrap)?;
-    let topics: Vec<NewTopic> = names.iter().map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1))).collect();
+    let topics: Vec<NewTopic> = names
+        .iter()
+        .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1)))
+        .collect();
     let opts = AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT));
     for result in futures_executor::block_on(admin.create_topics(&topics, &opts))? {
         result.map_err(|(topic, code)| format!("cannot create topic {topic}: {code}"))?;
@@ -60,8 +65,12 @@ pub fn query_consumer(bootstrap: &str, group: &str) -> BenchResult<BaseConsumer>
 pub fn topics_with_prefix(bootstrap: &str, prefix: &str) -> BenchResult<Vec<String>> {
     let consumer = query_consumer(bootstrap, "kstreams-bench-metadata")?;
     let metadata = consumer.fetch_metadata(None, ADMIN_TIMEOUT)?;
-    let mut names: Vec<String> =
-        metadata.topics().iter().map(|t| t.name().to_owned()).filter(|n| n.starts_with(prefix)).collect();
+    let mut names: Vec<String> = metadata
+        .topics()
+        .iter()
+        .map(|t| t.name().to_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
     names.sort();
     Ok(names)
 }
@@ -111,7 +120,10 @@ pub fn load_producer(bootstrap: &str, linger_ms: u32) -> BenchResult<BaseProduce
 }
 
 /// Sends a record, serving delivery reports while the local queue is full.
-pub fn send_with_backpressure(producer: &BaseProducer, mut record: BaseRecord<'_, [u8], [u8]>) -> BenchResult {
+pub fn send_with_backpressure(
+    producer: &BaseProducer,
+    mut record: BaseRecord<'_, [u8], [u8]>,
+) -> BenchResult {
     loop {
         match producer.send(record) {
             Ok(()) => return Ok(()),
@@ -130,7 +142,11 @@ pub fn drain(producer: &BaseProducer, timeout: Duration) -> BenchResult {
     let deadline = Instant::now() + timeout;
     while producer.in_flight_count() > 0 {
         if Instant::now() > deadline {
-            return Err(format!("{} records still unacknowledged after {timeout:?}", producer.in_flight_count()).into());
+            return Err(format!(
+                "{} records still unacknowledged after {timeout:?}",
+                producer.in_flight_count()
+            )
+            .into());
         }
         producer.poll(Duration::from_millis(1));
     }
@@ -149,7 +165,11 @@ pub fn install_terminate_flag() -> BenchResult {
         let handler = on_terminate as extern "C" fn(libc::c_int) as libc::sighandler_t;
         // SAFETY: the handler only stores to an atomic (async-signal-safe).
         if unsafe { libc::signal(signal, handler) } == libc::SIG_ERR {
-            return Err(format!("cannot install a signal handler: {}", std::io::Error::last_os_error()).into());
+            return Err(format!(
+                "cannot install a signal handler: {}",
+                std::io::Error::last_os_error()
+            )
+            .into());
         }
     }
     Ok(())

@@ -28,8 +28,12 @@ pub fn config(args: &AppArgs) -> StreamsConfig {
 /// Logs to stderr (the harness keeps it in the run's log file): warnings
 /// and errors, or what `RUST_LOG` asks for.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Prints `BENCH state=RUNNING uptime_ms=N` on the first REBALANCING → RUNNING
@@ -37,8 +41,12 @@ pub fn init_logging() {
 pub fn report_running(streams: &KafkaStreams, started: Instant) {
     let once = AtomicBool::new(false);
     streams.set_state_listener(move |old, new| {
-        if old == State::Rebalancing && new == State::Running && !once.swap(true, Ordering::SeqCst) {
-            report(&format!("state=RUNNING uptime_ms={}", started.elapsed().as_millis()));
+        if old == State::Rebalancing && new == State::Running && !once.swap(true, Ordering::SeqCst)
+        {
+            report(&format!(
+                "state=RUNNING uptime_ms={}",
+                started.elapsed().as_millis()
+            ));
         }
     });
 }
@@ -60,7 +68,13 @@ struct RestoreProgress {
 }
 
 impl StateRestoreListener for RestoreTimer {
-    fn on_restore_start(&self, _partition: &ChangelogPartition, _store: &str, _start: i64, _end: i64) {
+    fn on_restore_start(
+        &self,
+        _partition: &ChangelogPartition,
+        _store: &str,
+        _start: i64,
+        _end: i64,
+    ) {
         let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         p.first_start.get_or_insert_with(Instant::now);
         p.open += 1;

@@ -50,7 +50,13 @@ pub struct PaymentCents {
 
 impl From<Payment> for PaymentCents {
     fn from(p: Payment) -> Self {
-        PaymentCents { id: p.id, account: p.account, cents: (p.amount * 100.0).round() as i64, currency: p.currency, ts: p.ts }
+        PaymentCents {
+            id: p.id,
+            account: p.account,
+            cents: (p.amount * 100.0).round() as i64,
+            currency: p.currency,
+            ts: p.ts,
+        }
     }
 }
 
@@ -71,7 +77,13 @@ pub struct PaymentGenerator {
 impl PaymentGenerator {
     /// A generator over `accounts` accounts (at least 1).
     pub fn new(seed: u64, accounts: u64) -> Self {
-        PaymentGenerator { state: seed | 1, accounts: accounts.max(1), next_id: 0, key: String::new(), value: String::new() }
+        PaymentGenerator {
+            state: seed | 1,
+            accounts: accounts.max(1),
+            next_id: 0,
+            key: String::new(),
+            value: String::new(),
+        }
     }
 
     /// xorshift64*: cheap, deterministic, good enough to spread keys.

@@ -15,7 +15,10 @@ pub fn report(line: &str) {
 /// Wall-clock time in microseconds since the epoch: comparable across the
 /// processes of one machine, which is what end-to-end latency needs.
 pub fn now_unix_us() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
 }
 
 /// Latency percentiles of a sample, in microseconds.
@@ -44,7 +47,13 @@ impl Percentiles {
             let i = (q * samples.len() as f64).ceil() as usize;
             samples[i.clamp(1, samples.len()) - 1]
         };
-        Some(Percentiles { n: samples.len(), p50: rank(0.50), p99: rank(0.99), p999: rank(0.999), max: samples[samples.len() - 1] })
+        Some(Percentiles {
+            n: samples.len(),
+            p50: rank(0.50),
+            p99: rank(0.99),
+            p999: rank(0.999),
+            max: samples[samples.len() - 1],
+        })
     }
 }
 
@@ -56,7 +65,10 @@ mod tests {
     fn nearest_rank_percentiles() {
         let mut v: Vec<i64> = (1..=1000).rev().collect();
         let p = Percentiles::of(&mut v).unwrap();
-        assert_eq!((p.n, p.p50, p.p99, p.p999, p.max), (1000, 500, 990, 999, 1000));
+        assert_eq!(
+            (p.n, p.p50, p.p99, p.p999, p.max),
+            (1000, 500, 990, 999, 1000)
+        );
         assert_eq!(Percentiles::of(&mut [7]).unwrap().p999, 7);
         assert!(Percentiles::of(&mut []).is_none());
     }

@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 
-use kstreams::serde::{Json, I64};
 use kstreams::dsl::Grouped;
+use kstreams::serde::{Json, I64};
 use kstreams::{KafkaStreams, StreamsBuilder, Topic};
 use kstreams_examples::bench::args::AppArgs;
 use kstreams_examples::bench::kstreams_app::{config, init_logging, report_running, RestoreTimer};
@@ -23,11 +23,18 @@ fn main() -> kstreams::Result<()> {
     let args = AppArgs::from_env_or_exit("bench_kstreams_counter");
     // Topic names are `&'static str` (topics are meant to be constants); the
     // benchmark names them at run time, once per process.
-    let input: Topic<String, Json<Payment>, 8> = Topic::new(Box::leak(args.input.clone().into_boxed_str()));
+    let input: Topic<String, Json<Payment>, 8> =
+        Topic::new(Box::leak(args.input.clone().into_boxed_str()));
     let output: Topic<String, I64, 8> = Topic::new(Box::leak(args.output.clone().into_boxed_str()));
 
     let builder = StreamsBuilder::new();
-    builder.stream(input).filter(|_account, p| p.succeeded()).group_by_key_with(Grouped::<String, Json<Payment>>::new()).count().to_stream().to(output);
+    builder
+        .stream(input)
+        .filter(|_account, p| p.succeeded())
+        .group_by_key_with(Grouped::<String, Json<Payment>>::new())
+        .count()
+        .to_stream()
+        .to(output);
     let streams = KafkaStreams::new(builder.build()?, config(&args))?;
     report_running(&streams, started);
     streams.set_global_state_restore_listener(RestoreTimer::default());

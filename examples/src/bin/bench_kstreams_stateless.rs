@@ -17,11 +17,17 @@ fn main() -> kstreams::Result<()> {
     let args = AppArgs::from_env_or_exit("bench_kstreams_stateless");
     // Topic names are `&'static str` (topics are meant to be constants); the
     // benchmark names them at run time, once per process.
-    let input: Topic<String, Json<Payment>, 8> = Topic::new(Box::leak(args.input.clone().into_boxed_str()));
-    let output: Topic<String, Json<PaymentCents>, 8> = Topic::new(Box::leak(args.output.clone().into_boxed_str()));
+    let input: Topic<String, Json<Payment>, 8> =
+        Topic::new(Box::leak(args.input.clone().into_boxed_str()));
+    let output: Topic<String, Json<PaymentCents>, 8> =
+        Topic::new(Box::leak(args.output.clone().into_boxed_str()));
 
     let builder = StreamsBuilder::new();
-    builder.stream(input).filter(|_account, p| p.succeeded()).map_values(PaymentCents::from).to(output);
+    builder
+        .stream(input)
+        .filter(|_account, p| p.succeeded())
+        .map_values(PaymentCents::from)
+        .to(output);
     let streams = KafkaStreams::new(builder.build()?, config(&args))?;
     report_running(&streams, started);
     streams.run_until_signal()?;

@@ -23,7 +23,9 @@
 use std::time::{Duration, Instant};
 
 use kstreams_examples::bench::args::{AppArgs, Guarantee};
-use kstreams_examples::bench::kafka::{drain, install_terminate_flag, send_with_backpressure, terminated};
+use kstreams_examples::bench::kafka::{
+    drain, install_terminate_flag, send_with_backpressure, terminated,
+};
 use kstreams_examples::bench::report::report;
 use kstreams_examples::bench::BenchResult;
 use rdkafka::config::ClientConfig;
@@ -52,7 +54,14 @@ fn run(args: &AppArgs) -> BenchResult {
         .set("group.id", &args.application_id)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        .set("isolation.level", if eos { "read_committed" } else { "read_uncommitted" })
+        .set(
+            "isolation.level",
+            if eos {
+                "read_committed"
+            } else {
+                "read_uncommitted"
+            },
+        )
         // As kstreams' stream threads: librdkafka's default (1000 ms) idles a
         // fast consumer for most of each second once its queue has been full.
         .set("fetch.queue.backoff.ms", "10")
@@ -60,7 +69,10 @@ fn run(args: &AppArgs) -> BenchResult {
     let mut producer_config = ClientConfig::new();
     producer_config.set("bootstrap.servers", &args.bootstrap);
     if eos {
-        producer_config.set("transactional.id", format!("{}-limit-0", args.application_id));
+        producer_config.set(
+            "transactional.id",
+            format!("{}-limit-0", args.application_id),
+        );
     }
     let producer: BaseProducer = producer_config.create()?;
     if eos {
@@ -124,7 +136,9 @@ fn commit(consumer: &BaseConsumer, producer: &BaseProducer, eos: bool) -> BenchR
     drain(producer, TXN_TIMEOUT)?;
     let positions = consumer.position()?;
     if eos {
-        let group = consumer.group_metadata().ok_or("the consumer has no group metadata")?;
+        let group = consumer
+            .group_metadata()
+            .ok_or("the consumer has no group metadata")?;
         producer.send_offsets_to_transaction(&positions, &group, TXN_TIMEOUT)?;
         producer.commit_transaction(TXN_TIMEOUT)?;
         producer.begin_transaction()?;

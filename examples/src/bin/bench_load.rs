@@ -27,18 +27,23 @@ const USAGE: &str = "usage: bench_load create|produce|paced|changelog|cleanup --
 fn main() -> std::process::ExitCode {
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
-    let result = Flags::parse(args).map_err(Into::into).and_then(|flags| match command.as_str() {
-        "create" => create(&flags),
-        "produce" => produce(&flags),
-        "paced" => paced(&flags),
-        "changelog" => changelog(&flags),
-        "cleanup" => cleanup(&flags),
-        "version" => {
-            report(&format!("librdkafka={}", rdkafka::util::get_rdkafka_version().1));
-            Ok(())
-        }
-        other => Err(format!("unknown command `{other}`\n{USAGE}").into()),
-    });
+    let result = Flags::parse(args)
+        .map_err(Into::into)
+        .and_then(|flags| match command.as_str() {
+            "create" => create(&flags),
+            "produce" => produce(&flags),
+            "paced" => paced(&flags),
+            "changelog" => changelog(&flags),
+            "cleanup" => cleanup(&flags),
+            "version" => {
+                report(&format!(
+                    "librdkafka={}",
+                    rdkafka::util::get_rdkafka_version().1
+                ));
+                Ok(())
+            }
+            other => Err(format!("unknown command `{other}`\n{USAGE}").into()),
+        });
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -49,8 +54,16 @@ fn main() -> std::process::ExitCode {
 }
 
 fn create(flags: &Flags) -> BenchResult {
-    let topics: Vec<&str> = flags.required("topics")?.split(',').filter(|t| !t.is_empty()).collect();
-    kafka::create_topics(flags.required("bootstrap")?, &topics, flags.number("partitions", 8)?)?;
+    let topics: Vec<&str> = flags
+        .required("topics")?
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    kafka::create_topics(
+        flags.required("bootstrap")?,
+        &topics,
+        flags.number("partitions", 8)?,
+    )?;
     report(&format!("created topics={}", topics.len()));
     Ok(())
 }
@@ -60,7 +73,8 @@ fn produce(flags: &Flags) -> BenchResult {
     let topic = flags.required("topic")?;
     let count: u64 = flags.number("count", 0)?;
     let producer = load_producer(flags.required("bootstrap")?, 20)?;
-    let mut generator = PaymentGenerator::new(flags.number("seed", 42)?, flags.number("accounts", 50_000)?);
+    let mut generator =
+        PaymentGenerator::new(flags.number("seed", 42)?, flags.number("accounts", 50_000)?);
     let started = Instant::now();
     let (mut successes, mut bytes) = (0u64, 0u64);
     let ts = now_unix_us() / 1000;
@@ -68,7 +82,10 @@ fn produce(flags: &Flags) -> BenchResult {
         let (key, value, ok) = generator.next_event(ts);
         successes += u64::from(ok);
         bytes += (key.len() + value.len()) as u64;
-        send_with_backpressure(&producer, BaseRecord::to(topic).key(key).payload(value).timestamp(ts))?;
+        send_with_backpressure(
+            &producer,
+            BaseRecord::to(topic).key(key).payload(value).timestamp(ts),
+        )?;
         producer.poll(Duration::ZERO);
     }
     drain(&producer, Duration::from_secs(120))?;
@@ -91,7 +108,8 @@ fn paced(flags: &Flags) -> BenchResult {
     }
     // No linger: the producer must not add its own batching delay to the latency.
     let producer = load_producer(flags.required("bootstrap")?, 0)?;
-    let mut generator = PaymentGenerator::new(flags.number("seed", 7)?, flags.number("accounts", 50_000)?);
+    let mut generator =
+        PaymentGenerator::new(flags.number("seed", 7)?, flags.number("accounts", 50_000)?);
     let total = (rate * seconds) as u64;
     let start_us = now_unix_us();
     let started = Instant::now();
@@ -102,7 +120,10 @@ fn paced(flags: &Flags) -> BenchResult {
             let ts = now_unix_us() / 1000;
             let (key, value, ok) = generator.next_event(ts);
             successes += u64::from(ok);
-            send_with_backpressure(&producer, BaseRecord::to(topic).key(key).payload(value).timestamp(ts))?;
+            send_with_backpressure(
+                &producer,
+                BaseRecord::to(topic).key(key).payload(value).timestamp(ts),
+            )?;
             sent += 1;
         }
         producer.poll(Duration::ZERO);
@@ -124,9 +145,15 @@ fn changelog(flags: &Flags) -> BenchResult {
     let prefix = flags.required("prefix")?;
     let consumer = kafka::query_consumer(bootstrap, "kstreams-bench-metadata")?;
     let (mut topics, mut records) = (0, 0i64);
-    for topic in kafka::topics_with_prefix(bootstrap, prefix)?.iter().filter(|t| t.ends_with("-changelog")) {
+    for topic in kafka::topics_with_prefix(bootstrap, prefix)?
+        .iter()
+        .filter(|t| t.ends_with("-changelog"))
+    {
         topics += 1;
-        records += kafka::watermarks(&consumer, topic)?.iter().map(|(_, low, high)| high - low).sum::<i64>();
+        records += kafka::watermarks(&consumer, topic)?
+            .iter()
+            .map(|(_, low, high)| high - low)
+            .sum::<i64>();
     }
     report(&format!("changelog topics={topics} records={records}"));
     Ok(())

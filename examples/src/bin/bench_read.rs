@@ -53,7 +53,10 @@ struct Progress {
 }
 
 fn main() -> std::process::ExitCode {
-    match Flags::parse(std::env::args().skip(1)).map_err(Into::into).and_then(|f| run(&f)) {
+    match Flags::parse(std::env::args().skip(1))
+        .map_err(Into::into)
+        .and_then(|f| run(&f))
+    {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench_read: {e}");
@@ -143,17 +146,32 @@ fn run(flags: &Flags) -> BenchResult {
     let done_us = progress.done_us.load(Ordering::SeqCst);
     let input_records = progress.input_records.load(Ordering::SeqCst);
     let secs = (done_us - first_us) as f64 / 1e6;
-    let rate = if first_us > 0 && secs > 0.0 { input_records as f64 / secs } else { 0.0 };
+    let rate = if first_us > 0 && secs > 0.0 {
+        input_records as f64 / secs
+    } else {
+        0.0
+    };
     let from_ms = progress.measure_from_ms.load(Ordering::SeqCst);
-    let mut latencies: Vec<i64> = samples.iter().filter(|(ts, _)| *ts >= from_ms).map(|(_, l)| *l).collect();
+    let mut latencies: Vec<i64> = samples
+        .iter()
+        .filter(|(ts, _)| *ts >= from_ms)
+        .map(|(_, l)| *l)
+        .collect();
     let mut line = format!(
         "read records={records} input={input_records} first_us={first_us} last_us={last_us} done_us={done_us} rate={rate:.0}"
     );
     if long_values {
-        line += &format!(" keys={} counts_sum={}", counts.len(), counts.values().sum::<i64>());
+        line += &format!(
+            " keys={} counts_sum={}",
+            counts.len(),
+            counts.values().sum::<i64>()
+        );
     }
     if let Some(p) = Percentiles::of(&mut latencies) {
-        line += &format!(" lat_n={} p50_us={} p99_us={} p999_us={} max_us={}", p.n, p.p50, p.p99, p.p999, p.max);
+        line += &format!(
+            " lat_n={} p50_us={} p99_us={} p999_us={} max_us={}",
+            p.n, p.p50, p.p99, p.p999, p.max
+        );
     }
     report(&line);
     Ok(())
@@ -163,7 +181,10 @@ fn run(flags: &Flags) -> BenchResult {
 fn output_consumer(bootstrap: &str, topic: &str) -> BenchResult<BaseConsumer> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
-        .set("group.id", format!("kstreams-bench-reader-{}", std::process::id()))
+        .set(
+            "group.id",
+            format!("kstreams-bench-reader-{}", std::process::id()),
+        )
         .set("enable.auto.commit", "false")
         .set("isolation.level", "read_committed")
         .set("fetch.wait.max.ms", "50")
@@ -184,7 +205,11 @@ fn wait_for_end_line(progress: &Progress) {
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         if let Some(rest) = line.trim().strip_prefix("end") {
-            let from = rest.trim().strip_prefix("from_ms=").and_then(|t| t.parse().ok()).unwrap_or(0);
+            let from = rest
+                .trim()
+                .strip_prefix("from_ms=")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
             progress.measure_from_ms.store(from, Ordering::SeqCst);
             break;
         }
@@ -201,7 +226,10 @@ fn watch_committed(bootstrap: &str, group: &str, input: &str, progress: &Progres
     }
     let consumer = query_consumer(bootstrap, group)?;
     let ends = watermarks(&consumer, input)?;
-    progress.input_records.store(ends.iter().map(|(_, low, high)| high - low).sum(), Ordering::SeqCst);
+    progress.input_records.store(
+        ends.iter().map(|(_, low, high)| high - low).sum(),
+        Ordering::SeqCst,
+    );
     let mut wanted = TopicPartitionList::new();
     for (partition, _, _) in &ends {
         wanted.add_partition(input, *partition);
@@ -209,7 +237,10 @@ fn watch_committed(bootstrap: &str, group: &str, input: &str, progress: &Progres
     loop {
         let committed = consumer.committed_offsets(wanted.clone(), Duration::from_secs(10))?;
         let all = ends.iter().all(|(partition, low, high)| {
-            let at = committed.find_partition(input, *partition).and_then(|e| e.offset().to_raw()).unwrap_or(-1);
+            let at = committed
+                .find_partition(input, *partition)
+                .and_then(|e| e.offset().to_raw())
+                .unwrap_or(-1);
             high == low || at >= *high
         });
         if all {

@@ -21,10 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=warn")),
         )
         .init();
-    let bootstrap = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "localhost:9092".to_owned());
+    let bootstrap =
+        std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "localhost:9092".to_owned());
     let state_dir = std::env::var("STATE_DIR").unwrap_or_else(|_| "/tmp/kstreams".to_owned());
     let max_task_idle_ms: i64 = match std::env::var("MAX_TASK_IDLE_MS") {
-        Ok(v) => v.parse().map_err(|e| format!("MAX_TASK_IDLE_MS={v:?} is not a number of milliseconds: {e}"))?,
+        Ok(v) => v
+            .parse()
+            .map_err(|e| format!("MAX_TASK_IDLE_MS={v:?} is not a number of milliseconds: {e}"))?,
         Err(_) => 1_000,
     };
     let topology = kstreams_examples::cogroup::cogroup()?;

@@ -35,7 +35,9 @@ const ACCOUNTS: u64 = 2_000;
 const TIMEOUT: Duration = Duration::from_secs(300);
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
     match run() {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::FAILURE,
@@ -55,7 +57,8 @@ fn events_arg() -> DemoResult<u64> {
 }
 
 fn run() -> DemoResult<bool> {
-    let bootstrap = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
+    let bootstrap =
+        std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
     let n = events_arg()?;
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
     println!("kstreams demo: the payment counter, exactly once, on Kafka at {bootstrap}");
@@ -64,7 +67,10 @@ fn run() -> DemoResult<bool> {
 
     let started = Instant::now();
     produce(&bootstrap, n, stamp as u64)?;
-    println!("  produced {n} payment events into `{EVENTS_TOPIC}` in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "  produced {n} payment events into `{EVENTS_TOPIC}` in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let application_id = format!("payment-counter-{stamp}");
     let state_dir = std::env::temp_dir().join("kstreams-demo");
@@ -87,9 +93,12 @@ fn run() -> DemoResult<bool> {
 }
 
 fn create_topics(bootstrap: &str) -> DemoResult<()> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new().set("bootstrap.servers", bootstrap).create()?;
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()?;
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let topics = [EVENTS_TOPIC, COUNTS_TOPIC].map(|t| NewTopic::new(t, PARTITIONS as i32, TopicReplication::Fixed(1)));
+    let topics = [EVENTS_TOPIC, COUNTS_TOPIC]
+        .map(|t| NewTopic::new(t, PARTITIONS as i32, TopicReplication::Fixed(1)));
     for result in futures_executor::block_on(admin.create_topics(&topics, &opts))? {
         match result {
             Ok(t) => println!("  created topic {t} ({PARTITIONS} partitions)"),
@@ -133,7 +142,9 @@ fn consumer(bootstrap: &str, group: &str) -> DemoResult<BaseConsumer> {
 
 fn end_offsets(bootstrap: &str, topic: &str) -> DemoResult<Vec<i64>> {
     let c = consumer(bootstrap, "kstreams-demo-offsets")?;
-    (0..PARTITIONS as i32).map(|p| Ok(c.fetch_watermarks(topic, p, Duration::from_secs(30))?.1)).collect()
+    (0..PARTITIONS as i32)
+        .map(|p| Ok(c.fetch_watermarks(topic, p, Duration::from_secs(30))?.1))
+        .collect()
 }
 
 /// Waits until the application's committed offsets reach the end of every
@@ -149,7 +160,9 @@ fn wait_until_caught_up(bootstrap: &str, application_id: &str) -> DemoResult<()>
     loop {
         let committed = c.committed_offsets(tpl.clone(), Duration::from_secs(10))?;
         let caught_up = (0..PARTITIONS as i32).all(|p| {
-            let offset = committed.find_partition(EVENTS_TOPIC, p).map(|e| e.offset());
+            let offset = committed
+                .find_partition(EVENTS_TOPIC, p)
+                .map(|e| e.offset());
             matches!(offset, Some(Offset::Offset(o)) if o >= ends[p as usize])
         });
         drop(committed);
@@ -157,14 +170,23 @@ fn wait_until_caught_up(bootstrap: &str, application_id: &str) -> DemoResult<()>
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("the counter did not catch up within {} s", TIMEOUT.as_secs()).into());
+            return Err(format!(
+                "the counter did not catch up within {} s",
+                TIMEOUT.as_secs()
+            )
+            .into());
         }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
 
 /// Reads `topic` (read_committed) from `start` to its end, calling `f` per record.
-fn read_all(bootstrap: &str, topic: &str, start: &[i64], f: &mut dyn FnMut(&str, &[u8])) -> DemoResult<()> {
+fn read_all(
+    bootstrap: &str,
+    topic: &str,
+    start: &[i64],
+    f: &mut dyn FnMut(&str, &[u8]),
+) -> DemoResult<()> {
     let c = consumer(bootstrap, "kstreams-demo-reader")?;
     let ends = end_offsets(bootstrap, topic)?;
     let mut tpl = TopicPartitionList::new();
@@ -177,7 +199,8 @@ fn read_all(bootstrap: &str, topic: &str, start: &[i64], f: &mut dyn FnMut(&str,
         let position = c.position()?;
         let done = (0..PARTITIONS as i32).all(|p| {
             let at = position.find_partition(topic, p).map(|e| e.offset());
-            ends[p as usize] <= start[p as usize] || matches!(at, Some(Offset::Offset(o)) if o >= ends[p as usize])
+            ends[p as usize] <= start[p as usize]
+                || matches!(at, Some(Offset::Offset(o)) if o >= ends[p as usize])
         });
         drop(position);
         if done || Instant::now() > deadline {
@@ -195,13 +218,18 @@ fn read_all(bootstrap: &str, topic: &str, start: &[i64], f: &mut dyn FnMut(&str,
 fn expected_counts(bootstrap: &str) -> DemoResult<BTreeMap<String, i64>> {
     let mut expected = BTreeMap::new();
     let mut bad = 0u64;
-    read_all(bootstrap, EVENTS_TOPIC, &[0; PARTITIONS as usize], &mut |account, value| {
-        match serde_json::from_slice::<Payment>(value) {
-            Ok(p) if p.status == Status::Success => *expected.entry(account.to_owned()).or_insert(0) += 1,
+    read_all(
+        bootstrap,
+        EVENTS_TOPIC,
+        &[0; PARTITIONS as usize],
+        &mut |account, value| match serde_json::from_slice::<Payment>(value) {
+            Ok(p) if p.status == Status::Success => {
+                *expected.entry(account.to_owned()).or_insert(0) += 1
+            }
             Ok(_) => {}
             Err(_) => bad += 1,
-        }
-    })?;
+        },
+    )?;
     if bad > 0 {
         println!("  note: {bad} records in `{EVENTS_TOPIC}` are not payment JSON; the counter stops on them (deserialization error)");
     }
@@ -219,26 +247,43 @@ fn read_counts(bootstrap: &str, start: &[i64]) -> DemoResult<BTreeMap<String, i6
 }
 
 fn report(expected: &BTreeMap<String, i64>, actual: &BTreeMap<String, i64>) -> bool {
-    let mut rows: Vec<(&String, i64, i64)> =
-        expected.iter().map(|(account, e)| (account, *e, actual.get(account).copied().unwrap_or(0))).collect();
+    let mut rows: Vec<(&String, i64, i64)> = expected
+        .iter()
+        .map(|(account, e)| (account, *e, actual.get(account).copied().unwrap_or(0)))
+        .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     println!();
-    println!("  {:<12} {:>10} {:>10}  ok", "account", "counted", "expected");
+    println!(
+        "  {:<12} {:>10} {:>10}  ok",
+        "account", "counted", "expected"
+    );
     for (account, e, a) in rows.iter().take(10) {
-        println!("  {account:<12} {a:>10} {e:>10}  {}", if a == e { "✓" } else { "✗" });
+        println!(
+            "  {account:<12} {a:>10} {e:>10}  {}",
+            if a == e { "✓" } else { "✗" }
+        );
     }
     println!("  {:<12} {:>10} {:>10}", "...", "", "");
     let mismatches: Vec<_> = rows.iter().filter(|(_, e, a)| e != a).collect();
     let extra = actual.keys().filter(|k| !expected.contains_key(*k)).count();
     let total_actual: i64 = actual.values().sum();
     let total_expected: i64 = expected.values().sum();
-    println!("  {:<12} {total_actual:>10} {total_expected:>10}   ({} accounts)", "total", expected.len());
+    println!(
+        "  {:<12} {total_actual:>10} {total_expected:>10}   ({} accounts)",
+        "total",
+        expected.len()
+    );
     println!();
     let ok = mismatches.is_empty() && extra == 0;
     if ok {
-        println!("OK: every account's count equals its number of successful payments (exactly once)");
+        println!(
+            "OK: every account's count equals its number of successful payments (exactly once)"
+        );
     } else {
-        println!("MISMATCH: {} accounts differ, {extra} unexpected accounts", mismatches.len());
+        println!(
+            "MISMATCH: {} accounts differ, {extra} unexpected accounts",
+            mismatches.len()
+        );
         for (account, e, a) in mismatches.iter().take(10) {
             println!("  {account}: counted {a}, expected {e}");
         }

@@ -19,7 +19,8 @@ fn main() -> kstreams::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=warn")),
         )
         .init();
-    let bootstrap = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "localhost:9092".to_owned());
+    let bootstrap =
+        std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "localhost:9092".to_owned());
     let state_dir = std::env::var("STATE_DIR").unwrap_or_else(|_| "/tmp/kstreams".to_owned());
     let topology = kstreams_examples::stock_performance::stock_performance()?;
     println!("{}", topology.describe());

@@ -110,9 +110,16 @@ pub struct Placed {
 /// Produces records to the partitions and with the timestamps they name
 /// (for tests of event-time behaviour: punctuation, timestamp order).
 pub fn produce_placed(records: impl IntoIterator<Item = Placed>) {
-    let producer: BaseProducer = client_config().set("linger.ms", "5").create().expect("producer");
+    let producer: BaseProducer = client_config()
+        .set("linger.ms", "5")
+        .create()
+        .expect("producer");
     for r in records {
-        let mut record = BaseRecord::to(&r.topic).partition(r.partition).key(&r.key).payload(&r.value).timestamp(r.timestamp);
+        let mut record = BaseRecord::to(&r.topic)
+            .partition(r.partition)
+            .key(&r.key)
+            .payload(&r.value)
+            .timestamp(r.timestamp);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -124,7 +131,9 @@ pub fn produce_placed(records: impl IntoIterator<Item = Placed>) {
         }
         producer.poll(Duration::ZERO);
     }
-    producer.flush(Duration::from_secs(60)).expect("flush input");
+    producer
+        .flush(Duration::from_secs(60))
+        .expect("flush input");
 }
 
 /// A record read back for checking: key and value bytes (`None` for a
@@ -156,7 +165,9 @@ pub fn read_committed_raw_until(topic: &str, expected: usize) -> Vec<RawRecord> 
             Some(Err(e)) => eprintln!("checker consumer: {e}"),
             None => {}
         }
-        if out.len() >= expected && reached.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(3) {
+        if out.len() >= expected
+            && reached.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(3)
+        {
             break;
         }
     }
