@@ -14,7 +14,9 @@ pub(crate) struct Ctxt {
 
 impl Ctxt {
     pub(crate) fn new() -> Ctxt {
-        Ctxt { errors: RefCell::new(Some(Vec::new())) }
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
     /// An error spanned at `tokens`.
@@ -28,7 +30,11 @@ impl Ctxt {
     }
 
     pub(crate) fn syn_error(&self, error: syn::Error) {
-        self.errors.borrow_mut().as_mut().expect("Ctxt used after check").push(error);
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("Ctxt used after check")
+            .push(error);
     }
 
     /// Whether an error was recorded so far.
@@ -72,5 +78,9 @@ pub(crate) fn with_errors(tokens: TokenStream, result: Result<(), syn::Error>) -
 /// Every message of a combined error, one per line (for tests).
 #[cfg(test)]
 pub(crate) fn all_messages(error: syn::Error) -> String {
-    error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    error
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

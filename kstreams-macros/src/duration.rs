@@ -10,13 +10,17 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
     let mut total: u64 = 0;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '_')).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len());
         let number: String = rest[..digits].chars().filter(|c| *c != '_').collect();
         if number.is_empty() {
             return Err(format!("cannot parse interval \"{text}\": expected a number before `{rest}`; write e.g. \"10s\""));
         }
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let factor = match unit {
@@ -25,17 +29,27 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
             "m" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            "" => return Err(format!("interval \"{text}\" has no unit; add one of ms, s, m, h, d (e.g. \"{number}s\")")),
-            other => return Err(format!("unknown unit `{other}` in interval \"{text}\"; use ms, s, m, h or d")),
+            "" => return Err(format!(
+                "interval \"{text}\" has no unit; add one of ms, s, m, h, d (e.g. \"{number}s\")"
+            )),
+            other => {
+                return Err(format!(
+                    "unknown unit `{other}` in interval \"{text}\"; use ms, s, m, h or d"
+                ))
+            }
         };
-        let n: u64 = number.parse().map_err(|_| format!("interval \"{text}\" is too large"))?;
+        let n: u64 = number
+            .parse()
+            .map_err(|_| format!("interval \"{text}\" is too large"))?;
         total = n
             .checked_mul(factor)
             .and_then(|v| total.checked_add(v))
             .ok_or_else(|| format!("interval \"{text}\" is too large"))?;
     }
     if total == 0 {
-        return Err(format!("interval \"{text}\" is zero; a punctuation interval must be at least 1ms"));
+        return Err(format!(
+            "interval \"{text}\" is zero; a punctuation interval must be at least 1ms"
+        ));
     }
     Ok(total)
 }
@@ -58,7 +72,9 @@ mod tests {
         assert!(parse_millis("0s").unwrap_err().contains("zero"));
         assert!(parse_millis("10").unwrap_err().contains("no unit"));
         assert!(parse_millis("10 sec").unwrap_err().contains("unknown unit"));
-        assert!(parse_millis("soon").unwrap_err().contains("expected a number"));
+        assert!(parse_millis("soon")
+            .unwrap_err()
+            .contains("expected a number"));
         assert!(parse_millis("").unwrap_err().contains("empty"));
     }
 }

@@ -189,7 +189,10 @@ impl StreamsConfig {
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
             "statestore.cache.max.bytes" | "cache.max.bytes.buffering" => {
-                if let Some(n) = self.number(key, value, 0).and_then(|n| usize::try_from(n).ok()) {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| usize::try_from(n).ok())
+                {
                     self.cache_max_bytes = n;
                 }
             }

@@ -205,8 +205,10 @@ pub use kstreams_macros::ProtobufSerde;
 pub use crate::error::{Error, Result};
 
 pub use crate::config::{ProcessingGuarantee, StreamsConfig};
-pub use crate::runtime::{KafkaStreams, State, StreamThreadExceptionResponse};
 pub use crate::dsl::{KStream, Repartitioned, StreamsBuilder, TimeWindows, Topic};
-pub use crate::processor::{Headers, Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Record};
+pub use crate::processor::{
+    Headers, Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Record,
+};
+pub use crate::runtime::{KafkaStreams, State, StreamThreadExceptionResponse};
 pub use crate::test_driver::TopologyTestDriver;
 pub use crate::topology::Topology;

@@ -27,7 +27,10 @@ impl std::fmt::Debug for Factory {
 /// The factory of a stateless node running `op` for each record; `emit`
 /// forwards to the node's children.
 pub fn stateless<KI, VI, KO, VO>(
-    op: impl Fn(Record<KI, VI>, &mut dyn FnMut(Record<KO, VO>) -> Result<()>) -> Result<()> + Send + Sync + 'static,
+    op: impl Fn(Record<KI, VI>, &mut dyn FnMut(Record<KO, VO>) -> Result<()>) -> Result<()>
+        + Send
+        + Sync
+        + 'static,
 ) -> Factory
 where
     KI: 'static,
@@ -46,7 +49,9 @@ pub struct ConnectedStore(pub(crate) Arc<dyn StoreFactory>);
 
 impl std::fmt::Debug for ConnectedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("ConnectedStore").field(&self.0.name()).finish()
+        f.debug_tuple("ConnectedStore")
+            .field(&self.0.name())
+            .finish()
     }
 }
 
@@ -54,7 +59,10 @@ impl std::fmt::Debug for ConnectedStore {
 /// `name` with serdes `KS`/`VS`, as Kafka Streams'
 /// `Stores.persistentKeyValueStore`.
 pub fn key_value_store<KS: Serde, VS: Serde>(name: &str) -> ConnectedStore {
-    ConnectedStore(Arc::new(KeyValueStoreBuilder::<KS, VS>::new(name, StoreKind::RocksDb)))
+    ConnectedStore(Arc::new(KeyValueStoreBuilder::<KS, VS>::new(
+        name,
+        StoreKind::RocksDb,
+    )))
 }
 
 /// A processor running `op` for each record, with its context (stores,
@@ -65,7 +73,11 @@ impl<KI, VI, KO, VO, F> Processor<KI, VI, KO, VO> for FnProcessor<F>
 where
     F: Fn(Record<KI, VI>, &mut ProcessorContext<'_, KO, VO>) -> Result<()> + Send + Sync + 'static,
 {
-    fn process(&mut self, record: Record<KI, VI>, ctx: &mut ProcessorContext<'_, KO, VO>) -> Result<()> {
+    fn process(
+        &mut self,
+        record: Record<KI, VI>,
+        ctx: &mut ProcessorContext<'_, KO, VO>,
+    ) -> Result<()> {
         (self.0)(record, ctx)
     }
 }

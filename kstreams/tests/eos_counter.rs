@@ -15,7 +15,10 @@ use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use broker::{app_binary, bootstrap, create_topics, group_lag, log_text, produce, unique, wait_for_log, AppSpec, Rng};
+use broker::{
+    app_binary, bootstrap, create_topics, group_lag, log_text, produce, unique, wait_for_log,
+    AppSpec, Rng,
+};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
@@ -32,7 +35,13 @@ const CHUNKS: usize = 40;
 
 fn event(i: usize) -> (String, String) {
     let account = format!("acct-{:04}", (i * 7919) % ACCOUNTS);
-    let status = if i % 5 < 3 { "SUCCESS" } else if i % 5 == 3 { "FAILED" } else { "PENDING" };
+    let status = if i % 5 < 3 {
+        "SUCCESS"
+    } else if i % 5 == 3 {
+        "FAILED"
+    } else {
+        "PENDING"
+    };
     (account, status.to_owned())
 }
 
@@ -58,8 +67,14 @@ fn latest_counts(topic: &str) -> HashMap<String, i64> {
     let mut tpl = TopicPartitionList::new();
     let mut ends = Vec::new();
     for p in 0..PARTITIONS {
-        tpl.add_partition_offset(topic, p, Offset::Beginning).expect("tpl");
-        ends.push(consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks").1);
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .expect("tpl");
+        ends.push(
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .expect("watermarks")
+                .1,
+        );
     }
     consumer.assign(&tpl).expect("assign");
     let mut latest = HashMap::new();
@@ -68,14 +83,21 @@ fn latest_counts(topic: &str) -> HashMap<String, i64> {
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(m)) => {
                 let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
-                let value = m.payload().and_then(|v| <[u8; 8]>::try_from(v).ok()).expect("an I64 count");
+                let value = m
+                    .payload()
+                    .and_then(|v| <[u8; 8]>::try_from(v).ok())
+                    .expect("an I64 count");
                 latest.insert(key, i64::from_be_bytes(value));
             }
             Some(Err(e)) => eprintln!("checker: {e}"),
             None => {
                 let positions = consumer.position().expect("position");
                 let done = (0..PARTITIONS).all(|p| {
-                    positions.find_partition(topic, p).and_then(|e| e.offset().to_raw()).unwrap_or(-1) >= ends[p as usize]
+                    positions
+                        .find_partition(topic, p)
+                        .and_then(|e| e.offset().to_raw())
+                        .unwrap_or(-1)
+                        >= ends[p as usize]
                 });
                 drop(positions);
                 if done || Instant::now() > deadline {
@@ -131,7 +153,13 @@ fn counter_harness(
     for kill in 0..kills {
         let before = log_text(&log).matches("-> RUNNING").count();
         let mut child = spec.spawn(&binary, &log);
-        wait_for_log(&log, "-> RUNNING", before + 1, &mut child, Duration::from_secs(90));
+        wait_for_log(
+            &log,
+            "-> RUNNING",
+            before + 1,
+            &mut child,
+            Duration::from_secs(90),
+        );
         let after = Duration::from_millis(min_delay_ms + rng.below(2500));
         thread::sleep(after);
         child.kill().expect("SIGKILL");
@@ -141,17 +169,31 @@ fn counter_harness(
 
     let before = log_text(&log).matches("-> RUNNING").count();
     let mut child = spec.spawn(&binary, &log);
-    wait_for_log(&log, "-> RUNNING", before + 1, &mut child, Duration::from_secs(90));
+    wait_for_log(
+        &log,
+        "-> RUNNING",
+        before + 1,
+        &mut child,
+        Duration::from_secs(90),
+    );
     producer.join().expect("input producer");
     // A hang guard, not a speed check: generous for a debug build on 2 cores.
     let deadline = Instant::now() + Duration::from_secs(900);
     while group_lag(&spec.app_id, &input, PARTITIONS) != 0 {
-        assert!(Instant::now() < deadline, "the application did not catch up; see {}", log.display());
+        assert!(
+            Instant::now() < deadline,
+            "the application did not catch up; see {}",
+            log.display()
+        );
         thread::sleep(Duration::from_millis(500));
     }
     broker::signal(&child, libc::SIGTERM);
     let status = child.wait().expect("reap");
-    assert!(status.success(), "the last instance did not exit cleanly ({status}); see {}", log.display());
+    assert!(
+        status.success(),
+        "the last instance did not exit cleanly ({status}); see {}",
+        log.display()
+    );
 
     let expected = expected_counts(events);
     let actual = latest_counts(&output);
@@ -175,7 +217,11 @@ fn counter_harness(
 #[test]
 fn exactly_once_v2_counts_are_exact_after_sigkills() {
     let (exact, under, over) = counter_harness("exactly_once_v2", EVENTS, 100, 10, 300, 10 << 20);
-    assert_eq!((under, over), (0, 0), "exactly-once violated: {under} accounts under-counted, {over} over-counted");
+    assert_eq!(
+        (under, over),
+        (0, 0),
+        "exactly-once violated: {under} accounts under-counted, {over} over-counted"
+    );
     assert_eq!(exact, expected_counts(EVENTS).len());
 }
 
@@ -187,5 +233,8 @@ fn at_least_once_over_counts_are_reported() {
     let (_, under, over) = counter_harness("at_least_once", ALOS_EVENTS, 1_000, 4, 1_300, 0);
     assert_eq!(under, 0, "at-least-once lost input");
     println!("at_least_once: the harness saw {over} over-counted accounts");
-    assert!(over > 0, "no over-count under at_least_once with kills; the checker cannot be trusted");
+    assert!(
+        over > 0,
+        "no over-count under at_least_once with kills; the checker cannot be trusted"
+    );
 }

@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use kstreams::dsl::{StreamsBuilder, Topic};
 use kstreams::errors::{dlq, LogAndContinueExceptionHandler};
 use kstreams::serde::Json;
-use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamThreadExceptionResponse, StreamsConfig};
+use kstreams::{
+    KafkaStreams, ProcessingGuarantee, State, StreamThreadExceptionResponse, StreamsConfig,
+};
 
 use broker::{bootstrap, create_topics, group_lag, produce, read_committed, unique};
 
@@ -47,7 +49,11 @@ fn garbage(i: u64) -> String {
 
 fn input_records() -> impl Iterator<Item = (String, String)> {
     (0..RECORDS).map(|i| {
-        let value = if is_garbage(i) { garbage(i) } else { format!("{{\"id\":{i}}}") };
+        let value = if is_garbage(i) {
+            garbage(i)
+        } else {
+            format!("{{\"id\":{i}}}")
+        };
         (format!("k{i}"), value)
     })
 }
@@ -58,7 +64,9 @@ fn leak(s: &str) -> &'static str {
 
 fn init_logs() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,kstreams=info,kstreams::errors=error"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "warn,kstreams=info,kstreams::errors=error",
+        ))
         .with_test_writer()
         .try_init();
 }
@@ -68,7 +76,10 @@ fn topology<const P: u32>(input: &str, output: &str) -> kstreams::topology::Topo
     let builder = StreamsBuilder::new();
     let input: Topic<String, Json<Event>, P> = Topic::new(leak(input));
     let output: Topic<String, String, P> = Topic::new(leak(output));
-    builder.stream(input).map_values(|e: Event| e.id.to_string()).to(output);
+    builder
+        .stream(input)
+        .map_values(|e: Event| e.id.to_string())
+        .to(output);
     builder.build().expect("topology")
 }
 
@@ -102,7 +113,8 @@ fn consumer(group: &str) -> BaseConsumer {
 fn read_with_headers(topic: &str, expected: usize) -> Vec<(Vec<u8>, BTreeMap<String, String>)> {
     let consumer = consumer(&unique("dlq-checker"));
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning).expect("tpl");
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .expect("tpl");
     consumer.assign(&tpl).expect("assign");
     let mut out = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -112,7 +124,12 @@ fn read_with_headers(topic: &str, expected: usize) -> Vec<(Vec<u8>, BTreeMap<Str
                 .headers()
                 .map(|hs| {
                     hs.iter()
-                        .map(|h| (h.key.to_owned(), String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned()))
+                        .map(|h| {
+                            (
+                                h.key.to_owned(),
+                                String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -132,7 +149,12 @@ fn read_with_headers(topic: &str, expected: usize) -> Vec<(Vec<u8>, BTreeMap<Str
 #[test]
 fn log_and_continue_skips_garbage_exactly_once_and_fills_the_dead_letter_queue() {
     init_logs();
-    let (input, output, dlq_topic, app) = (unique("pp-in"), unique("pp-out"), unique("pp-dlq"), unique("pp-app"));
+    let (input, output, dlq_topic, app) = (
+        unique("pp-in"),
+        unique("pp-out"),
+        unique("pp-dlq"),
+        unique("pp-app"),
+    );
     create_topics(&[&input, &output], 4);
     create_topics(&[&dlq_topic], 1);
     produce(&input, input_records());
@@ -142,7 +164,11 @@ fn log_and_continue_skips_garbage_exactly_once_and_fills_the_dead_letter_queue()
         .dead_letter_queue_topic(&dlq_topic);
     let streams = KafkaStreams::new(topology::<4>(&input, &output), config).expect("new");
     streams.start().expect("start");
-    wait_until("the input to be consumed and committed", Duration::from_secs(90), || group_lag(&app, &input, 4) == 0);
+    wait_until(
+        "the input to be consumed and committed",
+        Duration::from_secs(90),
+        || group_lag(&app, &input, 4) == 0,
+    );
     let dropped = streams.metrics().dropped_records_total();
     assert!(streams.close(Duration::from_secs(30)), "close timed out");
     assert_eq!(streams.state(), State::NotRunning);
@@ -150,14 +176,28 @@ fn log_and_continue_skips_garbage_exactly_once_and_fills_the_dead_letter_queue()
     let garbage_ids: BTreeSet<u64> = (0..RECORDS).filter(|i| is_garbage(*i)).collect();
     let good_ids: BTreeSet<u64> = (0..RECORDS).filter(|i| !is_garbage(*i)).collect();
     let records = read_committed(&output, 4, Duration::from_secs(30));
-    let ids: Vec<u64> = records.iter().map(|(_, _, v)| v.parse().expect("output is an id")).collect();
+    let ids: Vec<u64> = records
+        .iter()
+        .map(|(_, _, v)| v.parse().expect("output is an id"))
+        .collect();
     let unique_ids: BTreeSet<u64> = ids.iter().copied().collect();
     assert_eq!(ids.len(), unique_ids.len(), "duplicates in the output");
-    assert_eq!(unique_ids, good_ids, "every good record exactly once, no garbage");
-    assert_eq!(dropped, garbage_ids.len() as u64, "dropped-records-total counts the garbage");
+    assert_eq!(
+        unique_ids, good_ids,
+        "every good record exactly once, no garbage"
+    );
+    assert_eq!(
+        dropped,
+        garbage_ids.len() as u64,
+        "dropped-records-total counts the garbage"
+    );
 
     let dead = read_with_headers(&dlq_topic, garbage_ids.len());
-    assert_eq!(dead.len(), garbage_ids.len(), "the DLQ holds exactly the bad records");
+    assert_eq!(
+        dead.len(),
+        garbage_ids.len(),
+        "the DLQ holds exactly the bad records"
+    );
     let mut dead_ids = BTreeSet::new();
     for (value, headers) in &dead {
         let text = String::from_utf8_lossy(value);
@@ -167,12 +207,29 @@ fn log_and_continue_skips_garbage_exactly_once_and_fills_the_dead_letter_queue()
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("DLQ value is not an original garbage record: {text:?}"));
         assert_eq!(text, garbage(id), "original bytes untouched");
-        assert_eq!(headers.get(dlq::HEADER_ERRORS_EXCEPTION_NAME).map(String::as_str), Some("kstreams::Error::Serde"));
-        assert!(headers.get(dlq::HEADER_ERRORS_EXCEPTION_MESSAGE_NAME).is_some_and(|m| m.contains(&input)), "{headers:?}");
+        assert_eq!(
+            headers
+                .get(dlq::HEADER_ERRORS_EXCEPTION_NAME)
+                .map(String::as_str),
+            Some("kstreams::Error::Serde")
+        );
+        assert!(
+            headers
+                .get(dlq::HEADER_ERRORS_EXCEPTION_MESSAGE_NAME)
+                .is_some_and(|m| m.contains(&input)),
+            "{headers:?}"
+        );
         assert_eq!(headers.get(dlq::HEADER_ERRORS_TOPIC_NAME), Some(&input));
-        let partition: i32 = headers[dlq::HEADER_ERRORS_PARTITION_NAME].parse().expect("partition header");
-        assert_eq!(partition, kstreams::processor::partitioner::partition_for_key(format!("k{id}").as_bytes(), 4));
-        let offset: i64 = headers[dlq::HEADER_ERRORS_OFFSET_NAME].parse().expect("offset header");
+        let partition: i32 = headers[dlq::HEADER_ERRORS_PARTITION_NAME]
+            .parse()
+            .expect("partition header");
+        assert_eq!(
+            partition,
+            kstreams::processor::partitioner::partition_for_key(format!("k{id}").as_bytes(), 4)
+        );
+        let offset: i64 = headers[dlq::HEADER_ERRORS_OFFSET_NAME]
+            .parse()
+            .expect("offset header");
         assert!(offset >= 0);
         dead_ids.insert(id);
     }
@@ -196,26 +253,46 @@ fn log_and_fail_stops_with_the_coordinates_and_commits_nothing_past_the_bad_reco
         StreamThreadExceptionResponse::ShutdownClient
     });
     streams.start().expect("start");
-    wait_until("ERROR", Duration::from_secs(60), || streams.state() == State::Error);
+    wait_until("ERROR", Duration::from_secs(60), || {
+        streams.state() == State::Error
+    });
     assert!(streams.close(Duration::from_secs(10)));
 
     let errors = errors.lock().expect("handler lock").clone();
     assert_eq!(errors.len(), 1, "{errors:?}");
     let expected = format!("topic `{input}` partition 0 offset {first_bad}");
-    assert!(errors[0].contains(&expected), "the error names the record ({expected}): {}", errors[0]);
-    assert!(errors[0].contains("deserialization.exception.handler"), "the error says what to change: {}", errors[0]);
+    assert!(
+        errors[0].contains(&expected),
+        "the error names the record ({expected}): {}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("deserialization.exception.handler"),
+        "the error says what to change: {}",
+        errors[0]
+    );
 
     let checker = consumer(&app);
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition(&input, 0);
-    let committed = checker.committed_offsets(tpl, Duration::from_secs(10)).expect("committed offsets");
-    let offset = committed.find_partition(&input, 0).and_then(|e| e.offset().to_raw()).unwrap_or(-1);
+    let committed = checker
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .expect("committed offsets");
+    let offset = committed
+        .find_partition(&input, 0)
+        .and_then(|e| e.offset().to_raw())
+        .unwrap_or(-1);
     drop(committed);
-    assert!(offset <= first_bad, "committed offset {offset} is past the bad record at {first_bad}");
+    assert!(
+        offset <= first_bad,
+        "committed offset {offset} is past the bad record at {first_bad}"
+    );
 
     let outputs = read_committed(&output, 1, Duration::from_secs(30));
     assert!(
-        outputs.iter().all(|(_, _, v)| v.parse::<i64>().is_ok_and(|id| id < first_bad)),
+        outputs
+            .iter()
+            .all(|(_, _, v)| v.parse::<i64>().is_ok_and(|id| id < first_bad)),
         "nothing from the bad record or after it is visible"
     );
 }

@@ -26,7 +26,12 @@ fn transactional_producer() -> ThreadedProducer<DefaultProducerContext> {
         .expect("transactional producer")
 }
 
-fn produce_in_transaction(producer: &ThreadedProducer<DefaultProducerContext>, topic: &str, ids: std::ops::Range<usize>, commit: bool) {
+fn produce_in_transaction(
+    producer: &ThreadedProducer<DefaultProducerContext>,
+    topic: &str,
+    ids: std::ops::Range<usize>,
+    commit: bool,
+) {
     producer.begin_transaction().expect("begin_transaction");
     for id in ids {
         let key = format!("key-{}", id % 97);
@@ -37,7 +42,10 @@ fn produce_in_transaction(producer: &ThreadedProducer<DefaultProducerContext>, t
                 Ok(()) => break,
                 Err((e, r)) => {
                     assert!(
-                        matches!(e.rdkafka_error_code(), Some(rdkafka::types::RDKafkaErrorCode::QueueFull)),
+                        matches!(
+                            e.rdkafka_error_code(),
+                            Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
+                        ),
                         "send failed: {e}"
                     );
                     record = r;
@@ -48,9 +56,13 @@ fn produce_in_transaction(producer: &ThreadedProducer<DefaultProducerContext>, t
     }
     producer.flush(Duration::from_secs(30)).expect("flush");
     if commit {
-        producer.commit_transaction(Duration::from_secs(30)).expect("commit_transaction");
+        producer
+            .commit_transaction(Duration::from_secs(30))
+            .expect("commit_transaction");
     } else {
-        producer.abort_transaction(Duration::from_secs(30)).expect("abort_transaction");
+        producer
+            .abort_transaction(Duration::from_secs(30))
+            .expect("abort_transaction");
     }
 }
 
@@ -73,7 +85,10 @@ fn read_all(topic: &str, isolation: &str, expected: usize) -> Vec<String> {
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(msg)) => {
                 quiet_since = None;
-                let value = msg.payload_view::<str>().and_then(Result::ok).unwrap_or("<invalid>");
+                let value = msg
+                    .payload_view::<str>()
+                    .and_then(Result::ok)
+                    .unwrap_or("<invalid>");
                 values.push(value.to_string());
             }
             Some(Err(e)) => panic!("consume error: {e}"),
@@ -97,19 +112,31 @@ fn read_committed_sees_only_committed_transactions() {
     broker::create_topics(&[&topic], PARTITIONS);
 
     let producer = transactional_producer();
-    producer.init_transactions(Duration::from_secs(30)).expect("init_transactions");
+    producer
+        .init_transactions(Duration::from_secs(30))
+        .expect("init_transactions");
     produce_in_transaction(&producer, &topic, 0..COMMITTED, true);
     produce_in_transaction(&producer, &topic, COMMITTED..COMMITTED + ABORTED, false);
 
     let committed = read_all(&topic, "read_committed", COMMITTED);
     let unique: HashSet<&String> = committed.iter().collect();
-    assert_eq!(committed.len(), COMMITTED, "read_committed must see exactly the committed records");
+    assert_eq!(
+        committed.len(),
+        COMMITTED,
+        "read_committed must see exactly the committed records"
+    );
     assert_eq!(unique.len(), COMMITTED, "no duplicates");
     assert!(
-        committed.iter().all(|v| v.parse::<usize>().is_ok_and(|id| id < COMMITTED)),
+        committed
+            .iter()
+            .all(|v| v.parse::<usize>().is_ok_and(|id| id < COMMITTED)),
         "read_committed saw a record of the aborted transaction"
     );
 
     let everything = read_all(&topic, "read_uncommitted", COMMITTED + ABORTED);
-    assert_eq!(everything.len(), COMMITTED + ABORTED, "read_uncommitted sees aborted records too");
+    assert_eq!(
+        everything.len(),
+        COMMITTED + ABORTED,
+        "read_uncommitted sees aborted records too"
+    );
 }

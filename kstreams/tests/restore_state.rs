@@ -35,7 +35,11 @@ struct Listener(Arc<Recorder>);
 impl StateRestoreListener for Listener {
     fn on_restore_start(&self, _: &ChangelogPartition, _: &str, _: i64, _: i64) {
         self.0.starts.fetch_add(1, Ordering::Relaxed);
-        self.0.started_at.lock().unwrap().get_or_insert_with(Instant::now);
+        self.0
+            .started_at
+            .lock()
+            .unwrap()
+            .get_or_insert_with(Instant::now);
     }
     fn on_batch_restored(&self, _: &ChangelogPartition, _: &str, _: i64, n: u64) {
         self.0.restored.fetch_add(n, Ordering::Relaxed);
@@ -51,18 +55,35 @@ fn counter(input: &str, output: &str, partitions: u32) -> kstreams::Topology {
     let b = StreamsBuilder::new();
     match partitions {
         1 => {
-            let (i, o): (Topic<String, String, 1>, Topic<String, I64, 1>) = (Topic::new(leak(input)), Topic::new(leak(output)));
-            b.stream(i).group_by_key().count_with(Materialized::<String, I64>::as_("counts")).to_stream().to(o);
+            let (i, o): (Topic<String, String, 1>, Topic<String, I64, 1>) =
+                (Topic::new(leak(input)), Topic::new(leak(output)));
+            b.stream(i)
+                .group_by_key()
+                .count_with(Materialized::<String, I64>::as_("counts"))
+                .to_stream()
+                .to(o);
         }
         _ => {
-            let (i, o): (Topic<String, String, 2>, Topic<String, I64, 2>) = (Topic::new(leak(input)), Topic::new(leak(output)));
-            b.stream(i).group_by_key().count_with(Materialized::<String, I64>::as_("counts")).to_stream().to(o);
+            let (i, o): (Topic<String, String, 2>, Topic<String, I64, 2>) =
+                (Topic::new(leak(input)), Topic::new(leak(output)));
+            b.stream(i)
+                .group_by_key()
+                .count_with(Materialized::<String, I64>::as_("counts"))
+                .to_stream()
+                .to(o);
         }
     }
     b.build().expect("topology")
 }
 
-fn start(app: &str, input: &str, output: &str, partitions: u32, state_dir: &std::path::Path, recorder: &Arc<Recorder>) -> KafkaStreams {
+fn start(
+    app: &str,
+    input: &str,
+    output: &str,
+    partitions: u32,
+    state_dir: &std::path::Path,
+    recorder: &Arc<Recorder>,
+) -> KafkaStreams {
     let config = StreamsConfig::new(app)
         .bootstrap_servers(bootstrap())
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
@@ -72,7 +93,11 @@ fn start(app: &str, input: &str, output: &str, partitions: u32, state_dir: &std:
     streams.start().expect("start");
     let deadline = Instant::now() + Duration::from_secs(120);
     while streams.state() != State::Running {
-        assert!(Instant::now() < deadline, "not RUNNING in time ({})", streams.state());
+        assert!(
+            Instant::now() < deadline,
+            "not RUNNING in time ({})",
+            streams.state()
+        );
         thread::sleep(Duration::from_millis(50));
     }
     streams
@@ -81,21 +106,37 @@ fn start(app: &str, input: &str, output: &str, partitions: u32, state_dir: &std:
 fn wait_caught_up(app: &str, input: &str, partitions: i32) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while group_lag(app, input, partitions) != 0 {
-        assert!(Instant::now() < deadline, "the application did not catch up");
+        assert!(
+            Instant::now() < deadline,
+            "the application did not catch up"
+        );
         thread::sleep(Duration::from_millis(200));
     }
 }
 
 fn store_contents(streams: &KafkaStreams) -> BTreeMap<String, i64> {
-    streams.store::<String, I64>("counts").expect("store").all().expect("scan").into_iter().collect()
+    streams
+        .store::<String, I64>("counts")
+        .expect("store")
+        .all()
+        .expect("scan")
+        .into_iter()
+        .collect()
 }
 
 #[test]
 fn deleted_state_is_restored_from_the_changelog() {
-    let (input, output, app) = (unique("restore-in"), unique("restore-out"), unique("restore-app"));
+    let (input, output, app) = (
+        unique("restore-in"),
+        unique("restore-out"),
+        unique("restore-app"),
+    );
     create_topics(&[&input, &output], 2);
     let state_dir = std::env::temp_dir().join(unique("restore-state"));
-    produce(&input, (0..5_000).map(|i| (format!("acct-{}", i % 200), "pay".to_owned())));
+    produce(
+        &input,
+        (0..5_000).map(|i| (format!("acct-{}", i % 200), "pay".to_owned())),
+    );
 
     let first = Arc::new(Recorder::default());
     let streams = start(&app, &input, &output, 2, &state_dir, &first);
@@ -104,18 +145,32 @@ fn deleted_state_is_restored_from_the_changelog() {
     assert_eq!(before.len(), 200);
     assert!(before.values().all(|n| *n == 25), "{before:?}");
     assert!(streams.close(Duration::from_secs(30)));
-    assert_eq!(first.restored.load(Ordering::Relaxed), 0, "a fresh application has nothing to restore");
+    assert_eq!(
+        first.restored.load(Ordering::Relaxed),
+        0,
+        "a fresh application has nothing to restore"
+    );
 
     std::fs::remove_dir_all(&state_dir).expect("delete the state directory");
     let second = Arc::new(Recorder::default());
     let streams = start(&app, &input, &output, 2, &state_dir, &second);
     let after = store_contents(&streams);
     assert_eq!(after, before, "restored store differs");
-    assert!(second.starts.load(Ordering::Relaxed) >= 1 && second.ends.load(Ordering::Relaxed) >= 1, "restore listener not called");
-    assert!(second.restored.load(Ordering::Relaxed) >= 200, "restored {} records", second.restored.load(Ordering::Relaxed));
+    assert!(
+        second.starts.load(Ordering::Relaxed) >= 1 && second.ends.load(Ordering::Relaxed) >= 1,
+        "restore listener not called"
+    );
+    assert!(
+        second.restored.load(Ordering::Relaxed) >= 200,
+        "restored {} records",
+        second.restored.load(Ordering::Relaxed)
+    );
 
     // Outputs go on from the restored counts.
-    produce(&input, (0..200).map(|i| (format!("acct-{i}"), "pay".to_owned())));
+    produce(
+        &input,
+        (0..200).map(|i| (format!("acct-{i}"), "pay".to_owned())),
+    );
     wait_caught_up(&app, &input, 2);
     let now = store_contents(&streams);
     assert!(now.values().all(|n| *n == 26), "{now:?}");
@@ -126,7 +181,10 @@ fn deleted_state_is_restored_from_the_changelog() {
         last.insert(k, v.into_bytes());
     }
     assert_eq!(last.len(), 200);
-    assert!(last.values().all(|v| v.as_slice() == 26i64.to_be_bytes()), "final outputs are not 26");
+    assert!(
+        last.values().all(|v| v.as_slice() == 26i64.to_be_bytes()),
+        "final outputs are not 26"
+    );
     let _ = std::fs::remove_dir_all(&state_dir);
 }
 
@@ -159,7 +217,10 @@ fn restore_rate_of_a_one_million_key_changelog() {
     let recorder = Arc::new(Recorder::default());
     let streams = start(&app, &input, &output, 1, &state_dir, &recorder);
     let restored = recorder.restored.load(Ordering::Relaxed);
-    let (Some(t0), Some(t1)) = (*recorder.started_at.lock().unwrap(), *recorder.ended_at.lock().unwrap()) else {
+    let (Some(t0), Some(t1)) = (
+        *recorder.started_at.lock().unwrap(),
+        *recorder.ended_at.lock().unwrap(),
+    ) else {
         panic!("the restore listener was not called");
     };
     let secs = (t1 - t0).as_secs_f64();
@@ -169,7 +230,14 @@ fn restore_rate_of_a_one_million_key_changelog() {
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     assert_eq!(restored, KEYS);
-    assert_eq!(streams.store::<String, I64>("counts").expect("store").get(&"key-0999999".to_string()).expect("get"), Some(1));
+    assert_eq!(
+        streams
+            .store::<String, I64>("counts")
+            .expect("store")
+            .get(&"key-0999999".to_string())
+            .expect("get"),
+        Some(1)
+    );
     streams.close(Duration::from_secs(30));
     let _ = std::fs::remove_dir_all(&state_dir);
 }

@@ -12,12 +12,24 @@ const COUNTS: Topic<String, I64, 1> = Topic::new("counts");
 
 fn counter(materialized: Materialized<String, I64>) -> kstreams::Result<kstreams::Topology> {
     let b = StreamsBuilder::new();
-    b.stream(EVENTS).group_by_key().count_with(materialized).to_stream().to(COUNTS);
+    b.stream(EVENTS)
+        .group_by_key()
+        .count_with(materialized)
+        .to_stream()
+        .to(COUNTS);
     b.build()
 }
 
-fn driver(topology: kstreams::Topology, cache_max_bytes: usize, commit_after_each_input: bool) -> kstreams::Result<TopologyTestDriver> {
-    let config = DriverConfig { cache_max_bytes, commit_after_each_input, ..DriverConfig::default() };
+fn driver(
+    topology: kstreams::Topology,
+    cache_max_bytes: usize,
+    commit_after_each_input: bool,
+) -> kstreams::Result<TopologyTestDriver> {
+    let config = DriverConfig {
+        cache_max_bytes,
+        commit_after_each_input,
+        ..DriverConfig::default()
+    };
     TopologyTestDriver::with_config(topology, config)
 }
 
@@ -29,7 +41,12 @@ fn count_emits_per_record_and_fills_the_store_and_changelog() -> kstreams::Resul
         input.pipe_input(key, "x")?;
     }
     let out = d.create_output_topic(COUNTS).read_key_values_to_vec()?;
-    let expected: Vec<(String, i64)> = vec![("a".into(), 1), ("b".into(), 1), ("a".into(), 2), ("a".into(), 3)];
+    let expected: Vec<(String, i64)> = vec![
+        ("a".into(), 1),
+        ("b".into(), 1),
+        ("a".into(), 2),
+        ("a".into(), 3),
+    ];
     assert_eq!(out, expected);
     let store = d.get_key_value_store::<String, I64>("counts-store")?;
     assert_eq!(store.get(&"a".to_string())?, Some(3));
@@ -37,7 +54,10 @@ fn count_emits_per_record_and_fills_the_store_and_changelog() -> kstreams::Resul
     // Every update reached the changelog (the driver commits after each record).
     let changelog = d.changelog("counts-store");
     assert_eq!(changelog.len(), 4);
-    assert_eq!(changelog.last().map(|(k, v)| (k.clone(), v.clone())), Some((b"a".to_vec(), Some(3i64.to_be_bytes().to_vec()))));
+    assert_eq!(
+        changelog.last().map(|(k, v)| (k.clone(), v.clone())),
+        Some((b"a".to_vec(), Some(3i64.to_be_bytes().to_vec())))
+    );
     Ok(())
 }
 
@@ -49,7 +69,10 @@ fn cache_on_emits_the_latest_value_per_key_per_commit() -> kstreams::Result<()> 
     for key in ["a", "b", "a", "a", "b"] {
         input.pipe_input(key, "x")?;
     }
-    assert!(output.is_empty(), "updates wait in the cache until the commit");
+    assert!(
+        output.is_empty(),
+        "updates wait in the cache until the commit"
+    );
     d.commit()?;
     let mut out = output.read_key_values_to_vec()?;
     out.sort();
@@ -64,7 +87,11 @@ fn cache_on_emits_the_latest_value_per_key_per_commit() -> kstreams::Result<()> 
 fn cache_off_emits_every_update() -> kstreams::Result<()> {
     for (label, topology, budget) in [
         ("budget 0", counter(Materialized::new())?, 0),
-        ("caching disabled", counter(Materialized::new().with_caching_disabled())?, 10 << 20),
+        (
+            "caching disabled",
+            counter(Materialized::new().with_caching_disabled())?,
+            10 << 20,
+        ),
     ] {
         let d = driver(topology, budget, false)?;
         let mut input = d.create_input_topic(EVENTS);
@@ -72,7 +99,15 @@ fn cache_off_emits_every_update() -> kstreams::Result<()> {
             input.pipe_input(key, "x")?;
         }
         let out = d.create_output_topic(COUNTS).read_key_values_to_vec()?;
-        assert_eq!(out, vec![("a".to_string(), 1), ("b".to_string(), 1), ("a".to_string(), 2)], "{label}");
+        assert_eq!(
+            out,
+            vec![
+                ("a".to_string(), 1),
+                ("b".to_string(), 1),
+                ("a".to_string(), 2)
+            ],
+            "{label}"
+        );
     }
     Ok(())
 }
@@ -84,7 +119,11 @@ fn reduce_and_aggregate() -> kstreams::Result<()> {
     const MAXES: Topic<String, String, 1> = Topic::new("maxes");
     let b = StreamsBuilder::new();
     let amounts = b.stream(AMOUNTS);
-    amounts.group_by_key().reduce(|a, b| a + b).to_stream().to(SUMS);
+    amounts
+        .group_by_key()
+        .reduce(|a, b| a + b)
+        .to_stream()
+        .to(SUMS);
     amounts
         .group_by_key()
         .aggregate(String::new, |_, v: i64, acc: String| format!("{acc}{v};"))
@@ -95,8 +134,14 @@ fn reduce_and_aggregate() -> kstreams::Result<()> {
     input.pipe_input("k", 3)?;
     input.pipe_input("k", 4)?;
     input.pipe_input("j", 1)?;
-    assert_eq!(d.create_output_topic(SUMS).read_values_to_vec()?, vec![3, 7, 1]);
-    assert_eq!(d.create_output_topic(MAXES).read_values_to_vec()?, vec!["3;", "3;4;", "1;"]);
+    assert_eq!(
+        d.create_output_topic(SUMS).read_values_to_vec()?,
+        vec![3, 7, 1]
+    );
+    assert_eq!(
+        d.create_output_topic(MAXES).read_values_to_vec()?,
+        vec!["3;", "3;4;", "1;"]
+    );
     Ok(())
 }
 
@@ -127,7 +172,11 @@ fn ktable_updates_and_tombstones() -> kstreams::Result<()> {
     let store = d.get_key_value_store::<String, String>("prices-store")?;
     assert_eq!(store.get(&"YERB".to_string())?, None);
     assert_eq!(store.get(&"HIDDEN".to_string())?, Some("1".to_string()));
-    assert_eq!(d.changelog("prices-store").last().map(|(_, v)| v.is_none()), Some(true), "delete logged as a tombstone");
+    assert_eq!(
+        d.changelog("prices-store").last().map(|(_, v)| v.is_none()),
+        Some(true),
+        "delete logged as a tombstone"
+    );
     Ok(())
 }
 
@@ -151,7 +200,10 @@ fn grouped_table_subtractor_receives_the_old_value() -> kstreams::Result<()> {
         .to_stream()
         .to(TOTALS);
     let topology = b.build()?;
-    assert!(topology.describe().to_string().contains("KTABLE-AGGREGATE-STATE-STORE-0000000004-repartition"));
+    assert!(topology
+        .describe()
+        .to_string()
+        .contains("KTABLE-AGGREGATE-STATE-STORE-0000000004-repartition"));
     let d = TopologyTestDriver::new(topology)?;
     let mut input = d.create_input_topic(VOLUMES_IN);
     let output = d.create_output_topic(TOTALS);
@@ -160,7 +212,12 @@ fn grouped_table_subtractor_receives_the_old_value() -> kstreams::Result<()> {
     input.pipe_input("YERB", Some("energy:5".to_string()))?; // moves: tech -120, energy +5
     input.pipe_input("YERB", None)?; // deleted: energy -5
     let out = output.read_key_values_to_vec()?;
-    let last = |k: &str| out.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let last = |k: &str| {
+        out.iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(last("tech").as_deref(), Some("+100-100+120-120"));
     assert_eq!(last("energy").as_deref(), Some("+5-5"));
     Ok(())
@@ -169,7 +226,12 @@ fn grouped_table_subtractor_receives_the_old_value() -> kstreams::Result<()> {
 #[test]
 fn select_key_then_count_repartitions_through_the_store_named_topic() -> kstreams::Result<()> {
     let b = StreamsBuilder::new();
-    b.stream(EVENTS).select_key(|_, v: &String| v.clone()).group_by_key().count().to_stream().to(COUNTS);
+    b.stream(EVENTS)
+        .select_key(|_, v: &String| v.clone())
+        .group_by_key()
+        .count()
+        .to_stream()
+        .to(COUNTS);
     let topology = b.build()?;
     let text = topology.describe().to_string();
     let expected = "\
@@ -205,7 +267,14 @@ Topologies:
     input.pipe_input("2", "alice")?;
     input.pipe_input("3", "bob")?;
     let out = d.create_output_topic(COUNTS).read_key_values_to_vec()?;
-    assert_eq!(out, vec![("alice".to_string(), 1), ("alice".to_string(), 2), ("bob".to_string(), 1)]);
+    assert_eq!(
+        out,
+        vec![
+            ("alice".to_string(), 1),
+            ("alice".to_string(), 2),
+            ("bob".to_string(), 1)
+        ]
+    );
     Ok(())
 }
 
@@ -213,6 +282,9 @@ Topologies:
 fn group_by_key_without_key_change_does_not_repartition() -> kstreams::Result<()> {
     let text = counter(Materialized::new())?.describe().to_string();
     assert!(!text.contains("repartition"), "{text}");
-    assert!(text.contains("(stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])"), "{text}");
+    assert!(
+        text.contains("(stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])"),
+        "{text}"
+    );
     Ok(())
 }

@@ -23,18 +23,30 @@ struct Summer {
 
 #[processor]
 impl Summer {
-    fn process(&mut self, record: Record<String, i64>, _ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn process(
+        &mut self,
+        record: Record<String, i64>,
+        _ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         self.sum += record.value;
         Ok(())
     }
 
     #[punctuate(every = "10ms", time = StreamTime)]
-    fn on_stream_time(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn on_stream_time(
+        &mut self,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         ctx.forward(Record::new("stream".to_string(), self.sum, timestamp))
     }
 
     #[punctuate(every = "1s", time = WallClockTime)]
-    fn on_wall_clock(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn on_wall_clock(
+        &mut self,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         ctx.forward(Record::new("wall".to_string(), self.sum, timestamp))
     }
 }
@@ -46,7 +58,9 @@ fn summing(b: &mut StreamsBuilder) {
     b.add_sink("out-sink", OUT, ["summer"]);
 }
 
-fn read(out: &kstreams::test_driver::TestOutputTopic<String, I64>) -> kstreams::Result<Vec<(String, i64, i64)>> {
+fn read(
+    out: &kstreams::test_driver::TestOutputTopic<String, I64>,
+) -> kstreams::Result<Vec<(String, i64, i64)>> {
     let mut records = Vec::new();
     while !out.is_empty() {
         let r = out.read_record()?;
@@ -75,7 +89,8 @@ fn stream_time_punctuator_follows_record_timestamps() -> kstreams::Result<()> {
 fn wall_clock_punctuator_follows_the_driver_clock() -> kstreams::Result<()> {
     let d = TopologyTestDriver::new(summing()?)?;
     let out = d.create_output_topic(OUT);
-    d.create_input_topic(IN).pipe_input_with_timestamp("a", 5, 0)?;
+    d.create_input_topic(IN)
+        .pipe_input_with_timestamp("a", 5, 0)?;
     assert_eq!(read(&out)?, vec![("stream".into(), 5, 0)]);
     d.advance_wall_clock_time(Duration::from_millis(999))?;
     assert_eq!(read(&out)?, vec![]);
@@ -114,17 +129,24 @@ fn and_double(n: i64) -> Vec<i64> {
 
 #[topology]
 fn lengths(b: &mut StreamsBuilder) {
-    b.stream(TEXT).via(long).via(length).via(by_parity).via(and_double).to(OUT);
+    b.stream(TEXT)
+        .via(long)
+        .via(length)
+        .via(by_parity)
+        .via(and_double)
+        .to(OUT);
 }
 
 #[test]
 fn function_nodes_filter_map_and_flat_map() -> kstreams::Result<()> {
     let d = TopologyTestDriver::new(lengths()?)?;
-    d.create_input_topic(TEXT).pipe_key_values([("k", "hi"), ("k", "hello"), ("k", "kafka!")])?;
+    d.create_input_topic(TEXT)
+        .pipe_key_values([("k", "hi"), ("k", "hello"), ("k", "kafka!")])?;
     let out = d.create_output_topic(OUT).read_key_values_to_vec()?;
     let expected = [("odd", 5), ("odd", 10), ("even", 6), ("even", 12)];
     assert_eq!(out, expected.map(|(k, v)| (k.to_string(), v)).to_vec());
-    assert!(lengths::DESCRIPTION.contains("via(long) -> via(length) -> via(by_parity) -> via(and_double) -> to(OUT)"));
+    assert!(lengths::DESCRIPTION
+        .contains("via(long) -> via(length) -> via(by_parity) -> via(and_double) -> to(OUT)"));
     Ok(())
 }
 
@@ -140,13 +162,21 @@ fn two_parents(b: &mut StreamsBuilder) {
 fn a_processor_with_two_parents_sees_both() -> kstreams::Result<()> {
     let topology = two_parents()?;
     let described = topology.describe().to_string();
-    assert!(described.contains("Processor: summer (stores: [])"), "{described}");
+    assert!(
+        described.contains("Processor: summer (stores: [])"),
+        "{described}"
+    );
     let d = TopologyTestDriver::new(topology)?;
     let out = d.create_output_topic(OUT);
-    d.create_input_topic(IN).pipe_input_with_timestamp("a", 1, 0)?;
-    d.create_input_topic(OTHER).pipe_input_with_timestamp("b", 2, 0)?;
+    d.create_input_topic(IN)
+        .pipe_input_with_timestamp("a", 1, 0)?;
+    d.create_input_topic(OTHER)
+        .pipe_input_with_timestamp("b", 2, 0)?;
     d.advance_wall_clock_time(Duration::from_secs(1))?;
-    let wall: Vec<_> = read(&out)?.into_iter().filter(|(k, _, _)| k == "wall").collect();
+    let wall: Vec<_> = read(&out)?
+        .into_iter()
+        .filter(|(k, _, _)| k == "wall")
+        .collect();
     assert_eq!(wall, vec![("wall".into(), 3, 1_000)]);
     Ok(())
 }
@@ -173,11 +203,20 @@ fn dedupe(b: &mut StreamsBuilder) {
 fn a_function_node_with_a_declared_store() -> kstreams::Result<()> {
     let topology = dedupe()?;
     let described = topology.describe().to_string();
-    assert!(described.contains("Processor: first_per_key (stores: [seen])"), "{described}");
+    assert!(
+        described.contains("Processor: first_per_key (stores: [seen])"),
+        "{described}"
+    );
     let d = TopologyTestDriver::new(topology)?;
-    d.create_input_topic(IN).pipe_key_values([("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)])?;
+    d.create_input_topic(IN)
+        .pipe_key_values([("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)])?;
     let out = d.create_output_topic(OUT).read_key_values_to_vec()?;
-    assert_eq!(out, [("a", 1), ("b", 2), ("c", 5)].map(|(k, v)| (k.to_string(), v)).to_vec());
+    assert_eq!(
+        out,
+        [("a", 1), ("b", 2), ("c", 5)]
+            .map(|(k, v)| (k.to_string(), v))
+            .to_vec()
+    );
     let seen = d.get_key_value_store::<String, I64>("seen")?;
     assert_eq!(seen.get(&"a".to_string())?, Some(1));
     Ok(())
@@ -190,14 +229,22 @@ struct Totals;
 
 #[processor(stores(totals = KeyValue<String, I64>))]
 impl Totals {
-    fn process(&mut self, record: Record<String, i64>, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn process(
+        &mut self,
+        record: Record<String, i64>,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         let store = Self::totals_store(ctx)?;
         let total = store.get(&record.key)?.unwrap_or(0) + record.value;
         store.put(&record.key, &total)
     }
 
     #[punctuate(every = "10ms", time = StreamTime)]
-    fn emit(&mut self, timestamp: i64, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn emit(
+        &mut self,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         let store = Self::totals_store(ctx)?;
         let all: Vec<(String, i64)> = store.lock().all()?.collect::<kstreams::Result<_>>()?;
         for (key, total) in all {
@@ -218,7 +265,10 @@ fn totals(b: &mut StreamsBuilder) {
 fn an_impl_processor_with_a_declared_store() -> kstreams::Result<()> {
     let topology = totals()?;
     let described = topology.describe().to_string();
-    assert!(described.contains("Processor: totals (stores: [totals])"), "{described}");
+    assert!(
+        described.contains("Processor: totals (stores: [totals])"),
+        "{described}"
+    );
     let d = TopologyTestDriver::new(topology)?;
     let mut input = d.create_input_topic(IN);
     let out = d.create_output_topic(OUT);

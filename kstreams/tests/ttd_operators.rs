@@ -33,18 +33,32 @@ fn filter_keeps_matching_records_in_order() -> kstreams::Result<()> {
 
 #[test]
 fn filter_not_drops_matching_records() -> kstreams::Result<()> {
-    let d = driver(|b| b.stream(NUMS).filter_not(|k, _| k.starts_with('x')).to(NUMS_OUT));
+    let d = driver(|b| {
+        b.stream(NUMS)
+            .filter_not(|k, _| k.starts_with('x'))
+            .to(NUMS_OUT)
+    });
     let mut input = d.create_input_topic(NUMS);
     input.pipe_key_values([("x1", 1), ("y", 2), ("x2", 3)])?;
-    assert_eq!(d.create_output_topic(NUMS_OUT).read_keys_to_vec()?, vec!["y".to_string()]);
+    assert_eq!(
+        d.create_output_topic(NUMS_OUT).read_keys_to_vec()?,
+        vec!["y".to_string()]
+    );
     Ok(())
 }
 
 #[test]
 fn map_changes_key_and_value_types() -> kstreams::Result<()> {
-    let d = driver(|b| b.stream(IN).map(|k, v: String| (format!("{k}!"), v.len() as i64)).to(NUMS_OUT));
+    let d = driver(|b| {
+        b.stream(IN)
+            .map(|k, v: String| (format!("{k}!"), v.len() as i64))
+            .to(NUMS_OUT)
+    });
     d.create_input_topic(IN).pipe_input("key", "abc")?;
-    assert_eq!(d.create_output_topic(NUMS_OUT).read_key_value()?, ("key!".to_string(), 3));
+    assert_eq!(
+        d.create_output_topic(NUMS_OUT).read_key_value()?,
+        ("key!".to_string(), 3)
+    );
     Ok(())
 }
 
@@ -54,9 +68,14 @@ fn map_values_keeps_key_timestamp_and_headers() -> kstreams::Result<()> {
     let mut headers = Headers::new();
     headers.add("trace", Some(b"42".to_vec()));
     let mut input = d.create_input_topic(IN);
-    input.pipe_record(Record::new("k".to_string(), "ab".to_string(), 1234).with_headers(headers.clone()))?;
+    input.pipe_record(
+        Record::new("k".to_string(), "ab".to_string(), 1234).with_headers(headers.clone()),
+    )?;
     let r = d.create_output_topic(OUT).read_record()?;
-    assert_eq!((r.key.as_str(), r.value.as_str(), r.timestamp), ("k", "abab", 1234));
+    assert_eq!(
+        (r.key.as_str(), r.value.as_str(), r.timestamp),
+        ("k", "abab", 1234)
+    );
     assert_eq!(r.headers, headers);
     assert_eq!(r.headers.last("trace"), Some(Some(&b"42"[..])));
     Ok(())
@@ -64,9 +83,16 @@ fn map_values_keeps_key_timestamp_and_headers() -> kstreams::Result<()> {
 
 #[test]
 fn select_key_rekeys_from_value() -> kstreams::Result<()> {
-    let d = driver(|b| b.stream(IN).select_key(|_, v: &String| v.to_uppercase()).to(OUT));
+    let d = driver(|b| {
+        b.stream(IN)
+            .select_key(|_, v: &String| v.to_uppercase())
+            .to(OUT)
+    });
     d.create_input_topic(IN).pipe_input("old", "new")?;
-    assert_eq!(d.create_output_topic(OUT).read_key_value()?, kv("NEW", "new"));
+    assert_eq!(
+        d.create_output_topic(OUT).read_key_value()?,
+        kv("NEW", "new")
+    );
     Ok(())
 }
 
@@ -74,23 +100,37 @@ fn select_key_rekeys_from_value() -> kstreams::Result<()> {
 fn flat_map_emits_zero_or_more_pairs() -> kstreams::Result<()> {
     let d = driver(|b| {
         b.stream(IN)
-            .flat_map(|k, v: String| v.chars().map(|c| (format!("{k}-{c}"), c.to_string())).collect::<Vec<_>>())
+            .flat_map(|k, v: String| {
+                v.chars()
+                    .map(|c| (format!("{k}-{c}"), c.to_string()))
+                    .collect::<Vec<_>>()
+            })
             .to(OUT)
     });
     let mut input = d.create_input_topic(IN);
     input.pipe_input("k", "xy")?;
     input.pipe_input("e", "")?;
-    assert_eq!(d.create_output_topic(OUT).read_key_values_to_vec()?, vec![kv("k-x", "x"), kv("k-y", "y")]);
+    assert_eq!(
+        d.create_output_topic(OUT).read_key_values_to_vec()?,
+        vec![kv("k-x", "x"), kv("k-y", "y")]
+    );
     Ok(())
 }
 
 #[test]
 fn flat_map_values_keeps_key_and_timestamp() -> kstreams::Result<()> {
-    let d = driver(|b| b.stream(IN).flat_map_values(|v: String| vec![v.clone(), v]).to(OUT));
-    d.create_input_topic(IN).pipe_input_with_timestamp("k", "v", 77)?;
+    let d = driver(|b| {
+        b.stream(IN)
+            .flat_map_values(|v: String| vec![v.clone(), v])
+            .to(OUT)
+    });
+    d.create_input_topic(IN)
+        .pipe_input_with_timestamp("k", "v", 77)?;
     let records = d.create_output_topic(OUT).read_records_to_vec()?;
     assert_eq!(records.len(), 2);
-    assert!(records.iter().all(|r| r.key == "k" && r.value == "v" && r.timestamp == 77));
+    assert!(records
+        .iter()
+        .all(|r| r.key == "k" && r.value == "v" && r.timestamp == 77));
     Ok(())
 }
 
@@ -98,8 +138,13 @@ fn flat_map_values_keeps_key_and_timestamp() -> kstreams::Result<()> {
 fn peek_sees_every_record_and_passes_it_on() -> kstreams::Result<()> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let d = driver(move |b| b.stream(IN).peek(move |k, v| log.lock().unwrap().push(format!("{k}:{v}"))).to(OUT));
-    d.create_input_topic(IN).pipe_key_values([("a", "1"), ("b", "2")])?;
+    let d = driver(move |b| {
+        b.stream(IN)
+            .peek(move |k, v| log.lock().unwrap().push(format!("{k}:{v}")))
+            .to(OUT)
+    });
+    d.create_input_topic(IN)
+        .pipe_key_values([("a", "1"), ("b", "2")])?;
     assert_eq!(*seen.lock().unwrap(), vec!["a:1", "b:2"]);
     assert_eq!(d.create_output_topic(OUT).queue_size(), 2);
     Ok(())
@@ -109,8 +154,12 @@ fn peek_sees_every_record_and_passes_it_on() -> kstreams::Result<()> {
 fn foreach_is_terminal() -> kstreams::Result<()> {
     let seen = Arc::new(Mutex::new(0));
     let count = seen.clone();
-    let d = driver(move |b| b.stream(IN).foreach(move |_, _| *count.lock().unwrap() += 1));
-    d.create_input_topic(IN).pipe_key_values([("a", "1"), ("b", "2"), ("c", "3")])?;
+    let d = driver(move |b| {
+        b.stream(IN)
+            .foreach(move |_, _| *count.lock().unwrap() += 1)
+    });
+    d.create_input_topic(IN)
+        .pipe_key_values([("a", "1"), ("b", "2"), ("c", "3")])?;
     assert_eq!(*seen.lock().unwrap(), 3);
     assert!(d.producer_topics().is_empty());
     Ok(())
@@ -120,10 +169,17 @@ fn foreach_is_terminal() -> kstreams::Result<()> {
 fn to_dynamic_routes_each_record_by_extractor() -> kstreams::Result<()> {
     const RED: Topic<String, String, 1> = Topic::new("color-red");
     const BLUE: Topic<String, String, 1> = Topic::new("color-blue");
-    let d = driver(|b| b.stream(IN).to_dynamic::<String, String, _>(|_, v| format!("color-{v}")));
+    let d = driver(|b| {
+        b.stream(IN)
+            .to_dynamic::<String, String, _>(|_, v| format!("color-{v}"))
+    });
     let (red, blue) = (d.create_output_topic(RED), d.create_output_topic(BLUE));
-    d.create_input_topic(IN).pipe_key_values([("1", "red"), ("2", "blue"), ("3", "red")])?;
-    assert_eq!(red.read_keys_to_vec()?, vec!["1".to_string(), "3".to_string()]);
+    d.create_input_topic(IN)
+        .pipe_key_values([("1", "red"), ("2", "blue"), ("3", "red")])?;
+    assert_eq!(
+        red.read_keys_to_vec()?,
+        vec!["1".to_string(), "3".to_string()]
+    );
     assert_eq!(blue.read_keys_to_vec()?, vec!["2".to_string()]);
     Ok(())
 }
@@ -137,8 +193,12 @@ fn fan_out_reaches_children_in_order_depth_first() -> kstreams::Result<()> {
         s.peek(move |_, v| a.lock().unwrap().push(format!("first {v}")));
         s.peek(move |_, v| b2.lock().unwrap().push(format!("second {v}")));
     });
-    d.create_input_topic(IN).pipe_key_values([("k", "1"), ("k", "2")])?;
-    assert_eq!(*order.lock().unwrap(), vec!["first 1", "second 1", "first 2", "second 2"]);
+    d.create_input_topic(IN)
+        .pipe_key_values([("k", "1"), ("k", "2")])?;
+    assert_eq!(
+        *order.lock().unwrap(),
+        vec!["first 1", "second 1", "first 2", "second 2"]
+    );
     Ok(())
 }
 
@@ -151,12 +211,24 @@ fn undecodable_input_fails_with_the_deserialization_handler_naming_the_topic() {
     const JSON_IN: Topic<String, Json<P>, 1> = Topic::new("json-in");
     const RAW: Topic<String, String, 1> = Topic::new("json-in");
     let d = driver(|b| b.stream(JSON_IN).foreach(|_, _| {}));
-    let err = d.create_input_topic(RAW).pipe_input("k", "not json").unwrap_err();
+    let err = d
+        .create_input_topic(RAW)
+        .pipe_input("k", "not json")
+        .unwrap_err();
     // The default deserialization handler (LogAndFail) stops processing and
     // names the record's coordinates and the setting to change.
     match err {
-        Error::HandlerFailed { stage, topic, partition, offset, .. } => {
-            assert_eq!((stage, topic.as_str(), partition, offset), ("deserialization", "json-in", 0, 0));
+        Error::HandlerFailed {
+            stage,
+            topic,
+            partition,
+            offset,
+            ..
+        } => {
+            assert_eq!(
+                (stage, topic.as_str(), partition, offset),
+                ("deserialization", "json-in", 0, 0)
+            );
         }
         other => panic!("expected the deserialization handler to fail, got {other:?}"),
     }
@@ -166,7 +238,10 @@ fn undecodable_input_fails_with_the_deserialization_handler_naming_the_topic() {
 fn piping_into_an_unknown_topic_is_an_error() {
     let d = driver(|b| b.stream(IN).to(OUT));
     const OTHER: Topic<String, String, 1> = Topic::new("other");
-    assert!(matches!(d.create_input_topic(OTHER).pipe_input("k", "v"), Err(Error::Topic(_))));
+    assert!(matches!(
+        d.create_input_topic(OTHER).pipe_input("k", "v"),
+        Err(Error::Topic(_))
+    ));
 }
 
 #[test]
@@ -182,7 +257,12 @@ fn input_topic_time_auto_advances() -> kstreams::Result<()> {
     input.pipe_key_values([("a", "1"), ("b", "2")])?;
     input.advance_time(std::time::Duration::from_secs(1));
     input.pipe_input("c", "3")?;
-    let ts: Vec<i64> = d.create_output_topic(OUT).read_records_to_vec()?.iter().map(|r| r.timestamp).collect();
+    let ts: Vec<i64> = d
+        .create_output_topic(OUT)
+        .read_records_to_vec()?
+        .iter()
+        .map(|r| r.timestamp)
+        .collect();
     assert_eq!(ts, vec![1_000, 1_010, 2_020]);
     Ok(())
 }

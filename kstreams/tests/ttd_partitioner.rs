@@ -11,11 +11,19 @@ fn murmur2_matches_java() {
         (b"foobar", -790_332_482),
         (b"a-little-bit-long-string", -985_981_536),
         (b"a-little-bit-longer-string", -1_486_304_829),
-        (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
+        (
+            b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+            -58_897_971,
+        ),
         (b"abc", 479_470_107),
     ];
     for (bytes, java) in cases {
-        assert_eq!(murmur2(bytes), java, "murmur2({:?})", String::from_utf8_lossy(bytes));
+        assert_eq!(
+            murmur2(bytes),
+            java,
+            "murmur2({:?})",
+            String::from_utf8_lossy(bytes)
+        );
     }
 }
 
@@ -35,10 +43,14 @@ fn sinks_partition_by_serialized_key() -> kstreams::Result<()> {
     let b = StreamsBuilder::new();
     b.stream(IN).to(OUT);
     let d = TopologyTestDriver::new(b.build()?)?;
-    d.create_input_topic(IN).pipe_key_values([("foobar", "x"), ("21", "y")])?;
+    d.create_input_topic(IN)
+        .pipe_key_values([("foobar", "x"), ("21", "y")])?;
     let out = d.create_output_topic(OUT).read_records_with_partition()?;
     let partitions: Vec<Option<i32>> = out.iter().map(|(p, _)| *p).collect();
-    assert_eq!(partitions, vec![Some(2), Some(to_positive(-973_932_308) % 4)]);
+    assert_eq!(
+        partitions,
+        vec![Some(2), Some(to_positive(-973_932_308) % 4)]
+    );
     Ok(())
 }
 

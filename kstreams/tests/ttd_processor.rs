@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use kstreams::processor::Cancellable;
 use kstreams::serde::I64;
-use kstreams::{Processor, ProcessorContext, PunctuationType, Record, StreamsBuilder, Topic, TopologyTestDriver};
+use kstreams::{
+    Processor, ProcessorContext, PunctuationType, Record, StreamsBuilder, Topic, TopologyTestDriver,
+};
 
 const IN: Topic<String, I64, 1> = Topic::new("in");
 const OUT: Topic<String, I64, 1> = Topic::new("out");
@@ -23,21 +25,39 @@ impl Processor<String, i64, String, i64> for Summer {
         Ok(())
     }
 
-    fn process(&mut self, record: Record<String, i64>, _ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn process(
+        &mut self,
+        record: Record<String, i64>,
+        _ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         self.sum += record.value;
         Ok(())
     }
 
-    fn punctuate(&mut self, id: u64, timestamp: i64, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn punctuate(
+        &mut self,
+        id: u64,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         assert_eq!(Some(id), self.schedule.as_ref().map(Cancellable::id));
-        assert!(ctx.record_metadata().is_none(), "no record during punctuation");
+        assert!(
+            ctx.record_metadata().is_none(),
+            "no record during punctuation"
+        );
         ctx.forward(Record::new("sum".to_string(), self.sum, timestamp))
     }
 }
 
 fn driver(kind: PunctuationType) -> TopologyTestDriver {
     let b = StreamsBuilder::new();
-    b.stream(IN).process(move || Summer { kind, sum: 0, schedule: None }).to(OUT);
+    b.stream(IN)
+        .process(move || Summer {
+            kind,
+            sum: 0,
+            schedule: None,
+        })
+        .to(OUT);
     TopologyTestDriver::new(b.build().unwrap()).unwrap()
 }
 
@@ -84,9 +104,17 @@ fn wall_clock_punctuation_is_driven_by_the_clock() -> kstreams::Result<()> {
 struct Router;
 
 impl Processor<String, i64, String, i64> for Router {
-    fn process(&mut self, record: Record<String, i64>, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn process(
+        &mut self,
+        record: Record<String, i64>,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         let offset = ctx.record_metadata().map_or(-1, |m| m.offset);
-        let child = if record.value < 0 { "negatives" } else { "positives" };
+        let child = if record.value < 0 {
+            "negatives"
+        } else {
+            "positives"
+        };
         ctx.forward_to(child, record.with_value(offset))
     }
 }
@@ -100,7 +128,8 @@ fn forward_to_a_named_child_with_record_metadata() -> kstreams::Result<()> {
     routed.named("positives").filter(|_, _| true).to(POS);
     routed.named("negatives").filter(|_, _| true).to(NEG);
     let d = TopologyTestDriver::new(b.build()?)?;
-    d.create_input_topic(IN).pipe_key_values([("a", 1), ("b", -1), ("c", 2)])?;
+    d.create_input_topic(IN)
+        .pipe_key_values([("a", 1), ("b", -1), ("c", 2)])?;
     assert_eq!(d.create_output_topic(POS).read_values_to_vec()?, vec![0, 2]);
     assert_eq!(d.create_output_topic(NEG).read_values_to_vec()?, vec![1]);
     Ok(())
@@ -110,7 +139,11 @@ fn forward_to_a_named_child_with_record_metadata() -> kstreams::Result<()> {
 struct Lost;
 
 impl Processor<String, i64> for Lost {
-    fn process(&mut self, record: Record<String, i64>, ctx: &mut ProcessorContext<'_, String, i64>) -> kstreams::Result<()> {
+    fn process(
+        &mut self,
+        record: Record<String, i64>,
+        ctx: &mut ProcessorContext<'_, String, i64>,
+    ) -> kstreams::Result<()> {
         ctx.forward_to("nowhere", record)
     }
 }

@@ -49,7 +49,14 @@ struct Settings {
 
 impl Settings {
     fn parse(args: &[&str]) -> Result<Settings> {
-        let mut s = Settings { quick: false, release: true, events: 0, latency_secs: 0, warmup_secs: 0, only: vec![] };
+        let mut s = Settings {
+            quick: false,
+            release: true,
+            events: 0,
+            latency_secs: 0,
+            warmup_secs: 0,
+            only: vec![],
+        };
         let mut events = None;
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -58,25 +65,43 @@ impl Settings {
                 "--dev" => s.release = false,
                 "--events" => {
                     let v = it.next().ok_or("--events needs a number")?;
-                    events = Some(v.parse().map_err(|_| format!("--events: `{v}` is not a number"))?);
+                    events = Some(
+                        v.parse()
+                            .map_err(|_| format!("--events: `{v}` is not a number"))?,
+                    );
                 }
                 "--only" => {
-                    for name in it.next().ok_or("--only needs a list, e.g. limit,java")?.split(',') {
+                    for name in it
+                        .next()
+                        .ok_or("--only needs a list, e.g. limit,java")?
+                        .split(',')
+                    {
                         s.only.push(match name {
                             "limit" => Impl::Limit,
                             "kstreams" => Impl::Kstreams,
                             "java" => Impl::Java,
-                            other => return Err(format!("--only: unknown implementation `{other}` (limit, kstreams, java)")),
+                            other => return Err(format!(
+                                "--only: unknown implementation `{other}` (limit, kstreams, java)"
+                            )),
                         });
                     }
                 }
-                other => return Err(format!("bench: unknown option `{other}`\n\n{}", crate::USAGE)),
+                other => {
+                    return Err(format!(
+                        "bench: unknown option `{other}`\n\n{}",
+                        crate::USAGE
+                    ))
+                }
             }
         }
         if s.only.is_empty() {
             s.only = vec![Impl::Limit, Impl::Kstreams, Impl::Java];
         }
-        (s.events, s.latency_secs, s.warmup_secs) = if s.quick { (200_000, 4, 3) } else { (2_000_000, 20, 5) };
+        (s.events, s.latency_secs, s.warmup_secs) = if s.quick {
+            (200_000, 4, 3)
+        } else {
+            (2_000_000, 20, 5)
+        };
         s.events = events.unwrap_or(s.events);
         Ok(s)
     }
@@ -95,15 +120,35 @@ pub(crate) fn run(args: &[&str]) -> Result {
     let settings = Settings::parse(args)?;
     crate::prereqs::ensure()?;
     let broker = crate::cmd::Broker::up()?;
-    let java = if settings.only.contains(&Impl::Java) { Some(build::java()?) } else { None };
+    let java = if settings.only.contains(&Impl::Java) {
+        Some(build::java()?)
+    } else {
+        None
+    };
     let bins = build::rust(settings.release)?;
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let id = format!("kstreams-bench-{stamp}");
     let work = cache_root().join("bench").join(&id);
     fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let load_at_start = machine::load_average();
-    let bench = Bench { bootstrap: broker.bootstrap.clone(), id, bins, java, settings, work, load_at_start };
-    eprintln!("xtask: benchmark {} against Kafka at {}; logs in {}", bench.id, bench.bootstrap, bench.work.display());
+    let bench = Bench {
+        bootstrap: broker.bootstrap.clone(),
+        id,
+        bins,
+        java,
+        settings,
+        work,
+        load_at_start,
+    };
+    eprintln!(
+        "xtask: benchmark {} against Kafka at {}; logs in {}",
+        bench.id,
+        bench.bootstrap,
+        bench.work.display()
+    );
 
     let outcome = bench.measure_all();
     if let Err(e) = bench.load(&["cleanup", "--prefix", &bench.id]) {
@@ -111,7 +156,10 @@ pub(crate) fn run(args: &[&str]) -> Result {
     }
     let _ = fs::remove_dir_all(bench.work.join("state"));
     if broker.started_here {
-        eprintln!("xtask: the broker keeps running at {}; stop it with `cargo xtask kafka stop`", broker.bootstrap);
+        eprintln!(
+            "xtask: the broker keeps running at {}; stop it with `cargo xtask kafka stop`",
+            broker.bootstrap
+        );
     }
     let (results, input) = outcome?;
     bench.publish(&results, &input)
@@ -143,15 +191,33 @@ impl Bench {
         let topic = format!("{}-input", self.id);
         self.load(&["create", "--topics", &topic, "--partitions", PARTITIONS])?;
         let events = self.settings.events.to_string();
-        let line = self.load(&["produce", "--topic", &topic, "--count", &events, "--accounts", ACCOUNTS])?;
-        let successes = field(&line, "successes").ok_or_else(|| format!("bench_load printed no successes: {line}"))?;
+        let line = self.load(&[
+            "produce",
+            "--topic",
+            &topic,
+            "--count",
+            &events,
+            "--accounts",
+            ACCOUNTS,
+        ])?;
+        let successes = field(&line, "successes")
+            .ok_or_else(|| format!("bench_load printed no successes: {line}"))?;
         eprintln!("xtask: input ready: {line}");
-        let input = Input { topic, events: self.settings.events, successes, line };
+        let input = Input {
+            topic,
+            events: self.settings.events,
+            successes,
+            line,
+        };
 
         let mut results = Results::new();
         let mut cases: Vec<(Impl, &'static str, &'static str)> = Vec::new();
         for imp in [Impl::Limit, Impl::Kstreams, Impl::Java] {
-            let topologies: &[&'static str] = if imp == Impl::Limit { &["copy"] } else { &["stateless", "counter"] };
+            let topologies: &[&'static str] = if imp == Impl::Limit {
+                &["copy"]
+            } else {
+                &["stateless", "counter"]
+            };
             for topology in topologies {
                 for guarantee in GUARANTEES {
                     cases.push((imp, topology, guarantee));
@@ -164,7 +230,10 @@ impl Bench {
                 Err("not selected (--only)".to_owned())
             } else if self.app(imp, topology, guarantee, "x").is_none() {
                 if guarantee == GUARANTEES[0] {
-                    eprintln!("xtask: {} {topology}: not available (its binary is not built)", imp.name());
+                    eprintln!(
+                        "xtask: {} {topology}: not available (its binary is not built)",
+                        imp.name()
+                    );
                 }
                 Err("not available".to_owned())
             } else {
@@ -188,18 +257,43 @@ impl Bench {
     }
 
     /// Throughput, RSS and start-up; then restore (counter) and latency.
-    fn measure(&self, imp: Impl, topology: &'static str, guarantee: &'static str, input: &Input) -> std::result::Result<Figures, String> {
+    fn measure(
+        &self,
+        imp: Impl,
+        topology: &'static str,
+        guarantee: &'static str,
+        input: &Input,
+    ) -> std::result::Result<Figures, String> {
         let (app_id, slug) = self.app_id(imp, topology, guarantee);
         let state = self.work.join("state").join(&slug);
         let output = format!("{app_id}-output");
         self.load(&["create", "--topics", &output, "--partitions", PARTITIONS])?;
 
-        let mut reader = self.reader(&output, &input.topic, &app_id, topology == "counter", false, &slug)?;
-        let mut app = self.spawn_app(imp, topology, guarantee, &app_id, &input.topic, &output, &state, &format!("{slug}-throughput"))?;
+        let mut reader = self.reader(
+            &output,
+            &input.topic,
+            &app_id,
+            topology == "counter",
+            false,
+            &slug,
+        )?;
+        let mut app = self.spawn_app(
+            imp,
+            topology,
+            guarantee,
+            &app_id,
+            &input.topic,
+            &output,
+            &state,
+            &format!("{slug}-throughput"),
+        )?;
         let (running_at, _) = app.wait_for("state=RUNNING", Duration::from_secs(180))?;
         let running_us = unix_us_at(running_at);
         let startup_ms = running_at.duration_since(app.started).as_secs_f64() * 1000.0;
-        let (_, read) = reader.wait_for("read ", Duration::from_secs(if self.settings.quick { 300 } else { 1800 }))?;
+        let (_, read) = reader.wait_for(
+            "read ",
+            Duration::from_secs(if self.settings.quick { 300 } else { 1800 }),
+        )?;
         reader.wait(Duration::from_secs(10))?;
         let ended = app.stop(Duration::from_secs(60))?;
         let throughput = throughput(&read, running_us);
@@ -209,7 +303,9 @@ impl Bench {
             startup_ms: Some(startup_ms),
             ..Figures::default()
         };
-        figures.notes.extend(check_output(topology, guarantee, &read, input));
+        figures
+            .notes
+            .extend(check_output(topology, guarantee, &read, input));
         eprintln!(
             "xtask:    {:.0} records/s from RUNNING to input committed ({} from the first visible output; {} output records); \
              start-up {startup_ms:.0} ms; peak RSS {:.0} MiB",
@@ -220,22 +316,40 @@ impl Bench {
         );
 
         if topology == "counter" {
-            match self.restore(imp, topology, guarantee, &app_id, &input.topic, &output, &state, &slug, startup_ms) {
+            match self.restore(
+                imp,
+                topology,
+                guarantee,
+                &app_id,
+                &input.topic,
+                &output,
+                &state,
+                &slug,
+                startup_ms,
+            ) {
                 Ok((rate, note)) => {
                     figures.restore_rate = rate;
                     figures.notes.extend(note);
                 }
-                Err(e) => figures.notes.push(format!("restore failed: {}", e.lines().next().unwrap_or(""))),
+                Err(e) => figures.notes.push(format!(
+                    "restore failed: {}",
+                    e.lines().next().unwrap_or("")
+                )),
             }
         }
         if let Some(peak) = figures.throughput {
             match self.latency(imp, topology, guarantee, &app_id, &state, &slug, peak / 2.0) {
                 Ok((lat, offered)) => {
                     let ms = |k: &str| field::<f64>(&lat, k).map(|us| us / 1000.0);
-                    (figures.p50_ms, figures.p99_ms, figures.p999_ms) = (ms("p50_us"), ms("p99_us"), ms("p999_us"));
+                    (figures.p50_ms, figures.p99_ms, figures.p999_ms) =
+                        (ms("p50_us"), ms("p99_us"), ms("p999_us"));
                     // What the paced producer achieved (it may fall short of the asked rate on a busy machine).
                     figures.offered = Some(offered.unwrap_or(peak / 2.0).round());
-                    let show = |k: &str| field::<f64>(&lat, k).map(|us| format!("{:.1}", us / 1000.0)).unwrap_or_default();
+                    let show = |k: &str| {
+                        field::<f64>(&lat, k)
+                            .map(|us| format!("{:.1}", us / 1000.0))
+                            .unwrap_or_default()
+                    };
                     eprintln!(
                         "xtask:    latency at {:.0} records/s: p50 {} ms, p99 {} ms, p999 {} ms",
                         peak / 2.0,
@@ -244,7 +358,10 @@ impl Bench {
                         show("p999_us")
                     );
                 }
-                Err(e) => figures.notes.push(format!("latency run failed: {}", e.lines().next().unwrap_or(""))),
+                Err(e) => figures.notes.push(format!(
+                    "latency run failed: {}",
+                    e.lines().next().unwrap_or("")
+                )),
             }
         }
         Ok(figures)
@@ -253,7 +370,15 @@ impl Bench {
     /// The application id of a case (prefix of every topic the case
     /// creates, the app's internal topics included) and its short name.
     fn app_id(&self, imp: Impl, topology: &str, guarantee: &str) -> (String, String) {
-        let slug = format!("{}-{topology}-{}", imp.name(), if guarantee == "at_least_once" { "alos" } else { "eos" });
+        let slug = format!(
+            "{}-{topology}-{}",
+            imp.name(),
+            if guarantee == "at_least_once" {
+                "alos"
+            } else {
+                "eos"
+            }
+        );
         (format!("{}-{slug}", self.id), slug)
     }
 
@@ -271,14 +396,29 @@ impl Bench {
         slug: &str,
         fresh_startup_ms: f64,
     ) -> Result<(Option<f64>, Option<String>)> {
-        fs::remove_dir_all(state).map_err(|e| format!("cannot delete the state directory {}: {e}", state.display()))?;
-        let mut app = self.spawn_app(imp, topology, guarantee, app_id, input, output, state, &format!("{slug}-restore"))?;
+        fs::remove_dir_all(state)
+            .map_err(|e| format!("cannot delete the state directory {}: {e}", state.display()))?;
+        let mut app = self.spawn_app(
+            imp,
+            topology,
+            guarantee,
+            app_id,
+            input,
+            output,
+            state,
+            &format!("{slug}-restore"),
+        )?;
         let (running_at, _) = app.wait_for("state=RUNNING", Duration::from_secs(600))?;
         let startup_ms = running_at.duration_since(app.started).as_secs_f64() * 1000.0;
         // Java reports restoration through a StateRestoreListener; it may finish just after RUNNING.
         let _ = app.wait_for("restored", Duration::from_secs(3));
         let ended = app.stop(Duration::from_secs(60))?;
-        let reported = ended.lines.iter().filter(|l| l.starts_with("restored")).filter_map(|l| Some((field::<f64>(l, "records")?, field::<f64>(l, "ms")?))).max_by(|a, b| a.0.total_cmp(&b.0));
+        let reported = ended
+            .lines
+            .iter()
+            .filter(|l| l.starts_with("restored"))
+            .filter_map(|l| Some((field::<f64>(l, "records")?, field::<f64>(l, "ms")?)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((records, ms)) = reported.filter(|(r, _)| *r > 0.0) {
             eprintln!("xtask:    restore: {records} records in {ms} ms (start to RUNNING {startup_ms:.0} ms)");
             return Ok((Some(records / (ms.max(1.0) / 1000.0)), None));
@@ -288,31 +428,79 @@ impl Bench {
         let records: f64 = field(&line, "records").unwrap_or(0.0);
         let extra_ms = (startup_ms - fresh_startup_ms).max(1.0);
         eprintln!("xtask:    restore: {records} changelog records, start to RUNNING {startup_ms:.0} ms (fresh: {fresh_startup_ms:.0} ms)");
-        Ok((Some(records / (extra_ms / 1000.0)), Some("restore rate estimated as changelog records / extra start-up time".into())))
+        Ok((
+            Some(records / (extra_ms / 1000.0)),
+            Some("restore rate estimated as changelog records / extra start-up time".into()),
+        ))
     }
 
     /// A fresh app on empty topics, offered `rate` records/s; returns the
     /// reader's line and the rate the paced producer achieved.
     #[allow(clippy::too_many_arguments)]
-    fn latency(&self, imp: Impl, topology: &'static str, guarantee: &'static str, app_id: &str, state: &Path, slug: &str, rate: f64) -> Result<(String, Option<f64>)> {
+    fn latency(
+        &self,
+        imp: Impl,
+        topology: &'static str,
+        guarantee: &'static str,
+        app_id: &str,
+        state: &Path,
+        slug: &str,
+        rate: f64,
+    ) -> Result<(String, Option<f64>)> {
         let app_id = format!("{app_id}-lat");
         let (input, output) = (format!("{app_id}-input"), format!("{app_id}-output"));
-        self.load(&["create", "--topics", &format!("{input},{output}"), "--partitions", PARTITIONS])?;
-        let mut reader = self.reader(&output, &input, &app_id, false, true, &format!("{slug}-lat"))?;
+        self.load(&[
+            "create",
+            "--topics",
+            &format!("{input},{output}"),
+            "--partitions",
+            PARTITIONS,
+        ])?;
+        let mut reader = self.reader(
+            &output,
+            &input,
+            &app_id,
+            false,
+            true,
+            &format!("{slug}-lat"),
+        )?;
         let state = state.with_extension("lat");
-        let mut app = self.spawn_app(imp, topology, guarantee, &app_id, &input, &output, &state, &format!("{slug}-latency"))?;
+        let mut app = self.spawn_app(
+            imp,
+            topology,
+            guarantee,
+            &app_id,
+            &input,
+            &output,
+            &state,
+            &format!("{slug}-latency"),
+        )?;
         app.wait_for("state=RUNNING", Duration::from_secs(180))?;
         let secs = self.settings.latency_secs + self.settings.warmup_secs;
         let mut paced = Proc::spawn(
             "bench_load paced",
-            self.load_cmd(&["paced", "--topic", &input, "--rate", &format!("{rate:.0}"), "--seconds", &secs.to_string(), "--accounts", ACCOUNTS]),
+            self.load_cmd(&[
+                "paced",
+                "--topic",
+                &input,
+                "--rate",
+                &format!("{rate:.0}"),
+                "--seconds",
+                &secs.to_string(),
+                "--accounts",
+                ACCOUNTS,
+            ]),
             self.work.join(format!("{slug}-paced.log")),
             false,
         )?;
         let (_, done) = paced.wait_for("paced", Duration::from_secs(secs + 120))?;
         paced.wait(Duration::from_secs(10))?;
-        let start_ms: i64 = field(&done, "start_ms").ok_or_else(|| format!("bench_load paced printed no start_ms: {done}"))?;
-        reader.send_line(&format!("end from_ms={}", start_ms + 1000 * self.settings.warmup_secs as i64))?;
+        let start_ms: i64 = field(&done, "start_ms")
+            .ok_or_else(|| format!("bench_load paced printed no start_ms: {done}"))?;
+        reader.send_line(&format!(
+            "end from_ms={}",
+            start_ms + 1000 * self.settings.warmup_secs as i64
+        ))?;
         let (_, read) = reader.wait_for("read ", Duration::from_secs(300))?;
         reader.wait(Duration::from_secs(10))?;
         app.stop(Duration::from_secs(60))?;
@@ -320,11 +508,38 @@ impl Bench {
     }
 
     /// Starts `bench_read` and waits until it reads.
-    fn reader(&self, output: &str, input: &str, group: &str, long_values: bool, wait_stdin: bool, slug: &str) -> Result<Proc> {
+    fn reader(
+        &self,
+        output: &str,
+        input: &str,
+        group: &str,
+        long_values: bool,
+        wait_stdin: bool,
+        slug: &str,
+    ) -> Result<Proc> {
         let mut cmd = Command::new(self.bins.path("bench_read"));
-        cmd.args(["--bootstrap", &self.bootstrap, "--output", output, "--input", input, "--group", group]);
-        cmd.args(["--long-values", &long_values.to_string(), "--wait-stdin", &wait_stdin.to_string()]);
-        let mut reader = Proc::spawn("bench_read", cmd, self.work.join(format!("{slug}-reader.log")), wait_stdin)?;
+        cmd.args([
+            "--bootstrap",
+            &self.bootstrap,
+            "--output",
+            output,
+            "--input",
+            input,
+            "--group",
+            group,
+        ]);
+        cmd.args([
+            "--long-values",
+            &long_values.to_string(),
+            "--wait-stdin",
+            &wait_stdin.to_string(),
+        ]);
+        let mut reader = Proc::spawn(
+            "bench_read",
+            cmd,
+            self.work.join(format!("{slug}-reader.log")),
+            wait_stdin,
+        )?;
         reader.wait_for("reader=ready", Duration::from_secs(60))?;
         Ok(reader)
     }
@@ -343,39 +558,101 @@ impl Bench {
                 Command::new(self.bins.path(&bin))
             }
         };
-        cmd.args(["--topology", topology, "--bootstrap", &self.bootstrap, "--guarantee", guarantee]);
-        cmd.args(["--commit-interval-ms", "100", "--threads", "1", "--state-dir", state]);
+        cmd.args([
+            "--topology",
+            topology,
+            "--bootstrap",
+            &self.bootstrap,
+            "--guarantee",
+            guarantee,
+        ]);
+        cmd.args([
+            "--commit-interval-ms",
+            "100",
+            "--threads",
+            "1",
+            "--state-dir",
+            state,
+        ]);
         Some(cmd)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn spawn_app(&self, imp: Impl, topology: &str, guarantee: &str, app_id: &str, input: &str, output: &str, state: &Path, log: &str) -> Result<Proc> {
-        let state_str = state.to_str().ok_or_else(|| format!("state directory {} is not UTF-8", state.display()))?;
-        let mut cmd = self.app(imp, topology, guarantee, state_str).ok_or_else(|| format!("{} is not available", imp.name()))?;
-        cmd.args(["--application-id", app_id, "--input", input, "--output", output]);
-        Proc::spawn(&format!("{} {topology} {guarantee}", imp.name()), cmd, self.work.join(format!("{log}.log")), false)
+    fn spawn_app(
+        &self,
+        imp: Impl,
+        topology: &str,
+        guarantee: &str,
+        app_id: &str,
+        input: &str,
+        output: &str,
+        state: &Path,
+        log: &str,
+    ) -> Result<Proc> {
+        let state_str = state
+            .to_str()
+            .ok_or_else(|| format!("state directory {} is not UTF-8", state.display()))?;
+        let mut cmd = self
+            .app(imp, topology, guarantee, state_str)
+            .ok_or_else(|| format!("{} is not available", imp.name()))?;
+        cmd.args([
+            "--application-id",
+            app_id,
+            "--input",
+            input,
+            "--output",
+            output,
+        ]);
+        Proc::spawn(
+            &format!("{} {topology} {guarantee}", imp.name()),
+            cmd,
+            self.work.join(format!("{log}.log")),
+            false,
+        )
     }
 
     fn load_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(self.bins.path("bench_load"));
-        cmd.arg(args[0]).args(["--bootstrap", &self.bootstrap]).args(&args[1..]);
+        cmd.arg(args[0])
+            .args(["--bootstrap", &self.bootstrap])
+            .args(&args[1..]);
         cmd
     }
 
     /// Runs `bench_load` to completion; returns its last `BENCH` line.
     fn load(&self, args: &[&str]) -> Result<String> {
-        let out = self.load_cmd(args).output().map_err(|e| format!("cannot run bench_load: {e}"))?;
+        let out = self
+            .load_cmd(args)
+            .output()
+            .map_err(|e| format!("cannot run bench_load: {e}"))?;
         if !out.status.success() {
-            return Err(format!("bench_load {} failed: {}", args[0], String::from_utf8_lossy(&out.stderr).trim()));
+            return Err(format!(
+                "bench_load {} failed: {}",
+                args[0],
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
         let stdout = String::from_utf8_lossy(&out.stdout);
-        Ok(stdout.lines().rev().find_map(|l| l.strip_prefix("BENCH ")).unwrap_or("").to_owned())
+        Ok(stdout
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("BENCH "))
+            .unwrap_or("")
+            .to_owned())
     }
 
     /// Prints the table and saves it under `bench/results/` (and, for a full run, in `bench/README.md`).
     fn publish(&self, results: &Results, input: &Input) -> Result {
-        let librdkafka = self.load(&["version"]).ok().and_then(|l| field::<String>(&l, "librdkafka")).unwrap_or_else(|| "?".into());
-        let profile = if self.settings.release { "release" } else { "dev (debug build: not representative)" };
+        let librdkafka = self
+            .load(&["version"])
+            .ok()
+            .and_then(|l| field::<String>(&l, "librdkafka"))
+            .unwrap_or_else(|| "?".into());
+        let profile = if self.settings.release {
+            "release"
+        } else {
+            "dev (debug build: not representative)"
+        };
         let date = machine::today();
         let table = table::render(results);
         let notes = table::notes(results);
@@ -410,7 +687,10 @@ impl Bench {
 
 /// Wall-clock time (µs since the epoch, as `bench_read` reports its times) of an `Instant` in the past.
 fn unix_us_at(at: Instant) -> i64 {
-    let now_us = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+    let now_us = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
     now_us - Instant::now().saturating_duration_since(at).as_micros() as i64
 }
 
@@ -434,11 +714,24 @@ fn check_output(topology: &str, guarantee: &str, read: &str, input: &Input) -> O
     let (expected, got, what) = match topology {
         "copy" => (input.events, records, "records copied"),
         "stateless" => (input.successes, records, "output records"),
-        _ => (input.successes, field(read, "counts_sum").unwrap_or(0), "sum of final counts"),
+        _ => (
+            input.successes,
+            field(read, "counts_sum").unwrap_or(0),
+            "sum of final counts",
+        ),
     };
     let exact = guarantee == "exactly_once_v2" || topology == "counter";
-    let ok = if exact { got == expected } else { got >= expected };
-    (!ok).then(|| format!("CHECK FAILED: {what} {got}, expected {}{expected}", if exact { "" } else { "at least " }))
+    let ok = if exact {
+        got == expected
+    } else {
+        got >= expected
+    };
+    (!ok).then(|| {
+        format!(
+            "CHECK FAILED: {what} {got}, expected {}{expected}",
+            if exact { "" } else { "at least " }
+        )
+    })
 }
 
 const README_BEGIN: &str = "<!-- latest full run: written by cargo xtask bench -->";
@@ -447,9 +740,13 @@ const README_END: &str = "<!-- end of latest full run -->";
 /// Replaces the latest-results block of `bench/README.md`.
 fn update_readme(body: &str) -> Result {
     let path = repo_root().join("bench/README.md");
-    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let (Some(begin), Some(end)) = (text.find(README_BEGIN), text.find(README_END)) else {
-        return Err(format!("{} lacks the markers {README_BEGIN} ... {README_END}", path.display()));
+        return Err(format!(
+            "{} lacks the markers {README_BEGIN} ... {README_END}",
+            path.display()
+        ));
     };
     let body = body.replacen("# kstreams benchmark, ", "### ", 1);
     let updated = format!("{}{README_BEGIN}\n{body}\n{}", &text[..begin], &text[end..]);
@@ -463,12 +760,22 @@ mod tests {
     #[test]
     fn quick_and_full_settings() {
         let quick = Settings::parse(&["--quick", "--only", "limit,java"]).unwrap();
-        assert_eq!((quick.events, quick.release, quick.mode()), (200_000, true, "quick"));
+        assert_eq!(
+            (quick.events, quick.release, quick.mode()),
+            (200_000, true, "quick")
+        );
         assert_eq!(quick.only, vec![Impl::Limit, Impl::Java]);
         let full = Settings::parse(&["--events", "1000", "--dev"]).unwrap();
-        assert_eq!((full.events, full.release, full.mode(), full.only.len()), (1000, false, "full", 3));
-        assert!(Settings::parse(&["--only", "flink"]).unwrap_err().contains("unknown implementation `flink`"));
-        assert!(Settings::parse(&["--fast"]).unwrap_err().contains("unknown option `--fast`"));
+        assert_eq!(
+            (full.events, full.release, full.mode(), full.only.len()),
+            (1000, false, "full", 3)
+        );
+        assert!(Settings::parse(&["--only", "flink"])
+            .unwrap_err()
+            .contains("unknown implementation `flink`"));
+        assert!(Settings::parse(&["--fast"])
+            .unwrap_err()
+            .contains("unknown option `--fast`"));
     }
 
     #[test]
@@ -481,11 +788,30 @@ mod tests {
 
     #[test]
     fn output_checks() {
-        let input = Input { topic: "t".into(), events: 10, successes: 8, line: String::new() };
-        assert_eq!(check_output("stateless", "exactly_once_v2", "read records=8", &input), None);
-        assert_eq!(check_output("stateless", "at_least_once", "read records=9", &input), None);
+        let input = Input {
+            topic: "t".into(),
+            events: 10,
+            successes: 8,
+            line: String::new(),
+        };
+        assert_eq!(
+            check_output("stateless", "exactly_once_v2", "read records=8", &input),
+            None
+        );
+        assert_eq!(
+            check_output("stateless", "at_least_once", "read records=9", &input),
+            None
+        );
         assert!(check_output("stateless", "exactly_once_v2", "read records=9", &input).is_some());
-        assert_eq!(check_output("counter", "at_least_once", "read records=3 counts_sum=8", &input), None);
+        assert_eq!(
+            check_output(
+                "counter",
+                "at_least_once",
+                "read records=3 counts_sum=8",
+                &input
+            ),
+            None
+        );
         assert!(check_output("copy", "at_least_once", "read records=9", &input).is_some());
     }
 }

@@ -24,10 +24,16 @@ impl Broker {
             }
         }
         let port = kafka::port()?;
-        let was_running = matches!(probe(&kafka::address()?, Duration::from_secs(2)), Probe::Kafka { .. });
+        let was_running = matches!(
+            probe(&kafka::address()?, Duration::from_secs(2)),
+            Probe::Kafka { .. }
+        );
         let bootstrap = kafka::start()?;
         let started_here = !was_running && kafka::running_pid(port).is_some();
-        Ok(Broker { bootstrap, started_here })
+        Ok(Broker {
+            bootstrap,
+            started_here,
+        })
     }
 }
 
@@ -68,12 +74,23 @@ pub(crate) fn demo(extra: &[&str]) -> Result {
     let broker = Broker::up()?;
     let status = cargo()
         .current_dir(crate::paths::repo_root())
-        .args(["run", "--quiet", "--package", "kstreams-examples", "--bin", "demo", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "kstreams-examples",
+            "--bin",
+            "demo",
+            "--",
+        ])
         .args(extra)
         .env("KAFKA_BOOTSTRAP_SERVERS", &broker.bootstrap)
         .status();
     if broker.started_here {
-        eprintln!("xtask: the broker keeps running at {}; stop it with `cargo xtask kafka stop`", broker.bootstrap);
+        eprintln!(
+            "xtask: the broker keeps running at {}; stop it with `cargo xtask kafka stop`",
+            broker.bootstrap
+        );
     }
     match status {
         Ok(s) if s.success() => Ok(()),

@@ -33,11 +33,18 @@ fn parse(args: &[&str]) -> Result<(u64, Vec<&'static str>)> {
         match *arg {
             "--seconds" => {
                 let value = args.next().ok_or("--seconds needs a number")?;
-                seconds = value.parse().ok().filter(|s| *s > 0).ok_or(format!("--seconds: `{value}` is not a positive whole number"))?;
+                seconds = value.parse().ok().filter(|s| *s > 0).ok_or(format!(
+                    "--seconds: `{value}` is not a positive whole number"
+                ))?;
             }
             name => match TARGETS.iter().find(|t| **t == name) {
                 Some(t) => targets.push(*t),
-                None => return Err(format!("unknown fuzz target `{name}` (targets: {})", TARGETS.join(", "))),
+                None => {
+                    return Err(format!(
+                        "unknown fuzz target `{name}` (targets: {})",
+                        TARGETS.join(", ")
+                    ))
+                }
             },
         }
     }
@@ -50,7 +57,10 @@ fn parse(args: &[&str]) -> Result<(u64, Vec<&'static str>)> {
 /// The host triple (`--target` keeps the flags off build scripts and proc macros).
 fn host_triple() -> Result<String> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let out = Command::new(&rustc).arg("-vV").output().map_err(|e| format!("cannot run {rustc}: {e}"))?;
+    let out = Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("cannot run {rustc}: {e}"))?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
@@ -68,7 +78,10 @@ pub(crate) fn run(args: &[&str]) -> Result {
     let fuzz_dir = repo_root().join("kstreams-serde").join("fuzz");
     let work = cache_root().join("fuzz");
     let target_dir = work.join("target");
-    eprintln!("xtask: building fuzz targets {targets:?} (stable, coverage-instrumented) into {}", target_dir.display());
+    eprintln!(
+        "xtask: building fuzz targets {targets:?} (stable, coverage-instrumented) into {}",
+        target_dir.display()
+    );
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&fuzz_dir)
         .args(["build", "--release", "--target", &triple])
@@ -86,7 +99,10 @@ pub(crate) fn run(args: &[&str]) -> Result {
         create_dir(&corpus)?;
         create_dir(&artifacts)?;
         let binary = target_dir.join(&triple).join("release").join(target);
-        eprintln!("xtask: fuzzing `{target}` for {seconds} s (corpus {})", corpus.display());
+        eprintln!(
+            "xtask: fuzzing `{target}` for {seconds} s (corpus {})",
+            corpus.display()
+        );
         let status = Command::new(&binary)
             .arg(format!("-max_total_time={seconds}"))
             .arg(format!("-artifact_prefix={}/", artifacts.display()))
@@ -103,7 +119,10 @@ pub(crate) fn run(args: &[&str]) -> Result {
             ));
         }
     }
-    eprintln!("xtask: {} fuzz target(s) ran {seconds} s each without a finding", targets.len());
+    eprintln!(
+        "xtask: {} fuzz target(s) ran {seconds} s each without a finding",
+        targets.len()
+    );
     Ok(())
 }
 
@@ -114,7 +133,10 @@ mod tests {
     #[test]
     fn arguments() {
         assert_eq!(parse(&[]).unwrap(), (DEFAULT_SECONDS, TARGETS.to_vec()));
-        assert_eq!(parse(&["--seconds", "5", "json"]).unwrap(), (5, vec!["json"]));
+        assert_eq!(
+            parse(&["--seconds", "5", "json"]).unwrap(),
+            (5, vec!["json"])
+        );
         assert!(parse(&["--seconds", "0"]).is_err());
         assert!(parse(&["xml"]).unwrap_err().contains("unknown fuzz target"));
     }

@@ -18,7 +18,9 @@ use crate::Result;
 /// The broker's client port: `KSTREAMS_KAFKA_PORT` or 9092.
 pub(crate) fn port() -> Result<u16> {
     match std::env::var("KSTREAMS_KAFKA_PORT") {
-        Ok(p) if !p.is_empty() => p.parse().map_err(|_| format!("KSTREAMS_KAFKA_PORT=`{p}` is not a port number")),
+        Ok(p) if !p.is_empty() => p
+            .parse()
+            .map_err(|_| format!("KSTREAMS_KAFKA_PORT=`{p}` is not a port number")),
         _ => Ok(9092),
     }
 }
@@ -48,14 +50,26 @@ pub(crate) fn start() -> Result<String> {
         }
         Probe::Closed => {}
     }
-    let controller_port = port.checked_add(1).ok_or("port too high: the controller needs port+1")?;
-    if !matches!(probe(&format!("127.0.0.1:{controller_port}"), Duration::from_millis(500)), Probe::Closed) {
+    let controller_port = port
+        .checked_add(1)
+        .ok_or("port too high: the controller needs port+1")?;
+    if !matches!(
+        probe(
+            &format!("127.0.0.1:{controller_port}"),
+            Duration::from_millis(500)
+        ),
+        Probe::Closed
+    ) {
         return Err(format!(
             "port {controller_port} (the KRaft controller's, client port + 1) is already in use; \
              free it or choose another port with KSTREAMS_KAFKA_PORT"
         ));
     }
-    require_tool("java", &["-version"], "a Java 17+ runtime (Debian: apt-get install -y openjdk-17-jre-headless)")?;
+    require_tool(
+        "java",
+        &["-version"],
+        "a Java 17+ runtime (Debian: apt-get install -y openjdk-17-jre-headless)",
+    )?;
     let libs = fetch()?;
     let run = kafka_run_dir(port);
     fs::create_dir_all(&run).map_err(|e| format!("cannot create {}: {e}", run.display()))?;
@@ -108,9 +122,15 @@ pub(crate) fn status() -> Result {
     let addr = address()?;
     let answer = probe(&addr, Duration::from_secs(2));
     match (running_pid(port), answer) {
-        (Some(pid), Probe::Kafka { brokers }) => println!("running: pid {pid}, {addr}, {brokers} broker(s)"),
-        (Some(pid), other) => println!("started (pid {pid}) but not answering at {addr}: {other:?}"),
-        (None, Probe::Kafka { .. }) => println!("not started by xtask, but a Kafka broker answers at {addr}"),
+        (Some(pid), Probe::Kafka { brokers }) => {
+            println!("running: pid {pid}, {addr}, {brokers} broker(s)")
+        }
+        (Some(pid), other) => {
+            println!("started (pid {pid}) but not answering at {addr}: {other:?}")
+        }
+        (None, Probe::Kafka { .. }) => {
+            println!("not started by xtask, but a Kafka broker answers at {addr}")
+        }
         (None, _) => println!("not running"),
     }
     Ok(())
@@ -126,13 +146,18 @@ pub(crate) fn running_pid(port: u16) -> Option<u32> {
 fn alive(pid: u32) -> bool {
     // A zombie (exited, not yet reaped) still has /proc/<pid>; check its state.
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
 }
 
 fn signal(pid: u32, sig: &str) -> Result {
-    let status = Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status();
+    let status = Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status();
     match status {
         Ok(s) if s.success() => Ok(()),
         Ok(_) if !alive(pid) => Ok(()),
@@ -142,7 +167,12 @@ fn signal(pid: u32, sig: &str) -> Result {
 }
 
 pub(crate) fn require_tool(tool: &str, args: &[&str], what: &str) -> Result {
-    match Command::new(tool).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status() {
+    match Command::new(tool)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
         Ok(_) => Ok(()),
         Err(_) => Err(format!("`{tool}` not found: install {what}")),
     }
@@ -156,15 +186,29 @@ fn fetch() -> Result<PathBuf> {
     if marker.exists() {
         return Ok(libs);
     }
-    require_tool("mvn", &["-v"], "Apache Maven (Debian: apt-get install -y maven)")?;
+    require_tool(
+        "mvn",
+        &["-v"],
+        "Apache Maven (Debian: apt-get install -y maven)",
+    )?;
     fs::create_dir_all(&home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
     let pom_src = repo_root().join("xtask/kafka/pom.xml");
-    fs::copy(&pom_src, home.join("pom.xml")).map_err(|e| format!("cannot copy {}: {e}", pom_src.display()))?;
-    eprintln!("xtask: fetching Apache Kafka {KAFKA_VERSION} from Maven Central into {} ...", home.display());
+    fs::copy(&pom_src, home.join("pom.xml"))
+        .map_err(|e| format!("cannot copy {}: {e}", pom_src.display()))?;
+    eprintln!(
+        "xtask: fetching Apache Kafka {KAFKA_VERSION} from Maven Central into {} ...",
+        home.display()
+    );
     let _ = fs::remove_dir_all(&libs);
     let status = Command::new("mvn")
         .current_dir(&home)
-        .args(["-q", "-B", "-Dstyle.color=never", "dependency:copy-dependencies", "-DincludeScope=runtime"])
+        .args([
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+        ])
         .arg(format!("-DoutputDirectory={}", libs.display()))
         .status()
         .map_err(|e| format!("cannot run mvn: {e}"))?;
@@ -174,13 +218,15 @@ fn fetch() -> Result<PathBuf> {
              check that Maven Central is reachable (once fetched, the broker starts offline)"
         ));
     }
-    fs::write(&marker, KAFKA_VERSION).map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    fs::write(&marker, KAFKA_VERSION)
+        .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     Ok(libs)
 }
 
 fn write_config(run: &Path, port: u16, controller_port: u16) -> Result<PathBuf> {
     let template = repo_root().join("xtask/kafka/server.properties");
-    let base = fs::read_to_string(&template).map_err(|e| format!("cannot read {}: {e}", template.display()))?;
+    let base = fs::read_to_string(&template)
+        .map_err(|e| format!("cannot read {}: {e}", template.display()))?;
     let data = run.join("data");
     let config = format!(
         "{base}\n# Added by cargo xtask kafka start\n\
@@ -216,12 +262,27 @@ fn format_storage(libs: &Path, run: &Path, props: &Path) -> Result {
         .args(["kafka.tools.StorageTool", "random-uuid"])
         .output()
         .map_err(|e| format!("cannot run java: {e}"))?;
-    let cluster_id = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
+    let cluster_id = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     if !out.status.success() || cluster_id.len() != 22 {
-        return Err(format!("kafka-storage random-uuid failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "kafka-storage random-uuid failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let out = java(libs, run)
-        .args(["kafka.tools.StorageTool", "format", "--ignore-formatted", "-t", &cluster_id, "-c"])
+        .args([
+            "kafka.tools.StorageTool",
+            "format",
+            "--ignore-formatted",
+            "-t",
+            &cluster_id,
+            "-c",
+        ])
         .arg(props)
         .output()
         .map_err(|e| format!("cannot run java: {e}"))?;
@@ -237,16 +298,27 @@ fn format_storage(libs: &Path, run: &Path, props: &Path) -> Result {
 
 fn spawn(libs: &Path, run: &Path, props: &Path) -> Result<u32> {
     let log_path = run.join("kafka.log");
-    let log = fs::File::create(&log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
-    let err = log.try_clone().map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+    let log = fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let err = log
+        .try_clone()
+        .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
     let mut cmd = java(libs, run);
-    cmd.arg("kafka.Kafka").arg(props).stdin(Stdio::null()).stdout(log).stderr(err);
+    cmd.arg("kafka.Kafka")
+        .arg(props)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err);
     // Its own process group: Ctrl-C in the terminal that ran xtask must not stop it.
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let child = cmd.spawn().map_err(|e| format!("cannot start java: {e}"))?;
     let pid = child.id();
-    fs::write(run.join("kafka.pid"), pid.to_string()).map_err(|e| format!("cannot write pid file: {e}"))?;
-    eprintln!("xtask: started Kafka {KAFKA_VERSION} (pid {pid}), log: {}", log_path.display());
+    fs::write(run.join("kafka.pid"), pid.to_string())
+        .map_err(|e| format!("cannot write pid file: {e}"))?;
+    eprintln!(
+        "xtask: started Kafka {KAFKA_VERSION} (pid {pid}), log: {}",
+        log_path.display()
+    );
     Ok(pid)
 }
 
@@ -262,10 +334,16 @@ fn wait_until_up(addr: &str, pid: u32, run: &Path) -> Result {
             let log = fs::read_to_string(run.join("kafka.log")).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(30).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
-            return Err(format!("the broker exited during start-up; last log lines:\n{}", tail.join("\n")));
+            return Err(format!(
+                "the broker exited during start-up; last log lines:\n{}",
+                tail.join("\n")
+            ));
         }
         if Instant::now() > deadline {
-            return Err(format!("the broker (pid {pid}) did not answer at {addr} within 90 s; see {}/kafka.log", run.display()));
+            return Err(format!(
+                "the broker (pid {pid}) did not answer at {addr} within 90 s; see {}/kafka.log",
+                run.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(250));
     }

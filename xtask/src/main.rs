@@ -48,7 +48,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
-        ["kafka", "start"] => kafka::start().map(|addr| println!("Kafka is up: KAFKA_BOOTSTRAP_SERVERS={addr}")),
+        ["kafka", "start"] => {
+            kafka::start().map(|addr| println!("Kafka is up: KAFKA_BOOTSTRAP_SERVERS={addr}"))
+        }
         ["kafka", "stop"] => kafka::stop(),
         ["kafka", "status"] => kafka::status(),
         ["demo", rest @ ..] => cmd::demo(rest),

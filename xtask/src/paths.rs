@@ -12,7 +12,9 @@ pub(crate) fn cache_root() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("kstreams");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
     home.join(".cache").join("kstreams")
 }
 
@@ -32,6 +34,11 @@ pub(crate) fn kafka_run_dir(port: u16) -> PathBuf {
 /// directory built this binary.
 pub(crate) fn repo_root() -> PathBuf {
     let runtime = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let manifest = runtime.as_deref().unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
-    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| manifest.to_path_buf())
+    let manifest = runtime
+        .as_deref()
+        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| manifest.to_path_buf())
 }

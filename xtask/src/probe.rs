@@ -29,7 +29,9 @@ pub(crate) enum Probe {
 
 /// Probes `host:port` with a Metadata request, within about `timeout`.
 pub(crate) fn probe(addr: &str, timeout: Duration) -> Probe {
-    let Some(sock) = resolve(addr) else { return Probe::Closed };
+    let Some(sock) = resolve(addr) else {
+        return Probe::Closed;
+    };
     let mut stream = match TcpStream::connect_timeout(&sock, timeout) {
         Ok(s) => s,
         Err(_) => return Probe::Closed,
@@ -60,17 +62,27 @@ fn metadata_round_trip(stream: &mut TcpStream) -> Result<i32, String> {
     body.push(0); // allow_auto_topic_creation = false
     let mut request = (body.len() as i32).to_be_bytes().to_vec();
     request.extend_from_slice(&body);
-    stream.write_all(&request).map_err(|e| format!("write: {e}"))?;
+    stream
+        .write_all(&request)
+        .map_err(|e| format!("write: {e}"))?;
 
     let mut size = [0u8; 4];
-    stream.read_exact(&mut size).map_err(|e| format!("read: {e}"))?;
+    stream
+        .read_exact(&mut size)
+        .map_err(|e| format!("read: {e}"))?;
     let size = i32::from_be_bytes(size);
     if !(12..=16 << 20).contains(&size) {
         return Err(format!("answer of implausible size {size}"));
     }
     let mut answer = vec![0u8; size as usize];
-    stream.read_exact(&mut answer).map_err(|e| format!("read: {e}"))?;
-    let int = |at: usize| answer.get(at..at + 4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    stream
+        .read_exact(&mut answer)
+        .map_err(|e| format!("read: {e}"))?;
+    let int = |at: usize| {
+        answer
+            .get(at..at + 4)
+            .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
     if int(0) != Some(CORRELATION_ID) {
         return Err("answer does not echo the request's correlation id".into());
     }
@@ -85,9 +97,14 @@ mod tests {
     #[test]
     fn closed_port_is_closed() {
         // Bind then drop to get a port nobody listens on.
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port());
         let port = port.expect("bind an ephemeral port");
-        assert_eq!(probe(&format!("127.0.0.1:{port}"), Duration::from_millis(300)), Probe::Closed);
+        assert_eq!(
+            probe(&format!("127.0.0.1:{port}"), Duration::from_millis(300)),
+            Probe::Closed
+        );
     }
 
     #[test]
@@ -96,7 +113,8 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         let server = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept().expect("accept");
-            conn.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").expect("write");
+            conn.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+                .expect("write");
         });
         let got = probe(&addr.to_string(), Duration::from_millis(500));
         server.join().expect("server thread");

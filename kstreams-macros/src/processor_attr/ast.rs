@@ -60,7 +60,12 @@ fn param(arg: &FnArg) -> Option<Param> {
         Type::Reference(r) => ((*r.elem).clone(), true),
         other => (other.clone(), false),
     };
-    Some(Param { ty, by_ref, name, span_ty: (*pt.ty).clone() })
+    Some(Param {
+        ty,
+        by_ref,
+        name,
+        span_ty: (*pt.ty).clone(),
+    })
 }
 
 /// `T` of `Vec<T>` or `impl IntoIterator<Item = T>`.
@@ -71,19 +76,25 @@ fn iterated(ty: &Type) -> Option<Type> {
             if last.ident != "Vec" {
                 return None;
             }
-            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
             args.args.iter().find_map(|a| match a {
                 GenericArgument::Type(t) => Some(t.clone()),
                 _ => None,
             })
         }
         Type::ImplTrait(it) => it.bounds.iter().find_map(|b| {
-            let syn::TypeParamBound::Trait(t) = b else { return None };
+            let syn::TypeParamBound::Trait(t) = b else {
+                return None;
+            };
             let last = t.path.segments.last()?;
             if last.ident != "IntoIterator" && last.ident != "Iterator" {
                 return None;
             }
-            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
             args.args.iter().find_map(|a| match a {
                 GenericArgument::AssocType(at) if at.ident == "Item" => Some(at.ty.clone()),
                 _ => None,
@@ -136,14 +147,28 @@ pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
             return None;
         }
     };
-    let stores: Vec<Param> = params.iter().skip(record_params.len()).map(clone_param).collect();
-    if let Some(p) = params.iter().skip(record_params.len()).find(|p| !is_store(p)) {
-        cx.error_spanned_by(&p.span_ty, "parameters after the record's key and value must be `&mut` state stores");
+    let stores: Vec<Param> = params
+        .iter()
+        .skip(record_params.len())
+        .map(clone_param)
+        .collect();
+    if let Some(p) = params
+        .iter()
+        .skip(record_params.len())
+        .find(|p| !is_store(p))
+    {
+        cx.error_spanned_by(
+            &p.span_ty,
+            "parameters after the record's key and value must be `&mut` state stores",
+        );
     }
     let ret = match &sig.output {
         ReturnType::Type(_, t) => (**t).clone(),
         ReturnType::Default => {
-            cx.error_spanned_by(&sig.ident, format!("`{}` returns nothing; {SHAPES}", sig.ident));
+            cx.error_spanned_by(
+                &sig.ident,
+                format!("`{}` returns nothing; {SHAPES}", sig.ident),
+            );
             return None;
         }
     };
@@ -159,7 +184,10 @@ pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
         (Shape::Map, Some(k2), v2)
     } else {
         if let Type::ImplTrait(_) = ret {
-            cx.error_spanned_by(&ret, format!("cannot tell what this `impl Trait` forwards; {SHAPES}"));
+            cx.error_spanned_by(
+                &ret,
+                format!("cannot tell what this `impl Trait` forwards; {SHAPES}"),
+            );
             return None;
         }
         (Shape::MapValues, None, ret)
@@ -176,7 +204,12 @@ pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
 }
 
 fn clone_param(p: &Param) -> Param {
-    Param { ty: p.ty.clone(), by_ref: p.by_ref, name: p.name.clone(), span_ty: p.span_ty.clone() }
+    Param {
+        ty: p.ty.clone(),
+        by_ref: p.by_ref,
+        name: p.name.clone(),
+        span_ty: p.span_ty.clone(),
+    }
 }
 
 /// A `#[punctuate]` method found in a `#[processor]` impl.
@@ -209,7 +242,9 @@ pub(crate) fn two_type_args(ty: &Type, name: &str) -> Option<(Type, Type)> {
     if last.ident != name {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     let types: Vec<Type> = args
         .args
         .iter()
@@ -235,10 +270,16 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
     let mut process = None;
     let (mut has_init, mut has_close) = (false, false);
     for impl_item in &mut item.items {
-        let syn::ImplItem::Fn(f) = impl_item else { continue };
+        let syn::ImplItem::Fn(f) = impl_item else {
+            continue;
+        };
         let mut kept = Vec::new();
         for attr in std::mem::take(&mut f.attrs) {
-            let is_punctuate = attr.path().segments.last().is_some_and(|s| s.ident == crate::symbol::PUNCTUATE);
+            let is_punctuate = attr
+                .path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == crate::symbol::PUNCTUATE);
             if !is_punctuate {
                 kept.push(attr);
                 continue;
@@ -250,7 +291,10 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
             let span = syn::spanned::Spanned::span(&attr);
             check_punctuator_sig(cx, &f.sig);
             if let Some(parsed) = super::attr::parse_punctuate_attr(cx, span, tokens) {
-                punctuators.push(Punctuator { method: f.sig.ident.clone(), attr: parsed });
+                punctuators.push(Punctuator {
+                    method: f.sig.ident.clone(),
+                    attr: parsed,
+                });
             }
         }
         f.attrs = kept;
@@ -262,7 +306,10 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
         }
     }
     let Some(process) = process else {
-        cx.error_spanned_by(&item.self_ty, format!("a `#[processor]` impl needs a `process` method: `{PROCESS_SIG}`"));
+        cx.error_spanned_by(
+            &item.self_ty,
+            format!("a `#[processor]` impl needs a `process` method: `{PROCESS_SIG}`"),
+        );
         return None;
     };
     let typed: Vec<&syn::PatType> = process
@@ -274,7 +321,9 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
         })
         .collect();
     let record = typed.first().and_then(|t| two_type_args(&t.ty, "Record"));
-    let context = typed.get(1).and_then(|t| two_type_args(&t.ty, "ProcessorContext"));
+    let context = typed
+        .get(1)
+        .and_then(|t| two_type_args(&t.ty, "ProcessorContext"));
     match (record, context, typed.len()) {
         (Some((key_in, value_in)), Some((key_out, value_out)), 2) => Some(ImplProcessor {
             item,
@@ -294,8 +343,14 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
 }
 
 fn check_punctuator_sig(cx: &Ctxt, sig: &syn::Signature) {
-    let ok_receiver = sig.receiver().is_some_and(|r| r.mutability.is_some() && r.reference.is_some());
-    let others = sig.inputs.iter().filter(|a| matches!(a, FnArg::Typed(_))).count();
+    let ok_receiver = sig
+        .receiver()
+        .is_some_and(|r| r.mutability.is_some() && r.reference.is_some());
+    let others = sig
+        .inputs
+        .iter()
+        .filter(|a| matches!(a, FnArg::Typed(_)))
+        .count();
     if !ok_receiver || others != 2 {
         cx.error_spanned_by(
             &sig.inputs,
@@ -314,34 +369,141 @@ mod tests {
         let node = parse_fn(&cx, syn::parse2(tokens).unwrap());
         cx.check().map_err(crate::ctxt::all_messages)?;
         let n = node.unwrap();
-        let ko = n.key_out.as_ref().map(|t| quote!(#t).to_string()).unwrap_or_default();
+        let ko = n
+            .key_out
+            .as_ref()
+            .map(|t| quote!(#t).to_string())
+            .unwrap_or_default();
         let vo = &n.value_out;
         Ok((n.shape, ko, quote!(#vo).to_string()))
     }
 
     #[test]
     fn shapes_from_signatures() {
-        assert_eq!(shape(quote!(fn f(p: &Payment) -> bool { true })).unwrap().0, Shape::Filter);
-        assert_eq!(shape(quote!(fn f(k: &String, p: &Payment) -> bool { true })).unwrap().0, Shape::Filter);
-        assert_eq!(shape(quote!(fn f(p: Payment) -> bool { true })).unwrap(), (Shape::MapValues, String::new(), "bool".into()));
-        assert_eq!(shape(quote!(fn f(p: Payment) -> i64 { 1 })).unwrap().0, Shape::MapValues);
-        assert_eq!(shape(quote!(fn f(k: &String, p: Payment) -> i64 { 1 })).unwrap().0, Shape::MapValues);
-        assert_eq!(shape(quote!(fn f(k: String, p: Payment) -> (i64, u8) { 1 })).unwrap(), (Shape::Map, "i64".into(), "u8".into()));
-        assert_eq!(shape(quote!(fn f(p: String) -> (i64, u8) { 1 })).unwrap().0, Shape::MapValues);
-        assert_eq!(shape(quote!(fn f(p: String) -> Vec<String> { 1 })).unwrap().0, Shape::FlatMapValues);
         assert_eq!(
-            shape(quote!(fn f(k: String, p: String) -> impl IntoIterator<Item = (u8, u16)> { 1 })).unwrap(),
+            shape(quote!(
+                fn f(p: &Payment) -> bool {
+                    true
+                }
+            ))
+            .unwrap()
+            .0,
+            Shape::Filter
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(k: &String, p: &Payment) -> bool {
+                    true
+                }
+            ))
+            .unwrap()
+            .0,
+            Shape::Filter
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(p: Payment) -> bool {
+                    true
+                }
+            ))
+            .unwrap(),
+            (Shape::MapValues, String::new(), "bool".into())
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(p: Payment) -> i64 {
+                    1
+                }
+            ))
+            .unwrap()
+            .0,
+            Shape::MapValues
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(k: &String, p: Payment) -> i64 {
+                    1
+                }
+            ))
+            .unwrap()
+            .0,
+            Shape::MapValues
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(k: String, p: Payment) -> (i64, u8) {
+                    1
+                }
+            ))
+            .unwrap(),
+            (Shape::Map, "i64".into(), "u8".into())
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(p: String) -> (i64, u8) {
+                    1
+                }
+            ))
+            .unwrap()
+            .0,
+            Shape::MapValues
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(p: String) -> Vec<String> {
+                    1
+                }
+            ))
+            .unwrap()
+            .0,
+            Shape::FlatMapValues
+        );
+        assert_eq!(
+            shape(quote!(
+                fn f(k: String, p: String) -> impl IntoIterator<Item = (u8, u16)> {
+                    1
+                }
+            ))
+            .unwrap(),
             (Shape::FlatMap, "u8".into(), "u16".into())
         );
     }
 
     #[test]
     fn unusable_signatures_are_explained() {
-        assert!(shape(quote!(fn f() -> bool { true })).unwrap_err().contains("reads a record"));
-        assert!(shape(quote!(fn f(p: &P) {})).unwrap_err().contains("returns nothing"));
-        assert!(shape(quote!(fn f<T>(p: &T) -> bool { true })).unwrap_err().contains("cannot be generic"));
-        assert!(shape(quote!(fn f(a: u8, b: u8, c: u8) -> u8 { 1 })).unwrap_err().contains("further parameters"));
-        assert!(shape(quote!(fn f(p: u8) -> impl Fn() { 1 })).unwrap_err().contains("impl Trait"));
+        assert!(shape(quote!(
+            fn f() -> bool {
+                true
+            }
+        ))
+        .unwrap_err()
+        .contains("reads a record"));
+        assert!(shape(quote!(
+            fn f(p: &P) {}
+        ))
+        .unwrap_err()
+        .contains("returns nothing"));
+        assert!(shape(quote!(
+            fn f<T>(p: &T) -> bool {
+                true
+            }
+        ))
+        .unwrap_err()
+        .contains("cannot be generic"));
+        assert!(shape(quote!(
+            fn f(a: u8, b: u8, c: u8) -> u8 {
+                1
+            }
+        ))
+        .unwrap_err()
+        .contains("further parameters"));
+        assert!(shape(quote!(
+            fn f(p: u8) -> impl Fn() {
+                1
+            }
+        ))
+        .unwrap_err()
+        .contains("impl Trait"));
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub(crate) struct StoreDecl {
 impl syn::parse::Parse for StoreDecl {
     fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
         let name: syn::Ident = input.parse().map_err(|e| {
-            syn::Error::new(e.span(), "expected a store declaration such as `seen = KeyValue<String, u64>`")
+            syn::Error::new(
+                e.span(),
+                "expected a store declaration such as `seen = KeyValue<String, u64>`",
+            )
         })?;
         input.parse::<Token![=]>()?;
         let kind: syn::Type = input.parse()?;
@@ -89,19 +92,28 @@ pub(crate) fn path_str(path: &syn::Path) -> String {
 
 /// Parses `every = "10s", time = StreamTime`; `span` locates the attribute
 /// for errors about missing keys.
-pub(crate) fn parse_punctuate_attr(cx: &Ctxt, span: Span, tokens: TokenStream) -> Option<PunctuateAttr> {
+pub(crate) fn parse_punctuate_attr(
+    cx: &Ctxt,
+    span: Span,
+    tokens: TokenStream,
+) -> Option<PunctuateAttr> {
     let mut every = None;
     let mut time = TimeKind::StreamTime;
     let mut ok = true;
     for meta in metas(cx, tokens) {
         let Meta::NameValue(nv) = &meta else {
-            cx.error_spanned_by(&meta, "expected `every = \"10s\"` or `time = StreamTime | WallClockTime`");
+            cx.error_spanned_by(
+                &meta,
+                "expected `every = \"10s\"` or `time = StreamTime | WallClockTime`",
+            );
             ok = false;
             continue;
         };
         if nv.path.is_ident(EVERY) {
             match &nv.value {
-                Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => match parse_millis(&s.value()) {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => match parse_millis(&s.value()) {
                     Ok(ms) => every = Some(ms),
                     Err(message) => {
                         cx.error_spanned_by(s, message);
@@ -109,7 +121,10 @@ pub(crate) fn parse_punctuate_attr(cx: &Ctxt, span: Span, tokens: TokenStream) -
                     }
                 },
                 other => {
-                    cx.error_spanned_by(other, "`every` takes a string such as \"10s\", \"500ms\" or \"1m\"");
+                    cx.error_spanned_by(
+                        other,
+                        "`every` takes a string such as \"10s\", \"500ms\" or \"1m\"",
+                    );
                     ok = false;
                 }
             }
@@ -133,7 +148,10 @@ pub(crate) fn parse_punctuate_attr(cx: &Ctxt, span: Span, tokens: TokenStream) -
         } else {
             cx.error_spanned_by(
                 &nv.path,
-                format!("unknown `#[punctuate]` argument `{}`; expected `every` or `time`", path_str(&nv.path)),
+                format!(
+                    "unknown `#[punctuate]` argument `{}`; expected `every` or `time`",
+                    path_str(&nv.path)
+                ),
             );
             ok = false;
         }
@@ -163,26 +181,45 @@ mod tests {
 
     #[test]
     fn punctuate_args() {
-        let a = punctuate(quote!(every = "10s", time = WallClockTime)).unwrap().unwrap();
+        let a = punctuate(quote!(every = "10s", time = WallClockTime))
+            .unwrap()
+            .unwrap();
         assert_eq!((a.every_ms, a.time), (10_000, TimeKind::WallClockTime));
         let a = punctuate(quote!(every = "1m")).unwrap().unwrap();
         assert_eq!(a.time, TimeKind::StreamTime);
-        assert!(punctuate(quote!(every = "0s")).unwrap_err().contains("zero"));
-        assert!(punctuate(quote!(every = "10s", time = EventTime)).unwrap_err().contains("unknown time kind `EventTime`"));
-        assert!(punctuate(quote!(time = StreamTime)).unwrap_err().contains("needs an interval"));
-        assert!(punctuate(quote!(every = 10)).unwrap_err().contains("takes a string"));
-        assert!(punctuate(quote!(period = "1s")).unwrap_err().contains("unknown `#[punctuate]` argument `period`"));
+        assert!(punctuate(quote!(every = "0s"))
+            .unwrap_err()
+            .contains("zero"));
+        assert!(punctuate(quote!(every = "10s", time = EventTime))
+            .unwrap_err()
+            .contains("unknown time kind `EventTime`"));
+        assert!(punctuate(quote!(time = StreamTime))
+            .unwrap_err()
+            .contains("needs an interval"));
+        assert!(punctuate(quote!(every = 10))
+            .unwrap_err()
+            .contains("takes a string"));
+        assert!(punctuate(quote!(period = "1s"))
+            .unwrap_err()
+            .contains("unknown `#[punctuate]` argument `period`"));
     }
 
     #[test]
     fn processor_stores() {
         let cx = Ctxt::new();
-        let attr = parse_processor_attr(&cx, quote!(stores(seen = KeyValue<String, u64>, w = Window<String, i64>)));
+        let attr = parse_processor_attr(
+            &cx,
+            quote!(stores(seen = KeyValue<String, u64>, w = Window<String, i64>)),
+        );
         cx.check().unwrap();
         assert_eq!(attr.stores.len(), 2);
         assert_eq!(store_kind(&attr.stores[1].kind).as_deref(), Some("Window"));
         let cx = Ctxt::new();
         parse_processor_attr(&cx, quote!(store(x = KeyValue<String, u64>)));
-        assert!(cx.check().unwrap_err().to_string().contains("unknown `#[processor]` argument `store`"));
+        assert!(cx
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("unknown `#[processor]` argument `store`"));
     }
 }

@@ -14,17 +14,29 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
     let mut seen: HashMap<String, &syn::Ident> = HashMap::new();
     for decl in declared {
         if let Some(first) = seen.insert(decl.name.to_string(), &decl.name) {
-            cx.error_spanned_by(&decl.name, format!("duplicate store name `{}`: every store of a processor needs its own name", decl.name));
+            cx.error_spanned_by(
+                &decl.name,
+                format!(
+                    "duplicate store name `{}`: every store of a processor needs its own name",
+                    decl.name
+                ),
+            );
             cx.error_spanned_by(first, format!("`{}` is first declared here", decl.name));
         }
         if store_kind(&decl.kind).is_none() {
-            cx.error_spanned_by(&decl.kind, "unknown store type; expected `KeyValue<KeySerde, ValueSerde>`");
+            cx.error_spanned_by(
+                &decl.kind,
+                "unknown store type; expected `KeyValue<KeySerde, ValueSerde>`",
+            );
         }
     }
     let Some(used) = used else { return };
     for param in used {
         let Some(name) = &param.name else {
-            cx.error_spanned_by(&param.span_ty, "a store parameter is named after its store: `seen: &mut dyn KeyValueStore<K, V>`");
+            cx.error_spanned_by(
+                &param.span_ty,
+                "a store parameter is named after its store: `seen: &mut dyn KeyValueStore<K, V>`",
+            );
             continue;
         };
         if !seen.contains_key(&name.to_string()) {
@@ -35,7 +47,9 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
         }
     }
     for decl in declared {
-        let is_used = used.iter().any(|p| p.name.as_ref().is_some_and(|n| *n == decl.name));
+        let is_used = used
+            .iter()
+            .any(|p| p.name.as_ref().is_some_and(|n| *n == decl.name));
         if !is_used {
             cx.error_spanned_by(
                 &decl.name,
@@ -48,10 +62,19 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
 /// The declared stores with their serdes, in the order of `order` (a
 /// node function's store parameters) or of declaration (`None`). Only
 /// key/value stores are available to processors.
-pub(crate) fn resolve_stores(cx: &Ctxt, declared: &[StoreDecl], order: Option<&[Param]>) -> Vec<StoreArg> {
+pub(crate) fn resolve_stores(
+    cx: &Ctxt,
+    declared: &[StoreDecl],
+    order: Option<&[Param]>,
+) -> Vec<StoreArg> {
     let resolve = |decl: &StoreDecl, param_span: proc_macro2::Span| -> Option<StoreArg> {
         match super::ast::two_type_args(&decl.kind, "KeyValue") {
-            Some((key_serde, value_serde)) => Some(StoreArg { name: decl.name.clone(), param_span, key_serde, value_serde }),
+            Some((key_serde, value_serde)) => Some(StoreArg {
+                name: decl.name.clone(),
+                param_span,
+                key_serde,
+                value_serde,
+            }),
             None => {
                 if store_kind(&decl.kind).is_some() {
                     cx.error_spanned_by(
@@ -64,7 +87,10 @@ pub(crate) fn resolve_stores(cx: &Ctxt, declared: &[StoreDecl], order: Option<&[
         }
     };
     match order {
-        None => declared.iter().filter_map(|d| resolve(d, d.name.span())).collect(),
+        None => declared
+            .iter()
+            .filter_map(|d| resolve(d, d.name.span()))
+            .collect(),
         Some(params) => params
             .iter()
             .filter_map(|p| {
@@ -86,16 +112,60 @@ mod tests {
         let attr = super::super::attr::parse_processor_attr(&cx, attr);
         let node = super::super::ast::parse_fn(&cx, syn::parse2(f).unwrap()).unwrap();
         check_stores(&cx, &attr.stores, Some(&node.stores));
-        cx.check().err().map(crate::ctxt::all_messages).unwrap_or_default()
+        cx.check()
+            .err()
+            .map(crate::ctxt::all_messages)
+            .unwrap_or_default()
     }
 
     #[test]
     fn stores_declared_used_and_unique() {
-        assert_eq!(errors(quote!(stores(seen = KeyValue<String, u64>)), quote!(fn f(k: &String, v: u64, seen: &mut S) -> u64 { v })), "");
-        assert!(errors(quote!(), quote!(fn f(v: u64, seen: &mut S) -> u64 { v })).contains("store `seen` is not declared"));
-        assert!(errors(quote!(stores(a = KeyValue<u8, u8>, a = KeyValue<u8, u8>)), quote!(fn f(v: u64, a: &mut S) -> u64 { v }))
-            .contains("duplicate store name `a`"));
-        assert!(errors(quote!(stores(a = KeyValue<u8, u8>)), quote!(fn f(v: u64) -> u64 { v })).contains("declared but not used"));
-        assert!(errors(quote!(stores(a = Table<u8, u8>)), quote!(fn f(v: u64, a: &mut S) -> u64 { v })).contains("unknown store type"));
+        assert_eq!(
+            errors(
+                quote!(stores(seen = KeyValue<String, u64>)),
+                quote!(
+                    fn f(k: &String, v: u64, seen: &mut S) -> u64 {
+                        v
+                    }
+                )
+            ),
+            ""
+        );
+        assert!(errors(
+            quote!(),
+            quote!(
+                fn f(v: u64, seen: &mut S) -> u64 {
+                    v
+                }
+            )
+        )
+        .contains("store `seen` is not declared"));
+        assert!(errors(
+            quote!(stores(a = KeyValue<u8, u8>, a = KeyValue<u8, u8>)),
+            quote!(
+                fn f(v: u64, a: &mut S) -> u64 {
+                    v
+                }
+            )
+        )
+        .contains("duplicate store name `a`"));
+        assert!(errors(
+            quote!(stores(a = KeyValue<u8, u8>)),
+            quote!(
+                fn f(v: u64) -> u64 {
+                    v
+                }
+            )
+        )
+        .contains("declared but not used"));
+        assert!(errors(
+            quote!(stores(a = Table<u8, u8>)),
+            quote!(
+                fn f(v: u64, a: &mut S) -> u64 {
+                    v
+                }
+            )
+        )
+        .contains("unknown store type"));
     }
 }

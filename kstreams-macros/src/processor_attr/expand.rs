@@ -20,7 +20,11 @@ fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
     let item = &node.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
-    let docs: Vec<&syn::Attribute> = item.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let docs: Vec<&syn::Attribute> = item
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .collect();
     let mut inner = item.clone();
     inner.attrs.retain(|a| !a.path().is_ident("doc"));
     inner.vis = syn::Visibility::Inherited;
@@ -77,7 +81,9 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
         Some(_) => quote!(::core::clone::Clone::clone(&key), #value_arg),
         None => value_arg,
     };
-    let guards: Vec<syn::Ident> = (0..stores.len()).map(|i| format_ident!("__kstreams_guard_{}", i)).collect();
+    let guards: Vec<syn::Ident> = (0..stores.len())
+        .map(|i| format_ident!("__kstreams_guard_{}", i))
+        .collect();
     let take = stores.iter().zip(&guards).enumerate().map(|(i, (s, g))| {
         let handle = format_ident!("__kstreams_store_{}", i);
         let (ks, vs, store_name) = (&s.key_serde, &s.value_serde, s.name.to_string());
@@ -100,10 +106,18 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
     let record = quote!(::kstreams::processor::Record);
     let (compute, emit) = match node.shape {
         Shape::Filter => {
-            let args = if node.key.is_some() { quote!(&record.key, &record.value) } else { quote!(&record.value) };
+            let args = if node.key.is_some() {
+                quote!(&record.key, &record.value)
+            } else {
+                quote!(&record.value)
+            };
             (
                 quote!(let keep = #name(#args #store_args);),
-                quote!(if keep { emit(record) } else { ::core::result::Result::Ok(()) }),
+                quote!(if keep {
+                    emit(record)
+                } else {
+                    ::core::result::Result::Ok(())
+                }),
             )
         }
         Shape::MapValues => (
@@ -164,7 +178,10 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
     let any_key = format_ident!("AnyKey");
     let (generics, key_in) = match &node.key {
         Some(k) => (quote!(), k.ty.clone()),
-        None => (quote!(<#any_key: ::core::clone::Clone + 'static>), syn::parse_quote!(#any_key)),
+        None => (
+            quote!(<#any_key: ::core::clone::Clone + 'static>),
+            syn::parse_quote!(#any_key),
+        ),
     };
     let value_in = &node.value.ty;
     let key_out = node.key_out.clone().unwrap_or_else(|| key_in.clone());
@@ -187,7 +204,11 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
         }
     };
     // With errors, the declared serdes may be what is wrong: don't name them again.
-    let connected = if dummy { quote!() } else { connected_stores(stores, quote!(&self)) };
+    let connected = if dummy {
+        quote!()
+    } else {
+        connected_stores(stores, quote!(&self))
+    };
     let the_fn = if dummy { quote!() } else { the_fn };
     quote! {
         #the_struct
@@ -251,8 +272,16 @@ pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream
         let method = &punct.method;
         quote!(#key => #self_ty::#method(self, timestamp, ctx),)
     });
-    let user_init = if p.has_init { quote!(#self_ty::init(self, ctx)) } else { quote!(::core::result::Result::Ok(())) };
-    let user_close = if p.has_close { quote!(#self_ty::close(self);) } else { quote!() };
+    let user_init = if p.has_init {
+        quote!(#self_ty::init(self, ctx))
+    } else {
+        quote!(::core::result::Result::Ok(()))
+    };
+    let user_close = if p.has_close {
+        quote!(#self_ty::close(self);)
+    } else {
+        quote!()
+    };
     let connected = connected_stores(stores, quote!());
     let accessors = stores.iter().map(|s| {
         let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());

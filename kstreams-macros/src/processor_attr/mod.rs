@@ -53,7 +53,12 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 fn strip_punctuate(mut item: syn::ItemImpl) -> TokenStream {
     for impl_item in &mut item.items {
         if let syn::ImplItem::Fn(f) = impl_item {
-            f.attrs.retain(|a| a.path().segments.last().is_none_or(|s| s.ident != crate::symbol::PUNCTUATE));
+            f.attrs.retain(|a| {
+                a.path()
+                    .segments
+                    .last()
+                    .is_none_or(|s| s.ident != crate::symbol::PUNCTUATE)
+            });
         }
     }
     quote::quote!(#item)

@@ -89,7 +89,9 @@ fn first_lit_str(tokens: proc_macro2::TokenStream) -> Option<String> {
     for tt in tokens {
         match tt {
             proc_macro2::TokenTree::Literal(l) => {
-                if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(proc_macro2::TokenTree::Literal(l).into()) {
+                if let Ok(syn::Lit::Str(s)) =
+                    syn::parse2::<syn::Lit>(proc_macro2::TokenTree::Literal(l).into())
+                {
                     return Some(s.value());
                 }
             }
@@ -105,7 +107,9 @@ fn first_lit_str(tokens: proc_macro2::TokenStream) -> Option<String> {
 }
 
 fn int_lit(tt: &proc_macro2::TokenTree) -> Option<u64> {
-    let proc_macro2::TokenTree::Literal(l) = tt else { return None };
+    let proc_macro2::TokenTree::Literal(l) = tt else {
+        return None;
+    };
     match syn::parse2::<syn::Lit>(proc_macro2::TokenTree::Literal(l.clone()).into()) {
         Ok(syn::Lit::Int(i)) => i.base10_parse().ok(),
         _ => None,
@@ -121,19 +125,35 @@ fn find_windows(tokens: proc_macro2::TokenStream, out: &mut Vec<WindowUse>) {
         match tt {
             T::Group(g) => find_windows(g.stream(), out),
             T::Ident(id) if id == "tumbling" || id == "hopping" => {
-                let after_windows = i >= 3 && matches!(&tts[i - 3], T::Ident(w) if w == "TimeWindows");
-                let punct = |j: usize, c: char| matches!(tts.get(j), Some(T::Punct(p)) if p.as_char() == c);
+                let after_windows =
+                    i >= 3 && matches!(&tts[i - 3], T::Ident(w) if w == "TimeWindows");
+                let punct =
+                    |j: usize, c: char| matches!(tts.get(j), Some(T::Punct(p)) if p.as_char() == c);
                 if !(after_windows && punct(i + 1, ':') && punct(i + 2, ':') && punct(i + 3, '<')) {
                     continue;
                 }
                 let tumbling = id == "tumbling";
                 let first = tts.get(i + 4).and_then(int_lit);
-                let (second, close) = if tumbling { (None, i + 5) } else { (tts.get(i + 6).and_then(int_lit), i + 7) };
-                if !punct(close, '>') || first.is_none() || (!tumbling && (!punct(i + 5, ',') || second.is_none())) {
+                let (second, close) = if tumbling {
+                    (None, i + 5)
+                } else {
+                    (tts.get(i + 6).and_then(int_lit), i + 7)
+                };
+                if !punct(close, '>')
+                    || first.is_none()
+                    || (!tumbling && (!punct(i + 5, ',') || second.is_none()))
+                {
                     continue;
                 }
-                let span = tts[i].span().join(tts[close].span()).unwrap_or_else(|| tts[i].span());
-                out.push(WindowUse { size: first.unwrap_or_default(), advance: second, span });
+                let span = tts[i]
+                    .span()
+                    .join(tts[close].span())
+                    .unwrap_or_else(|| tts[i].span());
+                out.push(WindowUse {
+                    size: first.unwrap_or_default(),
+                    advance: second,
+                    span,
+                });
             }
             _ => {}
         }
@@ -142,7 +162,10 @@ fn find_windows(tokens: proc_macro2::TokenStream, out: &mut Vec<WindowUse>) {
 
 fn lit_str(expr: &Expr) -> Option<LitStr> {
     match expr {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.clone()),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.clone()),
         Expr::Group(g) => lit_str(&g.expr),
         _ => None,
     }
@@ -166,7 +189,12 @@ fn path_of(expr: &Expr) -> Option<syn::Path> {
 
 pub(crate) fn show(tokens: impl quote::ToTokens) -> String {
     let s = tokens.to_token_stream().to_string();
-    s.replace(" :: ", "::").replace(" ,", ",").replace("& ", "&").replace(" (", "(").replace("( ", "(").replace(" )", ")")
+    s.replace(" :: ", "::")
+        .replace(" ,", ",")
+        .replace("& ", "&")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
 }
 
 struct Walker<'a> {
@@ -190,7 +218,10 @@ impl Walker<'_> {
             Expr::Path(p) => match p.path.get_ident() {
                 Some(id) => {
                     steps.push(id.to_string());
-                    self.vars.get(&id.to_string()).cloned().unwrap_or(Origin::Unknown)
+                    self.vars
+                        .get(&id.to_string())
+                        .cloned()
+                        .unwrap_or(Origin::Unknown)
                 }
                 None => Origin::Unknown,
             },
@@ -222,7 +253,10 @@ impl Walker<'_> {
         match method.as_str() {
             "named" => {
                 if let Some(lit) = arg.and_then(lit_str) {
-                    self.names.push(NameUse { name: lit.value(), span: lit.span() });
+                    self.names.push(NameUse {
+                        name: lit.value(),
+                        span: lit.span(),
+                    });
                     steps.push(format!("named({:?})", lit.value()));
                 }
                 return origin;
@@ -230,17 +264,26 @@ impl Walker<'_> {
             "via" => {
                 if let (Some(path), false) = (arg.and_then(path_of), named_before) {
                     if let Some(last) = path.segments.last() {
-                        self.names.push(NameUse { name: last.ident.to_string(), span: last.ident.span() });
+                        self.names.push(NameUse {
+                            name: last.ident.to_string(),
+                            span: last.ident.span(),
+                        });
                     }
                 }
                 steps.push(format!("via({})", arg.map(show).unwrap_or_default()));
             }
             "merge" | "join" | "left_join" | "outer_join" => {
                 let mut other_steps = Vec::new();
-                let other = arg.map(|a| self.trace(a, &mut other_steps)).unwrap_or(Origin::Unknown);
+                let other = arg
+                    .map(|a| self.trace(a, &mut other_steps))
+                    .unwrap_or(Origin::Unknown);
                 if let (Origin::Topic(left), Origin::Topic(right)) = (&origin, &other) {
                     if show(left) != show(right) {
-                        self.merges.push(Merge { left: left.clone(), right: right.clone(), span: m.method.span() });
+                        self.merges.push(Merge {
+                            left: left.clone(),
+                            right: right.clone(),
+                            span: m.method.span(),
+                        });
                     }
                 }
                 steps.push(format!("{method}({})", other_steps.join(".")));
@@ -252,7 +295,8 @@ impl Walker<'_> {
             }
             "process_with_stores" => {
                 if let Some(Expr::Array(names)) = m.args.iter().nth(1).map(strip) {
-                    self.stores_used.extend(names.elems.iter().filter_map(lit_str));
+                    self.stores_used
+                        .extend(names.elems.iter().filter_map(lit_str));
                 }
                 steps.push("process_with_stores(..)".to_owned());
             }
@@ -264,7 +308,9 @@ impl Walker<'_> {
 }
 
 fn parents_of(cx: &Ctxt, expr: &Expr) -> Option<Vec<LitStr>> {
-    let Expr::Array(array) = strip(expr) else { return None };
+    let Expr::Array(array) = strip(expr) else {
+        return None;
+    };
     let mut names = Vec::new();
     for e in &array.elems {
         match lit_str(e) {
@@ -279,7 +325,9 @@ fn parents_of(cx: &Ctxt, expr: &Expr) -> Option<Vec<LitStr>> {
 
 /// An explicit node call `b.add_*("name", ..)`, if `expr` is one.
 fn explicit(w: &Walker<'_>, cx: &Ctxt, expr: &Expr, stmt: usize, bound: bool) -> Option<Node> {
-    let Expr::MethodCall(m) = strip(expr) else { return None };
+    let Expr::MethodCall(m) = strip(expr) else {
+        return None;
+    };
     if !w.is_builder(&m.receiver) {
         return None;
     }
@@ -295,14 +343,28 @@ fn explicit(w: &Walker<'_>, cx: &Ctxt, expr: &Expr, stmt: usize, bound: bool) ->
         return None; // the method's own signature reports this
     }
     let Some(name) = lit_str(args[0]) else {
-        cx.error_spanned_by(args[0], "a node name is a string literal, so that `#[topology]` can check the wiring");
+        cx.error_spanned_by(
+            args[0],
+            "a node name is a string literal, so that `#[topology]` can check the wiring",
+        );
         return None;
     };
     let (parents, parents_expr) = match kind {
         Kind::Source => (Vec::new(), None),
-        _ => (parents_of(cx, args[2]).unwrap_or_default(), Some(args[2].clone())),
+        _ => (
+            parents_of(cx, args[2]).unwrap_or_default(),
+            Some(args[2].clone()),
+        ),
     };
-    Some(Node { name, kind, parents, parents_expr, target: args[1].clone(), stmt, bound })
+    Some(Node {
+        name,
+        kind,
+        parents,
+        parents_expr,
+        target: args[1].clone(),
+        stmt,
+        bound,
+    })
 }
 
 pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
@@ -337,14 +399,17 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
         let (expr, binding) = match stmt {
             syn::Stmt::Expr(e, _) => (e, None),
             syn::Stmt::Local(l) => match &l.init {
-                Some(init) => (&*init.expr, match &l.pat {
-                    syn::Pat::Ident(p) => Some(p.ident.to_string()),
-                    syn::Pat::Type(t) => match &*t.pat {
+                Some(init) => (
+                    &*init.expr,
+                    match &l.pat {
                         syn::Pat::Ident(p) => Some(p.ident.to_string()),
+                        syn::Pat::Type(t) => match &*t.pat {
+                            syn::Pat::Ident(p) => Some(p.ident.to_string()),
+                            _ => None,
+                        },
                         _ => None,
                     },
-                    _ => None,
-                }),
+                ),
                 None => continue,
             },
             _ => continue,
@@ -360,7 +425,10 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
             }
         }
         if let Some(node) = explicit(&w, cx, expr, i, matches!(stmt, syn::Stmt::Local(_))) {
-            w.names.push(NameUse { name: node.name.value(), span: node.name.span() });
+            w.names.push(NameUse {
+                name: node.name.value(),
+                span: node.name.span(),
+            });
             let mut steps = Vec::new();
             let origin = match node.kind {
                 Kind::Source => w.trace(expr, &mut steps),
@@ -381,6 +449,21 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
             w.vars.insert(var, origin);
         }
     }
-    let Walker { merges, names, description, stores_used, .. } = w;
-    Some(Topology { item, nodes, merges, names, description, stores_added, stores_used, windows })
+    let Walker {
+        merges,
+        names,
+        description,
+        stores_used,
+        ..
+    } = w;
+    Some(Topology {
+        item,
+        nodes,
+        merges,
+        names,
+        description,
+        stores_added,
+        stores_used,
+        windows,
+    })
 }

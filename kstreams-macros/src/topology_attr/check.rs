@@ -10,7 +10,12 @@ pub(crate) fn check(cx: &Ctxt, t: &mut Topology) {
     duplicates(cx, t);
     windows(cx, t);
     stores_connected(cx, t);
-    let index: HashMap<String, usize> = t.nodes.iter().enumerate().map(|(i, n)| (n.name.value(), i)).collect();
+    let index: HashMap<String, usize> = t
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.value(), i))
+        .collect();
     let cyclic = cycles(cx, t, &index);
     for (i, node) in t.nodes.iter().enumerate() {
         for parent in &node.parents {
@@ -101,11 +106,20 @@ fn duplicates(cx: &Ctxt, t: &Topology) {
 /// Reports each cycle once; returns the nodes on cycles.
 fn cycles(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) -> HashSet<usize> {
     // 0 = unvisited, 1 = on the stack, 2 = done.
-    fn visit(i: usize, t: &Topology, index: &HashMap<String, usize>, state: &mut [u8], stack: &mut Vec<usize>, found: &mut Vec<Vec<usize>>) {
+    fn visit(
+        i: usize,
+        t: &Topology,
+        index: &HashMap<String, usize>,
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+        found: &mut Vec<Vec<usize>>,
+    ) {
         state[i] = 1;
         stack.push(i);
         for parent in &t.nodes[i].parents {
-            let Some(&p) = index.get(&parent.value()) else { continue };
+            let Some(&p) = index.get(&parent.value()) else {
+                continue;
+            };
             match state[p] {
                 0 => visit(p, t, index, state, stack, found),
                 1 => {
@@ -128,12 +142,25 @@ fn cycles(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) -> HashSet<us
     let mut on_cycle = HashSet::new();
     for cycle in found {
         // The stack runs child -> parent; print in data-flow order.
-        let mut names: Vec<String> = cycle.iter().rev().map(|&i| format!("`{}`", t.nodes[i].name.value())).collect();
+        let mut names: Vec<String> = cycle
+            .iter()
+            .rev()
+            .map(|&i| format!("`{}`", t.nodes[i].name.value()))
+            .collect();
         names.push(names[0].clone());
         let first = cycle[0];
         let span_node = &t.nodes[first];
-        let span = span_node.parents_expr.as_ref().map_or(span_node.name.span(), syn::spanned::Spanned::span);
-        cx.error_at(span, format!("cycle in the topology: {}; records would loop forever: a topology must be a DAG", names.join(" -> ")));
+        let span = span_node
+            .parents_expr
+            .as_ref()
+            .map_or(span_node.name.span(), syn::spanned::Spanned::span);
+        cx.error_at(
+            span,
+            format!(
+                "cycle in the topology: {}; records would loop forever: a topology must be a DAG",
+                names.join(" -> ")
+            ),
+        );
         on_cycle.extend(cycle);
     }
     on_cycle
@@ -142,12 +169,19 @@ fn cycles(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) -> HashSet<us
 fn dangling(cx: &Ctxt, t: &Topology, index: &HashMap<String, usize>) {
     // Nodes from which a sink is reachable.
     let mut reaches = vec![false; t.nodes.len()];
-    let mut work: Vec<usize> = (0..t.nodes.len()).filter(|&i| t.nodes[i].kind == Kind::Sink).collect();
+    let mut work: Vec<usize> = (0..t.nodes.len())
+        .filter(|&i| t.nodes[i].kind == Kind::Sink)
+        .collect();
     while let Some(i) = work.pop() {
         if std::mem::replace(&mut reaches[i], true) {
             continue;
         }
-        work.extend(t.nodes[i].parents.iter().filter_map(|p| index.get(&p.value()).copied()));
+        work.extend(
+            t.nodes[i]
+                .parents
+                .iter()
+                .filter_map(|p| index.get(&p.value()).copied()),
+        );
     }
     for (i, node) in t.nodes.iter().enumerate() {
         // A node bound with `let` may continue in fluent code; don't judge it.
@@ -187,9 +221,16 @@ fn co_partitioning(t: &mut Topology, index: &HashMap<String, usize>) {
             }
         }
         if node.kind == Kind::Processor && node.parents.len() > 1 {
-            let span = node.parents_expr.as_ref().map_or(node.name.span(), syn::spanned::Spanned::span);
+            let span = node
+                .parents_expr
+                .as_ref()
+                .map_or(node.name.span(), syn::spanned::Spanned::span);
             for other in mine.iter().skip(1) {
-                t.merges.push(Merge { left: mine[0].clone(), right: other.clone(), span });
+                t.merges.push(Merge {
+                    left: mine[0].clone(),
+                    right: other.clone(),
+                    span,
+                });
             }
         }
         roots[i] = mine;
@@ -207,17 +248,26 @@ mod tests {
         if let Some(mut t) = super::super::ast::parse(&cx, item) {
             check(&cx, &mut t);
         }
-        cx.check().err().map(crate::ctxt::all_messages).unwrap_or_default()
+        cx.check()
+            .err()
+            .map(crate::ctxt::all_messages)
+            .unwrap_or_default()
     }
 
     #[test]
     fn explicit_wiring_is_checked() {
-        assert_eq!(errors(quote! {
-            b.add_source("src", IN);
-            b.add_processor("p", node, ["src"]);
-            b.add_sink("sink", OUT, ["p"]);
-        }), "");
-        assert!(errors(quote! { b.add_source("src", IN); b.add_sink("sink", OUT, ["nope"]); }).contains("no node named `nope`"));
+        assert_eq!(
+            errors(quote! {
+                b.add_source("src", IN);
+                b.add_processor("p", node, ["src"]);
+                b.add_sink("sink", OUT, ["p"]);
+            }),
+            ""
+        );
+        assert!(
+            errors(quote! { b.add_source("src", IN); b.add_sink("sink", OUT, ["nope"]); })
+                .contains("no node named `nope`")
+        );
         assert!(errors(quote! {
             b.add_source("src", IN);
             b.add_processor("a", x, ["src", "b"]);
@@ -233,27 +283,37 @@ mod tests {
         .contains("node `p` is dangling"));
         assert!(errors(quote! { b.add_source("src", IN); b.add_source("src", IN2); b.add_sink("s", OUT, ["src"]); })
             .contains("duplicate node name `src`"));
-        assert!(errors(quote! { b.stream(IN).via(f).via(f).to(OUT); }).contains("duplicate node name `f`"));
-        assert_eq!(errors(quote! { b.stream(IN).via(f).named("g").via(f).to(OUT); }), "");
+        assert!(errors(quote! { b.stream(IN).via(f).via(f).to(OUT); })
+            .contains("duplicate node name `f`"));
+        assert_eq!(
+            errors(quote! { b.stream(IN).via(f).named("g").via(f).to(OUT); }),
+            ""
+        );
     }
 
     #[test]
     fn co_partitioning_checks_are_collected() {
         let cx = Ctxt::new();
-        let item = syn::parse2(quote!(fn t(b: &mut StreamsBuilder) {
-            let left = b.stream(A);
-            left.merge(&b.stream(B)).to(OUT);
-            b.stream(C).repartition(R).merge(&b.stream(D));
-            b.add_source("x", X);
-            b.add_source("y", Y);
-            b.add_processor("both", node, ["x", "y"]);
-            b.add_sink("sink", OUT, ["both"]);
-        }))
+        let item = syn::parse2(quote!(
+            fn t(b: &mut StreamsBuilder) {
+                let left = b.stream(A);
+                left.merge(&b.stream(B)).to(OUT);
+                b.stream(C).repartition(R).merge(&b.stream(D));
+                b.add_source("x", X);
+                b.add_source("y", Y);
+                b.add_processor("both", node, ["x", "y"]);
+                b.add_sink("sink", OUT, ["both"]);
+            }
+        ))
         .unwrap();
         let mut t = super::super::ast::parse(&cx, item).unwrap();
         check(&cx, &mut t);
         cx.check().unwrap();
-        let pairs: Vec<String> = t.merges.iter().map(|m| format!("{}={}", show(&m.left), show(&m.right))).collect();
+        let pairs: Vec<String> = t
+            .merges
+            .iter()
+            .map(|m| format!("{}={}", show(&m.left), show(&m.right)))
+            .collect();
         assert_eq!(pairs, vec!["A=B", "X=Y"]);
     }
 }

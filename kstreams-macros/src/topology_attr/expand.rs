@@ -8,14 +8,22 @@ use quote::{format_ident, quote, quote_spanned};
 use super::ast::{show, Kind, Topology};
 
 fn handle(index: usize, at: Span) -> syn::Ident {
-    format_ident!("__kstreams_node_{}", index, span = Span::mixed_site().located_at(at))
+    format_ident!(
+        "__kstreams_node_{}",
+        index,
+        span = Span::mixed_site().located_at(at)
+    )
 }
 
 /// The body with explicit nodes bound to streams and parent names replaced
 /// by those streams.
 fn rewrite(t: &Topology) -> Vec<TokenStream> {
-    let index: std::collections::HashMap<String, usize> =
-        t.nodes.iter().enumerate().map(|(i, n)| (n.name.value(), i)).collect();
+    let index: std::collections::HashMap<String, usize> = t
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.value(), i))
+        .collect();
     t.item
         .block
         .stmts
@@ -88,12 +96,24 @@ fn checks(t: &Topology) -> TokenStream {
 pub(crate) fn description(t: &Topology) -> String {
     let mut out = format!("topology `{}`\n", t.item.sig.ident);
     for node in &t.nodes {
-        let parents: Vec<String> = node.parents.iter().map(|p| format!("{:?}", p.value())).collect();
+        let parents: Vec<String> = node
+            .parents
+            .iter()
+            .map(|p| format!("{:?}", p.value()))
+            .collect();
         let target = show(&node.target);
         let line = match node.kind {
             Kind::Source => format!("  source {:?} <- {target}\n", node.name.value()),
-            Kind::Processor => format!("  processor {:?} ({target}) <- [{}]\n", node.name.value(), parents.join(", ")),
-            Kind::Sink => format!("  sink {:?} -> {target} <- [{}]\n", node.name.value(), parents.join(", ")),
+            Kind::Processor => format!(
+                "  processor {:?} ({target}) <- [{}]\n",
+                node.name.value(),
+                parents.join(", ")
+            ),
+            Kind::Sink => format!(
+                "  sink {:?} -> {target} <- [{}]\n",
+                node.name.value(),
+                parents.join(", ")
+            ),
         };
         out.push_str(&line);
     }
@@ -155,7 +175,11 @@ pub(crate) fn expand(t: &Topology) -> TokenStream {
 /// of the real error; only for topologies the macro did not need to rewrite.
 pub(crate) fn dummy(item: &syn::ItemFn, body: bool) -> TokenStream {
     let inputs = &item.sig.inputs;
-    let output = if body { item.sig.output.clone() } else { syn::ReturnType::Default };
+    let output = if body {
+        item.sig.output.clone()
+    } else {
+        syn::ReturnType::Default
+    };
     let block = if body {
         let b = &item.block;
         quote!(#b)

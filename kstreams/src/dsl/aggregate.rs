@@ -38,9 +38,20 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, processor_prefix);
         graph.stores.push(Arc::new(materialized.builder(&store)));
-        let factory =
-            TableNodeFactory::<K, V, KS, VS> { store: store.clone(), caching: materialized.caching(), update, _types: PhantomData };
-        let node = graph.add_node(name, NodeKind::Processor { stores: vec![store.clone()] }, &[self.node], Arc::new(factory));
+        let factory = TableNodeFactory::<K, V, KS, VS> {
+            store: store.clone(),
+            caching: materialized.caching(),
+            update,
+            _types: PhantomData,
+        };
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor {
+                stores: vec![store.clone()],
+            },
+            &[self.node],
+            Arc::new(factory),
+        );
         drop(graph);
         KTable::new(self.graph.clone(), node, Some(store))
     }
@@ -49,7 +60,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
 impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     /// The common shape: reserve the store and node names (in Kafka
     /// Streams' order), repartition if needed, add the node.
-    fn do_aggregate<KS, AS, F>(&self, prefix: &str, materialized: Materialized<KS, AS>, fold: F) -> KTable<K, AS::Target>
+    fn do_aggregate<KS, AS, F>(
+        &self,
+        prefix: &str,
+        materialized: Materialized<KS, AS>,
+        fold: F,
+    ) -> KTable<K, AS::Target>
     where
         KS: Serde<Target = K>,
         AS: Serde,
@@ -57,16 +73,28 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         F: Fn(&K, V, Option<AS::Target>) -> AS::Target + Send + Sync + 'static,
     {
         let store = materialized.store_name(&mut self.stream.graph.borrow_mut(), prefix);
-        let name = self.stream.take_name(&mut self.stream.graph.borrow_mut(), prefix);
+        let name = self
+            .stream
+            .take_name(&mut self.stream.graph.borrow_mut(), prefix);
         let source = self.source_for(&store);
         let update: UpdateFn<K, V, KS, AS> = Arc::new(move |record: Record<K, V>, store| {
             let old = store.get(&record.key)?;
             let new = fold(&record.key, record.value, old.clone());
             store.put(&record.key, &new)?;
-            let change = Change { new: Some(new), old };
-            Ok(Some(Record { key: record.key, value: change, timestamp: record.timestamp, headers: record.headers }))
+            let change = Change {
+                new: Some(new),
+                old,
+            };
+            Ok(Some(Record {
+                key: record.key,
+                value: change,
+                timestamp: record.timestamp,
+                headers: record.headers,
+            }))
         });
-        source.named(name).table_node("KSTREAM-AGGREGATE-", store, &materialized, update)
+        source
+            .named(name)
+            .table_node("KSTREAM-AGGREGATE-", store, &materialized, update)
     }
 
     /// Counts the records per key (Kafka Streams' `count()`), in a RocksDB
@@ -106,7 +134,9 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     where
         KS: Serde<Target = K>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, |_, _, old| old.unwrap_or(0) + 1)
+        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, |_, _, old| {
+            old.unwrap_or(0) + 1
+        })
     }
 
     /// Combines the values of each key with `reducer(aggregate, value)`;
@@ -140,16 +170,24 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     }
 
     /// [`KGroupedStream::reduce`] into the store `materialized` describes.
-    pub fn reduce_with<KS, VS, F>(&self, reducer: F, materialized: Materialized<KS, VS>) -> KTable<K, V>
+    pub fn reduce_with<KS, VS, F>(
+        &self,
+        reducer: F,
+        materialized: Materialized<KS, VS>,
+    ) -> KTable<K, V>
     where
         KS: Serde<Target = K>,
         VS: Serde<Target = V>,
         F: Fn(V, V) -> V + Send + Sync + 'static,
     {
-        self.do_aggregate("KSTREAM-REDUCE-", materialized, move |_, value, old| match old {
-            Some(aggregate) => reducer(aggregate, value),
-            None => value,
-        })
+        self.do_aggregate(
+            "KSTREAM-REDUCE-",
+            materialized,
+            move |_, value, old| match old {
+                Some(aggregate) => reducer(aggregate, value),
+                None => value,
+            },
+        )
     }
 
     /// Folds the values of each key into an aggregate of another type:
@@ -186,11 +224,20 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         I: Fn() -> A + Send + Sync + 'static,
         F: Fn(&K, V, A) -> A + Send + Sync + 'static,
     {
-        self.aggregate_with(initializer, aggregator, Materialized::<SerdeOf<K>, SerdeOf<A>>::new())
+        self.aggregate_with(
+            initializer,
+            aggregator,
+            Materialized::<SerdeOf<K>, SerdeOf<A>>::new(),
+        )
     }
 
     /// [`KGroupedStream::aggregate`] into the store `materialized` describes.
-    pub fn aggregate_with<A, I, F, KS, AS>(&self, initializer: I, aggregator: F, materialized: Materialized<KS, AS>) -> KTable<K, A>
+    pub fn aggregate_with<A, I, F, KS, AS>(
+        &self,
+        initializer: I,
+        aggregator: F,
+        materialized: Materialized<KS, AS>,
+    ) -> KTable<K, A>
     where
         A: Clone + 'static,
         I: Fn() -> A + Send + Sync + 'static,
@@ -198,8 +245,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         KS: Serde<Target = K>,
         AS: Serde<Target = A>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, move |key, value, old| {
-            aggregator(key, value, old.unwrap_or_else(&initializer))
-        })
+        self.do_aggregate(
+            "KSTREAM-AGGREGATE-",
+            materialized,
+            move |key, value, old| aggregator(key, value, old.unwrap_or_else(&initializer)),
+        )
     }
 }

@@ -65,7 +65,13 @@ impl GraphBuilder {
         for &p in parents {
             self.nodes[p].children.push(index);
         }
-        self.nodes.push(NodeDef { name: name.into(), kind, parents: parents.to_vec(), children: Vec::new(), factory });
+        self.nodes.push(NodeDef {
+            name: name.into(),
+            kind,
+            parents: parents.to_vec(),
+            children: Vec::new(),
+            factory,
+        });
         index
     }
 
@@ -125,7 +131,10 @@ impl StreamsBuilder {
     }
 
     /// A stream of the records of `topic` (`KSTREAM-SOURCE-…`).
-    pub fn stream<KS: Serde, VS: Serde, const P: u32>(&self, topic: Topic<KS, VS, P>) -> KStream<KS::Target, VS::Target>
+    pub fn stream<KS: Serde, VS: Serde, const P: u32>(
+        &self,
+        topic: Topic<KS, VS, P>,
+    ) -> KStream<KS::Target, VS::Target>
     where
         KS::Target: Clone,
         VS::Target: Clone,
@@ -160,7 +169,10 @@ impl StreamsBuilder {
         let mut graph = self.graph.borrow_mut();
         graph.declare_topic(topic.name(), P);
         let name = name.unwrap_or_else(|| graph.new_name("KSTREAM-SOURCE-"));
-        let kind = NodeKind::Source { topic: TopicName::user(topic.name()), extractor };
+        let kind = NodeKind::Source {
+            topic: TopicName::user(topic.name()),
+            extractor,
+        };
         let node = graph.add_node(name, kind, &[], Arc::new(SourceFactory::<KS, VS>::new()));
         KStream::new(self.graph.clone(), node)
     }
@@ -174,8 +186,12 @@ impl StreamsBuilder {
         if let Some(error) = graph.errors.first() {
             return Err(Error::Topology(error.clone()));
         }
-        let mut topology =
-            assemble(graph.nodes.clone(), graph.partitions.clone(), &graph.repartitions, graph.default_extractor.clone())?;
+        let mut topology = assemble(
+            graph.nodes.clone(),
+            graph.partitions.clone(),
+            &graph.repartitions,
+            graph.default_extractor.clone(),
+        )?;
         topology.stores = graph.stores.clone();
         topology.validate_stores()?;
         Ok(topology)

@@ -31,7 +31,13 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     {
         self.stateless(
             "KSTREAM-FILTER-",
-            Arc::new(move |record, emit| if predicate(&record.key, &record.value) { emit(record) } else { Ok(()) }),
+            Arc::new(move |record, emit| {
+                if predicate(&record.key, &record.value) {
+                    emit(record)
+                } else {
+                    Ok(())
+                }
+            }),
         )
     }
 

@@ -40,7 +40,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             "KSTREAM-FLATMAP-",
             Arc::new(move |record, emit| {
                 for (key, value) in mapper(record.key, record.value) {
-                    emit(Record { key, value, timestamp: record.timestamp, headers: record.headers.clone() })?;
+                    emit(Record {
+                        key,
+                        value,
+                        timestamp: record.timestamp,
+                        headers: record.headers.clone(),
+                    })?;
                 }
                 Ok(())
             }),

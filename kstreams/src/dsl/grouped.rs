@@ -29,13 +29,19 @@ pub struct Grouped<KS, VS> {
 impl<KS: Serde, VS: Serde> Grouped<KS, VS> {
     /// Serdes `KS`/`VS`, repartition topic named after the aggregation's store.
     pub fn new() -> Self {
-        Grouped { name: None, _serdes: PhantomData }
+        Grouped {
+            name: None,
+            _serdes: PhantomData,
+        }
     }
 
     /// Names the repartition topic `<application.id>-<name>-repartition`
     /// (Kafka Streams' `Grouped.as`).
     pub fn as_(name: impl Into<String>) -> Self {
-        Grouped { name: Some(name.into()), _serdes: PhantomData }
+        Grouped {
+            name: Some(name.into()),
+            _serdes: PhantomData,
+        }
     }
 }
 
@@ -56,7 +62,8 @@ impl<KS: Serde, VS: Serde> fmt::Debug for Grouped<KS, VS> {
 }
 
 /// Inserts the repartition topic with the grouping's serdes.
-pub(crate) type RepartitionFn<K, V> = fn(&KStream<K, V>, RepartitionBase, Option<u32>) -> KStream<K, V>;
+pub(crate) type RepartitionFn<K, V> =
+    fn(&KStream<K, V>, RepartitionBase, Option<u32>) -> KStream<K, V>;
 
 /// A stream grouped by key, ready to aggregate (Kafka Streams'
 /// `KGroupedStream`).
@@ -81,8 +88,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     pub(crate) fn source_for(&self, store: &str) -> KStream<K, V> {
         match &self.repartition {
             None => self.stream.clone(),
-            Some((repartition, Some(name))) => repartition(&self.stream, RepartitionBase::Named(name.clone()), None),
-            Some((repartition, None)) => repartition(&self.stream, RepartitionBase::Topic(store.to_owned()), None),
+            Some((repartition, Some(name))) => {
+                repartition(&self.stream, RepartitionBase::Named(name.clone()), None)
+            }
+            Some((repartition, None)) => {
+                repartition(&self.stream, RepartitionBase::Topic(store.to_owned()), None)
+            }
         }
     }
 }
@@ -144,7 +155,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             let f: RepartitionFn<K, V> = KStream::<K, V>::through_repartition_topic::<KS, VS>;
             (f, grouped.name)
         });
-        KGroupedStream { stream: self.clone(), repartition }
+        KGroupedStream {
+            stream: self.clone(),
+            repartition,
+        }
     }
 
     /// Groups by a new key computed from each record (`KSTREAM-KEY-SELECT-…`,
@@ -179,7 +193,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     }
 
     /// [`KStream::group_by`] with the repartition topic's serdes and name.
-    pub fn group_by_with<K2, F, KS, VS>(&self, selector: F, grouped: Grouped<KS, VS>) -> KGroupedStream<K2, V>
+    pub fn group_by_with<K2, F, KS, VS>(
+        &self,
+        selector: F,
+        grouped: Grouped<KS, VS>,
+    ) -> KGroupedStream<K2, V>
     where
         K2: Clone + 'static,
         F: Fn(&K, &V) -> K2 + Send + Sync + 'static,

@@ -35,7 +35,8 @@ impl<VS: Serde> Serde for ChangeSerde<VS> {
         let old = value.old.as_ref().map(VS::to_bytes).transpose()?.flatten();
         let flags = u8::from(new.is_some()) | (u8::from(old.is_some()) << 1);
         let new = new.unwrap_or_default();
-        let len = u32::try_from(new.len()).map_err(|_| SerdeError::Custom("value longer than 4 GiB".into()))?;
+        let len = u32::try_from(new.len())
+            .map_err(|_| SerdeError::Custom("value longer than 4 GiB".into()))?;
         out.push(flags);
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(&new);
@@ -44,15 +45,31 @@ impl<VS: Serde> Serde for ChangeSerde<VS> {
     }
 
     fn deserialize(bytes: &[u8]) -> Result<Self::Target, SerdeError> {
-        let short = || SerdeError::Custom(format!("a change record of {} bytes is truncated", bytes.len()));
+        let short = || {
+            SerdeError::Custom(format!(
+                "a change record of {} bytes is truncated",
+                bytes.len()
+            ))
+        };
         let (&flags, rest) = bytes.split_first().ok_or_else(short)?;
-        let len_bytes: [u8; 4] = rest.get(..4).and_then(|b| b.try_into().ok()).ok_or_else(short)?;
+        let len_bytes: [u8; 4] = rest
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(short)?;
         let len = u32::from_be_bytes(len_bytes) as usize;
         let new = rest.get(4..4 + len).ok_or_else(short)?;
         let old = &rest[4 + len..];
         Ok(Change {
-            new: if flags & 1 != 0 { Some(VS::deserialize(new)?) } else { None },
-            old: if flags & 2 != 0 { Some(VS::deserialize(old)?) } else { None },
+            new: if flags & 1 != 0 {
+                Some(VS::deserialize(new)?)
+            } else {
+                None
+            },
+            old: if flags & 2 != 0 {
+                Some(VS::deserialize(old)?)
+            } else {
+                None
+            },
         })
     }
 
@@ -71,7 +88,10 @@ pub struct KGroupedTable<K, V> {
 
 impl<K, V> std::fmt::Debug for KGroupedTable<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KGroupedTable").field("stream", &self.stream).field("name", &self.name).finish()
+        f.debug_struct("KGroupedTable")
+            .field("stream", &self.stream)
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -88,7 +108,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     }
 
     /// [`KTable::group_by`] with the repartition topic's serdes and name.
-    pub fn group_by_with<K2, V2, F, KS, VS>(&self, selector: F, grouped: Grouped<KS, VS>) -> KGroupedTable<K2, V2>
+    pub fn group_by_with<K2, V2, F, KS, VS>(
+        &self,
+        selector: F,
+        grouped: Grouped<KS, VS>,
+    ) -> KGroupedTable<K2, V2>
     where
         K2: Clone + 'static,
         V2: Clone + 'static,
@@ -97,21 +121,47 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         VS: Serde<Target = V2>,
     {
         let op: OpFn<K, Change<V>, K2, Change<V2>> = Arc::new(move |record, emit| {
-            let Record { key, value, timestamp, headers } = record;
+            let Record {
+                key,
+                value,
+                timestamp,
+                headers,
+            } = record;
             if let Some(old) = value.old {
                 let (k2, v2) = selector(&key, &old);
-                let change = Change { new: None, old: Some(v2) };
-                emit(Record { key: k2, value: change, timestamp, headers: headers.clone() })?;
+                let change = Change {
+                    new: None,
+                    old: Some(v2),
+                };
+                emit(Record {
+                    key: k2,
+                    value: change,
+                    timestamp,
+                    headers: headers.clone(),
+                })?;
             }
             if let Some(new) = value.new {
                 let (k2, v2) = selector(&key, &new);
-                emit(Record { key: k2, value: Change { new: Some(v2), old: None }, timestamp, headers })?;
+                emit(Record {
+                    key: k2,
+                    value: Change {
+                        new: Some(v2),
+                        old: None,
+                    },
+                    timestamp,
+                    headers,
+                })?;
             }
             Ok(())
         });
         let mut graph = self.graph.borrow_mut();
         let name = graph.new_name("KTABLE-SELECT-");
-        let node = graph.add_node(name, NodeKind::Processor { stores: Vec::new() }, &[self.node], Arc::new(StatelessFactory { op }));
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor { stores: Vec::new() },
+            &[self.node],
+            Arc::new(StatelessFactory { op }),
+        );
         drop(graph);
         KGroupedTable {
             stream: KStream::new(self.graph.clone(), node),
@@ -164,7 +214,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
         FA: Fn(&K, V, A) -> A + Send + Sync + 'static,
         FS: Fn(&K, V, A) -> A + Send + Sync + 'static,
     {
-        self.aggregate_with(initializer, adder, subtractor, Materialized::<SerdeOf<K>, SerdeOf<A>>::new())
+        self.aggregate_with(
+            initializer,
+            adder,
+            subtractor,
+            Materialized::<SerdeOf<K>, SerdeOf<A>>::new(),
+        )
     }
 
     /// [`KGroupedTable::aggregate`] into the store `materialized` describes.
@@ -183,25 +238,35 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
         KS: Serde<Target = K>,
         AS: Serde<Target = A>,
     {
-        let store = materialized.store_name(&mut self.stream.graph.borrow_mut(), "KTABLE-AGGREGATE-");
+        let store =
+            materialized.store_name(&mut self.stream.graph.borrow_mut(), "KTABLE-AGGREGATE-");
         let base = match &self.name {
             Some(name) => RepartitionBase::Named(name.clone()),
             None => RepartitionBase::Topic(store.clone()),
         };
         let source = (self.repartition)(&self.stream, base, None);
-        let update: UpdateFn<K, Change<V>, KS, AS> = Arc::new(move |record: Record<K, Change<V>>, store| {
-            let previous = store.get(&record.key)?;
-            let mut aggregate = previous.clone().unwrap_or_else(&initializer);
-            if let Some(old) = record.value.old {
-                aggregate = subtractor(&record.key, old, aggregate);
-            }
-            if let Some(new) = record.value.new {
-                aggregate = adder(&record.key, new, aggregate);
-            }
-            store.put(&record.key, &aggregate)?;
-            let change = Change { new: Some(aggregate), old: previous };
-            Ok(Some(Record { key: record.key, value: change, timestamp: record.timestamp, headers: record.headers }))
-        });
+        let update: UpdateFn<K, Change<V>, KS, AS> =
+            Arc::new(move |record: Record<K, Change<V>>, store| {
+                let previous = store.get(&record.key)?;
+                let mut aggregate = previous.clone().unwrap_or_else(&initializer);
+                if let Some(old) = record.value.old {
+                    aggregate = subtractor(&record.key, old, aggregate);
+                }
+                if let Some(new) = record.value.new {
+                    aggregate = adder(&record.key, new, aggregate);
+                }
+                store.put(&record.key, &aggregate)?;
+                let change = Change {
+                    new: Some(aggregate),
+                    old: previous,
+                };
+                Ok(Some(Record {
+                    key: record.key,
+                    value: change,
+                    timestamp: record.timestamp,
+                    headers: record.headers,
+                }))
+            });
         source.table_node("KTABLE-AGGREGATE-", store, &materialized, update)
     }
 
@@ -211,6 +276,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
     where
         K: DefaultSerde,
     {
-        self.aggregate_with(|| 0, |_, _, n| n + 1, |_, _, n| n - 1, Materialized::<SerdeOf<K>, I64>::new())
+        self.aggregate_with(
+            || 0,
+            |_, _, n| n + 1,
+            |_, _, n| n - 1,
+            Materialized::<SerdeOf<K>, I64>::new(),
+        )
     }
 }

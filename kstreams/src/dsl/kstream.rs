@@ -28,20 +28,34 @@ pub struct KStream<K, V> {
 
 impl<K, V> Clone for KStream<K, V> {
     fn clone(&self) -> Self {
-        KStream { graph: self.graph.clone(), node: self.node, next_name: self.next_name.clone(), _types: PhantomData }
+        KStream {
+            graph: self.graph.clone(),
+            node: self.node,
+            next_name: self.next_name.clone(),
+            _types: PhantomData,
+        }
     }
 }
 
 impl<K, V> fmt::Debug for KStream<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let graph = self.graph.borrow();
-        write!(f, "KStream({})", graph.nodes.get(self.node).map(|n| &*n.name).unwrap_or("?"))
+        write!(
+            f,
+            "KStream({})",
+            graph.nodes.get(self.node).map(|n| &*n.name).unwrap_or("?")
+        )
     }
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     pub(crate) fn new(graph: Rc<RefCell<GraphBuilder>>, node: usize) -> Self {
-        KStream { graph, node, next_name: None, _types: PhantomData }
+        KStream {
+            graph,
+            node,
+            next_name: None,
+            _types: PhantomData,
+        }
     }
 
     /// Names the *next* operator applied to this stream, as passing
@@ -82,8 +96,16 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     ) -> KStream<K2, V2> {
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, prefix);
-        let node = graph.add_node(name, NodeKind::Processor { stores: Vec::new() }, &[self.node], factory);
-        if matches!(prefix, "KSTREAM-MAP-" | "KSTREAM-KEY-SELECT-" | "KSTREAM-FLATMAP-" | "KSTREAM-PROCESSOR-") {
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor { stores: Vec::new() },
+            &[self.node],
+            factory,
+        );
+        if matches!(
+            prefix,
+            "KSTREAM-MAP-" | "KSTREAM-KEY-SELECT-" | "KSTREAM-FLATMAP-" | "KSTREAM-PROCESSOR-"
+        ) {
             graph.key_changing.insert(node);
         }
         drop(graph);

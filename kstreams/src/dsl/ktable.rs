@@ -42,7 +42,12 @@ pub struct KTable<K, V> {
 
 impl<K, V> Clone for KTable<K, V> {
     fn clone(&self) -> Self {
-        KTable { graph: self.graph.clone(), node: self.node, store: self.store.clone(), _types: PhantomData }
+        KTable {
+            graph: self.graph.clone(),
+            node: self.node,
+            store: self.store.clone(),
+            _types: PhantomData,
+        }
     }
 }
 
@@ -55,8 +60,17 @@ impl<K, V> fmt::Debug for KTable<K, V> {
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
-    pub(crate) fn new(graph: Rc<RefCell<GraphBuilder>>, node: usize, store: Option<String>) -> Self {
-        KTable { graph, node, store, _types: PhantomData }
+    pub(crate) fn new(
+        graph: Rc<RefCell<GraphBuilder>>,
+        node: usize,
+        store: Option<String>,
+    ) -> Self {
+        KTable {
+            graph,
+            node,
+            store,
+            _types: PhantomData,
+        }
     }
 
     /// The name of the store holding this table (queryable when given with
@@ -67,10 +81,19 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     }
 
     /// Adds a stateless node over the table's changes.
-    fn changes<K2: Clone + 'static, V2: Clone + 'static>(&self, prefix: &str, op: OpFn<K, Change<V>, K2, V2>) -> usize {
+    fn changes<K2: Clone + 'static, V2: Clone + 'static>(
+        &self,
+        prefix: &str,
+        op: OpFn<K, Change<V>, K2, V2>,
+    ) -> usize {
         let mut graph = self.graph.borrow_mut();
         let name = graph.new_name(prefix);
-        graph.add_node(name, NodeKind::Processor { stores: Vec::new() }, &[self.node], Arc::new(StatelessFactory { op }))
+        graph.add_node(
+            name,
+            NodeKind::Processor { stores: Vec::new() },
+            &[self.node],
+            Arc::new(StatelessFactory { op }),
+        )
     }
 
     /// The rows for which `predicate` holds (`KTABLE-FILTER-…`): a row that
@@ -100,11 +123,19 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     {
         let op: OpFn<K, Change<V>, K, Change<V>> = Arc::new(move |record, emit| {
             let keep = |v: Option<V>| v.filter(|v| predicate(&record.key, v));
-            let change = Change { new: keep(record.value.new), old: keep(record.value.old) };
+            let change = Change {
+                new: keep(record.value.new),
+                old: keep(record.value.old),
+            };
             if change.new.is_none() && change.old.is_none() {
                 return Ok(());
             }
-            emit(Record { key: record.key, value: change, timestamp: record.timestamp, headers: record.headers })
+            emit(Record {
+                key: record.key,
+                value: change,
+                timestamp: record.timestamp,
+                headers: record.headers,
+            })
         });
         KTable::new(self.graph.clone(), self.changes("KTABLE-FILTER-", op), None)
     }
@@ -131,10 +162,22 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         F: Fn(&V) -> V2 + Send + Sync + 'static,
     {
         let op: OpFn<K, Change<V>, K, Change<V2>> = Arc::new(move |record, emit| {
-            let change = Change { new: record.value.new.as_ref().map(&mapper), old: record.value.old.as_ref().map(&mapper) };
-            emit(Record { key: record.key, value: change, timestamp: record.timestamp, headers: record.headers })
+            let change = Change {
+                new: record.value.new.as_ref().map(&mapper),
+                old: record.value.old.as_ref().map(&mapper),
+            };
+            emit(Record {
+                key: record.key,
+                value: change,
+                timestamp: record.timestamp,
+                headers: record.headers,
+            })
         });
-        KTable::new(self.graph.clone(), self.changes("KTABLE-MAPVALUES-", op), None)
+        KTable::new(
+            self.graph.clone(),
+            self.changes("KTABLE-MAPVALUES-", op),
+            None,
+        )
     }
 
     /// The stream of the table's updates (`KTABLE-TOSTREAM-…`), new values
@@ -160,7 +203,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     /// ```
     pub fn to_stream(&self) -> KStream<K, V> {
         let op: OpFn<K, Change<V>, K, V> = Arc::new(|record, emit| match record.value.new {
-            Some(value) => emit(Record { key: record.key, value, timestamp: record.timestamp, headers: record.headers }),
+            Some(value) => emit(Record {
+                key: record.key,
+                value,
+                timestamp: record.timestamp,
+                headers: record.headers,
+            }),
             None => Ok(()),
         });
         KStream::new(self.graph.clone(), self.changes("KTABLE-TOSTREAM-", op))
@@ -171,7 +219,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     /// topic whose value serde is `Option<VS>` to produce tombstones.
     pub fn to_changelog_stream(&self) -> KStream<K, Option<V>> {
         let op: OpFn<K, Change<V>, K, Option<V>> = Arc::new(|record, emit| {
-            emit(Record { key: record.key, value: record.value.new, timestamp: record.timestamp, headers: record.headers })
+            emit(Record {
+                key: record.key,
+                value: record.value.new,
+                timestamp: record.timestamp,
+                headers: record.headers,
+            })
         });
         KStream::new(self.graph.clone(), self.changes("KTABLE-TOSTREAM-", op))
     }

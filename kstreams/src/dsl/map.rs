@@ -36,7 +36,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             "KSTREAM-MAP-",
             Arc::new(move |record, emit| {
                 let (key, value) = mapper(record.key, record.value);
-                emit(crate::processor::Record { key, value, timestamp: record.timestamp, headers: record.headers })
+                emit(crate::processor::Record {
+                    key,
+                    value,
+                    timestamp: record.timestamp,
+                    headers: record.headers,
+                })
             }),
         )
     }
@@ -66,7 +71,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             "KSTREAM-MAPVALUES-",
             Arc::new(move |record, emit| {
                 let value = mapper(record.value);
-                emit(crate::processor::Record { key: record.key, value, timestamp: record.timestamp, headers: record.headers })
+                emit(crate::processor::Record {
+                    key: record.key,
+                    value,
+                    timestamp: record.timestamp,
+                    headers: record.headers,
+                })
             }),
         )
     }

@@ -45,13 +45,22 @@ pub struct Materialized<KS, VS> {
 impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
     /// A RocksDB store with a generated name (not meant to be queried).
     pub fn new() -> Self {
-        Materialized { name: None, kind: StoreKind::RocksDb, logging: true, caching: true, _serdes: PhantomData }
+        Materialized {
+            name: None,
+            kind: StoreKind::RocksDb,
+            logging: true,
+            caching: true,
+            _serdes: PhantomData,
+        }
     }
 
     /// A RocksDB store named `name`: queryable, with changelog
     /// `<application.id>-<name>-changelog` (Kafka Streams' `Materialized.as`).
     pub fn as_(name: impl Into<String>) -> Self {
-        Materialized { name: Some(name.into()), ..Materialized::new() }
+        Materialized {
+            name: Some(name.into()),
+            ..Materialized::new()
+        }
     }
 
     /// Keeps the store in memory (restored from the changelog on start).

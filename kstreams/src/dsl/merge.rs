@@ -34,14 +34,21 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// makes `build()` fail.
     pub fn merge(&self, other: &KStream<K, V>) -> KStream<K, V> {
         if !std::rc::Rc::ptr_eq(&self.graph, &other.graph) {
-            self.graph.borrow_mut().error("merge: the other stream belongs to another StreamsBuilder".to_owned());
+            self.graph
+                .borrow_mut()
+                .error("merge: the other stream belongs to another StreamsBuilder".to_owned());
             return self.clone();
         }
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, "KSTREAM-MERGE-");
         let op: crate::processor::node::OpFn<K, V, K, V> = Arc::new(|record, emit| emit(record));
         let factory = Arc::new(crate::processor::node::StatelessFactory { op });
-        let node = graph.add_node(name, NodeKind::Processor { stores: Vec::new() }, &[self.node, other.node], factory);
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor { stores: Vec::new() },
+            &[self.node, other.node],
+            factory,
+        );
         drop(graph);
         KStream::new(self.graph.clone(), node)
     }

@@ -5,8 +5,8 @@
 //! instance (and its own state).
 
 use std::marker::PhantomData;
-use std::sync::{Mutex, Weak};
 use std::sync::Arc;
+use std::sync::{Mutex, Weak};
 
 use super::KStream;
 use crate::processor::context::NodeContext;
@@ -50,7 +50,12 @@ where
             message: "processor re-entered while processing (a cycle in the topology?)".to_owned(),
         })?;
         let this = self.this.upgrade().map(|node| node as Arc<dyn Lifecycle>);
-        let mut ops = NodeContext { cx, children: &self.children, node_name: &self.name, this };
+        let mut ops = NodeContext {
+            cx,
+            children: &self.children,
+            node_name: &self.name,
+            this,
+        };
         let mut ctx = ProcessorContext { ops: &mut ops };
         f(&mut processor, &mut ctx)
     }
@@ -112,7 +117,11 @@ where
         });
         let input: Arc<dyn NodeInput<KI, VI>> = node.clone();
         let lifecycle: Arc<dyn Lifecycle> = node;
-        Ok(Instance { input: Box::new(input), source: None, lifecycle: Some(lifecycle) })
+        Ok(Instance {
+            input: Box::new(input),
+            source: None,
+            lifecycle: Some(lifecycle),
+        })
     }
 }
 
@@ -156,9 +165,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         VO: Clone + 'static,
         S: Fn() -> P + Send + Sync + 'static,
     {
-        let factory = ProcessorFactory::<P, K, V, KO, VO> { supplier: Arc::new(supplier), _types: PhantomData };
+        let factory = ProcessorFactory::<P, K, V, KO, VO> {
+            supplier: Arc::new(supplier),
+            _types: PhantomData,
+        };
         let stream: KStream<KO, VO> = self.add_child("KSTREAM-PROCESSOR-", Arc::new(factory));
-        stream.graph.borrow_mut().connect_stores(stream.node, P::connected_stores());
+        stream
+            .graph
+            .borrow_mut()
+            .connect_stores(stream.node, P::connected_stores());
         stream
     }
 }

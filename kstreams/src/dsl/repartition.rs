@@ -32,7 +32,11 @@ pub struct Repartitioned<KS, VS> {
 impl<KS: Serde, VS: Serde> Repartitioned<KS, VS> {
     /// Generated name; as many partitions as the upstream source topics.
     pub fn new() -> Self {
-        Repartitioned { name: None, partitions: None, _serdes: PhantomData }
+        Repartitioned {
+            name: None,
+            partitions: None,
+            _serdes: PhantomData,
+        }
     }
 
     /// Names the topic `<application.id>-<name>-repartition`.
@@ -112,7 +116,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
 
     /// Inserts sink → `<base>-repartition` → source under this stream (the
     /// nodes of `repartition`, and of aggregations after a key change).
-    pub(crate) fn through_repartition_topic<KS, VS>(&self, base: RepartitionBase, partitions: Option<u32>) -> KStream<K, V>
+    pub(crate) fn through_repartition_topic<KS, VS>(
+        &self,
+        base: RepartitionBase,
+        partitions: Option<u32>,
+    ) -> KStream<K, V>
     where
         KS: Serde<Target = K>,
         VS: Serde<Target = V>,
@@ -131,7 +139,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         let (sink_name, filter_name, source_name) = if generated {
             (gen_sink, gen_filter, gen_source)
         } else {
-            (format!("{topic}-sink"), format!("{topic}-filter"), format!("{topic}-source"))
+            (
+                format!("{topic}-sink"),
+                format!("{topic}-filter"),
+                format!("{topic}-source"),
+            )
         };
         let internal = TopicName::internal(topic.clone());
 
@@ -144,17 +156,26 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         );
         let sink = graph.add_node(
             sink_name,
-            NodeKind::Sink { target: SinkTarget::Fixed(internal.clone()) },
+            NodeKind::Sink {
+                target: SinkTarget::Fixed(internal.clone()),
+            },
             &[filter],
             Arc::new(SinkFactory::<KS, VS>::fixed(internal.clone())),
         );
         let source = graph.add_node(
             source_name,
-            NodeKind::Source { topic: internal, extractor: None },
+            NodeKind::Source {
+                topic: internal,
+                extractor: None,
+            },
             &[],
             Arc::new(SourceFactory::<KS, VS>::new()),
         );
-        graph.repartitions.push(RepartitionSpec { topic, partitions, sink });
+        graph.repartitions.push(RepartitionSpec {
+            topic,
+            partitions,
+            sink,
+        });
         drop(graph);
         KStream::new(self.graph.clone(), source)
     }

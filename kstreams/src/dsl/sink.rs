@@ -30,7 +30,10 @@ pub(crate) struct SinkFactory<KS: Serde, VS: Serde> {
 
 impl<KS: Serde, VS: Serde> SinkFactory<KS, VS> {
     pub(crate) fn fixed(topic: TopicName) -> Self {
-        SinkFactory { target: Target::Fixed(topic), _serdes: PhantomData }
+        SinkFactory {
+            target: Target::Fixed(topic),
+            _serdes: PhantomData,
+        }
     }
 }
 
@@ -49,7 +52,9 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
                 let topic = extract(&record.key, &record.value);
                 let n = cx.collector.partition_count(&topic)?;
                 let n = u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
-                    Error::Topic(format!("topic `{topic}` reported {n} partitions; create it before writing to it"))
+                    Error::Topic(format!(
+                        "topic `{topic}` reported {n} partitions; create it before writing to it"
+                    ))
                 })?;
                 (topic, n)
             }
@@ -58,7 +63,9 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
         // Serialization and producer errors go to the production handler.
         let (key, value) = match (KS::to_bytes(&record.key), VS::to_bytes(&record.value)) {
             (Ok(key), Ok(value)) => (key, value),
-            (Err(e), _) | (_, Err(e)) => return crate::errors::serialization_failed(cx, &self.name, &topic, e),
+            (Err(e), _) | (_, Err(e)) => {
+                return crate::errors::serialization_failed(cx, &self.name, &topic, e)
+            }
         };
         let partition = key.as_deref().map(|k| partition_for_key(k, partitions));
         let record = ProducedRecord {
@@ -78,11 +85,22 @@ impl<KS: Serde, VS: Serde> NodeFactory for SinkFactory<KS, VS> {
         let node: Arc<dyn NodeInput<KS::Target, VS::Target>> = match &self.target {
             Target::Fixed(topic) => {
                 let n = env.partitions.get(&topic.name).copied().ok_or_else(|| {
-                    Error::Topology(format!("no partition count known for topic `{}`", topic.name))
+                    Error::Topology(format!(
+                        "no partition count known for topic `{}`",
+                        topic.name
+                    ))
                 })?;
-                Arc::new(SinkNode::<KS, VS> { name: env.name.clone(), fixed: Some((topic.resolve(env.application_id), n)), dynamic: None })
+                Arc::new(SinkNode::<KS, VS> {
+                    name: env.name.clone(),
+                    fixed: Some((topic.resolve(env.application_id), n)),
+                    dynamic: None,
+                })
             }
-            Target::Dynamic(extract) => Arc::new(SinkNode::<KS, VS> { name: env.name.clone(), fixed: None, dynamic: Some(extract.clone()) }),
+            Target::Dynamic(extract) => Arc::new(SinkNode::<KS, VS> {
+                name: env.name.clone(),
+                fixed: None,
+                dynamic: Some(extract.clone()),
+            }),
         };
         Ok(Instance::node(node))
     }
@@ -121,7 +139,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     {
         self.graph.borrow_mut().declare_topic(topic.name(), P);
         let name = TopicName::user(topic.name());
-        self.add_sink(SinkTarget::Fixed(name.clone()), Arc::new(SinkFactory::<KS, VS>::fixed(name)));
+        self.add_sink(
+            SinkTarget::Fixed(name.clone()),
+            Arc::new(SinkFactory::<KS, VS>::fixed(name)),
+        );
     }
 
     /// Writes each record to the topic `extractor` chooses for it (Kafka
@@ -150,7 +171,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         F: Fn(&K, &V) -> String + Send + Sync + 'static,
     {
         let describe = std::any::type_name::<F>().to_owned();
-        let factory = SinkFactory::<KS, VS> { target: Target::Dynamic(Arc::new(extractor)), _serdes: PhantomData };
+        let factory = SinkFactory::<KS, VS> {
+            target: Target::Dynamic(Arc::new(extractor)),
+            _serdes: PhantomData,
+        };
         self.add_sink(SinkTarget::Dynamic(describe), Arc::new(factory));
     }
 }

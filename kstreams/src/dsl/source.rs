@@ -1,7 +1,7 @@
 //! Source nodes: deserialize consumed bytes with the topic's serdes.
 
-use std::sync::Arc;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use kstreams_serde::Serde;
 
@@ -45,7 +45,16 @@ where
             Ok(value) => value,
             Err(e) => return crate::errors::deserialization_failed(cx, &self.name, e),
         };
-        forward(&self.children, Record { key, value, timestamp, headers }, cx)
+        forward(
+            &self.children,
+            Record {
+                key,
+                value,
+                timestamp,
+                headers,
+            },
+            cx,
+        )
     }
 }
 
@@ -55,7 +64,14 @@ where
     VS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
-        let node = SourceNode::<KS, VS> { name: env.name.clone(), children: env.children()? };
-        Ok(Instance { input: Box::new(()), source: Some(Arc::new(node)), lifecycle: None })
+        let node = SourceNode::<KS, VS> {
+            name: env.name.clone(),
+            children: env.children()?,
+        };
+        Ok(Instance {
+            input: Box::new(()),
+            source: Some(Arc::new(node)),
+            lifecycle: None,
+        })
     }
 }

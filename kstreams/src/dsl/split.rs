@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::KStream;
-use crate::processor::node::{Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput, OpFn, StatelessFactory};
+use crate::processor::node::{
+    Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput, OpFn, StatelessFactory,
+};
 use crate::processor::Record;
 use crate::topology::NodeKind;
 use crate::Result;
@@ -44,9 +46,13 @@ impl<K, V> NodeInput<K, V> for SplitNode<K, V> {
 
 impl<K: 'static, V: 'static> NodeFactory for SplitFactory<K, V> {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
-        let mut children: Vec<Option<Child<K, V>>> = env.children::<K, V>()?.into_iter().map(Some).collect();
+        let mut children: Vec<Option<Child<K, V>>> =
+            env.children::<K, V>()?.into_iter().map(Some).collect();
         let mut take = |name: &Arc<str>| -> Option<Child<K, V>> {
-            children.iter_mut().find(|c| c.as_ref().is_some_and(|c| c.name == *name)).and_then(Option::take)
+            children
+                .iter_mut()
+                .find(|c| c.as_ref().is_some_and(|c| c.name == *name))
+                .and_then(Option::take)
         };
         let mut branches = Vec::new();
         for (predicate, name) in &self.branches {
@@ -102,7 +108,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     pub fn split(&self) -> BranchedKStream<K, V> {
         let mut graph = self.graph.borrow_mut();
         let splitter_name = self.take_name(&mut graph, "KSTREAM-BRANCH-");
-        let factory: Arc<dyn NodeFactory> = Arc::new(SplitFactory::<K, V> { branches: Vec::new(), default: None });
+        let factory: Arc<dyn NodeFactory> = Arc::new(SplitFactory::<K, V> {
+            branches: Vec::new(),
+            default: None,
+        });
         let splitter = graph.add_node(
             splitter_name.clone(),
             NodeKind::Processor { stores: Vec::new() },
@@ -136,13 +145,20 @@ impl<K: Clone + 'static, V: Clone + 'static> BranchedKStream<K, V> {
             Arc::new(StatelessFactory { op }),
         );
         drop(graph);
-        self.outputs.insert(full.clone(), KStream::new(self.source.graph.clone(), node));
+        self.outputs
+            .insert(full.clone(), KStream::new(self.source.graph.clone(), node));
         full.into()
     }
 
     fn update(&self, default: Option<Arc<str>>) {
-        let factory = SplitFactory { branches: self.branches.clone(), default };
-        self.source.graph.borrow_mut().set_factory(self.splitter, Arc::new(factory));
+        let factory = SplitFactory {
+            branches: self.branches.clone(),
+            default,
+        };
+        self.source
+            .graph
+            .borrow_mut()
+            .set_factory(self.splitter, Arc::new(factory));
     }
 
     fn push<F>(mut self, name: Option<&str>, predicate: F) -> Self

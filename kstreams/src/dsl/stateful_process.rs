@@ -20,7 +20,10 @@ impl StreamsBuilder {
     /// Adds a key/value store to the topology; processors connected to it
     /// by name get their own instance per task (changelog
     /// `<application.id>-<name>-changelog` unless logging is disabled).
-    pub fn add_state_store<KS: Serde, VS: Serde>(&self, store: KeyValueStoreBuilder<KS, VS>) -> &Self {
+    pub fn add_state_store<KS: Serde, VS: Serde>(
+        &self,
+        store: KeyValueStoreBuilder<KS, VS>,
+    ) -> &Self {
         self.graph.borrow_mut().stores.push(Arc::new(store));
         self
     }
@@ -60,11 +63,19 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         VO: Clone + 'static,
         S: Fn() -> P + Send + Sync + 'static,
     {
-        let factory = ProcessorFactory::<P, K, V, KO, VO> { supplier: Arc::new(supplier), _types: PhantomData };
+        let factory = ProcessorFactory::<P, K, V, KO, VO> {
+            supplier: Arc::new(supplier),
+            _types: PhantomData,
+        };
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, "KSTREAM-PROCESSOR-");
         let stores = stores.iter().map(|s| (*s).to_owned()).collect();
-        let node = graph.add_node(name, NodeKind::Processor { stores }, &[self.node], Arc::new(factory));
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor { stores },
+            &[self.node],
+            Arc::new(factory),
+        );
         graph.connect_stores(node, P::connected_stores());
         graph.key_changing.insert(node);
         drop(graph);

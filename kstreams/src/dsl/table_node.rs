@@ -22,7 +22,10 @@ use crate::{Error, Result};
 /// Applies one input record to the store; returns the change to forward
 /// (ignored when the store caches: the cache forwards).
 pub(crate) type UpdateFn<KI, VI, KS, VS> = Arc<
-    dyn Fn(Record<KI, VI>, &KeyValueStoreHandle<KS, VS>) -> Result<Option<Record<<KS as Serde>::Target, Change<<VS as Serde>::Target>>>>
+    dyn Fn(
+            Record<KI, VI>,
+            &KeyValueStoreHandle<KS, VS>,
+        ) -> Result<Option<Record<<KS as Serde>::Target, Change<<VS as Serde>::Target>>>>
         + Send
         + Sync,
 >;
@@ -79,9 +82,25 @@ where
     };
     for e in entries {
         let key = KS::deserialize(&e.key).map_err(|err| fail("key", err))?;
-        let value = |v: Option<Vec<u8>>| v.map(|b| VS::deserialize(&b)).transpose().map_err(|err| fail("value", err));
-        let change = Change { new: value(e.new_value)?, old: value(e.old_value)? };
-        forward(children, Record { key, value: change, timestamp: e.timestamp, headers: Headers::default() }, cx)?;
+        let value = |v: Option<Vec<u8>>| {
+            v.map(|b| VS::deserialize(&b))
+                .transpose()
+                .map_err(|err| fail("value", err))
+        };
+        let change = Change {
+            new: value(e.new_value)?,
+            old: value(e.old_value)?,
+        };
+        forward(
+            children,
+            Record {
+                key,
+                value: change,
+                timestamp: e.timestamp,
+                headers: Headers::default(),
+            },
+            cx,
+        )?;
     }
     Ok(())
 }
@@ -99,15 +118,23 @@ where
         let children = Arc::new(env.children::<KS::Target, Change<VS::Target>>()?);
         let store = env.stores.key_value::<KS, VS>(env.name, &self.store)?;
         if self.caching {
-            let task_store = env
-                .stores
-                .get(&self.store)
-                .ok_or_else(|| Error::IllegalState(format!("store `{}` was not built for this task", self.store)))?;
+            let task_store = env.stores.get(&self.store).ok_or_else(|| {
+                Error::IllegalState(format!(
+                    "store `{}` was not built for this task",
+                    self.store
+                ))
+            })?;
             let (name, children) = (self.store.clone(), children.clone());
-            task_store.set_forwarder(Arc::new(move |entries, cx| forward_flushed::<KS, VS>(&name, &children, entries, cx)));
+            task_store.set_forwarder(Arc::new(move |entries, cx| {
+                forward_flushed::<KS, VS>(&name, &children, entries, cx)
+            }));
         }
-        let node: Arc<dyn NodeInput<KI, VI>> =
-            Arc::new(TableNode { store, caching: self.caching, update: self.update.clone(), children });
+        let node: Arc<dyn NodeInput<KI, VI>> = Arc::new(TableNode {
+            store,
+            caching: self.caching,
+            update: self.update.clone(),
+            children,
+        });
         Ok(Instance::node(node))
     }
 }

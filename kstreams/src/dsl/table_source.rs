@@ -34,7 +34,10 @@ impl StreamsBuilder {
     /// assert_eq!(driver.create_output_topic(CHANGES).read_value()?, "105.24");
     /// # Ok::<(), kstreams::Error>(())
     /// ```
-    pub fn table<KS, VS, const P: u32>(&self, topic: Topic<KS, VS, P>) -> KTable<KS::Target, VS::Target>
+    pub fn table<KS, VS, const P: u32>(
+        &self,
+        topic: Topic<KS, VS, P>,
+    ) -> KTable<KS::Target, VS::Target>
     where
         KS: Serde,
         VS: Serde,
@@ -57,20 +60,30 @@ impl StreamsBuilder {
         KS::Target: Clone,
         VS::Target: Clone,
     {
-        let store = materialized.store_name(&mut self.graph.borrow_mut(), &format!("{}-", topic.name()));
+        let store =
+            materialized.store_name(&mut self.graph.borrow_mut(), &format!("{}-", topic.name()));
         // Read values as `Option` so that tombstones arrive as deletes.
         let raw: Topic<KS, Option<VS>, P> = Topic::new(topic.name());
         let source = self.source_node(None, raw, None);
-        let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> = Arc::new(|record: Record<_, _>, store| {
-            let old = store.get(&record.key)?;
-            match &record.value {
-                Some(value) => store.put(&record.key, value)?,
-                None if old.is_none() => return Ok(None),
-                None => drop(store.delete(&record.key)?),
-            }
-            let change = Change { new: record.value, old };
-            Ok(Some(Record { key: record.key, value: change, timestamp: record.timestamp, headers: record.headers }))
-        });
+        let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> =
+            Arc::new(|record: Record<_, _>, store| {
+                let old = store.get(&record.key)?;
+                match &record.value {
+                    Some(value) => store.put(&record.key, value)?,
+                    None if old.is_none() => return Ok(None),
+                    None => drop(store.delete(&record.key)?),
+                }
+                let change = Change {
+                    new: record.value,
+                    old,
+                };
+                Ok(Some(Record {
+                    key: record.key,
+                    value: change,
+                    timestamp: record.timestamp,
+                    headers: record.headers,
+                }))
+            });
         source.table_node("KTABLE-SOURCE-", store, &materialized, update)
     }
 }

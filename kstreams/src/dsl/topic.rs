@@ -32,7 +32,10 @@ impl<K: Serde, V: Serde, const PARTITIONS: u32> Topic<K, V, PARTITIONS> {
     /// error otherwise, when used in a constant).
     pub const fn new(name: &'static str) -> Self {
         const { assert!(PARTITIONS > 0, "a topic has at least one partition") };
-        Topic { name, _serdes: PhantomData }
+        Topic {
+            name,
+            _serdes: PhantomData,
+        }
     }
 
     /// The topic's name.
@@ -56,6 +59,12 @@ impl<K: Serde, V: Serde, const P: u32> Copy for Topic<K, V, P> {}
 
 impl<K: Serde, V: Serde, const P: u32> fmt::Debug for Topic<K, V, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Topic<{}, {}, {P}>({:?})", K::name(), V::name(), self.name)
+        write!(
+            f,
+            "Topic<{}, {}, {P}>({:?})",
+            K::name(),
+            V::name(),
+            self.name
+        )
     }
 }

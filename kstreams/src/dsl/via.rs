@@ -52,7 +52,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             (None, Some(name)) => self.named(name).add_child("KSTREAM-PROCESSOR-", factory),
             _ => self.add_child("KSTREAM-PROCESSOR-", factory),
         };
-        stream.graph.borrow_mut().connect_stores(stream.node, stores);
+        stream
+            .graph
+            .borrow_mut()
+            .connect_stores(stream.node, stores);
         stream
     }
 }

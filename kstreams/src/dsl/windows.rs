@@ -33,7 +33,11 @@ impl TimeWindows {
     /// Tumbling windows of `SIZE_MS` (a compile error if zero, in a constant).
     pub const fn tumbling<const SIZE_MS: u64>() -> TimeWindows {
         const { assert!(SIZE_MS > 0, "a time window's size must be at least 1 ms") };
-        TimeWindows { size_ms: SIZE_MS, advance_ms: SIZE_MS, grace_ms: 0 }
+        TimeWindows {
+            size_ms: SIZE_MS,
+            advance_ms: SIZE_MS,
+            grace_ms: 0,
+        }
     }
 
     /// Hopping windows of `SIZE_MS` starting every `ADVANCE_MS` (a compile
@@ -41,13 +45,20 @@ impl TimeWindows {
     pub const fn hopping<const SIZE_MS: u64, const ADVANCE_MS: u64>() -> TimeWindows {
         const {
             assert!(SIZE_MS > 0, "a time window's size must be at least 1 ms");
-            assert!(ADVANCE_MS > 0, "a hopping window's advance must be at least 1 ms");
+            assert!(
+                ADVANCE_MS > 0,
+                "a hopping window's advance must be at least 1 ms"
+            );
             assert!(
                 ADVANCE_MS <= SIZE_MS,
                 "a hopping window's advance must not exceed its size (records would fall between windows); use an advance <= size"
             );
         };
-        TimeWindows { size_ms: SIZE_MS, advance_ms: ADVANCE_MS, grace_ms: 0 }
+        TimeWindows {
+            size_ms: SIZE_MS,
+            advance_ms: ADVANCE_MS,
+            grace_ms: 0,
+        }
     }
 
     /// The same windows, accepting out-of-order records up to `grace_ms`

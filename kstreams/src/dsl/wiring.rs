@@ -25,9 +25,15 @@ impl StreamsBuilder {
         }
         let foreign = parents.iter().any(|p| !Rc::ptr_eq(&p.graph, &self.graph));
         if foreign {
-            graph.error(format!("node `{child}` has a parent from another StreamsBuilder"));
+            graph.error(format!(
+                "node `{child}` has a parent from another StreamsBuilder"
+            ));
         }
-        parents.iter().filter(|p| Rc::ptr_eq(&p.graph, &self.graph)).map(|p| p.node).collect()
+        parents
+            .iter()
+            .filter(|p| Rc::ptr_eq(&p.graph, &self.graph))
+            .map(|p| p.node)
+            .collect()
     }
 
     /// Adds a source node named `name` reading `topic`.
@@ -69,7 +75,12 @@ impl StreamsBuilder {
     /// parents' key and value types are then known before `node` is
     /// checked, so a node of other types is reported at the node (this is
     /// what `#[topology]` writes for `b.add_processor("name", node, ["parent"])`).
-    pub fn add_processor_after<S, K, V, KO, VO>(&self, parents: &[&KStream<K, V>], name: &str, node: S) -> KStream<KO, VO>
+    pub fn add_processor_after<S, K, V, KO, VO>(
+        &self,
+        parents: &[&KStream<K, V>],
+        name: &str,
+        node: S,
+    ) -> KStream<KO, VO>
     where
         S: ProcessorSupplier<K, V, KO, VO>,
         K: Clone + 'static,
@@ -82,7 +93,12 @@ impl StreamsBuilder {
 
     /// Adds a processor node named `name` under `parents`, all of which
     /// forward records of the types `node` reads.
-    pub fn add_processor<S, K, V, KO, VO>(&self, name: &str, node: S, parents: &[&KStream<K, V>]) -> KStream<KO, VO>
+    pub fn add_processor<S, K, V, KO, VO>(
+        &self,
+        name: &str,
+        node: S,
+        parents: &[&KStream<K, V>],
+    ) -> KStream<KO, VO>
     where
         S: ProcessorSupplier<K, V, KO, VO>,
         K: Clone + 'static,
@@ -94,7 +110,12 @@ impl StreamsBuilder {
         let stores = node.connected_stores();
         let factory = node.into_factory().0;
         let mut graph = self.graph.borrow_mut();
-        let node = graph.add_node(name.to_owned(), NodeKind::Processor { stores: Vec::new() }, &parents, factory);
+        let node = graph.add_node(
+            name.to_owned(),
+            NodeKind::Processor { stores: Vec::new() },
+            &parents,
+            factory,
+        );
         graph.connect_stores(node, stores);
         drop(graph);
         KStream::new(self.graph.clone(), node)
@@ -102,8 +123,12 @@ impl StreamsBuilder {
 
     /// Adds a sink node named `name` writing the records of `parents` to
     /// `topic`, with the topic's serdes.
-    pub fn add_sink<KS: Serde, VS: Serde, K, V, const P: u32>(&self, name: &str, topic: Topic<KS, VS, P>, parents: &[&KStream<K, V>])
-    where
+    pub fn add_sink<KS: Serde, VS: Serde, K, V, const P: u32>(
+        &self,
+        name: &str,
+        topic: Topic<KS, VS, P>,
+        parents: &[&KStream<K, V>],
+    ) where
         K: Clone + 'static,
         V: Clone + 'static,
         KS::Target: KeyMatches<K>,
@@ -113,7 +138,14 @@ impl StreamsBuilder {
         let mut graph = self.graph.borrow_mut();
         graph.declare_topic(topic.name(), P);
         let target = TopicName::user(topic.name());
-        let kind = NodeKind::Sink { target: SinkTarget::Fixed(target.clone()) };
-        graph.add_node(name.to_owned(), kind, &parents, std::sync::Arc::new(SinkFactory::<KS, VS>::fixed(target)));
+        let kind = NodeKind::Sink {
+            target: SinkTarget::Fixed(target.clone()),
+        };
+        graph.add_node(
+            name.to_owned(),
+            kind,
+            &parents,
+            std::sync::Arc::new(SinkFactory::<KS, VS>::fixed(target)),
+        );
     }
 }

@@ -28,13 +28,19 @@ pub(crate) struct Named<H: ?Sized> {
 
 impl<H: ?Sized> Clone for Named<H> {
     fn clone(&self) -> Self {
-        Named { name: self.name.clone(), handler: self.handler.clone() }
+        Named {
+            name: self.name.clone(),
+            handler: self.handler.clone(),
+        }
     }
 }
 
 impl<H: ?Sized> Named<H> {
     fn new(name: impl Into<String>, handler: Arc<H>) -> Self {
-        Named { name: name.into(), handler }
+        Named {
+            name: name.into(),
+            handler,
+        }
     }
 }
 
@@ -50,8 +56,14 @@ pub(crate) struct ErrorHandlerConfig {
 impl Default for ErrorHandlerConfig {
     fn default() -> Self {
         ErrorHandlerConfig {
-            deserialization: Named::new("LogAndFailExceptionHandler", Arc::new(LogAndFailExceptionHandler)),
-            production: Named::new("DefaultProductionExceptionHandler", Arc::new(DefaultProductionExceptionHandler)),
+            deserialization: Named::new(
+                "LogAndFailExceptionHandler",
+                Arc::new(LogAndFailExceptionHandler),
+            ),
+            production: Named::new(
+                "DefaultProductionExceptionHandler",
+                Arc::new(DefaultProductionExceptionHandler),
+            ),
             processing: Named::new(
                 "LogAndFailProcessingExceptionHandler",
                 Arc::new(LogAndFailProcessingExceptionHandler),
@@ -74,7 +86,9 @@ impl fmt::Debug for ErrorHandlerConfig {
 
 fn short(value: &str) -> &str {
     let value = value.trim();
-    value.strip_prefix("org.apache.kafka.streams.errors.").unwrap_or(value)
+    value
+        .strip_prefix("org.apache.kafka.streams.errors.")
+        .unwrap_or(value)
 }
 
 impl ErrorHandlerConfig {
@@ -145,22 +159,43 @@ impl ErrorHandlerConfig {
 /// `errors.dead.letter.queue.topic.name`); see [`crate::errors`].
 impl StreamsConfig {
     /// Sets `deserialization.exception.handler` (default: [`LogAndFailExceptionHandler`]).
-    pub fn deserialization_exception_handler(mut self, handler: impl DeserializationExceptionHandler + 'static) -> Self {
-        let name = std::any::type_name_of_val(&handler).rsplit("::").next().unwrap_or("custom").to_owned();
+    pub fn deserialization_exception_handler(
+        mut self,
+        handler: impl DeserializationExceptionHandler + 'static,
+    ) -> Self {
+        let name = std::any::type_name_of_val(&handler)
+            .rsplit("::")
+            .next()
+            .unwrap_or("custom")
+            .to_owned();
         self.errors.deserialization = Named::new(name, Arc::new(handler));
         self
     }
 
     /// Sets `production.exception.handler` (default: [`DefaultProductionExceptionHandler`]).
-    pub fn production_exception_handler(mut self, handler: impl ProductionExceptionHandler + 'static) -> Self {
-        let name = std::any::type_name_of_val(&handler).rsplit("::").next().unwrap_or("custom").to_owned();
+    pub fn production_exception_handler(
+        mut self,
+        handler: impl ProductionExceptionHandler + 'static,
+    ) -> Self {
+        let name = std::any::type_name_of_val(&handler)
+            .rsplit("::")
+            .next()
+            .unwrap_or("custom")
+            .to_owned();
         self.errors.production = Named::new(name, Arc::new(handler));
         self
     }
 
     /// Sets `processing.exception.handler` (default: [`LogAndFailProcessingExceptionHandler`]).
-    pub fn processing_exception_handler(mut self, handler: impl ProcessingExceptionHandler + 'static) -> Self {
-        let name = std::any::type_name_of_val(&handler).rsplit("::").next().unwrap_or("custom").to_owned();
+    pub fn processing_exception_handler(
+        mut self,
+        handler: impl ProcessingExceptionHandler + 'static,
+    ) -> Self {
+        let name = std::any::type_name_of_val(&handler)
+            .rsplit("::")
+            .next()
+            .unwrap_or("custom")
+            .to_owned();
         self.errors.processing = Named::new(name, Arc::new(handler));
         self
     }
@@ -196,7 +231,10 @@ pub(crate) struct ErrorHandlers {
 
 impl ErrorHandlers {
     pub(crate) fn new(config: &StreamsConfig, metrics: Arc<StreamsMetrics>) -> Self {
-        ErrorHandlers { config: config.errors.clone(), metrics }
+        ErrorHandlers {
+            config: config.errors.clone(),
+            metrics,
+        }
     }
 }
 
@@ -208,28 +246,55 @@ mod tests {
     fn settings_accept_java_class_names_and_report_bad_values() {
         let c = StreamsConfig::from_properties([
             ("application.id", "a"),
-            ("deserialization.exception.handler", "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler"),
+            (
+                "deserialization.exception.handler",
+                "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler",
+            ),
             ("default.production.exception.handler", "retry"),
-            ("processing.exception.handler", "LogAndContinueProcessingExceptionHandler"),
+            (
+                "processing.exception.handler",
+                "LogAndContinueProcessingExceptionHandler",
+            ),
             ("errors.dead.letter.queue.topic.name", "dlq"),
         ])
         .expect("valid");
         let debug = format!("{:?}", c.errors);
-        for needle in ["LogAndContinueExceptionHandler", "Retry", "LogAndContinueProcessingExceptionHandler", "dlq"] {
+        for needle in [
+            "LogAndContinueExceptionHandler",
+            "Retry",
+            "LogAndContinueProcessingExceptionHandler",
+            "dlq",
+        ] {
             assert!(debug.contains(needle), "{needle} missing from {debug}");
         }
-        let err = StreamsConfig::from_properties([("application.id", "a"), ("deserialization.exception.handler", "Skip")])
-            .expect_err("invalid");
-        assert!(err.to_string().contains("deserialization.exception.handler: `Skip`"), "{err}");
+        let err = StreamsConfig::from_properties([
+            ("application.id", "a"),
+            ("deserialization.exception.handler", "Skip"),
+        ])
+        .expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains("deserialization.exception.handler: `Skip`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn defaults_fail_and_builders_name_custom_handlers() {
         let c = StreamsConfig::new("a");
         assert_eq!(c.errors.deserialization.name, "LogAndFailExceptionHandler");
-        assert_eq!(c.errors.production.name, "DefaultProductionExceptionHandler");
-        assert_eq!(c.errors.processing.name, "LogAndFailProcessingExceptionHandler");
+        assert_eq!(
+            c.errors.production.name,
+            "DefaultProductionExceptionHandler"
+        );
+        assert_eq!(
+            c.errors.processing.name,
+            "LogAndFailProcessingExceptionHandler"
+        );
         let c = c.deserialization_exception_handler(LogAndContinueExceptionHandler);
-        assert_eq!(c.errors.deserialization.name, "LogAndContinueExceptionHandler");
+        assert_eq!(
+            c.errors.deserialization.name,
+            "LogAndContinueExceptionHandler"
+        );
     }
 }

@@ -44,14 +44,22 @@ pub trait DeserializationExceptionHandler: Send + Sync {
     /// Answers for one record; `error` is the serde's error
     /// ([`Error::Serde`](crate::Error::Serde)). kstreams logs the record's
     /// coordinates and counts skipped records whatever the answer.
-    fn handle(&self, context: &ErrorHandlerContext<'_>, error: &Error) -> DeserializationHandlerResponse;
+    fn handle(
+        &self,
+        context: &ErrorHandlerContext<'_>,
+        error: &Error,
+    ) -> DeserializationHandlerResponse;
 }
 
 impl<F> DeserializationExceptionHandler for F
 where
     F: Fn(&ErrorHandlerContext<'_>, &Error) -> DeserializationHandlerResponse + Send + Sync,
 {
-    fn handle(&self, context: &ErrorHandlerContext<'_>, error: &Error) -> DeserializationHandlerResponse {
+    fn handle(
+        &self,
+        context: &ErrorHandlerContext<'_>,
+        error: &Error,
+    ) -> DeserializationHandlerResponse {
         self(context, error)
     }
 }

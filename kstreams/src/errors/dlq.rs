@@ -57,15 +57,28 @@ fn chain(error: &Error) -> String {
 }
 
 /// The dead-letter record for the consumed record of `context` failing with `error`.
-pub(crate) fn dead_letter_record(topic: &str, context: &ErrorHandlerContext<'_>, error: &Error) -> ProducedRecord {
+pub(crate) fn dead_letter_record(
+    topic: &str,
+    context: &ErrorHandlerContext<'_>,
+    error: &Error,
+) -> ProducedRecord {
     let mut headers: Headers = context.headers.clone();
     let text = |s: String| Some(s.into_bytes());
     headers
-        .add(HEADER_ERRORS_EXCEPTION_NAME, text(exception_name(error).to_owned()))
-        .add(HEADER_ERRORS_EXCEPTION_MESSAGE_NAME, text(error.to_string()))
+        .add(
+            HEADER_ERRORS_EXCEPTION_NAME,
+            text(exception_name(error).to_owned()),
+        )
+        .add(
+            HEADER_ERRORS_EXCEPTION_MESSAGE_NAME,
+            text(error.to_string()),
+        )
         .add(HEADER_ERRORS_STACKTRACE_NAME, text(chain(error)))
         .add(HEADER_ERRORS_TOPIC_NAME, text(context.topic.to_owned()))
-        .add(HEADER_ERRORS_PARTITION_NAME, text(context.partition.to_string()))
+        .add(
+            HEADER_ERRORS_PARTITION_NAME,
+            text(context.partition.to_string()),
+        )
         .add(HEADER_ERRORS_OFFSET_NAME, text(context.offset.to_string()));
     ProducedRecord {
         topic: topic.to_owned(),
@@ -93,19 +106,40 @@ mod tests {
             timestamp: 1_000,
             headers: &original,
             processor_node_id: "KSTREAM-SOURCE-0000000000",
-            task_id: TaskId { subtopology: 0, partition: 3 },
+            task_id: TaskId {
+                subtopology: 0,
+                partition: 3,
+            },
             source_raw_key: Some(b"k"),
             source_raw_value: Some(b"{not json"),
         };
-        let error = Error::Processing { node: "n".into(), message: "boom".into() };
+        let error = Error::Processing {
+            node: "n".into(),
+            message: "boom".into(),
+        };
         let record = dead_letter_record("dlq", &context, &error);
-        assert_eq!((record.topic.as_str(), record.partition, record.timestamp), ("dlq", None, 1_000));
+        assert_eq!(
+            (record.topic.as_str(), record.partition, record.timestamp),
+            ("dlq", None, 1_000)
+        );
         assert_eq!(record.key.as_deref(), Some(&b"k"[..]));
         assert_eq!(record.value.as_deref(), Some(&b"{not json"[..]));
-        let header = |k: &str| record.headers.last(k).flatten().map(|v| String::from_utf8_lossy(v).into_owned());
+        let header = |k: &str| {
+            record
+                .headers
+                .last(k)
+                .flatten()
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
         assert_eq!(header("trace").as_deref(), Some("t1"));
-        assert_eq!(header(HEADER_ERRORS_EXCEPTION_NAME).as_deref(), Some("kstreams::Error::Processing"));
-        assert_eq!(header(HEADER_ERRORS_EXCEPTION_MESSAGE_NAME).as_deref(), Some("processing error in `n`: boom"));
+        assert_eq!(
+            header(HEADER_ERRORS_EXCEPTION_NAME).as_deref(),
+            Some("kstreams::Error::Processing")
+        );
+        assert_eq!(
+            header(HEADER_ERRORS_EXCEPTION_MESSAGE_NAME).as_deref(),
+            Some("processing error in `n`: boom")
+        );
         assert_eq!(header(HEADER_ERRORS_TOPIC_NAME).as_deref(), Some("orders"));
         assert_eq!(header(HEADER_ERRORS_PARTITION_NAME).as_deref(), Some("3"));
         assert_eq!(header(HEADER_ERRORS_OFFSET_NAME).as_deref(), Some("42"));

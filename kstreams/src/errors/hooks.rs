@@ -75,7 +75,9 @@ fn conclude(
     answer: ProductionExceptionHandlerResponse,
     error: Error,
 ) -> Result<(), Error> {
-    let Some(context) = context(cx, node) else { return Err(error) };
+    let Some(context) = context(cx, node) else {
+        return Err(error);
+    };
     let handler = stage.handler_name(&cx.errors.config);
     let (topic, partition, offset) = (context.topic, context.partition, context.offset);
     match answer {
@@ -84,7 +86,12 @@ fn conclude(
                 stage = stage.name(), topic, partition, offset, node, handler, error = %error,
                 "skipping a record the application cannot handle (counted in dropped-records-total)"
             );
-            let dead_letter = cx.errors.config.dead_letter_queue.as_deref().map(|dlq| dead_letter_record(dlq, &context, &error));
+            let dead_letter = cx
+                .errors
+                .config
+                .dead_letter_queue
+                .as_deref()
+                .map(|dlq| dead_letter_record(dlq, &context, &error));
             cx.errors.metrics.record_dropped();
             match dead_letter {
                 Some(record) => cx.collector.send(record),
@@ -116,11 +123,27 @@ fn conclude(
 }
 
 /// A source node could not deserialize the current record's key or value.
-pub(crate) fn deserialization_failed(cx: &mut NodeCx<'_>, node: &str, source: SerdeError) -> Result<(), Error> {
-    let topic = cx.metadata.as_ref().map(|m| m.topic.clone()).unwrap_or_default();
+pub(crate) fn deserialization_failed(
+    cx: &mut NodeCx<'_>,
+    node: &str,
+    source: SerdeError,
+) -> Result<(), Error> {
+    let topic = cx
+        .metadata
+        .as_ref()
+        .map(|m| m.topic.clone())
+        .unwrap_or_default();
     let error = Error::Serde { topic, source };
-    let Some(context) = context(cx, node) else { return Err(error) };
-    let answer = match cx.errors.config.deserialization.handler.handle(&context, &error) {
+    let Some(context) = context(cx, node) else {
+        return Err(error);
+    };
+    let answer = match cx
+        .errors
+        .config
+        .deserialization
+        .handler
+        .handle(&context, &error)
+    {
         DeserializationHandlerResponse::Continue => ProductionExceptionHandlerResponse::Continue,
         DeserializationHandlerResponse::Fail => ProductionExceptionHandlerResponse::Fail,
     };
@@ -129,10 +152,16 @@ pub(crate) fn deserialization_failed(cx: &mut NodeCx<'_>, node: &str, source: Se
 
 /// Hands `record` to `child`; a processing error the child returns goes to
 /// the processing handler here, at the innermost edge, so it is handled once.
-pub(crate) fn process_child<K, V>(child: &Child<K, V>, record: Record<K, V>, cx: &mut NodeCx<'_>) -> Result<(), Error> {
+pub(crate) fn process_child<K, V>(
+    child: &Child<K, V>,
+    record: Record<K, V>,
+    cx: &mut NodeCx<'_>,
+) -> Result<(), Error> {
     match child.input.process(record, cx) {
         Err(error @ Error::Processing { .. }) => {
-            let Some(context) = context(cx, &child.name) else { return Err(error) };
+            let Some(context) = context(cx, &child.name) else {
+                return Err(error);
+            };
             let answer = match cx.errors.config.processing.handler.handle(&context, &error) {
                 ProcessingHandlerResponse::Continue => ProductionExceptionHandlerResponse::Continue,
                 ProcessingHandlerResponse::Fail => ProductionExceptionHandlerResponse::Fail,
@@ -143,22 +172,51 @@ pub(crate) fn process_child<K, V>(child: &Child<K, V>, record: Record<K, V>, cx:
     }
 }
 
-fn production_failed(cx: &mut NodeCx<'_>, node: &str, sink_topic: &str, error: Error) -> Result<(), Error> {
+fn production_failed(
+    cx: &mut NodeCx<'_>,
+    node: &str,
+    sink_topic: &str,
+    error: Error,
+) -> Result<(), Error> {
     if matches!(error, Error::ProducerFenced(_)) {
         return Err(error); // never the handler's call: the thread rejoins
     }
-    let Some(context) = context(cx, node) else { return Err(error) };
-    let answer = cx.errors.config.production.handler.handle(&context, sink_topic, &error);
+    let Some(context) = context(cx, node) else {
+        return Err(error);
+    };
+    let answer = cx
+        .errors
+        .config
+        .production
+        .handler
+        .handle(&context, sink_topic, &error);
     conclude(cx, Stage::Production, node, answer, error)
 }
 
 /// A sink could not serialize a record for `sink_topic`.
-pub(crate) fn serialization_failed(cx: &mut NodeCx<'_>, node: &str, sink_topic: &str, source: SerdeError) -> Result<(), Error> {
-    production_failed(cx, node, sink_topic, Error::Serde { topic: sink_topic.to_owned(), source })
+pub(crate) fn serialization_failed(
+    cx: &mut NodeCx<'_>,
+    node: &str,
+    sink_topic: &str,
+    source: SerdeError,
+) -> Result<(), Error> {
+    production_failed(
+        cx,
+        node,
+        sink_topic,
+        Error::Serde {
+            topic: sink_topic.to_owned(),
+            source,
+        },
+    )
 }
 
 /// Sends a sink's record; a producer error goes to the production handler.
-pub(crate) fn send_produced(cx: &mut NodeCx<'_>, node: &str, record: ProducedRecord) -> Result<(), Error> {
+pub(crate) fn send_produced(
+    cx: &mut NodeCx<'_>,
+    node: &str,
+    record: ProducedRecord,
+) -> Result<(), Error> {
     let topic = record.topic.clone();
     match cx.collector.send(record) {
         Ok(()) => Ok(()),

@@ -50,15 +50,20 @@ mod production;
 
 pub use context::ErrorHandlerContext;
 pub use deserialization::{
-    DeserializationExceptionHandler, DeserializationHandlerResponse, LogAndContinueExceptionHandler,
-    LogAndFailExceptionHandler,
+    DeserializationExceptionHandler, DeserializationHandlerResponse,
+    LogAndContinueExceptionHandler, LogAndFailExceptionHandler,
 };
 pub use metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use processing::{
-    LogAndContinueProcessingExceptionHandler, LogAndFailProcessingExceptionHandler, ProcessingExceptionHandler,
-    ProcessingHandlerResponse,
+    LogAndContinueProcessingExceptionHandler, LogAndFailProcessingExceptionHandler,
+    ProcessingExceptionHandler, ProcessingHandlerResponse,
 };
-pub use production::{DefaultProductionExceptionHandler, ProductionExceptionHandler, ProductionExceptionHandlerResponse};
+pub use production::{
+    DefaultProductionExceptionHandler, ProductionExceptionHandler,
+    ProductionExceptionHandlerResponse,
+};
 
 pub(crate) use config::{ErrorHandlerConfig, ErrorHandlers};
-pub(crate) use hooks::{deserialization_failed, process_child, send_produced, serialization_failed};
+pub(crate) use hooks::{
+    deserialization_failed, process_child, send_produced, serialization_failed,
+};

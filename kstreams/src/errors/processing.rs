@@ -40,14 +40,19 @@ pub enum ProcessingHandlerResponse {
 )]
 pub trait ProcessingExceptionHandler: Send + Sync {
     /// Answers for one failed record; `error` is what the processor returned.
-    fn handle(&self, context: &ErrorHandlerContext<'_>, error: &Error) -> ProcessingHandlerResponse;
+    fn handle(&self, context: &ErrorHandlerContext<'_>, error: &Error)
+        -> ProcessingHandlerResponse;
 }
 
 impl<F> ProcessingExceptionHandler for F
 where
     F: Fn(&ErrorHandlerContext<'_>, &Error) -> ProcessingHandlerResponse + Send + Sync,
 {
-    fn handle(&self, context: &ErrorHandlerContext<'_>, error: &Error) -> ProcessingHandlerResponse {
+    fn handle(
+        &self,
+        context: &ErrorHandlerContext<'_>,
+        error: &Error,
+    ) -> ProcessingHandlerResponse {
         self(context, error)
     }
 }

@@ -46,22 +46,37 @@ pub enum ProductionExceptionHandlerResponse {
 pub trait ProductionExceptionHandler: Send + Sync {
     /// Answers for one output record bound for `sink_topic`; `context`
     /// describes the consumed record whose processing produced it.
-    fn handle(&self, context: &ErrorHandlerContext<'_>, sink_topic: &str, error: &Error)
-        -> ProductionExceptionHandlerResponse;
+    fn handle(
+        &self,
+        context: &ErrorHandlerContext<'_>,
+        sink_topic: &str,
+        error: &Error,
+    ) -> ProductionExceptionHandlerResponse;
 }
 
 impl<F> ProductionExceptionHandler for F
 where
-    F: Fn(&ErrorHandlerContext<'_>, &str, &Error) -> ProductionExceptionHandlerResponse + Send + Sync,
+    F: Fn(&ErrorHandlerContext<'_>, &str, &Error) -> ProductionExceptionHandlerResponse
+        + Send
+        + Sync,
 {
-    fn handle(&self, context: &ErrorHandlerContext<'_>, sink_topic: &str, error: &Error)
-        -> ProductionExceptionHandlerResponse {
+    fn handle(
+        &self,
+        context: &ErrorHandlerContext<'_>,
+        sink_topic: &str,
+        error: &Error,
+    ) -> ProductionExceptionHandlerResponse {
         self(context, sink_topic, error)
     }
 }
 
 impl ProductionExceptionHandler for ProductionExceptionHandlerResponse {
-    fn handle(&self, _: &ErrorHandlerContext<'_>, _: &str, _: &Error) -> ProductionExceptionHandlerResponse {
+    fn handle(
+        &self,
+        _: &ErrorHandlerContext<'_>,
+        _: &str,
+        _: &Error,
+    ) -> ProductionExceptionHandlerResponse {
         *self
     }
 }
@@ -72,7 +87,12 @@ impl ProductionExceptionHandler for ProductionExceptionHandlerResponse {
 pub struct DefaultProductionExceptionHandler;
 
 impl ProductionExceptionHandler for DefaultProductionExceptionHandler {
-    fn handle(&self, _: &ErrorHandlerContext<'_>, _: &str, _: &Error) -> ProductionExceptionHandlerResponse {
+    fn handle(
+        &self,
+        _: &ErrorHandlerContext<'_>,
+        _: &str,
+        _: &Error,
+    ) -> ProductionExceptionHandlerResponse {
         ProductionExceptionHandlerResponse::Fail
     }
 }

@@ -63,7 +63,11 @@ pub(crate) struct FetchedLags {
 /// below it), plus records fetched but not yet handed to the application.
 /// `None` while either offset is unknown.
 fn fetched_lag(p: &rdkafka::statistics::Partition, read_committed: bool) -> Option<i64> {
-    let end = if read_committed { p.ls_offset } else { p.hi_offset };
+    let end = if read_committed {
+        p.ls_offset
+    } else {
+        p.hi_offset
+    };
     if end < 0 || p.next_offset < 0 || p.fetch_state != "active" {
         return None;
     }
@@ -200,14 +204,20 @@ impl StreamsConsumer {
         topics: &[String],
     ) -> Result<Self> {
         let read_committed = config.get("isolation.level") == Some("read_committed");
-        let context = StreamsConsumerContext { listener, read_committed, lags: Default::default() };
+        let context = StreamsConsumerContext {
+            listener,
+            read_committed,
+            lags: Default::default(),
+        };
         let consumer = BaseConsumer::from_config_and_context(config, context)
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer
             .subscribe(&names)
             .map_err(|e| Error::kafka("subscribing to the source topics", e))?;
-        let reports_lags = config.get("statistics.interval.ms").is_some_and(|v| v.trim().parse::<u64>().is_ok_and(|ms| ms > 0));
+        let reports_lags = config
+            .get("statistics.interval.ms")
+            .is_some_and(|v| v.trim().parse::<u64>().is_ok_and(|ms| ms > 0));
         Ok(StreamsConsumer {
             consumer,
             topics: HashMap::new(),
@@ -264,8 +274,16 @@ impl StreamsConsumer {
 
     /// The fetched lags of the last statistics report, if it is newer than
     /// `seen` (a version returned before; 0 for none).
-    pub(crate) fn fetched_lags_since(&self, seen: u64) -> Option<(u64, HashMap<TopicPartition, i64>)> {
-        let lags = self.consumer.context().lags.lock().unwrap_or_else(|p| p.into_inner());
+    pub(crate) fn fetched_lags_since(
+        &self,
+        seen: u64,
+    ) -> Option<(u64, HashMap<TopicPartition, i64>)> {
+        let lags = self
+            .consumer
+            .context()
+            .lags
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         (lags.version > seen).then(|| (lags.version, lags.lags.clone()))
     }
 

@@ -8,8 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::config::ClientConfig;
 use rdkafka::client::ClientContext;
+use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -95,17 +95,18 @@ impl RestoreConsumer {
     pub(crate) fn watermarks(&self, topic: &str, partition: i32) -> Result<(i64, i64)> {
         self.consumer
             .fetch_watermarks(topic, partition, METADATA_TIMEOUT)
-            .map_err(|e| Error::kafka(format!("fetching the offsets of changelog `{topic}` partition {partition}"), e))
+            .map_err(|e| {
+                Error::kafka(
+                    format!("fetching the offsets of changelog `{topic}` partition {partition}"),
+                    e,
+                )
+            })
     }
 
     /// Reads every target, one partition after the other, from its start
     /// offset to its end, handing batches of at most [`RESTORE_BATCH`]
     /// records to `apply(topic, partition, batch)`.
-    pub(crate) fn restore(
-        &self,
-        targets: &[RestoreTarget],
-        apply: BatchSink<'_>,
-    ) -> Result<()> {
+    pub(crate) fn restore(&self, targets: &[RestoreTarget], apply: BatchSink<'_>) -> Result<()> {
         for (topic, partition, start) in targets {
             let result = self.restore_one(topic, *partition, *start, apply);
             let _ = self.consumer.unassign();
@@ -123,9 +124,15 @@ impl RestoreConsumer {
     ) -> Result<()> {
         let context = || format!("restoring from changelog `{topic}` partition {partition}");
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, partition, start.map_or(Offset::Beginning, Offset::Offset))
+        tpl.add_partition_offset(
+            topic,
+            partition,
+            start.map_or(Offset::Beginning, Offset::Offset),
+        )
+        .map_err(|e| Error::kafka(context(), e))?;
+        self.consumer
+            .assign(&tpl)
             .map_err(|e| Error::kafka(context(), e))?;
-        self.consumer.assign(&tpl).map_err(|e| Error::kafka(context(), e))?;
         let mut batch: Vec<RestoredRecord> = Vec::with_capacity(1024);
         let mut last_progress = Instant::now();
         loop {
@@ -144,7 +151,11 @@ impl RestoreConsumer {
                 Some(Ok(m)) => {
                     last_progress = Instant::now();
                     let Some(key) = m.key() else { continue };
-                    batch.push(RestoredRecord { offset: m.offset(), key: key.to_vec(), value: m.payload().map(<[u8]>::to_vec) });
+                    batch.push(RestoredRecord {
+                        offset: m.offset(),
+                        key: key.to_vec(),
+                        value: m.payload().map(<[u8]>::to_vec),
+                    });
                     if batch.len() >= RESTORE_BATCH {
                         apply(topic, partition, &batch)?;
                         batch.clear();

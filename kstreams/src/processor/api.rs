@@ -5,8 +5,8 @@
 //! `punctuate` are never called concurrently for one instance. It must be
 //! `Send`: a task may be handed between threads (never used by two at once).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::processor::{ProcessorContext, Record};
 use crate::Result;
@@ -29,13 +29,22 @@ pub trait Processor<KIn, VIn, KOut = KIn, VOut = VIn>: Send + 'static {
     }
 
     /// Processes one record; forward results with [`ProcessorContext::forward`].
-    fn process(&mut self, record: Record<KIn, VIn>, ctx: &mut ProcessorContext<'_, KOut, VOut>) -> Result<()>;
+    fn process(
+        &mut self,
+        record: Record<KIn, VIn>,
+        ctx: &mut ProcessorContext<'_, KOut, VOut>,
+    ) -> Result<()>;
 
     /// Called when a punctuation scheduled with [`ProcessorContext::schedule`]
     /// is due; `id` is [`Cancellable::id`] of that schedule and `timestamp`
     /// the current stream time (for [`PunctuationType::StreamTime`]) or wall
     /// clock time (for [`PunctuationType::WallClockTime`]).
-    fn punctuate(&mut self, id: u64, timestamp: i64, ctx: &mut ProcessorContext<'_, KOut, VOut>) -> Result<()> {
+    fn punctuate(
+        &mut self,
+        id: u64,
+        timestamp: i64,
+        ctx: &mut ProcessorContext<'_, KOut, VOut>,
+    ) -> Result<()> {
         let _ = (id, timestamp, ctx);
         Ok(())
     }

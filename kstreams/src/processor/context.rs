@@ -4,8 +4,8 @@
 //! The context is handed to every call (`init`, `process`, `punctuate`)
 //! rather than kept by the processor, so it can borrow the task.
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::processor::node::{forward, Child, Lifecycle, NodeCx};
@@ -18,7 +18,12 @@ use crate::{Error, Result};
 pub(crate) trait ContextOps<K, V> {
     fn forward(&mut self, record: Record<K, V>) -> Result<()>;
     fn forward_to(&mut self, child: &str, record: Record<K, V>) -> Result<()>;
-    fn schedule(&mut self, interval: Duration, kind: PunctuationType, key: Option<u64>) -> Result<Cancellable>;
+    fn schedule(
+        &mut self,
+        interval: Duration,
+        kind: PunctuationType,
+        key: Option<u64>,
+    ) -> Result<Cancellable>;
     fn metadata(&self) -> Option<&RecordMetadata>;
     /// (stream time, wall clock)
     fn times(&self) -> (i64, i64);
@@ -56,7 +61,12 @@ impl<K, V> ProcessorContext<'_, K, V> {
     /// instead of a generated id, so a processor with several punctuators
     /// can tell them apart without storing ids (this is what
     /// `#[punctuate]` methods compile to).
-    pub fn schedule_keyed(&mut self, interval: Duration, kind: PunctuationType, key: u64) -> Result<Cancellable> {
+    pub fn schedule_keyed(
+        &mut self,
+        interval: Duration,
+        kind: PunctuationType,
+        key: u64,
+    ) -> Result<Cancellable> {
         self.ops.schedule(interval, kind, Some(key))
     }
 
@@ -112,12 +122,19 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
             Some(c) => crate::errors::process_child(c, record, self.cx),
             None => Err(Error::Processing {
                 node: self.node_name.to_owned(),
-                message: format!("forward_to(`{child}`): no such child; connect it in the topology first"),
+                message: format!(
+                    "forward_to(`{child}`): no such child; connect it in the topology first"
+                ),
             }),
         }
     }
 
-    fn schedule(&mut self, interval: Duration, kind: PunctuationType, key: Option<u64>) -> Result<Cancellable> {
+    fn schedule(
+        &mut self,
+        interval: Duration,
+        kind: PunctuationType,
+        key: Option<u64>,
+    ) -> Result<Cancellable> {
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
         if interval < 1 {
             return Err(Error::Processing {
@@ -137,7 +154,15 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
             PunctuationType::WallClockTime => self.cx.wall_clock.saturating_add(interval),
         };
         let key = key.unwrap_or(id);
-        self.cx.new_schedules.push(Schedule { id, key, node, kind, interval, next, cancelled: cancelled.clone() });
+        self.cx.new_schedules.push(Schedule {
+            id,
+            key,
+            node,
+            kind,
+            interval,
+            next,
+            cancelled: cancelled.clone(),
+        });
         Ok(Cancellable { id: key, cancelled })
     }
 

@@ -18,9 +18,9 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::errors::ErrorHandlers;
 use crate::processor::punctuation::Schedule;
 use crate::processor::{Headers, Record, RecordMetadata};
-use crate::errors::ErrorHandlers;
 use crate::runtime::task::{ConsumedRecord, RecordCollector, TaskId};
 use crate::{Error, Result};
 
@@ -106,7 +106,11 @@ pub(crate) struct Instance {
 impl Instance {
     /// An ordinary node accepting `Record<K, V>`.
     pub(crate) fn node<K: 'static, V: 'static>(input: Arc<dyn NodeInput<K, V>>) -> Instance {
-        Instance { input: Box::new(input), source: None, lifecycle: None }
+        Instance {
+            input: Box::new(input),
+            source: None,
+            lifecycle: None,
+        }
     }
 }
 
@@ -150,8 +154,11 @@ pub(crate) trait NodeFactory: Send + Sync {
 
 /// The body of a stateless operator: receives a record and emits any number
 /// of records through `emit`.
-pub(crate) type OpFn<KI, VI, KO, VO> =
-    Arc<dyn Fn(Record<KI, VI>, &mut dyn FnMut(Record<KO, VO>) -> Result<()>) -> Result<()> + Send + Sync>;
+pub(crate) type OpFn<KI, VI, KO, VO> = Arc<
+    dyn Fn(Record<KI, VI>, &mut dyn FnMut(Record<KO, VO>) -> Result<()>) -> Result<()>
+        + Send
+        + Sync,
+>;
 
 /// Factory of a stateless operator node (filter, map, flat_map, peek, ...).
 pub(crate) struct StatelessFactory<KI, VI, KO, VO> {
@@ -177,8 +184,10 @@ where
     VO: Clone + 'static,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
-        let node: Arc<dyn NodeInput<KI, VI>> =
-            Arc::new(StatelessNode { op: self.op.clone(), children: env.children::<KO, VO>()? });
+        let node: Arc<dyn NodeInput<KI, VI>> = Arc::new(StatelessNode {
+            op: self.op.clone(),
+            children: env.children::<KO, VO>()?,
+        });
         Ok(Instance::node(node))
     }
 }

@@ -8,8 +8,8 @@
 //! - a due schedule fires once per check with the *current* time, and its
 //!   next time skips the intervals that were missed.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::PunctuationType;
@@ -52,8 +52,14 @@ impl PunctuationQueue {
 
     /// Fires every schedule of `kind` due at `now`, in (time, id) order.
     /// Returns whether any fired.
-    pub(crate) fn may_punctuate(&mut self, now: i64, kind: PunctuationType, cx: &mut NodeCx<'_>) -> Result<bool> {
-        self.schedules.retain(|s| !s.cancelled.load(Ordering::Relaxed));
+    pub(crate) fn may_punctuate(
+        &mut self,
+        now: i64,
+        kind: PunctuationType,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<bool> {
+        self.schedules
+            .retain(|s| !s.cancelled.load(Ordering::Relaxed));
         let mut due: Vec<usize> = (0..self.schedules.len())
             .filter(|&i| self.schedules[i].kind == kind && self.schedules[i].next <= now)
             .collect();

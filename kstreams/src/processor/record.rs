@@ -23,7 +23,11 @@ impl Headers {
     /// The value of the last header named `key`, as Kafka's `lastHeader`.
     /// `Some(None)` is a header with a null value.
     pub fn last(&self, key: &str) -> Option<Option<&[u8]>> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_deref())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_deref())
     }
 
     /// Removes every header named `key`.
@@ -70,17 +74,32 @@ pub struct Record<K, V> {
 impl<K, V> Record<K, V> {
     /// A record with no headers.
     pub fn new(key: K, value: V, timestamp: i64) -> Record<K, V> {
-        Record { key, value, timestamp, headers: Headers::new() }
+        Record {
+            key,
+            value,
+            timestamp,
+            headers: Headers::new(),
+        }
     }
 
     /// The same record with another key.
     pub fn with_key<K2>(self, key: K2) -> Record<K2, V> {
-        Record { key, value: self.value, timestamp: self.timestamp, headers: self.headers }
+        Record {
+            key,
+            value: self.value,
+            timestamp: self.timestamp,
+            headers: self.headers,
+        }
     }
 
     /// The same record with another value.
     pub fn with_value<V2>(self, value: V2) -> Record<K, V2> {
-        Record { key: self.key, value, timestamp: self.timestamp, headers: self.headers }
+        Record {
+            key: self.key,
+            value,
+            timestamp: self.timestamp,
+            headers: self.headers,
+        }
     }
 
     /// The same record with another timestamp.

@@ -48,7 +48,10 @@ impl<K, V> ProcessorContext<'_, K, V> {
     /// assert_eq!(driver.create_output_topic(OUT).read_values_to_vec()?, vec![1, 2]);
     /// # Ok::<(), kstreams::Error>(())
     /// ```
-    pub fn get_key_value_store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<KeyValueStoreHandle<KS, VS>> {
+    pub fn get_key_value_store<KS: Serde, VS: Serde>(
+        &self,
+        name: &str,
+    ) -> Result<KeyValueStoreHandle<KS, VS>> {
         let (stores, node) = self.ops.stores();
         stores.key_value::<KS, VS>(node, name)
     }

@@ -62,6 +62,9 @@ where
     }
 
     fn into_factory(self) -> Factory {
-        Factory(Arc::new(ProcessorFactory::<P, KIn, VIn, KOut, VOut> { supplier: Arc::new(self), _types: PhantomData }))
+        Factory(Arc::new(ProcessorFactory::<P, KIn, VIn, KOut, VOut> {
+            supplier: Arc::new(self),
+            _types: PhantomData,
+        }))
     }
 }

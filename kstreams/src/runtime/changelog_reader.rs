@@ -21,7 +21,8 @@ use super::state_manager::StateEnv;
 use super::task::StreamTask;
 use crate::kafka::restore_consumer::RestoreConsumer;
 use crate::state::{
-    restore_start_offset, CheckpointOffsets, LoggingRestoreListener, RestoreRecord, StateRestoreListener, StateRestorer,
+    restore_start_offset, CheckpointOffsets, LoggingRestoreListener, RestoreRecord,
+    StateRestoreListener, StateRestorer,
 };
 use crate::{Error, Result};
 
@@ -34,7 +35,11 @@ pub(crate) struct TaskStateSupport {
 
 impl Default for TaskStateSupport {
     fn default() -> Self {
-        TaskStateSupport { env: StateEnv::temporary(0), reader: None, listener: Arc::new(LoggingRestoreListener) }
+        TaskStateSupport {
+            env: StateEnv::temporary(0),
+            reader: None,
+            listener: Arc::new(LoggingRestoreListener),
+        }
     }
 }
 
@@ -46,7 +51,9 @@ impl TaskStateSupport {
             return Ok(());
         }
         let reader = self.reader.as_ref().ok_or_else(|| {
-            Error::IllegalState("this task manager has no restore consumer; stores cannot be restored".into())
+            Error::IllegalState(
+                "this task manager has no restore consumer; stores cannot be restored".into(),
+            )
         })?;
         let started = Instant::now();
         let mut total = 0u64;
@@ -57,19 +64,30 @@ impl TaskStateSupport {
             if start >= high {
                 continue;
             }
-            let mut restorer =
-                StateRestorer::start(&logged.store, logged.partition.clone(), start, high, self.listener.clone());
-            let store = state
-                .stores
-                .get(&logged.store)
-                .ok_or_else(|| Error::IllegalState(format!("store `{}` is not open", logged.store)))?;
-            reader.restore(&[(topic.clone(), partition, Some(start))], &mut |_, _, batch| {
-                let records: Vec<RestoreRecord<'_>> = batch
-                    .iter()
-                    .map(|r| RestoreRecord { offset: r.offset, key: &r.key, value: r.value.as_deref() })
-                    .collect();
-                store.with_bytes(&mut |bytes| restorer.restore_batch(bytes, &records))
+            let mut restorer = StateRestorer::start(
+                &logged.store,
+                logged.partition.clone(),
+                start,
+                high,
+                self.listener.clone(),
+            );
+            let store = state.stores.get(&logged.store).ok_or_else(|| {
+                Error::IllegalState(format!("store `{}` is not open", logged.store))
             })?;
+            reader.restore(
+                &[(topic.clone(), partition, Some(start))],
+                &mut |_, _, batch| {
+                    let records: Vec<RestoreRecord<'_>> = batch
+                        .iter()
+                        .map(|r| RestoreRecord {
+                            offset: r.offset,
+                            key: &r.key,
+                            value: r.value.as_deref(),
+                        })
+                        .collect();
+                    store.with_bytes(&mut |bytes| restorer.restore_batch(bytes, &records))
+                },
+            )?;
             total += restorer.restored();
             restorer.complete();
         }
@@ -83,10 +101,13 @@ impl TaskStateSupport {
     /// Writes `task`'s checkpoint: each persistent logged store is
     /// reflected up to its changelog partition's end.
     pub(crate) fn checkpoint(&self, task: &StreamTask) -> Result<()> {
-        let (Some(reader), state) = (self.reader.as_ref(), task.state()) else { return Ok(()) };
+        let (Some(reader), state) = (self.reader.as_ref(), task.state()) else {
+            return Ok(());
+        };
         let mut offsets = CheckpointOffsets::new();
         for logged in state.logged_stores().iter().filter(|l| l.persistent) {
-            let (_, high) = reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
+            let (_, high) =
+                reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
             if high > 0 {
                 offsets.insert(logged.partition.clone(), high - 1);
             }

@@ -41,29 +41,51 @@ impl Default for InstanceState {
 impl InstanceState {
     /// The state support of one stream thread: its record cache (its share
     /// of `statestore.cache.max.bytes`) and its restore consumer.
-    pub(crate) fn for_thread(&self, config: &StreamsConfig, thread: &str) -> Result<TaskStateSupport> {
+    pub(crate) fn for_thread(
+        &self,
+        config: &StreamsConfig,
+        thread: &str,
+    ) -> Result<TaskStateSupport> {
         let env = StateEnv {
             state_dir: config.get_state_dir().to_owned(),
             rocksdb: self.rocksdb.clone(),
-            cache: Arc::new(ThreadCache::for_thread(config.cache_max_bytes(), config.stream_threads())),
+            cache: Arc::new(ThreadCache::for_thread(
+                config.cache_max_bytes(),
+                config.stream_threads(),
+            )),
             eos: config.guarantee() == ProcessingGuarantee::ExactlyOnceV2,
             local_stores: Some(self.local_stores.clone()),
         };
         let reader = RestoreConsumer::new(config, &format!("{thread}-restore-consumer"))?;
-        let listener = self.listener.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        Ok(TaskStateSupport { env, reader: Some(reader), listener })
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Ok(TaskStateSupport {
+            env,
+            reader: Some(reader),
+            listener,
+        })
     }
 }
 
 /// The changelog topics of `topology`: compacted, one partition per task.
-pub(crate) fn changelog_topic_specs(topology: &Topology, application_id: &str) -> Result<Vec<InternalTopicSpec>> {
+pub(crate) fn changelog_topic_specs(
+    topology: &Topology,
+    application_id: &str,
+) -> Result<Vec<InternalTopicSpec>> {
     topology
         .changelog_topics(application_id)
         .into_iter()
         .map(|(store, name, partitions)| {
             let partitions = i32::try_from(partitions.max(1))
                 .map_err(|_| Error::Topology(format!("store `{store}`: too many partitions")))?;
-            Ok(InternalTopicSpec { name, partitions, configs: vec![("cleanup.policy", "compact".to_owned())] })
+            Ok(InternalTopicSpec {
+                name,
+                partitions,
+                configs: vec![("cleanup.policy", "compact".to_owned())],
+            })
         })
         .collect()
 }
@@ -79,7 +101,10 @@ pub struct ReadOnlyKeyValueStore<KS: Serde, VS: Serde> {
 
 impl<KS: Serde, VS: Serde> std::fmt::Debug for ReadOnlyKeyValueStore<KS, VS> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnlyKeyValueStore").field("name", &self.name).field("tasks", &self.stores.len()).finish()
+        f.debug_struct("ReadOnlyKeyValueStore")
+            .field("name", &self.name)
+            .field("tasks", &self.stores.len())
+            .finish()
     }
 }
 
@@ -108,7 +133,9 @@ impl<KS: Serde, VS: Serde> ReadOnlyKeyValueStore<KS, VS> {
 
     /// Estimated number of entries across local tasks.
     pub fn approximate_num_entries(&self) -> Result<u64> {
-        self.stores.iter().try_fold(0, |n, s| Ok(n + crate::state::KeyValueStore::approximate_num_entries(&*s.lock())?))
+        self.stores.iter().try_fold(0, |n, s| {
+            Ok(n + crate::state::KeyValueStore::approximate_num_entries(&*s.lock())?)
+        })
     }
 }
 
@@ -116,28 +143,47 @@ impl KafkaStreams {
     /// Reports every store restoration of this instance to `listener`
     /// (instead of the logs); set it before [`KafkaStreams::start`].
     pub fn set_global_state_restore_listener(&self, listener: impl StateRestoreListener + 'static) {
-        *self.instance_state().listener.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(listener);
+        *self
+            .instance_state()
+            .listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(listener);
     }
 
     /// A read-only view of store `name` over the tasks this instance runs
     /// now, with the store's serdes `KS`/`VS`. Fails if no local task has
     /// the store (yet: during a rebalance or restoration) or the serdes differ.
     pub fn store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<ReadOnlyKeyValueStore<KS, VS>> {
-        let local = self.instance_state().local_stores.lock().unwrap_or_else(|p| p.into_inner());
+        let local = self
+            .instance_state()
+            .local_stores
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let mut stores = Vec::new();
         for ((store, _), task_store) in local.iter().filter(|((s, _), _)| s == name) {
-            let typed = task_store.as_any().downcast_ref::<KvTaskStore<KS, VS>>().ok_or_else(|| Error::State {
-                store: store.clone(),
-                message: format!("not a key/value store with serdes ({}, {})", KS::name(), VS::name()),
-            })?;
+            let typed = task_store
+                .as_any()
+                .downcast_ref::<KvTaskStore<KS, VS>>()
+                .ok_or_else(|| Error::State {
+                    store: store.clone(),
+                    message: format!(
+                        "not a key/value store with serdes ({}, {})",
+                        KS::name(),
+                        VS::name()
+                    ),
+                })?;
             stores.push(typed.handle());
         }
         if stores.is_empty() {
             return Err(Error::State {
                 store: name.to_owned(),
-                message: "no local task has this store now; retry once the instance is RUNNING".to_owned(),
+                message: "no local task has this store now; retry once the instance is RUNNING"
+                    .to_owned(),
             });
         }
-        Ok(ReadOnlyKeyValueStore { name: name.to_owned(), stores })
+        Ok(ReadOnlyKeyValueStore {
+            name: name.to_owned(),
+            stores,
+        })
     }
 }

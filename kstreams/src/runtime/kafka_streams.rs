@@ -10,8 +10,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::client::{lock, ClientShared};
-use super::instance_state::{changelog_topic_specs, InstanceState};
 use super::error_handler::StreamThreadExceptionResponse;
+use super::instance_state::{changelog_topic_specs, InstanceState};
 use super::process_metadata::load_or_create_process_id;
 use super::state::State;
 use super::stream_thread::StreamThread;
@@ -159,7 +159,10 @@ impl KafkaStreams {
         metadata.validate_user_topics(&existing, self.config.get_bootstrap_servers())?;
         let specs = metadata.internal_topic_specs();
         admin.create_internal_topics(&specs)?;
-        admin.create_internal_topics(&changelog_topic_specs(&self.topology, self.config.application_id())?)?;
+        admin.create_internal_topics(&changelog_topic_specs(
+            &self.topology,
+            self.config.application_id(),
+        )?)?;
         metadata.partition_counts = existing;
         metadata
             .partition_counts

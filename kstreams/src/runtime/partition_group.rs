@@ -53,7 +53,10 @@ pub(crate) struct PartitionGroup {
 impl PartitionGroup {
     /// `partitions`: (resolved topic, partition, extractor), in the order
     /// used to break timestamp ties.
-    pub(crate) fn new(partitions: Vec<(String, i32, Arc<dyn TimestampExtractor>)>, max_task_idle_ms: i64) -> Self {
+    pub(crate) fn new(
+        partitions: Vec<(String, i32, Arc<dyn TimestampExtractor>)>,
+        max_task_idle_ms: i64,
+    ) -> Self {
         let queues = partitions
             .into_iter()
             .map(|(topic, partition, extractor)| RecordQueue {
@@ -66,11 +69,17 @@ impl PartitionGroup {
                 idle_deadline: None,
             })
             .collect();
-        PartitionGroup { queues, max_task_idle_ms, stream_time: -1 }
+        PartitionGroup {
+            queues,
+            max_task_idle_ms,
+            stream_time: -1,
+        }
     }
 
     fn queue(&self, topic: &str, partition: i32) -> Option<usize> {
-        self.queues.iter().position(|q| q.partition == partition && q.topic == topic)
+        self.queues
+            .iter()
+            .position(|q| q.partition == partition && q.topic == topic)
     }
 
     /// The (topic, partition) pairs of this group.
@@ -108,7 +117,8 @@ impl PartitionGroup {
 
     /// Records buffered for one partition.
     pub(crate) fn buffered(&self, topic: &str, partition: i32) -> usize {
-        self.queue(topic, partition).map_or(0, |i| self.queues[i].records.len())
+        self.queue(topic, partition)
+            .map_or(0, |i| self.queues[i].records.len())
     }
 
     /// Records buffered in all partitions.
@@ -134,7 +144,9 @@ impl PartitionGroup {
             } else if self.max_task_idle_ms >= 0 {
                 match queue.fetched_lag {
                     Some(0) => {
-                        let deadline = *queue.idle_deadline.get_or_insert(wall_clock_ms.saturating_add(self.max_task_idle_ms));
+                        let deadline = *queue
+                            .idle_deadline
+                            .get_or_insert(wall_clock_ms.saturating_add(self.max_task_idle_ms));
                         if wall_clock_ms < deadline {
                             return false;
                         }
@@ -210,7 +222,9 @@ mod tests {
         g.add(record("a", 1, 40));
         g.add(record("b", 0, 10));
         g.add(record("b", 1, 35));
-        let order: Vec<i64> = std::iter::from_fn(|| g.next_record(0)).map(|r| r.timestamp).collect();
+        let order: Vec<i64> = std::iter::from_fn(|| g.next_record(0))
+            .map(|r| r.timestamp)
+            .collect();
         assert_eq!(order, vec![10, 30, 35, 40]);
         assert_eq!(g.stream_time(), 40);
     }
@@ -220,7 +234,10 @@ mod tests {
         let mut g = group(100);
         g.add(record("a", 0, 5));
         assert!(g.next_record(1_000).is_none(), "b is empty: idle");
-        assert!(g.next_record(1_099).is_none(), "still within max.task.idle.ms");
+        assert!(
+            g.next_record(1_099).is_none(),
+            "still within max.task.idle.ms"
+        );
         assert_eq!(g.next_record(1_100).map(|r| r.timestamp), Some(5));
     }
 

@@ -27,8 +27,8 @@ use std::sync::{Arc, Mutex};
 use super::task::{ProducedRecord, RecordCollector, TaskId};
 use crate::processor::Headers;
 use crate::state::{
-    task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint, CheckpointOffsets,
-    RecordTimestamp, RocksDbConfig, StoreContext, ThreadCache,
+    task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
+    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, ThreadCache,
 };
 use crate::topology::{TaskStore, TaskStores, Topology};
 use crate::Result;
@@ -53,7 +53,8 @@ impl StateEnv {
     pub(crate) fn temporary(cache_max_bytes: usize) -> StateEnv {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let state_dir = std::env::temp_dir().join(format!("kstreams-ttd-{}-{n}", std::process::id()));
+        let state_dir =
+            std::env::temp_dir().join(format!("kstreams-ttd-{}-{n}", std::process::id()));
         StateEnv {
             state_dir,
             rocksdb: RocksDbConfig::new(8 << 20, 4 << 20),
@@ -75,14 +76,17 @@ struct ChangelogBuffer(Mutex<Vec<ProducedRecord>>);
 
 impl ChangelogCollector for ChangelogBuffer {
     fn send(&self, r: ChangelogRecord<'_>) -> Result<()> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(ProducedRecord {
-            topic: r.topic.to_owned(),
-            partition: Some(r.partition),
-            key: Some(r.key.to_vec()),
-            value: r.value.map(<[u8]>::to_vec),
-            timestamp: r.timestamp,
-            headers: Headers::default(),
-        });
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(ProducedRecord {
+                topic: r.topic.to_owned(),
+                partition: Some(r.partition),
+                key: Some(r.key.to_vec()),
+                value: r.value.map(<[u8]>::to_vec),
+                timestamp: r.timestamp,
+                headers: Headers::default(),
+            });
         Ok(())
     }
 }
@@ -112,11 +116,19 @@ pub(crate) struct ProcessorStateManager {
 impl ProcessorStateManager {
     /// Opens (creating, or wiping after an exactly-once crash) the task's
     /// directory and builds its stores.
-    pub(crate) fn open(task: TaskId, topology: &Topology, application_id: &str, env: &StateEnv) -> Result<Self> {
+    pub(crate) fn open(
+        task: TaskId,
+        topology: &Topology,
+        application_id: &str,
+        env: &StateEnv,
+    ) -> Result<Self> {
         let (factories, connections) = topology.stores_of(task.subtopology);
         let mut manager = ProcessorStateManager {
             task,
-            stores: TaskStores { stores: Vec::new(), connections },
+            stores: TaskStores {
+                stores: Vec::new(),
+                connections,
+            },
             logged: Vec::new(),
             changelog: Arc::default(),
             timestamp: RecordTimestamp::default(),
@@ -128,8 +140,12 @@ impl ProcessorStateManager {
             return Ok(manager);
         }
         let dir = task_dir(&env.state_dir, application_id, &task.to_string());
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| crate::Error::io(format!("creating the task state directory {}", dir.display()), e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            crate::Error::io(
+                format!("creating the task state directory {}", dir.display()),
+                e,
+            )
+        })?;
         let checkpoint = Checkpoint::for_task(&dir);
         let offsets = match checkpoint.read() {
             Ok(offsets) => offsets,
@@ -161,8 +177,17 @@ impl ProcessorStateManager {
                     topic: crate::state::changelog_topic(application_id, f.name()),
                     partition: task.partition,
                 };
-                let checkpointed = if f.persistent() { offsets.get(&partition).copied() } else { None };
-                manager.logged.push(LoggedStore { store: f.name().to_owned(), partition, persistent: f.persistent(), checkpointed });
+                let checkpointed = if f.persistent() {
+                    offsets.get(&partition).copied()
+                } else {
+                    None
+                };
+                manager.logged.push(LoggedStore {
+                    store: f.name().to_owned(),
+                    partition,
+                    persistent: f.persistent(),
+                    checkpointed,
+                });
             }
             if let Some(local) = &manager.local_stores {
                 local
@@ -192,17 +217,24 @@ impl ProcessorStateManager {
 
     /// Sends buffered changelog records to `collector`.
     pub(crate) fn drain_changelog(&self, collector: &mut dyn RecordCollector) -> Result<()> {
-        let records = std::mem::take(&mut *self.changelog.0.lock().unwrap_or_else(|p| p.into_inner()));
+        let records =
+            std::mem::take(&mut *self.changelog.0.lock().unwrap_or_else(|p| p.into_inner()));
         records.into_iter().try_for_each(|r| collector.send(r))
     }
 
     /// Writes the checkpoint with `offsets` (last changelog offset per
     /// partition; only persistent stores' partitions are kept).
     pub(crate) fn write_checkpoint(&self, offsets: &CheckpointOffsets) -> Result<()> {
-        let Some(checkpoint) = &self.checkpoint else { return Ok(()) };
+        let Some(checkpoint) = &self.checkpoint else {
+            return Ok(());
+        };
         let kept: CheckpointOffsets = offsets
             .iter()
-            .filter(|(p, _)| self.logged.iter().any(|l| l.persistent && &l.partition == *p))
+            .filter(|(p, _)| {
+                self.logged
+                    .iter()
+                    .any(|l| l.persistent && &l.partition == *p)
+            })
             .map(|(p, o)| (p.clone(), *o))
             .collect();
         if kept.is_empty() {

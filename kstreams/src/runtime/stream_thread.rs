@@ -195,7 +195,9 @@ impl StreamThread {
             self.config.commit_interval(),
             producer,
         )));
-        tasks.borrow_mut().set_state_support(self.state.for_thread(&self.config, &self.name)?);
+        tasks
+            .borrow_mut()
+            .set_state_support(self.state.for_thread(&self.config, &self.name)?);
         TASK_MANAGER.with(|cell| *cell.borrow_mut() = Some(tasks.clone()));
         let listener = Arc::new(ThreadRebalanceListener {
             client: self.client.clone(),

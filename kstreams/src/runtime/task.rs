@@ -118,7 +118,12 @@ pub(crate) struct StreamTask {
 impl StreamTask {
     /// Opens the task's stores and instantiates the sub-topology's
     /// processor graph for this task.
-    pub(crate) fn new(id: TaskId, topology: &Topology, config: &TaskConfig, env: &StateEnv) -> Result<StreamTask> {
+    pub(crate) fn new(
+        id: TaskId,
+        topology: &Topology,
+        config: &TaskConfig,
+        env: &StateEnv,
+    ) -> Result<StreamTask> {
         let state = ProcessorStateManager::open(id, topology, &config.application_id, env)?;
         let graph = topology.instantiate(id.subtopology, &config.application_id, &state.stores)?;
         let mut topics: Vec<&String> = graph.sources.keys().collect();
@@ -132,7 +137,13 @@ impl StreamTask {
                     .partition_count(&config.application_id, topic)
                     .is_none_or(|n| i64::from(id.partition) < i64::from(n))
             })
-            .map(|topic| (topic.clone(), id.partition, graph.sources[topic].extractor.clone()))
+            .map(|topic| {
+                (
+                    topic.clone(),
+                    id.partition,
+                    graph.sources[topic].extractor.clone(),
+                )
+            })
             .collect();
         Ok(StreamTask {
             id,
@@ -165,7 +176,10 @@ impl StreamTask {
     }
     /// Resolved (topic, partition) pairs this task consumes.
     pub(crate) fn input_partitions(&self) -> Vec<(String, i32)> {
-        self.group.partitions().map(|(t, p)| (t.to_owned(), p)).collect()
+        self.group
+            .partitions()
+            .map(|(t, p)| (t.to_owned(), p))
+            .collect()
     }
     /// Buffers a consumed record (in offset order per partition).
     pub(crate) fn add_record(&mut self, record: ConsumedRecord) {
@@ -232,7 +246,9 @@ impl StreamTask {
         }
         self.initialized = true;
         let nodes: Vec<Arc<dyn Lifecycle>> = self.graph.lifecycles.clone();
-        self.with_cx(collector, None, |_, _, cx| nodes.iter().try_for_each(|n| n.init(cx)))
+        self.with_cx(collector, None, |_, _, cx| {
+            nodes.iter().try_for_each(|n| n.init(cx))
+        })
     }
 
     /// Processes at most one record, depth-first through the DAG, the one
@@ -240,7 +256,11 @@ impl StreamTask {
     /// Returns false when nothing is processable now (no data, or waiting for
     /// an empty partition within max.task.idle.ms). Stream-time punctuators
     /// fire here as stream time advances.
-    pub(crate) fn process(&mut self, wall_clock_ms: i64, collector: &mut dyn RecordCollector) -> Result<bool> {
+    pub(crate) fn process(
+        &mut self,
+        wall_clock_ms: i64,
+        collector: &mut dyn RecordCollector,
+    ) -> Result<bool> {
         self.wall_clock = wall_clock_ms;
         self.ensure_initialized(collector)?;
         let Some(stamped) = self.group.next_record(wall_clock_ms) else {
@@ -248,7 +268,8 @@ impl StreamTask {
         };
         let record = stamped.record;
         let topic = record.topic.to_string();
-        self.pending_offsets.insert((topic.clone(), record.partition), record.offset + 1);
+        self.pending_offsets
+            .insert((topic.clone(), record.partition), record.offset + 1);
         if stamped.timestamp < 0 {
             self.errors.metrics.record_dropped(); // logged by the partition group
             return Ok(true);
@@ -258,25 +279,48 @@ impl StreamTask {
             .sources
             .get(&topic)
             .map(|s| s.node.clone())
-            .ok_or_else(|| Error::IllegalState(format!("task {} has no source for topic `{topic}`", self.id)))?;
-        let metadata = RecordMetadata { topic, partition: record.partition, offset: record.offset };
+            .ok_or_else(|| {
+                Error::IllegalState(format!(
+                    "task {} has no source for topic `{topic}`",
+                    self.id
+                ))
+            })?;
+        let metadata = RecordMetadata {
+            topic,
+            partition: record.partition,
+            offset: record.offset,
+        };
         self.state.timestamp.set(stamped.timestamp);
         let headers = record.headers.clone();
         self.current = Some(record);
         let processed = self.with_cx(collector, Some(metadata), |_, _, cx| {
-            let record = cx.raw.ok_or_else(|| Error::IllegalState("record to process vanished".into()))?;
-            source.process_raw(record.key.as_deref(), record.value.as_deref(), stamped.timestamp, headers, cx)?;
+            let record = cx
+                .raw
+                .ok_or_else(|| Error::IllegalState("record to process vanished".into()))?;
+            source.process_raw(
+                record.key.as_deref(),
+                record.value.as_deref(),
+                stamped.timestamp,
+                headers,
+                cx,
+            )?;
             let stores = cx.stores;
             stores.flush_evicted(cx)
         });
         self.current = None;
         processed?;
         let stream_time = self.group.stream_time();
-        self.with_cx(collector, None, |_, queue, cx| queue.may_punctuate(stream_time, PunctuationType::StreamTime, cx))?;
+        self.with_cx(collector, None, |_, queue, cx| {
+            queue.may_punctuate(stream_time, PunctuationType::StreamTime, cx)
+        })?;
         Ok(true)
     }
     /// Fires due wall-clock punctuators. Returns whether any fired.
-    pub(crate) fn punctuate_wall_clock(&mut self, wall_clock_ms: i64, collector: &mut dyn RecordCollector) -> Result<bool> {
+    pub(crate) fn punctuate_wall_clock(
+        &mut self,
+        wall_clock_ms: i64,
+        collector: &mut dyn RecordCollector,
+    ) -> Result<bool> {
         self.wall_clock = wall_clock_ms;
         self.ensure_initialized(collector)?;
         self.with_cx(collector, None, |_, queue, cx| {
@@ -286,13 +330,20 @@ impl StreamTask {
     /// Flushes caches and stores (sending what they emit to `collector`) and
     /// returns the offsets to commit: (topic, partition, next offset to read)
     /// for every input partition that advanced since the last commit.
-    pub(crate) fn prepare_commit(&mut self, collector: &mut dyn RecordCollector) -> Result<Vec<(String, i32, i64)>> {
+    pub(crate) fn prepare_commit(
+        &mut self,
+        collector: &mut dyn RecordCollector,
+    ) -> Result<Vec<(String, i32, i64)>> {
         self.ensure_initialized(collector)?;
         self.with_cx(collector, None, |_, _, cx| {
             let stores = cx.stores;
             stores.flush(cx)
         })?;
-        Ok(self.pending_offsets.iter().map(|((t, p), o)| (t.clone(), *p, *o)).collect())
+        Ok(self
+            .pending_offsets
+            .iter()
+            .map(|((t, p), o)| (t.clone(), *p, *o))
+            .collect())
     }
     /// Called after the commit succeeded (checkpoints, bookkeeping).
     pub(crate) fn post_commit(&mut self) {
@@ -363,15 +414,38 @@ mod tests {
         let b = StreamsBuilder::new();
         b.stream(A).merge(&b.stream(B)).to(OUT);
         let topology = b.build().unwrap();
-        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100, errors: Default::default() };
-        StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config, &StateEnv::temporary(0)).unwrap()
+        let config = TaskConfig {
+            application_id: "app".into(),
+            max_task_idle_ms: 0,
+            buffered_records_per_partition: 100,
+            errors: Default::default(),
+        };
+        StreamTask::new(
+            TaskId {
+                subtopology: 0,
+                partition: 0,
+            },
+            &topology,
+            &config,
+            &StateEnv::temporary(0),
+        )
+        .unwrap()
     }
 
     #[test]
     fn merge_processes_buffered_inputs_in_timestamp_order() {
         let mut task = merge_task();
-        assert_eq!(task.input_partitions(), vec![("a".to_string(), 0), ("b".to_string(), 0)]);
-        for (topic, offset, ts) in [("a", 0, 10), ("a", 1, 30), ("b", 0, 20), ("b", 1, 40), ("a", 2, 50)] {
+        assert_eq!(
+            task.input_partitions(),
+            vec![("a".to_string(), 0), ("b".to_string(), 0)]
+        );
+        for (topic, offset, ts) in [
+            ("a", 0, 10),
+            ("a", 1, 30),
+            ("b", 0, 20),
+            ("b", 1, 40),
+            ("a", 2, 50),
+        ] {
             task.add_record(consumed(topic, offset, ts, &format!("{topic}{ts}")));
         }
         assert_eq!(task.buffered("a", 0), 3);
@@ -381,9 +455,15 @@ mod tests {
         assert_eq!(values, vec![&b"a10"[..], b"b20", b"a30", b"b40", b"a50"]);
         assert_eq!(task.stream_time(), 50);
         let offsets = task.prepare_commit(&mut sent).unwrap();
-        assert_eq!(offsets, vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]);
+        assert_eq!(
+            offsets,
+            vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]
+        );
         task.post_commit();
-        assert!(task.prepare_commit(&mut sent).unwrap().is_empty(), "nothing new since the commit");
+        assert!(
+            task.prepare_commit(&mut sent).unwrap().is_empty(),
+            "nothing new since the commit"
+        );
     }
 
     #[test]
@@ -393,23 +473,49 @@ mod tests {
         let mut sent = Sent::default();
         assert!(task.process(0, &mut sent).unwrap());
         assert!(sent.0.is_empty());
-        assert_eq!(task.prepare_commit(&mut sent).unwrap(), vec![("a".to_string(), 0, 8)]);
+        assert_eq!(
+            task.prepare_commit(&mut sent).unwrap(),
+            vec![("a".to_string(), 0, 8)]
+        );
     }
 
     #[test]
     fn undecodable_record_fails_with_the_topic() {
         let b = StreamsBuilder::new();
-        b.stream(Topic::<String, crate::serde::I64, 1>::new("nums")).foreach(|_, _| {});
+        b.stream(Topic::<String, crate::serde::I64, 1>::new("nums"))
+            .foreach(|_, _| {});
         let topology = b.build().unwrap();
-        let config = TaskConfig { application_id: "app".into(), max_task_idle_ms: 0, buffered_records_per_partition: 100, errors: Default::default() };
-        let mut task = StreamTask::new(TaskId { subtopology: 0, partition: 0 }, &topology, &config, &StateEnv::temporary(0)).unwrap();
+        let config = TaskConfig {
+            application_id: "app".into(),
+            max_task_idle_ms: 0,
+            buffered_records_per_partition: 100,
+            errors: Default::default(),
+        };
+        let mut task = StreamTask::new(
+            TaskId {
+                subtopology: 0,
+                partition: 0,
+            },
+            &topology,
+            &config,
+            &StateEnv::temporary(0),
+        )
+        .unwrap();
         task.add_record(consumed("nums", 0, 1, "abc"));
         match task.process(0, &mut Sent::default()) {
-            Err(Error::HandlerFailed { topic, offset, source, .. }) => {
+            Err(Error::HandlerFailed {
+                topic,
+                offset,
+                source,
+                ..
+            }) => {
                 assert_eq!((topic.as_str(), offset), ("nums", 0));
                 assert!(matches!(*source, Error::Serde { .. }), "{source}");
             }
-            other => panic!("expected a serde error, got {:?}", other.map_err(|e| e.to_string())),
+            other => panic!(
+                "expected a serde error, got {:?}",
+                other.map_err(|e| e.to_string())
+            ),
         }
     }
 }

@@ -20,10 +20,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::changelog_reader::TaskStateSupport;
 use super::record_collector::KafkaRecordCollector;
 use super::task::{ConsumedRecord, StreamTask, TaskConfig, TaskId};
 use super::topology_metadata::TopologyMetadata;
-use super::changelog_reader::TaskStateSupport;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;
 use crate::topology::Topology;

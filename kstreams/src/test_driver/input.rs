@@ -29,8 +29,19 @@ fn millis(d: Duration) -> i64 {
 }
 
 impl<KS: Serde, VS: Serde> TestInputTopic<KS, VS> {
-    pub(crate) fn new(state: Rc<RefCell<DriverState>>, topic: String, start_ms: i64, auto_advance: Duration) -> Self {
-        TestInputTopic { state, topic, current_time: start_ms, auto_advance: millis(auto_advance), _serdes: PhantomData }
+    pub(crate) fn new(
+        state: Rc<RefCell<DriverState>>,
+        topic: String,
+        start_ms: i64,
+        auto_advance: Duration,
+    ) -> Self {
+        TestInputTopic {
+            state,
+            topic,
+            current_time: start_ms,
+            auto_advance: millis(auto_advance),
+            _serdes: PhantomData,
+        }
     }
 
     fn next_time(&mut self) -> i64 {
@@ -40,7 +51,11 @@ impl<KS: Serde, VS: Serde> TestInputTopic<KS, VS> {
     }
 
     /// Pipes a record with the topic's current time, and processes it.
-    pub fn pipe_input(&mut self, key: impl Into<KS::Target>, value: impl Into<VS::Target>) -> Result<()> {
+    pub fn pipe_input(
+        &mut self,
+        key: impl Into<KS::Target>,
+        value: impl Into<VS::Target>,
+    ) -> Result<()> {
         let timestamp = self.next_time();
         self.pipe_record(Record::new(key.into(), value.into(), timestamp))
     }
@@ -72,12 +87,17 @@ impl<KS: Serde, VS: Serde> TestInputTopic<KS, VS> {
         K: Into<KS::Target>,
         V: Into<VS::Target>,
     {
-        pairs.into_iter().try_for_each(|(k, v)| self.pipe_input(k, v))
+        pairs
+            .into_iter()
+            .try_for_each(|(k, v)| self.pipe_input(k, v))
     }
 
     /// Pipes a full record (key, value, timestamp, headers) and processes it.
     pub fn pipe_record(&mut self, record: Record<KS::Target, VS::Target>) -> Result<()> {
-        let serde_err = |source| Error::Serde { topic: self.topic.clone(), source };
+        let serde_err = |source| Error::Serde {
+            topic: self.topic.clone(),
+            source,
+        };
         let key = KS::to_bytes(&record.key).map_err(serde_err)?;
         let value = VS::to_bytes(&record.value).map_err(serde_err)?;
         let mut state = self.state.borrow_mut();

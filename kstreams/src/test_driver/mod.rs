@@ -31,7 +31,9 @@ pub use state::DriverConfig;
 use crate::dsl::Topic;
 use crate::processor::Headers;
 use crate::runtime::state_manager::StateEnv;
-use crate::runtime::task::{ConsumedRecord, ProducedRecord, RecordCollector, StreamTask, TaskConfig, TaskId};
+use crate::runtime::task::{
+    ConsumedRecord, ProducedRecord, RecordCollector, StreamTask, TaskConfig, TaskId,
+};
 use crate::topology::Topology;
 use crate::{Error, Result};
 
@@ -105,8 +107,16 @@ impl TopologyTestDriver {
 
     /// A driver with the given application id (prefix of internal topics)
     /// and initial wall-clock time (ms).
-    pub fn with_settings(topology: Topology, application_id: &str, initial_wall_clock_ms: i64) -> Result<TopologyTestDriver> {
-        let config = DriverConfig { application_id: application_id.to_owned(), initial_wall_clock_ms, ..DriverConfig::default() };
+    pub fn with_settings(
+        topology: Topology,
+        application_id: &str,
+        initial_wall_clock_ms: i64,
+    ) -> Result<TopologyTestDriver> {
+        let config = DriverConfig {
+            application_id: application_id.to_owned(),
+            initial_wall_clock_ms,
+            ..DriverConfig::default()
+        };
         TopologyTestDriver::with_config(topology, config)
     }
 
@@ -124,7 +134,15 @@ impl TopologyTestDriver {
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();
         for spec in topology.subtopology_specs(application_id) {
-            let task = StreamTask::new(TaskId { subtopology: spec.id, partition: 0 }, &topology, &config, &env)?;
+            let task = StreamTask::new(
+                TaskId {
+                    subtopology: spec.id,
+                    partition: 0,
+                },
+                &topology,
+                &config,
+                &env,
+            )?;
             for topic in spec.source_topics {
                 readers.insert(topic, tasks.len());
             }
@@ -151,12 +169,17 @@ impl TopologyTestDriver {
         // Initializes every processor now, so wall-clock punctuations count
         // from the driver's start (nothing is due yet).
         state.punctuate_wall_clock()?;
-        Ok(TopologyTestDriver { state: Rc::new(RefCell::new(state)) })
+        Ok(TopologyTestDriver {
+            state: Rc::new(RefCell::new(state)),
+        })
     }
 
     /// An input topic that pipes records with timestamps starting at 0 and
     /// not advancing by themselves.
-    pub fn create_input_topic<KS: Serde, VS: Serde, const P: u32>(&self, topic: Topic<KS, VS, P>) -> TestInputTopic<KS, VS> {
+    pub fn create_input_topic<KS: Serde, VS: Serde, const P: u32>(
+        &self,
+        topic: Topic<KS, VS, P>,
+    ) -> TestInputTopic<KS, VS> {
         self.create_input_topic_with_time(topic, 0, Duration::ZERO)
     }
 
@@ -168,19 +191,33 @@ impl TopologyTestDriver {
         start_ms: i64,
         auto_advance: Duration,
     ) -> TestInputTopic<KS, VS> {
-        TestInputTopic::new(self.state.clone(), topic.name().to_owned(), start_ms, auto_advance)
+        TestInputTopic::new(
+            self.state.clone(),
+            topic.name().to_owned(),
+            start_ms,
+            auto_advance,
+        )
     }
 
     /// An output topic reading what the topology wrote to `topic`.
-    pub fn create_output_topic<KS: Serde, VS: Serde, const P: u32>(&self, topic: Topic<KS, VS, P>) -> TestOutputTopic<KS, VS> {
-        self.state.borrow_mut().partitions.entry(topic.name().to_owned()).or_insert(P);
+    pub fn create_output_topic<KS: Serde, VS: Serde, const P: u32>(
+        &self,
+        topic: Topic<KS, VS, P>,
+    ) -> TestOutputTopic<KS, VS> {
+        self.state
+            .borrow_mut()
+            .partitions
+            .entry(topic.name().to_owned())
+            .or_insert(P);
         TestOutputTopic::new(self.state.clone(), topic.name().to_owned())
     }
 
     /// Advances wall-clock time and fires due wall-clock punctuations.
     pub fn advance_wall_clock_time(&self, by: Duration) -> Result<()> {
         let mut state = self.state.borrow_mut();
-        state.wall_clock = state.wall_clock.saturating_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX));
+        state.wall_clock = state
+            .wall_clock
+            .saturating_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX));
         state.punctuate_wall_clock()?;
         state.run()
     }
@@ -193,8 +230,12 @@ impl TopologyTestDriver {
     /// Names of all topics that have records not yet read.
     pub fn producer_topics(&self) -> Vec<String> {
         let state = self.state.borrow();
-        let mut topics: Vec<String> =
-            state.outputs.iter().filter(|(_, q)| !q.is_empty()).map(|(t, _)| t.clone()).collect();
+        let mut topics: Vec<String> = state
+            .outputs
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(t, _)| t.clone())
+            .collect();
         topics.sort();
         topics
     }
@@ -229,10 +270,20 @@ impl DriverState {
         let Some(&task) = self.readers.get(topic) else {
             let mut known: Vec<&String> = self.readers.keys().collect();
             known.sort();
-            return Err(Error::Topic(format!("topic `{topic}` is not read by the topology (it reads {known:?})")));
+            return Err(Error::Topic(format!(
+                "topic `{topic}` is not read by the topology (it reads {known:?})"
+            )));
         };
         let offset = self.next_offsets.entry(topic.to_owned()).or_insert(0);
-        let record = ConsumedRecord { topic: topic.into(), partition: 0, offset: *offset, timestamp, key, value, headers };
+        let record = ConsumedRecord {
+            topic: topic.into(),
+            partition: 0,
+            offset: *offset,
+            timestamp,
+            key,
+            value,
+            headers,
+        };
         *offset += 1;
         self.tasks[task].add_record(record);
         Ok(())
@@ -245,7 +296,10 @@ impl DriverState {
                 let r = record.clone();
                 self.enqueue(&r.topic, r.key, r.value, r.timestamp, r.headers)?;
             }
-            self.outputs.entry(record.topic.clone()).or_default().push_back(record);
+            self.outputs
+                .entry(record.topic.clone())
+                .or_default()
+                .push_back(record);
         }
         Ok(())
     }
@@ -267,7 +321,10 @@ impl DriverState {
             let mut progressed = false;
             for i in 0..self.tasks.len() {
                 loop {
-                    let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
+                    let mut collector = Collector {
+                        produced: Vec::new(),
+                        partitions: &self.partitions,
+                    };
                     let processed = self.tasks[i].process(self.wall_clock, &mut collector);
                     let produced = collector.produced;
                     self.route(produced)?;
@@ -288,7 +345,10 @@ impl DriverState {
     fn commit_all(&mut self) -> Result<bool> {
         let mut fed_back = false;
         for i in 0..self.tasks.len() {
-            let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
+            let mut collector = Collector {
+                produced: Vec::new(),
+                partitions: &self.partitions,
+            };
             let committed = self.tasks[i].prepare_commit(&mut collector);
             let produced = collector.produced;
             fed_back |= produced.iter().any(|r| self.readers.contains_key(&r.topic));
@@ -301,7 +361,10 @@ impl DriverState {
 
     fn punctuate_wall_clock(&mut self) -> Result<()> {
         for i in 0..self.tasks.len() {
-            let mut collector = Collector { produced: Vec::new(), partitions: &self.partitions };
+            let mut collector = Collector {
+                produced: Vec::new(),
+                partitions: &self.partitions,
+            };
             let fired = self.tasks[i].punctuate_wall_clock(self.wall_clock, &mut collector);
             let produced = collector.produced;
             self.route(produced)?;

@@ -13,7 +13,10 @@ use crate::{Error, Result};
 
 /// A record read with [`TestOutputTopic::read_records_with_partition`]:
 /// the partition the sink chose (`None` for a null key) and the record.
-pub type PartitionedRecord<KS, VS> = (Option<i32>, Record<<KS as Serde>::Target, <VS as Serde>::Target>);
+pub type PartitionedRecord<KS, VS> = (
+    Option<i32>,
+    Record<<KS as Serde>::Target, <VS as Serde>::Target>,
+);
 
 /// Reads, in order, the records the topology wrote to one topic,
 /// deserialized with the topic's serdes. Reading consumes them.
@@ -25,18 +28,34 @@ pub struct TestOutputTopic<KS: Serde, VS: Serde> {
 
 impl<KS: Serde, VS: Serde> TestOutputTopic<KS, VS> {
     pub(crate) fn new(state: Rc<RefCell<DriverState>>, topic: String) -> Self {
-        TestOutputTopic { state, topic, _serdes: PhantomData }
+        TestOutputTopic {
+            state,
+            topic,
+            _serdes: PhantomData,
+        }
     }
 
     fn pop(&self) -> Option<ProducedRecord> {
-        self.state.borrow_mut().outputs.get_mut(&self.topic).and_then(|q| q.pop_front())
+        self.state
+            .borrow_mut()
+            .outputs
+            .get_mut(&self.topic)
+            .and_then(|q| q.pop_front())
     }
 
     fn decode(&self, record: ProducedRecord) -> Result<Record<KS::Target, VS::Target>> {
-        let serde_err = |source| Error::Serde { topic: self.topic.clone(), source };
+        let serde_err = |source| Error::Serde {
+            topic: self.topic.clone(),
+            source,
+        };
         let key = KS::from_bytes(record.key.as_deref()).map_err(serde_err)?;
         let value = VS::from_bytes(record.value.as_deref()).map_err(serde_err)?;
-        Ok(Record { key, value, timestamp: record.timestamp, headers: record.headers })
+        Ok(Record {
+            key,
+            value,
+            timestamp: record.timestamp,
+            headers: record.headers,
+        })
     }
 
     /// Reads the next record (key, value, timestamp, headers); an error if
@@ -44,7 +63,10 @@ impl<KS: Serde, VS: Serde> TestOutputTopic<KS, VS> {
     pub fn read_record(&self) -> Result<Record<KS::Target, VS::Target>> {
         match self.pop() {
             Some(record) => self.decode(record),
-            None => Err(Error::IllegalState(format!("no more records in output topic `{}`", self.topic))),
+            None => Err(Error::IllegalState(format!(
+                "no more records in output topic `{}`",
+                self.topic
+            ))),
         }
     }
 
@@ -60,22 +82,36 @@ impl<KS: Serde, VS: Serde> TestOutputTopic<KS, VS> {
 
     /// Reads all remaining records.
     pub fn read_records_to_vec(&self) -> Result<Vec<Record<KS::Target, VS::Target>>> {
-        std::iter::from_fn(|| self.pop()).map(|r| self.decode(r)).collect()
+        std::iter::from_fn(|| self.pop())
+            .map(|r| self.decode(r))
+            .collect()
     }
 
     /// Reads all remaining key-value pairs.
     pub fn read_key_values_to_vec(&self) -> Result<Vec<(KS::Target, VS::Target)>> {
-        Ok(self.read_records_to_vec()?.into_iter().map(|r| (r.key, r.value)).collect())
+        Ok(self
+            .read_records_to_vec()?
+            .into_iter()
+            .map(|r| (r.key, r.value))
+            .collect())
     }
 
     /// Reads all remaining values.
     pub fn read_values_to_vec(&self) -> Result<Vec<VS::Target>> {
-        Ok(self.read_records_to_vec()?.into_iter().map(|r| r.value).collect())
+        Ok(self
+            .read_records_to_vec()?
+            .into_iter()
+            .map(|r| r.value)
+            .collect())
     }
 
     /// Reads all remaining keys.
     pub fn read_keys_to_vec(&self) -> Result<Vec<KS::Target>> {
-        Ok(self.read_records_to_vec()?.into_iter().map(|r| r.key).collect())
+        Ok(self
+            .read_records_to_vec()?
+            .into_iter()
+            .map(|r| r.key)
+            .collect())
     }
 
     /// Reads all remaining records with the partition the sink chose
@@ -96,6 +132,10 @@ impl<KS: Serde, VS: Serde> TestOutputTopic<KS, VS> {
 
     /// Number of records waiting.
     pub fn queue_size(&self) -> usize {
-        self.state.borrow().outputs.get(&self.topic).map_or(0, |q| q.len())
+        self.state
+            .borrow()
+            .outputs
+            .get(&self.topic)
+            .map_or(0, |q| q.len())
     }
 }

@@ -84,19 +84,31 @@ impl TopologyTestDriver {
 
     /// The store `name` of the (only) task that has it, as Kafka Streams'
     /// `getKeyValueStore`; `KS`/`VS` must be the store's serdes.
-    pub fn get_key_value_store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<KeyValueStoreHandle<KS, VS>> {
+    pub fn get_key_value_store<KS: Serde, VS: Serde>(
+        &self,
+        name: &str,
+    ) -> Result<KeyValueStoreHandle<KS, VS>> {
         let state = self.state.borrow();
         for task in &state.tasks {
             if let Some(store) = task.state().stores.get(name) {
-                return store.as_any().downcast_ref::<KvTaskStore<KS, VS>>().map(KvTaskStore::handle).ok_or_else(|| {
-                    Error::State {
+                return store
+                    .as_any()
+                    .downcast_ref::<KvTaskStore<KS, VS>>()
+                    .map(KvTaskStore::handle)
+                    .ok_or_else(|| Error::State {
                         store: name.to_owned(),
-                        message: format!("not a key/value store with serdes ({}, {})", KS::name(), VS::name()),
-                    }
-                });
+                        message: format!(
+                            "not a key/value store with serdes ({}, {})",
+                            KS::name(),
+                            VS::name()
+                        ),
+                    });
             }
         }
-        Err(Error::State { store: name.to_owned(), message: "no such store in the topology".to_owned() })
+        Err(Error::State {
+            store: name.to_owned(),
+            message: "no such store in the topology".to_owned(),
+        })
     }
 
     /// Every record written so far to store `name`'s changelog topic, as
@@ -107,7 +119,11 @@ impl TopologyTestDriver {
         state
             .outputs
             .get(&topic)
-            .map(|q| q.iter().filter_map(|r| Some((r.key.clone()?, r.value.clone()))).collect())
+            .map(|q| {
+                q.iter()
+                    .filter_map(|r| Some((r.key.clone()?, r.value.clone())))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -78,11 +78,18 @@ pub(crate) fn assemble(
         let root = find(&mut parent, i);
         match ids.get(&root) {
             Some(id) => groups.entry(*id).or_default().push(i),
-            None => return Err(Error::Topology(format!("node `{}` is not connected to any source", node.name))),
+            None => {
+                return Err(Error::Topology(format!(
+                    "node `{}` is not connected to any source",
+                    node.name
+                )))
+            }
         }
     }
-    let subtopologies: Vec<Subtopology> =
-        groups.into_iter().map(|(id, nodes)| Subtopology { id, nodes }).collect();
+    let subtopologies: Vec<Subtopology> = groups
+        .into_iter()
+        .map(|(id, nodes)| Subtopology { id, nodes })
+        .collect();
 
     // Repartition topics without a given count take the largest count among
     // the sources of the sub-topology that writes them (resolved to a fixpoint,
@@ -129,15 +136,26 @@ pub(crate) fn assemble(
     for node in &nodes {
         let topic = match &node.kind {
             NodeKind::Source { topic, .. } => Some(topic),
-            NodeKind::Sink { target: SinkTarget::Fixed(topic) } => Some(topic),
+            NodeKind::Sink {
+                target: SinkTarget::Fixed(topic),
+            } => Some(topic),
             _ => None,
         };
         if let Some(topic) = topic {
             if !partitions.contains_key(&topic.name) {
-                return Err(Error::Topology(format!("no partition count known for topic `{}`", topic.name)));
+                return Err(Error::Topology(format!(
+                    "no partition count known for topic `{}`",
+                    topic.name
+                )));
             }
         }
     }
 
-    Ok(Topology { nodes, subtopologies, partitions, default_extractor, stores: Vec::new() })
+    Ok(Topology {
+        nodes,
+        subtopologies,
+        partitions,
+        default_extractor,
+        stores: Vec::new(),
+    })
 }

@@ -71,10 +71,19 @@ pub(super) fn describe(topology: &Topology) -> TopologyDescription {
     }
     let order = |list: &[usize]| -> Vec<usize> {
         let mut list = list.to_vec();
-        list.sort_by(|&a, &b| size[b].cmp(&size[a]).then_with(|| nodes[a].name.cmp(&nodes[b].name)));
+        list.sort_by(|&a, &b| {
+            size[b]
+                .cmp(&size[a])
+                .then_with(|| nodes[a].name.cmp(&nodes[b].name))
+        });
         list
     };
-    let names = |list: &[usize]| -> Vec<String> { order(list).iter().map(|&i| nodes[i].name.to_string()).collect() };
+    let names = |list: &[usize]| -> Vec<String> {
+        order(list)
+            .iter()
+            .map(|&i| nodes[i].name.to_string())
+            .collect()
+    };
     let subtopologies = topology
         .subtopologies
         .iter()
@@ -85,14 +94,24 @@ pub(super) fn describe(topology: &Topology) -> TopologyDescription {
                 .map(|i| {
                     let node = &nodes[i];
                     let node_type = match &node.kind {
-                        NodeKind::Source { topic, .. } => NodeType::Source { topics: vec![topic.name.clone()] },
-                        NodeKind::Processor { stores } => NodeType::Processor { stores: stores.clone() },
-                        NodeKind::Sink { target: SinkTarget::Fixed(topic) } => {
-                            NodeType::Sink { topic: Some(topic.name.clone()), extractor: None }
-                        }
-                        NodeKind::Sink { target: SinkTarget::Dynamic(what) } => {
-                            NodeType::Sink { topic: None, extractor: Some(what.clone()) }
-                        }
+                        NodeKind::Source { topic, .. } => NodeType::Source {
+                            topics: vec![topic.name.clone()],
+                        },
+                        NodeKind::Processor { stores } => NodeType::Processor {
+                            stores: stores.clone(),
+                        },
+                        NodeKind::Sink {
+                            target: SinkTarget::Fixed(topic),
+                        } => NodeType::Sink {
+                            topic: Some(topic.name.clone()),
+                            extractor: None,
+                        },
+                        NodeKind::Sink {
+                            target: SinkTarget::Dynamic(what),
+                        } => NodeType::Sink {
+                            topic: None,
+                            extractor: Some(what.clone()),
+                        },
                     };
                     NodeDescription {
                         name: node.name.to_string(),
@@ -123,16 +142,24 @@ impl fmt::Display for NodeDescription {
                 write!(f, "\n      --> {}", node_names(&self.successors))
             }
             NodeType::Processor { stores } => {
-                write!(f, "Processor: {} (stores: [{}])", self.name, stores.join(", "))?;
+                write!(
+                    f,
+                    "Processor: {} (stores: [{}])",
+                    self.name,
+                    stores.join(", ")
+                )?;
                 write!(f, "\n      --> {}", node_names(&self.successors))?;
                 write!(f, "\n      <-- {}", node_names(&self.predecessors))
             }
             NodeType::Sink { topic, extractor } => {
                 match (topic, extractor) {
                     (Some(topic), _) => write!(f, "Sink: {} (topic: {topic})", self.name)?,
-                    (None, extractor) => {
-                        write!(f, "Sink: {} (extractor class: {})", self.name, extractor.as_deref().unwrap_or(""))?
-                    }
+                    (None, extractor) => write!(
+                        f,
+                        "Sink: {} (extractor class: {})",
+                        self.name,
+                        extractor.as_deref().unwrap_or("")
+                    )?,
                 }
                 write!(f, "\n      <-- {}", node_names(&self.predecessors))
             }

@@ -28,12 +28,19 @@ pub(crate) struct TaskGraph {
 impl Topology {
     /// Builds the nodes of sub-topology `subtopology` for one task, whose
     /// stores are already built.
-    pub(crate) fn instantiate(&self, subtopology: u32, application_id: &str, stores: &TaskStores) -> Result<TaskGraph> {
+    pub(crate) fn instantiate(
+        &self,
+        subtopology: u32,
+        application_id: &str,
+        stores: &TaskStores,
+    ) -> Result<TaskGraph> {
         let sub = self
             .subtopologies
             .iter()
             .find(|s| s.id == subtopology)
-            .ok_or_else(|| Error::IllegalState(format!("the topology has no sub-topology {subtopology}")))?;
+            .ok_or_else(|| {
+                Error::IllegalState(format!("the topology has no sub-topology {subtopology}"))
+            })?;
         let mut built: HashMap<usize, Erased> = HashMap::new();
         let mut sources = HashMap::new();
         let mut lifecycles = Vec::new();
@@ -42,22 +49,44 @@ impl Topology {
             let mut children = Vec::with_capacity(node.children.len());
             for c in &node.children {
                 let erased = built.get(c).ok_or_else(|| {
-                    Error::Topology(format!("node `{}` has a child outside its sub-topology", node.name))
+                    Error::Topology(format!(
+                        "node `{}` has a child outside its sub-topology",
+                        node.name
+                    ))
                 })?;
                 children.push((self.nodes[*c].name.clone(), erased));
             }
-            let env = NodeEnv { name: &node.name, children, application_id, partitions: &self.partitions, stores };
+            let env = NodeEnv {
+                name: &node.name,
+                children,
+                application_id,
+                partitions: &self.partitions,
+                stores,
+            };
             let instance = node.factory.instantiate(&env)?;
             if let Some(lifecycle) = instance.lifecycle {
                 lifecycles.push(lifecycle);
             }
-            if let (Some(source), NodeKind::Source { topic, extractor }) = (instance.source, &node.kind) {
-                let extractor = extractor.clone().unwrap_or_else(|| self.default_extractor.clone());
-                sources.insert(topic.resolve(application_id), TaskSource { node: source, extractor });
+            if let (Some(source), NodeKind::Source { topic, extractor }) =
+                (instance.source, &node.kind)
+            {
+                let extractor = extractor
+                    .clone()
+                    .unwrap_or_else(|| self.default_extractor.clone());
+                sources.insert(
+                    topic.resolve(application_id),
+                    TaskSource {
+                        node: source,
+                        extractor,
+                    },
+                );
             }
             built.insert(i, instance.input);
         }
         lifecycles.reverse();
-        Ok(TaskGraph { sources, lifecycles })
+        Ok(TaskGraph {
+            sources,
+            lifecycles,
+        })
     }
 }

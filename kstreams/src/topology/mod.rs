@@ -24,9 +24,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+pub(crate) use build::{assemble, RepartitionSpec};
 pub use co_partitioning::{CoPartitionedWith, Partitions};
 pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
-pub(crate) use build::{assemble, RepartitionSpec};
 pub(crate) use instantiate::TaskGraph;
 pub use stores::KeyValueStoreHandle;
 pub(crate) use stores::{FlushedRecord, KvTaskStore, StoreFactory, TaskStore, TaskStores};
@@ -45,11 +45,17 @@ pub(crate) struct TopicName {
 
 impl TopicName {
     pub(crate) fn user(name: impl Into<String>) -> TopicName {
-        TopicName { name: name.into(), internal: false }
+        TopicName {
+            name: name.into(),
+            internal: false,
+        }
     }
 
     pub(crate) fn internal(name: impl Into<String>) -> TopicName {
-        TopicName { name: name.into(), internal: true }
+        TopicName {
+            name: name.into(),
+            internal: true,
+        }
     }
 
     /// The name on the broker.
@@ -73,9 +79,16 @@ pub(crate) enum SinkTarget {
 /// What kind of node, with what `describe()` shows about it.
 #[derive(Clone)]
 pub(crate) enum NodeKind {
-    Source { topic: TopicName, extractor: Option<Arc<dyn TimestampExtractor>> },
-    Processor { stores: Vec<String> },
-    Sink { target: SinkTarget },
+    Source {
+        topic: TopicName,
+        extractor: Option<Arc<dyn TimestampExtractor>>,
+    },
+    Processor {
+        stores: Vec<String>,
+    },
+    Sink {
+        target: SinkTarget,
+    },
 }
 
 /// One node of the topology.

@@ -35,7 +35,9 @@ impl Topology {
             .iter()
             .filter_map(|n| match &n.kind {
                 NodeKind::Source { topic, .. } => Some(topic),
-                NodeKind::Sink { target: SinkTarget::Fixed(topic) } => Some(topic),
+                NodeKind::Sink {
+                    target: SinkTarget::Fixed(topic),
+                } => Some(topic),
                 _ => None,
             })
             .collect()
@@ -52,11 +54,16 @@ impl Topology {
                 for &i in &sub.nodes {
                     if let NodeKind::Source { topic, .. } = &self.nodes[i].kind {
                         source_topics.push(topic.resolve(application_id));
-                        partitions = partitions.max(self.partitions.get(&topic.name).copied().unwrap_or(0));
+                        partitions =
+                            partitions.max(self.partitions.get(&topic.name).copied().unwrap_or(0));
                     }
                 }
                 source_topics.sort();
-                SubtopologySpec { id: sub.id, source_topics, partitions }
+                SubtopologySpec {
+                    id: sub.id,
+                    source_topics,
+                    partitions,
+                }
             })
             .collect()
     }
@@ -70,7 +77,9 @@ impl Topology {
             .nodes
             .iter()
             .filter_map(|n| match &n.kind {
-                NodeKind::Sink { target: SinkTarget::Fixed(topic) } => Some(topic.resolve(application_id)),
+                NodeKind::Sink {
+                    target: SinkTarget::Fixed(topic),
+                } => Some(topic.resolve(application_id)),
                 _ => None,
             })
             .collect();
@@ -80,7 +89,14 @@ impl Topology {
     /// Whether some sink chooses its topic per record.
     #[allow(dead_code)] // runtime contract, not used by the runtime yet
     pub(crate) fn has_dynamic_sinks(&self) -> bool {
-        self.nodes.iter().any(|n| matches!(n.kind, NodeKind::Sink { target: SinkTarget::Dynamic(_) }))
+        self.nodes.iter().any(|n| {
+            matches!(
+                n.kind,
+                NodeKind::Sink {
+                    target: SinkTarget::Dynamic(_)
+                }
+            )
+        })
     }
 
     /// Internal topics (repartition topics) to create at start-up, sorted by name.
@@ -102,7 +118,12 @@ impl Topology {
         self.topics()
             .into_iter()
             .filter(|t| !t.internal)
-            .map(|t| (t.name.clone(), self.partitions.get(&t.name).copied().unwrap_or(0)))
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    self.partitions.get(&t.name).copied().unwrap_or(0),
+                )
+            })
             .collect()
     }
 

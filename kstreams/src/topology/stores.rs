@@ -24,8 +24,8 @@ use kstreams_serde::Serde;
 
 use crate::processor::node::NodeCx;
 use crate::state::{
-    CacheFlushListener, FlushedEntry, KeyValueBytesStore, KeyValueStoreBuilder, MeteredKeyValueStore, StoreContext,
-    StoreKind,
+    CacheFlushListener, FlushedEntry, KeyValueBytesStore, KeyValueStoreBuilder,
+    MeteredKeyValueStore, StoreContext, StoreKind,
 };
 use crate::{Error, Result};
 
@@ -40,7 +40,8 @@ pub(crate) struct FlushedRecord {
 
 /// Forwards written-down cache entries downstream (set by the node that
 /// owns the store, e.g. an aggregation).
-pub(crate) type Forwarder = Arc<dyn Fn(Vec<FlushedRecord>, &mut NodeCx<'_>) -> Result<()> + Send + Sync>;
+pub(crate) type Forwarder =
+    Arc<dyn Fn(Vec<FlushedRecord>, &mut NodeCx<'_>) -> Result<()> + Send + Sync>;
 
 /// Declares one store of a topology and builds it per task.
 pub(crate) trait StoreFactory: Send + Sync {
@@ -56,7 +57,10 @@ pub(crate) trait StoreFactory: Send + Sync {
 pub(crate) trait TaskStore: Send + Sync {
     fn name(&self) -> &str;
     /// Runs `f` on the store's bytes stack (flush, restore, close).
-    fn with_bytes(&self, f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>) -> Result<()>;
+    fn with_bytes(
+        &self,
+        f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>,
+    ) -> Result<()>;
     /// Sets where written-down cache entries go.
     fn set_forwarder(&self, forwarder: Forwarder);
     /// Forwards queued cache entries; returns whether there were any.
@@ -83,13 +87,17 @@ pub struct KeyValueStoreHandle<KS: Serde, VS: Serde> {
 
 impl<KS: Serde, VS: Serde> Clone for KeyValueStoreHandle<KS, VS> {
     fn clone(&self) -> Self {
-        KeyValueStoreHandle { store: self.store.clone() }
+        KeyValueStoreHandle {
+            store: self.store.clone(),
+        }
     }
 }
 
 impl<KS: Serde, VS: Serde> std::fmt::Debug for KeyValueStoreHandle<KS, VS> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("KeyValueStoreHandle").field(&*lock(&self.store)).finish()
+        f.debug_tuple("KeyValueStoreHandle")
+            .field(&*lock(&self.store))
+            .finish()
     }
 }
 
@@ -135,7 +143,10 @@ impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
         &self.name
     }
 
-    fn with_bytes(&self, f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>) -> Result<()> {
+    fn with_bytes(
+        &self,
+        f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>,
+    ) -> Result<()> {
         f(self.handle.lock().bytes_store_mut())
     }
 
@@ -189,7 +200,9 @@ impl<KS: Serde, VS: Serde> StoreFactory for KeyValueStoreBuilder<KS, VS> {
         let store = KeyValueStoreBuilder::build(self, ctx, Some(listener))?;
         Ok(Arc::new(KvTaskStore {
             name: KeyValueStoreBuilder::name(self).to_owned(),
-            handle: KeyValueStoreHandle { store: Arc::new(Mutex::new(store)) },
+            handle: KeyValueStoreHandle {
+                store: Arc::new(Mutex::new(store)),
+            },
             flushed,
             forwarder: Mutex::new(None),
         }))
@@ -215,8 +228,15 @@ impl TaskStores {
 
     /// A typed handle on store `name` for node `node`, which must be
     /// connected to it and agree on its serdes.
-    pub(crate) fn key_value<KS: Serde, VS: Serde>(&self, node: &str, name: &str) -> Result<KeyValueStoreHandle<KS, VS>> {
-        let connected = self.connections.get(node).is_some_and(|s| s.iter().any(|s| s == name));
+    pub(crate) fn key_value<KS: Serde, VS: Serde>(
+        &self,
+        node: &str,
+        name: &str,
+    ) -> Result<KeyValueStoreHandle<KS, VS>> {
+        let connected = self
+            .connections
+            .get(node)
+            .is_some_and(|s| s.iter().any(|s| s == name));
         if !connected {
             return Err(Error::Processing {
                 node: node.to_owned(),
@@ -225,7 +245,9 @@ impl TaskStores {
                 ),
             });
         }
-        let store = self.get(name).ok_or_else(|| Error::IllegalState(format!("store `{name}` was not built for this task")))?;
+        let store = self.get(name).ok_or_else(|| {
+            Error::IllegalState(format!("store `{name}` was not built for this task"))
+        })?;
         store
             .as_any()
             .downcast_ref::<KvTaskStore<KS, VS>>()
@@ -288,7 +310,8 @@ impl super::Topology {
             if let super::NodeKind::Processor { stores } = &self.nodes[i].kind {
                 for name in stores {
                     let known = factories.iter().any(|f| f.name() == name);
-                    if let (false, Some(f)) = (known, self.stores.iter().find(|f| f.name() == name)) {
+                    if let (false, Some(f)) = (known, self.stores.iter().find(|f| f.name() == name))
+                    {
                         factories.push(f.clone());
                     }
                 }
@@ -307,7 +330,11 @@ impl super::Topology {
         for spec in self.subtopology_specs(application_id) {
             for f in self.stores_of(spec.id).0 {
                 if f.logged() {
-                    out.push((f.name().to_owned(), crate::state::changelog_topic(application_id, f.name()), spec.partitions));
+                    out.push((
+                        f.name().to_owned(),
+                        crate::state::changelog_topic(application_id, f.name()),
+                        spec.partitions,
+                    ));
                 }
             }
         }

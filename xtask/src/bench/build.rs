@@ -34,7 +34,11 @@ pub(crate) fn java() -> Result<JavaApp> {
     let sources = newest_mtime(&project.join("src"))?.max(mtime(&project.join("pom.xml"))?);
     let built = fs::metadata(&marker).and_then(|m| m.modified()).ok();
     if built.is_none_or(|b| b < sources) {
-        crate::kafka::require_tool("mvn", &["-v"], "Apache Maven (Debian: apt-get install -y maven)")?;
+        crate::kafka::require_tool(
+            "mvn",
+            &["-v"],
+            "Apache Maven (Debian: apt-get install -y maven)",
+        )?;
         eprintln!("xtask: building the Java Kafka Streams app (bench/java) with Maven ...");
         // copy-dependencies only adds jars: start from an empty lib/ so no stale version stays on the classpath.
         let _ = fs::remove_dir_all(target.join("lib"));
@@ -44,11 +48,20 @@ pub(crate) fn java() -> Result<JavaApp> {
             .status()
             .map_err(|e| format!("cannot run mvn: {e}"))?;
         if !status.success() {
-            return Err(format!("mvn package failed in {} ({status})", project.display()));
+            return Err(format!(
+                "mvn package failed in {} ({status})",
+                project.display()
+            ));
         }
         fs::write(&marker, "").map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     }
-    Ok(JavaApp { classpath: format!("{}:{}/*", target.join("classes").display(), target.join("lib").display()) })
+    Ok(JavaApp {
+        classpath: format!(
+            "{}:{}/*",
+            target.join("classes").display(),
+            target.join("lib").display()
+        ),
+    })
 }
 
 /// The Rust benchmark programs, built.
@@ -77,7 +90,8 @@ pub(crate) const KSTREAMS_BINS: [&str; 2] = ["bench_kstreams_stateless", "bench_
 pub(crate) fn rust(release: bool) -> Result<RustBins> {
     let root = repo_root();
     let mut cmd = crate::cmd::cargo();
-    cmd.current_dir(&root).args(["build", "--package", "kstreams-examples"]);
+    cmd.current_dir(&root)
+        .args(["build", "--package", "kstreams-examples"]);
     if release {
         cmd.arg("--release");
     }
@@ -89,7 +103,10 @@ pub(crate) fn rust(release: bool) -> Result<RustBins> {
             cmd.args(["--bin", bin]);
         }
     }
-    eprintln!("xtask: building the benchmark programs ({} profile) ...", if release { "release" } else { "dev" });
+    eprintln!(
+        "xtask: building the benchmark programs ({} profile) ...",
+        if release { "release" } else { "dev" }
+    );
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err(format!("building the benchmark programs failed ({status})"));
@@ -97,7 +114,10 @@ pub(crate) fn rust(release: bool) -> Result<RustBins> {
     let dir = target_dir()?.join(if release { "release" } else { "debug" });
     for bin in HARNESS_BINS {
         if !dir.join(bin).is_file() {
-            return Err(format!("cargo built, but {} is missing", dir.join(bin).display()));
+            return Err(format!(
+                "cargo built, but {} is missing",
+                dir.join(bin).display()
+            ));
         }
     }
     // A kstreams binary left over from another checkout would not be ours: only keep those we just built.
@@ -113,7 +133,11 @@ pub(crate) fn rust(release: bool) -> Result<RustBins> {
 fn target_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
-        return Ok(if dir.is_absolute() { dir } else { repo_root().join(dir) });
+        return Ok(if dir.is_absolute() {
+            dir
+        } else {
+            repo_root().join(dir)
+        });
     }
     let out = crate::cmd::cargo()
         .current_dir(repo_root())
@@ -122,21 +146,35 @@ fn target_dir() -> Result<PathBuf> {
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     // std only: pick `"target_directory":"..."` out of the JSON by hand.
-    let start = text.find("\"target_directory\":\"").ok_or("cargo metadata names no target_directory")? + 20;
-    let end = text[start..].find('"').ok_or("cargo metadata: malformed target_directory")? + start;
+    let start = text
+        .find("\"target_directory\":\"")
+        .ok_or("cargo metadata names no target_directory")?
+        + 20;
+    let end = text[start..]
+        .find('"')
+        .ok_or("cargo metadata: malformed target_directory")?
+        + start;
     Ok(PathBuf::from(text[start..end].replace("\\\\", "\\")))
 }
 
 fn mtime(path: &Path) -> Result<SystemTime> {
-    fs::metadata(path).and_then(|m| m.modified()).map_err(|e| format!("cannot stat {}: {e}", path.display()))
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| format!("cannot stat {}: {e}", path.display()))
 }
 
 fn newest_mtime(dir: &Path) -> Result<SystemTime> {
     let mut newest = mtime(dir)?;
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
-        let path = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?.path();
-        let t = if path.is_dir() { newest_mtime(&path)? } else { mtime(&path)? };
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+            .path();
+        let t = if path.is_dir() {
+            newest_mtime(&path)?
+        } else {
+            mtime(&path)?
+        };
         newest = newest.max(t);
     }
     Ok(newest)

@@ -39,16 +39,36 @@ pub(crate) struct Ended {
 impl Proc {
     /// Spawns `cmd`; stdout's `BENCH` lines are collected, and everything
     /// (stdout and stderr) goes to `log`.
-    pub(crate) fn spawn(label: &str, mut cmd: Command, log: PathBuf, with_stdin: bool) -> Result<Proc> {
-        let err = fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let mut out_log = err.try_clone().map_err(|e| format!("cannot open {}: {e}", log.display()))?;
-        cmd.stdout(Stdio::piped()).stderr(err).stdin(if with_stdin { Stdio::piped() } else { Stdio::null() });
+    pub(crate) fn spawn(
+        label: &str,
+        mut cmd: Command,
+        log: PathBuf,
+        with_stdin: bool,
+    ) -> Result<Proc> {
+        let err =
+            fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let mut out_log = err
+            .try_clone()
+            .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+        cmd.stdout(Stdio::piped()).stderr(err).stdin(if with_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         let started = Instant::now();
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start {label} ({:?}): {e}", cmd.get_program()))?;
-        let stdout = child.stdout.take().ok_or_else(|| format!("{label}: no stdout pipe"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {label} ({:?}): {e}", cmd.get_program()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| format!("{label}: no stdout pipe"))?;
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
+            for line in BufReader::new(stdout)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
                 // Every line goes to the log (BENCH lines too, for reading a run afterwards).
                 let _ = writeln!(out_log, "{line}");
                 if let Some(rest) = line.strip_prefix("BENCH ") {
@@ -68,11 +88,25 @@ impl Proc {
             }
         });
         let stdin = child.stdin.take();
-        Ok(Proc { label: label.to_owned(), child, stdin, lines, seen: Vec::new(), peak_kib, sampler: Some(sampler), log, started })
+        Ok(Proc {
+            label: label.to_owned(),
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+            peak_kib,
+            sampler: Some(sampler),
+            log,
+            started,
+        })
     }
 
     /// Waits for a `BENCH` line starting with `prefix`; returns it and when it arrived.
-    pub(crate) fn wait_for(&mut self, prefix: &str, timeout: Duration) -> Result<(Instant, String)> {
+    pub(crate) fn wait_for(
+        &mut self,
+        prefix: &str,
+        timeout: Duration,
+    ) -> Result<(Instant, String)> {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -84,11 +118,23 @@ impl Proc {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    return Err(format!("{} printed no `BENCH {prefix}` within {timeout:?}{}", self.label, self.log_tail()))
+                    return Err(format!(
+                        "{} printed no `BENCH {prefix}` within {timeout:?}{}",
+                        self.label,
+                        self.log_tail()
+                    ))
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let status = self.child.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-                    return Err(format!("{} exited ({status}) before `BENCH {prefix}`{}", self.label, self.log_tail()));
+                    let status = self
+                        .child
+                        .wait()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|e| e.to_string());
+                    return Err(format!(
+                        "{} exited ({status}) before `BENCH {prefix}`{}",
+                        self.label,
+                        self.log_tail()
+                    ));
                 }
             }
         }
@@ -96,8 +142,13 @@ impl Proc {
 
     /// Writes one line to the process's stdin.
     pub(crate) fn send_line(&mut self, line: &str) -> Result {
-        let stdin = self.stdin.as_mut().ok_or_else(|| format!("{}: stdin is not piped", self.label))?;
-        writeln!(stdin, "{line}").and_then(|()| stdin.flush()).map_err(|e| format!("cannot write to {}: {e}", self.label))
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| format!("{}: stdin is not piped", self.label))?;
+        writeln!(stdin, "{line}")
+            .and_then(|()| stdin.flush())
+            .map_err(|e| format!("cannot write to {}: {e}", self.label))
     }
 
     /// Waits for the process to exit by itself (it must succeed).
@@ -107,10 +158,20 @@ impl Proc {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) if status.success() => return Ok(self.finish()),
-                Ok(Some(status)) => return Err(format!("{} failed ({status}){}", self.label, self.log_tail())),
+                Ok(Some(status)) => {
+                    return Err(format!(
+                        "{} failed ({status}){}",
+                        self.label,
+                        self.log_tail()
+                    ))
+                }
                 Ok(None) if Instant::now() > deadline => {
                     self.kill();
-                    return Err(format!("{} did not finish within {timeout:?}{}", self.label, self.log_tail()));
+                    return Err(format!(
+                        "{} did not finish within {timeout:?}{}",
+                        self.label,
+                        self.log_tail()
+                    ));
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(20)),
                 Err(e) => return Err(format!("cannot wait for {}: {e}", self.label)),
@@ -123,13 +184,18 @@ impl Proc {
         self.stdin = None;
         let pid = self.child.id();
         // SIGTERM through kill(1): xtask depends on std only.
-        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
         let deadline = Instant::now() + timeout;
         loop {
             match self.child.try_wait() {
                 Ok(Some(_)) => return Ok(self.finish()),
                 Ok(None) if Instant::now() > deadline => {
-                    eprintln!("xtask: {} did not stop within {timeout:?} of SIGTERM; killing it", self.label);
+                    eprintln!(
+                        "xtask: {} did not stop within {timeout:?} of SIGTERM; killing it",
+                        self.label
+                    );
                     self.kill();
                     return Ok(self.finish());
                 }
@@ -152,7 +218,10 @@ impl Proc {
         while let Ok((_, line)) = self.lines.recv_timeout(Duration::from_millis(200)) {
             self.seen.push(line);
         }
-        Ended { peak_rss_kib: self.peak_kib.load(Ordering::SeqCst), lines: std::mem::take(&mut self.seen) }
+        Ended {
+            peak_rss_kib: self.peak_kib.load(Ordering::SeqCst),
+            lines: std::mem::take(&mut self.seen),
+        }
     }
 
     fn log_tail(&self) -> String {
@@ -175,12 +244,17 @@ impl Drop for Proc {
 /// `VmHWM` (peak resident set) of a live process, in KiB; `None` once it is gone.
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// The value of `key=value` in a `BENCH` line.
 pub(crate) fn field<T: std::str::FromStr>(line: &str, key: &str) -> Option<T> {
-    line.split_whitespace().find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('='))).and_then(|v| v.parse().ok())
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .and_then(|v| v.parse().ok())
 }
 
 #[cfg(test)]

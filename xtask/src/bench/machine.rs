@@ -9,7 +9,10 @@ use crate::paths::{repo_root, KAFKA_VERSION};
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub(crate) fn today() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }
@@ -41,23 +44,38 @@ pub(crate) fn load_average() -> String {
 /// Markdown lines describing the machine and the versions measured.
 pub(crate) fn describe(librdkafka: &str, profile: &str) -> String {
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let mem_gib = meminfo
         .lines()
         .find_map(|l| l.strip_prefix("MemTotal:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kib| kib / 1024.0 / 1024.0);
-    let git = first_line(Command::new("git").current_dir(repo_root()).args(["rev-parse", "--short", "HEAD"]), false);
-    let rustc = first_line(Command::new("rustc").current_dir(repo_root()).arg("-V"), false);
+    let git = first_line(
+        Command::new("git")
+            .current_dir(repo_root())
+            .args(["rev-parse", "--short", "HEAD"]),
+        false,
+    );
+    let rustc = first_line(
+        Command::new("rustc").current_dir(repo_root()).arg("-V"),
+        false,
+    );
     let java = first_line(Command::new("java").arg("-version"), true);
     format!(
         "- machine: {cores} cores ({}), {} GiB memory\n\
          - kstreams {} (commit {}), {rustc}, {profile} profile, librdkafka {librdkafka}\n\
          - Java Kafka Streams {KAFKA_VERSION} on {java}\n",
         model.as_deref().unwrap_or("unknown CPU"),
-        mem_gib.map(|g| format!("{g:.1}")).unwrap_or_else(|| "?".into()),
+        mem_gib
+            .map(|g| format!("{g:.1}"))
+            .unwrap_or_else(|| "?".into()),
         env!("CARGO_PKG_VERSION"),
         git,
     )
@@ -66,7 +84,8 @@ pub(crate) fn describe(librdkafka: &str, profile: &str) -> String {
 fn first_line(cmd: &mut Command, stderr: bool) -> String {
     match cmd.output() {
         Ok(out) => {
-            let text = String::from_utf8_lossy(if stderr { &out.stderr } else { &out.stdout }).into_owned();
+            let text = String::from_utf8_lossy(if stderr { &out.stderr } else { &out.stdout })
+                .into_owned();
             text.lines().next().unwrap_or("unknown").trim().to_owned()
         }
         Err(_) => "unknown".into(),

@@ -60,7 +60,11 @@ const METRICS: [Metric; 8] = [
     ("latency p99 (ms) ↓", |f| f.p99_ms, millis),
     ("latency p999 (ms) ↓", |f| f.p999_ms, millis),
     ("peak RSS (MiB) ↓", |f| f.rss_mib, |v| format!("{v:.0}")),
-    ("start to RUNNING (ms) ↓", |f| f.startup_ms, |v| format!("{v:.0}")),
+    (
+        "start to RUNNING (ms) ↓",
+        |f| f.startup_ms,
+        |v| format!("{v:.0}"),
+    ),
     ("restore (records/s) ↑", |f| f.restore_rate, count),
     ("latency offered rate (records/s)", |f| f.offered, count),
 ];
@@ -99,7 +103,9 @@ pub(crate) fn render(results: &Results) -> String {
     t.push_str("| figure | limit | kstreams | Java | kstreams/Java | kstreams/limit |\n");
     t.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
     let get = |imp: Impl, topology: &'static str, guarantee: &'static str| -> Option<&Figures> {
-        results.get(&(imp, topology, guarantee)).and_then(|r| r.as_ref().ok())
+        results
+            .get(&(imp, topology, guarantee))
+            .and_then(|r| r.as_ref().ok())
     };
     for topology in ["stateless", "counter"] {
         for guarantee in ["at_least_once", "exactly_once_v2"] {
@@ -113,7 +119,15 @@ pub(crate) fn render(results: &Results) -> String {
                     continue;
                 }
                 let cell = |v: Option<f64>| v.map(show).unwrap_or_else(|| "n/a".into());
-                let _ = writeln!(t, "| {label} | {} | {} | {} | {} | {} |", cell(l), cell(k), cell(j), ratio(k, j), ratio(k, l));
+                let _ = writeln!(
+                    t,
+                    "| {label} | {} | {} | {} | {} | {} |",
+                    cell(l),
+                    cell(k),
+                    cell(j),
+                    ratio(k, j),
+                    ratio(k, l)
+                );
             }
         }
     }
@@ -148,13 +162,25 @@ mod tests {
         assert_eq!(count(1234567.4), "1 234 567");
         assert_eq!(count(999.0), "999");
         let mut results = Results::new();
-        let java = Figures { throughput: Some(50_000.0), ..Figures::default() };
-        let limit = Figures { throughput: Some(200_000.0), ..Figures::default() };
+        let java = Figures {
+            throughput: Some(50_000.0),
+            ..Figures::default()
+        };
+        let limit = Figures {
+            throughput: Some(200_000.0),
+            ..Figures::default()
+        };
         results.insert((Impl::Java, "stateless", "at_least_once"), Ok(java));
         results.insert((Impl::Limit, "copy", "at_least_once"), Ok(limit));
-        results.insert((Impl::Kstreams, "stateless", "at_least_once"), Err("not available".into()));
+        results.insert(
+            (Impl::Kstreams, "stateless", "at_least_once"),
+            Err("not available".into()),
+        );
         let table = render(&results);
-        assert!(table.contains("| throughput (records/s) ↑ | 200 000 | n/a | 50 000 | n/a | n/a |"), "{table}");
+        assert!(
+            table.contains("| throughput (records/s) ↑ | 200 000 | n/a | 50 000 | n/a | n/a |"),
+            "{table}"
+        );
         assert!(notes(&results).contains("kstreams stateless at_least_once: not available"));
     }
 }

@@ -200,8 +200,15 @@ fn a_dirty_entry_knows_the_value_below_when_it_replaced_a_clean_one() {
     cache.put_dirty("ns", b"a", Some(b"3".to_vec()), 6); // still above "1"
     cache.put_dirty("ns", b"b", Some(b"9".to_vec()), 7); // nothing known below
     let dirty = cache.take_dirty("ns");
-    let below: Vec<(String, Option<Option<Vec<u8>>>)> = dirty.into_iter().map(|e| (s(&e.key), e.below)).collect();
-    assert_eq!(below, vec![("a".to_owned(), Some(Some(b"1".to_vec()))), ("b".to_owned(), None)]);
+    let below: Vec<(String, Option<Option<Vec<u8>>>)> =
+        dirty.into_iter().map(|e| (s(&e.key), e.below)).collect();
+    assert_eq!(
+        below,
+        vec![
+            ("a".to_owned(), Some(Some(b"1".to_vec()))),
+            ("b".to_owned(), None)
+        ]
+    );
     // Written down, "a" is clean at "3": the next write sits above "3".
     cache.put_dirty("ns", b"a", None, 8);
     let dirty = cache.take_dirty("ns");
