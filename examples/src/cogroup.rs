@@ -183,7 +183,7 @@ pub fn cogroup(b: &mut StreamsBuilder) {
 
 /// The three topics, so that tests and deployments can run the topology
 /// under other names.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CogroupTopics {
     /// Input: clicks by customer.
     pub clicks: Topic<String, Json<ClickEvent>, PARTITIONS>,
@@ -204,17 +204,16 @@ impl CogroupTopics {
     /// The default names with `prefix` in front. The names live for the rest
     /// of the process.
     pub fn prefixed(prefix: &str) -> CogroupTopics {
-        let name =
-            |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        let name = |base: &str| format!("{prefix}{base}");
         CogroupTopics {
-            clicks: Topic::new(name(CLICK_EVENTS.name())),
-            purchases: Topic::new(name(STOCK_PURCHASES.name())),
-            cogrouped: Topic::new(name(COGROUPED.name())),
+            clicks: Topic::named(name(CLICK_EVENTS.name())),
+            purchases: Topic::named(name(STOCK_PURCHASES.name())),
+            cogrouped: Topic::named(name(COGROUPED.name())),
         }
     }
 
     /// All three names, inputs first.
-    pub fn names(&self) -> [&'static str; 3] {
+    pub fn names(&self) -> [&str; 3] {
         [
             self.clicks.name(),
             self.purchases.name(),
@@ -229,11 +228,11 @@ pub fn topology_with(topics: &CogroupTopics) -> Result<Topology> {
     let b = StreamsBuilder::new();
     b.add_state_store(cogroup_store());
     let clicks = b
-        .add_source("Events-Source", topics.clicks)
+        .add_source("Events-Source", topics.clicks.clone())
         .named("Events-Processor")
         .via(click_activity);
     let purchases = b
-        .add_source("Txn-Source", topics.purchases)
+        .add_source("Txn-Source", topics.purchases.clone())
         .named("Txn-Processor")
         .via(purchase_activity);
     clicks
@@ -242,6 +241,6 @@ pub fn topology_with(topics: &CogroupTopics) -> Result<Topology> {
         .named("CoGrouping-Processor")
         .process_with_stores(CogroupingProcessor::default, &[COGROUP_STORE])
         .named("CoGrouping-Sink")
-        .to(topics.cogrouped);
+        .to(topics.cogrouped.clone());
     b.build()
 }

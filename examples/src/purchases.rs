@@ -128,7 +128,7 @@ impl From<&Purchase> for RewardAccumulator {
 
 /// The six topics of the topology, so that tests and deployments can run it
 /// under other names (the constants above are the defaults).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PurchaseTopics {
     /// Input: raw purchases.
     pub transactions: Topic<String, Json<Purchase>, 1>,
@@ -157,22 +157,20 @@ impl PurchaseTopics {
     };
 
     /// The default names with `prefix` in front (e.g. `run42-transactions`).
-    /// The names live for the rest of the process.
     pub fn prefixed(prefix: &str) -> PurchaseTopics {
-        let name =
-            |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        let name = |base: &str| format!("{prefix}{base}");
         PurchaseTopics {
-            transactions: Topic::new(name(TRANSACTIONS.name())),
-            purchases: Topic::new(name(PURCHASES.name())),
-            patterns: Topic::new(name(PATTERNS.name())),
-            rewards: Topic::new(name(REWARDS.name())),
-            coffee: Topic::new(name(COFFEE.name())),
-            electronics: Topic::new(name(ELECTRONICS.name())),
+            transactions: Topic::named(name(TRANSACTIONS.name())),
+            purchases: Topic::named(name(PURCHASES.name())),
+            patterns: Topic::named(name(PATTERNS.name())),
+            rewards: Topic::named(name(REWARDS.name())),
+            coffee: Topic::named(name(COFFEE.name())),
+            electronics: Topic::named(name(ELECTRONICS.name())),
         }
     }
 
     /// All six names, input first.
-    pub fn names(&self) -> [&'static str; 6] {
+    pub fn names(&self) -> [&str; 6] {
         [
             self.transactions.name(),
             self.purchases.name(),
@@ -193,7 +191,7 @@ pub fn topology() -> Result<Topology> {
 pub fn topology_with(topics: &PurchaseTopics) -> Result<Topology> {
     let builder = StreamsBuilder::new();
     let masked = builder
-        .stream(topics.transactions)
+        .stream(topics.transactions.clone())
         .map_values(Purchase::mask_credit_card);
 
     let branches = masked
@@ -205,8 +203,8 @@ pub fn topology_with(topics: &PurchaseTopics) -> Result<Topology> {
         .branch_as("electronics", |_, p| p.department == "electronics")
         .no_default_branch();
     for (name, topic) in [
-        ("department-coffee", topics.coffee),
-        ("department-electronics", topics.electronics),
+        ("department-coffee", topics.coffee.clone()),
+        ("department-electronics", topics.electronics.clone()),
     ] {
         if let Some(branch) = branches.get(name) {
             branch.to(topic);
@@ -215,10 +213,10 @@ pub fn topology_with(topics: &PurchaseTopics) -> Result<Topology> {
 
     masked
         .map_values(|p| PurchasePattern::from(&p))
-        .to(topics.patterns);
+        .to(topics.patterns.clone());
     masked
         .map_values(|p| RewardAccumulator::from(&p))
-        .to(topics.rewards);
-    masked.to(topics.purchases);
+        .to(topics.rewards.clone());
+    masked.to(topics.purchases.clone());
     builder.build()
 }

@@ -231,7 +231,7 @@ pub fn stock_performance(b: &mut StreamsBuilder) {
 
 /// The input and output topic, so that tests and deployments can run the
 /// topology under other names.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StockTopics {
     /// Input: trades by symbol.
     pub transactions: Topic<String, Json<StockTransaction>, PARTITIONS>,
@@ -249,16 +249,15 @@ impl StockTopics {
     /// The default names with `prefix` in front. The names live for the rest
     /// of the process.
     pub fn prefixed(prefix: &str) -> StockTopics {
-        let name =
-            |base: &str| -> &'static str { Box::leak(format!("{prefix}{base}").into_boxed_str()) };
+        let name = |base: &str| format!("{prefix}{base}");
         StockTopics {
-            transactions: Topic::new(name(STOCK_TRANSACTIONS.name())),
-            performance: Topic::new(name(STOCK_PERFORMANCE.name())),
+            transactions: Topic::named(name(STOCK_TRANSACTIONS.name())),
+            performance: Topic::named(name(STOCK_PERFORMANCE.name())),
         }
     }
 
     /// Both names, input first.
-    pub fn names(&self) -> [&'static str; 2] {
+    pub fn names(&self) -> [&str; 2] {
         [self.transactions.name(), self.performance.name()]
     }
 }
@@ -268,13 +267,13 @@ impl StockTopics {
 pub fn topology_with(topics: &StockTopics) -> Result<Topology> {
     let b = StreamsBuilder::new();
     b.add_state_store(performance_store());
-    b.add_source("stocks-source", topics.transactions)
+    b.add_source("stocks-source", topics.transactions.clone())
         .named("stocks-processor")
         .process_with_stores(
             StockPerformanceProcessor::default,
             &[STOCK_PERFORMANCE_STORE],
         )
         .named("stocks-sink")
-        .to(topics.performance);
+        .to(topics.performance.clone());
     b.build()
 }

@@ -4,12 +4,43 @@
 //! local state, and write back to Kafka with exactly-once guarantees, on the
 //! execution model of Apache Kafka Streams.
 //!
-//! Layers, as in Kafka Streams:
-//! - [`dsl`]: `StreamsBuilder`, `KStream`, ... build a logical graph;
-//! - [`topology`]: the physical `Topology`, split into sub-topologies;
-//! - [`processor`]: records, the processor context, partitioning;
+//! ## Modules, as Kafka Streams' layers
+//! - [`dsl`]: `StreamsBuilder`, `KStream`, `KTable`, grouped streams, build
+//!   a logical graph;
+//! - [`topology`]: the physical `Topology`, split into sub-topologies, and
+//!   its `describe()`;
+//! - [`processor`]: records, the Processor API (`Processor`,
+//!   `ProcessorContext`), partitioning, and the nodes a task runs;
 //! - [`runtime`]: `KafkaStreams`, stream threads, tasks, commits;
+//! - [`state`]: state stores (`KeyValueStore`, builders, restore listener);
+//! - [`errors`]: exception handlers and the dead-letter queue;
+//! - [`config`]: `StreamsConfig`; [`test_driver`]: `TopologyTestDriver`;
 //! - `kafka` (private): the only module that talks to rdkafka.
+//!
+//! ## The layering rule
+//! Imports point one way, so that each layer can be read (and tested)
+//! without the ones above it:
+//!
+//! ```text
+//! dsl → topology → processor ← runtime → kafka
+//!                     ↓           ↓
+//!                   errors      config → errors
+//!                     ↓
+//!     processor's record types (Record, Headers, TaskId, RecordCollector)
+//!                     ↓
+//!                state, error
+//! ```
+//!
+//! `state` depends on nothing above it; `errors` sees only the record
+//! types of `processor` (as Java's `errors` sees `processor.api`); the
+//! `kafka` module sees records and configuration, never tasks or nodes.
+//! `cargo xtask layers` (run first by `cargo xtask test`) fails on an
+//! import against this rule; tests may import anything.
+//!
+//! ## Features
+//! - `rocksdb` (default): persistent state stores on RocksDB. Without it
+//!   kstreams compiles no C++, offers in-memory and LRU stores only, and a
+//!   topology with a persistent store fails in `StreamsBuilder::build`.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod config;

@@ -9,20 +9,11 @@ use std::sync::Arc;
 
 use kstreams_serde::Serde;
 
-use crate::processor::node::{NodeFactory, OpFn, StatelessFactory};
+use crate::processor::node::{OpFn, StatelessFactory};
+pub use crate::processor::supplier::{ConnectedStore, Factory};
 use crate::processor::{Processor, ProcessorContext, ProcessorSupplier, Record};
 use crate::state::{KeyValueStore, KeyValueStoreBuilder, MeteredKeyValueStore, StoreKind};
-use crate::topology::StoreFactory;
 use crate::Result;
-
-/// A node factory, opaque outside kstreams.
-pub struct Factory(pub(crate) Arc<dyn NodeFactory>);
-
-impl std::fmt::Debug for Factory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Factory")
-    }
-}
 
 /// The factory of a stateless node running `op` for each record; `emit`
 /// forwards to the node's children.
@@ -40,19 +31,6 @@ where
 {
     let op: OpFn<KI, VI, KO, VO> = Arc::new(op);
     Factory(Arc::new(StatelessFactory { op }))
-}
-
-/// A store a node declares (`#[processor(stores(..))]`): added to the
-/// topology with the node unless a store of that name is there already,
-/// and connected to it (Kafka Streams' `ConnectedStoreProvider`, KIP-401).
-pub struct ConnectedStore(pub(crate) Arc<dyn StoreFactory>);
-
-impl std::fmt::Debug for ConnectedStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("ConnectedStore")
-            .field(&self.0.name())
-            .finish()
-    }
 }
 
 /// A persistent (RocksDB), change-logged, cached key/value store named
@@ -107,3 +85,11 @@ pub fn store_param<KS: Serde, VS: Serde>(
 }
 
 pub use ::core::time::Duration;
+
+/// The partition count of a topic constant, usable in a constant
+/// expression (`#[topology]`'s co-partitioning checks): the topic is
+/// forgotten, not dropped, since a run-time name would need a destructor.
+pub const fn partitions_of<K, V, const P: u32>(topic: crate::dsl::Topic<K, V, P>) -> u32 {
+    std::mem::forget(topic);
+    P
+}

@@ -58,10 +58,6 @@ fn input_records() -> impl Iterator<Item = (String, String)> {
     })
 }
 
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
-}
-
 fn init_logs() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(
@@ -74,8 +70,8 @@ fn init_logs() {
 /// `input (Json<Event>) → map_values(id as text) → output (String)`.
 fn topology<const P: u32>(input: &str, output: &str) -> kstreams::topology::Topology {
     let builder = StreamsBuilder::new();
-    let input: Topic<String, Json<Event>, P> = Topic::new(leak(input));
-    let output: Topic<String, String, P> = Topic::new(leak(output));
+    let input: Topic<String, Json<Event>, P> = Topic::named(input);
+    let output: Topic<String, String, P> = Topic::named(output);
     builder
         .stream(input)
         .map_values(|e: Event| e.id.to_string())

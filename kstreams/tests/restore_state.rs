@@ -51,12 +51,11 @@ impl StateRestoreListener for Listener {
 }
 
 fn counter(input: &str, output: &str, partitions: u32) -> kstreams::Topology {
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let b = StreamsBuilder::new();
     match partitions {
         1 => {
             let (i, o): (Topic<String, String, 1>, Topic<String, I64, 1>) =
-                (Topic::new(leak(input)), Topic::new(leak(output)));
+                (Topic::named(input), Topic::named(output));
             b.stream(i)
                 .group_by_key()
                 .count_with(Materialized::<String, I64>::as_("counts"))
@@ -65,7 +64,7 @@ fn counter(input: &str, output: &str, partitions: u32) -> kstreams::Topology {
         }
         _ => {
             let (i, o): (Topic<String, String, 2>, Topic<String, I64, 2>) =
-                (Topic::new(leak(input)), Topic::new(leak(output)));
+                (Topic::named(input), Topic::named(output));
             b.stream(i)
                 .group_by_key()
                 .count_with(Materialized::<String, I64>::as_("counts"))

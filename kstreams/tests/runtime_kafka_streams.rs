@@ -16,10 +16,6 @@ use kstreams::{
 
 use broker::{bootstrap, create_topics, group_lag, produce, read_committed, unique};
 
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
-}
-
 fn init_logs() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("warn,kstreams=info"))
@@ -30,8 +26,8 @@ fn init_logs() {
 /// `input → filter(even ids) → output`, all `Topic<String, String, 4>`.
 fn even_filter(input: &str, output: &str) -> kstreams::topology::Topology {
     let builder = StreamsBuilder::new();
-    let input: Topic<String, String, 4> = Topic::new(leak(input));
-    let output: Topic<String, String, 4> = Topic::new(leak(output));
+    let input: Topic<String, String, 4> = Topic::named(input);
+    let output: Topic<String, String, 4> = Topic::named(output);
     builder
         .stream(input)
         .filter(|_k, v: &String| v.parse::<u64>().is_ok_and(|n| n % 2 == 0))
@@ -261,8 +257,8 @@ fn repartition_topic_is_created_and_used() {
         (0..1000).map(|i| (format!("k{i}"), format!("user{}", i % 37))),
     );
     let builder = StreamsBuilder::new();
-    let source: Topic<String, String, 4> = Topic::new(leak(&input));
-    let sink: Topic<String, String, 4> = Topic::new(leak(&output));
+    let source: Topic<String, String, 4> = Topic::named(&input);
+    let sink: Topic<String, String, 4> = Topic::named(&output);
     builder
         .stream(source)
         .select_key(|_k, v: &String| v.clone())

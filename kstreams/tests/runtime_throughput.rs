@@ -25,8 +25,8 @@ fn passthrough_records_per_second(guarantee: ProcessingGuarantee) -> f64 {
     );
 
     let builder = StreamsBuilder::new();
-    let source: Topic<String, String, 4> = Topic::new(Box::leak(input.clone().into_boxed_str()));
-    let sink: Topic<String, String, 4> = Topic::new(Box::leak(output.clone().into_boxed_str()));
+    let source: Topic<String, String, 4> = Topic::named(input.clone());
+    let sink: Topic<String, String, 4> = Topic::named(output.clone());
     builder.stream(source).map_values(|v: String| v).to(sink);
     let config = StreamsConfig::new(&app)
         .bootstrap_servers(bootstrap())

@@ -44,6 +44,7 @@ pub(crate) fn cargo() -> Command {
 
 /// `cargo xtask test`: broker up, `cargo test --workspace`, broker as found.
 pub(crate) fn test(extra: &[&str]) -> Result {
+    crate::layers::run()?;
     prereqs::ensure()?;
     let broker = Broker::up()?;
     eprintln!("xtask: testing against Kafka at {}", broker.bootstrap);

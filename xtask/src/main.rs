@@ -7,6 +7,7 @@
 //! cargo xtask prereqs                   install build prerequisites (libclang)
 //! cargo xtask bench [--quick]           kstreams vs Java Kafka Streams vs the rdkafka limit
 //! cargo xtask fuzz [--seconds N]        run the serde fuzz targets for a bounded time
+//! cargo xtask layers                    check that kstreams' modules import only from layers below
 //! ```
 //!
 //! xtask depends on std only, so it builds in seconds on a fresh machine
@@ -16,6 +17,7 @@ mod bench;
 mod cmd;
 mod fuzz;
 mod kafka;
+mod layers;
 mod paths;
 mod prereqs;
 mod probe;
@@ -42,6 +44,8 @@ commands:
                  (--quick: 200 000 events, short runs; --dev: debug build, for harness work)
   fuzz [--seconds N] [TARGET...]
                  run kstreams-serde's fuzz targets (json, protobuf, windowed)
+  layers         check that kstreams' modules import only from the layers below
+                 them (also run first by `test`)
                  for N seconds each (default 30), on stable";
 
 fn main() -> ExitCode {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         ["prereqs"] => prereqs::ensure(),
         ["bench", rest @ ..] => bench::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
+        ["layers"] => layers::run(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())

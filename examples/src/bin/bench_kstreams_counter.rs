@@ -24,8 +24,8 @@ fn main() -> kstreams::Result<()> {
     // Topic names are `&'static str` (topics are meant to be constants); the
     // benchmark names them at run time, once per process.
     let input: Topic<String, Json<Payment>, 8> =
-        Topic::new(Box::leak(args.input.clone().into_boxed_str()));
-    let output: Topic<String, I64, 8> = Topic::new(Box::leak(args.output.clone().into_boxed_str()));
+        Topic::named(args.input.clone());
+    let output: Topic<String, I64, 8> = Topic::named(args.output.clone());
 
     let builder = StreamsBuilder::new();
     builder

@@ -292,7 +292,7 @@ pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream
             #[allow(dead_code)]
             fn #method<K, V>(
                 ctx: &::kstreams::processor::ProcessorContext<'_, K, V>,
-            ) -> ::kstreams::Result<::kstreams::topology::KeyValueStoreHandle<#ks, #vs>> {
+            ) -> ::kstreams::Result<::kstreams::state::KeyValueStoreHandle<#ks, #vs>> {
                 ctx.get_key_value_store::<#ks, #vs>(#name)
             }
         }

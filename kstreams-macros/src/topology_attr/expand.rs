@@ -87,7 +87,7 @@ fn checks(t: &Topology) -> TokenStream {
     let checks = t.merges.iter().map(|m| {
         let (l, r) = (&m.left, &m.right);
         quote_spanned! {m.span=>
-            const _: () = <::kstreams::topology::Partitions<{ #l.partitions() }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ #r.partitions() }>>>::CHECKED;
+            const _: () = <::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#l) }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#r) }>>>::CHECKED;
         }
     });
     quote!(#(#checks)*)

@@ -23,7 +23,7 @@ pub(crate) struct GraphBuilder {
     errors: Vec<String>,
     default_extractor: Arc<dyn TimestampExtractor>,
     /// State stores added by stateful operators or `add_state_store`.
-    pub(crate) stores: Vec<Arc<dyn crate::topology::StoreFactory>>,
+    pub(crate) stores: Vec<Arc<dyn crate::processor::stores::StoreFactory>>,
     /// Nodes that may change the key (`map`, `select_key`, ...): a stateful
     /// operator after one of them repartitions first.
     pub(crate) key_changing: std::collections::HashSet<usize>,

@@ -10,7 +10,7 @@ use super::{KStream, KeyMatches, Topic, ValueMatches};
 use crate::processor::node::{Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::partitioner::partition_for_key;
 use crate::processor::Record;
-use crate::runtime::task::ProducedRecord;
+use crate::processor::ProducedRecord;
 use crate::topology::{NodeKind, SinkTarget, TopicName};
 use crate::{Error, Result};
 
@@ -64,7 +64,7 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
         let (key, value) = match (KS::to_bytes(&record.key), VS::to_bytes(&record.value)) {
             (Ok(key), Ok(value)) => (key, value),
             (Err(e), _) | (_, Err(e)) => {
-                return crate::errors::serialization_failed(cx, &self.name, &topic, e)
+                return crate::processor::handling::serialization_failed(cx, &self.name, &topic, e)
             }
         };
         let partition = key.as_deref().map(|k| partition_for_key(k, partitions));
@@ -76,7 +76,7 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
             timestamp: record.timestamp,
             headers: record.headers,
         };
-        crate::errors::send_produced(cx, &self.name, record)
+        crate::processor::handling::send_produced(cx, &self.name, record)
     }
 }
 

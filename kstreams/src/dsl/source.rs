@@ -39,11 +39,11 @@ where
         // A record that does not deserialize goes to the deserialization handler.
         let key = match KS::from_bytes(key) {
             Ok(key) => key,
-            Err(e) => return crate::errors::deserialization_failed(cx, &self.name, e),
+            Err(e) => return crate::processor::handling::deserialization_failed(cx, &self.name, e),
         };
         let value = match VS::from_bytes(value) {
             Ok(value) => value,
-            Err(e) => return crate::errors::deserialization_failed(cx, &self.name, e),
+            Err(e) => return crate::processor::handling::deserialization_failed(cx, &self.name, e),
         };
         forward(
             &self.children,

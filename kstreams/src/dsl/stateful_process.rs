@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use kstreams_serde::Serde;
 
-use super::process::ProcessorFactory;
+use crate::processor::processor_node::ProcessorFactory;
 use super::{KStream, StreamsBuilder};
-use crate::__private::ConnectedStore;
+use crate::processor::supplier::ConnectedStore;
 use crate::processor::Processor;
 use crate::state::KeyValueStoreBuilder;
 use crate::topology::NodeKind;

@@ -16,7 +16,8 @@ use kstreams_serde::Serde;
 use super::ktable::Change;
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::{Headers, Record};
-use crate::topology::{FlushedRecord, KeyValueStoreHandle};
+use crate::processor::stores::FlushedRecord;
+use crate::state::KeyValueStoreHandle;
 use crate::{Error, Result};
 
 /// Applies one input record to the store; returns the change to forward

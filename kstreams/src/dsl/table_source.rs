@@ -63,7 +63,7 @@ impl StreamsBuilder {
         let store =
             materialized.store_name(&mut self.graph.borrow_mut(), &format!("{}-", topic.name()));
         // Read values as `Option` so that tombstones arrive as deletes.
-        let raw: Topic<KS, Option<VS>, P> = Topic::new(topic.name());
+        let raw: Topic<KS, Option<VS>, P> = topic.with_serdes();
         let source = self.source_node(None, raw, None);
         let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> =
             Arc::new(|record: Record<_, _>, store| {

@@ -3,13 +3,12 @@
 //! Setting values accept Kafka Streams' class names (with or without the
 //! `org.apache.kafka.streams.errors.` package) or short words
 //! (`continue`, `fail`, `retry`); custom handlers are set with the builder
-//! methods on [`StreamsConfig`].
+//! methods on [`StreamsConfig`](crate::StreamsConfig) (`config::error_handlers`).
 
 use std::fmt;
 use std::sync::Arc;
 
 use super::*;
-use crate::StreamsConfig;
 
 /// `deserialization.exception.handler` (`default.` prefix accepted, as Kafka Streams 3.x).
 pub(crate) const DESERIALIZATION_KEY: &str = "deserialization.exception.handler";
@@ -36,7 +35,7 @@ impl<H: ?Sized> Clone for Named<H> {
 }
 
 impl<H: ?Sized> Named<H> {
-    fn new(name: impl Into<String>, handler: Arc<H>) -> Self {
+    pub(crate) fn new(name: impl Into<String>, handler: Arc<H>) -> Self {
         Named {
             name: name.into(),
             handler,
@@ -155,72 +154,6 @@ impl ErrorHandlerConfig {
     }
 }
 
-/// Handler settings builders (Kafka Streams' `*.exception.handler` and
-/// `errors.dead.letter.queue.topic.name`); see [`crate::errors`].
-impl StreamsConfig {
-    /// Sets `deserialization.exception.handler` (default: [`LogAndFailExceptionHandler`]).
-    pub fn deserialization_exception_handler(
-        mut self,
-        handler: impl DeserializationExceptionHandler + 'static,
-    ) -> Self {
-        let name = std::any::type_name_of_val(&handler)
-            .rsplit("::")
-            .next()
-            .unwrap_or("custom")
-            .to_owned();
-        self.errors.deserialization = Named::new(name, Arc::new(handler));
-        self
-    }
-
-    /// Sets `production.exception.handler` (default: [`DefaultProductionExceptionHandler`]).
-    pub fn production_exception_handler(
-        mut self,
-        handler: impl ProductionExceptionHandler + 'static,
-    ) -> Self {
-        let name = std::any::type_name_of_val(&handler)
-            .rsplit("::")
-            .next()
-            .unwrap_or("custom")
-            .to_owned();
-        self.errors.production = Named::new(name, Arc::new(handler));
-        self
-    }
-
-    /// Sets `processing.exception.handler` (default: [`LogAndFailProcessingExceptionHandler`]).
-    pub fn processing_exception_handler(
-        mut self,
-        handler: impl ProcessingExceptionHandler + 'static,
-    ) -> Self {
-        let name = std::any::type_name_of_val(&handler)
-            .rsplit("::")
-            .next()
-            .unwrap_or("custom")
-            .to_owned();
-        self.errors.processing = Named::new(name, Arc::new(handler));
-        self
-    }
-
-    /// Sets `errors.dead.letter.queue.topic.name`: records the application
-    /// continues past are also written there (see [`crate::errors::dlq`]).
-    ///
-    /// ```
-    /// use kstreams::errors::LogAndContinueExceptionHandler;
-    ///
-    /// let config = kstreams::StreamsConfig::new("orders-app")
-    ///     .deserialization_exception_handler(LogAndContinueExceptionHandler)
-    ///     .dead_letter_queue_topic("orders-app-dlq");
-    /// assert_eq!(config.dead_letter_queue_topic_name(), Some("orders-app-dlq"));
-    /// ```
-    pub fn dead_letter_queue_topic(self, topic: impl AsRef<str>) -> Self {
-        self.set(DLQ_KEY, topic.as_ref())
-    }
-
-    /// `errors.dead.letter.queue.topic.name`, if set.
-    pub fn dead_letter_queue_topic_name(&self) -> Option<&str> {
-        self.errors.dead_letter_queue.as_deref()
-    }
-}
-
 /// What a task needs to handle bad records: the settings and the
 /// instance's metrics.
 #[derive(Clone, Debug, Default)]
@@ -230,71 +163,7 @@ pub(crate) struct ErrorHandlers {
 }
 
 impl ErrorHandlers {
-    pub(crate) fn new(config: &StreamsConfig, metrics: Arc<StreamsMetrics>) -> Self {
-        ErrorHandlers {
-            config: config.errors.clone(),
-            metrics,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_accept_java_class_names_and_report_bad_values() {
-        let c = StreamsConfig::from_properties([
-            ("application.id", "a"),
-            (
-                "deserialization.exception.handler",
-                "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler",
-            ),
-            ("default.production.exception.handler", "retry"),
-            (
-                "processing.exception.handler",
-                "LogAndContinueProcessingExceptionHandler",
-            ),
-            ("errors.dead.letter.queue.topic.name", "dlq"),
-        ])
-        .expect("valid");
-        let debug = format!("{:?}", c.errors);
-        for needle in [
-            "LogAndContinueExceptionHandler",
-            "Retry",
-            "LogAndContinueProcessingExceptionHandler",
-            "dlq",
-        ] {
-            assert!(debug.contains(needle), "{needle} missing from {debug}");
-        }
-        let err = StreamsConfig::from_properties([
-            ("application.id", "a"),
-            ("deserialization.exception.handler", "Skip"),
-        ])
-        .expect_err("invalid");
-        assert!(
-            err.to_string()
-                .contains("deserialization.exception.handler: `Skip`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn defaults_fail_and_builders_name_custom_handlers() {
-        let c = StreamsConfig::new("a");
-        assert_eq!(c.errors.deserialization.name, "LogAndFailExceptionHandler");
-        assert_eq!(
-            c.errors.production.name,
-            "DefaultProductionExceptionHandler"
-        );
-        assert_eq!(
-            c.errors.processing.name,
-            "LogAndFailProcessingExceptionHandler"
-        );
-        let c = c.deserialization_exception_handler(LogAndContinueExceptionHandler);
-        assert_eq!(
-            c.errors.deserialization.name,
-            "LogAndContinueExceptionHandler"
-        );
+    pub(crate) fn new(config: ErrorHandlerConfig, metrics: Arc<StreamsMetrics>) -> Self {
+        ErrorHandlers { config, metrics }
     }
 }

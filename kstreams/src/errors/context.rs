@@ -2,7 +2,7 @@
 //! record that failed (Kafka Streams' `ErrorHandlerContext`).
 
 use crate::processor::Headers;
-use crate::runtime::task::TaskId;
+use crate::processor::TaskId;
 
 /// The consumed record a handler is asked about, and where it failed.
 ///

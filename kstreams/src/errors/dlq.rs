@@ -9,7 +9,7 @@
 
 use super::ErrorHandlerContext;
 use crate::processor::Headers;
-use crate::runtime::task::ProducedRecord;
+use crate::processor::ProducedRecord;
 use crate::Error;
 
 /// Header: the kind of error (`kstreams::Error::Serde`, ...), where Kafka
@@ -93,7 +93,7 @@ pub(crate) fn dead_letter_record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::task::TaskId;
+    use crate::processor::TaskId;
 
     #[test]
     fn dead_letter_record_keeps_bytes_and_names_the_error() {

@@ -43,7 +43,6 @@ mod config;
 mod context;
 mod deserialization;
 pub mod dlq;
-mod hooks;
 mod metrics;
 mod processing;
 mod production;
@@ -63,7 +62,7 @@ pub use production::{
     ProductionExceptionHandlerResponse,
 };
 
-pub(crate) use config::{ErrorHandlerConfig, ErrorHandlers};
-pub(crate) use hooks::{
-    deserialization_failed, process_child, send_produced, serialization_failed,
+pub(crate) use config::{
+    ErrorHandlerConfig, ErrorHandlers, Named, DESERIALIZATION_KEY, DLQ_KEY, PROCESSING_KEY,
+    PRODUCTION_KEY,
 };

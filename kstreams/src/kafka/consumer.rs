@@ -25,7 +25,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use super::{classify, log_librdkafka};
 use crate::processor::Headers;
-use crate::runtime::task::ConsumedRecord;
+use crate::processor::ConsumedRecord;
 use crate::{Error, Result};
 
 /// A topic partition, by name and number.

@@ -25,7 +25,7 @@ use rdkafka::Message;
 
 use super::consumer::{offsets_tpl, GroupMetadata};
 use super::{classify, log_librdkafka};
-use crate::runtime::task::ProducedRecord;
+use crate::processor::ProducedRecord;
 use crate::{Error, Result};
 
 /// How long transactional control calls may block.

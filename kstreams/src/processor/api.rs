@@ -56,7 +56,7 @@ pub trait Processor<KIn, VIn, KOut = KIn, VOut = VIn>: Send + 'static {
     /// its impl block fills it in); they are added to the topology and
     /// connected to the processor wherever it is wired.
     #[doc(hidden)]
-    fn connected_stores() -> Vec<crate::__private::ConnectedStore>
+    fn connected_stores() -> Vec<crate::processor::supplier::ConnectedStore>
     where
         Self: Sized,
     {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::processor::node::{forward, Child, Lifecycle, NodeCx};
 use crate::processor::punctuation::Schedule;
 use crate::processor::{Cancellable, PunctuationType, Record, RecordMetadata};
-use crate::runtime::task::TaskId;
+use crate::processor::TaskId;
 use crate::{Error, Result};
 
 /// The operations behind a [`ProcessorContext`], implemented by the task.
@@ -30,7 +30,7 @@ pub(crate) trait ContextOps<K, V> {
     fn task(&self) -> (TaskId, &str);
     fn request_commit(&mut self);
     /// The task's stores and this node's name (for connection checks).
-    fn stores(&self) -> (&crate::topology::TaskStores, &str);
+    fn stores(&self) -> (&crate::processor::stores::TaskStores, &str);
 }
 
 /// A processor's view of its task: forward records to its children,
@@ -119,7 +119,7 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
 
     fn forward_to(&mut self, child: &str, record: Record<K, V>) -> Result<()> {
         match self.children.iter().find(|c| &*c.name == child) {
-            Some(c) => crate::errors::process_child(c, record, self.cx),
+            Some(c) => crate::processor::handling::process_child(c, record, self.cx),
             None => Err(Error::Processing {
                 node: self.node_name.to_owned(),
                 message: format!(
@@ -182,7 +182,7 @@ impl<K: Clone, V: Clone> ContextOps<K, V> for NodeContext<'_, '_, K, V> {
         self.cx.commit_requested = true;
     }
 
-    fn stores(&self) -> (&crate::topology::TaskStores, &str) {
+    fn stores(&self) -> (&crate::processor::stores::TaskStores, &str) {
         (self.cx.stores, self.node_name)
     }
 }

@@ -13,19 +13,27 @@
 //! records depth-first. Nothing here talks to Kafka.
 
 mod api;
+mod collector;
 pub(crate) mod context;
+pub(crate) mod handling;
 pub(crate) mod node;
 pub mod partitioner;
+pub(crate) mod processor_node;
 pub(crate) mod punctuation;
 mod record;
 mod store_access;
-mod supplier;
+pub(crate) mod stores;
+pub(crate) mod supplier;
+mod task_id;
 mod timestamp;
 
 pub use api::{Cancellable, Processor, PunctuationType};
 pub use context::ProcessorContext;
+pub(crate) use collector::RecordCollector;
+pub(crate) use record::{ConsumedRecord, ProducedRecord};
 pub use record::{Headers, Record, RecordMetadata};
 pub use supplier::ProcessorSupplier;
+pub use task_id::TaskId;
 pub use timestamp::{
     ConsumedRecordView, RecordTimestampExtractor, TimestampExtractor, WallclockTimestampExtractor,
 };

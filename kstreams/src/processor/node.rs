@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::errors::ErrorHandlers;
 use crate::processor::punctuation::Schedule;
 use crate::processor::{Headers, Record, RecordMetadata};
-use crate::runtime::task::{ConsumedRecord, RecordCollector, TaskId};
+use crate::processor::{ConsumedRecord, RecordCollector, TaskId};
 use crate::{Error, Result};
 
 /// The task as a node sees it while processing one record or punctuation.
@@ -42,7 +42,7 @@ pub(crate) struct NodeCx<'a> {
     /// The consumed record being processed, as bytes; `None` during punctuation.
     pub(crate) raw: Option<&'a ConsumedRecord>,
     /// The task's state stores.
-    pub(crate) stores: &'a crate::topology::TaskStores,
+    pub(crate) stores: &'a crate::processor::stores::TaskStores,
 }
 
 /// A node that accepts typed records.
@@ -85,9 +85,9 @@ pub(crate) fn forward<K: Clone, V: Clone>(
         None => Ok(()),
         Some((last, rest)) => {
             for child in rest {
-                crate::errors::process_child(child, record.clone(), cx)?;
+                crate::processor::handling::process_child(child, record.clone(), cx)?;
             }
-            crate::errors::process_child(last, record, cx)
+            crate::processor::handling::process_child(last, record, cx)
         }
     }
 }
@@ -122,7 +122,7 @@ pub(crate) struct NodeEnv<'a> {
     /// Partition counts of topics known to the topology, by logical name.
     pub(crate) partitions: &'a HashMap<String, u32>,
     /// The task's state stores.
-    pub(crate) stores: &'a crate::topology::TaskStores,
+    pub(crate) stores: &'a crate::processor::stores::TaskStores,
 }
 
 impl NodeEnv<'_> {

@@ -2,6 +2,10 @@
 //!
 //! A record carries its key, value, timestamp and headers; processors that
 //! forward a record keep its timestamp and headers unless they change them.
+//! [`ConsumedRecord`] and [`ProducedRecord`] are the same record as bytes,
+//! on its way in from and out to Kafka.
+
+use std::sync::Arc;
 
 /// Kafka record headers: an ordered list of (key, optional value) pairs;
 /// keys may repeat, as in Kafka.
@@ -125,4 +129,31 @@ pub struct RecordMetadata {
     pub partition: i32,
     /// Its offset.
     pub offset: i64,
+}
+
+/// A record as consumed from Kafka, still in bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct ConsumedRecord {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    pub(crate) offset: i64,
+    /// Record timestamp (ms since epoch) as the broker/producer set it.
+    pub(crate) timestamp: i64,
+    pub(crate) key: Option<Vec<u8>>,
+    pub(crate) value: Option<Vec<u8>>,
+    pub(crate) headers: Headers,
+}
+
+/// A record a task wants written to Kafka, already serialized and partitioned.
+#[derive(Debug, Clone)]
+pub(crate) struct ProducedRecord {
+    /// Fully resolved topic name (internal topics carry the application id prefix).
+    pub(crate) topic: String,
+    /// Partition chosen by the sink (murmur2 of the key bytes, as Java);
+    /// `None` for a null key (the producer spreads those).
+    pub(crate) partition: Option<i32>,
+    pub(crate) key: Option<Vec<u8>>,
+    pub(crate) value: Option<Vec<u8>>,
+    pub(crate) timestamp: i64,
+    pub(crate) headers: Headers,
 }

@@ -7,7 +7,7 @@
 use kstreams_serde::Serde;
 
 use crate::processor::ProcessorContext;
-use crate::topology::KeyValueStoreHandle;
+use crate::state::KeyValueStoreHandle;
 use crate::Result;
 
 impl<K, V> ProcessorContext<'_, K, V> {

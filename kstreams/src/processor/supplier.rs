@@ -9,8 +9,9 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::__private::{ConnectedStore, Factory};
-use crate::dsl::process::ProcessorFactory;
+use crate::processor::node::NodeFactory;
+use crate::processor::stores::StoreFactory;
+use crate::processor::processor_node::ProcessorFactory;
 use crate::processor::Processor;
 
 /// Creates the node that processes records with key `KIn` and value `VIn`
@@ -68,3 +69,28 @@ where
         }))
     }
 }
+
+/// A node factory, opaque outside kstreams.
+#[doc(hidden)]
+pub struct Factory(pub(crate) Arc<dyn NodeFactory>);
+
+impl std::fmt::Debug for Factory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Factory")
+    }
+}
+
+#[doc(hidden)]
+/// A store a node declares (`#[processor(stores(..))]`): added to the
+/// topology with the node unless a store of that name is there already,
+/// and connected to it (Kafka Streams' `ConnectedStoreProvider`, KIP-401).
+pub struct ConnectedStore(pub(crate) Arc<dyn StoreFactory>);
+
+impl std::fmt::Debug for ConnectedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ConnectedStore")
+            .field(&self.0.name())
+            .finish()
+    }
+}
+

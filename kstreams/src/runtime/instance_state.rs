@@ -18,7 +18,9 @@ use crate::config::{ProcessingGuarantee, StreamsConfig};
 use crate::kafka::admin::InternalTopicSpec;
 use crate::kafka::restore_consumer::RestoreConsumer;
 use crate::state::{LoggingRestoreListener, RocksDbConfig, StateRestoreListener, ThreadCache};
-use crate::topology::{KeyValueStoreHandle, KvTaskStore, Topology};
+use crate::processor::stores::KvTaskStore;
+use crate::state::KeyValueStoreHandle;
+use crate::topology::Topology;
 use crate::{Error, Result};
 
 /// What the stream threads of one instance share about state.

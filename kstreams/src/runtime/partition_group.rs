@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::processor::{ConsumedRecordView, TimestampExtractor};
-use crate::runtime::task::ConsumedRecord;
+use crate::processor::ConsumedRecord;
 
 /// A buffered record with its extracted timestamp.
 pub(crate) struct StampedRecord {
@@ -119,12 +119,6 @@ impl PartitionGroup {
     pub(crate) fn buffered(&self, topic: &str, partition: i32) -> usize {
         self.queue(topic, partition)
             .map_or(0, |i| self.queues[i].records.len())
-    }
-
-    /// Records buffered in all partitions.
-    #[allow(dead_code)] // reached through StreamTask::has_buffered
-    pub(crate) fn total_buffered(&self) -> usize {
-        self.queues.iter().map(|q| q.records.len()).sum()
     }
 
     /// What the runtime knows of a partition's unfetched records.

@@ -1,7 +1,7 @@
 //! The stream thread's [`RecordCollector`]: hands task output to the
 //! thread's producer (inside the open transaction under exactly-once).
 
-use super::task::{ProducedRecord, RecordCollector};
+use crate::processor::{ProducedRecord, RecordCollector};
 use crate::kafka::producer::StreamsProducer;
 use crate::Result;
 

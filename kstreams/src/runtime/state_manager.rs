@@ -24,13 +24,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::task::{ProducedRecord, RecordCollector, TaskId};
+use crate::processor::{ProducedRecord, RecordCollector, TaskId};
 use crate::processor::Headers;
 use crate::state::{
     task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
     CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, ThreadCache,
 };
-use crate::topology::{TaskStore, TaskStores, Topology};
+use crate::processor::stores::{TaskStore, TaskStores};
+use crate::topology::Topology;
 use crate::Result;
 
 /// The stores of every task of this instance, by (store, task): what

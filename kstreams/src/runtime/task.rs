@@ -1,85 +1,31 @@
 //! `StreamTask`: one sub-topology × one partition.
 //!
-//! SEAM — the signatures below are the contract between the processing side
-//! (dsl/, topology/, processor/, test_driver) and the Kafka runtime
-//! (runtime/stream_thread etc., kafka/).
+//! The task is the unit of work and of state: it owns the instantiated
+//! nodes of its sub-topology, the [`PartitionGroup`] that orders its input
+//! by timestamp, its punctuation queues and its state stores. It is created
+//! on the stream thread that runs it and never leaves it; the `Topology` it
+//! is built from is shared (`Send + Sync`).
 //!
-//! Notes for the runtime (additions to the original seam, nothing changed):
-//! - `StreamTask` is `!Send` (its nodes are `Rc`): create it on the stream
-//!   thread that runs it. `Topology` is `Send + Sync` (share it in an `Arc`).
-//! - Processors are initialized (and wall-clock punctuations anchored) on
-//!   the first call to `process`, `punctuate_wall_clock` or `prepare_commit`.
-//! - Added: `set_fetched_lag(topic, partition, Option<lag>)`: report what the
-//!   consumer knows of unfetched records, for `max.task.idle.ms` semantics
-//!   (KIP-695). Never called ⇒ every partition counts as caught up.
-//! - Added: `stream_time()`, `has_buffered()`.
-//! - A record with a negative extracted timestamp is skipped (logged); its
-//!   offset still counts as processed.
-//! - Timestamp extractors are set on the `Topology` (per source or default,
-//!   via `StreamsBuilder`), not on `TaskConfig`.
+//! Invariants:
+//! - processors are initialized (and wall-clock punctuations anchored) on
+//!   the first call to `process`, `punctuate_wall_clock` or `prepare_commit`;
+//! - a record with a negative extracted timestamp is skipped (logged); its
+//!   offset still counts as processed;
+//! - without `set_fetched_lag` every partition counts as caught up
+//!   (`max.task.idle.ms`, KIP-695).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::punctuation::PunctuationQueue;
-use crate::processor::{Headers, PunctuationType, RecordMetadata};
+use crate::processor::{
+    ConsumedRecord, PunctuationType, RecordCollector, RecordMetadata, TaskId,
+};
 use crate::runtime::partition_group::PartitionGroup;
 use crate::runtime::state_manager::{ProcessorStateManager, StateEnv};
 use crate::topology::{TaskGraph, Topology};
 use crate::{Error, Result};
-
-/// Identifies a task: sub-topology id and partition, printed `0_3` as in Kafka Streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId {
-    /// Index of the sub-topology in `Topology::describe()`.
-    pub subtopology: u32,
-    /// The input partition number shared by all of the task's source topics.
-    pub partition: i32,
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}_{}", self.subtopology, self.partition)
-    }
-}
-
-/// A record as consumed from Kafka, still in bytes.
-#[derive(Debug, Clone)]
-pub(crate) struct ConsumedRecord {
-    pub(crate) topic: Arc<str>,
-    pub(crate) partition: i32,
-    pub(crate) offset: i64,
-    /// Record timestamp (ms since epoch) as the broker/producer set it.
-    pub(crate) timestamp: i64,
-    pub(crate) key: Option<Vec<u8>>,
-    pub(crate) value: Option<Vec<u8>>,
-    pub(crate) headers: Headers,
-}
-
-/// A record a task wants written to Kafka, already serialized and partitioned.
-#[derive(Debug, Clone)]
-pub(crate) struct ProducedRecord {
-    /// Fully resolved topic name (internal topics carry the application id prefix).
-    pub(crate) topic: String,
-    /// Partition chosen by the sink (murmur2 of the key bytes, as Java);
-    /// `None` for a null key (the producer spreads those).
-    pub(crate) partition: Option<i32>,
-    pub(crate) key: Option<Vec<u8>>,
-    pub(crate) value: Option<Vec<u8>>,
-    pub(crate) timestamp: i64,
-    pub(crate) headers: Headers,
-}
-
-/// Where tasks send their output. The stream thread's collector hands records
-/// to the (transactional) producer; the test driver's keeps them in memory.
-pub(crate) trait RecordCollector {
-    /// Queues one record for production.
-    fn send(&mut self, record: ProducedRecord) -> Result<()>;
-    /// Number of partitions of `topic` (resolved name), for partitioning.
-    fn partition_count(&mut self, topic: &str) -> Result<i32>;
-}
 
 /// Settings a task needs from `StreamsConfig`.
 #[derive(Debug, Clone)]
@@ -170,7 +116,6 @@ impl StreamTask {
         &self.errors
     }
     /// The task id.
-    #[allow(dead_code)] // seam for the runtime
     pub(crate) fn id(&self) -> TaskId {
         self.id
     }
@@ -193,18 +138,14 @@ impl StreamTask {
     pub(crate) fn buffered(&self, topic: &str, partition: i32) -> usize {
         self.group.buffered(topic, partition)
     }
-    /// Whether any record is buffered.
-    #[allow(dead_code)] // seam for the runtime
-    pub(crate) fn has_buffered(&self) -> bool {
-        self.group.total_buffered() > 0
-    }
     /// Reports the consumer's knowledge of unfetched records on a partition
     /// (`None`: unknown), for `max.task.idle.ms`.
     pub(crate) fn set_fetched_lag(&mut self, topic: &str, partition: i32, lag: Option<i64>) {
         self.group.set_fetched_lag(topic, partition, lag);
     }
+
     /// The task's stream time (-1 before the first record).
-    #[allow(dead_code)] // seam for the runtime
+    #[cfg(test)]
     pub(crate) fn stream_time(&self) -> i64 {
         self.group.stream_time()
     }
@@ -380,6 +321,7 @@ impl StreamTask {
 mod tests {
     use super::*;
     use crate::dsl::{StreamsBuilder, Topic};
+    use crate::processor::{Headers, ProducedRecord};
 
     const A: Topic<String, String, 1> = Topic::new("a");
     const B: Topic<String, String, 1> = Topic::new("b");

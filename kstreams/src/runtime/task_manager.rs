@@ -1,9 +1,10 @@
 //! `TaskManager`: the tasks of one stream thread, and its commits.
 //!
-//! Owns the thread's [`StreamTask`]s and its producer. It is shared (behind
-//! a mutex) between the thread's poll loop and the consumer's rebalance
-//! callback, which runs inside `poll`; the poll loop never holds the lock
-//! while polling.
+//! Owns the thread's [`StreamTask`]s and its producer. It is shared, as a
+//! thread-local `Rc<RefCell<_>>` of its stream thread, between the thread's
+//! poll loop and the consumer's rebalance callback, which runs inside
+//! `poll` on the same thread; the poll loop never holds the borrow while
+//! polling.
 //!
 //! Commit protocol:
 //! - exactly-once v2: every task's `prepare_commit` (caches and stores flush
@@ -22,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use super::changelog_reader::TaskStateSupport;
 use super::record_collector::KafkaRecordCollector;
-use super::task::{ConsumedRecord, StreamTask, TaskConfig, TaskId};
+use super::task::{StreamTask, TaskConfig};
+use crate::processor::{ConsumedRecord, TaskId};
 use super::topology_metadata::TopologyMetadata;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::task::TaskId;
+use crate::processor::TaskId;
 use crate::kafka::admin::InternalTopicSpec;
 use crate::topology::Topology;
 use crate::{Error, Result};

@@ -16,12 +16,14 @@ use std::sync::Arc;
 use kstreams_serde::Serde;
 
 use crate::error::Result;
-use crate::state::cache::{CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache};
+use crate::state::cache::{CacheFlushListener, CachingKeyValueStore, ThreadCache};
 use crate::state::change_logging::ChangeLoggingKeyValueBytesStore;
 use crate::state::changelog::{changelog_topic, ChangelogCollector, RecordTimestamp};
 use crate::state::metered::MeteredKeyValueStore;
-use crate::state::store::{state_error, KeyValueBytesStore};
-use crate::state::{InMemoryKeyValueStore, LruMemoryStore, RocksDbConfig, RocksDbStore};
+use crate::state::store::KeyValueBytesStore;
+#[cfg(feature = "rocksdb")]
+use crate::state::RocksDbStore;
+use crate::state::{InMemoryKeyValueStore, LruMemoryStore, RocksDbConfig};
 
 /// Which bytes store sits at the bottom of the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +70,15 @@ impl std::fmt::Debug for StoreContext {
             .field("task_dir", &self.task_dir)
             .finish()
     }
+}
+
+/// The error for a persistent (RocksDB) store in a kstreams built without
+/// the `rocksdb` feature: raised when the topology is checked, before any
+/// task runs.
+pub(crate) fn rocksdb_disabled(store: &str) -> crate::Error {
+    crate::Error::Topology(format!(
+        "state store `{store}` is a persistent (RocksDB) store, but kstreams was built without its `rocksdb` feature; enable the feature (`kstreams = {{ version = \"..\", features = [\"rocksdb\"] }}`, on by default) or materialize the store in memory (`Materialized::in_memory()`, `StoreKind::InMemory`)"
+    ))
 }
 
 /// Describes one key/value store of a topology; builds it once per task.
@@ -140,9 +151,12 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
         listener: Option<CacheFlushListener>,
     ) -> Result<MeteredKeyValueStore<KS, VS>> {
         let mut store: Box<dyn KeyValueBytesStore> = match self.kind {
+            #[cfg(feature = "rocksdb")]
             StoreKind::RocksDb => {
                 Box::new(RocksDbStore::open(&self.name, &ctx.task_dir, &ctx.rocksdb)?)
             }
+            #[cfg(not(feature = "rocksdb"))]
+            StoreKind::RocksDb => return Err(rocksdb_disabled(&self.name)),
             StoreKind::InMemory => Box::new(InMemoryKeyValueStore::new(&self.name)),
             StoreKind::Lru { max_entries } => {
                 Box::new(LruMemoryStore::new(&self.name, max_entries)?)
@@ -172,37 +186,4 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
         }
         Ok(MeteredKeyValueStore::new(store))
     }
-}
-
-/// Wraps a typed callback `(key, new value, old value, timestamp)` as a
-/// [`CacheFlushListener`], deserializing with the store's serdes.
-pub fn typed_flush_listener<KS, VS, F>(
-    store: impl Into<String>,
-    mut forward: F,
-) -> CacheFlushListener
-where
-    KS: Serde,
-    VS: Serde,
-    F: FnMut(KS::Target, Option<VS::Target>, Option<VS::Target>, i64) -> Result<()>
-        + Send
-        + 'static,
-{
-    let store = store.into();
-    Box::new(move |entry: FlushedEntry<'_>| {
-        let fail = |what: &str, e: kstreams_serde::SerdeError| {
-            state_error(&store, format!("cannot deserialize a flushed {what}: {e}"))
-        };
-        let key = KS::deserialize(entry.key).map_err(|e| fail("key", e))?;
-        let new = entry
-            .new_value
-            .map(VS::deserialize)
-            .transpose()
-            .map_err(|e| fail("value", e))?;
-        let old = entry
-            .old_value
-            .map(VS::deserialize)
-            .transpose()
-            .map_err(|e| fail("old value", e))?;
-        forward(key, new, old, entry.timestamp)
-    })
 }

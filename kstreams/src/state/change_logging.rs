@@ -14,7 +14,7 @@ use crate::state::changelog::{ChangelogCollector, ChangelogRecord, RecordTimesta
 use crate::state::store::{BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, StateStore};
 
 /// Logs every write of the wrapped store to `topic`/`partition`.
-pub struct ChangeLoggingKeyValueBytesStore {
+pub(super) struct ChangeLoggingKeyValueBytesStore {
     inner: Box<dyn KeyValueBytesStore>,
     collector: Arc<dyn ChangelogCollector>,
     topic: String,
@@ -36,7 +36,7 @@ impl ChangeLoggingKeyValueBytesStore {
     /// Wraps `inner`; records go to `topic` (see
     /// [`changelog_topic`](crate::state::changelog_topic)) partition
     /// `partition`, stamped with `timestamp`'s current value.
-    pub fn new(
+    pub(super) fn new(
         inner: Box<dyn KeyValueBytesStore>,
         collector: Arc<dyn ChangelogCollector>,
         topic: impl Into<String>,

@@ -9,13 +9,15 @@
 //! talk to Kafka itself.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(test)]
+use std::sync::Mutex;
 
 use crate::error::Result;
 
 /// The changelog topic of `store`: `<application.id>-<store>-changelog`
 /// (compacted, one partition per input partition).
-pub fn changelog_topic(application_id: &str, store: &str) -> String {
+pub(crate) fn changelog_topic(application_id: &str, store: &str) -> String {
     format!("{application_id}-{store}-changelog")
 }
 
@@ -64,9 +66,10 @@ impl RecordTimestamp {
     }
 }
 
+#[cfg(test)]
 /// An owned changelog record, as [`InMemoryChangelogCollector`] keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnedChangelogRecord {
+pub(super) struct OwnedChangelogRecord {
     /// The changelog topic.
     pub topic: String,
     /// The partition.
@@ -79,15 +82,17 @@ pub struct OwnedChangelogRecord {
     pub timestamp: i64,
 }
 
+#[cfg(test)]
 /// A collector that keeps records in memory, for tests and the test driver.
 #[derive(Debug, Default)]
-pub struct InMemoryChangelogCollector {
+pub(super) struct InMemoryChangelogCollector {
     records: Mutex<Vec<OwnedChangelogRecord>>,
 }
 
+#[cfg(test)]
 impl InMemoryChangelogCollector {
     /// A copy of every record collected so far, in order.
-    pub fn records(&self) -> Vec<OwnedChangelogRecord> {
+    pub(super) fn records(&self) -> Vec<OwnedChangelogRecord> {
         self.records
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -95,6 +100,7 @@ impl InMemoryChangelogCollector {
     }
 }
 
+#[cfg(test)]
 impl ChangelogCollector for InMemoryChangelogCollector {
     fn send(&self, record: ChangelogRecord<'_>) -> Result<()> {
         self.records

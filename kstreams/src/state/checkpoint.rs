@@ -29,32 +29,32 @@ pub struct ChangelogPartition {
 }
 
 /// Checkpointed offsets of one task.
-pub type CheckpointOffsets = BTreeMap<ChangelogPartition, i64>;
+pub(crate) type CheckpointOffsets = BTreeMap<ChangelogPartition, i64>;
 
 /// The `.checkpoint` file in a task directory.
 #[derive(Debug, Clone)]
-pub struct Checkpoint {
+pub(crate) struct Checkpoint {
     path: PathBuf,
 }
 
 impl Checkpoint {
     /// The file name inside the task directory.
-    pub const FILE_NAME: &'static str = ".checkpoint";
+    pub(crate) const FILE_NAME: &'static str = ".checkpoint";
 
     /// The checkpoint of the task whose state directory is `task_dir`.
-    pub fn for_task(task_dir: &Path) -> Self {
+    pub(crate) fn for_task(task_dir: &Path) -> Self {
         Self {
             path: task_dir.join(Self::FILE_NAME),
         }
     }
 
     /// The file's path.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Reads the offsets; a missing file reads as no offsets.
-    pub fn read(&self) -> Result<CheckpointOffsets> {
+    pub(crate) fn read(&self) -> Result<CheckpointOffsets> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -71,7 +71,7 @@ impl Checkpoint {
 
     /// Replaces the file with `offsets`, atomically: readers see the old or
     /// the new file, never a torn one.
-    pub fn write(&self, offsets: &CheckpointOffsets) -> Result<()> {
+    pub(crate) fn write(&self, offsets: &CheckpointOffsets) -> Result<()> {
         let context = || format!("writing {}", self.path.display());
         let mut text = format!("{VERSION}\n{}\n", offsets.len());
         for (tp, offset) in offsets {
@@ -94,7 +94,7 @@ impl Checkpoint {
 
     /// Deletes the file (under exactly-once, when a task starts processing:
     /// a crash from now on leaves no checkpoint, so the state is wiped).
-    pub fn delete(&self) -> Result<()> {
+    pub(crate) fn delete(&self) -> Result<()> {
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

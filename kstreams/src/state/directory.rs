@@ -12,12 +12,12 @@ use crate::error::{Error, Result};
 
 /// Where task `task_id` (e.g. `0_3`: sub-topology 0, partition 3) of
 /// `application_id` keeps its state under `state_dir`.
-pub fn task_dir(state_dir: &Path, application_id: &str, task_id: &str) -> PathBuf {
+pub(crate) fn task_dir(state_dir: &Path, application_id: &str, task_id: &str) -> PathBuf {
     state_dir.join(application_id).join(task_id)
 }
 
 /// Where RocksDB store `store` of the task in `task_dir` lives.
-pub fn rocksdb_store_dir(task_dir: &Path, store: &str) -> PathBuf {
+pub(super) fn rocksdb_store_dir(task_dir: &Path, store: &str) -> PathBuf {
     task_dir.join("rocksdb").join(store)
 }
 
@@ -25,7 +25,7 @@ pub fn rocksdb_store_dir(task_dir: &Path, store: &str) -> PathBuf {
 /// of the task is rebuilt from its changelog. Used after an exactly-once
 /// crash when the task has no valid checkpoint. Close the task's stores
 /// first. A missing directory is not an error.
-pub fn wipe_task_dir(task_dir: &Path) -> Result<()> {
+pub(crate) fn wipe_task_dir(task_dir: &Path) -> Result<()> {
     match std::fs::remove_dir_all(task_dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -110,7 +110,7 @@ pub(crate) use scans_via_scan;
 /// A bytes store held in a `BTreeMap`. Not persistent: after a restart its
 /// content comes back only from the changelog.
 #[derive(Debug)]
-pub struct InMemoryKeyValueStore {
+pub(crate) struct InMemoryKeyValueStore {
     name: String,
     map: BTreeMap<Vec<u8>, Vec<u8>>,
     open: bool,
@@ -118,7 +118,7 @@ pub struct InMemoryKeyValueStore {
 
 impl InMemoryKeyValueStore {
     /// An empty, open store.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             map: BTreeMap::new(),

@@ -33,7 +33,7 @@ struct Entry {
 /// A bounded map of at most `max_entries` keys; the least recently used key
 /// is evicted when a new one does not fit.
 #[derive(Debug)]
-pub struct LruMemoryStore {
+pub(crate) struct LruMemoryStore {
     name: String,
     max_entries: usize,
     map: BTreeMap<Vec<u8>, Entry>,
@@ -45,7 +45,7 @@ pub struct LruMemoryStore {
 
 impl LruMemoryStore {
     /// An empty store holding at most `max_entries` keys (at least 1).
-    pub fn new(name: impl Into<String>, max_entries: usize) -> Result<Self> {
+    pub(crate) fn new(name: impl Into<String>, max_entries: usize) -> Result<Self> {
         let name = name.into();
         if max_entries == 0 {
             return Err(state_error(&name, "an LRU store needs max_entries >= 1"));
@@ -58,11 +58,6 @@ impl LruMemoryStore {
             evicted: Vec::new(),
             open: true,
         })
-    }
-
-    /// The configured bound.
-    pub fn max_entries(&self) -> usize {
-        self.max_entries
     }
 
     fn order(&self) -> MutexGuard<'_, LruOrder<Vec<u8>>> {

@@ -48,6 +48,7 @@ mod change_logging;
 mod changelog;
 mod checkpoint;
 mod directory;
+mod handle;
 mod in_memory;
 mod key_value;
 mod lru;
@@ -55,36 +56,37 @@ mod lru_order;
 mod metered;
 mod restore;
 mod rocksdb_config;
+#[cfg(feature = "rocksdb")]
 mod rocksdb_store;
 mod store;
-pub mod window_layout;
+pub(crate) mod window_layout;
 
 #[cfg(test)]
 mod test_suite;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{typed_flush_listener, KeyValueStoreBuilder, StoreContext, StoreKind};
-pub use cache::{
-    CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES,
-};
-pub use change_logging::ChangeLoggingKeyValueBytesStore;
-pub use changelog::{
-    changelog_topic, ChangelogCollector, ChangelogRecord, InMemoryChangelogCollector,
-    OwnedChangelogRecord, RecordTimestamp,
-};
-pub use checkpoint::{ChangelogPartition, Checkpoint, CheckpointOffsets};
-pub use directory::{rocksdb_store_dir, task_dir, wipe_task_dir};
-pub use in_memory::InMemoryKeyValueStore;
+// The public state API: what a processor or a store declaration names.
+pub use builder::{KeyValueStoreBuilder, StoreKind};
+pub use checkpoint::ChangelogPartition;
+pub use handle::KeyValueStoreHandle;
 pub use key_value::{KeyValueIterator, KeyValueStore};
-pub use lru::LruMemoryStore;
 pub use metered::{MeteredKeyValueStore, StoreMetrics};
-pub use restore::{
-    restore_start_offset, LoggingRestoreListener, StateRestoreListener, StateRestorer,
-};
-pub use rocksdb_config::{RocksDbConfig, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_WRITE_BUFFER_BYTES};
-pub use rocksdb_store::RocksDbStore;
-pub use store::{
-    prefix_upper_bound, BytesEntry, BytesIter, KeyValueBytes, KeyValueBytesStore, RestoreRecord,
-    StateStore,
-};
+pub use restore::{LoggingRestoreListener, StateRestoreListener};
+
+// The layers below, for the runtime and the test driver only.
+pub(crate) use builder::{rocksdb_disabled, StoreContext};
+pub(crate) use cache::{CacheFlushListener, FlushedEntry, ThreadCache};
+pub(crate) use changelog::{changelog_topic, ChangelogCollector, ChangelogRecord, RecordTimestamp};
+pub(crate) use checkpoint::{Checkpoint, CheckpointOffsets};
+pub(crate) use directory::{task_dir, wipe_task_dir};
+pub(crate) use handle::lock;
+pub(crate) use in_memory::InMemoryKeyValueStore;
+pub(crate) use lru::LruMemoryStore;
+pub(crate) use restore::{restore_start_offset, StateRestorer};
+pub(crate) use rocksdb_config::RocksDbConfig;
+#[cfg(feature = "rocksdb")]
+pub(crate) use rocksdb_store::RocksDbStore;
+pub(crate) use store::{KeyValueBytesStore, RestoreRecord};
+#[cfg(test)]
+pub(crate) use store::StateStore;

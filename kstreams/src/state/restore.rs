@@ -83,14 +83,14 @@ impl StateRestoreListener for LoggingRestoreListener {
 
 /// Where restoration starts: after the checkpointed offset, or at the
 /// partition's first offset (`log_start_offset`) without a checkpoint.
-pub fn restore_start_offset(checkpointed: Option<i64>, log_start_offset: i64) -> i64 {
+pub(crate) fn restore_start_offset(checkpointed: Option<i64>, log_start_offset: i64) -> i64 {
     checkpointed.map_or(log_start_offset, |offset| {
         (offset + 1).max(log_start_offset)
     })
 }
 
 /// Restores one store from one changelog partition.
-pub struct StateRestorer {
+pub(crate) struct StateRestorer {
     store: String,
     partition: ChangelogPartition,
     start_offset: i64,
@@ -115,7 +115,7 @@ impl std::fmt::Debug for StateRestorer {
 impl StateRestorer {
     /// Begins restoring `store` from `partition` over
     /// `[start_offset, end_offset)`; tells the listener.
-    pub fn start(
+    pub(crate) fn start(
         store: impl Into<String>,
         partition: ChangelogPartition,
         start_offset: i64,
@@ -136,13 +136,14 @@ impl StateRestorer {
     }
 
     /// Whether there is anything to restore at all.
-    pub fn needs_restore(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn needs_restore(&self) -> bool {
         self.start_offset < self.end_offset
     }
 
     /// Applies one polled batch (in offset order) to `store`, the store's
     /// bytes stack (see `MeteredKeyValueStore::bytes_store_mut`).
-    pub fn restore_batch(
+    pub(crate) fn restore_batch(
         &mut self,
         store: &mut dyn KeyValueBytesStore,
         records: &[RestoreRecord<'_>],
@@ -163,20 +164,20 @@ impl StateRestorer {
     }
 
     /// Records restored so far.
-    pub fn restored(&self) -> u64 {
+    pub(crate) fn restored(&self) -> u64 {
         self.restored
     }
 
     /// The offset to checkpoint now: the last restored record's, or the one
     /// before the start if nothing was restored (`None` at the very start).
-    pub fn checkpoint_offset(&self) -> Option<i64> {
+    pub(crate) fn checkpoint_offset(&self) -> Option<i64> {
         self.last_offset
             .or((self.start_offset > 0).then(|| self.start_offset - 1))
     }
 
     /// Ends restoration (the consumer reached the end offset); tells the
     /// listener and returns the offset to checkpoint.
-    pub fn complete(self) -> Option<i64> {
+    pub(crate) fn complete(self) -> Option<i64> {
         self.listener
             .on_restore_end(&self.partition, &self.store, self.restored);
         self.checkpoint_offset()

@@ -7,19 +7,24 @@
 //! per-store options derived from them. Must never: open a database or
 //! know about stores' names and directories.
 
+#[cfg(feature = "rocksdb")]
 use rocksdb::{BlockBasedOptions, Cache, DBCompressionType, Options, WriteBufferManager};
 
 /// Default total off-heap memory for all RocksDB stores of an instance.
-pub const DEFAULT_BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
+pub(super) const DEFAULT_BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// Default share of it that memtables (write buffers) may use.
-pub const DEFAULT_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
+pub(super) const DEFAULT_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
 
 /// Shared RocksDB memory settings. Create one per application instance and
 /// hand a reference to every [`RocksDbStore::open`](crate::state::RocksDbStore::open);
 /// cloning shares the same cache and write-buffer manager.
+///
+/// Without the `rocksdb` feature it only records the two sizes.
 #[derive(Clone)]
 pub struct RocksDbConfig {
+    #[cfg(feature = "rocksdb")]
     cache: Cache,
+    #[cfg(feature = "rocksdb")]
     write_buffer_manager: WriteBufferManager,
     block_cache_bytes: usize,
     write_buffer_bytes: usize,
@@ -44,6 +49,7 @@ impl RocksDbConfig {
     /// A cache of `block_cache_bytes` in total, of which memtables may use up
     /// to `write_buffer_bytes` (they are charged to the cache, so the sum
     /// stays bounded by `block_cache_bytes`).
+    #[cfg(feature = "rocksdb")]
     pub fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
         let cache = Cache::new_lru_cache(block_cache_bytes);
         let write_buffer_manager = WriteBufferManager::new_write_buffer_manager_with_cache(
@@ -54,6 +60,16 @@ impl RocksDbConfig {
         Self {
             cache,
             write_buffer_manager,
+            block_cache_bytes,
+            write_buffer_bytes,
+        }
+    }
+
+    /// A cache of `block_cache_bytes` in total, of which memtables may use up
+    /// to `write_buffer_bytes` (recorded only: built without RocksDB).
+    #[cfg(not(feature = "rocksdb"))]
+    pub fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
+        Self {
             block_cache_bytes,
             write_buffer_bytes,
         }
@@ -71,11 +87,15 @@ impl RocksDbConfig {
 
     /// Memtable memory in use across all stores, in bytes.
     pub fn write_buffer_usage(&self) -> usize {
-        self.write_buffer_manager.get_usage()
+        #[cfg(feature = "rocksdb")]
+        return self.write_buffer_manager.get_usage();
+        #[cfg(not(feature = "rocksdb"))]
+        0
     }
 
     /// Options for one store: create if missing, LZ4, bloom filters, index
     /// and filter blocks in the shared cache, shared write-buffer manager.
+    #[cfg(feature = "rocksdb")]
     pub(crate) fn store_options(&self) -> Options {
         let mut table = BlockBasedOptions::default();
         table.set_block_cache(&self.cache);

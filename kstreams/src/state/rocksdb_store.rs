@@ -32,7 +32,7 @@ use crate::state::store::{
 };
 
 /// A key/value bytes store in its own RocksDB database.
-pub struct RocksDbStore {
+pub(crate) struct RocksDbStore {
     name: String,
     path: PathBuf,
     db: Option<DB>,
@@ -52,7 +52,7 @@ impl std::fmt::Debug for RocksDbStore {
 impl RocksDbStore {
     /// Opens (creating if needed) store `name` of the task whose state
     /// directory is `task_dir`, i.e. `<task_dir>/rocksdb/<name>`.
-    pub fn open(name: impl Into<String>, task_dir: &Path, config: &RocksDbConfig) -> Result<Self> {
+    pub(crate) fn open(name: impl Into<String>, task_dir: &Path, config: &RocksDbConfig) -> Result<Self> {
         let name = name.into();
         let path = rocksdb_store_dir(task_dir, &name);
         std::fs::create_dir_all(&path)
@@ -77,7 +77,8 @@ impl RocksDbStore {
     }
 
     /// The database directory.
-    pub fn path(&self) -> &Path {
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 

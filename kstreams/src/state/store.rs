@@ -9,14 +9,14 @@
 use crate::error::{Error, Result};
 
 /// One key/value pair read from a bytes store, in key order.
-pub type KeyValueBytes = (Vec<u8>, Vec<u8>);
+pub(super) type KeyValueBytes = (Vec<u8>, Vec<u8>);
 
 /// An iterator over a bytes store, borrowing the store. Items are fallible
 /// because a persistent store can fail mid-scan.
-pub type BytesIter<'a> = Box<dyn Iterator<Item = Result<KeyValueBytes>> + 'a>;
+pub(super) type BytesIter<'a> = Box<dyn Iterator<Item = Result<KeyValueBytes>> + 'a>;
 
 /// A batch write: `None` deletes the key, as Kafka's `putAll` with `null`.
-pub type BytesEntry = (Vec<u8>, Option<Vec<u8>>);
+pub(super) type BytesEntry = (Vec<u8>, Option<Vec<u8>>);
 
 /// One changelog record handed to [`KeyValueBytesStore::restore_batch`],
 /// borrowed from the consumer's message so restoring copies nothing twice.
@@ -131,7 +131,7 @@ pub trait KeyValueBytesStore: StateStore {
 
 /// The smallest key strictly greater than every key starting with `prefix`,
 /// or `None` when no such key exists (empty prefix, or all `0xFF`).
-pub fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
     let last = prefix.iter().rposition(|b| *b != 0xFF)?;
     let mut bound = prefix[..=last].to_vec();
     bound[last] += 1;

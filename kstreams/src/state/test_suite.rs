@@ -60,7 +60,7 @@ macro_rules! bytes_store_suite {
 }
 pub(crate) use bytes_store_suite;
 
-fn collect(iter: crate::Result<crate::state::BytesIter<'_>>) -> Vec<KeyValueBytes> {
+fn collect(iter: crate::Result<crate::state::store::BytesIter<'_>>) -> Vec<KeyValueBytes> {
     iter.expect("scan")
         .map(|item| item.expect("item"))
         .collect()

@@ -6,7 +6,11 @@
 use std::sync::{Arc, Mutex};
 
 use crate::state::test_suite::{BeI64, Utf8};
+use crate::state::changelog::InMemoryChangelogCollector;
 use crate::state::*;
+use crate::state::cache::FlushedEntry;
+use crate::state::store::state_error;
+use kstreams_serde::Serde;
 
 fn context(
     task_dir: &std::path::Path,
@@ -251,4 +255,37 @@ impl kstreams_serde::Serde for OptionOf {
     fn is_null(value: &Option<i64>) -> bool {
         value.is_none()
     }
+}
+
+/// Wraps a typed callback `(key, new value, old value, timestamp)` as a
+/// [`CacheFlushListener`], deserializing with the store's serdes.
+fn typed_flush_listener<KS, VS, F>(
+    store: impl Into<String>,
+    mut forward: F,
+) -> CacheFlushListener
+where
+    KS: Serde,
+    VS: Serde,
+    F: FnMut(KS::Target, Option<VS::Target>, Option<VS::Target>, i64) -> crate::Result<()>
+        + Send
+        + 'static,
+{
+    let store = store.into();
+    Box::new(move |entry: FlushedEntry<'_>| {
+        let fail = |what: &str, e: kstreams_serde::SerdeError| {
+            state_error(&store, format!("cannot deserialize a flushed {what}: {e}"))
+        };
+        let key = KS::deserialize(entry.key).map_err(|e| fail("key", e))?;
+        let new = entry
+            .new_value
+            .map(VS::deserialize)
+            .transpose()
+            .map_err(|e| fail("value", e))?;
+        let old = entry
+            .old_value
+            .map(VS::deserialize)
+            .transpose()
+            .map_err(|e| fail("old value", e))?;
+        forward(key, new, old, entry.timestamp)
+    })
 }

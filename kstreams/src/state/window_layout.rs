@@ -26,12 +26,12 @@ const TS: usize = 8;
 const SEQ: usize = 4;
 
 /// Length of the window-store suffix (start + seq).
-pub const WINDOW_SUFFIX_LEN: usize = TS + SEQ;
+pub(crate) const WINDOW_SUFFIX_LEN: usize = TS + SEQ;
 /// Length of the session-store suffix (end + start).
-pub const SESSION_SUFFIX_LEN: usize = 2 * TS;
+pub(crate) const SESSION_SUFFIX_LEN: usize = 2 * TS;
 
 /// `[key][start_ms][seq]`: a window-store key.
-pub fn window_store_key(key: &[u8], start_ms: i64, seq: u32) -> Vec<u8> {
+pub(crate) fn window_store_key(key: &[u8], start_ms: i64, seq: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.len() + WINDOW_SUFFIX_LEN);
     out.extend_from_slice(key);
     out.extend_from_slice(&start_ms.to_be_bytes());
@@ -40,7 +40,7 @@ pub fn window_store_key(key: &[u8], start_ms: i64, seq: u32) -> Vec<u8> {
 }
 
 /// Splits a window-store key into (key, start_ms, seq); `None` if too short.
-pub fn parse_window_store_key(bytes: &[u8]) -> Option<(&[u8], i64, u32)> {
+pub(crate) fn parse_window_store_key(bytes: &[u8]) -> Option<(&[u8], i64, u32)> {
     let split = bytes.len().checked_sub(WINDOW_SUFFIX_LEN)?;
     let (key, suffix) = bytes.split_at(split);
     let start = i64::from_be_bytes(suffix[..TS].try_into().ok()?);
@@ -49,7 +49,7 @@ pub fn parse_window_store_key(bytes: &[u8]) -> Option<(&[u8], i64, u32)> {
 }
 
 /// Inclusive bounds of all windows of `key` starting in `[from_ms, to_ms]`.
-pub fn window_key_range(key: &[u8], from_ms: i64, to_ms: i64) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn window_key_range(key: &[u8], from_ms: i64, to_ms: i64) -> (Vec<u8>, Vec<u8>) {
     (
         window_store_key(key, from_ms, 0),
         window_store_key(key, to_ms, u32::MAX),
@@ -57,7 +57,7 @@ pub fn window_key_range(key: &[u8], from_ms: i64, to_ms: i64) -> (Vec<u8>, Vec<u
 }
 
 /// `[key][end_ms][start_ms]`: a session-store key.
-pub fn session_store_key(key: &[u8], start_ms: i64, end_ms: i64) -> Vec<u8> {
+pub(crate) fn session_store_key(key: &[u8], start_ms: i64, end_ms: i64) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.len() + SESSION_SUFFIX_LEN);
     out.extend_from_slice(key);
     out.extend_from_slice(&end_ms.to_be_bytes());
@@ -66,7 +66,7 @@ pub fn session_store_key(key: &[u8], start_ms: i64, end_ms: i64) -> Vec<u8> {
 }
 
 /// Splits a session-store key into (key, start_ms, end_ms); `None` if too short.
-pub fn parse_session_store_key(bytes: &[u8]) -> Option<(&[u8], i64, i64)> {
+pub(crate) fn parse_session_store_key(bytes: &[u8]) -> Option<(&[u8], i64, i64)> {
     let split = bytes.len().checked_sub(SESSION_SUFFIX_LEN)?;
     let (key, suffix) = bytes.split_at(split);
     let end = i64::from_be_bytes(suffix[..TS].try_into().ok()?);
@@ -78,7 +78,7 @@ pub fn parse_session_store_key(bytes: &[u8]) -> Option<(&[u8], i64, i64)> {
 /// `earliest_end_ms` and start at or before `latest_start_ms` (Java's
 /// `findSessions`). The scan can still meet sessions that start later
 /// (their end sorts first): callers filter on the parsed start.
-pub fn session_key_range(
+pub(crate) fn session_key_range(
     key: &[u8],
     earliest_end_ms: i64,
     latest_start_ms: i64,

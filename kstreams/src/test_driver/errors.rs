@@ -53,7 +53,7 @@ impl TopologyTestDriver {
             ..DriverConfig::default()
         };
         let driver = TopologyTestDriver::with_config(topology, settings)?;
-        let errors = ErrorHandlers::new(config, Default::default());
+        let errors = ErrorHandlers::new(config.errors.clone(), Default::default());
         for task in &mut driver.state.borrow_mut().tasks {
             task.set_error_handlers(errors.clone());
         }

@@ -29,11 +29,9 @@ pub use output::{PartitionedRecord, TestOutputTopic};
 pub use state::DriverConfig;
 
 use crate::dsl::Topic;
-use crate::processor::Headers;
+use crate::processor::{ConsumedRecord, Headers, ProducedRecord, RecordCollector, TaskId};
 use crate::runtime::state_manager::StateEnv;
-use crate::runtime::task::{
-    ConsumedRecord, ProducedRecord, RecordCollector, StreamTask, TaskConfig, TaskId,
-};
+use crate::runtime::task::{StreamTask, TaskConfig};
 use crate::topology::Topology;
 use crate::{Error, Result};
 

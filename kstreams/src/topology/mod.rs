@@ -28,8 +28,6 @@ pub(crate) use build::{assemble, RepartitionSpec};
 pub use co_partitioning::{CoPartitionedWith, Partitions};
 pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
 pub(crate) use instantiate::TaskGraph;
-pub use stores::KeyValueStoreHandle;
-pub(crate) use stores::{FlushedRecord, KvTaskStore, StoreFactory, TaskStore, TaskStores};
 
 use crate::processor::node::NodeFactory;
 use crate::processor::TimestampExtractor;
@@ -119,7 +117,7 @@ pub struct Topology {
     pub(crate) partitions: HashMap<String, u32>,
     pub(crate) default_extractor: Arc<dyn TimestampExtractor>,
     /// State stores, connected to processors by name (`NodeKind::Processor`).
-    pub(crate) stores: Vec<Arc<dyn StoreFactory>>,
+    pub(crate) stores: Vec<Arc<dyn crate::processor::stores::StoreFactory>>,
 }
 
 impl Topology {

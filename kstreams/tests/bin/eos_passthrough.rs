@@ -23,10 +23,6 @@ fn var(name: &str) -> Result<String, String> {
         .map_err(|_| format!("eos_passthrough: environment variable {name} is required"))
 }
 
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -36,11 +32,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=warn")),
         )
         .init();
-    let input: Topic<String, String, 4> = Topic::new(leak(var("INPUT_TOPIC")?));
-    let output: Topic<String, String, 4> = Topic::new(leak(var("OUTPUT_TOPIC")?));
+    let input: Topic<String, String, 4> = Topic::named(var("INPUT_TOPIC")?);
+    let output: Topic<String, String, 4> = Topic::named(var("OUTPUT_TOPIC")?);
     let builder = StreamsBuilder::new();
     if std::env::var("MODE").as_deref() == Ok("counter") {
-        let counts: Topic<String, kstreams::serde::I64, 4> = Topic::new(output.name());
+        let counts: Topic<String, kstreams::serde::I64, 4> = Topic::named(output.name());
         builder
             .stream(input)
             .filter(|_k, status: &String| status == "SUCCESS")

@@ -34,10 +34,10 @@ pub struct FlushedEntry<'a> {
 }
 
 /// Called for every entry the cache writes down; forwards it downstream.
-pub type CacheFlushListener = Box<dyn FnMut(FlushedEntry<'_>) -> Result<()> + Send>;
+pub(crate) type CacheFlushListener = Box<dyn FnMut(FlushedEntry<'_>) -> Result<()> + Send>;
 
 /// The caching layer over a bytes store.
-pub struct CachingKeyValueStore {
+pub(crate) struct CachingKeyValueStore {
     inner: Box<dyn KeyValueBytesStore>,
     cache: Arc<ThreadCache>,
     namespace: String,
@@ -56,7 +56,7 @@ impl std::fmt::Debug for CachingKeyValueStore {
 impl CachingKeyValueStore {
     /// Caches `inner` in `cache` under namespace `<task_id>-<store name>`;
     /// entries are stamped with `timestamp`'s current value.
-    pub fn new(
+    pub(crate) fn new(
         inner: Box<dyn KeyValueBytesStore>,
         cache: Arc<ThreadCache>,
         task_id: &str,
@@ -74,7 +74,7 @@ impl CachingKeyValueStore {
 
     /// Sets where written-down entries are forwarded (the KTable's
     /// downstream). Without a listener entries are only written down.
-    pub fn set_flush_listener(&mut self, listener: CacheFlushListener) {
+    pub(crate) fn set_flush_listener(&mut self, listener: CacheFlushListener) {
         self.listener = Some(listener);
     }
 

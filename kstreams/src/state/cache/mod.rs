@@ -13,5 +13,7 @@ mod thread_cache;
 #[cfg(test)]
 mod tests;
 
-pub use caching_store::{CacheFlushListener, CachingKeyValueStore, FlushedEntry};
-pub use thread_cache::{ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES};
+pub(crate) use caching_store::{CacheFlushListener, CachingKeyValueStore, FlushedEntry};
+pub(crate) use thread_cache::ThreadCache;
+#[cfg(test)]
+pub(crate) use thread_cache::CACHE_ENTRY_OVERHEAD_BYTES;

@@ -24,7 +24,7 @@ use crate::state::lru_order::LruOrder;
 use crate::state::store::BytesEntry;
 
 /// Bytes charged per cache entry on top of its key and value.
-pub const CACHE_ENTRY_OVERHEAD_BYTES: usize = 64;
+pub(crate) const CACHE_ENTRY_OVERHEAD_BYTES: usize = 64;
 
 /// A dirty entry on its way down: its value (`None` = delete) and the
 /// timestamp of the write.

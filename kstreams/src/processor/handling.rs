@@ -1,4 +1,4 @@
-//! The runtime's calls into the handlers: source nodes on deserialization
+//! The processor layer's calls into the exception handlers ([`crate::errors`]): source nodes on deserialization
 //! errors, `forward` on processor errors, sinks on serialization and
 //! producer errors.
 //!
@@ -11,11 +11,10 @@
 
 use kstreams_serde::SerdeError;
 
-use super::dlq::dead_letter_record;
-use super::*;
+use crate::errors::dlq::dead_letter_record;
+use crate::errors::*;
 use crate::processor::node::{Child, NodeCx};
-use crate::processor::Record;
-use crate::runtime::task::ProducedRecord;
+use crate::processor::{ProducedRecord, Record};
 use crate::Error;
 
 /// Where in the pipeline a record failed.
@@ -36,9 +35,9 @@ impl Stage {
     }
     fn config_key(self) -> &'static str {
         match self {
-            Stage::Deserialization => config::DESERIALIZATION_KEY,
-            Stage::Processing => config::PROCESSING_KEY,
-            Stage::Production => config::PRODUCTION_KEY,
+            Stage::Deserialization => DESERIALIZATION_KEY,
+            Stage::Processing => PROCESSING_KEY,
+            Stage::Production => PRODUCTION_KEY,
         }
     }
     fn handler_name(self, c: &ErrorHandlerConfig) -> &str {

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod error_handlers;
+
 use crate::{Error, Result};
 
 /// `processing.guarantee`.

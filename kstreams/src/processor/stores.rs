@@ -1,0 +1,245 @@
+//! The state stores of one task, as its nodes see them (Kafka Streams'
+//! `ProcessorStateManager` from the processor's side).
+//!
+//! A topology holds one [`StoreFactory`] per store (a
+//! [`KeyValueStoreBuilder`] behind a trait object, so the topology stays
+//! untyped); every task whose sub-topology connects a store builds its own
+//! instance ([`TaskStore`]) before its nodes are instantiated, and the
+//! nodes take typed handles ([`KeyValueStoreHandle`]) from the task's
+//! [`TaskStores`].
+//!
+//! Invariants:
+//! - a store is used by one task, on one thread at a time; the mutex in a
+//!   handle is never contended, it only makes handles `Send + Sync` like
+//!   the nodes that hold them;
+//! - nothing holds a store's lock while forwarding: entries written down by
+//!   the record cache are queued by the store's flush listener and
+//!   forwarded by [`TaskStore::forward_flushed`] after the write returns, so
+//!   a downstream node may read or write any store, even this one.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kstreams_serde::Serde;
+
+use crate::processor::node::NodeCx;
+use crate::state::{
+    CacheFlushListener, FlushedEntry, KeyValueBytesStore, KeyValueStoreBuilder,
+    KeyValueStoreHandle, StoreContext, StoreKind,
+};
+use crate::{Error, Result};
+
+/// One entry the record cache wrote down, queued for forwarding.
+#[derive(Debug, Clone)]
+pub(crate) struct FlushedRecord {
+    pub(crate) key: Vec<u8>,
+    pub(crate) new_value: Option<Vec<u8>>,
+    pub(crate) old_value: Option<Vec<u8>>,
+    pub(crate) timestamp: i64,
+}
+
+/// Forwards written-down cache entries downstream (set by the node that
+/// owns the store, e.g. an aggregation).
+pub(crate) type Forwarder =
+    Arc<dyn Fn(Vec<FlushedRecord>, &mut NodeCx<'_>) -> Result<()> + Send + Sync>;
+
+/// Declares one store of a topology and builds it per task.
+pub(crate) trait StoreFactory: Send + Sync {
+    fn name(&self) -> &str;
+    /// Whether writes are logged to `<application.id>-<store>-changelog`.
+    fn logged(&self) -> bool;
+    /// Whether the data survives a restart (RocksDB).
+    fn persistent(&self) -> bool;
+    fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>>;
+}
+
+/// A store instance of one task, type-erased.
+pub(crate) trait TaskStore: Send + Sync {
+    fn name(&self) -> &str;
+    /// Runs `f` on the store's bytes stack (flush, restore, close).
+    fn with_bytes(
+        &self,
+        f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>,
+    ) -> Result<()>;
+    /// Sets where written-down cache entries go.
+    fn set_forwarder(&self, forwarder: Forwarder);
+    /// Forwards queued cache entries; returns whether there were any.
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool>;
+    /// The typed store (`KvTaskStore<KS, VS>`), for downcasting.
+    fn as_any(&self) -> &dyn Any;
+}
+
+use crate::state::lock;
+
+/// A key/value store of one task.
+pub(crate) struct KvTaskStore<KS: Serde, VS: Serde> {
+    name: String,
+    handle: KeyValueStoreHandle<KS, VS>,
+    flushed: Arc<Mutex<Vec<FlushedRecord>>>,
+    forwarder: Mutex<Option<Forwarder>>,
+}
+
+impl<KS: Serde, VS: Serde> KvTaskStore<KS, VS> {
+    pub(crate) fn handle(&self) -> KeyValueStoreHandle<KS, VS> {
+        self.handle.clone()
+    }
+}
+
+impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn with_bytes(
+        &self,
+        f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>,
+    ) -> Result<()> {
+        f(self.handle.lock().bytes_store_mut())
+    }
+
+    fn set_forwarder(&self, forwarder: Forwarder) {
+        *lock(&self.forwarder) = Some(forwarder);
+    }
+
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+        let entries = std::mem::take(&mut *lock(&self.flushed));
+        if entries.is_empty() {
+            return Ok(false);
+        }
+        let forwarder = lock(&self.forwarder).clone();
+        match forwarder {
+            Some(forward) => forward(entries, cx)?,
+            None => drop(entries),
+        }
+        Ok(true)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<KS: Serde, VS: Serde> StoreFactory for KeyValueStoreBuilder<KS, VS> {
+    fn name(&self) -> &str {
+        KeyValueStoreBuilder::name(self)
+    }
+
+    fn logged(&self) -> bool {
+        self.logging_enabled()
+    }
+
+    fn persistent(&self) -> bool {
+        self.kind() == StoreKind::RocksDb
+    }
+
+    fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        let flushed: Arc<Mutex<Vec<FlushedRecord>>> = Arc::default();
+        let queue = flushed.clone();
+        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry<'_>| {
+            lock(&queue).push(FlushedRecord {
+                key: e.key.to_vec(),
+                new_value: e.new_value.map(<[u8]>::to_vec),
+                old_value: e.old_value.map(<[u8]>::to_vec),
+                timestamp: e.timestamp,
+            });
+            Ok(())
+        });
+        let store = KeyValueStoreBuilder::build(self, ctx, Some(listener))?;
+        Ok(Arc::new(KvTaskStore {
+            name: KeyValueStoreBuilder::name(self).to_owned(),
+            handle: KeyValueStoreHandle::new(store),
+            flushed,
+            forwarder: Mutex::new(None),
+        }))
+    }
+}
+
+/// Node name → names of the stores connected to it.
+pub(crate) type Connections = HashMap<String, Vec<String>>;
+
+/// The store instances of one task, and which nodes may use them.
+#[derive(Default)]
+pub(crate) struct TaskStores {
+    pub(crate) stores: Vec<Arc<dyn TaskStore>>,
+    /// Node name → names of the stores connected to it.
+    pub(crate) connections: HashMap<String, Vec<String>>,
+}
+
+impl TaskStores {
+    /// The store named `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<dyn TaskStore>> {
+        self.stores.iter().find(|s| s.name() == name)
+    }
+
+    /// A typed handle on store `name` for node `node`, which must be
+    /// connected to it and agree on its serdes.
+    pub(crate) fn key_value<KS: Serde, VS: Serde>(
+        &self,
+        node: &str,
+        name: &str,
+    ) -> Result<KeyValueStoreHandle<KS, VS>> {
+        let connected = self
+            .connections
+            .get(node)
+            .is_some_and(|s| s.iter().any(|s| s == name));
+        if !connected {
+            return Err(Error::Processing {
+                node: node.to_owned(),
+                message: format!(
+                    "store `{name}` is not connected to this processor; add it with `StreamsBuilder::add_state_store` and pass its name to `process_with_stores`"
+                ),
+            });
+        }
+        let store = self.get(name).ok_or_else(|| {
+            Error::IllegalState(format!("store `{name}` was not built for this task"))
+        })?;
+        store
+            .as_any()
+            .downcast_ref::<KvTaskStore<KS, VS>>()
+            .map(KvTaskStore::handle)
+            .ok_or_else(|| Error::Processing {
+                node: node.to_owned(),
+                message: format!(
+                    "store `{name}` is not a key/value store with serdes ({}, {}); use the serdes it was declared with",
+                    KS::name(),
+                    VS::name()
+                ),
+            })
+    }
+
+    /// Flushes every store and forwards what the caches wrote down, until
+    /// nothing more is written down (a forward may write to another store).
+    pub(crate) fn flush(&self, cx: &mut NodeCx<'_>) -> Result<()> {
+        for _ in 0..=self.stores.len() {
+            for store in &self.stores {
+                store.with_bytes(&mut |s| s.flush())?;
+            }
+            if !self.forward_flushed(cx)? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// After each record: writes down entries the thread cache evicted from
+    /// any store, and forwards them.
+    pub(crate) fn flush_evicted(&self, cx: &mut NodeCx<'_>) -> Result<()> {
+        if self.stores.is_empty() {
+            return Ok(());
+        }
+        for store in &self.stores {
+            store.with_bytes(&mut |s| s.flush_evicted())?;
+        }
+        self.forward_flushed(cx).map(drop)
+    }
+
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+        let mut any = false;
+        for store in &self.stores {
+            any |= store.forward_flushed(cx)?;
+        }
+        Ok(any)
+    }
+}
+

@@ -1,0 +1,74 @@
+//! [`KeyValueStoreHandle`]: a typed, shareable handle on one task's
+//! key/value store, as a processor gets it from its context.
+//!
+//! Owns: the lock around the store. Must never: be held across a forward.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use kstreams_serde::Serde;
+
+use crate::error::Result;
+use crate::state::MeteredKeyValueStore;
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Stores are used by one thread at a time; a panic mid-write leaves the
+    // task to be closed dirty and rebuilt from the changelog anyway.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A typed handle on one task's key/value store, with key serde `KS` and
+/// value serde `VS` (Kafka Streams' `KeyValueStore<K, V>` as a processor
+/// gets it from its context).
+///
+/// Lock it for the duration of a few calls; never keep the guard across a
+/// `forward`.
+pub struct KeyValueStoreHandle<KS: Serde, VS: Serde> {
+    store: Arc<Mutex<MeteredKeyValueStore<KS, VS>>>,
+}
+
+impl<KS: Serde, VS: Serde> Clone for KeyValueStoreHandle<KS, VS> {
+    fn clone(&self) -> Self {
+        KeyValueStoreHandle {
+            store: self.store.clone(),
+        }
+    }
+}
+
+impl<KS: Serde, VS: Serde> std::fmt::Debug for KeyValueStoreHandle<KS, VS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("KeyValueStoreHandle")
+            .field(&*lock(&self.store))
+            .finish()
+    }
+}
+
+impl<KS: Serde, VS: Serde> KeyValueStoreHandle<KS, VS> {
+    /// Wraps a built store.
+    pub(crate) fn new(store: MeteredKeyValueStore<KS, VS>) -> Self {
+        KeyValueStoreHandle {
+            store: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Exclusive access to the store: every
+    /// [`KeyValueStore`](crate::state::KeyValueStore) method, scans included.
+    pub fn lock(&self) -> MutexGuard<'_, MeteredKeyValueStore<KS, VS>> {
+        lock(&self.store)
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: &KS::Target) -> Result<Option<VS::Target>> {
+        crate::state::KeyValueStore::get(&*self.lock(), key)
+    }
+
+    /// Stores `value` under `key`.
+    pub fn put(&self, key: &KS::Target, value: &VS::Target) -> Result<()> {
+        crate::state::KeyValueStore::put(&mut *self.lock(), key, value)
+    }
+
+    /// Deletes `key`; returns its previous value.
+    pub fn delete(&self, key: &KS::Target) -> Result<Option<VS::Target>> {
+        crate::state::KeyValueStore::delete(&mut *self.lock(), key)
+    }
+}
+
