@@ -117,12 +117,7 @@ impl WindowBytesStore for ChangeLoggingWindowBytesStore {
         self.inner.observed_stream_time()
     }
 
-    fn put(
-        &mut self,
-        key: &[u8],
-        window_start: i64,
-        value: Option<&[u8]>,
-    ) -> Result<Option<u32>> {
+    fn put(&mut self, key: &[u8], window_start: i64, value: Option<&[u8]>) -> Result<Option<u32>> {
         let seq = self.inner.put(key, window_start, value)?;
         if let Some(seq) = seq {
             let store_key = RawWindowStoreKey {
@@ -217,7 +212,8 @@ impl SessionBytesStore for ChangeLoggingSessionBytesStore {
 
     fn put(&mut self, key: &[u8], window: Window, value: Option<&[u8]>) -> Result<()> {
         self.inner.put(key, window, value)?;
-        self.log.send(&RawSessionKey { key, window }.to_vec(), value)
+        self.log
+            .send(&RawSessionKey { key, window }.to_vec(), value)
     }
 
     fn find_sessions(&self, key: &[u8], end: i64, start: i64) -> Result<Vec<SessionBytes>> {

@@ -47,7 +47,9 @@ impl InMemorySessionStore {
     }
 
     fn expire(&mut self) {
-        let live = self.map.split_off(&(self.time.min_live(), Vec::new(), i64::MIN));
+        let live = self
+            .map
+            .split_off(&(self.time.min_live(), Vec::new(), i64::MIN));
         self.map = live;
     }
 
@@ -175,6 +177,9 @@ mod tests {
     use super::*;
 
     crate::state::session_test_suite::session_store_suite!(
-        |_dir: &std::path::Path, retention: i64| InMemorySessionStore::new("mem-session", retention)
+        |_dir: &std::path::Path, retention: i64| InMemorySessionStore::new(
+            "mem-session",
+            retention
+        )
     );
 }

@@ -79,12 +79,7 @@ impl InMemoryWindowStore {
     }
 
     /// Live entries with start in `[from, to]` passing `keep`, ascending.
-    fn scan(
-        &self,
-        from: i64,
-        to: i64,
-        keep: impl Fn(&[u8]) -> bool,
-    ) -> Result<Vec<WindowedBytes>> {
+    fn scan(&self, from: i64, to: i64, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<WindowedBytes>> {
         self.check_open()?;
         let from = from.max(self.time.min_live()).max(0);
         if to < from {
@@ -141,12 +136,7 @@ impl WindowBytesStore for InMemoryWindowStore {
         self.time.observed()
     }
 
-    fn put(
-        &mut self,
-        key: &[u8],
-        window_start: i64,
-        value: Option<&[u8]>,
-    ) -> Result<Option<u32>> {
+    fn put(&mut self, key: &[u8], window_start: i64, value: Option<&[u8]>) -> Result<Option<u32>> {
         self.check_open()?;
         check_timestamp(&self.name, "window start", window_start)?;
         if self.retain_duplicates && value.is_none() {

@@ -119,7 +119,10 @@ impl<KS: Serde, VS: Serde> SessionStore<KS::Target, VS::Target> for MeteredSessi
         latest_session_start: i64,
     ) -> Result<Sessions<KS::Target, VS::Target>> {
         let key = self.key(key)?;
-        self.typed(self.inner.find_sessions(&key, earliest_session_end, latest_session_start)?)
+        self.typed(
+            self.inner
+                .find_sessions(&key, earliest_session_end, latest_session_start)?,
+        )
     }
 
     fn backward_find_sessions(
@@ -129,9 +132,9 @@ impl<KS: Serde, VS: Serde> SessionStore<KS::Target, VS::Target> for MeteredSessi
         latest_session_start: i64,
     ) -> Result<Sessions<KS::Target, VS::Target>> {
         let key = self.key(key)?;
-        let found = self
-            .inner
-            .backward_find_sessions(&key, earliest_session_end, latest_session_start)?;
+        let found =
+            self.inner
+                .backward_find_sessions(&key, earliest_session_end, latest_session_start)?;
         self.typed(found)
     }
 
@@ -140,14 +143,22 @@ impl<KS: Serde, VS: Serde> SessionStore<KS::Target, VS::Target> for MeteredSessi
         earliest_session_end: i64,
         latest_session_start: i64,
     ) -> Result<Sessions<KS::Target, VS::Target>> {
-        self.typed(self.inner.find_sessions_all(earliest_session_end, latest_session_start)?)
+        self.typed(
+            self.inner
+                .find_sessions_all(earliest_session_end, latest_session_start)?,
+        )
     }
 
     fn fetch(&self, key: &KS::Target) -> Result<Sessions<KS::Target, VS::Target>> {
         self.typed(self.inner.fetch(&self.key(key)?)?)
     }
 
-    fn fetch_session(&self, key: &KS::Target, start_ms: i64, end_ms: i64) -> Result<Option<VS::Target>> {
+    fn fetch_session(
+        &self,
+        key: &KS::Target,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<Option<VS::Target>> {
         let since = Instant::now();
         let bytes = self
             .inner

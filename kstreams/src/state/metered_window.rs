@@ -19,7 +19,10 @@ use crate::state::window_store::{time_window, WindowBytesStore, WindowStore, Win
 pub(crate) fn key_bytes<KS: Serde>(store: &str, key: &KS::Target) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     KS::serialize(key, &mut out).map_err(|e| {
-        state_error(store, format!("cannot serialize a key with {}: {e}", KS::name()))
+        state_error(
+            store,
+            format!("cannot serialize a key with {}: {e}", KS::name()),
+        )
     })?;
     Ok(out)
 }
@@ -27,7 +30,10 @@ pub(crate) fn key_bytes<KS: Serde>(store: &str, key: &KS::Target) -> Result<Vec<
 /// Serializes a value with `VS`; `None` when the serde writes `null`.
 pub(crate) fn value_bytes<VS: Serde>(store: &str, value: &VS::Target) -> Result<Option<Vec<u8>>> {
     VS::to_bytes(value).map_err(|e| {
-        state_error(store, format!("cannot serialize a value with {}: {e}", VS::name()))
+        state_error(
+            store,
+            format!("cannot serialize a value with {}: {e}", VS::name()),
+        )
     })
 }
 
@@ -40,6 +46,8 @@ pub(crate) fn decode<S: Serde>(store: &str, what: &str, bytes: &[u8]) -> Result<
         )
     })
 }
+
+type WindowedList<K, V> = Vec<(Windowed<K>, V)>;
 
 /// A typed window store over a stack of window bytes layers.
 pub struct MeteredWindowStore<KS: Serde, VS: Serde> {
@@ -92,7 +100,10 @@ impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
             .collect()
     }
 
-    fn windowed(&self, entries: Vec<WindowedBytes>) -> Result<Vec<(Windowed<KS::Target>, VS::Target)>> {
+    fn windowed(
+        &self,
+        entries: Vec<WindowedBytes>,
+    ) -> Result<WindowedList<KS::Target, VS::Target>> {
         self.metrics.record_scan();
         let (name, size) = (self.inner.name(), self.inner.window_size_ms());
         entries
@@ -100,7 +111,10 @@ impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
             .map(|e| {
                 let key = decode::<KS>(name, "key", &e.key)?;
                 let window = time_window(e.start_ms, size);
-                Ok((Windowed::new(key, window), decode::<VS>(name, "value", &e.value)?))
+                Ok((
+                    Windowed::new(key, window),
+                    decode::<VS>(name, "value", &e.value)?,
+                ))
             })
             .collect()
     }
@@ -124,8 +138,6 @@ impl<KS: Serde, VS: Serde> StateStore for MeteredWindowStore<KS, VS> {
         self.inner.close()
     }
 }
-
-type WindowedList<K, V> = Vec<(Windowed<K>, V)>;
 
 impl<KS: Serde, VS: Serde> WindowStore<KS::Target, VS::Target> for MeteredWindowStore<KS, VS> {
     fn name(&self) -> &str {
@@ -161,7 +173,12 @@ impl<KS: Serde, VS: Serde> WindowStore<KS::Target, VS::Target> for MeteredWindow
         self.values(self.inner.fetch(&self.key(key)?, from, to)?)
     }
 
-    fn backward_fetch(&self, key: &KS::Target, from: i64, to: i64) -> Result<Vec<(i64, VS::Target)>> {
+    fn backward_fetch(
+        &self,
+        key: &KS::Target,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, VS::Target)>> {
         self.values(self.inner.backward_fetch(&self.key(key)?, from, to)?)
     }
 
@@ -180,7 +197,11 @@ impl<KS: Serde, VS: Serde> WindowStore<KS::Target, VS::Target> for MeteredWindow
         self.windowed(self.inner.fetch_all(from, to)?)
     }
 
-    fn backward_fetch_all(&self, from: i64, to: i64) -> Result<WindowedList<KS::Target, VS::Target>> {
+    fn backward_fetch_all(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<WindowedList<KS::Target, VS::Target>> {
         self.windowed(self.inner.backward_fetch_all(from, to)?)
     }
 

@@ -97,6 +97,8 @@ mod test_suite;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod window_model;
+#[cfg(test)]
 mod window_test_suite;
 #[cfg(test)]
 mod window_tests;

@@ -91,13 +91,28 @@ impl RocksDbSessionStore {
         // Java's `SessionKeySchema.lowerRangeFixedSize` / `upperRangeFixedSize`.
         let (lower, upper) = match key {
             Some(key) => (
-                Some(RawSessionKey { key, window: Window::new(0, from) }.to_vec()),
-                Some(RawSessionKey { key, window: Window::new(latest_start.max(0), i64::MAX) }.to_vec()),
+                Some(
+                    RawSessionKey {
+                        key,
+                        window: Window::new(0, from),
+                    }
+                    .to_vec(),
+                ),
+                Some(
+                    RawSessionKey {
+                        key,
+                        window: Window::new(latest_start.max(0), i64::MAX),
+                    }
+                    .to_vec(),
+                ),
             ),
             None => (None, None),
         };
         let mut out: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = Vec::new();
-        for db in self.segments.range(self.segments.segment_id(from), i64::MAX)? {
+        for db in self
+            .segments
+            .range(self.segments.segment_id(from), i64::MAX)?
+        {
             let start_of_segment = out.len();
             for (store_key, value) in self.segments.scan(db, lower.as_deref(), upper.as_deref())? {
                 let raw = parse_session_key(&self.name, &store_key)?;
@@ -171,7 +186,9 @@ impl SessionBytesStore for RocksDbSessionStore {
         earliest_session_end: i64,
         latest_session_start: i64,
     ) -> Result<Vec<SessionBytes>> {
-        self.scan(earliest_session_end, latest_session_start, Some(key), |k| k == key)
+        self.scan(earliest_session_end, latest_session_start, Some(key), |k| {
+            k == key
+        })
     }
 
     fn find_sessions_all(

@@ -163,12 +163,7 @@ impl WindowBytesStore for RocksDbWindowStore {
         self.time.observed()
     }
 
-    fn put(
-        &mut self,
-        key: &[u8],
-        window_start: i64,
-        value: Option<&[u8]>,
-    ) -> Result<Option<u32>> {
+    fn put(&mut self, key: &[u8], window_start: i64, value: Option<&[u8]>) -> Result<Option<u32>> {
         self.segments.check_open()?;
         check_timestamp(&self.name, "window start", window_start)?;
         if self.retain_duplicates && value.is_none() {
@@ -215,7 +210,10 @@ impl WindowBytesStore for RocksDbWindowStore {
             };
             return self.segments.get_value(db, &store_key.to_vec());
         }
-        let first = self.fetch(key, window_start, window_start)?.into_iter().next();
+        let first = self
+            .fetch(key, window_start, window_start)?
+            .into_iter()
+            .next();
         Ok(first.map(|e| e.value))
     }
 

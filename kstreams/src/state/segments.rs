@@ -102,8 +102,11 @@ impl Segments {
     }
 
     fn segment_path(&self, id: i64) -> PathBuf {
-        self.dir
-            .join(format!("{}.{}", self.store, id.saturating_mul(self.interval)))
+        self.dir.join(format!(
+            "{}.{}",
+            self.store,
+            id.saturating_mul(self.interval)
+        ))
     }
 
     /// The store directory holding the segments.
@@ -153,7 +156,11 @@ impl Segments {
         if from_id > to_id {
             return Ok(Vec::new());
         }
-        Ok(self.segments.range(from_id..=to_id).map(|(_, db)| db).collect())
+        Ok(self
+            .segments
+            .range(from_id..=to_id)
+            .map(|(_, db)| db)
+            .collect())
     }
 
     /// The ids of the open segments, ascending.

@@ -26,7 +26,10 @@ macro_rules! session_store_suite {
             use super::*;
             use crate::state::session_test_suite as suite;
 
-            fn make(dir: &std::path::Path, retention: i64) -> Box<dyn crate::state::SessionBytesStore> {
+            fn make(
+                dir: &std::path::Path,
+                retention: i64,
+            ) -> Box<dyn crate::state::SessionBytesStore> {
                 Box::new(($make)(dir, retention))
             }
 
@@ -94,7 +97,9 @@ impl SessionModel {
 }
 
 fn windows(v: Vec<SessionBytes>) -> Vec<(i64, i64)> {
-    v.into_iter().map(|s| (s.window.start_ms, s.window.end_ms)).collect()
+    v.into_iter()
+        .map(|s| (s.window.start_ms, s.window.end_ms))
+        .collect()
 }
 
 pub(crate) fn put_find_remove_and_order(make: Make) {
@@ -105,23 +110,51 @@ pub(crate) fn put_find_remove_and_order(make: Make) {
     s.put(b"k", Window::new(15, 20), Some(b"c")).unwrap();
     s.put(b"k", Window::new(30, 30), Some(b"d")).unwrap();
     s.put(b"j", Window::new(0, 25), Some(b"j")).unwrap();
-    assert_eq!(windows(s.fetch(b"k").unwrap()), vec![(0, 5), (10, 20), (15, 20), (30, 30)]);
+    assert_eq!(
+        windows(s.fetch(b"k").unwrap()),
+        vec![(0, 5), (10, 20), (15, 20), (30, 30)]
+    );
     // end >= 6 and start <= 15
-    assert_eq!(windows(s.find_sessions(b"k", 6, 15).unwrap()), vec![(10, 20), (15, 20)]);
-    assert_eq!(windows(s.backward_find_sessions(b"k", 6, 15).unwrap()), vec![(15, 20), (10, 20)]);
-    let all: Vec<(Vec<u8>, i64)> =
-        s.find_sessions_all(0, i64::MAX).unwrap().into_iter().map(|s| (s.key, s.window.end_ms)).collect();
+    assert_eq!(
+        windows(s.find_sessions(b"k", 6, 15).unwrap()),
+        vec![(10, 20), (15, 20)]
+    );
+    assert_eq!(
+        windows(s.backward_find_sessions(b"k", 6, 15).unwrap()),
+        vec![(15, 20), (10, 20)]
+    );
+    let all: Vec<(Vec<u8>, i64)> = s
+        .find_sessions_all(0, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.key, s.window.end_ms))
+        .collect();
     assert_eq!(
         all,
-        vec![(b"k".to_vec(), 5), (b"k".to_vec(), 20), (b"k".to_vec(), 20), (b"j".to_vec(), 25), (b"k".to_vec(), 30)]
+        vec![
+            (b"k".to_vec(), 5),
+            (b"k".to_vec(), 20),
+            (b"k".to_vec(), 20),
+            (b"j".to_vec(), 25),
+            (b"k".to_vec(), 30)
+        ]
     );
-    assert_eq!(s.fetch_session(b"k", Window::new(10, 20)).unwrap(), Some(b"a".to_vec()));
+    assert_eq!(
+        s.fetch_session(b"k", Window::new(10, 20)).unwrap(),
+        Some(b"a".to_vec())
+    );
     assert_eq!(s.fetch_session(b"k", Window::new(11, 20)).unwrap(), None);
     s.remove(b"k", Window::new(10, 20)).unwrap();
     assert_eq!(s.fetch_session(b"k", Window::new(10, 20)).unwrap(), None);
     assert_eq!(s.fetch(b"k").unwrap().len(), 3);
-    assert!(s.put(b"k", Window::new(5, 4), Some(b"x")).is_err(), "end before start");
-    assert!(s.put(b"k", Window::new(-1, 4), Some(b"x")).is_err(), "negative start");
+    assert!(
+        s.put(b"k", Window::new(5, 4), Some(b"x")).is_err(),
+        "end before start"
+    );
+    assert!(
+        s.put(b"k", Window::new(-1, 4), Some(b"x")).is_err(),
+        "negative start"
+    );
     s.flush().unwrap();
     s.close().unwrap();
     assert!(s.fetch(b"k").is_err(), "a closed store refuses reads");
@@ -134,7 +167,8 @@ pub(crate) fn key_prefixes_do_not_collide(make: Make) {
     let c = 0x6363_6363_6363_6363;
     for (i, key) in KEYS.iter().enumerate() {
         for (start, end) in [(0i64, 0i64), (5, c), (0x6262_6262_6262_6262, c)] {
-            s.put(key, Window::new(start, end), Some(&[i as u8])).unwrap();
+            s.put(key, Window::new(start, end), Some(&[i as u8]))
+                .unwrap();
         }
     }
     for (i, key) in KEYS.iter().enumerate() {
@@ -148,20 +182,33 @@ pub(crate) fn expired_sessions_disappear(make: Make) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = make(dir.path(), 120_000);
     s.put(b"k", Window::new(0, 10_000), Some(b"old")).unwrap();
-    s.put(b"k", Window::new(50_000, 100_000), Some(b"mid")).unwrap();
-    s.put(b"k", Window::new(210_000, 220_000), Some(b"new")).unwrap();
+    s.put(b"k", Window::new(50_000, 100_000), Some(b"mid"))
+        .unwrap();
+    s.put(b"k", Window::new(210_000, 220_000), Some(b"new"))
+        .unwrap();
     assert_eq!(s.observed_stream_time(), 220_000);
     assert_eq!(windows(s.fetch(b"k").unwrap()), vec![(210_000, 220_000)]);
-    assert_eq!(s.fetch_session(b"k", Window::new(50_000, 100_000)).unwrap(), None);
+    assert_eq!(
+        s.fetch_session(b"k", Window::new(50_000, 100_000)).unwrap(),
+        None
+    );
     s.put(b"k", Window::new(0, 100_001), Some(b"edge")).unwrap();
-    assert_eq!(s.find_sessions_all(0, i64::MAX).unwrap().len(), 2, "end 100_001 is live");
+    assert_eq!(
+        s.find_sessions_all(0, i64::MAX).unwrap().len(),
+        2,
+        "end 100_001 is live"
+    );
 }
 
 pub(crate) fn random_against_model(make: Make) {
     let dir = tempfile::tempdir().unwrap();
     let retention = 120_000;
     let mut s = make(dir.path(), retention);
-    let mut model = SessionModel { retention, observed: -1, map: BTreeMap::new() };
+    let mut model = SessionModel {
+        retention,
+        observed: -1,
+        map: BTreeMap::new(),
+    };
     let mut rng = XorShift(0x5DEE_CE66_D1CE_4E5B);
     let mut now = 0i64;
     for step in 0..1_500u32 {
@@ -189,7 +236,11 @@ pub(crate) fn random_against_model(make: Make) {
             6 => {
                 let mut expected = model.find(Some(key), earliest_end, latest_start);
                 expected.reverse();
-                assert_eq!(s.backward_find_sessions(key, earliest_end, latest_start).unwrap(), expected);
+                assert_eq!(
+                    s.backward_find_sessions(key, earliest_end, latest_start)
+                        .unwrap(),
+                    expected
+                );
             }
             7 => assert_eq!(
                 s.find_sessions_all(earliest_end, latest_start).unwrap(),
@@ -198,17 +249,30 @@ pub(crate) fn random_against_model(make: Make) {
             ),
             8 => assert_eq!(s.fetch(key).unwrap(), model.find(Some(key), 0, i64::MAX)),
             _ => {
-                let expected = model.find(Some(key), w.end_ms, w.start_ms).into_iter().find(|x| x.window == w);
-                assert_eq!(s.fetch_session(key, w).unwrap(), expected.map(|x| x.value), "step {step}");
+                let expected = model
+                    .find(Some(key), w.end_ms, w.start_ms)
+                    .into_iter()
+                    .find(|x| x.window == w);
+                assert_eq!(
+                    s.fetch_session(key, w).unwrap(),
+                    expected.map(|x| x.value),
+                    "step {step}"
+                );
             }
         }
         if step % 100 == 99 {
-            assert_eq!(s.find_sessions_all(0, i64::MAX).unwrap(), model.find(None, 0, i64::MAX));
+            assert_eq!(
+                s.find_sessions_all(0, i64::MAX).unwrap(),
+                model.find(None, 0, i64::MAX)
+            );
             assert_eq!(s.observed_stream_time(), model.observed);
             s.flush().unwrap();
         }
     }
-    assert!(now > 10 * retention, "the run crossed many retention periods");
+    assert!(
+        now > 10 * retention,
+        "the run crossed many retention periods"
+    );
 }
 
 pub(crate) fn restore_reproduces(make: Make) {
@@ -234,12 +298,19 @@ pub(crate) fn restore_reproduces(make: Make) {
     for chunk in records.chunks(41) {
         let batch: Vec<RestoreRecord<'_>> = chunk
             .iter()
-            .map(|r| RestoreRecord { offset: 0, key: &r.key, value: r.value.as_deref() })
+            .map(|r| RestoreRecord {
+                offset: 0,
+                key: &r.key,
+                value: r.value.as_deref(),
+            })
             .collect();
         restored.restore_batch(&batch).unwrap();
     }
     let expected = logged.find_sessions_all(0, i64::MAX).unwrap();
     assert!(!expected.is_empty());
     assert_eq!(restored.find_sessions_all(0, i64::MAX).unwrap(), expected);
-    assert_eq!(restored.observed_stream_time(), logged.observed_stream_time());
+    assert_eq!(
+        restored.observed_stream_time(),
+        logged.observed_stream_time()
+    );
 }

@@ -77,8 +77,7 @@ pub trait WindowBytesStore: StateStore {
     /// Returns the sequence number of the key this put addressed, which
     /// the change-logging layer logs; `None` when the put was a no-op by
     /// definition (`None` under `retain_duplicates`) and logs nothing.
-    fn put(&mut self, key: &[u8], window_start: i64, value: Option<&[u8]>)
-        -> Result<Option<u32>>;
+    fn put(&mut self, key: &[u8], window_start: i64, value: Option<&[u8]>) -> Result<Option<u32>>;
 
     /// The value of `key` in the window starting at `window_start` (with
     /// duplicates: the one with the lowest sequence number).
@@ -88,8 +87,12 @@ pub trait WindowBytesStore: StateStore {
     fn fetch(&self, key: &[u8], time_from: i64, time_to: i64) -> Result<Vec<WindowedBytes>>;
 
     /// [`fetch`](Self::fetch), descending.
-    fn backward_fetch(&self, key: &[u8], time_from: i64, time_to: i64)
-        -> Result<Vec<WindowedBytes>> {
+    fn backward_fetch(
+        &self,
+        key: &[u8],
+        time_from: i64,
+        time_to: i64,
+    ) -> Result<Vec<WindowedBytes>> {
         let mut entries = self.fetch(key, time_from, time_to)?;
         entries.reverse();
         Ok(entries)
@@ -169,7 +172,9 @@ impl StreamTime {
 
     /// The smallest live timestamp: `observed - retention + 1`.
     pub(crate) fn min_live(self) -> i64 {
-        self.observed.saturating_sub(self.retention).saturating_add(1)
+        self.observed
+            .saturating_sub(self.retention)
+            .saturating_add(1)
     }
 
     pub(crate) fn is_expired(self, timestamp: i64) -> bool {

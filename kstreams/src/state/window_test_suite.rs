@@ -1,19 +1,14 @@
 //! The one test suite every window bytes store passes (RocksDB and
 //! in-memory): [`window_store_suite!`] expands to one `#[test]` per case
-//! in the implementing file. The main case runs seeded random operations
-//! against [`WindowModel`], a `BTreeMap` reference that filters expired
-//! windows at query time instead of dropping them.
+//! in the implementing file. The model-based cases (seeded random operations,
+//! changelog restore) are in [`window_model`](super::window_model).
 //!
 //! Owns: the behavioural contract of `WindowBytesStore` as tests. Must
 //! never: be compiled outside `cfg(test)`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
-use crate::state::changelog::{InMemoryChangelogCollector, RecordTimestamp};
-use crate::state::store::RestoreRecord;
-use crate::state::{ChangeLoggingWindowBytesStore, WindowBytesStore, WindowedBytes};
+use crate::state::{WindowBytesStore, WindowedBytes};
 
 /// Expands to the shared suite for the store made by
 /// `$make(dir: &Path, retention_ms, window_size_ms, retain_duplicates)`.
@@ -22,10 +17,15 @@ macro_rules! window_store_suite {
         mod shared_window_suite {
             #[allow(unused_imports)]
             use super::*;
+            use crate::state::window_model as model;
             use crate::state::window_test_suite as suite;
 
-            fn make(dir: &std::path::Path, retention: i64, size: i64, dups: bool)
-                -> Box<dyn crate::state::WindowBytesStore> {
+            fn make(
+                dir: &std::path::Path,
+                retention: i64,
+                size: i64,
+                dups: bool,
+            ) -> Box<dyn crate::state::WindowBytesStore> {
                 Box::new(($make)(dir, retention, size, dups))
             }
 
@@ -47,15 +47,15 @@ macro_rules! window_store_suite {
             }
             #[test]
             fn matches_the_model_on_random_operations() {
-                suite::random_against_model(make, false, 0x2545_F491_4F6C_DD1D)
+                model::random_against_model(make, false, 0x2545_F491_4F6C_DD1D)
             }
             #[test]
             fn matches_the_model_on_random_operations_with_duplicates() {
-                suite::random_against_model(make, true, 0x9E37_79B9_7F4A_7C15)
+                model::random_against_model(make, true, 0x9E37_79B9_7F4A_7C15)
             }
             #[test]
             fn restore_reproduces_the_logged_store() {
-                suite::restore_reproduces(make)
+                model::restore_reproduces(make)
             }
         }
     };
@@ -84,66 +84,6 @@ impl XorShift {
 /// Keys chosen so that some are byte prefixes of others.
 pub(crate) const KEYS: [&[u8]; 6] = [b"a", b"ab", b"abc", b"ab\0", b"b", b"\xff"];
 
-/// The reference model of a window store.
-pub(crate) struct WindowModel {
-    retention: i64,
-    dups: bool,
-    observed: i64,
-    seq: u32,
-    map: BTreeMap<(i64, Vec<u8>, u32), Vec<u8>>,
-}
-
-impl WindowModel {
-    pub(crate) fn new(retention: i64, dups: bool) -> Self {
-        Self { retention, dups, observed: -1, seq: 0, map: BTreeMap::new() }
-    }
-
-    pub(crate) fn put(&mut self, key: &[u8], start: i64, value: Option<&[u8]>) -> Option<u32> {
-        if self.dups && value.is_none() {
-            return None;
-        }
-        self.observed = self.observed.max(start);
-        let seq = if self.dups {
-            self.seq += 1;
-            self.seq
-        } else {
-            0
-        };
-        if start > self.observed - self.retention {
-            match value {
-                Some(v) => self.map.insert((start, key.to_vec(), seq), v.to_vec()),
-                None => self.map.remove(&(start, key.to_vec(), seq)),
-            };
-        }
-        Some(seq)
-    }
-
-    pub(crate) fn fetch_all(&self, from: i64, to: i64) -> Vec<WindowedBytes> {
-        let from = from.max(self.observed - self.retention + 1).max(0);
-        self.map
-            .iter()
-            .filter(|((start, _, _), _)| *start >= from && *start <= to)
-            .map(|((start, key, seq), value)| WindowedBytes {
-                start_ms: *start,
-                key: key.clone(),
-                seq: *seq,
-                value: value.clone(),
-            })
-            .collect()
-    }
-
-    pub(crate) fn fetch(&self, key: &[u8], from: i64, to: i64) -> Vec<WindowedBytes> {
-        let mut all = self.fetch_all(from, to);
-        all.retain(|e| e.key == key);
-        all
-    }
-}
-
-fn reversed(mut v: Vec<WindowedBytes>) -> Vec<WindowedBytes> {
-    v.reverse();
-    v
-}
-
 fn starts(v: Vec<WindowedBytes>) -> Vec<(i64, Vec<u8>)> {
     v.into_iter().map(|e| (e.start_ms, e.value)).collect()
 }
@@ -158,23 +98,52 @@ pub(crate) fn put_fetch_delete_and_order(make: Make) {
     s.put(b"j", 10_000, Some(b"j")).unwrap();
     assert_eq!(s.fetch_one(b"k", 10_000).unwrap(), Some(b"1b".to_vec()));
     assert_eq!(s.fetch_one(b"k", 5_000).unwrap(), None);
-    let expected = vec![(0, b"0".to_vec()), (10_000, b"1b".to_vec()), (20_000, b"2".to_vec())];
+    let expected = vec![
+        (0, b"0".to_vec()),
+        (10_000, b"1b".to_vec()),
+        (20_000, b"2".to_vec()),
+    ];
     assert_eq!(starts(s.fetch(b"k", 0, 20_000).unwrap()), expected);
-    assert_eq!(starts(s.fetch(b"k", 1, 19_999).unwrap()), expected[1..2].to_vec());
-    assert_eq!(starts(s.backward_fetch(b"k", 0, i64::MAX).unwrap()), reversed_pairs(&expected));
-    assert!(s.fetch(b"k", 20_001, 10).unwrap().is_empty(), "from > to is empty");
-    let all: Vec<(i64, Vec<u8>)> = s.all().unwrap().into_iter().map(|e| (e.start_ms, e.key)).collect();
+    assert_eq!(
+        starts(s.fetch(b"k", 1, 19_999).unwrap()),
+        expected[1..2].to_vec()
+    );
+    assert_eq!(
+        starts(s.backward_fetch(b"k", 0, i64::MAX).unwrap()),
+        reversed_pairs(&expected)
+    );
+    assert!(
+        s.fetch(b"k", 20_001, 10).unwrap().is_empty(),
+        "from > to is empty"
+    );
+    let all: Vec<(i64, Vec<u8>)> = s
+        .all()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.start_ms, e.key))
+        .collect();
     assert_eq!(
         all,
-        vec![(0, b"k".to_vec()), (10_000, b"j".to_vec()), (10_000, b"k".to_vec()), (20_000, b"k".to_vec())]
+        vec![
+            (0, b"k".to_vec()),
+            (10_000, b"j".to_vec()),
+            (10_000, b"k".to_vec()),
+            (20_000, b"k".to_vec())
+        ]
     );
     assert_eq!(s.put(b"k", 10_000, None).unwrap(), Some(0));
     assert_eq!(s.fetch_one(b"k", 10_000).unwrap(), None);
     assert_eq!(s.fetch(b"k", 0, i64::MAX).unwrap().len(), 2);
-    assert!(s.put(b"k", -1, Some(b"x")).is_err(), "negative starts are refused");
+    assert!(
+        s.put(b"k", -1, Some(b"x")).is_err(),
+        "negative starts are refused"
+    );
     s.flush().unwrap();
     s.close().unwrap();
-    assert!(s.fetch(b"k", 0, 10).is_err(), "a closed store refuses reads");
+    assert!(
+        s.fetch(b"k", 0, 10).is_err(),
+        "a closed store refuses reads"
+    );
 }
 
 fn reversed_pairs(v: &[(i64, Vec<u8>)]) -> Vec<(i64, Vec<u8>)> {
@@ -202,8 +171,14 @@ pub(crate) fn key_prefixes_do_not_collide(make: Make) {
         .into_iter()
         .map(|e| e.key)
         .collect();
-    assert_eq!(range, vec![b"ab".to_vec(), b"ab\0".to_vec(), b"abc".to_vec()]);
-    assert!(s.fetch_key_range(b"b", b"a", 0, i64::MAX).unwrap().is_empty());
+    assert_eq!(
+        range,
+        vec![b"ab".to_vec(), b"ab\0".to_vec(), b"abc".to_vec()]
+    );
+    assert!(s
+        .fetch_key_range(b"b", b"a", 0, i64::MAX)
+        .unwrap()
+        .is_empty());
 }
 
 pub(crate) fn duplicates_get_sequence_numbers(make: Make) {
@@ -213,9 +188,16 @@ pub(crate) fn duplicates_get_sequence_numbers(make: Make) {
     assert_eq!(s.put(b"k", 5, Some(b"y")).unwrap(), Some(2));
     assert_eq!(s.put(b"k", 5, None).unwrap(), None, "deletes are ignored");
     assert_eq!(s.put(b"k", 5, Some(b"x")).unwrap(), Some(3));
-    let found: Vec<(u32, Vec<u8>)> =
-        s.fetch(b"k", 0, 10).unwrap().into_iter().map(|e| (e.seq, e.value)).collect();
-    assert_eq!(found, vec![(1, b"x".to_vec()), (2, b"y".to_vec()), (3, b"x".to_vec())]);
+    let found: Vec<(u32, Vec<u8>)> = s
+        .fetch(b"k", 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.seq, e.value))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(1, b"x".to_vec()), (2, b"y".to_vec()), (3, b"x".to_vec())]
+    );
     assert_eq!(s.fetch_one(b"k", 5).unwrap(), Some(b"x".to_vec()));
 }
 
@@ -228,90 +210,21 @@ pub(crate) fn expired_windows_disappear(make: Make) {
     s.put(b"k", 220_000, Some(b"new")).unwrap();
     assert_eq!(s.observed_stream_time(), 220_000);
     // Live: start > 220_000 - 120_000.
-    assert_eq!(starts(s.fetch(b"k", 0, i64::MAX).unwrap()), vec![(220_000, b"new".to_vec())]);
+    assert_eq!(
+        starts(s.fetch(b"k", 0, i64::MAX).unwrap()),
+        vec![(220_000, b"new".to_vec())]
+    );
     assert_eq!(s.fetch_one(b"k", 100_000).unwrap(), None);
-    assert_eq!(s.put(b"k", 100_000, Some(b"late")).unwrap(), Some(0), "logged, but dropped");
+    assert_eq!(
+        s.put(b"k", 100_000, Some(b"late")).unwrap(),
+        Some(0),
+        "logged, but dropped"
+    );
     assert_eq!(s.all().unwrap().len(), 1);
     s.put(b"k", 100_001, Some(b"edge")).unwrap();
-    assert_eq!(s.fetch_all(0, i64::MAX).unwrap().len(), 2, "100_001 is still live");
-}
-
-/// Seeded random puts, deletes and queries, compared with [`WindowModel`].
-pub(crate) fn random_against_model(make: Make, dups: bool, seed: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let retention = 120_000;
-    let mut s = make(dir.path(), retention, 10_000, dups);
-    let mut model = WindowModel::new(retention, dups);
-    let mut rng = XorShift(seed);
-    let mut now = 0i64;
-    for step in 0..1_500u32 {
-        now += rng.below(4) as i64 * 1_000;
-        let start = (now - rng.below(160) as i64 * 1_000).max(0);
-        let key = KEYS[rng.below(KEYS.len() as u64) as usize];
-        let from = (now - rng.below(200) as i64 * 1_000).max(0);
-        let to = from + rng.below(150) as i64 * 1_000;
-        match rng.below(10) {
-            0..=4 => {
-                let value = step.to_be_bytes();
-                let got = s.put(key, start, Some(&value)).unwrap();
-                assert_eq!(got, model.put(key, start, Some(&value)), "put at step {step}");
-            }
-            5 => assert_eq!(s.put(key, start, None).unwrap(), model.put(key, start, None)),
-            6 => assert_eq!(s.fetch(key, from, to).unwrap(), model.fetch(key, from, to), "step {step}"),
-            7 => assert_eq!(s.backward_fetch(key, from, to).unwrap(), reversed(model.fetch(key, from, to))),
-            8 => assert_eq!(s.fetch_all(from, to).unwrap(), model.fetch_all(from, to), "step {step}"),
-            _ => assert_eq!(s.backward_fetch_all(from, to).unwrap(), reversed(model.fetch_all(from, to))),
-        }
-        if step % 100 == 99 {
-            assert_eq!(s.all().unwrap(), model.fetch_all(0, i64::MAX), "all at step {step}");
-            assert_eq!(s.observed_stream_time(), model.observed);
-            let mut expected = model.fetch_all(0, i64::MAX);
-            expected.retain(|e| e.key.as_slice() >= b"ab".as_slice() && e.key.as_slice() <= b"b".as_slice());
-            assert_eq!(s.fetch_key_range(b"ab", b"b", 0, i64::MAX).unwrap(), expected);
-            s.flush().unwrap();
-        }
-    }
-    assert!(now > 10 * retention, "the run crossed many retention periods");
-}
-
-/// Writes through a change-logging layer, restores the changelog into a
-/// fresh store in batches, and expects the same contents.
-pub(crate) fn restore_reproduces(make: Make) {
-    let dir = tempfile::tempdir().unwrap();
-    for dups in [false, true] {
-        let collector = Arc::new(InMemoryChangelogCollector::default());
-        let inner = make(&dir.path().join(format!("a{dups}")), 120_000, 10_000, dups);
-        let mut logged = ChangeLoggingWindowBytesStore::new(
-            inner,
-            collector.clone(),
-            "app-w-changelog",
-            0,
-            RecordTimestamp::default(),
-        );
-        let mut rng = XorShift(0xDEAD_BEEF ^ dups as u64);
-        for step in 0..400u32 {
-            let start = step as i64 * 1_000 - rng.below(50) as i64 * 1_000;
-            let key = KEYS[rng.below(KEYS.len() as u64) as usize];
-            let value = (rng.below(3) > 0).then(|| step.to_be_bytes());
-            logged.put(key, start.max(0), value.as_ref().map(|v| &v[..])).unwrap();
-        }
-        let records = collector.records();
-        let mut restored = make(&dir.path().join(format!("b{dups}")), 120_000, 10_000, dups);
-        for chunk in records.chunks(37) {
-            let batch: Vec<RestoreRecord<'_>> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, r)| RestoreRecord { offset: i as i64, key: &r.key, value: r.value.as_deref() })
-                .collect();
-            restored.restore_batch(&batch).unwrap();
-        }
-        assert!(!logged.all().unwrap().is_empty());
-        assert_eq!(restored.all().unwrap(), logged.all().unwrap(), "dups: {dups}");
-        assert_eq!(restored.observed_stream_time(), logged.observed_stream_time());
-        if dups {
-            // New puts continue after the restored sequence numbers.
-            let next = restored.put(b"a", 400_000, Some(b"z")).unwrap();
-            assert_eq!(next, logged.put(b"a", 400_000, Some(b"z")).unwrap());
-        }
-    }
+    assert_eq!(
+        s.fetch_all(0, i64::MAX).unwrap().len(),
+        2,
+        "100_001 is still live"
+    );
 }

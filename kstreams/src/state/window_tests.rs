@@ -36,7 +36,10 @@ fn window_changelog_keys_are_javas_window_key_schema() {
         let (ctx, collector) = context(dir.path());
         ctx.timestamp.set(77);
         let builder = WindowStoreBuilder::<Utf8, BeI64>::new("w", kind, 60_000, 10_000, false);
-        assert_eq!(builder.changelog_topic("app").as_deref(), Some("app-w-changelog"));
+        assert_eq!(
+            builder.changelog_topic("app").as_deref(),
+            Some("app-w-changelog")
+        );
         let mut store = builder.build(&ctx).unwrap();
         store.put(&"k".to_owned(), &5, 1_000).unwrap();
         store.delete(&"k".to_owned(), 1_000).unwrap();
@@ -44,10 +47,16 @@ fn window_changelog_keys_are_javas_window_key_schema() {
         let key = b"k\x00\x00\x00\x00\x00\x00\x03\xe8\x00\x00\x00\x00".to_vec();
         assert_eq!(
             key_value_log(&collector),
-            vec![(key.clone(), Some(5i64.to_be_bytes().to_vec())), (key, None)]
+            vec![
+                (key.clone(), Some(5i64.to_be_bytes().to_vec())),
+                (key, None)
+            ]
         );
         let first = &collector.records()[0];
-        assert_eq!((first.topic.as_str(), first.partition, first.timestamp), ("app-w-changelog", 2, 77));
+        assert_eq!(
+            (first.topic.as_str(), first.partition, first.timestamp),
+            ("app-w-changelog", 2, 77)
+        );
 
         let dups = WindowStoreBuilder::<Utf8, BeI64>::new("d", kind, 60_000, 10_000, true);
         let (ctx, collector) = context(dir.path());
@@ -64,7 +73,10 @@ fn window_changelog_keys_are_javas_window_key_schema() {
             ],
             "duplicates get sequence numbers 1, 2; deletes are not logged"
         );
-        assert_eq!(store.fetch_range(&"k".to_owned(), 0, 1_000).unwrap(), vec![(0x0102, 1), (0x0102, 2)]);
+        assert_eq!(
+            store.fetch_range(&"k".to_owned(), 0, 1_000).unwrap(),
+            vec![(0x0102, 1), (0x0102, 2)]
+        );
     }
 }
 
@@ -82,7 +94,10 @@ fn session_changelog_keys_are_javas_session_key_schema() {
         let key = b"bob\x00\x00\x00\x00\x00\x00\x13\x88\x00\x00\x00\x00\x00\x00\x03\xe8".to_vec();
         assert_eq!(
             key_value_log(&collector),
-            vec![(key.clone(), Some(3i64.to_be_bytes().to_vec())), (key, None)]
+            vec![
+                (key.clone(), Some(3i64.to_be_bytes().to_vec())),
+                (key, None)
+            ]
         );
     }
 }
@@ -101,12 +116,27 @@ fn typed_window_store_round_trip() {
     store.put(&a, &2, 10_000).unwrap();
     store.put(&b, &3, 10_000).unwrap();
     assert_eq!(store.fetch(&a, 10_000).unwrap(), Some(2));
-    assert_eq!(store.fetch_range(&a, 0, 10_000).unwrap(), vec![(0, 1), (10_000, 2)]);
-    assert_eq!(store.backward_fetch(&a, 0, 10_000).unwrap(), vec![(10_000, 2), (0, 1)]);
+    assert_eq!(
+        store.fetch_range(&a, 0, 10_000).unwrap(),
+        vec![(0, 1), (10_000, 2)]
+    );
+    assert_eq!(
+        store.backward_fetch(&a, 0, 10_000).unwrap(),
+        vec![(10_000, 2), (0, 1)]
+    );
     let w = |k: &str, s: i64| Windowed::new(k.to_owned(), Window::new(s, s + 10_000));
-    assert_eq!(store.fetch_all(5_000, 10_000).unwrap(), vec![(w("a", 10_000), 2), (w("b", 10_000), 3)]);
-    assert_eq!(store.backward_fetch_all(0, 10_000).unwrap()[0], (w("b", 10_000), 3));
-    assert_eq!(store.fetch_key_range(&b, &b, 0, 20_000).unwrap(), vec![(w("b", 10_000), 3)]);
+    assert_eq!(
+        store.fetch_all(5_000, 10_000).unwrap(),
+        vec![(w("a", 10_000), 2), (w("b", 10_000), 3)]
+    );
+    assert_eq!(
+        store.backward_fetch_all(0, 10_000).unwrap()[0],
+        (w("b", 10_000), 3)
+    );
+    assert_eq!(
+        store.fetch_key_range(&b, &b, 0, 20_000).unwrap(),
+        vec![(w("b", 10_000), 3)]
+    );
     assert_eq!(store.all().unwrap().len(), 3);
     assert_eq!(store.metrics().puts(), 3);
     WindowStore::flush(&mut store).unwrap();
@@ -124,10 +154,19 @@ fn typed_session_store_round_trip() {
     store.put(&s("a", 20, 30), &2).unwrap();
     store.put(&s("b", 5, 5), &3).unwrap();
     let a = "a".to_owned();
-    assert_eq!(store.find_sessions(&a, 10, 25).unwrap(), vec![(s("a", 0, 10), 1), (s("a", 20, 30), 2)]);
-    assert_eq!(store.backward_find_sessions(&a, 11, 25).unwrap(), vec![(s("a", 20, 30), 2)]);
+    assert_eq!(
+        store.find_sessions(&a, 10, 25).unwrap(),
+        vec![(s("a", 0, 10), 1), (s("a", 20, 30), 2)]
+    );
+    assert_eq!(
+        store.backward_find_sessions(&a, 11, 25).unwrap(),
+        vec![(s("a", 20, 30), 2)]
+    );
     assert_eq!(store.fetch_session(&a, 20, 30).unwrap(), Some(2));
-    assert_eq!(store.find_sessions_all(0, 5).unwrap(), vec![(s("b", 5, 5), 3), (s("a", 0, 10), 1)]);
+    assert_eq!(
+        store.find_sessions_all(0, 5).unwrap(),
+        vec![(s("b", 5, 5), 3), (s("a", 0, 10), 1)]
+    );
     store.remove(&s("a", 0, 10)).unwrap();
     assert_eq!(store.fetch(&a).unwrap(), vec![(s("a", 20, 30), 2)]);
 }
@@ -146,7 +185,8 @@ fn rocksdb_window_segments_are_dropped_whole_and_reopened() {
     let dir = tempfile::tempdir().unwrap();
     let config = RocksDbConfig::new(8 << 20, 2 << 20);
     // retention 120 s → segments of 60 s.
-    let mut store = RocksDbWindowStore::open("w", dir.path(), &config, 120_000, 10_000, false).unwrap();
+    let mut store =
+        RocksDbWindowStore::open("w", dir.path(), &config, 120_000, 10_000, false).unwrap();
     let seg_dir = dir.path().join("rocksdb").join("w");
     assert_eq!(store.path(), seg_dir);
     for start in [0i64, 30_000, 60_000, 130_000] {
@@ -158,11 +198,20 @@ fn rocksdb_window_segments_are_dropped_whole_and_reopened() {
     assert_eq!(entries(&seg_dir), vec!["w.120000", "w.180000", "w.60000"]);
     assert_eq!(store.segment_ids(), vec![1, 2, 3]);
     let before = store.all().unwrap();
-    assert_eq!(before.len(), 2, "60_000 is expired although its segment lives");
+    assert_eq!(
+        before.len(),
+        2,
+        "60_000 is expired although its segment lives"
+    );
     store.close().unwrap();
 
-    let mut reopened = RocksDbWindowStore::open("w", dir.path(), &config, 120_000, 10_000, false).unwrap();
-    assert_eq!(reopened.observed_stream_time(), 190_000, "recovered from the newest segment");
+    let mut reopened =
+        RocksDbWindowStore::open("w", dir.path(), &config, 120_000, 10_000, false).unwrap();
+    assert_eq!(
+        reopened.observed_stream_time(),
+        190_000,
+        "recovered from the newest segment"
+    );
     assert_eq!(reopened.all().unwrap(), before);
     reopened.put(b"k", 400_000, Some(b"y")).unwrap();
     assert_eq!(entries(&seg_dir), vec!["w.360000"]);
@@ -179,10 +228,18 @@ fn rocksdb_session_segments_are_dropped_whole_and_reopened() {
     let config = RocksDbConfig::new(8 << 20, 2 << 20);
     let mut store = RocksDbSessionStore::open("s", dir.path(), &config, 120_000).unwrap();
     store.put(b"k", Window::new(0, 10_000), Some(b"a")).unwrap();
-    store.put(b"k", Window::new(50_000, 130_000), Some(b"b")).unwrap();
+    store
+        .put(b"k", Window::new(50_000, 130_000), Some(b"b"))
+        .unwrap();
     let seg_dir = dir.path().join("rocksdb").join("s");
-    assert_eq!(entries(&seg_dir), vec!["s.0", "s.120000"], "segmented by session end");
-    store.put(b"j", Window::new(200_000, 200_000), Some(b"c")).unwrap();
+    assert_eq!(
+        entries(&seg_dir),
+        vec!["s.0", "s.120000"],
+        "segmented by session end"
+    );
+    store
+        .put(b"j", Window::new(200_000, 200_000), Some(b"c"))
+        .unwrap();
     assert_eq!(entries(&seg_dir), vec!["s.120000", "s.180000"]);
     let before = store.find_sessions_all(0, i64::MAX).unwrap();
     assert_eq!(before.len(), 2);
@@ -199,7 +256,8 @@ fn a_stray_entry_in_the_segment_directory_is_an_error_not_a_panic() {
     let seg_dir = dir.path().join("rocksdb").join("w");
     std::fs::create_dir_all(seg_dir.join("w.notanumber")).unwrap();
     std::fs::create_dir_all(seg_dir.join("unrelated")).unwrap();
-    let err = RocksDbWindowStore::open("w", dir.path(), &config, 120_000, 10_000, false).unwrap_err();
+    let err =
+        RocksDbWindowStore::open("w", dir.path(), &config, 120_000, 10_000, false).unwrap_err();
     assert!(err.to_string().contains("w.notanumber"), "{err}");
 }
 
@@ -208,15 +266,24 @@ fn builders_refuse_what_they_cannot_build() {
     let dir = tempfile::tempdir().unwrap();
     let (ctx, _) = context(dir.path());
     let lru = StoreKind::Lru { max_entries: 3 };
-    assert!(WindowStoreBuilder::<Utf8, BeI64>::new("w", lru, 60_000, 1_000, false).build(&ctx).is_err());
-    assert!(WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 500, 1_000, false)
-        .build(&ctx)
-        .is_err());
-    assert!(WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 60_000, 0, false)
-        .build(&ctx)
-        .is_err());
-    let cached = WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 60_000, 1_000, false)
-        .with_caching_enabled();
+    assert!(
+        WindowStoreBuilder::<Utf8, BeI64>::new("w", lru, 60_000, 1_000, false)
+            .build(&ctx)
+            .is_err()
+    );
+    assert!(
+        WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 500, 1_000, false)
+            .build(&ctx)
+            .is_err()
+    );
+    assert!(
+        WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 60_000, 0, false)
+            .build(&ctx)
+            .is_err()
+    );
+    let cached =
+        WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 60_000, 1_000, false)
+            .with_caching_enabled();
     assert!(cached.caching_enabled());
     assert!(matches!(cached.build(&ctx), Err(crate::Error::Config(_))));
     let session = SessionStoreBuilder::<Utf8, BeI64>::new("s", StoreKind::RocksDb, -1);
@@ -228,7 +295,8 @@ fn restore_through_the_builder_into_a_wiped_task() {
     let root = tempfile::tempdir().unwrap();
     let task = task_dir(root.path(), "app", "0_2");
     let (ctx, collector) = context(&task);
-    let builder = WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::RocksDb, 120_000, 10_000, false);
+    let builder =
+        WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::RocksDb, 120_000, 10_000, false);
     let mut store = builder.build(&ctx).unwrap();
     for i in 0..50i64 {
         store.put(&format!("k{}", i % 7), &i, i * 7_000).unwrap();
@@ -244,7 +312,11 @@ fn restore_through_the_builder_into_a_wiped_task() {
     let batch: Vec<RestoreRecord<'_>> = records
         .iter()
         .enumerate()
-        .map(|(i, r)| RestoreRecord { offset: i as i64, key: &r.key, value: r.value.as_deref() })
+        .map(|(i, r)| RestoreRecord {
+            offset: i as i64,
+            key: &r.key,
+            value: r.value.as_deref(),
+        })
         .collect();
     restored.bytes_store_mut().restore_batch(&batch).unwrap();
     assert_eq!(restored.all().unwrap(), before);
