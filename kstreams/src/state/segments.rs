@@ -89,9 +89,22 @@ impl Segments {
                     ),
                 )
             })?;
-            if start >= 0 {
-                ids.push(start / self.interval);
+            if start < 0 || start % self.interval != 0 {
+                // Java would open a new segment beside it and never delete
+                // the old one; refuse instead.
+                return Err(state_error(
+                    &self.store,
+                    format!(
+                        "segment {:?} in {} does not start on a multiple of the segment interval {} ms: \
+                         the store's retention changed since it was written; delete the task's local \
+                         state (it is restored from the changelog)",
+                        name,
+                        self.dir.display(),
+                        self.interval
+                    ),
+                ));
             }
+            ids.push(start / self.interval);
         }
         ids.sort_unstable();
         Ok(ids)

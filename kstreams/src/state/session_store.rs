@@ -45,7 +45,16 @@ impl SessionBytes {
     }
 }
 
-/// A session store over raw bytes. See the [module docs](self).
+/// A session store over raw bytes, as Kafka Streams'
+/// `SessionStore<Bytes, byte[]>`. Sessions are live while
+/// `end > observed stream time - retention`.
+///
+/// # Ordering (every implementation agrees)
+/// - one key: ascending by `(end, start)`; `backward_*` descending;
+/// - several keys: ascending by `(end, key bytes, start)`, as Java's
+///   `InMemorySessionStore`.
+///
+/// Results are collected into a `Vec` (no lazy iterators yet).
 pub trait SessionBytesStore: StateStore {
     /// How long sessions stay queryable after stream time passed their end.
     fn retention_ms(&self) -> i64;

@@ -50,8 +50,15 @@ impl WindowedBytes {
     }
 }
 
-/// A window store over raw bytes. See the [module docs](self) for order.
+/// A window store over raw bytes, as Kafka Streams' `WindowStore<Bytes, byte[]>`.
 ///
+/// # Ordering (every implementation agrees)
+/// - one key: ascending by `(start, seq)`; `backward_*` descending;
+/// - several keys: ascending by `(start, key bytes, seq)`, as Java's
+///   `InMemoryWindowStore` (Java's RocksDB store orders by segment, then
+///   key; ours sorts each segment so both stores answer alike).
+///
+/// Results are collected into a `Vec` (no lazy iterators yet).
 /// Time arguments are epoch milliseconds, ranges inclusive at both ends.
 /// Negative window starts are rejected (Kafka has none).
 pub trait WindowBytesStore: StateStore {
@@ -201,8 +208,8 @@ pub(crate) fn parse_window_key<'a>(store: &str, bytes: &'a [u8]) -> Result<RawWi
 }
 
 /// A typed window store, as Kafka Streams' `WindowStore<K, V>`. Results
-/// are `Vec`s in the order of the [module docs](self); the implementation
-/// is [`MeteredWindowStore`](crate::state::MeteredWindowStore).
+/// are `Vec`s in the order [`WindowBytesStore`] documents (keys compare
+/// as serialized bytes); the implementation is [`MeteredWindowStore`](crate::state::MeteredWindowStore).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kstreams window store of these key and value types",
     note = "build one with `WindowStoreBuilder`, whose key and value serdes must match the processor's types"

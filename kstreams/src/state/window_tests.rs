@@ -262,6 +262,22 @@ fn a_stray_entry_in_the_segment_directory_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn segments_of_another_interval_are_refused_on_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = RocksDbConfig::new(8 << 20, 2 << 20);
+    let mut store = RocksDbSessionStore::open("s", dir.path(), &config, 120_000).unwrap();
+    store
+        .put(b"k", Window::new(0, 130_000), Some(b"v"))
+        .unwrap(); // segment s.120000
+    store.close().unwrap();
+    // retention 300 s → segments of 150 s: 120000 is not a segment start.
+    let err = RocksDbSessionStore::open("s", dir.path(), &config, 300_000).unwrap_err();
+    assert!(err.to_string().contains("retention changed"), "{err}");
+    let same = RocksDbSessionStore::open("s", dir.path(), &config, 120_000).unwrap();
+    assert_eq!(same.fetch(b"k").unwrap().len(), 1);
+}
+
+#[test]
 fn builders_refuse_what_they_cannot_build() {
     let dir = tempfile::tempdir().unwrap();
     let (ctx, _) = context(dir.path());
