@@ -334,7 +334,19 @@ fn restore_through_the_builder_into_a_wiped_task() {
             value: r.value.as_deref(),
         })
         .collect();
-    restored.bytes_store_mut().restore_batch(&batch).unwrap();
+    let partition = ChangelogPartition {
+        topic: changelog_topic("app", "w"),
+        partition: 2,
+    };
+    let end = batch.len() as i64;
+    let mut restorer =
+        StateRestorer::start("w", partition, 0, end, Arc::new(LoggingRestoreListener));
+    for chunk in batch.chunks(16) {
+        restorer
+            .restore_batch_with(chunk, |b| restored.bytes_store_mut().restore_batch(b))
+            .unwrap();
+    }
+    assert_eq!(restorer.complete(), Some(end - 1));
     assert_eq!(restored.all().unwrap(), before);
     assert!(fresh_log.records().is_empty(), "restores are not logged");
 }
