@@ -53,8 +53,9 @@
 //!   [`StateStore::flush`] on every store and then, under at-least-once,
 //!   writes the [`Checkpoint`];
 //! - on assignment reads the [`Checkpoint`], restores each logged store
-//!   with a [`StateRestorer`] (window and session stores through
-//!   [`StateRestorer::restore_batch_with`] and their `bytes_store_mut`) (offsets from [`restore_start_offset`]),
+//!   with a [`StateRestorer`] (offsets from [`restore_start_offset`];
+//!   window and session stores through [`StateRestorer::restore_batch_with`]
+//!   and their `bytes_store_mut`),
 //!   reporting to a [`StateRestoreListener`]; under exactly-once deletes the
 //!   checkpoint when processing starts, writes it on clean close, and after
 //!   a crash without one calls [`wipe_task_dir`] before opening the stores;
@@ -108,6 +109,7 @@ pub use cache::{
     CacheFlushListener, CachingKeyValueStore, FlushedEntry, ThreadCache, CACHE_ENTRY_OVERHEAD_BYTES,
 };
 pub use change_logging::ChangeLoggingKeyValueBytesStore;
+pub use change_logging_window::{ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore};
 pub use changelog::{
     changelog_topic, ChangelogCollector, ChangelogRecord, InMemoryChangelogCollector,
     OwnedChangelogRecord, RecordTimestamp,
@@ -115,26 +117,24 @@ pub use changelog::{
 pub use checkpoint::{ChangelogPartition, Checkpoint, CheckpointOffsets};
 pub use directory::{rocksdb_store_dir, task_dir, wipe_task_dir};
 pub use in_memory::InMemoryKeyValueStore;
+pub use in_memory_session::InMemorySessionStore;
+pub use in_memory_window::InMemoryWindowStore;
 pub use key_value::{KeyValueIterator, KeyValueStore};
 pub use lru::LruMemoryStore;
 pub use metered::{MeteredKeyValueStore, StoreMetrics};
+pub use metered_session::MeteredSessionStore;
+pub use metered_window::MeteredWindowStore;
 pub use restore::{
     restore_start_offset, LoggingRestoreListener, StateRestoreListener, StateRestorer,
 };
 pub use rocksdb_config::{RocksDbConfig, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_WRITE_BUFFER_BYTES};
+pub use rocksdb_session::RocksDbSessionStore;
 pub use rocksdb_store::RocksDbStore;
+pub use rocksdb_window::RocksDbWindowStore;
+pub use session_store::{SessionBytes, SessionBytesStore, SessionStore};
 pub use store::{
     prefix_upper_bound, BytesEntry, BytesIter, KeyValueBytes, KeyValueBytesStore, RestoreRecord,
     StateStore,
 };
-
-pub use change_logging_window::{ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore};
-pub use in_memory_session::InMemorySessionStore;
-pub use in_memory_window::InMemoryWindowStore;
-pub use metered_session::MeteredSessionStore;
-pub use metered_window::MeteredWindowStore;
-pub use rocksdb_session::RocksDbSessionStore;
-pub use rocksdb_window::RocksDbWindowStore;
-pub use session_store::{SessionBytes, SessionBytesStore, SessionStore};
 pub use window_builder::{SessionStoreBuilder, WindowStoreBuilder};
 pub use window_store::{WindowBytesStore, WindowStore, WindowedBytes};
