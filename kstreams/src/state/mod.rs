@@ -92,6 +92,8 @@ mod window_builder;
 mod window_store;
 
 #[cfg(test)]
+mod segment_tests;
+#[cfg(test)]
 mod session_test_suite;
 #[cfg(test)]
 mod test_suite;
