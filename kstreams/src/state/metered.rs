@@ -62,6 +62,31 @@ impl StoreMetrics {
     pub fn flushes(&self) -> u64 {
         self.flushes.load(Ordering::Relaxed)
     }
+
+    /// Counts one put that started at `since` (window and session stores).
+    pub(crate) fn record_put(&self, since: Instant) {
+        bump(&self.puts, &self.put_nanos, since);
+    }
+
+    /// Counts one point read that started at `since`.
+    pub(crate) fn record_get(&self, since: Instant) {
+        bump(&self.gets, &self.get_nanos, since);
+    }
+
+    /// Counts one delete (a window delete or session remove).
+    pub(crate) fn record_delete(&self) {
+        self.deletes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one range query.
+    pub(crate) fn record_scan(&self) {
+        self.scans.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one flush.
+    pub(crate) fn record_flush(&self) {
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A typed store over a stack of bytes layers, with key serde `KS` and

@@ -10,6 +10,26 @@
 //! [`KeyValueStoreBuilder`] assembles a stack per task; the caching and
 //! logging layers are optional.
 //!
+//! Window and session stores (Kafka Streams' `WindowStore`, `SessionStore`)
+//! have the same shape without the caching layer (not implemented yet):
+//!
+//! ```text
+//! MeteredWindowStore<KS, VS>  / MeteredSessionStore<KS, VS>    typed (WindowStore / SessionStore)
+//!   └ ChangeLoggingWindowBytesStore / ChangeLoggingSessionBytesStore
+//!       └ RocksDbWindowStore | InMemoryWindowStore  /  RocksDbSessionStore | InMemorySessionStore
+//! ```
+//!
+//! built by [`WindowStoreBuilder`] / [`SessionStoreBuilder`]. Their keys
+//! are Java's byte for byte (`[key][start: 8][seq: 4]` for windows,
+//! `[key][end: 8][start: 8]` for sessions, from `kstreams_serde`'s
+//! `RawWindowStoreKey` / `RawSessionKey`), in the stores and in their
+//! changelogs. They expire data by observed stream time (the largest
+//! timestamp written): anything older than `stream time - retention` is no
+//! longer returned, and the RocksDB variants keep time segments of
+//! `max(retention / 2, 60 s)`, each its own database under
+//! `<task dir>/rocksdb/<store>/`, deleted whole once expired. Queries
+//! return `Vec`s for now (no lazy iterators).
+//!
 //! # Invariants
 //! - Keys are ordered by unsigned lexicographic byte order at every layer
 //!   (RocksDB's bytewise comparator, Kafka's `Bytes`), never by `K: Ord`.
@@ -33,7 +53,9 @@
 //!   [`StateStore::flush`] on every store and then, under at-least-once,
 //!   writes the [`Checkpoint`];
 //! - on assignment reads the [`Checkpoint`], restores each logged store
-//!   with a [`StateRestorer`] (offsets from [`restore_start_offset`]),
+//!   with a [`StateRestorer`] (offsets from [`restore_start_offset`];
+//!   window and session stores through [`StateRestorer::restore_batch_with`]
+//!   and their `bytes_store_mut`),
 //!   reporting to a [`StateRestoreListener`]; under exactly-once deletes the
 //!   checkpoint when processing starts, writes it on clean close, and after
 //!   a crash without one calls [`wipe_task_dir`] before opening the stores;
@@ -45,26 +67,48 @@
 mod builder;
 mod cache;
 mod change_logging;
+mod change_logging_window;
 mod changelog;
 mod checkpoint;
 mod directory;
 mod handle;
 mod in_memory;
+mod in_memory_session;
+mod in_memory_window;
 mod key_value;
 mod lru;
 mod lru_order;
 mod metered;
+mod metered_session;
+mod metered_window;
 mod restore;
 mod rocksdb_config;
 #[cfg(feature = "rocksdb")]
+mod rocksdb_session;
+#[cfg(feature = "rocksdb")]
 mod rocksdb_store;
+#[cfg(feature = "rocksdb")]
+mod rocksdb_window;
+mod segments;
+mod session_store;
 mod store;
-pub(crate) mod window_layout;
+mod window_builder;
+mod window_store;
 
+#[cfg(test)]
+mod segment_tests;
+#[cfg(test)]
+mod session_test_suite;
 #[cfg(test)]
 mod test_suite;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod window_model;
+#[cfg(test)]
+mod window_test_suite;
+#[cfg(test)]
+mod window_tests;
 
 // The public state API: what a processor or a store declaration names.
 pub use builder::{KeyValueStoreBuilder, StoreKind};
@@ -72,21 +116,35 @@ pub use checkpoint::ChangelogPartition;
 pub use handle::KeyValueStoreHandle;
 pub use key_value::{KeyValueIterator, KeyValueStore};
 pub use metered::{MeteredKeyValueStore, StoreMetrics};
+pub use metered_session::MeteredSessionStore;
+pub use metered_window::MeteredWindowStore;
 pub use restore::{LoggingRestoreListener, StateRestoreListener};
+pub use session_store::SessionStore;
+pub use window_builder::{SessionStoreBuilder, WindowStoreBuilder};
+pub use window_store::WindowStore;
 
 // The layers below, for the runtime and the test driver only.
 pub(crate) use builder::{rocksdb_disabled, StoreContext};
 pub(crate) use cache::{CacheFlushListener, FlushedEntry, ThreadCache};
+pub(crate) use change_logging_window::{ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore};
 pub(crate) use changelog::{changelog_topic, ChangelogCollector, ChangelogRecord, RecordTimestamp};
 pub(crate) use checkpoint::{Checkpoint, CheckpointOffsets};
 pub(crate) use directory::{task_dir, wipe_task_dir};
 pub(crate) use handle::lock;
 pub(crate) use in_memory::InMemoryKeyValueStore;
+pub(crate) use in_memory_session::InMemorySessionStore;
+pub(crate) use in_memory_window::InMemoryWindowStore;
 pub(crate) use lru::LruMemoryStore;
 pub(crate) use restore::{restore_start_offset, StateRestorer};
 pub(crate) use rocksdb_config::RocksDbConfig;
 #[cfg(feature = "rocksdb")]
+pub(crate) use rocksdb_session::RocksDbSessionStore;
+#[cfg(feature = "rocksdb")]
 pub(crate) use rocksdb_store::RocksDbStore;
+#[cfg(feature = "rocksdb")]
+pub(crate) use rocksdb_window::RocksDbWindowStore;
+pub(crate) use session_store::{SessionBytes, SessionBytesStore};
 pub(crate) use store::{KeyValueBytesStore, RestoreRecord};
 #[cfg(test)]
 pub(crate) use store::StateStore;
+pub(crate) use window_store::{WindowBytesStore, WindowedBytes};

@@ -148,10 +148,21 @@ impl StateRestorer {
         store: &mut dyn KeyValueBytesStore,
         records: &[RestoreRecord<'_>],
     ) -> Result<()> {
+        self.restore_batch_with(records, |batch| store.restore_batch(batch))
+    }
+
+    /// [`restore_batch`](Self::restore_batch) for any kind of store:
+    /// `apply` writes the batch, e.g. a window or session store's
+    /// `restore_batch` (through `MeteredWindowStore::bytes_store_mut`).
+    pub(crate) fn restore_batch_with(
+        &mut self,
+        records: &[RestoreRecord<'_>],
+        apply: impl FnOnce(&[RestoreRecord<'_>]) -> Result<()>,
+    ) -> Result<()> {
         let Some(last) = records.last() else {
             return Ok(());
         };
-        store.restore_batch(records)?;
+        apply(records)?;
         self.restored += records.len() as u64;
         self.last_offset = Some(last.offset);
         self.listener.on_batch_restored(
