@@ -7,6 +7,7 @@
 //! cargo xtask prereqs                   install build prerequisites (libclang)
 //! cargo xtask bench [--quick]           kstreams vs Java Kafka Streams vs the rdkafka limit
 //! cargo xtask fuzz [--seconds N]        run the serde fuzz targets for a bounded time
+//! cargo xtask conformance [CASES..]     Java Kafka Streams vs kstreams, same input, outputs compared
 //! ```
 //!
 //! xtask depends on std only, so it builds in seconds on a fresh machine
@@ -14,6 +15,7 @@
 
 mod bench;
 mod cmd;
+mod conformance;
 mod fuzz;
 mod kafka;
 mod paths;
@@ -42,7 +44,11 @@ commands:
                  (--quick: 200 000 events, short runs; --dev: debug build, for harness work)
   fuzz [--seconds N] [TARGET...]
                  run kstreams-serde's fuzz targets (json, protobuf, windowed)
-                 for N seconds each (default 30), on stable";
+                 for N seconds each (default 30), on stable
+  conformance [--release] [--keep] [--quiet-ms 3000] [--show 5] [--list] [CASES..]
+                 the same seeded input through Java Kafka Streams (the oracle) and
+                 kstreams on the local broker; compares the outputs record by record
+                 (cases: examples/src/conformance/cases.rs); exits 1 on any difference";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +64,7 @@ fn main() -> ExitCode {
         ["prereqs"] => prereqs::ensure(),
         ["bench", rest @ ..] => bench::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
+        ["conformance", rest @ ..] => conformance::run(rest),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())
