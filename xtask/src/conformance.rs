@@ -66,7 +66,8 @@ impl Settings {
         while let Some(arg) = it.next() {
             let mut number = |name: &str| -> Result<u64> {
                 let v = it.next().ok_or_else(|| format!("{name} needs a number"))?;
-                v.parse().map_err(|_| format!("{name}: `{v}` is not a number"))
+                v.parse()
+                    .map_err(|_| format!("{name}: `{v}` is not a number"))
             };
             match *arg {
                 "--release" => s.release = true,
@@ -151,7 +152,11 @@ pub(crate) fn run(args: &[&str]) -> Result {
                 "xtask:    {name}: Java {} records, kstreams {} records, {} ({secs:.1} s)",
                 o.java.len(),
                 o.kstreams.len(),
-                if o.diffs.is_empty() { "agree".to_owned() } else { compare::summarize(&o.diffs) }
+                if o.diffs.is_empty() {
+                    "agree".to_owned()
+                } else {
+                    compare::summarize(&o.diffs)
+                }
             ),
             Err(e) => eprintln!("xtask:    {name} could not run ({secs:.1} s): {e}"),
         }
@@ -163,7 +168,12 @@ pub(crate) fn run(args: &[&str]) -> Result {
             broker.bootstrap
         );
     }
-    let failed = report(&rows, settings.show, total.elapsed().as_secs_f64(), &run.work);
+    let failed = report(
+        &rows,
+        settings.show,
+        total.elapsed().as_secs_f64(),
+        &run.work,
+    );
     if failed > 0 {
         return Err(format!(
             "{failed} of {} conformance cases differ from Java Kafka Streams or could not run",
@@ -174,7 +184,12 @@ pub(crate) fn run(args: &[&str]) -> Result {
 }
 
 /// Prints the table and the details; returns the number of failed cases.
-fn report(rows: &[(String, Result<Outcome>, f64)], show: usize, total_secs: f64, work: &Path) -> usize {
+fn report(
+    rows: &[(String, Result<Outcome>, f64)],
+    show: usize,
+    total_secs: f64,
+    work: &Path,
+) -> usize {
     let mut failed = 0;
     println!("\n| case | records Java | records kstreams | agree | first difference | time |");
     println!("|---|---:|---:|---|---|---:|");
@@ -201,7 +216,10 @@ fn report(rows: &[(String, Result<Outcome>, f64)], show: usize, total_secs: f64,
             }
         }
     }
-    println!("\ntotal: {total_secs:.1} s; logs and output dumps: {}", work.display());
+    println!(
+        "\ntotal: {total_secs:.1} s; logs and output dumps: {}",
+        work.display()
+    );
     for (name, outcome, _) in rows {
         match outcome {
             Ok(o) if !o.diffs.is_empty() => {
@@ -285,7 +303,12 @@ impl Run {
             let mut cmd = self.io_cmd("read");
             cmd.args(["--case", name, "--topic", &side.output, "--input", &input])
                 .args(["--group", &side.app_id, "--dump", path_str(&side.dump)?])
-                .args(["--quiet-ms", &self.quiet_ms.to_string(), "--timeout-s", "180"]);
+                .args([
+                    "--quiet-ms",
+                    &self.quiet_ms.to_string(),
+                    "--timeout-s",
+                    "180",
+                ]);
             let log = self.work.join(format!("{name}-{}-reader.log", side.label));
             let mut reader = Proc::spawn(&format!("{} reader", side.label), cmd, log, false)?;
             reader.wait_for("reader=ready", Duration::from_secs(60))?;
@@ -303,7 +326,12 @@ impl Run {
                 .args(["--output", &side.output, "--state-dir", path_str(&state)?])
                 .args(["--commit-interval-ms", "100"]);
             let log = self.work.join(format!("{name}-{}.log", side.label));
-            apps.push(Proc::spawn(&format!("{} app ({name})", side.label), cmd, log, false)?);
+            apps.push(Proc::spawn(
+                &format!("{} app ({name})", side.label),
+                cmd,
+                log,
+                false,
+            )?);
         }
 
         // Until both readers are done; an app that exits early is an error.
@@ -326,7 +354,10 @@ impl Run {
                     }
                 }
                 if let Some(e) = apps[i].exit_message() {
-                    outcome = Err(format!("the {} app stopped before its output was complete: {e}", sides[i].label));
+                    outcome = Err(format!(
+                        "the {} app stopped before its output was complete: {e}",
+                        sides[i].label
+                    ));
                     break 'wait;
                 }
             }
@@ -405,12 +436,17 @@ fn build_rust(release: bool) -> Result<PathBuf> {
     );
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err(format!("building the conformance programs failed ({status})"));
+        return Err(format!(
+            "building the conformance programs failed ({status})"
+        ));
     }
     let dir = build::target_dir()?.join(if release { "release" } else { "debug" });
     for bin in BINS {
         if !dir.join(bin).is_file() {
-            return Err(format!("cargo built, but {} is missing", dir.join(bin).display()));
+            return Err(format!(
+                "cargo built, but {} is missing",
+                dir.join(bin).display()
+            ));
         }
     }
     Ok(dir)
@@ -448,7 +484,11 @@ mod tests {
         assert_eq!(s.cases, vec!["count", "table"]);
         assert!(s.keep && !s.release);
         assert_eq!(s.quiet_ms, 500);
-        assert!(Settings::parse(&["--fast"]).unwrap_err().contains("unknown option"));
-        assert!(Settings::parse(&["--show"]).unwrap_err().contains("needs a number"));
+        assert!(Settings::parse(&["--fast"])
+            .unwrap_err()
+            .contains("unknown option"));
+        assert!(Settings::parse(&["--show"])
+            .unwrap_err()
+            .contains("needs a number"));
     }
 }

@@ -206,7 +206,11 @@ fn produce(flags: &Flags) -> BenchResult {
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     if let Some(first) = problems.first() {
-        return Err(format!("{} problems producing the input; first: {first}", problems.len()).into());
+        return Err(format!(
+            "{} problems producing the input; first: {first}",
+            problems.len()
+        )
+        .into());
     }
     let path = flags.or("dump", "");
     if !path.is_empty() {

@@ -22,7 +22,8 @@ use kstreams_examples::bench::args::Flags;
 use kstreams_examples::bench::kstreams_app::{init_logging, report_running};
 use kstreams_examples::bench::report::report;
 
-const USAGE: &str = "usage: conformance_kstreams --case NAME --bootstrap HOST:PORT --application-id ID \
+const USAGE: &str =
+    "usage: conformance_kstreams --case NAME --bootstrap HOST:PORT --application-id ID \
 --input TOPIC --output TOPIC --state-dir DIR [--commit-interval-ms 100]";
 
 fn main() -> std::process::ExitCode {
@@ -47,7 +48,11 @@ fn run(started: Instant) -> Result<(), Box<dyn std::error::Error>> {
     // Topic names are `&'static str` (topics are meant to be constants): one leak per process.
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let builder = StreamsBuilder::new();
-    (case.kstreams)(&builder, leak(flags.required("input")?), leak(flags.required("output")?));
+    (case.kstreams)(
+        &builder,
+        leak(flags.required("input")?),
+        leak(flags.required("output")?),
+    );
     let topology = builder.build()?;
     eprintln!("{}", topology.describe());
     let config = StreamsConfig::new(flags.required("application-id")?)

@@ -60,23 +60,36 @@ pub const CASES: &[Case] = &[
     Case {
         name: "reduce",
         about: "stream -> groupByKey -> reduce(sum of i64) -> toStream -> to",
-        input: InputSpec { seed: 43, ..InputSpec::STREAM },
+        input: InputSpec {
+            seed: 43,
+            ..InputSpec::STREAM
+        },
         key: Format::Utf8,
         value: Format::I64,
         kstreams: reduce,
     },
     Case {
         name: "aggregate",
-        about: "stream -> groupByKey -> aggregate(\"\", agg + v + \";\") (String) -> toStream -> to",
-        input: InputSpec { seed: 44, records: 200, ..InputSpec::STREAM },
+        about:
+            "stream -> groupByKey -> aggregate(\"\", agg + v + \";\") (String) -> toStream -> to",
+        input: InputSpec {
+            seed: 44,
+            records: 200,
+            ..InputSpec::STREAM
+        },
         key: Format::Utf8,
         value: Format::Utf8,
         kstreams: aggregate,
     },
     Case {
         name: "table",
-        about: "table (10 % tombstones) -> filter(v % 3 != 0) -> mapValues(v * 10) -> toStream -> to",
-        input: InputSpec { seed: 45, tombstone_percent: 10, ..InputSpec::STREAM },
+        about:
+            "table (10 % tombstones) -> filter(v % 3 != 0) -> mapValues(v * 10) -> toStream -> to",
+        input: InputSpec {
+            seed: 45,
+            tombstone_percent: 10,
+            ..InputSpec::STREAM
+        },
         key: Format::Utf8,
         value: Format::I64,
         kstreams: table,
@@ -92,7 +105,11 @@ type In = Topic<String, I64, PARTITIONS>;
 
 fn count(b: &StreamsBuilder, input: &'static str, output: &'static str) {
     let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
-    b.stream(In::new(input)).group_by_key().count().to_stream().to(out);
+    b.stream(In::new(input))
+        .group_by_key()
+        .count()
+        .to_stream()
+        .to(out);
 }
 
 fn reduce(b: &StreamsBuilder, input: &'static str, output: &'static str) {

@@ -149,7 +149,9 @@ pub fn generate(spec: &InputSpec, base_ms: i64) -> Vec<InputRecord> {
     for i in 0..spec.records {
         t += rng.range(spec.step_ms.0, spec.step_ms.1);
         let key = keys[rng.range(0, keys.len() as i64 - 1) as usize].clone();
-        let offset = if spec.far_behind_every > 0 && i % spec.far_behind_every == spec.far_behind_every - 1 {
+        let offset = if spec.far_behind_every > 0
+            && i % spec.far_behind_every == spec.far_behind_every - 1
+        {
             t - spec.far_behind_ms
         } else if rng.percent(spec.late_percent) {
             t - rng.range(1, spec.late_max_ms.max(1))
@@ -189,7 +191,9 @@ mod tests {
         assert_eq!(a, generate(&InputSpec::STREAM, 1_000_000));
         assert_eq!(a.len(), 300 + PARTITIONS as usize);
         for p in 0..PARTITIONS {
-            assert!(a.iter().any(|r| r.partition == p && !r.key.starts_with("flush")));
+            assert!(a
+                .iter()
+                .any(|r| r.partition == p && !r.key.starts_with("flush")));
             let last = a.iter().rev().find(|r| r.partition == p).unwrap();
             assert!(last.key.starts_with("flush-p"), "{last:?}");
             assert!(a.iter().all(|r| r.timestamp <= last.timestamp));

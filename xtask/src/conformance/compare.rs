@@ -232,7 +232,10 @@ fn pair_gap(
 ) {
     let mut next_g = 0; // kstreams records before this one are emitted
     for &i in gap_e.iter() {
-        match gap_g[next_g..].iter().position(|&j| g[j].key_hex == e[i].key_hex) {
+        match gap_g[next_g..]
+            .iter()
+            .position(|&j| g[j].key_hex == e[i].key_hex)
+        {
             Some(k) => {
                 for &j in &gap_g[next_g..next_g + k] {
                     out.push((None, Some(j)));
@@ -306,15 +309,25 @@ mod tests {
 
     #[test]
     fn compares_per_partition_by_index_not_offset() {
-        let java = vec![rec(0, 0, 10, "a", "01"), rec(1, 0, 10, "b", "01"), rec(1, 1, 11, "b", "02")];
+        let java = vec![
+            rec(0, 0, 10, "a", "01"),
+            rec(1, 0, 10, "b", "01"),
+            rec(1, 1, 11, "b", "02"),
+        ];
         // Offsets differ (transaction markers), records are the same.
-        let same = vec![rec(1, 4, 10, "b", "01"), rec(0, 2, 10, "a", "01"), rec(1, 9, 11, "b", "02")];
+        let same = vec![
+            rec(1, 4, 10, "b", "01"),
+            rec(0, 2, 10, "a", "01"),
+            rec(1, 9, 11, "b", "02"),
+        ];
         assert!(compare(&java, &same).is_empty());
         let other = vec![rec(0, 0, 10, "a", "01"), rec(1, 0, 12, "b", "01")];
         let d = compare(&java, &other);
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].partition, d[0].java_index), (1, 0));
-        assert!(d[0].describe(0).contains("timestamp Java base+10ms vs kstreams base+12ms"));
+        assert!(d[0]
+            .describe(0)
+            .contains("timestamp Java base+10ms vs kstreams base+12ms"));
         assert!(d[1].got.is_none());
         assert_eq!(summarize(&d), "2 differences: 1 timestamp, 1 only in Java");
     }
@@ -327,16 +340,28 @@ mod tests {
             rec(0, 2, 3, "a", "02"),
             rec(0, 3, 4, "b", "03"),
         ];
-        let ks = vec![rec(0, 0, 1, "a", "01"), rec(0, 1, 3, "a", "02"), rec(0, 2, 5, "b", "03")];
+        let ks = vec![
+            rec(0, 0, 1, "a", "01"),
+            rec(0, 1, 3, "a", "02"),
+            rec(0, 2, 5, "b", "03"),
+        ];
         let d = compare(&java, &ks);
         assert_eq!(d.len(), 2, "{d:#?}");
         assert!(d[0].got.is_none());
         assert_eq!((d[0].java_index, d[0].kstreams_index), (1, 1));
-        assert_eq!(d[0].describe(0), "p0 #1: only Java emits key b value - at base+2ms");
+        assert_eq!(
+            d[0].describe(0),
+            "p0 #1: only Java emits key b value - at base+2ms"
+        );
         assert_eq!((d[1].java_index, d[1].kstreams_index), (3, 2));
-        assert!(d[1].describe(0).contains("timestamp Java base+4ms vs kstreams base+5ms"));
+        assert!(d[1]
+            .describe(0)
+            .contains("timestamp Java base+4ms vs kstreams base+5ms"));
         let extra = compare(&ks, &java);
         assert!(extra[0].expected.is_none());
-        assert_eq!(extra[0].describe(0), "p0 #1: only kstreams emits key b value - at base+2ms");
+        assert_eq!(
+            extra[0].describe(0),
+            "p0 #1: only kstreams emits key b value - at base+2ms"
+        );
     }
 }
