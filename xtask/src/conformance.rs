@@ -19,7 +19,8 @@
 //!
 //! Prints a table (case, records Java, records kstreams, agree, first
 //! difference, time) and up to `--show N` (default 5) differences per case;
-//! exits non-zero when a case differs or cannot run. Topics are deleted
+//! exits non-zero when a case differs or cannot run. `--seed N` varies
+//! every input (XOR-ed into the registry's seeds). Topics are deleted
 //! afterwards (`--keep` keeps them); logs and dumps stay in
 //! `~/.cache/kstreams/conformance/<run id>/`.
 
@@ -40,7 +41,7 @@ const JAVA_MAIN: &str = "dev.kstreams.conformance.ConformanceApp";
 /// The kstreams app and the Kafka tool (`examples/src/bin/`).
 const BINS: [&str; 2] = ["conformance_kstreams", "conformance_io"];
 
-const USAGE: &str = "usage: cargo xtask conformance [--release] [--keep] [--quiet-ms 3000] [--show 5] [--list] [CASES..]";
+const USAGE: &str = "usage: cargo xtask conformance [--release] [--keep] [--quiet-ms 3000] [--show 5] [--seed N] [--list] [CASES..]";
 
 #[derive(Debug)]
 struct Settings {
@@ -49,6 +50,8 @@ struct Settings {
     list: bool,
     quiet_ms: u64,
     show: usize,
+    /// XOR-ed into every case's seed (0: the registry's inputs).
+    seed: u64,
     cases: Vec<String>,
 }
 
@@ -60,6 +63,7 @@ impl Settings {
             list: false,
             quiet_ms: 3000,
             show: 5,
+            seed: 0,
             cases: Vec::new(),
         };
         let mut it = args.iter();
@@ -75,6 +79,7 @@ impl Settings {
                 "--list" => s.list = true,
                 "--quiet-ms" => s.quiet_ms = number("--quiet-ms")?,
                 "--show" => s.show = number("--show")? as usize,
+                "--seed" => s.seed = number("--seed")?,
                 other if other.starts_with('-') => {
                     return Err(format!("conformance: unknown option `{other}`\n{USAGE}"))
                 }
@@ -127,6 +132,7 @@ pub(crate) fn run(args: &[&str]) -> Result {
         java,
         work,
         quiet_ms: settings.quiet_ms,
+        seed: settings.seed,
     };
     eprintln!(
         "xtask: conformance run {} against Kafka at {}; logs in {}",
@@ -255,6 +261,7 @@ struct Run {
     java: JavaApp,
     work: PathBuf,
     quiet_ms: u64,
+    seed: u64,
 }
 
 /// One of the two implementations of a case.
@@ -292,6 +299,8 @@ impl Run {
             &input,
             "--dump",
             path_str(&input_dump)?,
+            "--seed-xor",
+            &self.seed.to_string(),
         ])?;
         let base_ms: i64 = field(&produced, "base_ms")
             .ok_or_else(|| format!("conformance_io produce printed no base_ms: {produced}"))?;
@@ -362,8 +371,11 @@ impl Run {
                 }
             }
         }
-        for app in apps {
-            let _ = app.stop(Duration::from_secs(40));
+        for mut app in apps {
+            // SIGTERM only to an app that still runs (one that exited is reported above).
+            if app.exit_message().is_none() {
+                let _ = app.stop(Duration::from_secs(40));
+            }
         }
         outcome?;
 

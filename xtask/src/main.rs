@@ -45,7 +45,7 @@ commands:
   fuzz [--seconds N] [TARGET...]
                  run kstreams-serde's fuzz targets (json, protobuf, windowed)
                  for N seconds each (default 30), on stable
-  conformance [--release] [--keep] [--quiet-ms 3000] [--show 5] [--list] [CASES..]
+  conformance [--release] [--keep] [--quiet-ms 3000] [--show 5] [--seed N] [--list] [CASES..]
                  the same seeded input through Java Kafka Streams (the oracle) and
                  kstreams on the local broker; compares the outputs record by record
                  (cases: examples/src/conformance/cases.rs); exits 1 on any difference";

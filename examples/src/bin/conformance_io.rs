@@ -3,7 +3,7 @@
 //! ```text
 //! conformance_io cases                                         one `CASE name<TAB>about` line per case
 //! conformance_io create  --bootstrap B --topics T1,T2          topics with conformance::PARTITIONS partitions
-//! conformance_io produce --bootstrap B --case C --topic T [--base-ms MS] [--dump FILE]
+//! conformance_io produce --bootstrap B --case C --topic T [--base-ms MS] [--seed-xor N] [--dump FILE]
 //! conformance_io read    --bootstrap B --case C --topic OUT --input IN --group APP_ID --dump FILE
 //!                        [--quiet-ms 3000] [--timeout-s 120]
 //! conformance_io cleanup --bootstrap B --prefix P              deletes every topic named P*
@@ -150,7 +150,9 @@ fn produce(flags: &Flags) -> BenchResult {
     let case = case(flags)?;
     let topic = flags.required("topic")?;
     let base_ms = flags.number("base-ms", default_base_ms())?;
-    let records = conformance::input::generate(&case.input, base_ms);
+    let mut spec = case.input;
+    spec.seed ^= flags.number("seed-xor", 0u64)?;
+    let records = conformance::input::generate(&spec, base_ms);
     let producer: BaseProducer<Deliveries> = ClientConfig::new()
         .set("bootstrap.servers", flags.required("bootstrap")?)
         .set("enable.idempotence", "true")
@@ -217,8 +219,9 @@ fn produce(flags: &Flags) -> BenchResult {
         std::fs::write(path, dump).map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     report(&format!(
-        "produced records={} base_ms={base_ms} tombstones={}",
+        "produced records={} seed={} base_ms={base_ms} tombstones={}",
         records.len(),
+        spec.seed,
         records.iter().filter(|r| r.value.is_none()).count()
     ));
     Ok(())
