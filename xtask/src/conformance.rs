@@ -98,18 +98,18 @@ pub(crate) fn run(args: &[&str]) -> Result {
     let bins = build_rust(settings.release)?;
     let known = list_cases(&bins)?;
     if settings.list {
-        for (name, about) in &known {
-            println!("{name:<12} {about}");
+        for c in &known {
+            println!("{:<12} {}", c.name, c.about);
         }
         return Ok(());
     }
-    let selected: Vec<(String, String)> = if settings.cases.is_empty() {
+    let selected: Vec<CaseInfo> = if settings.cases.is_empty() {
         known.clone()
     } else {
         let mut v = Vec::new();
         for name in &settings.cases {
-            let case = known.iter().find(|(n, _)| n == name).ok_or_else(|| {
-                let names: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
+            let case = known.iter().find(|c| &c.name == name).ok_or_else(|| {
+                let names: Vec<&str> = known.iter().map(|c| c.name.as_str()).collect();
                 format!("unknown case `{name}` (known: {})", names.join(", "))
             })?;
             v.push(case.clone());
@@ -142,10 +142,11 @@ pub(crate) fn run(args: &[&str]) -> Result {
     );
 
     let mut rows = Vec::new();
-    for (name, _) in &selected {
+    for case in &selected {
+        let name = &case.name;
         eprintln!("xtask: == {name}");
         let started = Instant::now();
-        let outcome = run.case(name);
+        let outcome = run.case(case);
         let secs = started.elapsed().as_secs_f64();
         if !settings.keep {
             if let Err(e) = run.io(&["cleanup", "--prefix", &format!("{}-{name}-", run.id)]) {
@@ -273,9 +274,17 @@ struct Side {
 }
 
 impl Run {
-    fn case(&self, name: &str) -> Result<Outcome> {
+    fn case(&self, case: &CaseInfo) -> Result<Outcome> {
+        let name = case.name.as_str();
         let prefix = format!("{}-{name}", self.id);
-        let input = format!("{prefix}-input");
+        // `...-input`, then `...-input-1`, `...-input-2` for further inputs.
+        let input = (0..case.inputs)
+            .map(|i| match i {
+                0 => format!("{prefix}-input"),
+                i => format!("{prefix}-input-{i}"),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
         let sides: Vec<Side> = ["java", "kstreams"]
             .into_iter()
             .map(|label| {
@@ -295,7 +304,7 @@ impl Run {
             "produce",
             "--case",
             name,
-            "--topic",
+            "--topics",
             &input,
             "--dump",
             path_str(&input_dump)?,
@@ -464,8 +473,17 @@ fn build_rust(release: bool) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The cases `conformance_io cases` knows: (name, description).
-fn list_cases(bins: &Path) -> Result<Vec<(String, String)>> {
+/// A case, as `conformance_io cases` lists it.
+#[derive(Debug, Clone)]
+struct CaseInfo {
+    name: String,
+    /// Number of input topics.
+    inputs: usize,
+    about: String,
+}
+
+/// The cases `conformance_io cases` knows.
+fn list_cases(bins: &Path) -> Result<Vec<CaseInfo>> {
     let out = Command::new(bins.join("conformance_io"))
         .arg("cases")
         .output()
@@ -476,14 +494,23 @@ fn list_cases(bins: &Path) -> Result<Vec<(String, String)>> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("CASE "))
-        .map(|l| {
-            let (name, about) = l.split_once('\t').unwrap_or((l, ""));
-            (name.to_owned(), about.to_owned())
-        })
-        .collect())
+    let mut cases = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some(rest) = line.strip_prefix("CASE ") else {
+            continue;
+        };
+        let f: Vec<&str> = rest.splitn(3, '\t').collect();
+        let inputs = f.get(1).and_then(|n| n.parse().ok()).filter(|n| *n > 0);
+        match (f.first(), inputs) {
+            (Some(name), Some(inputs)) => cases.push(CaseInfo {
+                name: (*name).to_owned(),
+                inputs,
+                about: f.get(2).copied().unwrap_or("").to_owned(),
+            }),
+            _ => return Err(format!("conformance_io cases: malformed line {line:?}")),
+        }
+    }
+    Ok(cases)
 }
 
 #[cfg(test)]

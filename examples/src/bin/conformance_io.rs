@@ -1,15 +1,16 @@
 //! Kafka side of `cargo xtask conformance` (xtask itself depends on std only).
 //!
 //! ```text
-//! conformance_io cases                                         one `CASE name<TAB>about` line per case
+//! conformance_io cases                                         one `CASE name<TAB>inputs<TAB>about` line per case
 //! conformance_io create  --bootstrap B --topics T1,T2          topics with conformance::PARTITIONS partitions
-//! conformance_io produce --bootstrap B --case C --topic T [--base-ms MS] [--seed-xor N] [--dump FILE]
-//! conformance_io read    --bootstrap B --case C --topic OUT --input IN --group APP_ID --dump FILE
+//! conformance_io produce --bootstrap B --case C --topics IN[,IN..] [--base-ms MS] [--seed-xor N] [--dump FILE]
+//! conformance_io read    --bootstrap B --case C --topic OUT --input IN[,IN..] --group APP_ID --dump FILE
 //!                        [--quiet-ms 3000] [--timeout-s 120]
 //! conformance_io cleanup --bootstrap B --prefix P              deletes every topic named P*
 //! ```
 //!
-//! `produce` writes the case's generated input (see `conformance/input.rs`)
+//! `produce` writes the case's generated input(s) (see `conformance/input.rs`),
+//! the i-th input spec to the i-th topic,
 //! with Java's partitioner (`partitioner=murmur2_random`) and checks that
 //! every record landed in the partition Java's `murmur2` names.
 //!
@@ -21,7 +22,7 @@
 //!
 //! When is the output complete? Under exactly_once_v2 an app commits its
 //! input offsets in the same transaction as the output they caused, so once
-//! the group APP_ID has committed the end of IN (and of its own
+//! the group APP_ID has committed the end of every IN (and of its own
 //! `APP_ID-*-repartition` topics, for cases that repartition), every output
 //! record is committed too. The reader then waits until no record has
 //! arrived for `--quiet-ms` (default 3 s): enough for the consumer to fetch
@@ -62,7 +63,7 @@ fn main() -> std::process::ExitCode {
         .and_then(|flags| match command.as_str() {
             "cases" => {
                 for case in cases::CASES {
-                    println!("CASE {}\t{}", case.name, case.about);
+                    println!("CASE {}\t{}\t{}", case.name, case.inputs.len(), case.about);
                 }
                 Ok(())
             }
@@ -148,11 +149,18 @@ fn default_base_ms() -> i64 {
 
 fn produce(flags: &Flags) -> BenchResult {
     let case = case(flags)?;
-    let topic = flags.required("topic")?;
+    let topics: Vec<&str> = flags.required("topics")?.split(',').collect();
+    if topics.len() != case.inputs.len() {
+        return Err(format!(
+            "case `{}` has {} input(s), --topics names {}",
+            case.name,
+            case.inputs.len(),
+            topics.len()
+        )
+        .into());
+    }
     let base_ms = flags.number("base-ms", default_base_ms())?;
-    let mut spec = case.input;
-    spec.seed ^= flags.number("seed-xor", 0u64)?;
-    let records = conformance::input::generate(&spec, base_ms);
+    let seed_xor = flags.number("seed-xor", 0u64)?;
     let producer: BaseProducer<Deliveries> = ClientConfig::new()
         .set("bootstrap.servers", flags.required("bootstrap")?)
         .set("enable.idempotence", "true")
@@ -160,35 +168,43 @@ fn produce(flags: &Flags) -> BenchResult {
         // Java's partitioner: the apps' sinks put a key where it was in the input.
         .set("partitioner", "murmur2_random")
         .create_with_context(Deliveries::default())?;
-    let mut dump = String::new();
-    for r in &records {
-        let expected = partition_of(r.key.as_bytes(), PARTITIONS) as i32;
-        let value = r.value.map(i64::to_be_bytes);
-        let mut record: BaseRecord<'_, [u8], [u8], Box<i32>> =
-            BaseRecord::with_opaque_to(topic, Box::new(expected))
-                .key(r.key.as_bytes())
-                .timestamp(r.timestamp);
-        if let Some(v) = &value {
-            record = record.payload(&v[..]);
-        }
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    record = back;
-                    producer.poll(Duration::from_millis(5));
-                }
-                Err((e, _)) => return Err(format!("cannot produce to {topic}: {e}").into()),
+    let (mut dump, mut total, mut tombstones, mut seeds) = (String::new(), 0, 0, Vec::new());
+    for (spec, topic) in case.inputs.iter().zip(&topics) {
+        let mut spec = *spec;
+        spec.seed ^= seed_xor;
+        seeds.push(spec.seed.to_string());
+        let records = conformance::input::generate(&spec, base_ms);
+        total += records.len();
+        tombstones += records.iter().filter(|r| r.value.is_none()).count();
+        for r in &records {
+            let expected = partition_of(r.key.as_bytes(), PARTITIONS) as i32;
+            let value = r.value.map(i64::to_be_bytes);
+            let mut record: BaseRecord<'_, [u8], [u8], Box<i32>> =
+                BaseRecord::with_opaque_to(topic, Box::new(expected))
+                    .key(r.key.as_bytes())
+                    .timestamp(r.timestamp);
+            if let Some(v) = &value {
+                record = record.payload(&v[..]);
             }
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                        record = back;
+                        producer.poll(Duration::from_millis(5));
+                    }
+                    Err((e, _)) => return Err(format!("cannot produce to {topic}: {e}").into()),
+                }
+            }
+            let _ = writeln!(
+                dump,
+                "{topic}\t{}\t{}\t{}\t{}",
+                r.partition,
+                r.timestamp,
+                r.key,
+                r.value.map_or("null".to_owned(), |v| v.to_string())
+            );
         }
-        let _ = writeln!(
-            dump,
-            "{}\t{}\t{}\t{}",
-            r.partition,
-            r.timestamp,
-            r.key,
-            r.value.map_or("null".to_owned(), |v| v.to_string())
-        );
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     while producer.in_flight_count() > 0 {
@@ -219,10 +235,8 @@ fn produce(flags: &Flags) -> BenchResult {
         std::fs::write(path, dump).map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     report(&format!(
-        "produced records={} seed={} base_ms={base_ms} tombstones={}",
-        records.len(),
-        spec.seed,
-        records.iter().filter(|r| r.value.is_none()).count()
+        "produced records={total} seed={} base_ms={base_ms} tombstones={tombstones}",
+        seeds.join(",")
     ));
     Ok(())
 }
@@ -240,7 +254,7 @@ fn read(flags: &Flags) -> BenchResult {
     let case = case(flags)?;
     let bootstrap = flags.required("bootstrap")?;
     let output = flags.required("topic")?;
-    let input = flags.required("input")?;
+    let inputs: Vec<&str> = flags.required("input")?.split(',').collect();
     let group = flags.required("group")?;
     let path = flags.required("dump")?;
     let quiet = Duration::from_millis(flags.number("quiet-ms", 3000)?);
@@ -260,7 +274,12 @@ fn read(flags: &Flags) -> BenchResult {
     consumer.assign(&assignment)?;
     drop(assignment);
     let offsets = query_consumer(bootstrap, group)?;
-    let input_ends = watermarks(&offsets, input)?;
+    let mut input_ends = Vec::new();
+    for input in &inputs {
+        for (p, low, high) in watermarks(&offsets, input)? {
+            input_ends.push((input.to_string(), p, low, high));
+        }
+    }
     report("reader=ready");
 
     let started = Instant::now();
@@ -291,7 +310,7 @@ fn read(flags: &Flags) -> BenchResult {
             Some(_) => {}
             None if now >= next_check => {
                 next_check = now + Duration::from_millis(200);
-                if everything_committed(bootstrap, &offsets, group, input, &input_ends)? {
+                if everything_committed(bootstrap, &offsets, group, &input_ends)? {
                     committed_at = Some(now);
                 }
             }
@@ -299,9 +318,10 @@ fn read(flags: &Flags) -> BenchResult {
         }
         if started.elapsed() > timeout {
             return Err(format!(
-                "timed out after {timeout:?}: {} output records so far; the group {group} has{} committed the end of {input}",
+                "timed out after {timeout:?}: {} output records so far; the group {group} has{} committed the end of {}",
                 records.len(),
-                if committed_at.is_some() { "" } else { " not" }
+                if committed_at.is_some() { "" } else { " not" },
+                inputs.join(", ")
             )
             .into());
         }
@@ -331,19 +351,16 @@ fn read(flags: &Flags) -> BenchResult {
     Ok(())
 }
 
-/// Whether `group` has committed the end of every partition of `input` and
-/// of its own repartition topics.
+/// Whether `group` has committed the end of every input partition
+/// (`input_ends`: topic, partition, low and high watermark) and of its own
+/// repartition topics.
 fn everything_committed(
     bootstrap: &str,
     offsets: &BaseConsumer,
     group: &str,
-    input: &str,
-    input_ends: &[(i32, i64, i64)],
+    input_ends: &[(String, i32, i64, i64)],
 ) -> BenchResult<bool> {
-    let mut ends: Vec<(String, i32, i64, i64)> = input_ends
-        .iter()
-        .map(|&(p, low, high)| (input.to_owned(), p, low, high))
-        .collect();
+    let mut ends = input_ends.to_vec();
     for topic in topics_with_prefix(bootstrap, &format!("{group}-"))?
         .into_iter()
         .filter(|t| t.ends_with("-repartition"))

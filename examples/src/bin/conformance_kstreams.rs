@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! conformance_kstreams --case NAME --bootstrap HOST:PORT --application-id ID
-//!                      --input TOPIC --output TOPIC --state-dir DIR [--commit-interval-ms 100]
+//!                      --input TOPIC[,TOPIC..] --output TOPIC --state-dir DIR [--commit-interval-ms 100]
 //! ```
 //!
 //! Settings as the Java side (`dev.kstreams.conformance.ConformanceApp`):
@@ -24,7 +24,7 @@ use kstreams_examples::bench::report::report;
 
 const USAGE: &str =
     "usage: conformance_kstreams --case NAME --bootstrap HOST:PORT --application-id ID \
---input TOPIC --output TOPIC --state-dir DIR [--commit-interval-ms 100]";
+--input TOPIC[,TOPIC..] --output TOPIC --state-dir DIR [--commit-interval-ms 100]";
 
 fn main() -> std::process::ExitCode {
     let started = Instant::now();
@@ -47,12 +47,17 @@ fn run(started: Instant) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     // Topic names are `&'static str` (topics are meant to be constants): one leak per process.
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let inputs: Vec<&'static str> = flags.required("input")?.split(',').map(leak).collect();
+    if inputs.len() != case.inputs.len() {
+        return Err(format!(
+            "case `{name}` reads {} input topic(s), --input names {}",
+            case.inputs.len(),
+            inputs.len()
+        )
+        .into());
+    }
     let builder = StreamsBuilder::new();
-    (case.kstreams)(
-        &builder,
-        leak(flags.required("input")?),
-        leak(flags.required("output")?),
-    );
+    (case.kstreams)(&builder, &inputs, leak(flags.required("output")?));
     let topology = builder.build()?;
     eprintln!("{}", topology.describe());
     let config = StreamsConfig::new(flags.required("application-id")?)

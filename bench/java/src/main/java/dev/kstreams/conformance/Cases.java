@@ -16,10 +16,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * registered in {@link #ALL} under the name the kstreams side uses
  * ({@code examples/src/conformance/cases.rs}).
  *
- * <p>To add a case: write a {@code static void myCase(StreamsBuilder b, String input,
- * String output)} with the topology (input: String keys, {@code Serdes.Long()} values,
- * possibly null), register it in {@link #ALL} with the Rust case's name, then add the
- * Rust side (see cases.rs). Topics have {@code PARTITIONS} (4) partitions; the app runs
+ * <p>To add a case: write a {@code static void myCase(StreamsBuilder b, String[] inputs,
+ * String output)} with the topology (inputs: one topic per input spec of the Rust case, in
+ * order; String keys, {@code Serdes.Long()} values, possibly null), register it in
+ * {@link #ALL} with the Rust case's name, then add the Rust side (see cases.rs). Topics have {@code PARTITIONS} (4) partitions; the app runs
  * with exactly_once_v2, {@code statestore.cache.max.bytes=0} and a 100 ms commit interval
  * ({@link ConformanceApp}).
  */
@@ -29,7 +29,7 @@ final class Cases {
     /** A topology from the input topic to the output topic. */
     @FunctionalInterface
     interface Case {
-        void build(StreamsBuilder b, String input, String output);
+        void build(StreamsBuilder b, String[] inputs, String output);
     }
 
     /** Every case by name (the {@code --case} argument). */
@@ -46,24 +46,24 @@ final class Cases {
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
     private static final Grouped<String, Long> GROUPED = Grouped.with(Serdes.String(), Serdes.Long());
 
-    static void count(StreamsBuilder b, String input, String output) {
-        b.stream(input, IN)
+    static void count(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
                 .groupByKey(GROUPED)
                 .count()
                 .toStream()
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
     }
 
-    static void reduce(StreamsBuilder b, String input, String output) {
-        b.stream(input, IN)
+    static void reduce(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
                 .groupByKey(GROUPED)
                 .reduce(Long::sum)
                 .toStream()
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
     }
 
-    static void aggregate(StreamsBuilder b, String input, String output) {
-        b.stream(input, IN)
+    static void aggregate(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
                 .groupByKey(GROUPED)
                 .aggregate(
                         () -> "",
@@ -75,8 +75,8 @@ final class Cases {
     }
 
     /** A table from the topic (nulls are deletes); toStream() forwards deletes as null values. */
-    static void table(StreamsBuilder b, String input, String output) {
-        b.table(input, IN)
+    static void table(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
                 .filter((key, value) -> value % 3 != 0)
                 .mapValues(value -> value * 10)
                 .toStream()

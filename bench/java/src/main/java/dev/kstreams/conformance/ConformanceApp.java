@@ -19,7 +19,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
  *
  * <pre>
  * ConformanceApp --case NAME --bootstrap HOST:PORT --application-id ID
- *                --input TOPIC --output TOPIC --state-dir DIR [--commit-interval-ms 100]
+ *                --input TOPIC[,TOPIC..] --output TOPIC --state-dir DIR [--commit-interval-ms 100]
  * </pre>
  *
  * Settings as the kstreams side ({@code conformance_kstreams}): exactly_once_v2, record
@@ -30,7 +30,7 @@ public final class ConformanceApp {
     private ConformanceApp() {}
 
     static final String USAGE = "usage: ConformanceApp --case NAME --bootstrap HOST:PORT "
-            + "--application-id ID --input TOPIC --output TOPIC --state-dir DIR [--commit-interval-ms 100]";
+            + "--application-id ID --input TOPIC[,TOPIC..] --output TOPIC --state-dir DIR [--commit-interval-ms 100]";
 
     public static void main(String[] argv) throws InterruptedException {
         Map<String, String> args = new HashMap<>();
@@ -46,7 +46,7 @@ public final class ConformanceApp {
             fail("unknown case `" + name + "` (known: " + String.join(", ", Cases.ALL.keySet()) + ")");
         }
         StreamsBuilder builder = new StreamsBuilder();
-        c.build(builder, required(args, "input"), required(args, "output"));
+        c.build(builder, required(args, "input").split(","), required(args, "output"));
         Topology topology = builder.build();
         System.err.println(topology.describe());
 
