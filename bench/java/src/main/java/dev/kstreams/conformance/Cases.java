@@ -40,6 +40,7 @@ final class Cases {
         ALL.put("reduce", Cases::reduce);
         ALL.put("aggregate", Cases::aggregate);
         ALL.put("table", Cases::table);
+        ALL.put("merge", Cases::merge);
         // Windowed cases and joins: add them here (same name as in cases.rs).
     }
 
@@ -80,6 +81,14 @@ final class Cases {
                 .filter((key, value) -> value % 3 != 0)
                 .mapValues(value -> value * 10)
                 .toStream()
+                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    /** Two inputs: each task picks the buffered record with the lowest timestamp across them. */
+    static void merge(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .merge(b.stream(inputs[1], IN))
+                .mapValues(value -> value * 2)
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
     }
 }
