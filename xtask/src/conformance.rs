@@ -3,7 +3,8 @@
 //! For each case (registry: `examples/src/conformance/cases.rs`, Java side:
 //! `bench/java/src/main/java/dev/kstreams/conformance/Cases.java`):
 //! 1. `conformance_io produce` writes the case's seeded input, once, into a
-//!    fresh 4-partition topic `kstreams-conf-<unix time>-<case>-input`;
+//!    fresh 4-partition topic `kstreams-conf-<unix time>-<case>-input` (a
+//!    case with several inputs also gets `...-input-1`, `...-input-2`);
 //! 2. the Java app (`dev.kstreams.conformance.ConformanceApp --case`) and the
 //!    kstreams app (`conformance_kstreams --case`) run **concurrently** on
 //!    that topic, with distinct application ids (`...-<case>-java`,
@@ -15,7 +16,9 @@
 //!    (default 3000; the reasoning is in `conformance_io.rs`); the apps are
 //!    then stopped with SIGTERM;
 //! 4. the two dumps are compared per output partition in offset order: key
-//!    bytes, value bytes, timestamp.
+//!    bytes, value bytes, timestamp (aligned on their longest common
+//!    subsequence, so a missing record is reported as missing, not as a
+//!    shift of everything after it; see `conformance/compare.rs`).
 //!
 //! Prints a table (case, records Java, records kstreams, agree, first
 //! difference, time) and up to `--show N` (default 5) differences per case;
