@@ -34,6 +34,12 @@ pub enum Format {
     Utf8,
     /// 8-byte big-endian signed integer (Java `Serdes.Long()`, kstreams `I64`).
     I64,
+    /// A time-windowed UTF-8 key, `[key][window start: 8 bytes big-endian]`
+    /// (Java `WindowedSerdes.timeWindowedSerdeFrom(String.class, size)`).
+    TimeWindowedUtf8,
+    /// A session-windowed UTF-8 key, `[key][end: 8][start: 8]`
+    /// (Java `WindowedSerdes.sessionWindowedSerdeFrom(String.class)`).
+    SessionWindowedUtf8,
 }
 
 impl Format {
@@ -51,6 +57,19 @@ impl Format {
                 Ok(b) => i64::from_be_bytes(b).to_string(),
                 Err(_) => format!("0x{} (not 8 bytes)", hex(bytes)),
             },
+            Format::TimeWindowedUtf8 => match split_tail(bytes, 1) {
+                Some((key, t)) => format!("{}@[start {}]", Format::Utf8.show(Some(key)), t[0]),
+                None => format!("0x{} (too short for a windowed key)", hex(bytes)),
+            },
+            Format::SessionWindowedUtf8 => match split_tail(bytes, 2) {
+                Some((key, t)) => format!(
+                    "{}@[start {}, end {}]",
+                    Format::Utf8.show(Some(key)),
+                    t[1],
+                    t[0]
+                ),
+                None => format!("0x{} (too short for a session key)", hex(bytes)),
+            },
         }
     }
 }
@@ -58,4 +77,45 @@ impl Format {
 /// Lower-case hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Splits `n` trailing big-endian i64s off `bytes`: (the rest, the numbers in order).
+fn split_tail(bytes: &[u8], n: usize) -> Option<(&[u8], Vec<i64>)> {
+    let head = bytes.len().checked_sub(8 * n)?;
+    let numbers = bytes[head..]
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            i64::from_be_bytes(b)
+        })
+        .collect();
+    Some((&bytes[..head], numbers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(Format::I64.show(Some(&7i64.to_be_bytes())), "7");
+        assert_eq!(Format::Utf8.show(None), "null");
+        let mut key = b"k".to_vec();
+        key.extend_from_slice(&100i64.to_be_bytes());
+        assert_eq!(
+            Format::TimeWindowedUtf8.show(Some(&key)),
+            "\"k\"@[start 100]"
+        );
+        let mut session = b"k".to_vec();
+        session.extend_from_slice(&200i64.to_be_bytes());
+        session.extend_from_slice(&100i64.to_be_bytes());
+        assert_eq!(
+            Format::SessionWindowedUtf8.show(Some(&session)),
+            "\"k\"@[start 100, end 200]"
+        );
+        assert!(Format::SessionWindowedUtf8
+            .show(Some(b"k"))
+            .contains("too short"));
+    }
 }
