@@ -16,8 +16,8 @@
 //!
 //! Every topic is named `kstreams-bench-<unix time>-...` and deleted at the end.
 
-mod build;
-mod child;
+pub(crate) mod build;
+pub(crate) mod child;
 mod machine;
 mod table;
 

@@ -8,6 +8,7 @@
 //! cargo xtask bench [--quick]           kstreams vs Java Kafka Streams vs the rdkafka limit
 //! cargo xtask fuzz [--seconds N]        run the serde fuzz targets for a bounded time
 //! cargo xtask layers                    check that kstreams' modules import only from layers below
+//! cargo xtask conformance [CASES..]     Java Kafka Streams vs kstreams, same input, outputs compared
 //! ```
 //!
 //! xtask depends on std only, so it builds in seconds on a fresh machine
@@ -15,6 +16,7 @@
 
 mod bench;
 mod cmd;
+mod conformance;
 mod fuzz;
 mod kafka;
 mod layers;
@@ -44,9 +46,13 @@ commands:
                  (--quick: 200 000 events, short runs; --dev: debug build, for harness work)
   fuzz [--seconds N] [TARGET...]
                  run kstreams-serde's fuzz targets (json, protobuf, windowed)
+                 for N seconds each (default 30), on stable
   layers         check that kstreams' modules import only from the layers below
                  them (also run first by `test`)
-                 for N seconds each (default 30), on stable";
+  conformance [--release] [--keep] [--quiet-ms 3000] [--show 5] [--seed N] [--list] [CASES..]
+                 the same seeded input through Java Kafka Streams (the oracle) and
+                 kstreams on the local broker; compares the outputs record by record
+                 (cases: examples/src/conformance/cases.rs); exits 1 on any difference";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,6 +69,7 @@ fn main() -> ExitCode {
         ["bench", rest @ ..] => bench::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["layers"] => layers::run(),
+        ["conformance", rest @ ..] => conformance::run(rest),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())

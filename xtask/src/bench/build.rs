@@ -17,11 +17,17 @@ pub(crate) struct JavaApp {
 impl JavaApp {
     /// `java ... dev.kstreams.bench.BenchApp` (add the app's flags).
     pub(crate) fn command(&self) -> Command {
+        self.command_for("dev.kstreams.bench.BenchApp")
+    }
+
+    /// `java ... MAIN_CLASS` for another main class of `bench/java`
+    /// (`cargo xtask conformance` runs `dev.kstreams.conformance.ConformanceApp`).
+    pub(crate) fn command_for(&self, main_class: &str) -> Command {
         let mut cmd = Command::new("java");
         cmd.arg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
             .arg("-cp")
             .arg(&self.classpath)
-            .arg("dev.kstreams.bench.BenchApp");
+            .arg(main_class);
         cmd
     }
 }
@@ -130,7 +136,7 @@ pub(crate) fn rust(release: bool) -> Result<RustBins> {
 }
 
 /// Cargo's target directory: `CARGO_TARGET_DIR`, else the one `cargo metadata` names.
-fn target_dir() -> Result<PathBuf> {
+pub(crate) fn target_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
         return Ok(if dir.is_absolute() {

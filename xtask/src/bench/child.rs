@@ -140,6 +140,49 @@ impl Proc {
         }
     }
 
+    /// Like [`Proc::wait_for`], but `Ok(None)` when no such line came within
+    /// `timeout` (an exit before it is still an error).
+    pub(crate) fn poll_for(&mut self, prefix: &str, timeout: Duration) -> Result<Option<String>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok((_, line)) => {
+                    self.seen.push(line.clone());
+                    if line.starts_with(prefix) {
+                        return Ok(Some(line));
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => return Ok(None),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self
+                        .child
+                        .wait()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|e| e.to_string());
+                    return Err(format!(
+                        "{} exited ({status}) before `BENCH {prefix}`{}",
+                        self.label,
+                        self.log_tail()
+                    ));
+                }
+            }
+        }
+    }
+
+    /// `Some(message with the log's tail)` once the process has exited.
+    pub(crate) fn exit_message(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(format!(
+                "{} exited ({status}){}",
+                self.label,
+                self.log_tail()
+            )),
+            Ok(None) => None,
+            Err(e) => Some(format!("cannot wait for {}: {e}", self.label)),
+        }
+    }
+
     /// Writes one line to the process's stdin.
     pub(crate) fn send_line(&mut self, line: &str) -> Result {
         let stdin = self
@@ -224,7 +267,7 @@ impl Proc {
         }
     }
 
-    fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let text = fs::read_to_string(&self.log).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();

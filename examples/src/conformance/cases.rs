@@ -1,0 +1,181 @@
+//! The conformance case registry.
+//!
+//! # Adding a case (e.g. a windowed count, a join)
+//!
+//! 1. **Rust**: write `fn my_case(b: &StreamsBuilder, inputs: &[&'static str],
+//!    output: &'static str)` below, building the kstreams topology from the
+//!    input topic(s) to the output topic (declare them as
+//!    `Topic<_, _, PARTITIONS>`; `inputs` has one name per input spec, in
+//!    order), and add a [`Case`] to [`CASES`] with its name, input spec(s)
+//!    (`&[InputSpec::STREAM]`, a variant such as
+//!    `&[InputSpec { tombstone_percent: 10, ..InputSpec::STREAM }]`, or two
+//!    specs with different seeds for a stream-table join) and how to show
+//!    keys and values ([`Format`]; windowed keys: add a `Format`).
+//! 2. **Java**: add a method with the same topology to
+//!    `bench/java/src/main/java/dev/kstreams/conformance/Cases.java` and
+//!    register it under the same name in `Cases.ALL`.
+//! 3. Run `cargo xtask conformance my-case`. The harness needs nothing else:
+//!    it asks `conformance_io cases` for the list and the number of inputs.
+//!
+//! Both apps run with `exactly_once_v2`, the record cache off
+//! (`statestore.cache.max.bytes=0`, so every update is emitted) and a
+//! 100 ms commit interval; every input ends with one far-future record per
+//! partition, so windows close (see [`super::input`]).
+//!
+//! Outputs are compared per partition in offset order, so a case's output
+//! order must be deterministic: fine for one input processed per partition
+//! (no key change) and for co-partitioned inputs that are all produced
+//! before the apps start; a key change (repartition topic) interleaves the
+//! upstream tasks' records in an order neither app controls.
+
+use kstreams::serde::I64;
+use kstreams::{StreamsBuilder, Topic};
+
+use super::input::InputSpec;
+use super::{Format, PARTITIONS};
+
+/// Builds a case's kstreams topology from the input topics (one per
+/// [`Case::inputs`] spec, in order) to `output`.
+pub type KstreamsTopology = fn(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str);
+
+/// One conformance case.
+pub struct Case {
+    /// Its name on the command line (`cargo xtask conformance NAME`), and
+    /// the `--case` of both apps.
+    pub name: &'static str,
+    /// One line for humans.
+    pub about: &'static str,
+    /// The records of each input topic (String keys, i64 or null values);
+    /// usually one.
+    pub inputs: &'static [InputSpec],
+    /// How to show output keys ...
+    pub key: Format,
+    /// ... and output values on a difference.
+    pub value: Format,
+    /// The kstreams side (the Java side is `Cases.java`'s method of the same name).
+    pub kstreams: KstreamsTopology,
+}
+
+/// Every case, in the order `cargo xtask conformance` runs them.
+/// Add new cases here (and in `Cases.java`): see the module documentation.
+pub const CASES: &[Case] = &[
+    Case {
+        name: "count",
+        about: "stream -> groupByKey -> count -> toStream -> to",
+        inputs: &[InputSpec::STREAM],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: count,
+    },
+    Case {
+        name: "reduce",
+        about: "stream -> groupByKey -> reduce(sum of i64) -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 43,
+            ..InputSpec::STREAM
+        }],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: reduce,
+    },
+    Case {
+        name: "aggregate",
+        about:
+            "stream -> groupByKey -> aggregate(\"\", agg + v + \";\") (String) -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 44,
+            records: 200,
+            ..InputSpec::STREAM
+        }],
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: aggregate,
+    },
+    Case {
+        name: "table",
+        about:
+            "table (10 % tombstones) -> filter(v % 3 != 0) -> mapValues(v * 10) -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 45,
+            tombstone_percent: 10,
+            ..InputSpec::STREAM
+        }],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: table,
+    },
+    Case {
+        name: "merge",
+        about: "stream(a).merge(stream(b)).mapValues(v * 2) -> to: timestamp order across two co-partitioned inputs",
+        inputs: &[
+            InputSpec {
+                seed: 46,
+                ..InputSpec::STREAM
+            },
+            InputSpec {
+                seed: 47,
+                records: 200,
+                ..InputSpec::STREAM
+            },
+        ],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: merge,
+    },
+];
+
+/// The case named `name`.
+pub fn find(name: &str) -> Option<&'static Case> {
+    CASES.iter().find(|c| c.name == name)
+}
+
+type In = Topic<String, I64, PARTITIONS>;
+
+fn count(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
+    b.stream(In::new(inputs[0]))
+        .group_by_key()
+        .count()
+        .to_stream()
+        .to(out);
+}
+
+fn reduce(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
+    b.stream(In::new(inputs[0]))
+        .group_by_key()
+        .reduce(|a, v| a + v)
+        .to_stream()
+        .to(out);
+}
+
+fn aggregate(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::new(output);
+    b.stream(In::new(inputs[0]))
+        .group_by_key()
+        .aggregate(String::new, |_, v: i64, agg: String| format!("{agg}{v};"))
+        .to_stream()
+        .to(out);
+}
+
+/// Java's `KTable#toStream()` forwards deletes as null values: kstreams'
+/// equivalent is `to_changelog_stream()` into an `Option<I64>` topic
+/// (its `to_stream()` drops deletes, see its documentation).
+fn table(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
+    let out: Topic<String, Option<I64>, PARTITIONS> = Topic::new(output);
+    b.table(In::new(inputs[0]))
+        .filter(|_, v| v % 3 != 0)
+        .map_values(|v| v * 10)
+        .to_changelog_stream()
+        .to(out);
+}
+
+/// Two inputs: each task reads partition N of both topics and picks the
+/// buffered record with the lowest timestamp (Java's `PartitionGroup`).
+fn merge(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
+    b.stream(In::new(inputs[0]))
+        .merge(&b.stream(In::new(inputs[1])))
+        .map_values(|v: i64| v * 2)
+        .to(out);
+}
