@@ -45,9 +45,7 @@ fn run(started: Instant) -> Result<(), Box<dyn std::error::Error>> {
         let known: Vec<&str> = conformance::cases::CASES.iter().map(|c| c.name).collect();
         format!("unknown case `{name}` (known: {})", known.join(", "))
     })?;
-    // Topic names are `&'static str` (topics are meant to be constants): one leak per process.
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
-    let inputs: Vec<&'static str> = flags.required("input")?.split(',').map(leak).collect();
+    let inputs: Vec<&str> = flags.required("input")?.split(',').collect();
     if inputs.len() != case.inputs.len() {
         return Err(format!(
             "case `{name}` reads {} input topic(s), --input names {}",
@@ -57,7 +55,7 @@ fn run(started: Instant) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
     let builder = StreamsBuilder::new();
-    (case.kstreams)(&builder, &inputs, leak(flags.required("output")?));
+    (case.kstreams)(&builder, &inputs, flags.required("output")?);
     let topology = builder.build()?;
     eprintln!("{}", topology.describe());
     let config = StreamsConfig::new(flags.required("application-id")?)

@@ -2,8 +2,8 @@
 //!
 //! # Adding a case (e.g. a windowed count, a join)
 //!
-//! 1. **Rust**: write `fn my_case(b: &StreamsBuilder, inputs: &[&'static str],
-//!    output: &'static str)` below, building the kstreams topology from the
+//! 1. **Rust**: write `fn my_case(b: &StreamsBuilder, inputs: &[&str],
+//!    output: &str)` below, building the kstreams topology from the
 //!    input topic(s) to the output topic (declare them as
 //!    `Topic<_, _, PARTITIONS>`; `inputs` has one name per input spec, in
 //!    order), and add a [`Case`] to [`CASES`] with its name, input spec(s)
@@ -36,7 +36,7 @@ use super::{Format, PARTITIONS};
 
 /// Builds a case's kstreams topology from the input topics (one per
 /// [`Case::inputs`] spec, in order) to `output`.
-pub type KstreamsTopology = fn(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str);
+pub type KstreamsTopology = fn(b: &StreamsBuilder, inputs: &[&str], output: &str);
 
 /// One conformance case.
 pub struct Case {
@@ -131,27 +131,27 @@ pub fn find(name: &str) -> Option<&'static Case> {
 
 type In = Topic<String, I64, PARTITIONS>;
 
-fn count(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
-    let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
-    b.stream(In::new(inputs[0]))
+fn count(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
         .group_by_key()
         .count()
         .to_stream()
         .to(out);
 }
 
-fn reduce(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
-    let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
-    b.stream(In::new(inputs[0]))
+fn reduce(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
         .group_by_key()
         .reduce(|a, v| a + v)
         .to_stream()
         .to(out);
 }
 
-fn aggregate(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
-    let out: Topic<String, String, PARTITIONS> = Topic::new(output);
-    b.stream(In::new(inputs[0]))
+fn aggregate(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
         .group_by_key()
         .aggregate(String::new, |_, v: i64, agg: String| format!("{agg}{v};"))
         .to_stream()
@@ -161,9 +161,9 @@ fn aggregate(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) 
 /// Java's `KTable#toStream()` forwards deletes as null values: kstreams'
 /// equivalent is `to_changelog_stream()` into an `Option<I64>` topic
 /// (its `to_stream()` drops deletes, see its documentation).
-fn table(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
-    let out: Topic<String, Option<I64>, PARTITIONS> = Topic::new(output);
-    b.table(In::new(inputs[0]))
+fn table(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, Option<I64>, PARTITIONS> = Topic::named(output);
+    b.table(In::named(inputs[0]))
         .filter(|_, v| v % 3 != 0)
         .map_values(|v| v * 10)
         .to_changelog_stream()
@@ -172,10 +172,10 @@ fn table(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
 
 /// Two inputs: each task reads partition N of both topics and picks the
 /// buffered record with the lowest timestamp (Java's `PartitionGroup`).
-fn merge(b: &StreamsBuilder, inputs: &[&'static str], output: &'static str) {
-    let out: Topic<String, I64, PARTITIONS> = Topic::new(output);
-    b.stream(In::new(inputs[0]))
-        .merge(&b.stream(In::new(inputs[1])))
+fn merge(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .merge(&b.stream(In::named(inputs[1])))
         .map_values(|v: i64| v * 2)
         .to(out);
 }
