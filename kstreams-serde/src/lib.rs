@@ -63,6 +63,7 @@ mod number;
 mod protobuf;
 mod serde;
 mod string;
+mod timestamped;
 mod uuid_serde;
 mod window;
 
@@ -73,6 +74,7 @@ pub use crate::number::{F64, I32, I64, U64};
 pub use crate::protobuf::Protobuf;
 pub use crate::serde::Serde;
 pub use crate::string::Bytes;
+pub use crate::timestamped::{Timestamped, ValueAndTimestamp};
 pub use crate::uuid_serde::Uuid;
 pub use crate::window::{
     RawSessionKey, RawTimeWindowedKey, RawWindowStoreKey, SessionWindowed, TimeWindowed, Window,
