@@ -27,6 +27,28 @@ pub(crate) struct GraphBuilder {
     /// Nodes that may change the key (`map`, `select_key`, ...): a stateful
     /// operator after one of them repartitions first.
     pub(crate) key_changing: std::collections::HashSet<usize>,
+    /// Windowed aggregation nodes → their windows' grace period in ms, for
+    /// `suppress(until_window_closes)` downstream.
+    pub(crate) window_grace: HashMap<usize, i64>,
+}
+
+impl GraphBuilder {
+    /// The grace period of the windowed aggregation `node` descends from,
+    /// through table operators (Kafka Streams' `findAndVerifyWindowGrace`).
+    pub(crate) fn window_grace_of(&self, node: usize) -> Option<i64> {
+        let mut stack = vec![node];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(i) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            if let Some(grace) = self.window_grace.get(&i) {
+                return Some(*grace);
+            }
+            stack.extend(self.nodes[i].parents.iter().copied());
+        }
+        None
+    }
 }
 
 impl GraphBuilder {
@@ -118,6 +140,7 @@ impl StreamsBuilder {
                 default_extractor: Arc::new(RecordTimestampExtractor),
                 stores: Vec::new(),
                 key_changing: std::collections::HashSet::new(),
+                window_grace: HashMap::new(),
             })),
         }
     }

@@ -39,6 +39,9 @@ pub struct Materialized<KS, VS> {
     kind: StoreKind,
     logging: bool,
     caching: bool,
+    /// Window and session stores: how long windows are kept (at least
+    /// size + grace).
+    retention_ms: Option<i64>,
     _serdes: PhantomData<fn() -> (KS, VS)>,
 }
 
@@ -50,6 +53,7 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
             kind: StoreKind::RocksDb,
             logging: true,
             caching: true,
+            retention_ms: None,
             _serdes: PhantomData,
         }
     }
@@ -91,6 +95,54 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
     pub fn with_caching_disabled(mut self) -> Self {
         self.caching = false;
         self
+    }
+
+    /// For a windowed aggregation: keep windows for `retention` (Kafka
+    /// Streams' `Materialized.withRetention`). The store keeps at least
+    /// window size + grace, whatever is given here.
+    pub fn with_retention(mut self, retention: std::time::Duration) -> Self {
+        self.retention_ms = Some(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// The window store builder for `name`, storing `Stored` (e.g. the
+    /// value with its timestamp): windows of `size_ms`, kept for
+    /// max(size + grace, the configured retention) as Kafka Streams does.
+    pub(crate) fn window_builder<Stored: Serde>(
+        &self,
+        name: &str,
+        size_ms: i64,
+        grace_ms: i64,
+    ) -> crate::state::WindowStoreBuilder<KS, Stored> {
+        let retention = self
+            .retention_ms
+            .unwrap_or(0)
+            .max(size_ms.saturating_add(grace_ms));
+        let mut builder =
+            crate::state::WindowStoreBuilder::new(name, self.kind, retention, size_ms, false);
+        if !self.logging {
+            builder = builder.with_logging_disabled();
+        }
+        builder
+    }
+
+    /// The session store builder for `name`, kept for max(gap + grace,
+    /// the configured retention).
+    pub(crate) fn session_builder<Stored: Serde>(
+        &self,
+        name: &str,
+        gap_ms: i64,
+        grace_ms: i64,
+    ) -> crate::state::SessionStoreBuilder<KS, Stored> {
+        let retention = self
+            .retention_ms
+            .unwrap_or(0)
+            .max(gap_ms.saturating_add(grace_ms));
+        let mut builder = crate::state::SessionStoreBuilder::new(name, self.kind, retention);
+        if !self.logging {
+            builder = builder.with_logging_disabled();
+        }
+        builder
     }
 
     /// The given name, or a generated one (`<prefix>STATE-STORE-…`).

@@ -26,6 +26,7 @@ pub(crate) mod stores;
 pub(crate) mod supplier;
 mod task_id;
 mod timestamp;
+pub(crate) mod windowed_stores;
 
 pub use api::{Cancellable, Processor, PunctuationType};
 pub use context::ProcessorContext;

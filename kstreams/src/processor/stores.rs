@@ -25,8 +25,8 @@ use kstreams_serde::Serde;
 
 use crate::processor::node::NodeCx;
 use crate::state::{
-    CacheFlushListener, FlushedEntry, KeyValueBytesStore, KeyValueStoreBuilder,
-    KeyValueStoreHandle, StoreContext, StoreKind,
+    CacheFlushListener, FlushedEntry, KeyValueStoreBuilder, KeyValueStoreHandle, RestoreRecord,
+    StoreContext, StoreKind,
 };
 use crate::{Error, Result};
 
@@ -57,11 +57,17 @@ pub(crate) trait StoreFactory: Send + Sync {
 /// A store instance of one task, type-erased.
 pub(crate) trait TaskStore: Send + Sync {
     fn name(&self) -> &str;
-    /// Runs `f` on the store's bytes stack (flush, restore, close).
-    fn with_bytes(
-        &self,
-        f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>,
-    ) -> Result<()>;
+    /// Writes everything down (cache → changelog → disk), on commit.
+    fn flush(&self) -> Result<()>;
+    /// Writes down what the thread cache evicted from this store.
+    fn flush_evicted(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Flushes and releases the store's resources.
+    fn close(&self) -> Result<()>;
+    /// Writes one batch of changelog records into the store's bytes layer
+    /// (restoration bypasses caching and logging).
+    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()>;
     /// Sets where written-down cache entries go.
     fn set_forwarder(&self, forwarder: Forwarder);
     /// Forwards queued cache entries; returns whether there were any.
@@ -91,11 +97,20 @@ impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
         &self.name
     }
 
-    fn with_bytes(
-        &self,
-        f: &mut dyn FnMut(&mut dyn KeyValueBytesStore) -> Result<()>,
-    ) -> Result<()> {
-        f(self.handle.lock().bytes_store_mut())
+    fn flush(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush()
+    }
+
+    fn flush_evicted(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush_evicted()
+    }
+
+    fn close(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().close()
+    }
+
+    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
+        self.handle.lock().bytes_store_mut().restore_batch(records)
     }
 
     fn set_forwarder(&self, forwarder: Forwarder) {
@@ -172,6 +187,23 @@ impl TaskStores {
         self.stores.iter().find(|s| s.name() == name)
     }
 
+    /// Fails unless store `name` is connected to node `node`.
+    pub(crate) fn check_connected(&self, node: &str, name: &str) -> Result<()> {
+        let connected = self
+            .connections
+            .get(node)
+            .is_some_and(|s| s.iter().any(|s| s == name));
+        if connected {
+            return Ok(());
+        }
+        Err(Error::Processing {
+            node: node.to_owned(),
+            message: format!(
+                "store `{name}` is not connected to this processor; add it with `StreamsBuilder::add_state_store` and pass its name to `process_with_stores`"
+            ),
+        })
+    }
+
     /// A typed handle on store `name` for node `node`, which must be
     /// connected to it and agree on its serdes.
     pub(crate) fn key_value<KS: Serde, VS: Serde>(
@@ -179,18 +211,7 @@ impl TaskStores {
         node: &str,
         name: &str,
     ) -> Result<KeyValueStoreHandle<KS, VS>> {
-        let connected = self
-            .connections
-            .get(node)
-            .is_some_and(|s| s.iter().any(|s| s == name));
-        if !connected {
-            return Err(Error::Processing {
-                node: node.to_owned(),
-                message: format!(
-                    "store `{name}` is not connected to this processor; add it with `StreamsBuilder::add_state_store` and pass its name to `process_with_stores`"
-                ),
-            });
-        }
+        self.check_connected(node, name)?;
         let store = self.get(name).ok_or_else(|| {
             Error::IllegalState(format!("store `{name}` was not built for this task"))
         })?;
@@ -213,7 +234,7 @@ impl TaskStores {
     pub(crate) fn flush(&self, cx: &mut NodeCx<'_>) -> Result<()> {
         for _ in 0..=self.stores.len() {
             for store in &self.stores {
-                store.with_bytes(&mut |s| s.flush())?;
+                store.flush()?;
             }
             if !self.forward_flushed(cx)? {
                 return Ok(());
@@ -229,7 +250,7 @@ impl TaskStores {
             return Ok(());
         }
         for store in &self.stores {
-            store.with_bytes(&mut |s| s.flush_evicted())?;
+            store.flush_evicted()?;
         }
         self.forward_flushed(cx).map(drop)
     }

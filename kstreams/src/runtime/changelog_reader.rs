@@ -85,7 +85,7 @@ impl TaskStateSupport {
                             value: r.value.as_deref(),
                         })
                         .collect();
-                    store.with_bytes(&mut |bytes| restorer.restore_batch(bytes, &records))
+                    restorer.restore_batch_with(&records, |batch| store.restore_batch(batch))
                 },
             )?;
             total += restorer.restored();

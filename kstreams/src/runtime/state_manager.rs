@@ -251,7 +251,7 @@ impl ProcessorStateManager {
             local.retain(|(_, task), _| *task != self.task);
         }
         for store in &self.stores.stores {
-            if let Err(e) = store.with_bytes(&mut |b| b.close()) {
+            if let Err(e) = store.close() {
                 tracing::warn!(task = %self.task, store = store.name(), error = %e, "closing a state store failed");
             }
         }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use kstreams_serde::Serde;
 
 use crate::error::Result;
-use crate::state::MeteredKeyValueStore;
+use crate::state::{MeteredKeyValueStore, MeteredSessionStore, MeteredWindowStore};
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Stores are used by one thread at a time; a panic mid-write leaves the
@@ -72,3 +72,78 @@ impl<KS: Serde, VS: Serde> KeyValueStoreHandle<KS, VS> {
     }
 }
 
+
+/// A typed handle on one task's window store, with key serde `KS` and
+/// value serde `VS` (Kafka Streams' `WindowStore<K, V>` as a processor gets
+/// it from its context). Lock it for a few calls; never across a forward.
+pub struct WindowStoreHandle<KS: Serde, VS: Serde> {
+    store: Arc<Mutex<MeteredWindowStore<KS, VS>>>,
+}
+
+impl<KS: Serde, VS: Serde> Clone for WindowStoreHandle<KS, VS> {
+    fn clone(&self) -> Self {
+        WindowStoreHandle {
+            store: self.store.clone(),
+        }
+    }
+}
+
+impl<KS: Serde, VS: Serde> std::fmt::Debug for WindowStoreHandle<KS, VS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("WindowStoreHandle")
+            .field(&*lock(&self.store))
+            .finish()
+    }
+}
+
+impl<KS: Serde, VS: Serde> WindowStoreHandle<KS, VS> {
+    /// Wraps a built store.
+    pub(crate) fn new(store: MeteredWindowStore<KS, VS>) -> Self {
+        WindowStoreHandle {
+            store: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Exclusive access to the store: every
+    /// [`WindowStore`](crate::state::WindowStore) method.
+    pub fn lock(&self) -> MutexGuard<'_, MeteredWindowStore<KS, VS>> {
+        lock(&self.store)
+    }
+}
+
+/// A typed handle on one task's session store (Kafka Streams'
+/// `SessionStore<K, V>`). Lock it for a few calls; never across a forward.
+pub struct SessionStoreHandle<KS: Serde, VS: Serde> {
+    store: Arc<Mutex<MeteredSessionStore<KS, VS>>>,
+}
+
+impl<KS: Serde, VS: Serde> Clone for SessionStoreHandle<KS, VS> {
+    fn clone(&self) -> Self {
+        SessionStoreHandle {
+            store: self.store.clone(),
+        }
+    }
+}
+
+impl<KS: Serde, VS: Serde> std::fmt::Debug for SessionStoreHandle<KS, VS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SessionStoreHandle")
+            .field(&*lock(&self.store))
+            .finish()
+    }
+}
+
+impl<KS: Serde, VS: Serde> SessionStoreHandle<KS, VS> {
+    /// Wraps a built store.
+    pub(crate) fn new(store: MeteredSessionStore<KS, VS>) -> Self {
+        SessionStoreHandle {
+            store: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Exclusive access to the store: every
+    /// [`SessionStore`](crate::state::SessionStore) method.
+    pub fn lock(&self) -> MutexGuard<'_, MeteredSessionStore<KS, VS>> {
+        lock(&self.store)
+    }
+}

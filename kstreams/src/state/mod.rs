@@ -113,7 +113,7 @@ mod window_tests;
 // The public state API: what a processor or a store declaration names.
 pub use builder::{KeyValueStoreBuilder, StoreKind};
 pub use checkpoint::ChangelogPartition;
-pub use handle::KeyValueStoreHandle;
+pub use handle::{KeyValueStoreHandle, SessionStoreHandle, WindowStoreHandle};
 pub use key_value::{KeyValueIterator, KeyValueStore};
 pub use metered::{MeteredKeyValueStore, StoreMetrics};
 pub use metered_session::MeteredSessionStore;

@@ -1,0 +1,158 @@
+//! Window and session stores as a task holds them: the type-erased
+//! [`TaskStore`] behind each, the [`StoreFactory`] of their builders, and
+//! the typed handles nodes take ([`TaskStores::window`],
+//! [`TaskStores::session`]).
+//!
+//! Window and session stores have no record cache (yet): every write goes
+//! through to the changelog and the bytes store, and the node that owns the
+//! store forwards its updates itself.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use kstreams_serde::Serde;
+
+use crate::processor::node::NodeCx;
+use crate::processor::stores::{Forwarder, StoreFactory, TaskStore, TaskStores};
+use crate::state::{
+    RestoreRecord, SessionStoreBuilder, SessionStoreHandle, StoreContext, StoreKind,
+    WindowStoreBuilder, WindowStoreHandle,
+};
+use crate::{Error, Result};
+
+/// A window store of one task.
+pub(crate) struct WindowTaskStore<KS: Serde, VS: Serde> {
+    name: String,
+    handle: WindowStoreHandle<KS, VS>,
+}
+
+/// A session store of one task.
+pub(crate) struct SessionTaskStore<KS: Serde, VS: Serde> {
+    name: String,
+    handle: SessionStoreHandle<KS, VS>,
+}
+
+impl<KS: Serde, VS: Serde> TaskStore for WindowTaskStore<KS, VS> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn flush(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush()
+    }
+    fn close(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().close()
+    }
+    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
+        self.handle.lock().bytes_store_mut().restore_batch(records)
+    }
+    fn set_forwarder(&self, _forwarder: Forwarder) {}
+    fn forward_flushed(&self, _cx: &mut NodeCx<'_>) -> Result<bool> {
+        Ok(false)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<KS: Serde, VS: Serde> TaskStore for SessionTaskStore<KS, VS> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn flush(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush()
+    }
+    fn close(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().close()
+    }
+    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
+        self.handle.lock().bytes_store_mut().restore_batch(records)
+    }
+    fn set_forwarder(&self, _forwarder: Forwarder) {}
+    fn forward_flushed(&self, _cx: &mut NodeCx<'_>) -> Result<bool> {
+        Ok(false)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
+    fn name(&self) -> &str {
+        WindowStoreBuilder::name(self)
+    }
+    fn logged(&self) -> bool {
+        self.logging_enabled()
+    }
+    fn persistent(&self) -> bool {
+        self.kind() == StoreKind::RocksDb
+    }
+    fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        Ok(Arc::new(WindowTaskStore {
+            name: WindowStoreBuilder::name(self).to_owned(),
+            handle: WindowStoreHandle::new(WindowStoreBuilder::build(self, ctx)?),
+        }))
+    }
+}
+
+impl<KS: Serde, VS: Serde> StoreFactory for SessionStoreBuilder<KS, VS> {
+    fn name(&self) -> &str {
+        SessionStoreBuilder::name(self)
+    }
+    fn logged(&self) -> bool {
+        self.logging_enabled()
+    }
+    fn persistent(&self) -> bool {
+        self.kind() == StoreKind::RocksDb
+    }
+    fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        Ok(Arc::new(SessionTaskStore {
+            name: SessionStoreBuilder::name(self).to_owned(),
+            handle: SessionStoreHandle::new(SessionStoreBuilder::build(self, ctx)?),
+        }))
+    }
+}
+
+impl TaskStores {
+    /// The store `name` connected to `node`, downcast to `T`; `kind` names
+    /// the store kind and serdes in the error.
+    fn typed<T: 'static>(&self, node: &str, name: &str, kind: impl FnOnce() -> String) -> Result<&T> {
+        self.check_connected(node, name)?;
+        let store = self.get(name).ok_or_else(|| {
+            Error::IllegalState(format!("store `{name}` was not built for this task"))
+        })?;
+        store
+            .as_any()
+            .downcast_ref::<T>()
+            .ok_or_else(|| Error::Processing {
+                node: node.to_owned(),
+                message: format!(
+                    "store `{name}` is not {}; use the kind and serdes it was declared with",
+                    kind()
+                ),
+            })
+    }
+
+    /// A typed handle on window store `name` for node `node`.
+    pub(crate) fn window<KS: Serde, VS: Serde>(
+        &self,
+        node: &str,
+        name: &str,
+    ) -> Result<WindowStoreHandle<KS, VS>> {
+        self.typed::<WindowTaskStore<KS, VS>>(node, name, || {
+            format!("a window store with serdes ({}, {})", KS::name(), VS::name())
+        })
+        .map(|s| s.handle.clone())
+    }
+
+    /// A typed handle on session store `name` for node `node`.
+    pub(crate) fn session<KS: Serde, VS: Serde>(
+        &self,
+        node: &str,
+        name: &str,
+    ) -> Result<SessionStoreHandle<KS, VS>> {
+        self.typed::<SessionTaskStore<KS, VS>>(node, name, || {
+            format!("a session store with serdes ({}, {})", KS::name(), VS::name())
+        })
+        .map(|s| s.handle.clone())
+    }
+}
