@@ -431,10 +431,13 @@ where
         let observed = index.observed.map_or(record.timestamp, |t| t.max(record.timestamp));
         index.observed = Some(observed);
         // Buffer the update, keeping the value from before the first buffered one.
+        // A key keeps the buffer time of its first buffered update (Java's
+        // `InMemoryTimeOrderedKeyValueChangeBuffer.cleanPut`).
         let key = S::key_bytes(&record.key)?;
-        let buffer_time = S::buffer_time(&record.key, record.timestamp);
+        let mut buffer_time = S::buffer_time(&record.key, record.timestamp);
         let mut change = record.value;
         if let Some(previous) = index.time_of.remove(&key) {
+            buffer_time = previous;
             index.order.remove(&(previous, key.clone()));
             if let Some(old) = self.store.get(&key)? {
                 index.bytes = index.bytes.saturating_sub((key.len() + old.len()) as u64);
