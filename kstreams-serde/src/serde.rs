@@ -49,6 +49,14 @@ pub trait Serde: 'static {
         })
     }
 
+    /// The part of a serialized key that chooses its partition: all of it,
+    /// except for windowed keys, which partition by the key inside the
+    /// window (Kafka Streams' `WindowedStreamPartitioner`), so every window
+    /// of a key lands on the key's partition.
+    fn partition_bytes(serialized: &[u8]) -> &[u8] {
+        serialized
+    }
+
     /// A short human name, used by `describe()` and in error messages.
     fn name() -> &'static str {
         std::any::type_name::<Self>()

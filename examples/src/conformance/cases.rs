@@ -28,7 +28,10 @@
 //! before the apps start; a key change (repartition topic) interleaves the
 //! upstream tasks' records in an order neither app controls.
 
-use kstreams::serde::I64;
+use std::time::Duration;
+
+use kstreams::dsl::{BufferConfig, Suppressed, TimeWindows};
+use kstreams::serde::{TimeWindowed, I64};
 use kstreams::{StreamsBuilder, Topic};
 
 use super::input::InputSpec;
@@ -122,6 +125,39 @@ pub const CASES: &[Case] = &[
         value: Format::I64,
         kstreams: merge,
     },
+    Case {
+        name: "tumbling-suppress",
+        about: "windowedBy(10 s, grace 2 s) -> count -> suppress(untilWindowCloses) -> toStream -> to: one final result per window",
+        inputs: &[InputSpec {
+            seed: 48,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: tumbling_suppress,
+    },
+    Case {
+        name: "hopping",
+        about: "windowedBy(10 s advance 5 s, grace 3 s) -> count -> toStream -> to: every update of overlapping windows",
+        inputs: &[InputSpec {
+            seed: 49,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: hopping,
+    },
+    Case {
+        name: "tumbling-reduce",
+        about: "windowedBy(10 s, no grace) -> reduce(sum) -> toStream -> to: late records dropped at the window end",
+        inputs: &[InputSpec {
+            seed: 50,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: tumbling_reduce,
+    },
 ];
 
 /// The case named `name`.
@@ -178,4 +214,40 @@ fn merge(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         .merge(&b.stream(In::named(inputs[1])))
         .map_values(|v: i64| v * 2)
         .to(out);
+}
+
+type Windowed10s = Topic<TimeWindowed<String, 10_000>, I64, PARTITIONS>;
+
+fn tumbling_suppress(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(TimeWindows::of_size_and_grace(
+            Duration::from_secs(10),
+            Duration::from_secs(2),
+        ))
+        .count()
+        .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
+        .to_stream()
+        .to(Windowed10s::named(output));
+}
+
+fn hopping(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(
+            TimeWindows::of_size_and_grace(Duration::from_secs(10), Duration::from_secs(3))
+                .advance_by(Duration::from_secs(5)),
+        )
+        .count()
+        .to_stream()
+        .to(Windowed10s::named(output));
+}
+
+fn tumbling_reduce(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(TimeWindows::of_size_with_no_grace(Duration::from_secs(10)))
+        .reduce(|a, v| a + v)
+        .to_stream()
+        .to(Windowed10s::named(output));
 }

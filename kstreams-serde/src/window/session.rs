@@ -49,6 +49,12 @@ impl<KS: Serde> Serde for SessionWindowed<KS> {
             window,
         })
     }
+
+    /// The key without its session end and start (Java's
+    /// `WindowedStreamPartitioner`).
+    fn partition_bytes(serialized: &[u8]) -> &[u8] {
+        &serialized[..serialized.len().saturating_sub(16)]
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,11 @@ impl<KS: Serde, const SIZE_MS: i64> Serde for TimeWindowed<KS, SIZE_MS> {
             window,
         })
     }
+
+    /// The key without its window start (Java's `WindowedStreamPartitioner`).
+    fn partition_bytes(serialized: &[u8]) -> &[u8] {
+        &serialized[..serialized.len().saturating_sub(8)]
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +91,14 @@ mod tests {
     use crate::I32;
 
     type Tw = TimeWindowed<I32, 10>;
+
+    #[test]
+    fn windowed_keys_partition_by_the_inner_key() {
+        let bytes = Tw::to_bytes(&Windowed::new(7, crate::Window::new(20, 30)))
+            .expect("serializes")
+            .expect("not null");
+        assert_eq!(Tw::partition_bytes(&bytes), 7i32.to_be_bytes());
+    }
 
     #[test]
     fn end_is_start_plus_size() {

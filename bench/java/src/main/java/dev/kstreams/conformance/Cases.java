@@ -9,6 +9,12 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -41,7 +47,10 @@ final class Cases {
         ALL.put("aggregate", Cases::aggregate);
         ALL.put("table", Cases::table);
         ALL.put("merge", Cases::merge);
-        // Windowed cases and joins: add them here (same name as in cases.rs).
+        ALL.put("tumbling-suppress", Cases::tumblingSuppress);
+        ALL.put("hopping", Cases::hopping);
+        ALL.put("tumbling-reduce", Cases::tumblingReduce);
+        // Joins: add them here (same name as in cases.rs).
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -90,5 +99,40 @@ final class Cases {
                 .merge(b.stream(inputs[1], IN))
                 .mapValues(value -> value * 2)
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    private static final Serde<Windowed<String>> WINDOWED_10S =
+            WindowedSerdes.timeWindowedSerdeFrom(String.class, 10_000L);
+
+    /** Final results: windows of 10 s with 2 s grace, suppressed until they close. */
+    static void tumblingSuppress(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .count()
+                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+                .toStream()
+                .to(output, Produced.with(WINDOWED_10S, Serdes.Long()));
+    }
+
+    /** Hopping windows of 10 s every 5 s, 3 s grace: every update. */
+    static void hopping(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(3))
+                        .advanceBy(Duration.ofSeconds(5)))
+                .count()
+                .toStream()
+                .to(output, Produced.with(WINDOWED_10S, Serdes.Long()));
+    }
+
+    /** Tumbling windows of 10 s without grace, summed. */
+    static void tumblingReduce(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofSeconds(10)))
+                .reduce(Long::sum)
+                .toStream()
+                .to(output, Produced.with(WINDOWED_10S, Serdes.Long()));
     }
 }
