@@ -10,12 +10,16 @@
 //!   `CACHE_MAX_BYTES`;
 //! - optional `MODE=counter`: the payment counter instead (seed 000):
 //!   `input (account → status) → filter(SUCCESS) → group_by_key → count →
-//!   to_stream → output (account → I64)`, state in RocksDB with a changelog.
+//!   to_stream → output (account → I64)`, state in RocksDB with a changelog;
+//! - optional `MODE=windowed`: final counts per key and 10 s window
+//!   (`windowed_by → count → suppress(until_window_closes)`), RocksDB window
+//!   store and a change-logged suppression buffer.
 //!
 //! Logs (tracing) go to stderr; state transitions are printed as
 //! `STATE <old> -> <new>` lines.
 
-use kstreams::dsl::{StreamsBuilder, Topic};
+use kstreams::dsl::{BufferConfig, StreamsBuilder, Suppressed, TimeWindows, Topic};
+use kstreams::serde::TimeWindowed;
 use kstreams::{KafkaStreams, StreamsConfig};
 
 fn var(name: &str) -> Result<String, String> {
@@ -35,7 +39,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let input: Topic<String, String, 4> = Topic::named(var("INPUT_TOPIC")?);
     let output: Topic<String, String, 4> = Topic::named(var("OUTPUT_TOPIC")?);
     let builder = StreamsBuilder::new();
-    if std::env::var("MODE").as_deref() == Ok("counter") {
+    if std::env::var("MODE").as_deref() == Ok("windowed") {
+        // Final counts per user and 10 s window (1 s grace), suppressed
+        // until each window closes: `tests/eos_windowed.rs`.
+        let finals: Topic<TimeWindowed<String, 10_000>, kstreams::serde::I64, 4> =
+            Topic::named(output.name());
+        builder
+            .stream(input)
+            .group_by_key()
+            .windowed_by(TimeWindows::of_size_and_grace(
+                std::time::Duration::from_secs(10),
+                std::time::Duration::from_secs(1),
+            ))
+            .count()
+            .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
+            .to_stream()
+            .to(finals);
+    } else if std::env::var("MODE").as_deref() == Ok("counter") {
         let counts: Topic<String, kstreams::serde::I64, 4> = Topic::named(output.name());
         builder
             .stream(input)
