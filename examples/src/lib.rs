@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod cogroup;
+pub mod page_views;
 pub mod payment_counter;
 pub mod protobuf_pipeline;
 pub mod purchases;

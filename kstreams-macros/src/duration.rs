@@ -29,9 +29,11 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
             "m" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            "" => return Err(format!(
+            "" => {
+                return Err(format!(
                 "interval \"{text}\" has no unit; add one of ms, s, m, h, d (e.g. \"{number}s\")"
-            )),
+            ))
+            }
             other => {
                 return Err(format!(
                     "unknown unit `{other}` in interval \"{text}\"; use ms, s, m, h or d"

@@ -70,12 +70,24 @@ mod tests {
     #[test]
     fn layout_is_javas_timestamp_then_value() {
         let v = ValueAndTimestamp::new(5i64, 0x0102);
-        let bytes = Timestamped::<I64>::to_bytes(&v).expect("serializes").expect("not null");
-        assert_eq!(bytes, [[0, 0, 0, 0, 0, 0, 1, 2], 5i64.to_be_bytes()].concat());
-        assert_eq!(Timestamped::<I64>::deserialize(&bytes).expect("reads back"), v);
+        let bytes = Timestamped::<I64>::to_bytes(&v)
+            .expect("serializes")
+            .expect("not null");
+        assert_eq!(
+            bytes,
+            [[0, 0, 0, 0, 0, 0, 1, 2], 5i64.to_be_bytes()].concat()
+        );
+        assert_eq!(
+            Timestamped::<I64>::deserialize(&bytes).expect("reads back"),
+            v
+        );
         assert!(matches!(
             Timestamped::<I64>::deserialize(&[1, 2, 3]),
-            Err(SerdeError::TooShort { min: 8, actual: 3, .. })
+            Err(SerdeError::TooShort {
+                min: 8,
+                actual: 3,
+                ..
+            })
         ));
     }
 }

@@ -80,7 +80,10 @@ fn finals(topic: &str, expected: usize) -> Finals {
         let (user, start) = key.split_at(key.len() - 8);
         let start = i64::from_be_bytes(start.try_into().expect("8-byte start"));
         let count = i64::from_be_bytes(
-            value.as_deref().and_then(|v| v.try_into().ok()).expect("an I64 count"),
+            value
+                .as_deref()
+                .and_then(|v| v.try_into().ok())
+                .expect("an I64 count"),
         );
         let entry = out
             .entry((String::from_utf8_lossy(user).into_owned(), start))
@@ -92,13 +95,21 @@ fn finals(topic: &str, expected: usize) -> Finals {
 }
 
 /// (exact, missing, duplicated, wrong count) over the expected windows.
-fn harness(guarantee: &'static str, events: usize, commit_interval_ms: u64, kills: usize, min_delay_ms: u64) -> (usize, usize, usize, usize) {
+fn harness(
+    guarantee: &'static str,
+    events: usize,
+    commit_interval_ms: u64,
+    kills: usize,
+    min_delay_ms: u64,
+) -> (usize, usize, usize, usize) {
     let started = Instant::now();
     let (input, output) = (unique("eos-windowed-in"), unique("eos-windowed-out"));
     create_topics(&[&input, &output], PARTITIONS);
     // Event time two hours back, aligned to a window (the broker refuses
     // timestamps an hour in the future, the topics keep a week).
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
     let base = now - 2 * 3_600_000 - now.rem_euclid(WINDOW_MS);
     let spec = AppSpec {
         app_id: unique("eos-windowed-app"),
@@ -135,7 +146,13 @@ fn harness(guarantee: &'static str, events: usize, commit_interval_ms: u64, kill
     for kill in 0..kills {
         let before = log_text(&log).matches("-> RUNNING").count();
         let mut child = spec.spawn(&binary, &log);
-        wait_for_log(&log, "-> RUNNING", before + 1, &mut child, Duration::from_secs(90));
+        wait_for_log(
+            &log,
+            "-> RUNNING",
+            before + 1,
+            &mut child,
+            Duration::from_secs(90),
+        );
         let after = Duration::from_millis(min_delay_ms + rng.below(2500));
         thread::sleep(after);
         child.kill().expect("SIGKILL");
@@ -144,17 +161,31 @@ fn harness(guarantee: &'static str, events: usize, commit_interval_ms: u64, kill
     }
     let before = log_text(&log).matches("-> RUNNING").count();
     let mut child = spec.spawn(&binary, &log);
-    wait_for_log(&log, "-> RUNNING", before + 1, &mut child, Duration::from_secs(90));
+    wait_for_log(
+        &log,
+        "-> RUNNING",
+        before + 1,
+        &mut child,
+        Duration::from_secs(90),
+    );
     producer.join().expect("input producer");
     // A hang guard, not a speed check.
     let deadline = Instant::now() + Duration::from_secs(600);
     while group_lag(&spec.app_id, &input, PARTITIONS) != 0 {
-        assert!(Instant::now() < deadline, "the application did not catch up; see {}", log.display());
+        assert!(
+            Instant::now() < deadline,
+            "the application did not catch up; see {}",
+            log.display()
+        );
         thread::sleep(Duration::from_millis(500));
     }
     broker::signal(&child, libc::SIGTERM);
     let status = child.wait().expect("reap");
-    assert!(status.success(), "the last instance did not exit cleanly ({status}); see {}", log.display());
+    assert!(
+        status.success(),
+        "the last instance did not exit cleanly ({status}); see {}",
+        log.display()
+    );
 
     let expected = expected(base, events);
     let actual = finals(&output, expected.len());
@@ -168,7 +199,10 @@ fn harness(guarantee: &'static str, events: usize, commit_interval_ms: u64, kill
         }
     }
     let foreign = actual.keys().filter(|w| !expected.contains_key(w)).count();
-    assert_eq!(foreign, 0, "final results for windows no event fell in (closers' windows never close)");
+    assert_eq!(
+        foreign, 0,
+        "final results for windows no event fell in (closers' windows never close)"
+    );
     let restores = log_text(&log).matches("restoring state store").count();
     println!(
         "{guarantee}: {events} events, {} windows, {kills} kills, {restores} store restorations: {exact} exact, {missing} missing, {duplicated} with more than one final result, {wrong} with a wrong count ({:.0} s)",
@@ -195,7 +229,9 @@ fn exactly_once_v2_gives_one_exact_final_result_per_window_after_sigkills() {
 fn at_least_once_duplicates_or_wrong_counts_are_reported() {
     let (_, missing, duplicated, wrong) = harness("at_least_once", 100_000, 1_000, 4, 1_300);
     assert_eq!(missing, 0, "at-least-once lost a window");
-    println!("at_least_once: the harness saw {duplicated} duplicated and {wrong} wrong final results");
+    println!(
+        "at_least_once: the harness saw {duplicated} duplicated and {wrong} wrong final results"
+    );
     assert!(
         duplicated + wrong > 0,
         "no duplicate or wrong final result under at_least_once with kills; the checker cannot be trusted"

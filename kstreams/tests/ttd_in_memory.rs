@@ -37,11 +37,19 @@ fn in_memory_and_lru_aggregations_run_without_rocksdb() -> kstreams::Result<()> 
     }
     assert_eq!(
         d.create_output_topic(COUNTS).read_key_values_to_vec()?,
-        vec![("a".to_string(), 1), ("b".to_string(), 1), ("a".to_string(), 2)]
+        vec![
+            ("a".to_string(), 1),
+            ("b".to_string(), 1),
+            ("a".to_string(), 2)
+        ]
     );
     assert_eq!(
         d.create_output_topic(TOTALS).read_key_values_to_vec()?,
-        vec![("a".to_string(), 1), ("b".to_string(), 2), ("a".to_string(), 4)]
+        vec![
+            ("a".to_string(), 1),
+            ("b".to_string(), 2),
+            ("a".to_string(), 4)
+        ]
     );
     let counts = d.get_key_value_store::<String, I64>("counts")?;
     assert_eq!(counts.get(&"a".to_string())?, Some(2));
@@ -59,7 +67,14 @@ fn a_persistent_store_without_rocksdb_is_refused_by_name() {
         .to(COUNTS);
     let err = b.build().expect_err("a RocksDB store needs the feature");
     let message = err.to_string();
-    for needle in ["durable-counts", "`rocksdb` feature", "Materialized::in_memory()"] {
-        assert!(message.contains(needle), "`{needle}` missing from: {message}");
+    for needle in [
+        "durable-counts",
+        "`rocksdb` feature",
+        "Materialized::in_memory()",
+    ] {
+        assert!(
+            message.contains(needle),
+            "`{needle}` missing from: {message}"
+        );
     }
 }

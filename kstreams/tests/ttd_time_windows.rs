@@ -44,7 +44,8 @@ fn pipe(driver: &TopologyTestDriver, records: &[(&str, i64)]) -> kstreams::Resul
 }
 
 #[test]
-fn tumbling_count_accepts_out_of_order_records_within_grace_and_drops_later_ones() -> kstreams::Result<()> {
+fn tumbling_count_accepts_out_of_order_records_within_grace_and_drops_later_ones(
+) -> kstreams::Result<()> {
     let windows = TimeWindows::of_size_and_grace(Duration::from_secs(10), Duration::from_secs(5));
     let driver = TopologyTestDriver::new(counting(windows)?)?;
     pipe(
@@ -72,10 +73,14 @@ fn tumbling_count_accepts_out_of_order_records_within_grace_and_drops_later_ones
 }
 
 #[test]
-fn window_boundaries_are_start_inclusive_end_exclusive_and_no_grace_closes_at_the_end() -> kstreams::Result<()> {
+fn window_boundaries_are_start_inclusive_end_exclusive_and_no_grace_closes_at_the_end(
+) -> kstreams::Result<()> {
     let windows = TimeWindows::of_size_with_no_grace(Duration::from_secs(10));
     let driver = TopologyTestDriver::new(counting(windows)?)?;
-    pipe(&driver, &[("k", 0), ("k", 9_999), ("k", 10_000), ("k", 9_999)])?;
+    pipe(
+        &driver,
+        &[("k", 0), ("k", 9_999), ("k", 10_000), ("k", 9_999)],
+    )?;
     assert_eq!(
         rows(&driver)?,
         vec![
@@ -118,7 +123,10 @@ fn windowed_reduce_and_aggregate_fold_per_key_and_window() -> kstreams::Result<(
     let grouped = b.stream(EVENTS).group_by_key();
     grouped
         .windowed_by(windows)
-        .reduce_with(|a, b| a + b, Materialized::<String, I64>::as_("sums").in_memory())
+        .reduce_with(
+            |a, b| a + b,
+            Materialized::<String, I64>::as_("sums").in_memory(),
+        )
         .to_stream()
         .to(SUMS);
     grouped
@@ -128,7 +136,12 @@ fn windowed_reduce_and_aggregate_fold_per_key_and_window() -> kstreams::Result<(
         .to(MAXES);
     let driver = TopologyTestDriver::new(b.build()?)?;
     let mut input = driver.create_input_topic(EVENTS);
-    for (key, value, ts) in [("x", 5, 1_000), ("y", 7, 2_000), ("x", -2, 3_000), ("x", 4, 11_000)] {
+    for (key, value, ts) in [
+        ("x", 5, 1_000),
+        ("y", 7, 2_000),
+        ("x", -2, 3_000),
+        ("x", 4, 11_000),
+    ] {
         input.pipe_input_with_timestamp(key, value, ts)?;
     }
     let read = |topic: Topic<TimeWindowed<String, 10_000>, I64, 1>| -> kstreams::Result<Vec<(String, i64, i64)>> {
@@ -141,18 +154,42 @@ fn windowed_reduce_and_aggregate_fold_per_key_and_window() -> kstreams::Result<(
     };
     assert_eq!(
         read(SUMS)?,
-        vec![("x".into(), 0, 5), ("y".into(), 0, 7), ("x".into(), 0, 3), ("x".into(), 10_000, 4)]
+        vec![
+            ("x".into(), 0, 5),
+            ("y".into(), 0, 7),
+            ("x".into(), 0, 3),
+            ("x".into(), 10_000, 4)
+        ]
     );
     assert_eq!(
         read(MAXES)?,
-        vec![("x".into(), 0, 5), ("y".into(), 0, 7), ("x".into(), 0, 5), ("x".into(), 10_000, 4)]
+        vec![
+            ("x".into(), 0, 5),
+            ("y".into(), 0, 7),
+            ("x".into(), 0, 5),
+            ("x".into(), 10_000, 4)
+        ]
     );
     // The store is a timestamped window store: its changelog keys are
     // Java's `[key][start: 8][seq: 4]`, values `[timestamp: 8][value]`.
     let changelog = driver.changelog("sums");
-    let (key, value) = changelog.last().cloned().expect("the store is change-logged");
-    assert_eq!(key, [b"x".as_slice(), &10_000i64.to_be_bytes(), &0u32.to_be_bytes()].concat());
-    assert_eq!(value, Some([11_000i64.to_be_bytes(), 4i64.to_be_bytes()].concat()));
+    let (key, value) = changelog
+        .last()
+        .cloned()
+        .expect("the store is change-logged");
+    assert_eq!(
+        key,
+        [
+            b"x".as_slice(),
+            &10_000i64.to_be_bytes(),
+            &0u32.to_be_bytes()
+        ]
+        .concat()
+    );
+    assert_eq!(
+        value,
+        Some([11_000i64.to_be_bytes(), 4i64.to_be_bytes()].concat())
+    );
     Ok(())
 }
 
@@ -168,8 +205,14 @@ fn suppress_until_window_closes_emits_one_final_result_per_window() -> kstreams:
         .to_stream()
         .to(OUT_10S);
     let driver = TopologyTestDriver::new(b.build()?)?;
-    pipe(&driver, &[("b", 2_000), ("a", 1_000), ("a", 5_000), ("a", 11_000)])?;
-    assert!(rows(&driver)?.is_empty(), "stream time 11 s < 10 s end + 2 s grace");
+    pipe(
+        &driver,
+        &[("b", 2_000), ("a", 1_000), ("a", 5_000), ("a", 11_000)],
+    )?;
+    assert!(
+        rows(&driver)?.is_empty(),
+        "stream time 11 s < 10 s end + 2 s grace"
+    );
     pipe(&driver, &[("a", 9_000)])?; // out of order, within grace: counted in the final result
     pipe(&driver, &[("c", 12_000)])?; // stream time 12 s: [0, 10 s) closes for every key
     assert_eq!(
@@ -181,7 +224,10 @@ fn suppress_until_window_closes_emits_one_final_result_per_window() -> kstreams:
     pipe(&driver, &[("z", 22_000)])?;
     assert_eq!(
         rows(&driver)?,
-        vec![("a".into(), 10_000, 1, 11_000), ("c".into(), 10_000, 1, 12_000)]
+        vec![
+            ("a".into(), 10_000, 1, 11_000),
+            ("c".into(), 10_000, 1, 12_000)
+        ]
     );
     assert_eq!(driver.metrics().dropped_records_total(), 1);
     Ok(())
@@ -202,12 +248,24 @@ fn suppress_until_time_limit_emits_the_latest_update_after_the_wait() -> kstream
         .to(TOTALS);
     let driver = TopologyTestDriver::with_config(
         b.build()?,
-        kstreams::test_driver::DriverConfig { cache_max_bytes: 0, ..Default::default() },
+        kstreams::test_driver::DriverConfig {
+            cache_max_bytes: 0,
+            ..Default::default()
+        },
     )?;
-    pipe(&driver, &[("a", 1_000), ("a", 2_000), ("b", 3_000), ("a", 5_999)])?;
+    pipe(
+        &driver,
+        &[("a", 1_000), ("a", 2_000), ("b", 3_000), ("a", 5_999)],
+    )?;
     let out = driver.create_output_topic(TOTALS);
     assert!(out.is_empty());
     pipe(&driver, &[("c", 6_000)])?; // a's first update (1 s) has waited 5 s
-    assert_eq!(out.read_records_to_vec()?.into_iter().map(|r| (r.key, r.value, r.timestamp)).collect::<Vec<_>>(), vec![("a".to_string(), 3, 5_999)]);
+    assert_eq!(
+        out.read_records_to_vec()?
+            .into_iter()
+            .map(|r| (r.key, r.value, r.timestamp))
+            .collect::<Vec<_>>(),
+        vec![("a".to_string(), 3, 5_999)]
+    );
     Ok(())
 }

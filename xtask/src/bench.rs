@@ -80,9 +80,11 @@ impl Settings {
                             "limit" => Impl::Limit,
                             "kstreams" => Impl::Kstreams,
                             "java" => Impl::Java,
-                            other => return Err(format!(
+                            other => {
+                                return Err(format!(
                                 "--only: unknown implementation `{other}` (limit, kstreams, java)"
-                            )),
+                            ))
+                            }
                         });
                     }
                 }

@@ -31,29 +31,66 @@ const RULES: &[(&str, &[&str])] = &[
     (RECORDS, &["error"]),
     ("errors", &["error", RECORDS]),
     ("processor", &["error", "state", "errors", RECORDS]),
-    ("topology", &["error", "state", "errors", "processor", RECORDS]),
-    ("dsl", &["error", "state", "errors", "processor", "topology", RECORDS]),
+    (
+        "topology",
+        &["error", "state", "errors", "processor", RECORDS],
+    ),
+    (
+        "dsl",
+        &["error", "state", "errors", "processor", "topology", RECORDS],
+    ),
     ("config", &["error", "errors"]),
     ("kafka", &["error", "config", RECORDS]),
     (
         "runtime",
-        &["error", "state", "errors", "processor", "topology", "config", "kafka", RECORDS],
+        &[
+            "error",
+            "state",
+            "errors",
+            "processor",
+            "topology",
+            "config",
+            "kafka",
+            RECORDS,
+        ],
     ),
     (
         "test_driver",
-        &["error", "state", "errors", "processor", "topology", "config", "runtime", "dsl", RECORDS],
+        &[
+            "error",
+            "state",
+            "errors",
+            "processor",
+            "topology",
+            "config",
+            "runtime",
+            "dsl",
+            RECORDS,
+        ],
     ),
     // What the macros' generated code calls: the user-facing layers only.
     (
         "macro_support",
-        &["error", "state", "errors", "processor", "topology", "dsl", RECORDS],
+        &[
+            "error",
+            "state",
+            "errors",
+            "processor",
+            "topology",
+            "dsl",
+            RECORDS,
+        ],
     ),
 ];
 
 /// The record types at the bottom of `processor` (Kafka Streams'
 /// `processor.api` records), which `errors` and `kafka` may use.
 const RECORDS: &str = "processor::records";
-const RECORD_FILES: &[&str] = &["processor/record.rs", "processor/task_id.rs", "processor/collector.rs"];
+const RECORD_FILES: &[&str] = &[
+    "processor/record.rs",
+    "processor/task_id.rs",
+    "processor/collector.rs",
+];
 const RECORD_ITEMS: &[&str] = &[
     "Record",
     "RecordMetadata",
@@ -116,7 +153,8 @@ pub(crate) fn run() -> Result {
 
 /// Checks every `.rs` file under `src` (the `kstreams` crate's sources).
 pub(crate) fn check_dir(src: &Path) -> Result<Vec<Violation>> {
-    let read = |p: &Path| fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let read =
+        |p: &Path| fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let roots = root_reexports(&read(&src.join("lib.rs"))?);
     let mut files = Vec::new();
     collect(src, &mut files)?;
@@ -161,14 +199,17 @@ fn test_only_files(
         let text = read(path)?;
         let dir = match path.file_name().and_then(|n| n.to_str()) {
             Some("mod.rs" | "lib.rs") => path.parent().map(Path::to_path_buf),
-            _ => path.parent().map(|p| p.join(path.file_stem().unwrap_or_default())),
+            _ => path
+                .parent()
+                .map(|p| p.join(path.file_stem().unwrap_or_default())),
         }
         .unwrap_or_else(|| src.to_path_buf());
         let mut lines = text.lines().map(str::trim);
         while let Some(line) = lines.next() {
             if line == "#[cfg(test)]" {
                 if let Some(next) = lines.next() {
-                    if let Some(name) = next.strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) {
+                    if let Some(name) = next.strip_prefix("mod ").and_then(|r| r.strip_suffix(';'))
+                    {
                         out.push(dir.join(format!("{name}.rs")));
                         out.push(dir.join(name).join("mod.rs"));
                     }
@@ -216,14 +257,20 @@ fn target_layer(first: &str, second: &str, roots: &BTreeMap<String, String>) -> 
         "processor" if RECORD_ITEMS.contains(&second) => RECORDS.to_owned(),
         "__private" => "macro_support".to_owned(),
         other => match roots.get(other) {
-            Some(module) if module == "processor" && RECORD_ITEMS.contains(&other) => RECORDS.to_owned(),
+            Some(module) if module == "processor" && RECORD_ITEMS.contains(&other) => {
+                RECORDS.to_owned()
+            }
             Some(module) => module.clone(),
             None => other.to_owned(),
         },
     }
 }
 
-pub(crate) fn check_file(file: &str, text: &str, roots: &BTreeMap<String, String>) -> Vec<Violation> {
+pub(crate) fn check_file(
+    file: &str,
+    text: &str,
+    roots: &BTreeMap<String, String>,
+) -> Vec<Violation> {
     let from = layer_of(file);
     let Some((_, allowed)) = RULES.iter().find(|(l, _)| *l == from) else {
         return Vec::new(); // lib.rs and modules outside the rule (none today)
@@ -239,7 +286,12 @@ pub(crate) fn check_file(file: &str, text: &str, roots: &BTreeMap<String, String
         if !RULES.iter().any(|(l, _)| *l == to) {
             continue; // a name we cannot place (e.g. a macro): not a layer
         }
-        out.push(Violation { file: file.to_owned(), line: line_no, from: from.clone(), to });
+        out.push(Violation {
+            file: file.to_owned(),
+            line: line_no,
+            from: from.clone(),
+            to,
+        });
     }
     out.dedup_by(|a, b| a.to == b.to && a.line == b.line);
     out
@@ -263,16 +315,27 @@ fn crate_paths(text: &str) -> Vec<(usize, String, String)> {
             for path in top_level_items(group) {
                 let mut parts = path.split("::").map(str::trim);
                 let first = parts.next().unwrap_or("").to_owned();
-                let second = parts.next().unwrap_or("").trim_start_matches('{').to_owned();
+                let second = parts
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches('{')
+                    .to_owned();
                 out.push((line, first, second));
             }
         } else {
             let rest = &text[i..];
-            let first: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let first: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             let after = &rest[first.len()..];
             let second: String = after
                 .strip_prefix("::")
-                .map(|r| r.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+                .map(|r| {
+                    r.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect()
+                })
                 .unwrap_or_default();
             out.push((line, first, second));
         }
@@ -343,7 +406,10 @@ fn strip_test_modules(text: &str) -> String {
         }
         let body = braced(&out[open..]).len();
         let end = (open + body + 2).min(out.len());
-        let blank: String = out[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+        let blank: String = out[start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
         out.replace_range(start..end, &blank);
         from = end;
     }
@@ -363,7 +429,11 @@ mod tests {
         let src = crate::paths::repo_root().join("kstreams/src");
         let violations = check_dir(&src).expect("kstreams sources are readable");
         let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-        assert!(list.is_empty(), "imports against the layering rule:\n{}", list.join("\n"));
+        assert!(
+            list.is_empty(),
+            "imports against the layering rule:\n{}",
+            list.join("\n")
+        );
     }
 
     #[test]
@@ -372,21 +442,42 @@ mod tests {
         let v = check_file("processor/node.rs", text, &roots());
         assert_eq!(
             v,
-            vec![Violation { file: "processor/node.rs".into(), line: 3, from: "processor".into(), to: "runtime".into() }]
+            vec![Violation {
+                file: "processor/node.rs".into(),
+                line: 3,
+                from: "processor".into(),
+                to: "runtime".into()
+            }]
         );
-        assert!(v[0].to_string().contains("allowed: error, state, errors"), "{}", v[0]);
+        assert!(
+            v[0].to_string().contains("allowed: error, state, errors"),
+            "{}",
+            v[0]
+        );
     }
 
     #[test]
     fn groups_root_reexports_and_record_types_are_resolved() {
         let roots = roots();
         // errors may use processor's record types, not its nodes.
-        let ok = check_file("errors/dlq.rs", "use crate::{processor::{Headers, TaskId}, Error};", &roots);
+        let ok = check_file(
+            "errors/dlq.rs",
+            "use crate::{processor::{Headers, TaskId}, Error};",
+            &roots,
+        );
         assert!(ok.is_empty(), "{ok:?}");
-        let bad = check_file("errors/dlq.rs", "use crate::{processor::node::NodeCx, Error};", &roots);
+        let bad = check_file(
+            "errors/dlq.rs",
+            "use crate::{processor::node::NodeCx, Error};",
+            &roots,
+        );
         assert_eq!(bad.len(), 1, "{bad:?}");
         // state depends on nothing above it: a root re-export of config is caught.
-        let bad = check_file("state/builder.rs", "fn f(c: &crate::StreamsConfig) {}", &roots);
+        let bad = check_file(
+            "state/builder.rs",
+            "fn f(c: &crate::StreamsConfig) {}",
+            &roots,
+        );
         assert_eq!(bad.first().map(|v| v.to.as_str()), Some("config"));
     }
 

@@ -17,10 +17,8 @@ fn main() -> kstreams::Result<()> {
     let args = AppArgs::from_env_or_exit("bench_kstreams_stateless");
     // Topic names are `&'static str` (topics are meant to be constants); the
     // benchmark names them at run time, once per process.
-    let input: Topic<String, Json<Payment>, 8> =
-        Topic::named(args.input.clone());
-    let output: Topic<String, Json<PaymentCents>, 8> =
-        Topic::named(args.output.clone());
+    let input: Topic<String, Json<Payment>, 8> = Topic::named(args.input.clone());
+    let output: Topic<String, Json<PaymentCents>, 8> = Topic::named(args.output.clone());
 
     let builder = StreamsBuilder::new();
     builder

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::errors::{
-    DeserializationExceptionHandler, Named, ProcessingExceptionHandler,
-    ProductionExceptionHandler, DLQ_KEY,
+    DeserializationExceptionHandler, Named, ProcessingExceptionHandler, ProductionExceptionHandler,
+    DLQ_KEY,
 };
 use crate::StreamsConfig;
 

@@ -44,7 +44,9 @@ pub use ktable::{Change, KTable};
 pub use materialized::Materialized;
 pub use repartition::Repartitioned;
 pub use split::BranchedKStream;
-pub use suppress::{BufferConfig, Eager, Strict, Suppressed, SuppressionFor, UntilTimeLimit, UntilWindowCloses};
+pub use suppress::{
+    BufferConfig, Eager, Strict, Suppressed, SuppressionFor, UntilTimeLimit, UntilWindowCloses,
+};
 pub use time_windowed::TimeWindowedKStream;
 pub use topic::Topic;
 pub use type_checks::{KeyMatches, ValueMatches};

@@ -9,8 +9,8 @@ use kstreams_serde::Serde;
 use super::{KStream, KeyMatches, Topic, ValueMatches};
 use crate::processor::node::{Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::partitioner::partition_for_key;
-use crate::processor::Record;
 use crate::processor::ProducedRecord;
+use crate::processor::Record;
 use crate::topology::{NodeKind, SinkTarget, TopicName};
 use crate::{Error, Result};
 

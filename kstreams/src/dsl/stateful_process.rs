@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use kstreams_serde::Serde;
 
-use crate::processor::processor_node::ProcessorFactory;
 use super::{KStream, StreamsBuilder};
+use crate::processor::processor_node::ProcessorFactory;
 use crate::processor::supplier::ConnectedStore;
 use crate::processor::Processor;
 use crate::state::KeyValueStoreBuilder;

@@ -60,19 +60,34 @@ pub struct BufferConfig<M> {
 impl BufferConfig<Strict> {
     /// No bound: the buffer grows as needed.
     pub const fn unbounded() -> Self {
-        BufferConfig { max_records: u64::MAX, max_bytes: u64::MAX, shut_down_when_full: true, _mode: PhantomData }
+        BufferConfig {
+            max_records: u64::MAX,
+            max_bytes: u64::MAX,
+            shut_down_when_full: true,
+            _mode: PhantomData,
+        }
     }
 }
 
 impl BufferConfig<Eager> {
     /// At most `n` records; when full, the oldest are emitted early.
     pub const fn max_records(n: u64) -> Self {
-        BufferConfig { max_records: n, max_bytes: u64::MAX, shut_down_when_full: false, _mode: PhantomData }
+        BufferConfig {
+            max_records: n,
+            max_bytes: u64::MAX,
+            shut_down_when_full: false,
+            _mode: PhantomData,
+        }
     }
 
     /// At most `n` bytes of keys and values; when full, the oldest are emitted early.
     pub const fn max_bytes(n: u64) -> Self {
-        BufferConfig { max_records: u64::MAX, max_bytes: n, shut_down_when_full: false, _mode: PhantomData }
+        BufferConfig {
+            max_records: u64::MAX,
+            max_bytes: n,
+            shut_down_when_full: false,
+            _mode: PhantomData,
+        }
     }
 
     /// Emit the oldest entries early when full (the default of a bounded buffer).
@@ -116,13 +131,25 @@ impl Suppressed<UntilTimeLimit> {
     /// since its first buffered update.
     pub fn until_time_limit<M>(time_to_wait: Duration, buffer: BufferConfig<M>) -> Self {
         let wait = i64::try_from(time_to_wait.as_millis()).unwrap_or(i64::MAX);
-        Suppressed::new(wait, buffer.max_records, buffer.max_bytes, buffer.shut_down_when_full)
+        Suppressed::new(
+            wait,
+            buffer.max_records,
+            buffer.max_bytes,
+            buffer.shut_down_when_full,
+        )
     }
 }
 
 impl<S> Suppressed<S> {
     fn new(wait_ms: i64, max_records: u64, max_bytes: u64, shut_down_when_full: bool) -> Self {
-        Suppressed { wait_ms, max_records, max_bytes, shut_down_when_full, name: None, _kind: PhantomData }
+        Suppressed {
+            wait_ms,
+            max_records,
+            max_bytes,
+            shut_down_when_full,
+            name: None,
+            _kind: PhantomData,
+        }
     }
 
     /// Names the processor (and its buffer store `<name>-store`).
@@ -151,7 +178,10 @@ pub trait SuppressionFor<K>: 'static {
 }
 
 fn buffer_error(message: String) -> Error {
-    Error::State { store: "suppression buffer".to_owned(), message }
+    Error::State {
+        store: "suppression buffer".to_owned(),
+        message,
+    }
 }
 
 impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowCloses {
@@ -164,9 +194,16 @@ impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowClose
         Ok(out)
     }
     fn key_from(bytes: &[u8], end: i64) -> Result<Windowed<K>> {
-        let split = bytes.len().checked_sub(8).ok_or_else(|| buffer_error("key too short".into()))?;
+        let split = bytes
+            .len()
+            .checked_sub(8)
+            .ok_or_else(|| buffer_error("key too short".into()))?;
         let (key, start) = bytes.split_at(split);
-        let start = i64::from_be_bytes(start.try_into().map_err(|_| buffer_error("bad key".into()))?);
+        let start = i64::from_be_bytes(
+            start
+                .try_into()
+                .map_err(|_| buffer_error("bad key".into()))?,
+        );
         let key = SerdeOf::<K>::deserialize(key).map_err(|e| buffer_error(e.to_string()))?;
         Ok(Windowed::new(key, Window::new(start, end)))
     }
@@ -248,7 +285,8 @@ impl<K: Clone + 'static, V: Clone + DefaultSerde + 'static> KTable<K, V> {
             }
         };
         graph.stores.push(Arc::new(
-            KeyValueStoreBuilder::<Bytes, Bytes>::new(&store, StoreKind::InMemory).with_caching_disabled(),
+            KeyValueStoreBuilder::<Bytes, Bytes>::new(&store, StoreKind::InMemory)
+                .with_caching_disabled(),
         ));
         let factory = SuppressFactory::<K, V, S> {
             store: store.clone(),
@@ -258,7 +296,14 @@ impl<K: Clone + 'static, V: Clone + DefaultSerde + 'static> KTable<K, V> {
             shut_down_when_full: suppressed.shut_down_when_full,
             _types: PhantomData,
         };
-        let node = graph.add_node(name, NodeKind::Processor { stores: vec![store] }, &[self.node], Arc::new(factory));
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor {
+                stores: vec![store],
+            },
+            &[self.node],
+            Arc::new(factory),
+        );
         drop(graph);
         KTable::new(self.graph.clone(), node, None)
     }
@@ -282,7 +327,9 @@ where
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
         let node: Arc<dyn NodeInput<K, Change<V>>> = Arc::new(SuppressNode::<K, V, S> {
             name: env.name.clone(),
-            store: env.stores.key_value::<Bytes, Bytes>(env.name, &self.store)?,
+            store: env
+                .stores
+                .key_value::<Bytes, Bytes>(env.name, &self.store)?,
             wait_ms: self.wait_ms,
             max_records: self.max_records,
             max_bytes: self.max_bytes,
@@ -331,7 +378,8 @@ fn put_value<V: DefaultSerde>(out: &mut Vec<u8>, value: &Option<V>) -> Result<()
         Some(v) => {
             let mut bytes = Vec::new();
             SerdeOf::<V>::serialize(v, &mut bytes).map_err(|e| buffer_error(e.to_string()))?;
-            let len = u32::try_from(bytes.len()).map_err(|_| buffer_error("value over 4 GiB".into()))?;
+            let len =
+                u32::try_from(bytes.len()).map_err(|_| buffer_error("value over 4 GiB".into()))?;
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(&bytes);
         }
@@ -350,7 +398,9 @@ fn take_value<V: DefaultSerde>(bytes: &mut &[u8]) -> Result<Option<V>> {
     let len = len as usize;
     let value = rest.get(..len).ok_or_else(bad)?;
     *bytes = &rest[len..];
-    SerdeOf::<V>::deserialize(value).map(Some).map_err(|e| buffer_error(e.to_string()))
+    SerdeOf::<V>::deserialize(value)
+        .map(Some)
+        .map_err(|e| buffer_error(e.to_string()))
 }
 
 impl<V: DefaultSerde> Entry<V> {
@@ -403,7 +453,10 @@ where
         };
         index.time_of.remove(&key);
         let value = self.store.delete(&key)?.ok_or_else(|| {
-            buffer_error(format!("`{}`: an indexed entry is missing from the buffer", self.name))
+            buffer_error(format!(
+                "`{}`: an indexed entry is missing from the buffer",
+                self.name
+            ))
         })?;
         index.bytes = index.bytes.saturating_sub((key.len() + value.len()) as u64);
         Ok(Some((S::key_from(&key, time)?, Entry::decode(&value)?)))
@@ -428,7 +481,9 @@ where
         let Some(index) = guard.as_mut() else {
             return Ok(());
         };
-        let observed = index.observed.map_or(record.timestamp, |t| t.max(record.timestamp));
+        let observed = index
+            .observed
+            .map_or(record.timestamp, |t| t.max(record.timestamp));
         index.observed = Some(observed);
         // Buffer the update, keeping the value from before the first buffered one.
         // A key keeps the buffer time of its first buffered update (Java's
@@ -444,7 +499,12 @@ where
                 change.old = Entry::<V>::decode(&old)?.change.old;
             }
         }
-        let value = Entry { buffer_time, timestamp: record.timestamp, change }.encode()?;
+        let value = Entry {
+            buffer_time,
+            timestamp: record.timestamp,
+            change,
+        }
+        .encode()?;
         index.bytes += (key.len() + value.len()) as u64;
         self.store.put(&key, &value)?;
         index.order.insert((buffer_time, key.clone()));

@@ -15,8 +15,8 @@ use kstreams_serde::Serde;
 
 use super::ktable::Change;
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
-use crate::processor::{Headers, Record};
 use crate::processor::stores::FlushedRecord;
+use crate::processor::{Headers, Record};
 use crate::state::KeyValueStoreHandle;
 use crate::{Error, Result};
 

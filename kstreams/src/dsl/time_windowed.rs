@@ -126,12 +126,14 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         VS: Serde<Target = V>,
         F: Fn(V, V) -> V + Send + Sync + 'static,
     {
-        self.do_aggregate("KSTREAM-REDUCE-", materialized, move |_, value, old| {
-            match old {
+        self.do_aggregate(
+            "KSTREAM-REDUCE-",
+            materialized,
+            move |_, value, old| match old {
                 Some(aggregate) => reducer(aggregate, value),
                 None => value,
-            }
-        })
+            },
+        )
     }
 
     /// Folds the values of each key in each window into an aggregate
@@ -164,9 +166,11 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         KS: Serde<Target = K>,
         AS: Serde<Target = A>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, move |key, value, old| {
-            aggregator(key, value, old.unwrap_or_else(&initializer))
-        })
+        self.do_aggregate(
+            "KSTREAM-AGGREGATE-",
+            materialized,
+            move |key, value, old| aggregator(key, value, old.unwrap_or_else(&initializer)),
+        )
     }
 
     /// Reserves the store and node names (Kafka Streams' order),
@@ -187,7 +191,10 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         let store = materialized.store_name(&mut stream.graph.borrow_mut(), prefix);
         let name = stream.take_name(&mut stream.graph.borrow_mut(), prefix);
         let source = self.grouped.source_for(&store).named(name);
-        let (size, grace) = (self.windows.size_ms() as i64, self.windows.grace_ms() as i64);
+        let (size, grace) = (
+            self.windows.size_ms() as i64,
+            self.windows.grace_ms() as i64,
+        );
         let mut graph = source.graph.borrow_mut();
         let name = source.take_name(&mut graph, prefix);
         graph.stores.push(Arc::new(
@@ -233,7 +240,9 @@ where
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(WindowAggregateNode::<K, V, KS, AS> {
-            store: env.stores.window::<KS, Timestamped<AS>>(env.name, &self.store)?,
+            store: env
+                .stores
+                .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
             windows: self.windows,
             fold: self.fold.clone(),
             children: env.children()?,
@@ -258,17 +267,23 @@ pub(crate) struct NodeTime {
 impl NodeTime {
     /// Counts a record dropped for arriving after its window closed, and
     /// logs it at most once every 5 s per node (never silently).
-    pub(crate) fn drop_late(&mut self, cx: &mut NodeCx<'_>, node: &str, timestamp: i64, window: Window, close: i64) {
+    pub(crate) fn drop_late(
+        &mut self,
+        cx: &mut NodeCx<'_>,
+        node: &str,
+        timestamp: i64,
+        window: Window,
+        close: i64,
+    ) {
         cx.errors.metrics.record_dropped();
         self.dropped_since_log += 1;
         let due = self
             .last_drop_log
             .is_none_or(|at| at.elapsed() >= Duration::from_secs(5));
         if due {
-            let (topic, partition, offset) = cx
-                .metadata
-                .as_ref()
-                .map_or((None, -1, -1), |m| (Some(m.topic.clone()), m.partition, m.offset));
+            let (topic, partition, offset) = cx.metadata.as_ref().map_or((None, -1, -1), |m| {
+                (Some(m.topic.clone()), m.partition, m.offset)
+            });
             tracing::warn!(
                 task = %cx.task_id, node, ?topic, partition, offset, timestamp,
                 window_start = window.start_ms, window_end = window.end_ms, close_time = close,
@@ -301,7 +316,9 @@ where
     // Kafka Streams' `KStreamWindowAggregate.process`.
     fn process(&self, record: Record<K, V>, cx: &mut NodeCx<'_>) -> Result<()> {
         let mut time = self.time.lock().unwrap_or_else(|p| p.into_inner());
-        let observed = time.observed.map_or(record.timestamp, |t| t.max(record.timestamp));
+        let observed = time
+            .observed
+            .map_or(record.timestamp, |t| t.max(record.timestamp));
         time.observed = Some(observed);
         let close = observed - self.windows.grace_ms() as i64;
         let mut updates = Vec::new();
@@ -309,7 +326,13 @@ where
             let mut store = self.store.lock();
             for (start, end) in self.windows.windows_for(record.timestamp) {
                 if end <= close {
-                    time.drop_late(cx, &self.name, record.timestamp, Window::new(start, end), close);
+                    time.drop_late(
+                        cx,
+                        &self.name,
+                        record.timestamp,
+                        Window::new(start, end),
+                        close,
+                    );
                     continue;
                 }
                 let old = store.fetch(&record.key, start)?;
@@ -318,10 +341,17 @@ where
                     .map_or(record.timestamp, |o| o.timestamp.max(record.timestamp));
                 let old = old.map(|o| o.value);
                 let new = (self.fold)(&record.key, record.value.clone(), old.clone());
-                store.put(&record.key, &ValueAndTimestamp::new(new.clone(), timestamp), start)?;
+                store.put(
+                    &record.key,
+                    &ValueAndTimestamp::new(new.clone(), timestamp),
+                    start,
+                )?;
                 updates.push(Record {
                     key: Windowed::new(record.key.clone(), Window::new(start, end)),
-                    value: Change { new: Some(new), old },
+                    value: Change {
+                        new: Some(new),
+                        old,
+                    },
                     timestamp,
                     headers: record.headers.clone(),
                 });

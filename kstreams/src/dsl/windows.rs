@@ -123,7 +123,10 @@ impl TimeWindows {
     /// most the size.
     pub const fn advance_by(self, advance: Duration) -> TimeWindows {
         let advance_ms = millis(advance);
-        assert!(advance_ms > 0, "a hopping window's advance must be at least 1 ms");
+        assert!(
+            advance_ms > 0,
+            "a hopping window's advance must be at least 1 ms"
+        );
         assert!(
             advance_ms <= self.size_ms,
             "a hopping window's advance must not exceed its size (records would fall between windows); use an advance <= size"
@@ -244,7 +247,10 @@ impl SessionWindows {
         grace: Duration,
     ) -> SessionWindows {
         let gap_ms = millis(inactivity_gap);
-        assert!(gap_ms > 0, "a session window's inactivity gap must be at least 1 ms");
+        assert!(
+            gap_ms > 0,
+            "a session window's inactivity gap must be at least 1 ms"
+        );
         SessionWindows {
             gap_ms,
             grace_ms: millis(grace),

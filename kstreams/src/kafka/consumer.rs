@@ -24,8 +24,8 @@ use rdkafka::message::{Headers as _, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use super::{classify, log_librdkafka};
-use crate::processor::Headers;
 use crate::processor::ConsumedRecord;
+use crate::processor::Headers;
 use crate::{Error, Result};
 
 /// A topic partition, by name and number.

@@ -15,4 +15,3 @@ pub(crate) trait RecordCollector {
     /// Number of partitions of `topic` (resolved name), for partitioning.
     fn partition_count(&mut self, topic: &str) -> Result<i32>;
 }
-

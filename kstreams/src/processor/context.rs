@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use crate::processor::node::{forward, Child, Lifecycle, NodeCx};
 use crate::processor::punctuation::Schedule;
-use crate::processor::{Cancellable, PunctuationType, Record, RecordMetadata};
 use crate::processor::TaskId;
+use crate::processor::{Cancellable, PunctuationType, Record, RecordMetadata};
 use crate::{Error, Result};
 
 /// The operations behind a [`ProcessorContext`], implemented by the task.

@@ -29,8 +29,8 @@ mod timestamp;
 pub(crate) mod windowed_stores;
 
 pub use api::{Cancellable, Processor, PunctuationType};
-pub use context::ProcessorContext;
 pub(crate) use collector::RecordCollector;
+pub use context::ProcessorContext;
 pub(crate) use record::{ConsumedRecord, ProducedRecord};
 pub use record::{Headers, Record, RecordMetadata};
 pub use supplier::ProcessorSupplier;

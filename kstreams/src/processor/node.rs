@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use crate::errors::ErrorHandlers;
 use crate::processor::punctuation::Schedule;
-use crate::processor::{Headers, Record, RecordMetadata};
 use crate::processor::{ConsumedRecord, RecordCollector, TaskId};
+use crate::processor::{Headers, Record, RecordMetadata};
 use crate::{Error, Result};
 
 /// The task as a node sees it while processing one record or punctuation.

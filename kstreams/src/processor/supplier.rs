@@ -10,8 +10,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::processor::node::NodeFactory;
-use crate::processor::stores::StoreFactory;
 use crate::processor::processor_node::ProcessorFactory;
+use crate::processor::stores::StoreFactory;
 use crate::processor::Processor;
 
 /// Creates the node that processes records with key `KIn` and value `VIn`
@@ -93,4 +93,3 @@ impl std::fmt::Debug for ConnectedStore {
             .finish()
     }
 }
-

@@ -16,4 +16,3 @@ impl fmt::Display for TaskId {
         write!(f, "{}_{}", self.subtopology, self.partition)
     }
 }
-

@@ -115,7 +115,12 @@ impl<KS: Serde, VS: Serde> StoreFactory for SessionStoreBuilder<KS, VS> {
 impl TaskStores {
     /// The store `name` connected to `node`, downcast to `T`; `kind` names
     /// the store kind and serdes in the error.
-    fn typed<T: 'static>(&self, node: &str, name: &str, kind: impl FnOnce() -> String) -> Result<&T> {
+    fn typed<T: 'static>(
+        &self,
+        node: &str,
+        name: &str,
+        kind: impl FnOnce() -> String,
+    ) -> Result<&T> {
         self.check_connected(node, name)?;
         let store = self.get(name).ok_or_else(|| {
             Error::IllegalState(format!("store `{name}` was not built for this task"))
@@ -139,7 +144,11 @@ impl TaskStores {
         name: &str,
     ) -> Result<WindowStoreHandle<KS, VS>> {
         self.typed::<WindowTaskStore<KS, VS>>(node, name, || {
-            format!("a window store with serdes ({}, {})", KS::name(), VS::name())
+            format!(
+                "a window store with serdes ({}, {})",
+                KS::name(),
+                VS::name()
+            )
         })
         .map(|s| s.handle.clone())
     }
@@ -151,7 +160,11 @@ impl TaskStores {
         name: &str,
     ) -> Result<SessionStoreHandle<KS, VS>> {
         self.typed::<SessionTaskStore<KS, VS>>(node, name, || {
-            format!("a session store with serdes ({}, {})", KS::name(), VS::name())
+            format!(
+                "a session store with serdes ({}, {})",
+                KS::name(),
+                VS::name()
+            )
         })
         .map(|s| s.handle.clone())
     }

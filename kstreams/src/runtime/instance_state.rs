@@ -17,9 +17,9 @@ use super::state_manager::{LocalStores, StateEnv};
 use crate::config::{ProcessingGuarantee, StreamsConfig};
 use crate::kafka::admin::InternalTopicSpec;
 use crate::kafka::restore_consumer::RestoreConsumer;
-use crate::state::{LoggingRestoreListener, RocksDbConfig, StateRestoreListener, ThreadCache};
 use crate::processor::stores::KvTaskStore;
 use crate::state::KeyValueStoreHandle;
+use crate::state::{LoggingRestoreListener, RocksDbConfig, StateRestoreListener, ThreadCache};
 use crate::topology::Topology;
 use crate::{Error, Result};
 

@@ -20,8 +20,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::processor::{ConsumedRecordView, TimestampExtractor};
 use crate::processor::ConsumedRecord;
+use crate::processor::{ConsumedRecordView, TimestampExtractor};
 
 /// A buffered record with its extracted timestamp.
 pub(crate) struct StampedRecord {

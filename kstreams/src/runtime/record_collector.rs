@@ -1,8 +1,8 @@
 //! The stream thread's [`RecordCollector`]: hands task output to the
 //! thread's producer (inside the open transaction under exactly-once).
 
-use crate::processor::{ProducedRecord, RecordCollector};
 use crate::kafka::producer::StreamsProducer;
+use crate::processor::{ProducedRecord, RecordCollector};
 use crate::Result;
 
 /// Sends task output through a stream thread's producer.

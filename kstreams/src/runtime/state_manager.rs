@@ -24,13 +24,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::processor::{ProducedRecord, RecordCollector, TaskId};
+use crate::processor::stores::{TaskStore, TaskStores};
 use crate::processor::Headers;
+use crate::processor::{ProducedRecord, RecordCollector, TaskId};
 use crate::state::{
     task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
     CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, ThreadCache,
 };
-use crate::processor::stores::{TaskStore, TaskStores};
 use crate::topology::Topology;
 use crate::Result;
 

@@ -185,7 +185,10 @@ impl StreamThread {
             application_id: self.config.application_id().to_owned(),
             max_task_idle_ms: self.config.task_idle_ms(),
             buffered_records_per_partition: self.config.buffered_records(),
-            errors: crate::errors::ErrorHandlers::new(self.config.errors.clone(), self.client.metrics.clone()),
+            errors: crate::errors::ErrorHandlers::new(
+                self.config.errors.clone(),
+                self.client.metrics.clone(),
+            ),
         };
         let tasks = Rc::new(RefCell::new(TaskManager::new(
             self.name.clone(),

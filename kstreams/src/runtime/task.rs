@@ -19,9 +19,7 @@ use std::sync::Arc;
 
 use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::punctuation::PunctuationQueue;
-use crate::processor::{
-    ConsumedRecord, PunctuationType, RecordCollector, RecordMetadata, TaskId,
-};
+use crate::processor::{ConsumedRecord, PunctuationType, RecordCollector, RecordMetadata, TaskId};
 use crate::runtime::partition_group::PartitionGroup;
 use crate::runtime::state_manager::{ProcessorStateManager, StateEnv};
 use crate::topology::{TaskGraph, Topology};

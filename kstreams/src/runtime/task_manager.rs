@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 use super::changelog_reader::TaskStateSupport;
 use super::record_collector::KafkaRecordCollector;
 use super::task::{StreamTask, TaskConfig};
-use crate::processor::{ConsumedRecord, TaskId};
 use super::topology_metadata::TopologyMetadata;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;
+use crate::processor::{ConsumedRecord, TaskId};
 use crate::topology::Topology;
 use crate::{Error, Result};
 

@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::processor::TaskId;
 use crate::kafka::admin::InternalTopicSpec;
+use crate::processor::TaskId;
 use crate::topology::Topology;
 use crate::{Error, Result};
 

@@ -72,7 +72,6 @@ impl<KS: Serde, VS: Serde> KeyValueStoreHandle<KS, VS> {
     }
 }
 
-
 /// A typed handle on one task's window store, with key serde `KS` and
 /// value serde `VS` (Kafka Streams' `WindowStore<K, V>` as a processor gets
 /// it from its context). Lock it for a few calls; never across a forward.

@@ -126,7 +126,9 @@ pub use window_store::WindowStore;
 // The layers below, for the runtime and the test driver only.
 pub(crate) use builder::{rocksdb_disabled, StoreContext};
 pub(crate) use cache::{CacheFlushListener, FlushedEntry, ThreadCache};
-pub(crate) use change_logging_window::{ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore};
+pub(crate) use change_logging_window::{
+    ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore,
+};
 pub(crate) use changelog::{changelog_topic, ChangelogCollector, ChangelogRecord, RecordTimestamp};
 pub(crate) use checkpoint::{Checkpoint, CheckpointOffsets};
 pub(crate) use directory::{task_dir, wipe_task_dir};
@@ -144,7 +146,7 @@ pub(crate) use rocksdb_store::RocksDbStore;
 #[cfg(feature = "rocksdb")]
 pub(crate) use rocksdb_window::RocksDbWindowStore;
 pub(crate) use session_store::{SessionBytes, SessionBytesStore};
-pub(crate) use store::{KeyValueBytesStore, RestoreRecord};
 #[cfg(test)]
 pub(crate) use store::StateStore;
+pub(crate) use store::{KeyValueBytesStore, RestoreRecord};
 pub(crate) use window_store::{WindowBytesStore, WindowedBytes};

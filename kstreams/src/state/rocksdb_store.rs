@@ -52,7 +52,11 @@ impl std::fmt::Debug for RocksDbStore {
 impl RocksDbStore {
     /// Opens (creating if needed) store `name` of the task whose state
     /// directory is `task_dir`, i.e. `<task_dir>/rocksdb/<name>`.
-    pub(crate) fn open(name: impl Into<String>, task_dir: &Path, config: &RocksDbConfig) -> Result<Self> {
+    pub(crate) fn open(
+        name: impl Into<String>,
+        task_dir: &Path,
+        config: &RocksDbConfig,
+    ) -> Result<Self> {
         let name = name.into();
         let path = rocksdb_store_dir(task_dir, &name);
         std::fs::create_dir_all(&path)

@@ -5,11 +5,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::state::test_suite::{BeI64, Utf8};
-use crate::state::changelog::InMemoryChangelogCollector;
-use crate::state::*;
 use crate::state::cache::FlushedEntry;
+use crate::state::changelog::InMemoryChangelogCollector;
 use crate::state::store::state_error;
+use crate::state::test_suite::{BeI64, Utf8};
+use crate::state::*;
 use kstreams_serde::Serde;
 
 fn context(
@@ -259,10 +259,7 @@ impl kstreams_serde::Serde for OptionOf {
 
 /// Wraps a typed callback `(key, new value, old value, timestamp)` as a
 /// [`CacheFlushListener`], deserializing with the store's serdes.
-fn typed_flush_listener<KS, VS, F>(
-    store: impl Into<String>,
-    mut forward: F,
-) -> CacheFlushListener
+fn typed_flush_listener<KS, VS, F>(store: impl Into<String>, mut forward: F) -> CacheFlushListener
 where
     KS: Serde,
     VS: Serde,

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use kstreams_serde::{Window, Windowed};
 
-use crate::state::test_suite::{BeI64, Utf8};
 use crate::state::changelog::InMemoryChangelogCollector;
+use crate::state::test_suite::{BeI64, Utf8};
 use crate::state::*;
 
 fn context(task_dir: &std::path::Path) -> (StoreContext, Arc<InMemoryChangelogCollector>) {

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use kstreams_serde::Serde;
 
 use super::DriverState;
-use crate::processor::Record;
 use crate::processor::ProducedRecord;
+use crate::processor::Record;
 use crate::{Error, Result};
 
 /// A record read with [`TestOutputTopic::read_records_with_partition`]:

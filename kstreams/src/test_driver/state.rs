@@ -17,8 +17,8 @@
 use kstreams_serde::Serde;
 
 use super::{TopologyTestDriver, DEFAULT_APPLICATION_ID};
-use crate::state::changelog_topic;
 use crate::processor::stores::KvTaskStore;
+use crate::state::changelog_topic;
 use crate::state::KeyValueStoreHandle;
 use crate::{Error, Result};
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{NodeKind, Topology};
-use crate::processor::stores::TaskStores;
 use crate::processor::node::{Erased, Lifecycle, NodeEnv, RawSource};
+use crate::processor::stores::TaskStores;
 use crate::processor::TimestampExtractor;
 use crate::{Error, Result};
 
