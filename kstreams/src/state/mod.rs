@@ -126,6 +126,7 @@ pub use window_store::WindowStore;
 // The layers below, for the runtime and the test driver only.
 pub(crate) use builder::{rocksdb_disabled, StoreContext};
 pub(crate) use cache::{CacheFlushListener, FlushedEntry, ThreadCache};
+#[cfg(test)]
 pub(crate) use change_logging_window::{
     ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore,
 };
@@ -134,19 +135,21 @@ pub(crate) use checkpoint::{Checkpoint, CheckpointOffsets};
 pub(crate) use directory::{task_dir, wipe_task_dir};
 pub(crate) use handle::lock;
 pub(crate) use in_memory::InMemoryKeyValueStore;
-pub(crate) use in_memory_session::InMemorySessionStore;
-pub(crate) use in_memory_window::InMemoryWindowStore;
 pub(crate) use lru::LruMemoryStore;
 pub(crate) use restore::{restore_start_offset, StateRestorer};
 pub(crate) use rocksdb_config::RocksDbConfig;
-#[cfg(feature = "rocksdb")]
+#[cfg(all(test, feature = "rocksdb"))]
 pub(crate) use rocksdb_session::RocksDbSessionStore;
 #[cfg(feature = "rocksdb")]
 pub(crate) use rocksdb_store::RocksDbStore;
-#[cfg(feature = "rocksdb")]
+#[cfg(all(test, feature = "rocksdb"))]
 pub(crate) use rocksdb_window::RocksDbWindowStore;
+#[cfg(test)]
 pub(crate) use session_store::{SessionBytes, SessionBytesStore};
 #[cfg(test)]
 pub(crate) use store::StateStore;
-pub(crate) use store::{KeyValueBytesStore, RestoreRecord};
+#[cfg(test)]
+pub(crate) use store::KeyValueBytesStore;
+pub(crate) use store::RestoreRecord;
+#[cfg(test)]
 pub(crate) use window_store::{WindowBytesStore, WindowedBytes};

@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::state::checkpoint::ChangelogPartition;
-use crate::state::store::{KeyValueBytesStore, RestoreRecord};
+#[cfg(test)]
+use crate::state::store::KeyValueBytesStore;
+use crate::state::store::RestoreRecord;
 
 /// Observes restoration. All methods default to doing nothing.
 pub trait StateRestoreListener: Send + Sync {
@@ -143,6 +145,7 @@ impl StateRestorer {
 
     /// Applies one polled batch (in offset order) to `store`, the store's
     /// bytes stack (see `MeteredKeyValueStore::bytes_store_mut`).
+    #[cfg(test)]
     pub(crate) fn restore_batch(
         &mut self,
         store: &mut dyn KeyValueBytesStore,

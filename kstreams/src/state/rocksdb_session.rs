@@ -67,15 +67,6 @@ impl RocksDbSessionStore {
         Ok(store)
     }
 
-    /// The directory holding this store's segments.
-    pub(crate) fn path(&self) -> &Path {
-        self.segments.dir()
-    }
-
-    /// Ids (`end / interval`) of the segments currently open.
-    pub(crate) fn segment_ids(&self) -> Vec<i64> {
-        self.segments.ids()
-    }
 
     /// Live sessions with `end >= earliest_end`, `start <= latest_start`,
     /// key passing `keep`, sorted by `(end, key, start)`.

@@ -82,11 +82,13 @@ impl RocksDbWindowStore {
     }
 
     /// The directory holding this store's segments.
+    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         self.segments.dir()
     }
 
     /// Ids (`start / interval`) of the segments currently open.
+    #[cfg(test)]
     pub(crate) fn segment_ids(&self) -> Vec<i64> {
         self.segments.ids()
     }

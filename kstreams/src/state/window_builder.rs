@@ -24,7 +24,9 @@ use crate::state::in_memory_session::InMemorySessionStore;
 use crate::state::in_memory_window::InMemoryWindowStore;
 use crate::state::metered_session::MeteredSessionStore;
 use crate::state::metered_window::MeteredWindowStore;
+#[cfg(feature = "rocksdb")]
 use crate::state::rocksdb_session::RocksDbSessionStore;
+#[cfg(feature = "rocksdb")]
 use crate::state::rocksdb_window::RocksDbWindowStore;
 use crate::state::session_store::SessionBytesStore;
 use crate::state::window_store::WindowBytesStore;
@@ -173,6 +175,9 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
         }
         let (retention, size, dups) = (c.retention_ms, self.window_size_ms, self.retain_duplicates);
         let mut store: Box<dyn WindowBytesStore> = match c.kind {
+            #[cfg(not(feature = "rocksdb"))]
+            StoreKind::RocksDb => return Err(crate::state::rocksdb_disabled(&c.name)),
+            #[cfg(feature = "rocksdb")]
             StoreKind::RocksDb => Box::new(RocksDbWindowStore::open(
                 &c.name,
                 &ctx.task_dir,
@@ -229,6 +234,9 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
         let c = &self.common;
         c.check("session store")?;
         let mut store: Box<dyn SessionBytesStore> = match c.kind {
+            #[cfg(not(feature = "rocksdb"))]
+            StoreKind::RocksDb => return Err(crate::state::rocksdb_disabled(&c.name)),
+            #[cfg(feature = "rocksdb")]
             StoreKind::RocksDb => Box::new(RocksDbSessionStore::open(
                 &c.name,
                 &ctx.task_dir,
