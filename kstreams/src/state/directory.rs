@@ -17,6 +17,7 @@ pub(crate) fn task_dir(state_dir: &Path, application_id: &str, task_id: &str) ->
 }
 
 /// Where RocksDB store `store` of the task in `task_dir` lives.
+#[cfg(any(test, feature = "rocksdb"))]
 pub(super) fn rocksdb_store_dir(task_dir: &Path, store: &str) -> PathBuf {
     task_dir.join("rocksdb").join(store)
 }

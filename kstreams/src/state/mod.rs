@@ -89,25 +89,26 @@ mod rocksdb_session;
 mod rocksdb_store;
 #[cfg(feature = "rocksdb")]
 mod rocksdb_window;
+#[cfg(feature = "rocksdb")]
 mod segments;
 mod session_store;
 mod store;
 mod window_builder;
 mod window_store;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "rocksdb"))]
 mod segment_tests;
 #[cfg(test)]
 mod session_test_suite;
 #[cfg(test)]
 mod test_suite;
-#[cfg(test)]
+#[cfg(all(test, feature = "rocksdb"))]
 mod tests;
 #[cfg(test)]
 mod window_model;
 #[cfg(test)]
 mod window_test_suite;
-#[cfg(test)]
+#[cfg(all(test, feature = "rocksdb"))]
 mod window_tests;
 
 // The public state API: what a processor or a store declaration names.

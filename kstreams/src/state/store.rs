@@ -140,6 +140,7 @@ pub(super) fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
 
 /// The smallest key strictly greater than `key`: `key ++ [0x00]`. Turns an
 /// inclusive upper bound into the exclusive one RocksDB iterators take.
+#[cfg(any(test, feature = "rocksdb"))]
 pub(crate) fn exclusive_after(key: &[u8]) -> Vec<u8> {
     let mut bound = Vec::with_capacity(key.len() + 1);
     bound.extend_from_slice(key);
