@@ -84,7 +84,7 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
 }
 
 fn checks(t: &Topology) -> TokenStream {
-    let checks = t.merges.iter().map(|m| {
+    let checks = t.co_partitioned.iter().map(|m| {
         let (l, r) = (&m.left, &m.right);
         quote_spanned! {m.span=>
             const _: () = <::kstreams::topology::Partitions<{ #l.partitions() }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ #r.partitions() }>>>::CHECKED;
