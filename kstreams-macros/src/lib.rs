@@ -24,7 +24,8 @@ use proc_macro::TokenStream;
 
 /// Turns a function into a typed DAG node, or an `impl` block into a
 /// Processor-API processor. See `kstreams::processor` (the re-export) for
-/// the table of shapes.
+/// the table of shapes; each may be returned in a `Result` (an `Err` goes
+/// to `processing.exception.handler`, see `kstreams::errors::IntoProcessingError`).
 #[proc_macro_attribute]
 pub fn processor(args: TokenStream, input: TokenStream) -> TokenStream {
     processor_attr::expand(args.into(), input.into()).into()

@@ -12,6 +12,13 @@
 //! | `fn(K, V) -> (K2, V2)` | key-changing mapper | `map` |
 //! | `fn(V) -> Vec<V2>` / `impl IntoIterator<Item = V2>` | value flat-mapper | `flat_map_values` |
 //! | `fn(K, V) -> Vec<(K2, V2)>` / `impl IntoIterator<Item = (K2, V2)>` | flat-mapper | `flat_map` |
+//!
+//! Each output may be wrapped in a `Result` (`kstreams::Result<bool>`,
+//! `Result<V2, MyError>`, ...): the node is fallible, and the shape comes
+//! from the `Ok` type. An `Err` is converted by
+//! `kstreams::errors::IntoProcessingError` (which also decides which error
+//! types are accepted, spanned at the user's error type). An impl
+//! block's `process` may return `Result<(), E>` for the same error types.
 
 use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Type};
 
@@ -36,6 +43,15 @@ pub(crate) enum Shape {
     FlatMap,
 }
 
+/// The error side of a fallible function or `process` method: what the
+/// generated code converts an `Err` with.
+pub(crate) struct Fallible {
+    /// `E` of `Result<T, E>`; `None` for aliases such as `kstreams::Result<T>`.
+    pub(crate) error: Option<Type>,
+    /// The whole return type, for spans.
+    pub(crate) ret: Type,
+}
+
 /// A `#[processor]` function.
 pub(crate) struct FnNode {
     pub(crate) item: syn::ItemFn,
@@ -48,6 +64,8 @@ pub(crate) struct FnNode {
     pub(crate) key_out: Option<Type>,
     /// Output value type (the input value for filters).
     pub(crate) value_out: Type,
+    /// `Some` when the function returns a `Result`.
+    pub(crate) fallible: Option<Fallible>,
 }
 
 fn param(arg: &FnArg) -> Option<Param> {
@@ -112,12 +130,64 @@ fn pair(ty: &Type) -> Option<(Type, Type)> {
     }
 }
 
+/// `T` and, if written, `E` of a return type `Result<T, E>` or `Result<T>`
+/// (any path ending in `Result`, e.g. `kstreams::Result<T>`).
+pub(crate) fn result_parts(ty: &Type) -> Option<(Type, Option<Type>)> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&Type> = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    match types.as_slice() {
+        [ok] => Some(((*ok).clone(), None)),
+        [ok, err] => Some(((*ok).clone(), Some((*err).clone()))),
+        _ => None,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(t) => t.elems.is_empty(),
+        Type::Paren(p) => is_unit(&p.elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` mentions `impl Trait` anywhere (such a function cannot be
+/// named as a function pointer).
+pub(crate) fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
 fn is_bool(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("bool"))
 }
 
 const SHAPES: &str = "a `#[processor]` function returns `bool` (filter, reading `&V` or `&K, &V`), \
-    a value (map_values), a `(K2, V2)` pair from `(K, V)` (map), or `Vec<..>` / `impl IntoIterator<Item = ..>` (flat-map)";
+    a value (map_values), a `(K2, V2)` pair from `(K, V)` (map), or `Vec<..>` / `impl IntoIterator<Item = ..>` (flat-map), \
+    each possibly in a `Result` (e.g. `kstreams::Result<bool>`)";
 
 pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
     let sig = &item.sig;
@@ -172,6 +242,20 @@ pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
             return None;
         }
     };
+    let (ret, fallible) = match result_parts(&ret) {
+        Some((ok, error)) => (ok, Some(Fallible { error, ret })),
+        None => (ret, None),
+    };
+    if let (Some(f), true) = (&fallible, is_unit(&ret)) {
+        cx.error_spanned_by(
+            &f.ret,
+            format!(
+                "`{}` returns `Result<()>`, which forwards nothing; return `Result<bool>` to filter (`Ok(true)` keeps the record), or the value to forward, e.g. `Result<V>` with the record's value",
+                sig.ident
+            ),
+        );
+        return None;
+    }
     let refs_only = key.is_none_or(|k| k.by_ref) && value.by_ref;
     let (shape, key_out, value_out) = if is_bool(&ret) && refs_only {
         (Shape::Filter, None, value.ty.clone())
@@ -199,6 +283,7 @@ pub(crate) fn parse_fn(cx: &Ctxt, item: syn::ItemFn) -> Option<FnNode> {
         shape,
         key_out,
         value_out,
+        fallible,
         item,
     })
 }
@@ -228,6 +313,8 @@ pub(crate) struct ImplProcessor {
     pub(crate) has_init: bool,
     pub(crate) has_close: bool,
     pub(crate) punctuators: Vec<Punctuator>,
+    /// The error side of `process`'s `Result`.
+    pub(crate) process_error: Fallible,
 }
 
 /// The two type arguments of the last segment of `ty` (lifetimes skipped),
@@ -312,6 +399,19 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
         );
         return None;
     };
+    let process_error = match &process.output {
+        ReturnType::Type(_, ty) => Fallible {
+            error: result_parts(ty).and_then(|(_, error)| error),
+            ret: (**ty).clone(),
+        },
+        ReturnType::Default => {
+            cx.error_spanned_by(
+                &process.ident,
+                format!("`process` returns nothing; return `kstreams::Result<()>` (or `Result<(), E>` with an error type of your own): `{PROCESS_SIG}`"),
+            );
+            return None;
+        }
+    };
     let typed: Vec<&syn::PatType> = process
         .inputs
         .iter()
@@ -334,6 +434,7 @@ pub(crate) fn parse_impl(cx: &Ctxt, mut item: syn::ItemImpl) -> Option<ImplProce
             has_init,
             has_close,
             punctuators,
+            process_error,
         }),
         _ => {
             cx.error_spanned_by(&process, format!("`process` must read the record and the context, with their types: `{PROCESS_SIG}`"));
@@ -469,6 +570,63 @@ mod tests {
         );
     }
 
+    /// Shape, output types and the written error type of a fallible function.
+    fn fallible(tokens: proc_macro2::TokenStream) -> (Shape, String, String, String) {
+        let cx = Ctxt::new();
+        let node = parse_fn(&cx, syn::parse2(tokens).unwrap());
+        cx.check().unwrap();
+        let n = node.unwrap();
+        let (ko, vo) = (&n.key_out, &n.value_out);
+        let f = n.fallible.expect("fallible");
+        let e = f.error.map(|e| quote!(#e).to_string()).unwrap_or_default();
+        (n.shape, quote!(#ko).to_string(), quote!(#vo).to_string(), e)
+    }
+
+    #[test]
+    fn results_are_fallible_shapes_of_their_ok_type() {
+        let s = |x: &str| x.to_string();
+        assert_eq!(
+            fallible(quote!(
+                fn f(p: &Payment) -> kstreams::Result<bool> {}
+            )),
+            (Shape::Filter, s(""), s("Payment"), s(""))
+        );
+        assert_eq!(
+            fallible(quote!(
+                fn f(p: String) -> Result<i64, std::num::ParseIntError> {}
+            )),
+            (
+                Shape::MapValues,
+                s(""),
+                s("i64"),
+                s("std :: num :: ParseIntError")
+            )
+        );
+        assert_eq!(
+            fallible(quote!(
+                fn f(k: String, p: String) -> Result<(u8, u16), MyError> {}
+            )),
+            (Shape::Map, s("u8"), s("u16"), s("MyError"))
+        );
+        assert_eq!(
+            fallible(quote!(
+                fn f(p: String) -> Result<Vec<String>> {}
+            )),
+            (Shape::FlatMapValues, s(""), s("String"), s(""))
+        );
+        assert_eq!(
+            fallible(quote!(
+                fn f(k: String, p: String) -> Result<impl IntoIterator<Item = (u8, u16)>, String> {}
+            )),
+            (Shape::FlatMap, s("u8"), s("u16"), s("String"))
+        );
+        assert!(shape(quote!(
+            fn f(p: &P) -> Result<()> {}
+        ))
+        .unwrap_err()
+        .contains("`f` returns `Result<()>`, which forwards nothing"));
+    }
+
     #[test]
     fn unusable_signatures_are_explained() {
         assert!(shape(quote!(
@@ -519,6 +677,10 @@ mod tests {
         .unwrap();
         let p = parse_impl(&cx, item).unwrap();
         cx.check().unwrap();
+        assert!(
+            p.process_error.error.is_none(),
+            "`Result<()>` names no error type"
+        );
         let (ko, vo) = (&p.key_out, &p.value_out);
         assert_eq!(quote!(#ko #vo).to_string(), "String Perf");
         assert_eq!(p.punctuators.len(), 1);

@@ -12,7 +12,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
-use super::ast::{FnNode, ImplProcessor, Shape};
+use super::ast::{has_impl_trait, Fallible, FnNode, ImplProcessor, Shape};
 use super::attr::TimeKind;
 
 /// The unit struct and the original function, without the node impl.
@@ -41,7 +41,7 @@ fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
         #vis struct #name;
     };
     // `impl Trait` cannot be named in a fn pointer: such nodes are not callable.
-    let returns_impl = matches!(&item.sig.output, syn::ReturnType::Type(_, t) if matches!(**t, syn::Type::ImplTrait(_)));
+    let returns_impl = matches!(&item.sig.output, syn::ReturnType::Type(_, t) if has_impl_trait(t));
     if returns_impl {
         return (the_struct, quote!(#inner));
     }
@@ -68,11 +68,32 @@ pub(crate) struct StoreArg {
     pub(crate) value_serde: syn::Type,
 }
 
+/// `error` (an expression) as the `kstreams::Error` of the node named by
+/// `node_name` (an expression), through `IntoProcessingError`. Spanned at
+/// the user's error type (or return type, for aliases such as
+/// `kstreams::Result<T>`): an error type that does not convert is reported
+/// there.
+pub(crate) fn convert_error(
+    fallible: &Fallible,
+    error: TokenStream,
+    node_name: TokenStream,
+) -> TokenStream {
+    let span = syn::spanned::Spanned::span(&fallible.ret);
+    let error_ty = match &fallible.error {
+        Some(e) => quote!(#e),
+        None => quote_spanned!(span=> _),
+    };
+    quote_spanned! {span=>
+        <#error_ty as ::kstreams::errors::IntoProcessingError>::into_processing_error(#error, #node_name)
+    }
+}
+
 /// The body of the operator: `record` in, `emit(..)` out. With stores, the
 /// body first takes each store from `ctx` and locks it for the call; the
 /// locks are released before anything is forwarded (a node downstream may
-/// use the same store).
-fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
+/// use the same store). `node_name` is an expression naming the node, for
+/// the errors of fallible functions.
+fn op_body(node: &FnNode, stores: &[StoreArg], node_name: TokenStream) -> TokenStream {
     let name = &node.item.sig.ident;
     let arg = |by_ref: bool, ident: TokenStream| if by_ref { quote!(&#ident) } else { ident };
     let value_arg = arg(node.value.by_ref, quote!(value));
@@ -104,6 +125,24 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
         quote!(let mut emit = |r| ::kstreams::processor::ProcessorContext::forward(ctx, r);)
     };
     let record = quote!(::kstreams::processor::Record);
+    // The user's function called with `args`: its output, or (fallible) the
+    // `Ok` value, returning the converted `Err` from the operator.
+    let call = |args: TokenStream| match &node.fallible {
+        None => quote!(#name(#args)),
+        Some(f) => {
+            let error = format_ident!("__kstreams_error");
+            let converted = convert_error(f, quote!(#error), node_name.clone());
+            quote! {
+                match #name(#args) {
+                    ::core::result::Result::Ok(output) => output,
+                    ::core::result::Result::Err(#error) => {
+                        return ::core::result::Result::Err(#converted);
+                    }
+                }
+            }
+        }
+    };
+    let output = call(quote!(#record_args #store_args));
     let (compute, emit) = match node.shape {
         Shape::Filter => {
             let args = if node.key.is_some() {
@@ -112,7 +151,10 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
                 quote!(&record.value)
             };
             (
-                quote!(let keep = #name(#args #store_args);),
+                {
+                    let keep = call(quote!(#args #store_args));
+                    quote!(let keep = #keep;)
+                },
                 quote!(if keep {
                     emit(record)
                 } else {
@@ -123,21 +165,21 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
         Shape::MapValues => (
             quote! {
                 let #record { key, value, timestamp, headers } = record;
-                let value = #name(#record_args #store_args);
+                let value = #output;
             },
             quote!(emit(#record { key, value, timestamp, headers })),
         ),
         Shape::Map => (
             quote! {
                 let #record { key, value, timestamp, headers } = record;
-                let (key, value) = #name(#record_args #store_args);
+                let (key, value) = #output;
             },
             quote!(emit(#record { key, value, timestamp, headers })),
         ),
         Shape::FlatMapValues => (
             quote! {
                 let #record { key, value, timestamp, headers } = record;
-                let values: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#name(#record_args #store_args)).collect();
+                let values: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#output).collect();
             },
             quote! {
                 for value in values {
@@ -149,7 +191,7 @@ fn op_body(node: &FnNode, stores: &[StoreArg]) -> TokenStream {
         Shape::FlatMap => (
             quote! {
                 let #record { key, value, timestamp, headers } = record;
-                let pairs: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#name(#record_args #store_args)).collect();
+                let pairs: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#output).collect();
             },
             quote! {
                 for (key, value) in pairs {
@@ -189,14 +231,17 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
     let body = if dummy {
         quote!(::core::unreachable!("this node did not compile"))
     } else if stores.is_empty() {
-        let op = op_body(node, stores);
+        let op = op_body(node, stores, quote!(node_name));
         quote! {
             ::kstreams::__private::stateless::<#key_in, #value_in, #key_out, #value_out>(
-                move |record, emit| { #op }
+                move |record, node_name, emit| {
+                    let _ = &node_name;
+                    #op
+                }
             )
         }
     } else {
-        let op = op_body(node, stores);
+        let op = op_body(node, stores, quote!(::kstreams::__private::node_name(ctx)));
         quote! {
             ::kstreams::__private::with_context::<#key_in, #value_in, #key_out, #value_out>(
                 move |record, ctx| { #op }
@@ -283,6 +328,11 @@ pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream
         quote!()
     };
     let connected = connected_stores(stores, quote!());
+    let converted = convert_error(
+        &p.process_error,
+        quote!(__kstreams_error),
+        quote!(::kstreams::__private::node_name(ctx)),
+    );
     let accessors = stores.iter().map(|s| {
         let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
         let method = format_ident!("{}_store", s.name, span = s.name.span());
@@ -316,7 +366,10 @@ pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream
                     #user_init
                 }
                 fn process(&mut self, record: ::kstreams::processor::Record<#ki, #vi>, ctx: &mut #ctx_ty) -> #result {
-                    #self_ty::process(self, record, ctx)
+                    match #self_ty::process(self, record, ctx) {
+                        ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
+                        ::core::result::Result::Err(__kstreams_error) => ::core::result::Result::Err(#converted),
+                    }
                 }
                 fn punctuate(&mut self, id: u64, timestamp: i64, ctx: &mut #ctx_ty) -> #result {
                     let _ = (&timestamp, &ctx);

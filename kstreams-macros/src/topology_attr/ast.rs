@@ -1,7 +1,7 @@
 //! `#[topology]` input, parsed: the builder parameter, the explicitly
 //! wired nodes (`b.add_source("name", TOPIC)`, `b.add_processor("name",
 //! node, ["parent", ..])`, `b.add_sink("name", TOPIC, ["parent", ..])`),
-//! and what can be traced through fluent chains: node names, merges and the
+//! and what can be traced through fluent chains: node names, joins and the
 //! source topic each stream comes from.
 
 use std::collections::HashMap;
@@ -44,8 +44,11 @@ pub(crate) enum Origin {
     Unknown,
 }
 
-/// Two streams merged or joined, to check for co-partitioning.
-pub(crate) struct Merge {
+/// Two streams or tables joined: they must be co-partitioned (Kafka
+/// Streams' `CopartitionedTopicsEnforcer` checks the topics of join groups
+/// only; a `merge` or a processor with several parents may read topics of
+/// any partition counts).
+pub(crate) struct CoPartitioned {
     pub(crate) left: syn::Path,
     pub(crate) right: syn::Path,
     pub(crate) span: proc_macro2::Span,
@@ -61,7 +64,7 @@ pub(crate) struct NameUse {
 pub(crate) struct Topology {
     pub(crate) item: syn::ItemFn,
     pub(crate) nodes: Vec<Node>,
-    pub(crate) merges: Vec<Merge>,
+    pub(crate) co_partitioned: Vec<CoPartitioned>,
     pub(crate) names: Vec<NameUse>,
     /// Compile-time description, one line per chain or node.
     pub(crate) description: Vec<String>,
@@ -200,7 +203,7 @@ pub(crate) fn show(tokens: impl quote::ToTokens) -> String {
 struct Walker<'a> {
     builder: &'a syn::Ident,
     vars: HashMap<String, Origin>,
-    merges: Vec<Merge>,
+    co_partitioned: Vec<CoPartitioned>,
     names: Vec<NameUse>,
     description: Vec<String>,
     stores_used: Vec<LitStr>,
@@ -277,9 +280,12 @@ impl Walker<'_> {
                 let other = arg
                     .map(|a| self.trace(a, &mut other_steps))
                     .unwrap_or(Origin::Unknown);
-                if let (Origin::Topic(left), Origin::Topic(right)) = (&origin, &other) {
+                let is_join = method != "merge";
+                if let (true, Origin::Topic(left), Origin::Topic(right)) =
+                    (is_join, &origin, &other)
+                {
                     if show(left) != show(right) {
-                        self.merges.push(Merge {
+                        self.co_partitioned.push(CoPartitioned {
                             left: left.clone(),
                             right: right.clone(),
                             span: m.method.span(),
@@ -386,7 +392,7 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
     let mut w = Walker {
         builder: &builder,
         vars: HashMap::new(),
-        merges: Vec::new(),
+        co_partitioned: Vec::new(),
         names: Vec::new(),
         description: Vec::new(),
         stores_used: Vec::new(),
@@ -450,7 +456,7 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
         }
     }
     let Walker {
-        merges,
+        co_partitioned,
         names,
         description,
         stores_used,
@@ -459,7 +465,7 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
     Some(Topology {
         item,
         nodes,
-        merges,
+        co_partitioned,
         names,
         description,
         stores_added,

@@ -84,7 +84,7 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
 }
 
 fn checks(t: &Topology) -> TokenStream {
-    let checks = t.merges.iter().map(|m| {
+    let checks = t.co_partitioned.iter().map(|m| {
         let (l, r) = (&m.left, &m.right);
         quote_spanned! {m.span=>
             const _: () = <::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#l) }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#r) }>>>::CHECKED;

@@ -24,8 +24,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let tokens = match ast::parse(&cx, item.clone()) {
-        Some(mut t) => {
-            check::check(&cx, &mut t);
+        Some(t) => {
+            check::check(&cx, &t);
             if cx.has_errors() {
                 expand::dummy(&item, t.nodes.is_empty() && t.windows.is_empty())
             } else {

@@ -48,6 +48,8 @@ mod processing;
 mod production;
 
 pub use context::ErrorHandlerContext;
+// Lives with the macros' support code (`#[processor]` converts through it).
+pub use crate::__private::IntoProcessingError;
 pub use deserialization::{
     DeserializationExceptionHandler, DeserializationHandlerResponse,
     LogAndContinueExceptionHandler, LogAndFailExceptionHandler,

@@ -1,3 +1,6 @@
+//! A processor with two parents is a merge in the Processor API: as in
+//! Kafka Streams (`Topology.addProcessor("p", .., "a", "b")`), its parents
+//! may read topics with different partition counts.
 use kstreams::serde::I64;
 use kstreams::{processor, topology, StreamsBuilder, Topic};
 
@@ -18,4 +21,6 @@ fn cogroup(b: &mut StreamsBuilder) {
     b.add_sink("sink", OUT, ["double"]);
 }
 
-fn main() {}
+fn main() {
+    cogroup().unwrap();
+}

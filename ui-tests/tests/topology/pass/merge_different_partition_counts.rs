@@ -1,3 +1,5 @@
+//! Kafka Streams merges streams of topics with different partition counts:
+//! only the two sides of a join must be co-partitioned.
 use kstreams::serde::I64;
 use kstreams::{topology, StreamsBuilder, Topic};
 
@@ -10,4 +12,7 @@ fn money(b: &mut StreamsBuilder) {
     b.stream(ORDERS).merge(&b.stream(REFUNDS)).to(OUT);
 }
 
-fn main() {}
+fn main() {
+    let described = money().unwrap().describe().to_string();
+    assert!(described.contains("KSTREAM-MERGE-"), "{described}");
+}
