@@ -7,21 +7,31 @@
 //! the key's row: with the record cache on (the default), updates of a key
 //! are merged until the next commit or eviction; with it off, every update
 //! is forwarded.
+//!
+//! The store is timestamped (`ValueAndTimestamp<A>`, serde
+//! `Timestamped<AS>`), and an update's timestamp is the larger of the
+//! record's and the stored aggregate's, as Java's `KStreamAggregate` /
+//! `KStreamReduce` (`Math.max(record.timestamp(), oldAggAndTimestamp.timestamp())`):
+//! a late record does not move a key's result back in time. Interactive
+//! queries and `TopologyTestDriver::get_key_value_store` read the store
+//! with plain values.
 
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use kstreams_serde::{DefaultSerde, Serde, SerdeOf, I64};
+use kstreams_serde::{DefaultSerde, Serde, SerdeOf, ValueAndTimestamp, I64};
 
 use super::grouped::KGroupedStream;
-use super::ktable::{Change, KTable};
+use super::ktable::{Change, KTable, TableInfo};
 use super::table_node::{TableNodeFactory, UpdateFn};
 use super::{KStream, Materialized};
 use crate::processor::Record;
 use crate::topology::NodeKind;
 
 impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
-    /// Adds a table-producing node under this stream, over a new store.
+    /// Adds a table-producing node under this stream, over a new
+    /// timestamped store (an aggregation: always materialized).
     pub(crate) fn table_node<KS, VS>(
         &self,
         processor_prefix: &str,
@@ -37,11 +47,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     {
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, processor_prefix);
-        graph.stores.push(Arc::new(materialized.builder(&store)));
+        graph
+            .stores
+            .push(Arc::new(materialized.timestamped_builder(&store)));
+        let send_old_values = Arc::new(AtomicBool::new(false));
         let factory = TableNodeFactory::<K, V, KS, VS> {
             store: store.clone(),
             caching: materialized.caching(),
             update,
+            send_old_values: send_old_values.clone(),
             _types: PhantomData,
         };
         let node = graph.add_node(
@@ -53,7 +67,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             Arc::new(factory),
         );
         drop(graph);
-        KTable::new(self.graph.clone(), node, Some(store))
+        KTable::with_info(
+            self.graph.clone(),
+            node,
+            Some(store),
+            TableInfo::stored(send_old_values),
+        )
     }
 }
 
@@ -77,10 +96,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             .stream
             .take_name(&mut self.stream.graph.borrow_mut(), prefix);
         let source = self.source_for(&store);
+        // Java's KStreamAggregate / KStreamReduce `process`.
         let update: UpdateFn<K, V, KS, AS> = Arc::new(move |record: Record<K, V>, store| {
-            let old = store.get(&record.key)?;
+            let stored = store.get(&record.key)?;
+            let timestamp = stored
+                .as_ref()
+                .map_or(record.timestamp, |s| record.timestamp.max(s.timestamp));
+            let old = stored.map(|s| s.value);
             let new = fold(&record.key, record.value, old.clone());
-            store.put(&record.key, &new)?;
+            store.put(&record.key, &ValueAndTimestamp::new(new.clone(), timestamp))?;
             let change = Change {
                 new: Some(new),
                 old,
@@ -88,7 +112,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             Ok(Some(Record {
                 key: record.key,
                 value: change,
-                timestamp: record.timestamp,
+                timestamp,
                 headers: record.headers,
             }))
         });
