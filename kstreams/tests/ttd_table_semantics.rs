@@ -368,3 +368,31 @@ fn writes_through_the_plain_view_are_stamped_with_no_timestamp() -> Result<()> {
     assert!(d.get_timestamped_key_value_store::<String, String>("counts").is_err());
     Ok(())
 }
+
+#[test]
+fn filter_over_a_count_sees_the_initializer_as_old_value_only_without_cache() -> Result<()> {
+    // Java's KStreamAggregate forwards the initializer's value as the old
+    // value of a key's first update (`oldAgg = initializer.apply()`); the
+    // record cache forwards what the store held (nothing). A cache of 0
+    // bytes disables caching (InternalTopologyBuilder.rewriteTopology).
+    const EVEN: Topic<String, Option<I64>, 1> = Topic::new("even");
+    for (cache, first) in [(0, vec![t("a", None, 1)]), (10 << 20, vec![])] {
+        let b = StreamsBuilder::new();
+        b.stream(NUMBERS)
+            .group_by_key()
+            .count()
+            .filter(|_, n| n % 2 == 0)
+            .to_changelog_stream()
+            .to(EVEN);
+        let d = with_cache(b.build()?, cache)?;
+        let mut input = d.create_input_topic(NUMBERS);
+        for ts in 1..=4 {
+            input.pipe_input_with_timestamp("a", 0, ts)?;
+        }
+        let mut expected = first;
+        expected.extend([t("a", Some(2), 2), t("a", None, 3), t("a", Some(4), 4)]);
+        let out = triples(d.create_output_topic(EVEN).read_records_to_vec()?);
+        assert_eq!(out, expected, "cache {cache}");
+    }
+    Ok(())
+}

@@ -79,16 +79,23 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
 impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     /// The common shape: reserve the store and node names (in Kafka
     /// Streams' order), repartition if needed, add the node.
-    fn do_aggregate<KS, AS, F>(
+    ///
+    /// `initial` gives a new key's aggregate before its first value (the
+    /// initializer's value; `None` for `reduce`), which Java's
+    /// `KStreamAggregate` also forwards as the old value when old values
+    /// are sent and there is no record cache.
+    fn do_aggregate<KS, AS, I, F>(
         &self,
         prefix: &str,
         materialized: Materialized<KS, AS>,
+        initial: I,
         fold: F,
     ) -> KTable<K, AS::Target>
     where
         KS: Serde<Target = K>,
         AS: Serde,
         AS::Target: Clone,
+        I: Fn() -> Option<AS::Target> + Send + Sync + 'static,
         F: Fn(&K, V, Option<AS::Target>) -> AS::Target + Send + Sync + 'static,
     {
         let store = materialized.store_name(&mut self.stream.graph.borrow_mut(), prefix);
@@ -102,7 +109,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             let timestamp = stored
                 .as_ref()
                 .map_or(record.timestamp, |s| record.timestamp.max(s.timestamp));
-            let old = stored.map(|s| s.value);
+            let old = stored.map(|s| s.value).or_else(&initial);
             let new = fold(&record.key, record.value, old.clone());
             store.put(&record.key, &ValueAndTimestamp::new(new.clone(), timestamp))?;
             let change = Change {
@@ -158,9 +165,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     where
         KS: Serde<Target = K>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, |_, _, old| {
-            old.unwrap_or(0) + 1
-        })
+        self.do_aggregate(
+            "KSTREAM-AGGREGATE-",
+            materialized,
+            || Some(0),
+            |_, _, old| old.unwrap_or(0) + 1,
+        )
     }
 
     /// Combines the values of each key with `reducer(aggregate, value)`;
@@ -207,6 +217,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         self.do_aggregate(
             "KSTREAM-REDUCE-",
             materialized,
+            || None,
             move |_, value, old| match old {
                 Some(aggregate) => reducer(aggregate, value),
                 None => value,
@@ -269,10 +280,13 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         KS: Serde<Target = K>,
         AS: Serde<Target = A>,
     {
+        let initializer = Arc::new(initializer);
+        let init = initializer.clone();
         self.do_aggregate(
             "KSTREAM-AGGREGATE-",
             materialized,
-            move |key, value, old| aggregator(key, value, old.unwrap_or_else(&initializer)),
+            move || Some(init()),
+            move |key, value, old| aggregator(key, value, old.unwrap_or_else(|| initializer())),
         )
     }
 }

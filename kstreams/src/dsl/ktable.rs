@@ -40,7 +40,8 @@ use crate::topology::NodeKind;
 pub struct Change<V> {
     /// The value after the update (`None`: deleted).
     pub new: Option<V>,
-    /// The value before the update (`None`: there was none).
+    /// The value before the update (`None`: there was none, or no
+    /// downstream operator asked for old values, see the module docs).
     pub old: Option<V>,
 }
 
@@ -333,8 +334,13 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     }
 
     /// The stream of the table's updates (`KTABLE-TOSTREAM-…`), new values
-    /// only. Deletes are dropped here, because `V` cannot be null; use
-    /// [`KTable::to_changelog_stream`] to keep them as tombstones.
+    /// only. Deletes are dropped here, because `V` cannot be null: this is
+    /// Java's `toStream()` followed by a filter of null values. Java's
+    /// `toStream()` itself, which forwards deletes as null values, is
+    /// [`KTable::to_changelog_stream`]. The two agree for tables that never
+    /// delete (the results of `count`, `reduce`, `aggregate`); use
+    /// `to_changelog_stream` for a `builder.table` or a `filter`ed table
+    /// whose deletes must reach the output.
     ///
     /// ```
     /// use kstreams::dsl::{StreamsBuilder, Topic};
@@ -367,8 +373,30 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     }
 
     /// The stream of the table's updates with deletes as `None`
-    /// (`KTABLE-TOSTREAM-…`), as Kafka Streams' `toStream()`: write it to a
-    /// topic whose value serde is `Option<VS>` to produce tombstones.
+    /// (`KTABLE-TOSTREAM-…`), exactly Kafka Streams' `toStream()` (a
+    /// delete, including one a `filter` forwards for a row it filters out,
+    /// is a record with a null value): write it to a topic whose value
+    /// serde is `Option<VS>` to produce tombstones.
+    ///
+    /// ```
+    /// use kstreams::dsl::{StreamsBuilder, Topic};
+    /// use kstreams::serde::I64;
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const BALANCES: Topic<String, I64, 1> = Topic::new("balances");
+    /// const BALANCES_IN: Topic<String, Option<I64>, 1> = Topic::new("balances");
+    /// const CHANGES: Topic<String, Option<I64>, 1> = Topic::new("balance-changes");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// builder.table(BALANCES).to_changelog_stream().to(CHANGES);
+    /// let driver = TopologyTestDriver::new(builder.build()?)?;
+    /// let mut input = driver.create_input_topic(BALANCES_IN);
+    /// input.pipe_input("ann", Some(10))?;
+    /// input.pipe_input("ann", None)?;
+    /// let changes = driver.create_output_topic(CHANGES).read_values_to_vec()?;
+    /// assert_eq!(changes, vec![Some(10), None]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
     pub fn to_changelog_stream(&self) -> KStream<K, Option<V>> {
         let op: OpFn<K, Change<V>, K, Option<V>> = Arc::new(|record, emit| {
             emit(Record {

@@ -152,7 +152,10 @@ where
             .stores
             .key_value::<KS, Timestamped<VS>>(env.name, &self.store)?;
         let send_old_values = self.send_old_values.load(Ordering::Relaxed);
-        if self.caching {
+        // As Java's TimestampedTupleForwarder: forward from the cache if
+        // the store has one (not with a cache of 0 bytes), else directly.
+        let caching = self.caching && store.lock().bytes_store_mut().is_caching();
+        if caching {
             let task_store = env.stores.get(&self.store).ok_or_else(|| {
                 Error::IllegalState(format!(
                     "store `{}` was not built for this task",
@@ -166,7 +169,7 @@ where
         }
         let node: Arc<dyn NodeInput<KI, VI>> = Arc::new(TableNode {
             store,
-            caching: self.caching,
+            caching,
             send_old_values,
             update: self.update.clone(),
             children,

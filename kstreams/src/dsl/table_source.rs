@@ -25,6 +25,10 @@ use crate::processor::node::{OpFn, StatelessFactory};
 use crate::processor::Record;
 use crate::topology::NodeKind;
 
+/// The node of an unmaterialized table source: input values as `Option`
+/// (tombstones), output changes.
+type SourceOp<K, V> = OpFn<K, Option<V>, K, Change<V>>;
+
 impl StreamsBuilder {
     /// The table of `topic`'s latest value per key. Not materialized
     /// unless a downstream operator needs a store (as Java, whose
@@ -135,7 +139,7 @@ impl StreamsBuilder {
         let mut graph = self.graph.borrow_mut();
         let name = source.take_name(&mut graph, "KTABLE-SOURCE-");
         // Java's KTableSource without a store: forward, no old value.
-        let stateless: OpFn<KS::Target, Option<VS::Target>, KS::Target, Change<VS::Target>> =
+        let stateless: SourceOp<KS::Target, VS::Target> =
             Arc::new(|record, emit| {
                 emit(Record {
                     key: record.key,

@@ -172,7 +172,11 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
                 ctx.timestamp.clone(),
             ));
         }
-        if self.caching {
+        // A cache of 0 bytes disables caching on every store, as Java's
+        // `InternalTopologyBuilder.rewriteTopology` (`withCachingDisabled`
+        // when `statestore.cache.max.bytes` is 0): updates are then
+        // forwarded by the operators themselves, not by a cache eviction.
+        if self.caching && ctx.cache.max_bytes() > 0 {
             let mut caching = CachingKeyValueStore::new(
                 store,
                 ctx.cache.clone(),
