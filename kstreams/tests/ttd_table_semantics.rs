@@ -109,6 +109,17 @@ fn count_result_time_is_the_max_of_record_and_stored_time() -> Result<()> {
                 Some([7i64.to_be_bytes(), 2i64.to_be_bytes()].concat())
             ))
         );
+        // Changelog records carry their value's timestamp (Java's
+        // ChangeLoggingTimestampedKeyValueBytesStore), late records included.
+        let changelog: Topic<String, kstreams::serde::Timestamped<I64>, 1> =
+            Topic::named(format!("{}-counts-changelog", d.application_id()));
+        let logged: Vec<i64> = d
+            .create_output_topic(changelog)
+            .read_records_to_vec()?
+            .into_iter()
+            .map(|r| r.timestamp)
+            .collect();
+        assert_eq!(logged, vec![10, 10, 7, 20, 20, 7], "cache {cache}");
     }
     Ok(())
 }

@@ -125,7 +125,7 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
         &self,
         name: &str,
     ) -> KeyValueStoreBuilder<KS, Timestamped<VS>> {
-        self.configure(KeyValueStoreBuilder::new(name, self.kind))
+        self.configure(KeyValueStoreBuilder::new(name, self.kind).with_value_timestamps())
     }
 
     fn configure<S: Serde>(&self, builder: KeyValueStoreBuilder<KS, S>) -> KeyValueStoreBuilder<KS, S> {
