@@ -201,7 +201,9 @@ fn restore_rate_of_a_one_million_key_changelog() {
         .set("queue.buffering.max.messages", "1000000")
         .create()
         .expect("producer");
-    let value = 1i64.to_be_bytes();
+    // The DSL count's store is timestamped: its changelog values are
+    // `[timestamp: 8 BE][count: 8 BE]`, as Java's ValueAndTimestampSerializer.
+    let value = [0i64.to_be_bytes(), 1i64.to_be_bytes()].concat();
     for i in 0..KEYS {
         let key = format!("key-{i:07}");
         let mut record = BaseRecord::to(&changelog).key(&key).payload(&value[..]);

@@ -51,12 +51,17 @@ fn count_emits_per_record_and_fills_the_store_and_changelog() -> kstreams::Resul
     let store = d.get_key_value_store::<String, I64>("counts-store")?;
     assert_eq!(store.get(&"a".to_string())?, Some(3));
     assert_eq!(store.get(&"b".to_string())?, Some(1));
-    // Every update reached the changelog (the driver commits after each record).
+    // Every update reached the changelog (the driver commits after each
+    // record), in Java's timestamped layout: `[timestamp: 8 BE][value]`
+    // (`ValueAndTimestampSerializer`), the input records being at time 0.
     let changelog = d.changelog("counts-store");
     assert_eq!(changelog.len(), 4);
     assert_eq!(
         changelog.last().map(|(k, v)| (k.clone(), v.clone())),
-        Some((b"a".to_vec(), Some(3i64.to_be_bytes().to_vec())))
+        Some((
+            b"a".to_vec(),
+            Some([0i64.to_be_bytes(), 3i64.to_be_bytes()].concat())
+        ))
     );
     Ok(())
 }

@@ -30,7 +30,7 @@
 
 use std::time::Duration;
 
-use kstreams::dsl::{BufferConfig, Suppressed, TimeWindows};
+use kstreams::dsl::{BufferConfig, Materialized, Suppressed, TimeWindows};
 use kstreams::serde::{TimeWindowed, I64};
 use kstreams::{StreamsBuilder, Topic};
 
@@ -106,6 +106,29 @@ pub const CASES: &[Case] = &[
         key: Format::Utf8,
         value: Format::I64,
         kstreams: table,
+    },
+    Case {
+        name: "count-filter",
+        about: "stream -> groupByKey -> count -> filter(even) -> toStream -> to: a filter over an aggregation (old values on: an update that stops matching is a null)",
+        inputs: &[InputSpec {
+            seed: 48,
+            ..InputSpec::STREAM
+        }],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: count_filter,
+    },
+    Case {
+        name: "table-materialized",
+        about: "table as \"table-store\" (10 % tombstones) -> filter(v % 3 != 0) -> mapValues(v * 10) -> toStream -> to: old values on, misses that matched neither before nor now are dropped",
+        inputs: &[InputSpec {
+            seed: 49,
+            tombstone_percent: 10,
+            ..InputSpec::STREAM
+        }],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: table_materialized,
     },
     Case {
         name: "merge",
@@ -196,10 +219,36 @@ fn aggregate(b: &StreamsBuilder, inputs: &[&str], output: &str) {
 
 /// Java's `KTable#toStream()` forwards deletes as null values: kstreams'
 /// equivalent is `to_changelog_stream()` into an `Option<I64>` topic
-/// (its `to_stream()` drops deletes, see its documentation).
+/// (its `to_stream()` drops deletes, see its documentation). The source
+/// is not materialized (as Java's `builder.table(topic)`), so the filter
+/// gets no old values and forwards a null for every miss and tombstone.
 fn table(b: &StreamsBuilder, inputs: &[&str], output: &str) {
     let out: Topic<String, Option<I64>, PARTITIONS> = Topic::named(output);
     b.table(In::named(inputs[0]))
+        .filter(|_, v| v % 3 != 0)
+        .map_values(|v| v * 10)
+        .to_changelog_stream()
+        .to(out);
+}
+
+/// A filter over an aggregation: the count sends old values, so an update
+/// that stops matching is forwarded as a null and one that matched
+/// neither before nor now is dropped (`KTableFilter`).
+fn count_filter(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, Option<I64>, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .count()
+        .filter(|_, v| v % 2 == 0)
+        .to_changelog_stream()
+        .to(out);
+}
+
+/// As `table`, with a named (materialized) source: the filter gets old
+/// values and drops what matched neither before nor now.
+fn table_materialized(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, Option<I64>, PARTITIONS> = Topic::named(output);
+    b.table_with(In::named(inputs[0]), Materialized::as_("table-store"))
         .filter(|_, v| v % 3 != 0)
         .map_values(|v| v * 10)
         .to_changelog_stream()

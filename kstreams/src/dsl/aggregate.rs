@@ -7,21 +7,31 @@
 //! the key's row: with the record cache on (the default), updates of a key
 //! are merged until the next commit or eviction; with it off, every update
 //! is forwarded.
+//!
+//! The store is timestamped (`ValueAndTimestamp<A>`, serde
+//! `Timestamped<AS>`), and an update's timestamp is the larger of the
+//! record's and the stored aggregate's, as Java's `KStreamAggregate` /
+//! `KStreamReduce` (`Math.max(record.timestamp(), oldAggAndTimestamp.timestamp())`):
+//! a late record does not move a key's result back in time. Interactive
+//! queries and `TopologyTestDriver::get_key_value_store` read the store
+//! with plain values.
 
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use kstreams_serde::{DefaultSerde, Serde, SerdeOf, I64};
+use kstreams_serde::{DefaultSerde, Serde, SerdeOf, ValueAndTimestamp, I64};
 
 use super::grouped::KGroupedStream;
-use super::ktable::{Change, KTable};
+use super::ktable::{Change, KTable, TableInfo};
 use super::table_node::{TableNodeFactory, UpdateFn};
 use super::{KStream, Materialized};
 use crate::processor::Record;
 use crate::topology::NodeKind;
 
 impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
-    /// Adds a table-producing node under this stream, over a new store.
+    /// Adds a table-producing node under this stream, over a new
+    /// timestamped store (an aggregation: always materialized).
     pub(crate) fn table_node<KS, VS>(
         &self,
         processor_prefix: &str,
@@ -37,11 +47,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     {
         let mut graph = self.graph.borrow_mut();
         let name = self.take_name(&mut graph, processor_prefix);
-        graph.stores.push(Arc::new(materialized.builder(&store)));
+        graph
+            .stores
+            .push(Arc::new(materialized.timestamped_builder(&store)));
+        let send_old_values = Arc::new(AtomicBool::new(false));
         let factory = TableNodeFactory::<K, V, KS, VS> {
             store: store.clone(),
             caching: materialized.caching(),
             update,
+            send_old_values: send_old_values.clone(),
             _types: PhantomData,
         };
         let node = graph.add_node(
@@ -53,23 +67,35 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             Arc::new(factory),
         );
         drop(graph);
-        KTable::new(self.graph.clone(), node, Some(store))
+        KTable::with_info(
+            self.graph.clone(),
+            node,
+            Some(store),
+            TableInfo::stored(send_old_values),
+        )
     }
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     /// The common shape: reserve the store and node names (in Kafka
     /// Streams' order), repartition if needed, add the node.
-    fn do_aggregate<KS, AS, F>(
+    ///
+    /// `initial` gives a new key's aggregate before its first value (the
+    /// initializer's value; `None` for `reduce`), which Java's
+    /// `KStreamAggregate` also forwards as the old value when old values
+    /// are sent and there is no record cache.
+    fn do_aggregate<KS, AS, I, F>(
         &self,
         prefix: &str,
         materialized: Materialized<KS, AS>,
+        initial: I,
         fold: F,
     ) -> KTable<K, AS::Target>
     where
         KS: Serde<Target = K>,
         AS: Serde,
         AS::Target: Clone,
+        I: Fn() -> Option<AS::Target> + Send + Sync + 'static,
         F: Fn(&K, V, Option<AS::Target>) -> AS::Target + Send + Sync + 'static,
     {
         let store = materialized.store_name(&mut self.stream.graph.borrow_mut(), prefix);
@@ -77,10 +103,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             .stream
             .take_name(&mut self.stream.graph.borrow_mut(), prefix);
         let source = self.source_for(&store);
+        // Java's KStreamAggregate / KStreamReduce `process`.
         let update: UpdateFn<K, V, KS, AS> = Arc::new(move |record: Record<K, V>, store| {
-            let old = store.get(&record.key)?;
+            let stored = store.get(&record.key)?;
+            let timestamp = stored
+                .as_ref()
+                .map_or(record.timestamp, |s| record.timestamp.max(s.timestamp));
+            let old = stored.map(|s| s.value).or_else(&initial);
             let new = fold(&record.key, record.value, old.clone());
-            store.put(&record.key, &new)?;
+            store.put(&record.key, &ValueAndTimestamp::new(new.clone(), timestamp))?;
             let change = Change {
                 new: Some(new),
                 old,
@@ -88,7 +119,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             Ok(Some(Record {
                 key: record.key,
                 value: change,
-                timestamp: record.timestamp,
+                timestamp,
                 headers: record.headers,
             }))
         });
@@ -134,9 +165,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     where
         KS: Serde<Target = K>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, |_, _, old| {
-            old.unwrap_or(0) + 1
-        })
+        self.do_aggregate(
+            "KSTREAM-AGGREGATE-",
+            materialized,
+            || Some(0),
+            |_, _, old| old.unwrap_or(0) + 1,
+        )
     }
 
     /// Combines the values of each key with `reducer(aggregate, value)`;
@@ -183,6 +217,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         self.do_aggregate(
             "KSTREAM-REDUCE-",
             materialized,
+            || None,
             move |_, value, old| match old {
                 Some(aggregate) => reducer(aggregate, value),
                 None => value,
@@ -245,10 +280,13 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         KS: Serde<Target = K>,
         AS: Serde<Target = A>,
     {
+        let initializer = Arc::new(initializer);
+        let init = initializer.clone();
         self.do_aggregate(
             "KSTREAM-AGGREGATE-",
             materialized,
-            move |key, value, old| aggregator(key, value, old.unwrap_or_else(&initializer)),
+            move || Some(init()),
+            move |key, value, old| aggregator(key, value, old.unwrap_or_else(|| initializer())),
         )
     }
 }

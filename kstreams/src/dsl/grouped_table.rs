@@ -2,15 +2,18 @@
 //! `aggregate` (adder and subtractor) and `count`, as Kafka Streams'
 //! `KGroupedTable` (seed 003 §13).
 //!
-//! A table row can move between groups, so each update of a row is sent as
-//! two records through the repartition topic: the old value to subtract
-//! from its old group, then the new value to add to its new group. The
-//! repartition topic carries both halves of a [`Change`] ([`ChangeSerde`]).
+//! A table row can move between groups, so an update of a row is sent
+//! through the repartition topic as two records, the old value to
+//! subtract from its old group, then the new value to add to its new
+//! group; or as one record carrying both when the group stays the same
+//! (Java's `KTableRepartitionMap`). The repartition topic carries both
+//! halves of a [`Change`] ([`ChangeSerde`]). `group_by` turns on old
+//! values upstream, which materializes a `builder.table` source.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use kstreams_serde::{DefaultSerde, Serde, SerdeError, SerdeOf, I64};
+use kstreams_serde::{DefaultSerde, Serde, SerdeError, SerdeOf, ValueAndTimestamp, I64};
 
 use super::grouped::{Grouped, RepartitionFn};
 use super::ktable::{Change, KTable};
@@ -120,6 +123,16 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         KS: Serde<Target = K2>,
         VS: Serde<Target = V2>,
     {
+        // Java's KTableImpl.groupBy: the subtractor needs old values, so
+        // they are turned on upstream, materializing a source if need be.
+        self.info
+            .enable_sending_old_values(&mut self.graph.borrow_mut(), true);
+        // Java's KTableRepartitionMap: the old pair first, then the new
+        // one; one record with both when the key stays the same.
+        let same_key = |a: &K2, b: &K2| match (KS::to_bytes(a), KS::to_bytes(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
         let op: OpFn<K, Change<V>, K2, Change<V2>> = Arc::new(move |record, emit| {
             let Record {
                 key,
@@ -127,32 +140,46 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
                 timestamp,
                 headers,
             } = record;
-            if let Some(old) = value.old {
-                let (k2, v2) = selector(&key, &old);
-                let change = Change {
-                    new: None,
-                    old: Some(v2),
-                };
-                emit(Record {
-                    key: k2,
-                    value: change,
-                    timestamp,
-                    headers: headers.clone(),
-                })?;
+            let old = value.old.map(|old| selector(&key, &old));
+            let new = value.new.map(|new| selector(&key, &new));
+            match (old, new) {
+                (Some((k_old, v_old)), Some((k_new, v_new))) if same_key(&k_old, &k_new) => {
+                    emit(Record {
+                        key: k_new,
+                        value: Change {
+                            new: Some(v_new),
+                            old: Some(v_old),
+                        },
+                        timestamp,
+                        headers,
+                    })
+                }
+                (old, new) => {
+                    if let Some((k2, v2)) = old {
+                        emit(Record {
+                            key: k2,
+                            value: Change {
+                                new: None,
+                                old: Some(v2),
+                            },
+                            timestamp,
+                            headers: headers.clone(),
+                        })?;
+                    }
+                    if let Some((k2, v2)) = new {
+                        emit(Record {
+                            key: k2,
+                            value: Change {
+                                new: Some(v2),
+                                old: None,
+                            },
+                            timestamp,
+                            headers,
+                        })?;
+                    }
+                    Ok(())
+                }
             }
-            if let Some(new) = value.new {
-                let (k2, v2) = selector(&key, &new);
-                emit(Record {
-                    key: k2,
-                    value: Change {
-                        new: Some(v2),
-                        old: None,
-                    },
-                    timestamp,
-                    headers,
-                })?;
-            }
-            Ok(())
         });
         let mut graph = self.graph.borrow_mut();
         let name = graph.new_name("KTABLE-SELECT-");
@@ -245,25 +272,42 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
             None => RepartitionBase::Topic(store.clone()),
         };
         let source = (self.repartition)(&self.stream, base, None);
+        // Java's KTableAggregate `process`: subtract the old value from a
+        // stored aggregate, add the new one; the timestamp is the larger of
+        // the record's and the stored aggregate's.
         let update: UpdateFn<K, Change<V>, KS, AS> =
             Arc::new(move |record: Record<K, Change<V>>, store| {
-                let previous = store.get(&record.key)?;
-                let mut aggregate = previous.clone().unwrap_or_else(&initializer);
-                if let Some(old) = record.value.old {
-                    aggregate = subtractor(&record.key, old, aggregate);
+                let stored = store.get(&record.key)?;
+                let timestamp = stored
+                    .as_ref()
+                    .map_or(record.timestamp, |s| record.timestamp.max(s.timestamp));
+                let previous = stored.map(|s| s.value);
+                let intermediate = match (record.value.old, previous.clone()) {
+                    (Some(old), Some(agg)) => Some(subtractor(&record.key, old, agg)),
+                    (_, agg) => agg,
+                };
+                let aggregate = match record.value.new {
+                    Some(new) => Some(adder(
+                        &record.key,
+                        new,
+                        intermediate.unwrap_or_else(&initializer),
+                    )),
+                    None => intermediate,
+                };
+                match &aggregate {
+                    Some(agg) => {
+                        store.put(&record.key, &ValueAndTimestamp::new(agg.clone(), timestamp))?
+                    }
+                    None => drop(store.delete(&record.key)?),
                 }
-                if let Some(new) = record.value.new {
-                    aggregate = adder(&record.key, new, aggregate);
-                }
-                store.put(&record.key, &aggregate)?;
                 let change = Change {
-                    new: Some(aggregate),
+                    new: aggregate,
                     old: previous,
                 };
                 Ok(Some(Record {
                     key: record.key,
                     value: change,
-                    timestamp: record.timestamp,
+                    timestamp,
                     headers: record.headers,
                 }))
             });

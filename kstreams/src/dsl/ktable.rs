@@ -3,15 +3,29 @@
 //! and `to_stream`.
 //!
 //! Internally a KTable node forwards `Record<K, Change<V>>`: the key's new
-//! value and the value it replaced (`None` = absent or deleted), so that
-//! downstream aggregations can subtract the old value (seed 003 §13). With
-//! the record cache on, a table node emits the latest change per key per
-//! commit; with it off, every update.
+//! value and, when a downstream operator needs it, the value it replaced
+//! (`None` = absent, deleted, or not sent), so that downstream aggregations
+//! can subtract the old value (seed 003 §13). With the record cache on, a
+//! table node emits the latest change per key per commit; with it off,
+//! every update.
+//!
+//! # Old values and materialization, as Kafka Streams decides them
+//! Java's `KTableImpl.enableSendingOldValues(forceMaterialization)` is
+//! mirrored by [`TableInfo::enable_sending_old_values`]: each table knows
+//! where it comes from (an aggregation, which always has a store; a
+//! `builder.table` source, materialized only when its `Materialized` is
+//! named or a downstream operator forces it; or a stateless `filter` /
+//! `map_values` over a parent) and shares a `send_old_values` flag with
+//! its node, read when the topology is instantiated. `filter` asks its
+//! parent without forcing (so over an unmaterialized source it sends no
+//! old values and forwards a delete for every record it filters out, as
+//! `KTableFilter`); `group_by` forces (materializing the source).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::builder::GraphBuilder;
@@ -26,8 +40,107 @@ use crate::topology::NodeKind;
 pub struct Change<V> {
     /// The value after the update (`None`: deleted).
     pub new: Option<V>,
-    /// The value before the update (`None`: there was none).
+    /// The value before the update (`None`: there was none, or no
+    /// downstream operator asked for old values, see the module docs).
     pub old: Option<V>,
+}
+
+/// Materializes a `builder.table` source on demand: adds its store to the
+/// graph and swaps its node for the store-backed one.
+pub(crate) type Materialize = Box<dyn FnOnce(&mut GraphBuilder)>;
+
+/// Where a table's changes come from, for Java's `enableSendingOldValues`.
+pub(crate) enum TableOrigin {
+    /// A node that always has a store (an aggregation): it can always send
+    /// old values (`KStreamAggProcessorSupplier.enableSendingOldValues`).
+    Stored,
+    /// `builder.table`: materialized when named, or when forced
+    /// (`KTableSource.materialize` / `enableSendingOldValues`).
+    Source {
+        materialized: Cell<bool>,
+        materialize: RefCell<Option<Materialize>>,
+    },
+    /// A stateless table operator (`filter`, `map_values`) over a parent
+    /// (`KTableProcessorSupplier.enableSendingOldValues`).
+    Derived(Rc<TableInfo>),
+}
+
+/// What a table knows about its origin and whether its node sends old
+/// values (shared by every copy of the [`KTable`] handle).
+pub(crate) struct TableInfo {
+    /// Java's `sendOldValues` of this table's processor, shared with the
+    /// node factory (read when a task instantiates the node).
+    pub(crate) send_old_values: Arc<AtomicBool>,
+    origin: TableOrigin,
+}
+
+impl TableInfo {
+    /// A table over a store (an aggregation) with flag `send_old_values`.
+    pub(crate) fn stored(send_old_values: Arc<AtomicBool>) -> Rc<TableInfo> {
+        Rc::new(TableInfo {
+            send_old_values,
+            origin: TableOrigin::Stored,
+        })
+    }
+
+    /// A `builder.table` source; `materialize` is `None` when it already is.
+    pub(crate) fn source(
+        send_old_values: Arc<AtomicBool>,
+        materialize: Option<Materialize>,
+    ) -> Rc<TableInfo> {
+        Rc::new(TableInfo {
+            send_old_values,
+            origin: TableOrigin::Source {
+                materialized: Cell::new(materialize.is_none()),
+                materialize: RefCell::new(materialize),
+            },
+        })
+    }
+
+    /// A stateless operator over `parent`, sending old values if `send_old`.
+    pub(crate) fn derived(parent: Rc<TableInfo>, send_old: bool) -> Rc<TableInfo> {
+        Rc::new(TableInfo {
+            send_old_values: Arc::new(AtomicBool::new(send_old)),
+            origin: TableOrigin::Derived(parent),
+        })
+    }
+
+    /// Whether this table's node sends old values.
+    pub(crate) fn sends_old_values(&self) -> bool {
+        self.send_old_values.load(Ordering::Relaxed)
+    }
+
+    /// Java's `KTableImpl.enableSendingOldValues(forceMaterialization)`:
+    /// turns on old values here and upstream, materializing an
+    /// unmaterialized source only if `force`; returns whether this table
+    /// now sends old values.
+    pub(crate) fn enable_sending_old_values(&self, graph: &mut GraphBuilder, force: bool) -> bool {
+        if self.sends_old_values() {
+            return true;
+        }
+        match &self.origin {
+            TableOrigin::Stored => {}
+            TableOrigin::Source {
+                materialized,
+                materialize,
+            } => {
+                if !force && !materialized.get() {
+                    return false;
+                }
+                if let Some(materialize) = materialize.borrow_mut().take() {
+                    materialize(graph);
+                }
+                materialized.set(true);
+            }
+            TableOrigin::Derived(parent) => {
+                if !parent.enable_sending_old_values(graph, force) {
+                    return false;
+                }
+            }
+        }
+        self.send_old_values.store(true, Ordering::Relaxed);
+        true
+    }
 }
 
 /// A table with keys `K` and values `V`: the latest value per key of a
@@ -37,6 +150,7 @@ pub struct KTable<K, V> {
     pub(crate) node: usize,
     /// The store holding the table, when it is materialized.
     pub(crate) store: Option<String>,
+    pub(crate) info: Rc<TableInfo>,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -46,6 +160,7 @@ impl<K, V> Clone for KTable<K, V> {
             graph: self.graph.clone(),
             node: self.node,
             store: self.store.clone(),
+            info: self.info.clone(),
             _types: PhantomData,
         }
     }
@@ -60,15 +175,34 @@ impl<K, V> fmt::Debug for KTable<K, V> {
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
+    /// A table over a node that always has a store (and always forwards
+    /// old values).
+    #[allow(dead_code)]
     pub(crate) fn new(
         graph: Rc<RefCell<GraphBuilder>>,
         node: usize,
         store: Option<String>,
     ) -> Self {
+        Self::with_info(
+            graph,
+            node,
+            store,
+            TableInfo::stored(Arc::new(AtomicBool::new(true))),
+        )
+    }
+
+    /// A table with what is known of its origin.
+    pub(crate) fn with_info(
+        graph: Rc<RefCell<GraphBuilder>>,
+        node: usize,
+        store: Option<String>,
+        info: Rc<TableInfo>,
+    ) -> Self {
         KTable {
             graph,
             node,
             store,
+            info,
             _types: PhantomData,
         }
     }
@@ -99,6 +233,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     /// The rows for which `predicate` holds (`KTABLE-FILTER-…`): a row that
     /// stops matching becomes a delete downstream.
     ///
+    /// As Kafka Streams' `KTableFilter`: when the table sends old values
+    /// (it comes from an aggregation or a materialized source), an update
+    /// that neither matches now nor matched before is dropped; otherwise
+    /// (a source that is not materialized) every record that does not
+    /// match, and every delete, is forwarded as a delete.
+    ///
     /// ```
     /// use kstreams::dsl::{StreamsBuilder, Topic};
     /// use kstreams::serde::I64;
@@ -121,13 +261,20 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     where
         F: Fn(&K, &V) -> bool + Send + Sync + 'static,
     {
+        // Java's KTableFilter constructor: `parent.enableSendingOldValues(false)`.
+        let send_old = self
+            .info
+            .enable_sending_old_values(&mut self.graph.borrow_mut(), false);
+        let info = TableInfo::derived(self.info.clone(), send_old);
+        let flag = info.send_old_values.clone();
         let op: OpFn<K, Change<V>, K, Change<V>> = Arc::new(move |record, emit| {
+            let send_old = flag.load(Ordering::Relaxed);
             let keep = |v: Option<V>| v.filter(|v| predicate(&record.key, v));
             let change = Change {
                 new: keep(record.value.new),
-                old: keep(record.value.old),
+                old: if send_old { keep(record.value.old) } else { None },
             };
-            if change.new.is_none() && change.old.is_none() {
+            if send_old && change.new.is_none() && change.old.is_none() {
                 return Ok(());
             }
             emit(Record {
@@ -137,7 +284,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
                 headers: record.headers,
             })
         });
-        KTable::new(self.graph.clone(), self.changes("KTABLE-FILTER-", op), None)
+        let node = self.changes("KTABLE-FILTER-", op);
+        KTable::with_info(self.graph.clone(), node, None, info)
     }
 
     /// Transforms every value, keeping the key (`KTABLE-MAPVALUES-…`).
@@ -161,10 +309,18 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         V2: Clone + 'static,
         F: Fn(&V) -> V2 + Send + Sync + 'static,
     {
+        // Java's KTableMapValues: old values only once a downstream asks.
+        let info = TableInfo::derived(self.info.clone(), false);
+        let flag = info.send_old_values.clone();
         let op: OpFn<K, Change<V>, K, Change<V2>> = Arc::new(move |record, emit| {
+            let send_old = flag.load(Ordering::Relaxed);
             let change = Change {
                 new: record.value.new.as_ref().map(&mapper),
-                old: record.value.old.as_ref().map(&mapper),
+                old: if send_old {
+                    record.value.old.as_ref().map(&mapper)
+                } else {
+                    None
+                },
             };
             emit(Record {
                 key: record.key,
@@ -173,16 +329,18 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
                 headers: record.headers,
             })
         });
-        KTable::new(
-            self.graph.clone(),
-            self.changes("KTABLE-MAPVALUES-", op),
-            None,
-        )
+        let node = self.changes("KTABLE-MAPVALUES-", op);
+        KTable::with_info(self.graph.clone(), node, None, info)
     }
 
     /// The stream of the table's updates (`KTABLE-TOSTREAM-…`), new values
-    /// only. Deletes are dropped here, because `V` cannot be null; use
-    /// [`KTable::to_changelog_stream`] to keep them as tombstones.
+    /// only. Deletes are dropped here, because `V` cannot be null: this is
+    /// Java's `toStream()` followed by a filter of null values. Java's
+    /// `toStream()` itself, which forwards deletes as null values, is
+    /// [`KTable::to_changelog_stream`]. The two agree for tables that never
+    /// delete (the results of `count`, `reduce`, `aggregate`); use
+    /// `to_changelog_stream` for a `builder.table` or a `filter`ed table
+    /// whose deletes must reach the output.
     ///
     /// ```
     /// use kstreams::dsl::{StreamsBuilder, Topic};
@@ -215,8 +373,30 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     }
 
     /// The stream of the table's updates with deletes as `None`
-    /// (`KTABLE-TOSTREAM-…`), as Kafka Streams' `toStream()`: write it to a
-    /// topic whose value serde is `Option<VS>` to produce tombstones.
+    /// (`KTABLE-TOSTREAM-…`), exactly Kafka Streams' `toStream()` (a
+    /// delete, including one a `filter` forwards for a row it filters out,
+    /// is a record with a null value): write it to a topic whose value
+    /// serde is `Option<VS>` to produce tombstones.
+    ///
+    /// ```
+    /// use kstreams::dsl::{StreamsBuilder, Topic};
+    /// use kstreams::serde::I64;
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const BALANCES: Topic<String, I64, 1> = Topic::new("balances");
+    /// const BALANCES_IN: Topic<String, Option<I64>, 1> = Topic::new("balances");
+    /// const CHANGES: Topic<String, Option<I64>, 1> = Topic::new("balance-changes");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// builder.table(BALANCES).to_changelog_stream().to(CHANGES);
+    /// let driver = TopologyTestDriver::new(builder.build()?)?;
+    /// let mut input = driver.create_input_topic(BALANCES_IN);
+    /// input.pipe_input("ann", Some(10))?;
+    /// input.pipe_input("ann", None)?;
+    /// let changes = driver.create_output_topic(CHANGES).read_values_to_vec()?;
+    /// assert_eq!(changes, vec![Some(10), None]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
     pub fn to_changelog_stream(&self) -> KStream<K, Option<V>> {
         let op: OpFn<K, Change<V>, K, Option<V>> = Arc::new(|record, emit| {
             emit(Record {

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use kstreams_serde::Serde;
+use kstreams_serde::{Serde, Timestamped};
 
 use super::builder::GraphBuilder;
 use crate::state::{KeyValueStoreBuilder, StoreKind};
@@ -153,14 +153,35 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
         }
     }
 
+    /// Whether the store was named ([`Materialized::as_`]): Java's
+    /// "queryable" name, which makes `builder.table` materialize its store.
+    pub(crate) fn is_named(&self) -> bool {
+        self.name.is_some()
+    }
+
     /// Whether updates pass through the record cache.
     pub(crate) fn caching(&self) -> bool {
         self.caching
     }
 
-    /// The store builder for `name`.
+    /// The store builder for `name`, with plain values.
+    #[allow(dead_code)]
     pub(crate) fn builder(&self, name: &str) -> KeyValueStoreBuilder<KS, VS> {
-        let mut builder = KeyValueStoreBuilder::new(name, self.kind);
+        self.configure(KeyValueStoreBuilder::new(name, self.kind))
+    }
+
+    /// The store builder for `name` with timestamped values
+    /// (`ValueAndTimestamp<V>`, serde `Timestamped<VS>`), as the stores of
+    /// Kafka Streams' DSL operators (`TimestampedKeyValueStore`).
+    pub(crate) fn timestamped_builder(
+        &self,
+        name: &str,
+    ) -> KeyValueStoreBuilder<KS, Timestamped<VS>> {
+        self.configure(KeyValueStoreBuilder::new(name, self.kind).with_value_timestamps())
+    }
+
+    fn configure<S: Serde>(&self, builder: KeyValueStoreBuilder<KS, S>) -> KeyValueStoreBuilder<KS, S> {
+        let mut builder = builder;
         if !self.logging {
             builder = builder.with_logging_disabled();
         }

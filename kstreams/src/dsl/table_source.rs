@@ -1,20 +1,40 @@
 //! `StreamsBuilder::table`: a [`KTable`] read from a topic, as Kafka
 //! Streams' `builder.table(topic)`: a source (`KSTREAM-SOURCE-…`) feeding
-//! a `KTABLE-SOURCE-…` node that materializes the topic's latest value per
-//! key in a store (`<topic>-STATE-STORE-…` unless named). A `null` value
-//! deletes the key and is forwarded as a delete.
+//! a `KTABLE-SOURCE-…` node (Java's `KTableSource`).
+//!
+//! As in Java, the table is materialized in a store (`<topic>-STATE-STORE-…`
+//! unless named) only when its [`Materialized`] is named
+//! ([`Materialized::as_`], Java's queryable name) or a downstream operator
+//! needs it (`group_by`, which needs old values). Unmaterialized, the node
+//! forwards every record as a change with no old value, a tombstone as a
+//! delete (even of a key never seen); materialized, it keeps
+//! `ValueAndTimestamp<V>` per key and forwards the value it replaced when
+//! a downstream operator asks for old values.
 
+use std::marker::PhantomData;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use kstreams_serde::Serde;
+use kstreams_serde::{Serde, ValueAndTimestamp};
 
-use super::ktable::{Change, KTable};
-use super::table_node::UpdateFn;
+use super::builder::GraphBuilder;
+use super::ktable::{Change, KTable, TableInfo};
+use super::table_node::{TableNodeFactory, UpdateFn};
 use super::{Materialized, StreamsBuilder, Topic};
+use crate::processor::node::{OpFn, StatelessFactory};
 use crate::processor::Record;
+use crate::topology::NodeKind;
+
+/// The node of an unmaterialized table source: input values as `Option`
+/// (tombstones), output changes.
+type SourceOp<K, V> = OpFn<K, Option<V>, K, Change<V>>;
 
 impl StreamsBuilder {
-    /// The table of `topic`'s latest value per key, in a RocksDB store.
+    /// The table of `topic`'s latest value per key. Not materialized
+    /// unless a downstream operator needs a store (as Java, whose
+    /// `describe()` then shows `stores: []`); use
+    /// [`StreamsBuilder::table_with`] and [`Materialized::as_`] for a
+    /// queryable RocksDB store.
     ///
     /// ```
     /// use kstreams::dsl::{StreamsBuilder, Topic};
@@ -27,7 +47,7 @@ impl StreamsBuilder {
     /// builder.table(PRICES).to_stream().to(CHANGES);
     /// let topology = builder.build()?;
     /// assert!(topology.describe().to_string().contains(
-    ///     "Processor: KTABLE-SOURCE-0000000002 (stores: [prices-STATE-STORE-0000000000])"
+    ///     "Processor: KTABLE-SOURCE-0000000002 (stores: [])"
     /// ));
     /// let driver = TopologyTestDriver::new(topology)?;
     /// driver.create_input_topic(PRICES).pipe_input("YERB", "105.24")?;
@@ -47,8 +67,28 @@ impl StreamsBuilder {
         self.table_with(topic, Materialized::<KS, VS>::new())
     }
 
-    /// [`StreamsBuilder::table`] into the store `materialized` describes
-    /// (name it with [`Materialized::as_`] to query it).
+    /// [`StreamsBuilder::table`] into the store `materialized` describes,
+    /// which is created when it is named with [`Materialized::as_`] (then
+    /// queryable, with plain values) or a downstream operator needs it.
+    /// The store keeps `ValueAndTimestamp<V>` (changelog layout
+    /// `[timestamp: 8 BE][value]`, as Java).
+    ///
+    /// ```
+    /// use kstreams::dsl::{Materialized, StreamsBuilder, Topic};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const PRICES: Topic<String, String, 1> = Topic::new("prices");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// builder.table_with(PRICES, Materialized::as_("prices-store"));
+    /// let topology = builder.build()?;
+    /// assert!(topology.describe().to_string().contains("(stores: [prices-store])"));
+    /// let driver = TopologyTestDriver::new(topology)?;
+    /// driver.create_input_topic(PRICES).pipe_input("YERB", "105.24")?;
+    /// let prices = driver.get_key_value_store::<String, String>("prices-store")?;
+    /// assert_eq!(prices.get(&"YERB".to_string())?, Some("105.24".to_string()));
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
     pub fn table_with<KS, VS, const P: u32>(
         &self,
         topic: Topic<KS, VS, P>,
@@ -65,12 +105,15 @@ impl StreamsBuilder {
         // Read values as `Option` so that tombstones arrive as deletes.
         let raw: Topic<KS, Option<VS>, P> = topic.with_serdes();
         let source = self.source_node(None, raw, None);
+        // Java's KTableSource with a store (`queryableName != null`).
         let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> =
             Arc::new(|record: Record<_, _>, store| {
-                let old = store.get(&record.key)?;
+                let old = store.get(&record.key)?.map(|o| o.value);
                 match &record.value {
-                    Some(value) => store.put(&record.key, value)?,
-                    None if old.is_none() => return Ok(None),
+                    Some(value) => store.put(
+                        &record.key,
+                        &ValueAndTimestamp::new(value.clone(), record.timestamp),
+                    )?,
                     None => drop(store.delete(&record.key)?),
                 }
                 let change = Change {
@@ -84,6 +127,57 @@ impl StreamsBuilder {
                     headers: record.headers,
                 }))
             });
-        source.table_node("KTABLE-SOURCE-", store, &materialized, update)
+        let send_old_values = Arc::new(AtomicBool::new(false));
+        let stored = TableNodeFactory::<KS::Target, Option<VS::Target>, KS, VS> {
+            store: store.clone(),
+            caching: materialized.caching(),
+            update,
+            send_old_values: send_old_values.clone(),
+            _types: PhantomData,
+        };
+        let store_builder = Arc::new(materialized.timestamped_builder(&store));
+        let mut graph = self.graph.borrow_mut();
+        let name = source.take_name(&mut graph, "KTABLE-SOURCE-");
+        // Java's KTableSource without a store: forward, no old value.
+        let stateless: SourceOp<KS::Target, VS::Target> =
+            Arc::new(|record, emit| {
+                emit(Record {
+                    key: record.key,
+                    value: Change {
+                        new: record.value,
+                        old: None,
+                    },
+                    timestamp: record.timestamp,
+                    headers: record.headers,
+                })
+            });
+        let node = graph.add_node(
+            name,
+            NodeKind::Processor { stores: Vec::new() },
+            &[source.node],
+            Arc::new(StatelessFactory { op: stateless }),
+        );
+        let store_name = store.clone();
+        let materialize = move |graph: &mut GraphBuilder| {
+            graph.stores.push(store_builder);
+            if let NodeKind::Processor { stores } = &mut graph.nodes[node].kind {
+                stores.push(store_name);
+            }
+            graph.set_factory(node, Arc::new(stored));
+        };
+        let (store, materialize): (Option<String>, Option<super::ktable::Materialize>) =
+            if materialized.is_named() {
+                materialize(&mut graph);
+                (Some(store), None)
+            } else {
+                (None, Some(Box::new(materialize)))
+            };
+        drop(graph);
+        KTable::with_info(
+            self.graph.clone(),
+            node,
+            store,
+            TableInfo::source(send_old_values, materialize),
+        )
     }
 }

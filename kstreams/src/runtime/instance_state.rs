@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use kstreams_serde::Serde;
+use kstreams_serde::{Serde, Timestamped};
 
 use super::changelog_reader::TaskStateSupport;
 use super::kafka_streams::KafkaStreams;
@@ -153,7 +153,9 @@ impl KafkaStreams {
     }
 
     /// A read-only view of store `name` over the tasks this instance runs
-    /// now, with the store's serdes `KS`/`VS`. Fails if no local task has
+    /// now, with the store's serdes `KS`/`VS` (for the timestamped store
+    /// of a DSL aggregation or table, the plain value serde: timestamps
+    /// are dropped, as Java's `keyValueStore()` query type does). Fails if no local task has
     /// the store (yet: during a rebalance or restoration) or the serdes differ.
     pub fn store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<ReadOnlyKeyValueStore<KS, VS>> {
         let local = self
@@ -163,9 +165,16 @@ impl KafkaStreams {
             .unwrap_or_else(|p| p.into_inner());
         let mut stores = Vec::new();
         for ((store, _), task_store) in local.iter().filter(|((s, _), _)| s == name) {
-            let typed = task_store
-                .as_any()
+            // The timestamped store of a DSL aggregation or table is read
+            // with plain values, as Java's `ReadOnlyKeyValueStoreFacade`.
+            let any = task_store.as_any();
+            let typed = any
                 .downcast_ref::<KvTaskStore<KS, VS>>()
+                .map(KvTaskStore::handle)
+                .or_else(|| {
+                    any.downcast_ref::<KvTaskStore<KS, Timestamped<VS>>>()
+                        .map(|s| s.handle().plain_view())
+                })
                 .ok_or_else(|| Error::State {
                     store: store.clone(),
                     message: format!(
@@ -174,7 +183,7 @@ impl KafkaStreams {
                         VS::name()
                     ),
                 })?;
-            stores.push(typed.handle());
+            stores.push(typed);
         }
         if stores.is_empty() {
             return Err(Error::State {

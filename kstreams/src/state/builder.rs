@@ -88,6 +88,9 @@ pub struct KeyValueStoreBuilder<KS: Serde, VS: Serde> {
     kind: StoreKind,
     logging: bool,
     caching: bool,
+    /// Values start with their timestamp (`Timestamped<VS>`): changelog
+    /// records take it as their timestamp.
+    value_timestamps: bool,
     _serdes: PhantomData<fn() -> (KS, VS)>,
 }
 
@@ -100,8 +103,18 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
             kind,
             logging: true,
             caching: true,
+            value_timestamps: false,
             _serdes: PhantomData,
         }
+    }
+
+    /// The values are `ValueAndTimestamp`s (`[timestamp: 8 BE][value]`):
+    /// each changelog record is stamped with its value's timestamp, as
+    /// Java's `ChangeLoggingTimestampedKeyValueBytesStore` (deletes with
+    /// the current record's).
+    pub(crate) fn with_value_timestamps(mut self) -> Self {
+        self.value_timestamps = true;
+        self
     }
 
     /// No changelog: the store is lost with its task's local state.
@@ -170,9 +183,14 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
                 topic,
                 ctx.partition,
                 ctx.timestamp.clone(),
-            ));
+            )
+            .with_value_timestamps(self.value_timestamps));
         }
-        if self.caching {
+        // A cache of 0 bytes disables caching on every store, as Java's
+        // `InternalTopologyBuilder.rewriteTopology` (`withCachingDisabled`
+        // when `statestore.cache.max.bytes` is 0): updates are then
+        // forwarded by the operators themselves, not by a cache eviction.
+        if self.caching && ctx.cache.max_bytes() > 0 {
             let mut caching = CachingKeyValueStore::new(
                 store,
                 ctx.cache.clone(),

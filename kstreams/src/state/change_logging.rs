@@ -20,6 +20,8 @@ pub(super) struct ChangeLoggingKeyValueBytesStore {
     topic: String,
     partition: i32,
     timestamp: RecordTimestamp,
+    /// Stamp a put with the timestamp its value starts with.
+    value_timestamps: bool,
 }
 
 impl std::fmt::Debug for ChangeLoggingKeyValueBytesStore {
@@ -49,16 +51,29 @@ impl ChangeLoggingKeyValueBytesStore {
             topic: topic.into(),
             partition,
             timestamp,
+            value_timestamps: false,
         }
     }
 
+    /// Values are `[timestamp: 8 BE][value]` (a timestamped store): a put
+    /// is logged with its value's timestamp, as Java's
+    /// `ChangeLoggingTimestampedKeyValueBytesStore`.
+    pub(super) fn with_value_timestamps(mut self, on: bool) -> Self {
+        self.value_timestamps = on;
+        self
+    }
+
     fn log(&self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        let stamped = value
+            .filter(|_| self.value_timestamps)
+            .and_then(|v| v.first_chunk::<8>())
+            .map(|ts| i64::from_be_bytes(*ts));
         self.collector.send(ChangelogRecord {
             topic: &self.topic,
             partition: self.partition,
             key,
             value,
-            timestamp: self.timestamp.get(),
+            timestamp: stamped.unwrap_or_else(|| self.timestamp.get()),
         })
     }
 

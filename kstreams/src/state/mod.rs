@@ -93,6 +93,7 @@ mod rocksdb_window;
 mod segments;
 mod session_store;
 mod store;
+mod timestamped_view;
 mod window_builder;
 mod window_store;
 

@@ -127,6 +127,13 @@ pub trait KeyValueBytesStore: StateStore {
     fn flush_evicted(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Whether this layer is a record cache, which forwards what it writes
+    /// down to its flush listener (Java's `WrappedStateStore.setFlushListener`
+    /// returning whether caching is enabled). Only the caching layer says yes.
+    fn is_caching(&self) -> bool {
+        false
+    }
 }
 
 /// The smallest key strictly greater than every key starting with `prefix`,

@@ -14,10 +14,10 @@
 //! dropped; changelog records are kept like any other output and can be read
 //! with [`TopologyTestDriver::changelog`].
 
-use kstreams_serde::Serde;
+use kstreams_serde::{Serde, Timestamped};
 
 use super::{TopologyTestDriver, DEFAULT_APPLICATION_ID};
-use crate::processor::stores::KvTaskStore;
+use crate::processor::stores::{KvTaskStore, TaskStore};
 use crate::state::changelog_topic;
 use crate::state::KeyValueStoreHandle;
 use crate::{Error, Result};
@@ -84,26 +84,74 @@ impl TopologyTestDriver {
     }
 
     /// The store `name` of the (only) task that has it, as Kafka Streams'
-    /// `getKeyValueStore`; `KS`/`VS` must be the store's serdes.
+    /// `getKeyValueStore`; `KS`/`VS` must be the store's serdes. The
+    /// timestamped store of a DSL aggregation or table (kept as
+    /// `Timestamped<VS>`) is returned with plain values too: reads drop
+    /// the timestamp, writes are stamped `-1`, as Java's
+    /// `KeyValueStoreFacade`; see
+    /// [`TopologyTestDriver::get_timestamped_key_value_store`] for the
+    /// timestamps.
     pub fn get_key_value_store<KS: Serde, VS: Serde>(
         &self,
         name: &str,
     ) -> Result<KeyValueStoreHandle<KS, VS>> {
+        self.find_store(name, |store| {
+            let any = store.as_any();
+            any.downcast_ref::<KvTaskStore<KS, VS>>()
+                .map(KvTaskStore::handle)
+                .or_else(|| {
+                    any.downcast_ref::<KvTaskStore<KS, Timestamped<VS>>>()
+                        .map(|s| s.handle().plain_view())
+                })
+                .ok_or_else(|| wrong_serdes::<KS, VS>(name))
+        })
+    }
+
+    /// The timestamped store `name` of a DSL aggregation or table, with
+    /// each value's timestamp (Java's `getTimestampedKeyValueStore`);
+    /// `KS`/`VS` are the key and (plain) value serdes.
+    ///
+    /// ```
+    /// use kstreams::dsl::{Materialized, StreamsBuilder, Topic};
+    /// use kstreams::serde::{ValueAndTimestamp, I64};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const IN: Topic<String, String, 1> = Topic::new("visits");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// builder.stream(IN).group_by_key().count_with(Materialized::<String, I64>::as_("visit-counts"));
+    /// let driver = TopologyTestDriver::new(builder.build()?)?;
+    /// let mut input = driver.create_input_topic(IN);
+    /// input.pipe_input_with_timestamp("home", "ann", 20)?;
+    /// input.pipe_input_with_timestamp("home", "bob", 10)?; // late: the count keeps time 20
+    /// let counts = driver.get_timestamped_key_value_store::<String, I64>("visit-counts")?;
+    /// assert_eq!(counts.get(&"home".to_string())?, Some(ValueAndTimestamp::new(2, 20)));
+    /// let plain = driver.get_key_value_store::<String, I64>("visit-counts")?;
+    /// assert_eq!(plain.get(&"home".to_string())?, Some(2));
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn get_timestamped_key_value_store<KS: Serde, VS: Serde>(
+        &self,
+        name: &str,
+    ) -> Result<KeyValueStoreHandle<KS, Timestamped<VS>>> {
+        self.find_store(name, |store| {
+            store
+                .as_any()
+                .downcast_ref::<KvTaskStore<KS, Timestamped<VS>>>()
+                .map(KvTaskStore::handle)
+                .ok_or_else(|| wrong_serdes::<KS, Timestamped<VS>>(name))
+        })
+    }
+
+    fn find_store<T>(
+        &self,
+        name: &str,
+        typed: impl FnOnce(&dyn TaskStore) -> Result<T>,
+    ) -> Result<T> {
         let state = self.state.borrow();
         for task in &state.tasks {
             if let Some(store) = task.state().stores.get(name) {
-                return store
-                    .as_any()
-                    .downcast_ref::<KvTaskStore<KS, VS>>()
-                    .map(KvTaskStore::handle)
-                    .ok_or_else(|| Error::State {
-                        store: name.to_owned(),
-                        message: format!(
-                            "not a key/value store with serdes ({}, {})",
-                            KS::name(),
-                            VS::name()
-                        ),
-                    });
+                return typed(store.as_ref());
             }
         }
         Err(Error::State {
@@ -126,5 +174,16 @@ impl TopologyTestDriver {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+fn wrong_serdes<KS: Serde, VS: Serde>(name: &str) -> Error {
+    Error::State {
+        store: name.to_owned(),
+        message: format!(
+            "not a key/value store with serdes ({}, {})",
+            KS::name(),
+            VS::name()
+        ),
     }
 }

@@ -152,6 +152,10 @@ impl StateStore for CachingKeyValueStore {
 }
 
 impl KeyValueBytesStore for CachingKeyValueStore {
+    fn is_caching(&self) -> bool {
+        true
+    }
+
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(cached) = self.cache.get(&self.namespace, key) {
             return Ok(cached);

@@ -46,6 +46,8 @@ final class Cases {
         ALL.put("reduce", Cases::reduce);
         ALL.put("aggregate", Cases::aggregate);
         ALL.put("table", Cases::table);
+        ALL.put("count-filter", Cases::countFilter);
+        ALL.put("table-materialized", Cases::tableMaterialized);
         ALL.put("merge", Cases::merge);
         ALL.put("tumbling-suppress", Cases::tumblingSuppress);
         ALL.put("hopping", Cases::hopping);
@@ -87,6 +89,25 @@ final class Cases {
     /** A table from the topic (nulls are deletes); toStream() forwards deletes as null values. */
     static void table(StreamsBuilder b, String[] inputs, String output) {
         b.table(inputs[0], IN)
+                .filter((key, value) -> value % 3 != 0)
+                .mapValues(value -> value * 10)
+                .toStream()
+                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    /** A filter over an aggregation (old values on): an update that stops matching becomes a null. */
+    static void countFilter(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .count()
+                .filter((key, value) -> value % 2 == 0)
+                .toStream()
+                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    /** As table, with a queryable (materialized) source: the filter gets old values. */
+    static void tableMaterialized(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN, Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("table-store"))
                 .filter((key, value) -> value % 3 != 0)
                 .mapValues(value -> value * 10)
                 .toStream()
