@@ -89,10 +89,10 @@ pub use kstreams_serde as serde;
 ///
 /// /// Keeps a running total per key and forwards it.
 /// #[processor(stores(totals = KeyValue<String, I64>))]
-/// fn running_total(key: &String, n: i64, totals: &mut dyn KeyValueStore<String, i64>) -> i64 {
-///     let total = totals.get(key).ok().flatten().unwrap_or(0) + n;
-///     let _ = totals.put(key, &total);
-///     total
+/// fn running_total(key: &String, n: i64, totals: &mut dyn KeyValueStore<String, i64>) -> kstreams::Result<i64> {
+///     let total = totals.get(key)?.unwrap_or(0) + n;
+///     totals.put(key, &total)?;
+///     Ok(total)
 /// }
 ///
 /// const IN: Topic<String, I64, 1> = Topic::new("amounts");
@@ -106,6 +106,57 @@ pub use kstreams_serde as serde;
 /// driver.create_input_topic(IN).pipe_key_values([("a", 1), ("a", 2), ("b", 5)])?;
 /// let totals = driver.create_output_topic(OUT).read_values_to_vec()?;
 /// assert_eq!(totals, vec![1, 3, 5]);
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+///
+/// A function may return its output in a `Result`: `kstreams::Result<bool>`
+/// (a fallible filter), `Result<V2, E>`, `Result<(K2, V2), E>`,
+/// `Result<Vec<V2>, E>` or `Result<impl IntoIterator<Item = ..>, E>`; the
+/// shape comes from the `Ok` type. `E` is any error type that converts into
+/// `Box<dyn std::error::Error + Send + Sync>` ([`errors::IntoProcessingError`]):
+/// [`Error`] itself (so `store.put(..)?` works), any
+/// `std::error::Error + Send + Sync + 'static` such as your own error enum,
+/// a boxed error, or a `String` message. An `Err` becomes
+/// [`Error::Processing`] naming the node, with the error's text, and goes to
+/// `processing.exception.handler` like any processing error: by default the
+/// application stops ([`Error::HandlerFailed`]); with
+/// [`LogAndContinueProcessingExceptionHandler`](errors::LogAndContinueProcessingExceptionHandler)
+/// the record is dropped at that node, logged and counted in
+/// `dropped-records-total`. The `process` method of a `#[processor]` impl
+/// uses `?` the same way: it returns `kstreams::Result<()>`, or
+/// `Result<(), E>` with one of these error types.
+///
+/// ```
+/// use kstreams::errors::LogAndContinueProcessingExceptionHandler;
+/// use kstreams::serde::I64;
+/// use kstreams::state::KeyValueStore;
+/// use kstreams::{processor, StreamsBuilder, StreamsConfig, Topic, TopologyTestDriver};
+///
+/// /// Parses an amount: a line that is not a number is an `Err`.
+/// #[processor]
+/// fn parse_amount(line: String) -> Result<i64, std::num::ParseIntError> {
+///     line.trim().parse()
+/// }
+///
+/// /// Keeps a running total per key; `?` on the store's errors.
+/// #[processor(stores(totals = KeyValue<String, I64>))]
+/// fn running_total(key: &String, n: i64, totals: &mut dyn KeyValueStore<String, i64>) -> kstreams::Result<i64> {
+///     let total = totals.get(key)?.unwrap_or(0) + n;
+///     totals.put(key, &total)?;
+///     Ok(total)
+/// }
+///
+/// const IN: Topic<String, String, 1> = Topic::new("lines");
+/// const OUT: Topic<String, I64, 1> = Topic::new("totals");
+///
+/// let b = StreamsBuilder::new();
+/// b.stream(IN).via(parse_amount).via(running_total).to(OUT);
+/// let config = StreamsConfig::new("totals")
+///     .processing_exception_handler(LogAndContinueProcessingExceptionHandler);
+/// let driver = TopologyTestDriver::with_streams_config(b.build()?, &config)?;
+/// driver.create_input_topic(IN).pipe_key_values([("a", "1"), ("a", "two"), ("a", "3")])?;
+/// assert_eq!(driver.create_output_topic(OUT).read_values_to_vec()?, vec![1, 4]);
+/// assert_eq!(driver.metrics().dropped_records_total(), 1); // "two": skipped at `parse_amount`
 /// # Ok::<(), kstreams::Error>(())
 /// ```
 ///
@@ -164,7 +215,8 @@ pub use kstreams_macros::punctuate;
 /// Turns `fn name(b: &mut StreamsBuilder) { .. }` into
 /// `fn name() -> kstreams::Result<Topology>` and checks the wiring at compile
 /// time: duplicate and undefined node names, cycles, dangling nodes,
-/// co-partitioning of merged inputs and of a processor's parents, window
+/// co-partitioning of joined inputs (as in Kafka Streams, a `merge` or a
+/// processor with several parents may read topics of different partition counts), window
 /// constants, stores connected by name but never added. Explicit wiring
 /// takes parent *names*, as Kafka Streams' `Topology.addProcessor`; fluent
 /// DSL code may be mixed in. `name::DESCRIPTION` is the DAG as the macro saw it.

@@ -5,8 +5,9 @@
 //! or a wall of trait-solver output is a bug to fix, not to bless.
 //!
 //! trybuild builds the cases in a project of its own under
-//! `$CARGO_TARGET_DIR/tests/trybuild`, with its own copy of RocksDB: the
-//! first run on a machine takes as long as a clean build.
+//! `$CARGO_TARGET_DIR/tests/trybuild`. The ui-tests depend on kstreams
+//! without its `rocksdb` feature, so that project compiles no C++: a first
+//! run builds librdkafka and the Rust dependencies only.
 
 /// trybuild builds the cases in a project of its own, without the
 /// workspace's `[profile]`: give it the same settings through the

@@ -1,10 +1,10 @@
-//! Co-partitioning, checked at compile time: inputs that are processed
-//! together (merged, joined, or parents of one processor) must have the
-//! same partition count, so that records with the same key meet in the
-//! same task. `#[topology]` emits
+//! Co-partitioning, checked at compile time: inputs that are joined must
+//! have the same partition count, so that records with the same key meet
+//! in the same task (Kafka Streams' copartition groups; a `merge` or a
+//! processor with several parents has no such rule). `#[topology]` emits
 //! `<Partitions<L> as CoPartitionedWith<Partitions<R>>>::CHECKED` at the
-//! user's `.merge(..)` or parent list, with `L` and `R` the declared
-//! partition counts of the two topics.
+//! user's join call, with `L` and `R` the declared partition counts of the
+//! two topics.
 
 /// A partition count, as a type.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct Partitions<const N: u32>;
 /// for the identity, so a mismatch is reported with the message below).
 #[diagnostic::on_unimplemented(
     message = "these inputs are not co-partitioned: one side has `{Self}`, the other `{Other}`",
-    label = "merged/joined here: both sides must read topics with the same number of partitions",
+    label = "joined here: both sides must read topics with the same number of partitions",
     note = "records with the same key must land in the same task, which needs the same partition count on both sides",
     note = "add `.repartition(Repartitioned::new().with_partitions(..))` on one side, or declare both topics with the same partition count"
 )]
