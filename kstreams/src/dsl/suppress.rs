@@ -184,6 +184,7 @@ fn buffer_error(message: String) -> Error {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowCloses {
     const DROP_TOMBSTONES: bool = true;
     // `[key][start]`, Java's `TimeWindowedSerializer`: its order breaks ties.
@@ -212,6 +213,7 @@ impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowClose
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<K: DefaultSerde + 'static> SuppressionFor<K> for UntilTimeLimit {
     const DROP_TOMBSTONES: bool = false;
     fn key_bytes(key: &K) -> Result<Vec<u8>> {
