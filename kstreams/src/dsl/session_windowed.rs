@@ -158,7 +158,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
     /// let b = StreamsBuilder::new();
     /// b.stream(PAGES)
     ///     .group_by_key()
-    ///     .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))
+    ///     .windowed_by(SessionWindows::of_inactivity_gap_and_grace(Duration::from_millis(10), Duration::from_millis(20)))
     ///     .aggregate(String::new, |_, page, path| path + &page, |_, a, b| a + &b)
     ///     .to_changelog_stream()
     ///     .to(PATHS);
@@ -166,7 +166,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
     /// let mut pages = driver.create_input_topic(PAGES);
     /// pages.pipe_input_with_timestamp("ann", "a", 0)?;
     /// pages.pipe_input_with_timestamp("ann", "c", 20)?; // a session of its own
-    /// pages.pipe_input_with_timestamp("ann", "b", 10)?; // bridges both: merged
+    /// pages.pipe_input_with_timestamp("ann", "b", 10)?; // out of order (within grace), bridges both: merged
     /// let out = driver.create_output_topic(PATHS).read_key_values_to_vec()?;
     /// let last = out.last().map(|(s, v)| ((s.window.start_ms, s.window.end_ms), v.clone()));
     /// assert_eq!(last, Some(((0, 20), Some("acb".to_string()))));
