@@ -22,6 +22,7 @@ mod merge;
 mod peek;
 pub(crate) mod process;
 mod repartition;
+mod session_aggregate;
 mod session_windowed;
 mod sink;
 mod sliding_aggregate;

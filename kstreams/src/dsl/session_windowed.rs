@@ -19,21 +19,19 @@
 //!   `SessionStore<K, VAgg>`), and every result is forwarded with the
 //!   session's end as its timestamp, tombstones included;
 //! - every update is forwarded (session stores have no record cache yet).
+//!
+//! The node itself is in `session_aggregate.rs`.
 
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Window, Windowed, I64};
+use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Windowed, I64};
 
 use super::builder::WindowClose;
 use super::grouped::KGroupedStream;
-use super::ktable::{Change, KTable};
-use super::time_windowed::NodeTime;
+use super::ktable::KTable;
+use super::session_aggregate::{Fold, Merge, SessionAggregateFactory};
 use super::{Materialized, SessionWindows};
-use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
-use crate::processor::Record;
-use crate::state::{SessionStore, SessionStoreHandle};
-use crate::Result;
 
 /// A [`KGroupedStream`] cut into session windows (Kafka Streams'
 /// `SessionWindowedKStream`), from [`KGroupedStream::windowed_by`] with
@@ -74,12 +72,6 @@ pub struct SessionWindowedKStream<K, V> {
     pub(crate) grouped: KGroupedStream<K, V>,
     pub(crate) windows: SessionWindows,
 }
-
-/// Combines the aggregate so far (`None`: the initializer's) with a
-/// merged-away session's aggregate.
-type Merge<K, A> = Arc<dyn Fn(&K, Option<A>, A) -> A + Send + Sync>;
-/// Folds a record into the aggregate so far (`None`: the initializer's).
-type Fold<K, V, A> = Arc<dyn Fn(&K, V, Option<A>) -> A + Send + Sync>;
 
 impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
     /// Counts the records of each session, into a RocksDB session store
@@ -239,115 +231,5 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
             // Java's `GraphGraceSearchUtil`: sessions close gap + grace after their end.
             WindowClose { grace_ms: grace.saturating_add(gap), sessions: true },
         )
-    }
-}
-
-struct SessionAggregateFactory<K, V, KS: Serde, AS: Serde> {
-    store: String,
-    gap: i64,
-    grace: i64,
-    merge: Merge<K, AS::Target>,
-    fold: Fold<K, V, AS::Target>,
-    _types: PhantomData<fn(KS)>,
-}
-
-impl<K, V, KS, AS> NodeFactory for SessionAggregateFactory<K, V, KS, AS>
-where
-    K: Clone + 'static,
-    V: Clone + 'static,
-    KS: Serde<Target = K>,
-    AS: Serde,
-    AS::Target: Clone,
-{
-    fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
-        let node: Arc<dyn NodeInput<K, V>> = Arc::new(SessionAggregateNode::<K, V, KS, AS> {
-            store: env.stores.session::<KS, AS>(env.name, &self.store)?,
-            gap: self.gap,
-            grace: self.grace,
-            merge: self.merge.clone(),
-            fold: self.fold.clone(),
-            children: env.children()?,
-            time: Mutex::new(NodeTime::default()),
-            name: env.name.clone(),
-        });
-        Ok(Instance::node(node))
-    }
-}
-
-struct SessionAggregateNode<K, V, KS: Serde, AS: Serde> {
-    store: SessionStoreHandle<KS, AS>,
-    gap: i64,
-    grace: i64,
-    merge: Merge<K, AS::Target>,
-    fold: Fold<K, V, AS::Target>,
-    children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
-    time: Mutex<NodeTime>,
-    name: Arc<str>,
-}
-
-impl<K, V, KS, AS> NodeInput<K, V> for SessionAggregateNode<K, V, KS, AS>
-where
-    K: Clone + 'static,
-    V: Clone + 'static,
-    KS: Serde<Target = K>,
-    AS: Serde,
-    AS::Target: Clone,
-{
-    // Kafka Streams' `KStreamSessionWindowAggregate.process`.
-    fn process(&self, record: Record<K, V>, cx: &mut NodeCx<'_>) -> Result<()> {
-        let mut time = self.time.lock().unwrap_or_else(|p| p.into_inner());
-        let timestamp = record.timestamp;
-        let observed = time.observed.map_or(timestamp, |t| t.max(timestamp));
-        time.observed = Some(observed);
-        let close = observed - self.grace - self.gap;
-        let new_window = Window::new(timestamp, timestamp);
-        let mut updates = Vec::new();
-        {
-            let mut store = self.store.lock();
-            let merged = store.find_sessions(
-                &record.key,
-                timestamp.saturating_sub(self.gap),
-                timestamp.saturating_add(self.gap),
-            )?;
-            let mut aggregate = None;
-            let mut window = new_window;
-            for (session, value) in &merged {
-                aggregate = Some((self.merge)(&record.key, aggregate, value.clone()));
-                window = Window::new(
-                    window.start_ms.min(session.window.start_ms),
-                    window.end_ms.max(session.window.end_ms),
-                );
-            }
-            if window.end_ms < close {
-                time.drop_late(cx, &self.name, timestamp, window, close);
-            } else {
-                if window != new_window {
-                    for (session, value) in merged {
-                        store.remove(&session)?;
-                        let end = session.window.end_ms;
-                        updates.push(Record {
-                            key: session,
-                            value: Change { new: None, old: Some(value) },
-                            timestamp: end,
-                            headers: record.headers.clone(),
-                        });
-                    }
-                }
-                let new = (self.fold)(&record.key, record.value, aggregate);
-                let key = Windowed::new(record.key, window);
-                store.put(&key, &new)?;
-                updates.push(Record {
-                    key,
-                    value: Change { new: Some(new), old: None },
-                    timestamp: window.end_ms,
-                    headers: record.headers,
-                });
-            }
-        }
-        drop(time);
-        for update in updates {
-            forward(&self.children, update, cx)?;
-        }
-        Ok(())
     }
 }

@@ -63,6 +63,18 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     /// [`TimeWindows`] (tumbling or hopping, see [`TimeWindowedKStream`]),
     /// [`SessionWindows`] (see [`SessionWindowedKStream`]) or
     /// [`SlidingWindows`] (see [`SlidingWindowedKStream`]).
+    ///
+    /// Anything else is a compile error ("`windowed_by` takes a window
+    /// definition, not `Duration`"):
+    ///
+    /// ```compile_fail
+    /// use std::time::Duration;
+    /// use kstreams::dsl::{StreamsBuilder, Topic};
+    ///
+    /// const IN: Topic<String, String, 1> = Topic::new("in");
+    /// let b = StreamsBuilder::new();
+    /// b.stream(IN).group_by_key().windowed_by(Duration::from_secs(5));
+    /// ```
     pub fn windowed_by<W: WindowDefinition<K, V>>(&self, windows: W) -> W::Stream {
         windows.windowed(KGroupedStream {
             stream: self.stream.clone(),
