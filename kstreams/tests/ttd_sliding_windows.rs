@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use kstreams::dsl::{Materialized, SlidingWindows, StreamsBuilder, Topic};
+use kstreams::dsl::{BufferConfig, Materialized, SlidingWindows, StreamsBuilder, Suppressed, Topic};
 use kstreams::serde::{TimeWindowed, I64};
 use kstreams::test_driver::TopologyTestDriver;
 
@@ -170,5 +170,33 @@ fn reduce_and_aggregate_fold_the_values_of_each_window() -> kstreams::Result<()>
     assert_eq!(sums, vec![(10, 20, 1, 20), (21, 31, 2, 25), (15, 25, 3, 25)]);
     // The initializer (100) starts each new window; W(15) starts from W(10).
     assert_eq!(read(&d)?, vec![(10, 20, 101, 20), (21, 31, 102, 25), (15, 25, 103, 25)]);
+    Ok(())
+}
+
+#[test]
+fn suppress_emits_sliding_windows_once_closed() -> kstreams::Result<()> {
+    // d = 10, grace 5: a window is final once stream time − 5 reaches its end.
+    let b = StreamsBuilder::new();
+    b.stream(EVENTS)
+        .group_by_key()
+        .windowed_by(SlidingWindows::of_time_difference_and_grace(
+            Duration::from_millis(10),
+            Duration::from_millis(5),
+        ))
+        .count()
+        .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
+        .to_stream()
+        .to(COUNTS);
+    let d = TopologyTestDriver::new(b.build()?)?;
+    let mut input = d.create_input_topic(EVENTS);
+    input.pipe_input_with_timestamp("a", "x", 20)?; // W(10) = 1
+    assert!(read(&d)?.is_empty());
+    // t=25: W(21) = 1, W(15) = 2; expiry 20: W(10) (end 20) is final.
+    input.pipe_input_with_timestamp("a", "x", 25)?;
+    assert_eq!(read(&d)?, vec![(10, 20, 1, 20)]);
+    // t=40: W(30) = 1 (no shared window with 25). Expiry 35: W(15) and
+    // W(21) (ends 25, 31) are final, in order of their ends.
+    input.pipe_input_with_timestamp("a", "x", 40)?;
+    assert_eq!(read(&d)?, vec![(15, 25, 2, 25), (21, 31, 1, 25)]);
     Ok(())
 }
