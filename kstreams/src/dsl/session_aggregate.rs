@@ -78,7 +78,7 @@ where
         let timestamp = record.timestamp;
         let observed = time.observed.map_or(timestamp, |t| t.max(timestamp));
         time.observed = Some(observed);
-        let close = observed - self.grace - self.gap;
+        let close = observed.saturating_sub(self.grace).saturating_sub(self.gap);
         let new_window = Window::new(timestamp, timestamp);
         let mut updates = Vec::new();
         {

@@ -98,7 +98,7 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
     /// Java's `createCurrentRecordRightWindow`: `[t + 1, t + 1 + d]` holds
     /// what `right` holds (no close check, as Java).
     fn create_right(&mut self, right: Stamped<A>) -> Result<()> {
-        let start = self.record.timestamp + 1;
+        let start = self.record.timestamp.saturating_add(1);
         self.store.put(&self.record.key, &right, start)?;
         self.emit(self.window(start), right.value, None, right.timestamp);
         Ok(())
@@ -114,16 +114,16 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
     /// Java's `processReverse`.
     fn process_reverse(&mut self) -> Result<()> {
         let (ts, d) = (self.record.timestamp, self.difference);
-        let windows = self.store.backward_fetch(&self.record.key, (ts - 2 * d).max(0), ts + 1)?;
+        let windows = self.store.backward_fetch(&self.record.key, ts.saturating_sub(d.saturating_mul(2)).max(0), ts.saturating_add(1))?;
         let mut starts = HashSet::new();
         let (mut left_agg, mut right_agg) = (None, None);
         let (mut left_created, mut right_created) = (false, false);
         let mut previous = None;
         for (start, stamped) in windows {
             starts.insert(start);
-            let end = start + d;
+            let end = start.saturating_add(d);
             let max_timestamp = stamped.timestamp;
-            if start == ts + 1 {
+            if start == ts.saturating_add(1) {
                 right_created = true;
             } else if end > ts {
                 if right_agg.is_none() {
@@ -149,8 +149,8 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
         }
         // Java's `createWindows`.
         if let Some(previous) = previous {
-            let start = previous + 1;
-            if !starts.contains(&start) && start + d >= ts {
+            let start = previous.saturating_add(1);
+            if !starts.contains(&start) && start.saturating_add(d) >= ts {
                 self.update(start, None)?;
             }
         }
@@ -175,7 +175,7 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
                 message: format!("an early record for sliding windows must have a timestamp >= 0, not {ts}"),
             });
         }
-        let windows = self.store.fetch_range(&self.record.key, 0, ts + 1)?;
+        let windows = self.store.fetch_range(&self.record.key, 0, ts.saturating_add(1))?;
         let mut starts = HashSet::new();
         let (mut combined, mut right_agg) = (None, None);
         let mut right_created = false;
@@ -190,7 +190,7 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
             } else if start <= ts {
                 right_agg = Some(stamped.clone());
                 self.update(start, Some(stamped))?;
-            } else if start == ts + 1 {
+            } else if start == ts.saturating_add(1) {
                 right_created = true;
             } else {
                 return Err(self.unexpected(start));
@@ -203,8 +203,8 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
             self.create_right(right)?;
         }
         if let Some(previous) = previous {
-            if !starts.contains(&(previous + 1)) {
-                self.update(previous + 1, None)?;
+            if !starts.contains(&(previous.saturating_add(1))) {
+                self.update(previous.saturating_add(1), None)?;
             }
         }
         self.update(0, combined)
@@ -225,7 +225,7 @@ where
         let ts = record.timestamp;
         let observed = time.observed.map_or(ts, |t| t.max(ts));
         time.observed = Some(observed);
-        let close = observed - self.grace;
+        let close = observed.saturating_sub(self.grace);
         let end = ts.saturating_add(self.difference);
         if end < close {
             time.drop_late(cx, &self.name, ts, Window::new(ts, end), close);
