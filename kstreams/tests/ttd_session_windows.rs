@@ -217,3 +217,41 @@ fn suppress_breaks_ties_of_equal_session_ends_by_session_key_bytes() -> kstreams
     );
     Ok(())
 }
+
+/// Java's `KStreamSessionWindowAggregateProcessorTest.
+/// shouldLogAndMeterWhenSkippingLateRecordWith{Zero,Nonzero}Grace`: gap 10;
+/// Java logs "expiration=[1]" at stream time 11 with no grace and at 12
+/// with grace 1, i.e. close = stream time − grace − gap.
+#[test]
+fn javas_late_record_cases_with_zero_and_nonzero_grace() -> kstreams::Result<()> {
+    let gap = Duration::from_millis(10);
+    let d = session_counts(SessionWindows::of_inactivity_gap_and_grace(gap, Duration::ZERO))?;
+    let mut input = d.create_input_topic(EVENTS);
+    input.pipe_input_with_timestamp("dummy", "dummy", 0)?;
+    input.pipe_input_with_timestamp("OnTime1", "1", 0)?;
+    input.pipe_input_with_timestamp("dummy", "dummy", 11)?;
+    input.pipe_input_with_timestamp("Late1", "1", 0)?; // end 0 < 11 − 0 − 10
+    let keys: Vec<String> = rows(d.create_output_topic(SESSIONS).read_records_to_vec()?)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(keys, ["dummy", "OnTime1", "dummy"]);
+    assert_eq!(d.metrics().dropped_records_total(), 1);
+
+    let d = session_counts(SessionWindows::of_inactivity_gap_and_grace(gap, Duration::from_millis(1)))?;
+    let mut input = d.create_input_topic(EVENTS);
+    input.pipe_input_with_timestamp("dummy", "dummy", 0)?;
+    input.pipe_input_with_timestamp("OnTime1", "1", 0)?;
+    input.pipe_input_with_timestamp("dummy", "dummy", 11)?;
+    input.pipe_input_with_timestamp("OnTime2", "1", 0)?; // end 0 = 11 − 1 − 10: kept
+    input.pipe_input_with_timestamp("dummy", "dummy", 12)?;
+    input.pipe_input_with_timestamp("Late1", "1", 0)?; // end 0 < 12 − 1 − 10
+    let keys: Vec<String> = rows(d.create_output_topic(SESSIONS).read_records_to_vec()?)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    // dummy@12 finds dummy's [11,11] (end 11 >= 12 − 10): tombstone, then [11,12].
+    assert_eq!(keys, ["dummy", "OnTime1", "dummy", "OnTime2", "dummy", "dummy"]);
+    assert_eq!(d.metrics().dropped_records_total(), 1);
+    Ok(())
+}
