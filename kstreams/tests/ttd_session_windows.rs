@@ -255,3 +255,22 @@ fn javas_late_record_cases_with_zero_and_nonzero_grace() -> kstreams::Result<()>
     assert_eq!(d.metrics().dropped_records_total(), 1);
     Ok(())
 }
+
+#[test]
+fn describe_names_the_session_aggregate_and_its_store_as_java() -> kstreams::Result<()> {
+    let b = StreamsBuilder::new();
+    b.stream(EVENTS)
+        .group_by_key()
+        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))
+        .count()
+        .to_changelog_stream()
+        .to(SESSIONS);
+    let description = b.build()?.describe().to_string();
+    assert!(
+        description.contains(
+            "Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])"
+        ),
+        "{description}"
+    );
+    Ok(())
+}

@@ -200,3 +200,22 @@ fn suppress_emits_sliding_windows_once_closed() -> kstreams::Result<()> {
     assert_eq!(read(&d)?, vec![(15, 25, 2, 25), (21, 31, 1, 25)]);
     Ok(())
 }
+
+#[test]
+fn describe_names_the_sliding_reduce_and_its_store_as_java() -> kstreams::Result<()> {
+    let b = StreamsBuilder::new();
+    b.stream(NUMBERS)
+        .group_by_key()
+        .windowed_by(SlidingWindows::of_time_difference_with_no_grace(Duration::from_millis(10)))
+        .reduce(|a, b| a + b)
+        .to_stream()
+        .to(SUMS);
+    let description = b.build()?.describe().to_string();
+    assert!(
+        description.contains(
+            "Processor: KSTREAM-REDUCE-0000000002 (stores: [KSTREAM-REDUCE-STATE-STORE-0000000001])"
+        ),
+        "{description}"
+    );
+    Ok(())
+}
