@@ -1,5 +1,6 @@
 package dev.kstreams.conformance;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
@@ -9,6 +10,10 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -41,6 +46,9 @@ final class Cases {
         ALL.put("aggregate", Cases::aggregate);
         ALL.put("table", Cases::table);
         ALL.put("merge", Cases::merge);
+        ALL.put("session-count", Cases::sessionCount);
+        ALL.put("session-suppress", Cases::sessionSuppress);
+        ALL.put("sliding-count", Cases::slidingCount);
         // Windowed cases and joins: add them here (same name as in cases.rs).
     }
 
@@ -90,5 +98,37 @@ final class Cases {
                 .merge(b.stream(inputs[1], IN))
                 .mapValues(value -> value * 2)
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    private static final SessionWindows SESSIONS =
+            SessionWindows.ofInactivityGapAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2));
+
+    /** Tombstones of merged-away sessions are forwarded as null values. */
+    static void sessionCount(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    static void sessionSuppress(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .count()
+                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    static void slidingCount(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2)))
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 5_000L), Serdes.Long()));
     }
 }
