@@ -49,6 +49,15 @@ pub trait Serde: 'static {
         })
     }
 
+    /// The part of a serialized key that picks its partition when a sink
+    /// writes it: all of it, except for windowed keys, whose window suffix
+    /// is left out so that every window of a key goes where the key goes
+    /// (Kafka Streams' `to()` uses `WindowedStreamPartitioner` for windowed
+    /// key serdes: murmur2 of `serializeBaseKey`).
+    fn partition_bytes(serialized: &[u8]) -> &[u8] {
+        serialized
+    }
+
     /// A short human name, used by `describe()` and in error messages.
     fn name() -> &'static str {
         std::any::type_name::<Self>()

@@ -274,3 +274,44 @@ fn describe_names_the_session_aggregate_and_its_store_as_java() -> kstreams::Res
     );
     Ok(())
 }
+
+/// Java's `to()` partitions windowed keys by the key alone
+/// (`WindowedStreamPartitioner`, murmur2 of `serializeBaseKey`): every
+/// session of a key lands in the partition the plain key would.
+#[test]
+fn windowed_keys_are_partitioned_by_their_base_key() -> kstreams::Result<()> {
+    const IN4: Topic<String, String, 4> = Topic::new("events-4");
+    const PLAIN4: Topic<String, String, 4> = Topic::new("plain-4");
+    const SESSIONS4: Topic<SessionWindowed<String>, Option<I64>, 4> = Topic::new("sessions-4");
+    let b = StreamsBuilder::new();
+    let stream = b.stream(IN4);
+    stream.to(PLAIN4);
+    stream
+        .group_by_key()
+        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))
+        .count()
+        .to_changelog_stream()
+        .to(SESSIONS4);
+    let d = TopologyTestDriver::new(b.build()?)?;
+    let mut input = d.create_input_topic(IN4);
+    let keys: Vec<String> = (0..12).map(|i| format!("user-{i}")).collect();
+    for (i, key) in keys.iter().enumerate() {
+        input.pipe_input_with_timestamp(key.as_str(), "x", i as i64 * 100)?;
+        input.pipe_input_with_timestamp(key.as_str(), "x", i as i64 * 100 + 5)?; // a merge: tombstone + session
+    }
+    let plain: std::collections::HashMap<String, Option<i32>> = d
+        .create_output_topic(PLAIN4)
+        .read_records_with_partition()?
+        .into_iter()
+        .map(|(p, r)| (r.key, p))
+        .collect();
+    let sessions = d.create_output_topic(SESSIONS4).read_records_with_partition()?;
+    assert_eq!(sessions.len(), 36);
+    let mut used = std::collections::BTreeSet::new();
+    for (partition, record) in sessions {
+        assert_eq!(Some(&partition), plain.get(&record.key.key), "{:?}", record.key);
+        used.insert(partition);
+    }
+    assert!(used.len() > 1, "12 keys should spread over several partitions: {used:?}");
+    Ok(())
+}

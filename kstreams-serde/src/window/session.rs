@@ -49,6 +49,11 @@ impl<KS: Serde> Serde for SessionWindowed<KS> {
             window,
         })
     }
+    /// The key's own bytes, before `[end][start]` (Java's
+    /// `SessionWindowedSerializer.serializeBaseKey`).
+    fn partition_bytes(serialized: &[u8]) -> &[u8] {
+        &serialized[..serialized.len().saturating_sub(RawSessionKey::SUFFIX_LEN)]
+    }
 }
 
 #[cfg(test)]
