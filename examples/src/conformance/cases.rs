@@ -30,7 +30,7 @@
 
 use std::time::Duration;
 
-use kstreams::dsl::{BufferConfig, SessionWindows, SlidingWindows, Suppressed};
+use kstreams::dsl::{BufferConfig, SessionWindows, SlidingWindows, Suppressed, TimeWindows};
 use kstreams::serde::{SessionWindowed, TimeWindowed, I64};
 use kstreams::{StreamsBuilder, Topic};
 
@@ -148,6 +148,28 @@ pub const CASES: &[Case] = &[
         kstreams: session_suppress,
     },
     Case {
+        name: "session-reduce",
+        about: "stream -> groupByKey -> windowedBy(SessionWindows gap 5 s, grace 2 s) -> reduce(sum; merged sessions summed) -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 51,
+            ..InputSpec::STREAM
+        }],
+        key: Format::SessionWindowedUtf8,
+        value: Format::I64,
+        kstreams: session_reduce,
+    },
+    Case {
+        name: "hopping-count",
+        about: "stream -> groupByKey -> windowedBy(TimeWindows size 10 s, advance 5 s, grace 2 s) -> count -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 52,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: hopping_count,
+    },
+    Case {
         name: "sliding-count",
         about: "stream -> groupByKey -> windowedBy(SlidingWindows difference 5 s, grace 2 s) -> count -> toStream -> to",
         inputs: &[InputSpec {
@@ -252,6 +274,29 @@ fn sliding_count(b: &StreamsBuilder, inputs: &[&str], output: &str) {
             Duration::from_secs(5),
             Duration::from_secs(2),
         ))
+        .count()
+        .to_stream()
+        .to(out);
+}
+
+fn session_reduce(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<SessionWindowed<String>, Option<I64>, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SESSIONS)
+        .reduce(|a, v| a + v)
+        .to_changelog_stream()
+        .to(out);
+}
+
+fn hopping_count(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<TimeWindowed<String, 10_000>, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(
+            TimeWindows::of_size_and_grace(Duration::from_secs(10), Duration::from_secs(2))
+                .advance_by(Duration::from_secs(5)),
+        )
         .count()
         .to_stream()
         .to(out);

@@ -13,6 +13,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -48,6 +49,8 @@ final class Cases {
         ALL.put("merge", Cases::merge);
         ALL.put("session-count", Cases::sessionCount);
         ALL.put("session-suppress", Cases::sessionSuppress);
+        ALL.put("session-reduce", Cases::sessionReduce);
+        ALL.put("hopping-count", Cases::hoppingCount);
         ALL.put("sliding-count", Cases::slidingCount);
         // Windowed cases and joins: add them here (same name as in cases.rs).
     }
@@ -130,5 +133,24 @@ final class Cases {
                 .count()
                 .toStream()
                 .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 5_000L), Serdes.Long()));
+    }
+
+    static void sessionReduce(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .reduce(Long::sum)
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    static void hoppingCount(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(2))
+                        .advanceBy(Duration.ofSeconds(5)))
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 10_000L), Serdes.Long()));
     }
 }
