@@ -315,3 +315,19 @@ fn windowed_keys_are_partitioned_by_their_base_key() -> kstreams::Result<()> {
     assert!(used.len() > 1, "12 keys should spread over several partitions: {used:?}");
     Ok(())
 }
+
+/// Java forwards session results as new records (`maybeForwardUpdate`):
+/// the input's headers are not carried over.
+#[test]
+fn session_results_carry_no_input_headers() -> kstreams::Result<()> {
+    let d = session_counts(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))?;
+    let mut input = d.create_input_topic(EVENTS);
+    let mut headers = kstreams::Headers::new();
+    headers.add("trace", Some(b"abc".to_vec()));
+    input.pipe_record(kstreams::Record::new("a".to_string(), "x".to_string(), 0).with_headers(headers.clone()))?;
+    input.pipe_record(kstreams::Record::new("a".to_string(), "x".to_string(), 5).with_headers(headers))?;
+    let out = d.create_output_topic(SESSIONS).read_records_to_vec()?;
+    assert_eq!(out.len(), 3);
+    assert!(out.iter().all(|r| r.headers.last("trace").is_none()));
+    Ok(())
+}

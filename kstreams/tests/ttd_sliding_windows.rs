@@ -219,3 +219,18 @@ fn describe_names_the_sliding_reduce_and_its_store_as_java() -> kstreams::Result
     );
     Ok(())
 }
+
+/// Java's sliding-window results are the input record with a new key,
+/// value and timestamp (`record.withKey(..)`): its headers stay.
+#[test]
+fn sliding_results_keep_the_input_headers() -> kstreams::Result<()> {
+    let d = counts(100)?;
+    let mut input = d.create_input_topic(EVENTS);
+    let mut headers = kstreams::Headers::new();
+    headers.add("trace", Some(b"abc".to_vec()));
+    input.pipe_record(kstreams::Record::new("a".to_string(), "x".to_string(), 20).with_headers(headers))?;
+    let out = d.create_output_topic(COUNTS).read_records_to_vec()?;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].headers.last("trace"), Some(Some(&b"abc"[..])));
+    Ok(())
+}

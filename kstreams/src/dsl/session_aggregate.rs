@@ -72,7 +72,9 @@ where
     AS: Serde,
     AS::Target: Clone,
 {
-    // Kafka Streams' `KStreamSessionWindowAggregate.process`.
+    // Kafka Streams' `KStreamSessionWindowAggregate.process`. Its results
+    // are new records (`maybeForwardUpdate`): session end as timestamp,
+    // no headers (unlike time and sliding windows, which keep the input's).
     fn process(&self, record: Record<K, V>, cx: &mut NodeCx<'_>) -> Result<()> {
         let mut time = self.time.lock().unwrap_or_else(|p| p.into_inner());
         let timestamp = record.timestamp;
@@ -104,23 +106,13 @@ where
                     for (session, value) in merged {
                         store.remove(&session)?;
                         let end = session.window.end_ms;
-                        updates.push(Record {
-                            key: session,
-                            value: Change { new: None, old: Some(value) },
-                            timestamp: end,
-                            headers: record.headers.clone(),
-                        });
+                        updates.push(Record::new(session, Change { new: None, old: Some(value) }, end));
                     }
                 }
                 let new = (self.fold)(&record.key, record.value, aggregate);
                 let key = Windowed::new(record.key, window);
                 store.put(&key, &new)?;
-                updates.push(Record {
-                    key,
-                    value: Change { new: Some(new), old: None },
-                    timestamp: window.end_ms,
-                    headers: record.headers,
-                });
+                updates.push(Record::new(key, Change { new: Some(new), old: None }, window.end_ms));
             }
         }
         drop(time);

@@ -17,7 +17,8 @@
 //!   forwarded for it, before the merged session's update;
 //! - the store is a plain session store (no timestamps: Java's
 //!   `SessionStore<K, VAgg>`), and every result is forwarded with the
-//!   session's end as its timestamp, tombstones included;
+//!   session's end as its timestamp, tombstones included, and without the
+//!   input record's headers (Java forwards new `Record`s);
 //! - every update is forwarded (session stores have no record cache yet).
 //!
 //! The node itself is in `session_aggregate.rs`.
