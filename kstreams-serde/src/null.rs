@@ -83,6 +83,10 @@ impl<S: Serde> Serde for Option<S> {
     fn deserialize_null() -> Result<Option<S::Target>, SerdeError> {
         Ok(None)
     }
+
+    fn partition_bytes(serialized: &[u8]) -> &[u8] {
+        S::partition_bytes(serialized)
+    }
 }
 
 #[cfg(test)]

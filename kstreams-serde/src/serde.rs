@@ -49,10 +49,11 @@ pub trait Serde: 'static {
         })
     }
 
-    /// The part of a serialized key that chooses its partition: all of it,
-    /// except for windowed keys, which partition by the key inside the
-    /// window (Kafka Streams' `WindowedStreamPartitioner`), so every window
-    /// of a key lands on the key's partition.
+    /// The part of a serialized key that picks its partition when a sink
+    /// writes it: all of it, except for windowed keys, whose window suffix
+    /// is left out so that every window of a key goes where the key goes
+    /// (Kafka Streams' `to()` uses `WindowedStreamPartitioner` for windowed
+    /// key serdes: murmur2 of `serializeBaseKey`).
     fn partition_bytes(serialized: &[u8]) -> &[u8] {
         serialized
     }

@@ -30,8 +30,10 @@
 
 use std::time::Duration;
 
-use kstreams::dsl::{BufferConfig, Materialized, Suppressed, TimeWindows};
-use kstreams::serde::{TimeWindowed, I64};
+use kstreams::dsl::{
+    BufferConfig, Materialized, SessionWindows, SlidingWindows, Suppressed, TimeWindows,
+};
+use kstreams::serde::{SessionWindowed, TimeWindowed, I64};
 use kstreams::{StreamsBuilder, Topic};
 
 use super::input::InputSpec;
@@ -181,6 +183,50 @@ pub const CASES: &[Case] = &[
         value: Format::I64,
         kstreams: tumbling_reduce,
     },
+    Case {
+        name: "session-count",
+        about: "stream -> groupByKey -> windowedBy(SessionWindows gap 5 s, grace 2 s) -> count -> toStream (tombstones of merged sessions as nulls) -> to",
+        inputs: &[InputSpec {
+            seed: 48,
+            ..InputSpec::STREAM
+        }],
+        key: Format::SessionWindowedUtf8,
+        value: Format::I64,
+        kstreams: session_count,
+    },
+    Case {
+        name: "session-suppress",
+        about: "stream -> groupByKey -> windowedBy(SessionWindows gap 5 s, grace 2 s) -> count -> suppress(untilWindowCloses(unbounded)) -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 49,
+            ..InputSpec::STREAM
+        }],
+        key: Format::SessionWindowedUtf8,
+        value: Format::I64,
+        kstreams: session_suppress,
+    },
+    Case {
+        name: "session-reduce",
+        about: "stream -> groupByKey -> windowedBy(SessionWindows gap 5 s, grace 2 s) -> reduce(sum; merged sessions summed) -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 51,
+            ..InputSpec::STREAM
+        }],
+        key: Format::SessionWindowedUtf8,
+        value: Format::I64,
+        kstreams: session_reduce,
+    },
+    Case {
+        name: "sliding-count",
+        about: "stream -> groupByKey -> windowedBy(SlidingWindows difference 5 s, grace 2 s) -> count -> toStream -> to",
+        inputs: &[InputSpec {
+            seed: 50,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: sliding_count,
+    },
 ];
 
 /// The case named `name`.
@@ -299,4 +345,55 @@ fn tumbling_reduce(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         .reduce(|a, v| a + v)
         .to_stream()
         .to(Windowed10s::named(output));
+}
+
+/// Sessions of gap 5 s and grace 2 s (`Cases.java`'s `SESSIONS`).
+const SESSIONS: SessionWindows =
+    SessionWindows::of_inactivity_gap_and_grace(Duration::from_secs(5), Duration::from_secs(2));
+
+/// Java's `toStream()` forwards the tombstones of merged-away sessions as
+/// null values: `to_changelog_stream()` into an `Option<I64>` topic.
+fn session_count(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<SessionWindowed<String>, Option<I64>, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SESSIONS)
+        .count()
+        .to_changelog_stream()
+        .to(out);
+}
+
+fn session_suppress(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<SessionWindowed<String>, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SESSIONS)
+        .count()
+        .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
+        .to_stream()
+        .to(out);
+}
+
+/// The output key's window size is the time difference (5 s).
+fn sliding_count(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<TimeWindowed<String, 5_000>, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SlidingWindows::of_time_difference_and_grace(
+            Duration::from_secs(5),
+            Duration::from_secs(2),
+        ))
+        .count()
+        .to_stream()
+        .to(out);
+}
+
+fn session_reduce(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<SessionWindowed<String>, Option<I64>, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SESSIONS)
+        .reduce(|a, v| a + v)
+        .to_changelog_stream()
+        .to(out);
 }

@@ -49,11 +49,10 @@ impl<KS: Serde> Serde for SessionWindowed<KS> {
             window,
         })
     }
-
-    /// The key without its session end and start (Java's
-    /// `WindowedStreamPartitioner`).
+    /// The key's own bytes, before `[end][start]` (Java's
+    /// `SessionWindowedSerializer.serializeBaseKey`).
     fn partition_bytes(serialized: &[u8]) -> &[u8] {
-        &serialized[..serialized.len().saturating_sub(16)]
+        &serialized[..serialized.len().saturating_sub(RawSessionKey::SUFFIX_LEN)]
     }
 }
 

@@ -78,10 +78,10 @@ impl<KS: Serde, const SIZE_MS: i64> Serde for TimeWindowed<KS, SIZE_MS> {
             window,
         })
     }
-
-    /// The key without its window start (Java's `WindowedStreamPartitioner`).
+    /// The key's own bytes, before `[start]` (Java's
+    /// `TimeWindowedSerializer.serializeBaseKey`).
     fn partition_bytes(serialized: &[u8]) -> &[u8] {
-        &serialized[..serialized.len().saturating_sub(8)]
+        &serialized[..serialized.len().saturating_sub(RawTimeWindowedKey::SUFFIX_LEN)]
     }
 }
 

@@ -27,15 +27,29 @@ pub(crate) struct GraphBuilder {
     /// Nodes that may change the key (`map`, `select_key`, ...): a stateful
     /// operator after one of them repartitions first.
     pub(crate) key_changing: std::collections::HashSet<usize>,
-    /// Windowed aggregation nodes → their windows' grace period in ms, for
+    /// Windowed aggregation nodes → when their windows close, for
     /// `suppress(until_window_closes)` downstream.
-    pub(crate) window_grace: HashMap<usize, i64>,
+    pub(crate) window_grace: HashMap<usize, WindowClose>,
+}
+
+/// When the windows of a windowed aggregation close, as
+/// `suppress(until_window_closes)` downstream needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WindowClose {
+    /// How long after its end a window stays open: the grace period, plus
+    /// the inactivity gap for sessions (Kafka Streams'
+    /// `GraphGraceSearchUtil.extractGracePeriod`).
+    pub(crate) grace_ms: i64,
+    /// Whether the windows are sessions, whose windowed keys Kafka Streams
+    /// writes `[key][end][start]` (`SessionWindowedSerde`) rather than
+    /// `[key][start]`.
+    pub(crate) sessions: bool,
 }
 
 impl GraphBuilder {
     /// The grace period of the windowed aggregation `node` descends from,
     /// through table operators (Kafka Streams' `findAndVerifyWindowGrace`).
-    pub(crate) fn window_grace_of(&self, node: usize) -> Option<i64> {
+    pub(crate) fn window_grace_of(&self, node: usize) -> Option<WindowClose> {
         let mut stack = vec![node];
         let mut seen = std::collections::HashSet::new();
         while let Some(i) = stack.pop() {

@@ -22,7 +22,11 @@ mod merge;
 mod peek;
 pub(crate) mod process;
 mod repartition;
+mod session_aggregate;
+mod session_windowed;
 mod sink;
+mod sliding_aggregate;
+mod sliding_windowed;
 mod source;
 mod split;
 mod stateful_process;
@@ -33,6 +37,7 @@ mod time_windowed;
 mod topic;
 mod type_checks;
 mod via;
+mod windowed_by;
 mod windows;
 mod wiring;
 
@@ -43,6 +48,8 @@ pub use kstream::KStream;
 pub use ktable::{Change, KTable};
 pub use materialized::Materialized;
 pub use repartition::Repartitioned;
+pub use session_windowed::SessionWindowedKStream;
+pub use sliding_windowed::SlidingWindowedKStream;
 pub use split::BranchedKStream;
 pub use suppress::{
     BufferConfig, Eager, Strict, Suppressed, SuppressionFor, UntilTimeLimit, UntilWindowCloses,
@@ -50,4 +57,5 @@ pub use suppress::{
 pub use time_windowed::TimeWindowedKStream;
 pub use topic::Topic;
 pub use type_checks::{KeyMatches, ValueMatches};
+pub use windowed_by::WindowDefinition;
 pub use windows::{SessionWindows, SlidingWindows, TimeWindows};

@@ -1,5 +1,7 @@
 //! `to`: sink nodes, which serialize with the topic's serdes and pick the
-//! partition as Java's default partitioner (murmur2 of the key bytes).
+//! partition as Java's default partitioner (murmur2 of the key bytes; of
+//! the key without its window for windowed keys, as Java's
+//! `WindowedStreamPartitioner`, see `Serde::partition_bytes`).
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -67,9 +69,7 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
                 return crate::processor::handling::serialization_failed(cx, &self.name, &topic, e)
             }
         };
-        let partition = key
-            .as_deref()
-            .map(|k| partition_for_key(KS::partition_bytes(k), partitions));
+        let partition = key.as_deref().map(|k| partition_for_key(KS::partition_bytes(k), partitions));
         let record = ProducedRecord {
             topic,
             partition,

@@ -161,6 +161,12 @@ impl<S> Suppressed<S> {
 
 /// What a suppression needs of a table's key: its bytes in the buffer,
 /// and the key's buffer time.
+///
+/// `sessions` says whether the table's windows are sessions: Kafka Streams
+/// buffers windowed keys in their serialized form, `[key][start]` for time
+/// windows (`TimeWindowedSerializer`) and `[key][end][start]` for sessions
+/// (`SessionWindowedSerializer`), and that form breaks ties between
+/// entries of equal buffer time.
 #[diagnostic::on_unimplemented(
     message = "`Suppressed::until_window_closes` needs a windowed table, but this table's key is `{K}`",
     label = "suppressed here",
@@ -170,9 +176,9 @@ pub trait SuppressionFor<K>: 'static {
     /// Whether tombstones may be dropped (final results).
     const DROP_TOMBSTONES: bool;
     /// The key's bytes in the buffer (their order breaks ties of buffer time).
-    fn key_bytes(key: &K) -> Result<Vec<u8>>;
+    fn key_bytes(key: &K, sessions: bool) -> Result<Vec<u8>>;
     /// The key back from its bytes and buffer time.
-    fn key_from(bytes: &[u8], buffer_time: i64) -> Result<K>;
+    fn key_from(bytes: &[u8], buffer_time: i64, sessions: bool) -> Result<K>;
     /// When the update may be emitted (before the wait).
     fn buffer_time(key: &K, timestamp: i64) -> i64;
 }
@@ -184,27 +190,34 @@ fn buffer_error(message: String) -> Error {
     }
 }
 
+/// Splits the last 8 bytes off as a big-endian timestamp.
+fn split_timestamp(bytes: &[u8]) -> Result<(&[u8], i64)> {
+    let split = bytes.len().checked_sub(8).ok_or_else(|| buffer_error("key too short".into()))?;
+    let (rest, time) = bytes.split_at(split);
+    let time = i64::from_be_bytes(time.try_into().map_err(|_| buffer_error("bad key".into()))?);
+    Ok((rest, time))
+}
+
 #[diagnostic::do_not_recommend]
 impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowCloses {
     const DROP_TOMBSTONES: bool = true;
-    // `[key][start]`, Java's `TimeWindowedSerializer`: its order breaks ties.
-    fn key_bytes(key: &Windowed<K>) -> Result<Vec<u8>> {
+    // `[key][start]` (`TimeWindowedSerializer`) or, for sessions,
+    // `[key][end][start]` (`SessionWindowedSerializer`): Java's
+    // serialized windowed key, whose order breaks ties.
+    fn key_bytes(key: &Windowed<K>, sessions: bool) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         SerdeOf::<K>::serialize(&key.key, &mut out).map_err(|e| buffer_error(e.to_string()))?;
+        if sessions {
+            out.extend_from_slice(&key.window.end_ms.to_be_bytes());
+        }
         out.extend_from_slice(&key.window.start_ms.to_be_bytes());
         Ok(out)
     }
-    fn key_from(bytes: &[u8], end: i64) -> Result<Windowed<K>> {
-        let split = bytes
-            .len()
-            .checked_sub(8)
-            .ok_or_else(|| buffer_error("key too short".into()))?;
-        let (key, start) = bytes.split_at(split);
-        let start = i64::from_be_bytes(
-            start
-                .try_into()
-                .map_err(|_| buffer_error("bad key".into()))?,
-        );
+    fn key_from(bytes: &[u8], end: i64, sessions: bool) -> Result<Windowed<K>> {
+        let (mut key, start) = split_timestamp(bytes)?;
+        if sessions {
+            key = split_timestamp(key)?.0;
+        }
         let key = SerdeOf::<K>::deserialize(key).map_err(|e| buffer_error(e.to_string()))?;
         Ok(Windowed::new(key, Window::new(start, end)))
     }
@@ -216,12 +229,12 @@ impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowClose
 #[diagnostic::do_not_recommend]
 impl<K: DefaultSerde + 'static> SuppressionFor<K> for UntilTimeLimit {
     const DROP_TOMBSTONES: bool = false;
-    fn key_bytes(key: &K) -> Result<Vec<u8>> {
+    fn key_bytes(key: &K, _sessions: bool) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         SerdeOf::<K>::serialize(key, &mut out).map_err(|e| buffer_error(e.to_string()))?;
         Ok(out)
     }
-    fn key_from(bytes: &[u8], _buffer_time: i64) -> Result<K> {
+    fn key_from(bytes: &[u8], _buffer_time: i64, _sessions: bool) -> Result<K> {
         SerdeOf::<K>::deserialize(bytes).map_err(|e| buffer_error(e.to_string()))
     }
     fn buffer_time(_key: &K, timestamp: i64) -> i64 {
@@ -267,16 +280,16 @@ impl<K: Clone + 'static, V: Clone + DefaultSerde + 'static> KTable<K, V> {
         S: SuppressionFor<K>,
     {
         let mut graph = self.graph.borrow_mut();
-        let wait_ms = if S::DROP_TOMBSTONES {
+        let (wait_ms, sessions) = if S::DROP_TOMBSTONES {
             match graph.window_grace_of(self.node) {
-                Some(grace) => grace,
+                Some(close) => (close.grace_ms, close.sessions),
                 None => {
                     graph.error("`suppress(Suppressed::until_window_closes(..))` follows no windowed aggregation; suppress the table that `windowed_by(..)` returns".to_owned());
-                    0
+                    (0, false)
                 }
             }
         } else {
-            suppressed.wait_ms
+            (suppressed.wait_ms, false)
         };
         let (name, store) = match &suppressed.name {
             Some(name) => (name.clone(), format!("{name}-store")),
@@ -293,6 +306,7 @@ impl<K: Clone + 'static, V: Clone + DefaultSerde + 'static> KTable<K, V> {
         let factory = SuppressFactory::<K, V, S> {
             store: store.clone(),
             wait_ms,
+            sessions,
             max_records: suppressed.max_records,
             max_bytes: suppressed.max_bytes,
             shut_down_when_full: suppressed.shut_down_when_full,
@@ -314,6 +328,7 @@ impl<K: Clone + 'static, V: Clone + DefaultSerde + 'static> KTable<K, V> {
 struct SuppressFactory<K, V, S> {
     store: String,
     wait_ms: i64,
+    sessions: bool,
     max_records: u64,
     max_bytes: u64,
     shut_down_when_full: bool,
@@ -333,6 +348,7 @@ where
                 .stores
                 .key_value::<Bytes, Bytes>(env.name, &self.store)?,
             wait_ms: self.wait_ms,
+            sessions: self.sessions,
             max_records: self.max_records,
             max_bytes: self.max_bytes,
             shut_down_when_full: self.shut_down_when_full,
@@ -358,6 +374,8 @@ struct SuppressNode<K, V, S> {
     name: Arc<str>,
     store: KeyValueStoreHandle<Bytes, Bytes>,
     wait_ms: i64,
+    /// The keys are session-windowed (`[key][end][start]` in the buffer).
+    sessions: bool,
     max_records: u64,
     max_bytes: u64,
     shut_down_when_full: bool,
@@ -461,7 +479,7 @@ where
             ))
         })?;
         index.bytes = index.bytes.saturating_sub((key.len() + value.len()) as u64);
-        Ok(Some((S::key_from(&key, time)?, Entry::decode(&value)?)))
+        Ok(Some((S::key_from(&key, time, self.sessions)?, Entry::decode(&value)?)))
     }
 
     fn over_capacity(&self, index: &Index) -> bool {
@@ -490,7 +508,7 @@ where
         // Buffer the update, keeping the value from before the first buffered one.
         // A key keeps the buffer time of its first buffered update (Java's
         // `InMemoryTimeOrderedKeyValueChangeBuffer.cleanPut`).
-        let key = S::key_bytes(&record.key)?;
+        let key = S::key_bytes(&record.key, self.sessions)?;
         let mut buffer_time = S::buffer_time(&record.key, record.timestamp);
         let mut change = record.value;
         if let Some(previous) = index.time_of.remove(&key) {

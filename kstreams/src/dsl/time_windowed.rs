@@ -25,64 +25,51 @@ use kstreams_serde::{
 
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable};
+use super::builder::WindowClose;
 use super::{Materialized, TimeWindows};
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::Record;
 use crate::state::{WindowStore, WindowStoreHandle};
-use crate::topology::NodeKind;
 use crate::Result;
 
 /// A [`KGroupedStream`] cut into time windows (Kafka Streams'
-/// `TimeWindowedKStream`), from [`KGroupedStream::windowed_by`].
+/// `TimeWindowedKStream`), from [`KGroupedStream::windowed_by`] with
+/// [`TimeWindows`].
+///
+/// ```
+/// use std::time::Duration;
+/// use kstreams::dsl::{StreamsBuilder, TimeWindows, Topic};
+/// use kstreams::serde::{TimeWindowed, I64};
+/// use kstreams::test_driver::TopologyTestDriver;
+///
+/// const VIEWS: Topic<String, String, 1> = Topic::new("page-views");
+/// const PER_MINUTE: Topic<TimeWindowed<String, 60_000>, I64, 1> = Topic::new("views-per-minute");
+///
+/// let b = StreamsBuilder::new();
+/// b.stream(VIEWS)
+///     .group_by_key()
+///     .windowed_by(TimeWindows::of_size_with_no_grace(Duration::from_secs(60)))
+///     .count()
+///     .to_stream()
+///     .to(PER_MINUTE);
+/// let driver = TopologyTestDriver::new(b.build()?)?;
+/// let mut input = driver.create_input_topic(VIEWS);
+/// input.pipe_input_with_timestamp("/home", "alice", 1_000)?;
+/// input.pipe_input_with_timestamp("/home", "bob", 59_000)?;
+/// input.pipe_input_with_timestamp("/home", "carol", 61_000)?;
+/// let counts: Vec<_> = driver
+///     .create_output_topic(PER_MINUTE)
+///     .read_key_values_to_vec()?
+///     .into_iter()
+///     .map(|(w, n)| (w.window.start_ms, n))
+///     .collect();
+/// assert_eq!(counts, vec![(0, 1), (0, 2), (60_000, 1)]);
+/// # Ok::<(), kstreams::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct TimeWindowedKStream<K, V> {
-    grouped: KGroupedStream<K, V>,
-    windows: TimeWindows,
-}
-
-impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
-    /// Cuts the grouped stream into tumbling or hopping [`TimeWindows`]
-    /// (Kafka Streams' `windowedBy(TimeWindows)`).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use kstreams::dsl::{StreamsBuilder, TimeWindows, Topic};
-    /// use kstreams::serde::{TimeWindowed, I64};
-    /// use kstreams::test_driver::TopologyTestDriver;
-    ///
-    /// const VIEWS: Topic<String, String, 1> = Topic::new("page-views");
-    /// const PER_MINUTE: Topic<TimeWindowed<String, 60_000>, I64, 1> = Topic::new("views-per-minute");
-    ///
-    /// let b = StreamsBuilder::new();
-    /// b.stream(VIEWS)
-    ///     .group_by_key()
-    ///     .windowed_by(TimeWindows::of_size_with_no_grace(Duration::from_secs(60)))
-    ///     .count()
-    ///     .to_stream()
-    ///     .to(PER_MINUTE);
-    /// let driver = TopologyTestDriver::new(b.build()?)?;
-    /// let mut input = driver.create_input_topic(VIEWS);
-    /// input.pipe_input_with_timestamp("/home", "alice", 1_000)?;
-    /// input.pipe_input_with_timestamp("/home", "bob", 59_000)?;
-    /// input.pipe_input_with_timestamp("/home", "carol", 61_000)?;
-    /// let counts: Vec<_> = driver
-    ///     .create_output_topic(PER_MINUTE)
-    ///     .read_key_values_to_vec()?
-    ///     .into_iter()
-    ///     .map(|(w, n)| (w.window.start_ms, n))
-    ///     .collect();
-    /// assert_eq!(counts, vec![(0, 1), (0, 2), (60_000, 1)]);
-    /// # Ok::<(), kstreams::Error>(())
-    /// ```
-    pub fn windowed_by(&self, windows: TimeWindows) -> TimeWindowedKStream<K, V> {
-        TimeWindowedKStream {
-            grouped: KGroupedStream {
-                stream: self.stream.clone(),
-                repartition: self.repartition.clone(),
-            },
-            windows,
-        }
-    }
+    pub(crate) grouped: KGroupedStream<K, V>,
+    pub(crate) windows: TimeWindows,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
@@ -173,8 +160,7 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         )
     }
 
-    /// Reserves the store and node names (Kafka Streams' order),
-    /// repartitions if the key may have changed, adds the node.
+    /// Adds the store and the node (see `add_windowed_aggregate`).
     fn do_aggregate<KS, AS, F>(
         &self,
         prefix: &str,
@@ -187,36 +173,22 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         AS::Target: Clone,
         F: Fn(&K, V, Option<AS::Target>) -> AS::Target + Send + Sync + 'static,
     {
-        let stream = &self.grouped.stream;
-        let store = materialized.store_name(&mut stream.graph.borrow_mut(), prefix);
-        let name = stream.take_name(&mut stream.graph.borrow_mut(), prefix);
-        let source = self.grouped.source_for(&store).named(name);
-        let (size, grace) = (
-            self.windows.size_ms() as i64,
-            self.windows.grace_ms() as i64,
-        );
-        let mut graph = source.graph.borrow_mut();
-        let name = source.take_name(&mut graph, prefix);
-        graph.stores.push(Arc::new(
-            materialized.window_builder::<Timestamped<AS>>(&store, size, grace),
-        ));
-        let factory = WindowAggregateFactory::<K, V, KS, AS> {
-            store: store.clone(),
-            windows: self.windows,
-            fold: Arc::new(fold),
-            _types: PhantomData,
-        };
-        let node = graph.add_node(
-            name,
-            NodeKind::Processor {
-                stores: vec![store.clone()],
+        let (size, grace) = (self.windows.size_ms() as i64, self.windows.grace_ms() as i64);
+        let windows = self.windows;
+        self.grouped.add_windowed_aggregate(
+            prefix,
+            &materialized,
+            |store| Arc::new(materialized.window_builder::<Timestamped<AS>>(store, size, grace)),
+            |store| {
+                Arc::new(WindowAggregateFactory::<K, V, KS, AS> {
+                    store: store.to_owned(),
+                    windows,
+                    fold: Arc::new(fold),
+                    _types: PhantomData,
+                })
             },
-            &[source.node],
-            Arc::new(factory),
-        );
-        graph.window_grace.insert(node, grace);
-        drop(graph);
-        KTable::new(source.graph.clone(), node, Some(store))
+            WindowClose { grace_ms: grace, sessions: false },
+        )
     }
 }
 

@@ -9,6 +9,8 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -52,6 +54,10 @@ final class Cases {
         ALL.put("tumbling-suppress", Cases::tumblingSuppress);
         ALL.put("hopping", Cases::hopping);
         ALL.put("tumbling-reduce", Cases::tumblingReduce);
+        ALL.put("session-count", Cases::sessionCount);
+        ALL.put("session-suppress", Cases::sessionSuppress);
+        ALL.put("session-reduce", Cases::sessionReduce);
+        ALL.put("sliding-count", Cases::slidingCount);
         // Joins: add them here (same name as in cases.rs).
     }
 
@@ -155,5 +161,46 @@ final class Cases {
                 .reduce(Long::sum)
                 .toStream()
                 .to(output, Produced.with(WINDOWED_10S, Serdes.Long()));
+    }
+
+    private static final SessionWindows SESSIONS =
+            SessionWindows.ofInactivityGapAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2));
+
+    /** Tombstones of merged-away sessions are forwarded as null values. */
+    static void sessionCount(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    static void sessionSuppress(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .count()
+                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    static void slidingCount(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2)))
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 5_000L), Serdes.Long()));
+    }
+
+    static void sessionReduce(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .reduce(Long::sum)
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
     }
 }
