@@ -43,13 +43,13 @@ mod config;
 mod context;
 mod deserialization;
 pub mod dlq;
+mod into_processing;
 mod metrics;
 mod processing;
 mod production;
 
 pub use context::ErrorHandlerContext;
-// Lives with the macros' support code (`#[processor]` converts through it).
-pub use crate::__private::IntoProcessingError;
+pub use into_processing::IntoProcessingError;
 pub use deserialization::{
     DeserializationExceptionHandler, DeserializationHandlerResponse,
     LogAndContinueExceptionHandler, LogAndFailExceptionHandler,
