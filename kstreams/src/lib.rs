@@ -288,7 +288,9 @@ pub use kstreams_macros::ProtobufSerde;
 pub use crate::error::{Error, Result};
 
 pub use crate::config::{ProcessingGuarantee, StreamsConfig};
-pub use crate::dsl::{KStream, Repartitioned, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows, Topic};
+pub use crate::dsl::{
+    KStream, Repartitioned, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows, Topic,
+};
 pub use crate::processor::{
     Headers, Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Record,
 };

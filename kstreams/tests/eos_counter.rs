@@ -15,10 +15,7 @@ use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use broker::{
-    app_binary, bootstrap, create_topics, group_lag, log_text, produce, unique, wait_for_log,
-    AppSpec, Rng,
-};
+use broker::{app_binary, bootstrap, create_topics, log_text, produce, unique, AppSpec};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
@@ -149,51 +146,9 @@ fn counter_harness(
         }
     });
 
-    let mut rng = Rng::from_time();
-    for kill in 0..kills {
-        let before = log_text(&log).matches("-> RUNNING").count();
-        let mut child = spec.spawn(&binary, &log);
-        wait_for_log(
-            &log,
-            "-> RUNNING",
-            before + 1,
-            &mut child,
-            Duration::from_secs(90),
-        );
-        let after = Duration::from_millis(min_delay_ms + rng.below(2500));
-        thread::sleep(after);
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
-        eprintln!("{guarantee}: kill {} after {after:?} of RUNNING", kill + 1);
-    }
-
-    let before = log_text(&log).matches("-> RUNNING").count();
-    let mut child = spec.spawn(&binary, &log);
-    wait_for_log(
-        &log,
-        "-> RUNNING",
-        before + 1,
-        &mut child,
-        Duration::from_secs(90),
-    );
+    let child = broker::run_with_kills(&spec, &binary, &log, kills, min_delay_ms);
     producer.join().expect("input producer");
-    // A hang guard, not a speed check: generous for a debug build on 2 cores.
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while group_lag(&spec.app_id, &input, PARTITIONS) != 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the application did not catch up; see {}",
-            log.display()
-        );
-        thread::sleep(Duration::from_millis(500));
-    }
-    broker::signal(&child, libc::SIGTERM);
-    let status = child.wait().expect("reap");
-    assert!(
-        status.success(),
-        "the last instance did not exit cleanly ({status}); see {}",
-        log.display()
-    );
+    broker::drain_and_stop(&spec, child, &log, PARTITIONS, Duration::from_secs(900));
 
     let expected = expected_counts(events);
     let actual = latest_counts(&output);

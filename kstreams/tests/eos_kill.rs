@@ -11,11 +11,10 @@
 mod broker;
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use broker::{
-    app_binary, check_exactly_once, create_topics, group_lag, log_text, produce, read_committed,
-    unique, wait_for_log, AppSpec, Rng,
+    app_binary, check_exactly_once, create_topics, produce, read_committed, unique, AppSpec,
 };
 
 const RECORDS: usize = 200_000;
@@ -55,51 +54,9 @@ fn kill_harness(guarantee: &'static str, commit_interval_ms: u64) -> (usize, usi
         }
     });
 
-    let mut rng = Rng::from_time();
-    for kill in 0..KILLS {
-        let before = log_text(&log).matches("-> RUNNING").count();
-        let mut child = spec.spawn(&binary, &log);
-        wait_for_log(
-            &log,
-            "-> RUNNING",
-            before + 1,
-            &mut child,
-            Duration::from_secs(90),
-        );
-        let after = Duration::from_millis(300 + rng.below(2500));
-        thread::sleep(after);
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
-        eprintln!("{guarantee}: kill {} after {after:?} of RUNNING", kill + 1);
-    }
-
-    // A last instance finishes the input, then stops cleanly.
-    let before = log_text(&log).matches("-> RUNNING").count();
-    let mut child = spec.spawn(&binary, &log);
-    wait_for_log(
-        &log,
-        "-> RUNNING",
-        before + 1,
-        &mut child,
-        Duration::from_secs(90),
-    );
+    let child = broker::run_with_kills(&spec, &binary, &log, KILLS, 300);
     producer.join().expect("input producer");
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while group_lag(&spec.app_id, &input, PARTITIONS) != 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the application did not catch up; see {}",
-            log.display()
-        );
-        thread::sleep(Duration::from_millis(500));
-    }
-    broker::signal(&child, libc::SIGTERM);
-    let status = child.wait().expect("reap");
-    assert!(
-        status.success(),
-        "the last instance did not exit cleanly ({status}); see {}",
-        log.display()
-    );
+    broker::drain_and_stop(&spec, child, &log, PARTITIONS, Duration::from_secs(180));
 
     let records = read_committed(&output, PARTITIONS, Duration::from_secs(120));
     let (missing, duplicates) = check_exactly_once(&records, RECORDS);

@@ -16,8 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use broker::{
-    app_binary, create_topics, group_lag, log_text, produce_placed, read_committed_raw_until,
-    unique, wait_for_log, AppSpec, Placed, Rng,
+    app_binary, create_topics, log_text, produce_placed, read_committed_raw_until, unique, AppSpec,
+    Placed,
 };
 use kstreams::processor::partitioner::partition_for_key;
 
@@ -142,50 +142,9 @@ fn harness(
         produce_placed(closers(&topic, base + events as i64 * STEP_MS + 60_000));
     });
 
-    let mut rng = Rng::from_time();
-    for kill in 0..kills {
-        let before = log_text(&log).matches("-> RUNNING").count();
-        let mut child = spec.spawn(&binary, &log);
-        wait_for_log(
-            &log,
-            "-> RUNNING",
-            before + 1,
-            &mut child,
-            Duration::from_secs(90),
-        );
-        let after = Duration::from_millis(min_delay_ms + rng.below(2500));
-        thread::sleep(after);
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
-        eprintln!("{guarantee}: kill {} after {after:?} of RUNNING", kill + 1);
-    }
-    let before = log_text(&log).matches("-> RUNNING").count();
-    let mut child = spec.spawn(&binary, &log);
-    wait_for_log(
-        &log,
-        "-> RUNNING",
-        before + 1,
-        &mut child,
-        Duration::from_secs(90),
-    );
+    let child = broker::run_with_kills(&spec, &binary, &log, kills, min_delay_ms);
     producer.join().expect("input producer");
-    // A hang guard, not a speed check.
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while group_lag(&spec.app_id, &input, PARTITIONS) != 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the application did not catch up; see {}",
-            log.display()
-        );
-        thread::sleep(Duration::from_millis(500));
-    }
-    broker::signal(&child, libc::SIGTERM);
-    let status = child.wait().expect("reap");
-    assert!(
-        status.success(),
-        "the last instance did not exit cleanly ({status}); see {}",
-        log.display()
-    );
+    broker::drain_and_stop(&spec, child, &log, PARTITIONS, Duration::from_secs(600));
 
     let expected = expected(base, events);
     let actual = finals(&output, expected.len());

@@ -11,7 +11,9 @@
 
 use std::time::Duration;
 
-use kstreams::dsl::{BufferConfig, Materialized, SessionWindows, StreamsBuilder, Suppressed, Topic};
+use kstreams::dsl::{
+    BufferConfig, Materialized, SessionWindows, StreamsBuilder, Suppressed, Topic,
+};
 use kstreams::serde::{SessionWindowed, I64};
 use kstreams::test_driver::TopologyTestDriver;
 
@@ -26,7 +28,15 @@ type Row<V> = (String, i64, i64, V, i64);
 fn rows<V>(records: Vec<kstreams::Record<kstreams::serde::Windowed<String>, V>>) -> Vec<Row<V>> {
     records
         .into_iter()
-        .map(|r| (r.key.key, r.key.window.start_ms, r.key.window.end_ms, r.value, r.timestamp))
+        .map(|r| {
+            (
+                r.key.key,
+                r.key.window.start_ms,
+                r.key.window.end_ms,
+                r.value,
+                r.timestamp,
+            )
+        })
         .collect()
 }
 
@@ -56,7 +66,10 @@ fn sessions_are_created_extended_and_merged_with_tombstones_first() -> kstreams:
     let out = d.create_output_topic(SESSIONS);
 
     input.pipe_input_with_timestamp("a", "x", 0)?; // new session [0,0]
-    assert_eq!(rows(out.read_records_to_vec()?), vec![row("a", 0, 0, Some(1), 0)]);
+    assert_eq!(
+        rows(out.read_records_to_vec()?),
+        vec![row("a", 0, 0, Some(1), 0)]
+    );
 
     input.pipe_input_with_timestamp("a", "x", 5)?; // finds [0,0]: extends it to [0,5]
     assert_eq!(
@@ -65,7 +78,10 @@ fn sessions_are_created_extended_and_merged_with_tombstones_first() -> kstreams:
     );
 
     input.pipe_input_with_timestamp("a", "x", 20)?; // findSessions(10, 30): [0,5] ends too early
-    assert_eq!(rows(out.read_records_to_vec()?), vec![row("a", 20, 20, Some(1), 20)]);
+    assert_eq!(
+        rows(out.read_records_to_vec()?),
+        vec![row("a", 20, 20, Some(1), 20)]
+    );
 
     // Out of order (stream time 20), within grace: findSessions(2, 22)
     // finds [0,5] and [20,20]; merged [0,20] = 2 + 1 + 1.
@@ -80,7 +96,10 @@ fn sessions_are_created_extended_and_merged_with_tombstones_first() -> kstreams:
     );
 
     input.pipe_input_with_timestamp("b", "x", 3)?; // another key: its own session
-    assert_eq!(rows(out.read_records_to_vec()?), vec![row("b", 3, 3, Some(1), 3)]);
+    assert_eq!(
+        rows(out.read_records_to_vec()?),
+        vec![row("b", 3, 3, Some(1), 3)]
+    );
 
     // Inside the gap after [0,20]: removed and re-put as [0,25].
     input.pipe_input_with_timestamp("a", "x", 25)?;
@@ -98,9 +117,21 @@ fn sessions_are_created_extended_and_merged_with_tombstones_first() -> kstreams:
         k.extend_from_slice(&start.to_be_bytes());
         k
     };
-    let last = changelog.iter().rev().find(|(k, _)| *k == key(20, 0)).map(|(_, v)| v.clone());
-    assert_eq!(last, Some(None), "[0,20] was merged away: its changelog ends with a tombstone");
-    let last = changelog.iter().rev().find(|(k, _)| *k == key(25, 0)).map(|(_, v)| v.clone());
+    let last = changelog
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key(20, 0))
+        .map(|(_, v)| v.clone());
+    assert_eq!(
+        last,
+        Some(None),
+        "[0,20] was merged away: its changelog ends with a tombstone"
+    );
+    let last = changelog
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key(25, 0))
+        .map(|(_, v)| v.clone());
     assert_eq!(last, Some(Some(5i64.to_be_bytes().to_vec())));
     assert_eq!(d.metrics().dropped_records_total(), 0);
     Ok(())
@@ -121,7 +152,10 @@ fn late_records_are_dropped_after_gap_plus_grace_and_counted() -> kstreams::Resu
     input.pipe_input_with_timestamp("a", "x", 70)?; // 70 is not before the close: kept
     assert_eq!(
         rows(out.read_records_to_vec()?),
-        vec![row("a", 100, 100, Some(1), 100), row("a", 70, 70, Some(1), 70)]
+        vec![
+            row("a", 100, 100, Some(1), 100),
+            row("a", 70, 70, Some(1), 70)
+        ]
     );
     assert_eq!(d.metrics().dropped_records_total(), 2);
     Ok(())
@@ -136,7 +170,10 @@ fn reduce_merges_sessions_with_the_reducer_oldest_first() -> kstreams::Result<()
             Duration::from_millis(10),
             Duration::from_millis(20),
         ))
-        .reduce_with(|a, b| format!("{a}+{b}"), Materialized::<String, String>::as_("paths").in_memory())
+        .reduce_with(
+            |a, b| format!("{a}+{b}"),
+            Materialized::<String, String>::as_("paths").in_memory(),
+        )
         .to_changelog_stream()
         .to(PATHS);
     let d = TopologyTestDriver::new(b.build()?)?;
@@ -166,7 +203,9 @@ fn suppress_emits_each_session_once_it_closed() -> kstreams::Result<()> {
     let b = StreamsBuilder::new();
     b.stream(EVENTS)
         .group_by_key()
-        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))
+        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(
+            Duration::from_millis(10),
+        ))
         .count()
         .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
         .to_stream()
@@ -185,7 +224,10 @@ fn suppress_emits_each_session_once_it_closed() -> kstreams::Result<()> {
         vec![row("a", 0, 14, 3, 14), row("b", 15, 15, 1, 15)]
     );
     input.pipe_input_with_timestamp("c", "x", 40)?; // expiry 30: [30,30] is final
-    assert_eq!(rows(out.read_records_to_vec()?), vec![row("a", 30, 30, 1, 30)]);
+    assert_eq!(
+        rows(out.read_records_to_vec()?),
+        vec![row("a", 30, 30, 1, 30)]
+    );
     Ok(())
 }
 
@@ -200,7 +242,9 @@ fn suppress_breaks_ties_of_equal_session_ends_by_session_key_bytes() -> kstreams
     let b = StreamsBuilder::new();
     b.stream(EVENTS)
         .group_by_key()
-        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(5)))
+        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(
+            Duration::from_millis(5),
+        ))
         .count()
         .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
         .to_stream()
@@ -225,7 +269,10 @@ fn suppress_breaks_ties_of_equal_session_ends_by_session_key_bytes() -> kstreams
 #[test]
 fn javas_late_record_cases_with_zero_and_nonzero_grace() -> kstreams::Result<()> {
     let gap = Duration::from_millis(10);
-    let d = session_counts(SessionWindows::of_inactivity_gap_and_grace(gap, Duration::ZERO))?;
+    let d = session_counts(SessionWindows::of_inactivity_gap_and_grace(
+        gap,
+        Duration::ZERO,
+    ))?;
     let mut input = d.create_input_topic(EVENTS);
     input.pipe_input_with_timestamp("dummy", "dummy", 0)?;
     input.pipe_input_with_timestamp("OnTime1", "1", 0)?;
@@ -238,7 +285,10 @@ fn javas_late_record_cases_with_zero_and_nonzero_grace() -> kstreams::Result<()>
     assert_eq!(keys, ["dummy", "OnTime1", "dummy"]);
     assert_eq!(d.metrics().dropped_records_total(), 1);
 
-    let d = session_counts(SessionWindows::of_inactivity_gap_and_grace(gap, Duration::from_millis(1)))?;
+    let d = session_counts(SessionWindows::of_inactivity_gap_and_grace(
+        gap,
+        Duration::from_millis(1),
+    ))?;
     let mut input = d.create_input_topic(EVENTS);
     input.pipe_input_with_timestamp("dummy", "dummy", 0)?;
     input.pipe_input_with_timestamp("OnTime1", "1", 0)?;
@@ -251,7 +301,10 @@ fn javas_late_record_cases_with_zero_and_nonzero_grace() -> kstreams::Result<()>
         .map(|r| r.0)
         .collect();
     // dummy@12 finds dummy's [11,11] (end 11 >= 12 − 10): tombstone, then [11,12].
-    assert_eq!(keys, ["dummy", "OnTime1", "dummy", "OnTime2", "dummy", "dummy"]);
+    assert_eq!(
+        keys,
+        ["dummy", "OnTime1", "dummy", "OnTime2", "dummy", "dummy"]
+    );
     assert_eq!(d.metrics().dropped_records_total(), 1);
     Ok(())
 }
@@ -261,7 +314,9 @@ fn describe_names_the_session_aggregate_and_its_store_as_java() -> kstreams::Res
     let b = StreamsBuilder::new();
     b.stream(EVENTS)
         .group_by_key()
-        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))
+        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(
+            Duration::from_millis(10),
+        ))
         .count()
         .to_changelog_stream()
         .to(SESSIONS);
@@ -288,7 +343,9 @@ fn windowed_keys_are_partitioned_by_their_base_key() -> kstreams::Result<()> {
     stream.to(PLAIN4);
     stream
         .group_by_key()
-        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))
+        .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(
+            Duration::from_millis(10),
+        ))
         .count()
         .to_changelog_stream()
         .to(SESSIONS4);
@@ -297,7 +354,8 @@ fn windowed_keys_are_partitioned_by_their_base_key() -> kstreams::Result<()> {
     let keys: Vec<String> = (0..12).map(|i| format!("user-{i}")).collect();
     for (i, key) in keys.iter().enumerate() {
         input.pipe_input_with_timestamp(key.as_str(), "x", i as i64 * 100)?;
-        input.pipe_input_with_timestamp(key.as_str(), "x", i as i64 * 100 + 5)?; // a merge: tombstone + session
+        input.pipe_input_with_timestamp(key.as_str(), "x", i as i64 * 100 + 5)?;
+        // a merge: tombstone + session
     }
     let plain: std::collections::HashMap<String, Option<i32>> = d
         .create_output_topic(PLAIN4)
@@ -305,14 +363,24 @@ fn windowed_keys_are_partitioned_by_their_base_key() -> kstreams::Result<()> {
         .into_iter()
         .map(|(p, r)| (r.key, p))
         .collect();
-    let sessions = d.create_output_topic(SESSIONS4).read_records_with_partition()?;
+    let sessions = d
+        .create_output_topic(SESSIONS4)
+        .read_records_with_partition()?;
     assert_eq!(sessions.len(), 36);
     let mut used = std::collections::BTreeSet::new();
     for (partition, record) in sessions {
-        assert_eq!(Some(&partition), plain.get(&record.key.key), "{:?}", record.key);
+        assert_eq!(
+            Some(&partition),
+            plain.get(&record.key.key),
+            "{:?}",
+            record.key
+        );
         used.insert(partition);
     }
-    assert!(used.len() > 1, "12 keys should spread over several partitions: {used:?}");
+    assert!(
+        used.len() > 1,
+        "12 keys should spread over several partitions: {used:?}"
+    );
     Ok(())
 }
 
@@ -320,12 +388,18 @@ fn windowed_keys_are_partitioned_by_their_base_key() -> kstreams::Result<()> {
 /// the input's headers are not carried over.
 #[test]
 fn session_results_carry_no_input_headers() -> kstreams::Result<()> {
-    let d = session_counts(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_millis(10)))?;
+    let d = session_counts(SessionWindows::of_inactivity_gap_with_no_grace(
+        Duration::from_millis(10),
+    ))?;
     let mut input = d.create_input_topic(EVENTS);
     let mut headers = kstreams::Headers::new();
     headers.add("trace", Some(b"abc".to_vec()));
-    input.pipe_record(kstreams::Record::new("a".to_string(), "x".to_string(), 0).with_headers(headers.clone()))?;
-    input.pipe_record(kstreams::Record::new("a".to_string(), "x".to_string(), 5).with_headers(headers))?;
+    input.pipe_record(
+        kstreams::Record::new("a".to_string(), "x".to_string(), 0).with_headers(headers.clone()),
+    )?;
+    input.pipe_record(
+        kstreams::Record::new("a".to_string(), "x".to_string(), 5).with_headers(headers),
+    )?;
     let out = d.create_output_topic(SESSIONS).read_records_to_vec()?;
     assert_eq!(out.len(), 3);
     assert!(out.iter().all(|r| r.headers.last("trace").is_none()));

@@ -10,7 +10,9 @@
 
 use std::time::Duration;
 
-use kstreams::dsl::{BufferConfig, Materialized, SlidingWindows, StreamsBuilder, Suppressed, Topic};
+use kstreams::dsl::{
+    BufferConfig, Materialized, SlidingWindows, StreamsBuilder, Suppressed, Topic,
+};
 use kstreams::serde::{TimeWindowed, I64};
 use kstreams::test_driver::TopologyTestDriver;
 
@@ -38,11 +40,17 @@ fn counts(grace_ms: u64) -> kstreams::Result<TopologyTestDriver> {
 }
 
 fn read(d: &TopologyTestDriver) -> kstreams::Result<Vec<Row>> {
-    Ok(d
-        .create_output_topic(COUNTS)
+    Ok(d.create_output_topic(COUNTS)
         .read_records_to_vec()?
         .into_iter()
-        .map(|r| (r.key.window.start_ms, r.key.window.end_ms, r.value, r.timestamp))
+        .map(|r| {
+            (
+                r.key.window.start_ms,
+                r.key.window.end_ms,
+                r.value,
+                r.timestamp,
+            )
+        })
         .collect())
 }
 
@@ -69,7 +77,12 @@ fn left_and_right_windows_follow_kip_450_with_out_of_order_records() -> kstreams
     input.pipe_input_with_timestamp("a", "x", 22)?;
     assert_eq!(
         read(&d)?,
-        vec![(21, 31, 2, 25), (15, 25, 3, 25), (12, 22, 2, 22), (23, 33, 1, 25)]
+        vec![
+            (21, 31, 2, 25),
+            (15, 25, 3, 25),
+            (12, 22, 2, 22),
+            (23, 33, 1, 25)
+        ]
     );
 
     // t=40: backward over [20, 41]: 23:(1,25) ends before → previous 25.
@@ -86,7 +99,12 @@ fn left_and_right_windows_follow_kip_450_with_out_of_order_records() -> kstreams
     input.pipe_input_with_timestamp("a", "x", 33)?;
     assert_eq!(
         read(&d)?,
-        vec![(30, 40, 2, 40), (23, 33, 2, 33), (26, 36, 1, 33), (34, 44, 1, 40)]
+        vec![
+            (30, 40, 2, 40),
+            (23, 33, 2, 33),
+            (26, 36, 1, 33),
+            (34, 44, 1, 40)
+        ]
     );
     assert_eq!(d.metrics().dropped_records_total(), 0);
     Ok(())
@@ -118,7 +136,10 @@ fn early_records_share_the_window_from_zero() -> kstreams::Result<()> {
     // 0:(3,8) ends before → stop. W(9) is missing and 9 + 10 >= 12: 1.
     // The right agg's timestamp 8 is not after 12: no right window.
     input.pipe_input_with_timestamp("a", "x", 12)?;
-    assert_eq!(read(&d)?, vec![(4, 14, 2, 12), (2, 12, 3, 12), (9, 19, 1, 12)]);
+    assert_eq!(
+        read(&d)?,
+        vec![(4, 14, 2, 12), (2, 12, 3, 12), (9, 19, 1, 12)]
+    );
     Ok(())
 }
 
@@ -128,7 +149,7 @@ fn closed_windows_are_skipped_and_counted_once_each() -> kstreams::Result<()> {
     let d = counts(5)?;
     let mut input = d.create_input_topic(EVENTS);
     input.pipe_input_with_timestamp("a", "x", 100)?; // W(90) = 1; close 95
-    // t=84: its right window would end at 94 < 95: dropped outright (1).
+                                                     // t=84: its right window would end at 94 < 95: dropped outright (1).
     input.pipe_input_with_timestamp("a", "x", 84)?;
     // t=85: 95 is not before the close. Nothing in [65, 86]; the left
     // window W(75) ends at 85 < 95: skipped, counted (2). No output.
@@ -137,7 +158,10 @@ fn closed_windows_are_skipped_and_counted_once_each() -> kstreams::Result<()> {
     // Left W(82) ends at 92 < 95: skipped (3). Right window W(93) copies
     // (1,100) (Java creates it without checking the close).
     input.pipe_input_with_timestamp("a", "x", 92)?;
-    assert_eq!(read(&d)?, vec![(90, 100, 1, 100), (90, 100, 2, 100), (93, 103, 1, 100)]);
+    assert_eq!(
+        read(&d)?,
+        vec![(90, 100, 1, 100), (90, 100, 2, 100), (93, 103, 1, 100)]
+    );
     assert_eq!(d.metrics().dropped_records_total(), 3);
     Ok(())
 }
@@ -145,12 +169,14 @@ fn closed_windows_are_skipped_and_counted_once_each() -> kstreams::Result<()> {
 #[test]
 fn reduce_and_aggregate_fold_the_values_of_each_window() -> kstreams::Result<()> {
     let b = StreamsBuilder::new();
-    let windowed = b
-        .stream(NUMBERS)
-        .group_by_key()
-        .windowed_by(SlidingWindows::of_time_difference_with_no_grace(Duration::from_millis(10)));
+    let windowed = b.stream(NUMBERS).group_by_key().windowed_by(
+        SlidingWindows::of_time_difference_with_no_grace(Duration::from_millis(10)),
+    );
     windowed
-        .reduce_with(|a, b| a + b, Materialized::<String, I64>::as_("sums").in_memory())
+        .reduce_with(
+            |a, b| a + b,
+            Materialized::<String, I64>::as_("sums").in_memory(),
+        )
         .to_stream()
         .to(SUMS);
     windowed
@@ -165,11 +191,24 @@ fn reduce_and_aggregate_fold_the_values_of_each_window() -> kstreams::Result<()>
         .create_output_topic(SUMS)
         .read_records_to_vec()?
         .into_iter()
-        .map(|r| (r.key.window.start_ms, r.key.window.end_ms, r.value, r.timestamp))
+        .map(|r| {
+            (
+                r.key.window.start_ms,
+                r.key.window.end_ms,
+                r.value,
+                r.timestamp,
+            )
+        })
         .collect();
-    assert_eq!(sums, vec![(10, 20, 1, 20), (21, 31, 2, 25), (15, 25, 3, 25)]);
+    assert_eq!(
+        sums,
+        vec![(10, 20, 1, 20), (21, 31, 2, 25), (15, 25, 3, 25)]
+    );
     // The initializer (100) starts each new window; W(15) starts from W(10).
-    assert_eq!(read(&d)?, vec![(10, 20, 101, 20), (21, 31, 102, 25), (15, 25, 103, 25)]);
+    assert_eq!(
+        read(&d)?,
+        vec![(10, 20, 101, 20), (21, 31, 102, 25), (15, 25, 103, 25)]
+    );
     Ok(())
 }
 
@@ -206,7 +245,9 @@ fn describe_names_the_sliding_reduce_and_its_store_as_java() -> kstreams::Result
     let b = StreamsBuilder::new();
     b.stream(NUMBERS)
         .group_by_key()
-        .windowed_by(SlidingWindows::of_time_difference_with_no_grace(Duration::from_millis(10)))
+        .windowed_by(SlidingWindows::of_time_difference_with_no_grace(
+            Duration::from_millis(10),
+        ))
         .reduce(|a, b| a + b)
         .to_stream()
         .to(SUMS);
@@ -228,7 +269,9 @@ fn sliding_results_keep_the_input_headers() -> kstreams::Result<()> {
     let mut input = d.create_input_topic(EVENTS);
     let mut headers = kstreams::Headers::new();
     headers.add("trace", Some(b"abc".to_vec()));
-    input.pipe_record(kstreams::Record::new("a".to_string(), "x".to_string(), 20).with_headers(headers))?;
+    input.pipe_record(
+        kstreams::Record::new("a".to_string(), "x".to_string(), 20).with_headers(headers),
+    )?;
     let out = d.create_output_topic(COUNTS).read_records_to_vec()?;
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].headers.last("trace"), Some(Some(&b"abc"[..])));

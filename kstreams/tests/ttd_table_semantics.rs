@@ -201,10 +201,9 @@ fn grouped_table_aggregate_time_is_the_max_of_record_and_stored_time() -> Result
         .to(OUT);
     let topology = b.build()?;
     // group_by needs old values: the source is materialized.
-    assert!(topology
-        .describe()
-        .to_string()
-        .contains("Processor: KTABLE-SOURCE-0000000002 (stores: [numbers-STATE-STORE-0000000000])"));
+    assert!(topology.describe().to_string().contains(
+        "Processor: KTABLE-SOURCE-0000000002 (stores: [numbers-STATE-STORE-0000000000])"
+    ));
     let d = with_cache(topology, 0)?;
     let mut input = d.create_input_topic(NUMBERS_IN);
     input.pipe_input_with_timestamp("x", Some(5), 10)?;
@@ -376,7 +375,9 @@ fn writes_through_the_plain_view_are_stamped_with_no_timestamp() -> Result<()> {
         all
     };
     assert_eq!(all, vec![("z".to_string(), 9)]);
-    assert!(d.get_timestamped_key_value_store::<String, String>("counts").is_err());
+    assert!(d
+        .get_timestamped_key_value_store::<String, String>("counts")
+        .is_err());
     Ok(())
 }
 

@@ -59,7 +59,15 @@ pub(crate) fn test(extra: &[&str]) -> Result {
     let status = match status {
         Ok(s) if s.success() && extra.is_empty() => cargo()
             .current_dir(crate::paths::repo_root())
-            .args(["test", "-p", "kstreams", "--no-default-features", "--lib", "--test", "ttd_in_memory"])
+            .args([
+                "test",
+                "-p",
+                "kstreams",
+                "--no-default-features",
+                "--lib",
+                "--test",
+                "ttd_in_memory",
+            ])
             .status(),
         other => other,
     };

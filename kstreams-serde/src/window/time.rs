@@ -81,7 +81,9 @@ impl<KS: Serde, const SIZE_MS: i64> Serde for TimeWindowed<KS, SIZE_MS> {
     /// The key's own bytes, before `[start]` (Java's
     /// `TimeWindowedSerializer.serializeBaseKey`).
     fn partition_bytes(serialized: &[u8]) -> &[u8] {
-        &serialized[..serialized.len().saturating_sub(RawTimeWindowedKey::SUFFIX_LEN)]
+        &serialized[..serialized
+            .len()
+            .saturating_sub(RawTimeWindowedKey::SUFFIX_LEN)]
     }
 }
 

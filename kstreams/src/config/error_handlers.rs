@@ -10,6 +10,15 @@ use crate::errors::{
 };
 use crate::StreamsConfig;
 
+/// The handler's type name without its path, as the logs show it.
+fn short_type_name<T>(value: &T) -> String {
+    std::any::type_name_of_val(value)
+        .rsplit("::")
+        .next()
+        .unwrap_or("custom")
+        .to_owned()
+}
+
 /// Handler settings builders (Kafka Streams' `*.exception.handler` and
 /// `errors.dead.letter.queue.topic.name`); see [`crate::errors`].
 impl StreamsConfig {
@@ -18,11 +27,7 @@ impl StreamsConfig {
         mut self,
         handler: impl DeserializationExceptionHandler + 'static,
     ) -> Self {
-        let name = std::any::type_name_of_val(&handler)
-            .rsplit("::")
-            .next()
-            .unwrap_or("custom")
-            .to_owned();
+        let name = short_type_name(&handler);
         self.errors.deserialization = Named::new(name, Arc::new(handler));
         self
     }
@@ -32,11 +37,7 @@ impl StreamsConfig {
         mut self,
         handler: impl ProductionExceptionHandler + 'static,
     ) -> Self {
-        let name = std::any::type_name_of_val(&handler)
-            .rsplit("::")
-            .next()
-            .unwrap_or("custom")
-            .to_owned();
+        let name = short_type_name(&handler);
         self.errors.production = Named::new(name, Arc::new(handler));
         self
     }
@@ -46,11 +47,7 @@ impl StreamsConfig {
         mut self,
         handler: impl ProcessingExceptionHandler + 'static,
     ) -> Self {
-        let name = std::any::type_name_of_val(&handler)
-            .rsplit("::")
-            .next()
-            .unwrap_or("custom")
-            .to_owned();
+        let name = short_type_name(&handler);
         self.errors.processing = Named::new(name, Arc::new(handler));
         self
     }

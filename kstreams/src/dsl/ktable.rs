@@ -272,7 +272,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
             let keep = |v: Option<V>| v.filter(|v| predicate(&record.key, v));
             let change = Change {
                 new: keep(record.value.new),
-                old: if send_old { keep(record.value.old) } else { None },
+                old: if send_old {
+                    keep(record.value.old)
+                } else {
+                    None
+                },
             };
             if send_old && change.new.is_none() && change.old.is_none() {
                 return Ok(());

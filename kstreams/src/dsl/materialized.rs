@@ -180,7 +180,10 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
         self.configure(KeyValueStoreBuilder::new(name, self.kind).with_value_timestamps())
     }
 
-    fn configure<S: Serde>(&self, builder: KeyValueStoreBuilder<KS, S>) -> KeyValueStoreBuilder<KS, S> {
+    fn configure<S: Serde>(
+        &self,
+        builder: KeyValueStoreBuilder<KS, S>,
+    ) -> KeyValueStoreBuilder<KS, S> {
         let mut builder = builder;
         if !self.logging {
             builder = builder.with_logging_disabled();

@@ -106,13 +106,27 @@ where
                     for (session, value) in merged {
                         store.remove(&session)?;
                         let end = session.window.end_ms;
-                        updates.push(Record::new(session, Change { new: None, old: Some(value) }, end));
+                        updates.push(Record::new(
+                            session,
+                            Change {
+                                new: None,
+                                old: Some(value),
+                            },
+                            end,
+                        ));
                     }
                 }
                 let new = (self.fold)(&record.key, record.value, aggregate);
                 let key = Windowed::new(record.key, window);
                 store.put(&key, &new)?;
-                updates.push(Record::new(key, Change { new: Some(new), old: None }, window.end_ms));
+                updates.push(Record::new(
+                    key,
+                    Change {
+                        new: Some(new),
+                        old: None,
+                    },
+                    window.end_ms,
+                ));
             }
         }
         drop(time);

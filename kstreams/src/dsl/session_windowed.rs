@@ -110,7 +110,11 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
     }
 
     /// [`SessionWindowedKStream::reduce`] into the store `materialized` describes.
-    pub fn reduce_with<KS, VS, F>(&self, reducer: F, materialized: Materialized<KS, VS>) -> KTable<Windowed<K>, V>
+    pub fn reduce_with<KS, VS, F>(
+        &self,
+        reducer: F,
+        materialized: Materialized<KS, VS>,
+    ) -> KTable<Windowed<K>, V>
     where
         KS: Serde<Target = K>,
         VS: Serde<Target = V>,
@@ -165,7 +169,12 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
     /// assert_eq!(last, Some(((0, 20), Some("acb".to_string()))));
     /// # Ok::<(), kstreams::Error>(())
     /// ```
-    pub fn aggregate<A, I, F, M>(&self, initializer: I, aggregator: F, merger: M) -> KTable<Windowed<K>, A>
+    pub fn aggregate<A, I, F, M>(
+        &self,
+        initializer: I,
+        aggregator: F,
+        merger: M,
+    ) -> KTable<Windowed<K>, A>
     where
         K: DefaultSerde,
         A: Clone + DefaultSerde + 'static,
@@ -173,7 +182,12 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
         F: Fn(&K, V, A) -> A + Send + Sync + 'static,
         M: Fn(&K, A, A) -> A + Send + Sync + 'static,
     {
-        self.aggregate_with(initializer, aggregator, merger, Materialized::<SerdeOf<K>, SerdeOf<A>>::new())
+        self.aggregate_with(
+            initializer,
+            aggregator,
+            merger,
+            Materialized::<SerdeOf<K>, SerdeOf<A>>::new(),
+        )
     }
 
     /// [`SessionWindowedKStream::aggregate`] into the store `materialized` describes.
@@ -198,7 +212,9 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
             "KSTREAM-AGGREGATE-",
             materialized,
             Arc::new(move |key, acc, session| merger(key, acc.unwrap_or_else(|| init()), session)),
-            Arc::new(move |key, value, old| aggregator(key, value, old.unwrap_or_else(|| initializer()))),
+            Arc::new(move |key, value, old| {
+                aggregator(key, value, old.unwrap_or_else(|| initializer()))
+            }),
         )
     }
 
@@ -214,7 +230,10 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
         AS: Serde,
         AS::Target: Clone,
     {
-        let (gap, grace) = (self.windows.inactivity_gap_ms() as i64, self.windows.grace_ms() as i64);
+        let (gap, grace) = (
+            self.windows.inactivity_gap_ms() as i64,
+            self.windows.grace_ms() as i64,
+        );
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
@@ -230,7 +249,10 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
                 })
             },
             // Java's `GraphGraceSearchUtil`: sessions close gap + grace after their end.
-            WindowClose { grace_ms: grace.saturating_add(gap), sessions: true },
+            WindowClose {
+                grace_ms: grace.saturating_add(gap),
+                sessions: true,
+            },
         )
     }
 }

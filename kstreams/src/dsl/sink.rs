@@ -69,7 +69,9 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
                 return crate::processor::handling::serialization_failed(cx, &self.name, &topic, e)
             }
         };
-        let partition = key.as_deref().map(|k| partition_for_key(KS::partition_bytes(k), partitions));
+        let partition = key
+            .as_deref()
+            .map(|k| partition_for_key(KS::partition_bytes(k), partitions));
         let record = ProducedRecord {
             topic,
             partition,

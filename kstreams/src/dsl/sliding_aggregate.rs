@@ -71,7 +71,10 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
     fn emit(&mut self, window: Window, new: A, old: Option<A>, timestamp: i64) {
         self.updates.push(Record {
             key: Windowed::new(self.record.key.clone(), window),
-            value: Change { new: Some(new), old },
+            value: Change {
+                new: Some(new),
+                old,
+            },
             timestamp,
             headers: self.record.headers.clone(),
         });
@@ -84,13 +87,18 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
         let window = self.window(start);
         let ts = self.record.timestamp;
         if window.end_ms < self.close {
-            self.time.drop_late(self.cx, self.node, ts, window, self.close);
+            self.time
+                .drop_late(self.cx, self.node, ts, window, self.close);
             return Ok(());
         }
         let timestamp = base.as_ref().map_or(ts, |b| b.timestamp.max(ts));
         let old = base.map(|b| b.value);
         let new = (self.fold)(&self.record.key, self.record.value.clone(), old.clone());
-        self.store.put(&self.record.key, &ValueAndTimestamp::new(new.clone(), timestamp), start)?;
+        self.store.put(
+            &self.record.key,
+            &ValueAndTimestamp::new(new.clone(), timestamp),
+            start,
+        )?;
         self.emit(window, new, old, timestamp);
         Ok(())
     }
@@ -114,7 +122,11 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
     /// Java's `processReverse`.
     fn process_reverse(&mut self) -> Result<()> {
         let (ts, d) = (self.record.timestamp, self.difference);
-        let windows = self.store.backward_fetch(&self.record.key, ts.saturating_sub(d.saturating_mul(2)).max(0), ts.saturating_add(1))?;
+        let windows = self.store.backward_fetch(
+            &self.record.key,
+            ts.saturating_sub(d.saturating_mul(2)).max(0),
+            ts.saturating_add(1),
+        )?;
         let mut starts = HashSet::new();
         let (mut left_agg, mut right_agg) = (None, None);
         let (mut left_created, mut right_created) = (false, false);
@@ -156,7 +168,9 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
         }
         if !left_created {
             let within = previous.is_some_and(|p| ts - d <= p);
-            let base = left_agg.filter(|_| within).map(|l| ValueAndTimestamp::new(l.value, ts));
+            let base = left_agg
+                .filter(|_| within)
+                .map(|l| ValueAndTimestamp::new(l.value, ts));
             self.update(ts - d, base)?;
         }
         match right_agg {
@@ -172,10 +186,14 @@ impl<K: Clone, V: Clone, A: Clone> Step<'_, '_, K, V, A> {
         if ts < 0 {
             return Err(Error::Processing {
                 node: self.node.to_owned(),
-                message: format!("an early record for sliding windows must have a timestamp >= 0, not {ts}"),
+                message: format!(
+                    "an early record for sliding windows must have a timestamp >= 0, not {ts}"
+                ),
             });
         }
-        let windows = self.store.fetch_range(&self.record.key, 0, ts.saturating_add(1))?;
+        let windows = self
+            .store
+            .fetch_range(&self.record.key, 0, ts.saturating_add(1))?;
         let mut starts = HashSet::new();
         let (mut combined, mut right_agg) = (None, None);
         let mut right_created = false;

@@ -81,7 +81,11 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
     where
         KS: Serde<Target = K>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, Arc::new(|_, _, old| old.unwrap_or(0) + 1))
+        self.do_aggregate(
+            "KSTREAM-AGGREGATE-",
+            materialized,
+            Arc::new(|_, _, old| old.unwrap_or(0) + 1),
+        )
     }
 
     /// Combines the values of each key in each sliding window with `reducer`.
@@ -95,7 +99,11 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
     }
 
     /// [`SlidingWindowedKStream::reduce`] into the store `materialized` describes.
-    pub fn reduce_with<KS, VS, F>(&self, reducer: F, materialized: Materialized<KS, VS>) -> KTable<Windowed<K>, V>
+    pub fn reduce_with<KS, VS, F>(
+        &self,
+        reducer: F,
+        materialized: Materialized<KS, VS>,
+    ) -> KTable<Windowed<K>, V>
     where
         KS: Serde<Target = K>,
         VS: Serde<Target = V>,
@@ -120,7 +128,11 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         I: Fn() -> A + Send + Sync + 'static,
         F: Fn(&K, V, A) -> A + Send + Sync + 'static,
     {
-        self.aggregate_with(initializer, aggregator, Materialized::<SerdeOf<K>, SerdeOf<A>>::new())
+        self.aggregate_with(
+            initializer,
+            aggregator,
+            Materialized::<SerdeOf<K>, SerdeOf<A>>::new(),
+        )
     }
 
     /// [`SlidingWindowedKStream::aggregate`] into the store `materialized` describes.
@@ -140,7 +152,9 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         self.do_aggregate(
             "KSTREAM-AGGREGATE-",
             materialized,
-            Arc::new(move |key, value, old| aggregator(key, value, old.unwrap_or_else(&initializer))),
+            Arc::new(move |key, value, old| {
+                aggregator(key, value, old.unwrap_or_else(&initializer))
+            }),
         )
     }
 
@@ -155,7 +169,10 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         AS: Serde,
         AS::Target: Clone,
     {
-        let (difference, grace) = (self.windows.time_difference_ms() as i64, self.windows.grace_ms() as i64);
+        let (difference, grace) = (
+            self.windows.time_difference_ms() as i64,
+            self.windows.grace_ms() as i64,
+        );
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
@@ -177,7 +194,10 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
                     _types: PhantomData,
                 })
             },
-            WindowClose { grace_ms: grace, sessions: false },
+            WindowClose {
+                grace_ms: grace,
+                sessions: false,
+            },
         )
     }
 }
@@ -200,7 +220,9 @@ where
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(SlidingAggregateNode::<K, V, KS, AS> {
-            store: env.stores.window::<KS, Timestamped<AS>>(env.name, &self.store)?,
+            store: env
+                .stores
+                .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
             difference: self.difference,
             grace: self.grace,
             fold: self.fold.clone(),

@@ -192,9 +192,15 @@ fn buffer_error(message: String) -> Error {
 
 /// Splits the last 8 bytes off as a big-endian timestamp.
 fn split_timestamp(bytes: &[u8]) -> Result<(&[u8], i64)> {
-    let split = bytes.len().checked_sub(8).ok_or_else(|| buffer_error("key too short".into()))?;
+    let split = bytes
+        .len()
+        .checked_sub(8)
+        .ok_or_else(|| buffer_error("key too short".into()))?;
     let (rest, time) = bytes.split_at(split);
-    let time = i64::from_be_bytes(time.try_into().map_err(|_| buffer_error("bad key".into()))?);
+    let time = i64::from_be_bytes(
+        time.try_into()
+            .map_err(|_| buffer_error("bad key".into()))?,
+    );
     Ok((rest, time))
 }
 
@@ -479,7 +485,10 @@ where
             ))
         })?;
         index.bytes = index.bytes.saturating_sub((key.len() + value.len()) as u64);
-        Ok(Some((S::key_from(&key, time, self.sessions)?, Entry::decode(&value)?)))
+        Ok(Some((
+            S::key_from(&key, time, self.sessions)?,
+            Entry::decode(&value)?,
+        )))
     }
 
     fn over_capacity(&self, index: &Index) -> bool {

@@ -139,18 +139,17 @@ impl StreamsBuilder {
         let mut graph = self.graph.borrow_mut();
         let name = source.take_name(&mut graph, "KTABLE-SOURCE-");
         // Java's KTableSource without a store: forward, no old value.
-        let stateless: SourceOp<KS::Target, VS::Target> =
-            Arc::new(|record, emit| {
-                emit(Record {
-                    key: record.key,
-                    value: Change {
-                        new: record.value,
-                        old: None,
-                    },
-                    timestamp: record.timestamp,
-                    headers: record.headers,
-                })
-            });
+        let stateless: SourceOp<KS::Target, VS::Target> = Arc::new(|record, emit| {
+            emit(Record {
+                key: record.key,
+                value: Change {
+                    new: record.value,
+                    old: None,
+                },
+                timestamp: record.timestamp,
+                headers: record.headers,
+            })
+        });
         let node = graph.add_node(
             name,
             NodeKind::Processor { stores: Vec::new() },

@@ -23,9 +23,9 @@ use kstreams_serde::{
     DefaultSerde, Serde, SerdeOf, Timestamped, ValueAndTimestamp, Window, Windowed, I64,
 };
 
+use super::builder::WindowClose;
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable};
-use super::builder::WindowClose;
 use super::{Materialized, TimeWindows};
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::Record;
@@ -173,7 +173,10 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         AS::Target: Clone,
         F: Fn(&K, V, Option<AS::Target>) -> AS::Target + Send + Sync + 'static,
     {
-        let (size, grace) = (self.windows.size_ms() as i64, self.windows.grace_ms() as i64);
+        let (size, grace) = (
+            self.windows.size_ms() as i64,
+            self.windows.grace_ms() as i64,
+        );
         let windows = self.windows;
         self.grouped.add_windowed_aggregate(
             prefix,
@@ -187,7 +190,10 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
                     _types: PhantomData,
                 })
             },
-            WindowClose { grace_ms: grace, sessions: false },
+            WindowClose {
+                grace_ms: grace,
+                sessions: false,
+            },
         )
     }
 }

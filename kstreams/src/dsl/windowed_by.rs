@@ -40,21 +40,30 @@ pub trait WindowDefinition<K, V> {
 impl<K, V> WindowDefinition<K, V> for TimeWindows {
     type Stream = TimeWindowedKStream<K, V>;
     fn windowed(self, grouped: KGroupedStream<K, V>) -> Self::Stream {
-        TimeWindowedKStream { grouped, windows: self }
+        TimeWindowedKStream {
+            grouped,
+            windows: self,
+        }
     }
 }
 
 impl<K, V> WindowDefinition<K, V> for SessionWindows {
     type Stream = SessionWindowedKStream<K, V>;
     fn windowed(self, grouped: KGroupedStream<K, V>) -> Self::Stream {
-        SessionWindowedKStream { grouped, windows: self }
+        SessionWindowedKStream {
+            grouped,
+            windows: self,
+        }
     }
 }
 
 impl<K, V> WindowDefinition<K, V> for SlidingWindows {
     type Stream = SlidingWindowedKStream<K, V>;
     fn windowed(self, grouped: KGroupedStream<K, V>) -> Self::Stream {
-        SlidingWindowedKStream { grouped, windows: self }
+        SlidingWindowedKStream {
+            grouped,
+            windows: self,
+        }
     }
 }
 

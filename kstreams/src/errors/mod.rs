@@ -49,11 +49,11 @@ mod processing;
 mod production;
 
 pub use context::ErrorHandlerContext;
-pub use into_processing::IntoProcessingError;
 pub use deserialization::{
     DeserializationExceptionHandler, DeserializationHandlerResponse,
     LogAndContinueExceptionHandler, LogAndFailExceptionHandler,
 };
+pub use into_processing::IntoProcessingError;
 pub use metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use processing::{
     LogAndContinueProcessingExceptionHandler, LogAndFailProcessingExceptionHandler,

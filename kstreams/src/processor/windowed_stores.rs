@@ -32,49 +32,36 @@ pub(crate) struct SessionTaskStore<KS: Serde, VS: Serde> {
     handle: SessionStoreHandle<KS, VS>,
 }
 
-impl<KS: Serde, VS: Serde> TaskStore for WindowTaskStore<KS, VS> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn flush(&self) -> Result<()> {
-        self.handle.lock().bytes_store_mut().flush()
-    }
-    fn close(&self) -> Result<()> {
-        self.handle.lock().bytes_store_mut().close()
-    }
-    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
-        self.handle.lock().bytes_store_mut().restore_batch(records)
-    }
-    fn set_forwarder(&self, _forwarder: Forwarder) {}
-    fn forward_flushed(&self, _cx: &mut NodeCx<'_>) -> Result<bool> {
-        Ok(false)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+/// `TaskStore` for a store without a record cache: flush, close and
+/// restore go to its bytes stack; nothing is ever queued for forwarding.
+macro_rules! uncached_task_store {
+    ($store:ident) => {
+        impl<KS: Serde, VS: Serde> TaskStore for $store<KS, VS> {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn flush(&self) -> Result<()> {
+                self.handle.lock().bytes_store_mut().flush()
+            }
+            fn close(&self) -> Result<()> {
+                self.handle.lock().bytes_store_mut().close()
+            }
+            fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
+                self.handle.lock().bytes_store_mut().restore_batch(records)
+            }
+            fn set_forwarder(&self, _forwarder: Forwarder) {}
+            fn forward_flushed(&self, _cx: &mut NodeCx<'_>) -> Result<bool> {
+                Ok(false)
+            }
+            fn as_any(&self) -> &dyn Any {
+                self
+            }
+        }
+    };
 }
 
-impl<KS: Serde, VS: Serde> TaskStore for SessionTaskStore<KS, VS> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn flush(&self) -> Result<()> {
-        self.handle.lock().bytes_store_mut().flush()
-    }
-    fn close(&self) -> Result<()> {
-        self.handle.lock().bytes_store_mut().close()
-    }
-    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
-        self.handle.lock().bytes_store_mut().restore_batch(records)
-    }
-    fn set_forwarder(&self, _forwarder: Forwarder) {}
-    fn forward_flushed(&self, _cx: &mut NodeCx<'_>) -> Result<bool> {
-        Ok(false)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+uncached_task_store!(WindowTaskStore);
+uncached_task_store!(SessionTaskStore);
 
 impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
     fn name(&self) -> &str {

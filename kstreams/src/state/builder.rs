@@ -177,14 +177,16 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
         };
         if self.logging {
             let topic = changelog_topic(&ctx.application_id, &self.name);
-            store = Box::new(ChangeLoggingKeyValueBytesStore::new(
-                store,
-                ctx.collector.clone(),
-                topic,
-                ctx.partition,
-                ctx.timestamp.clone(),
-            )
-            .with_value_timestamps(self.value_timestamps));
+            store = Box::new(
+                ChangeLoggingKeyValueBytesStore::new(
+                    store,
+                    ctx.collector.clone(),
+                    topic,
+                    ctx.partition,
+                    ctx.timestamp.clone(),
+                )
+                .with_value_timestamps(self.value_timestamps),
+            );
         }
         // A cache of 0 bytes disables caching on every store, as Java's
         // `InternalTopologyBuilder.rewriteTopology` (`withCachingDisabled`

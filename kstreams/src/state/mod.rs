@@ -149,9 +149,9 @@ pub(crate) use rocksdb_window::RocksDbWindowStore;
 #[cfg(test)]
 pub(crate) use session_store::{SessionBytes, SessionBytesStore};
 #[cfg(test)]
-pub(crate) use store::StateStore;
-#[cfg(test)]
 pub(crate) use store::KeyValueBytesStore;
 pub(crate) use store::RestoreRecord;
+#[cfg(test)]
+pub(crate) use store::StateStore;
 #[cfg(test)]
 pub(crate) use window_store::{WindowBytesStore, WindowedBytes};

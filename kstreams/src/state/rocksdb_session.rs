@@ -67,7 +67,6 @@ impl RocksDbSessionStore {
         Ok(store)
     }
 
-
     /// Live sessions with `end >= earliest_end`, `start <= latest_start`,
     /// key passing `keep`, sorted by `(end, key, start)`.
     fn scan(

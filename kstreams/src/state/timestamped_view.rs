@@ -141,7 +141,10 @@ impl<KS: Serde, VS: Serde> KeyValueBytesStore for PlainValues<KS, VS> {
     }
 
     fn approximate_num_entries(&self) -> Result<u64> {
-        self.inner.lock().bytes_store_mut().approximate_num_entries()
+        self.inner
+            .lock()
+            .bytes_store_mut()
+            .approximate_num_entries()
     }
 
     fn restore_batch(&mut self, _records: &[RestoreRecord<'_>]) -> Result<()> {

@@ -420,3 +420,69 @@ impl Rng {
         self.0 % n
     }
 }
+
+/// Starts the app `kills` times and SIGKILLs each instance at a random
+/// moment `min_delay_ms`..`min_delay_ms + 2.5 s` after it reached RUNNING,
+/// then starts it once more and returns that instance, RUNNING.
+pub fn run_with_kills(
+    spec: &AppSpec,
+    binary: &PathBuf,
+    log: &PathBuf,
+    kills: usize,
+    min_delay_ms: u64,
+) -> Child {
+    let start = |log: &PathBuf| {
+        let before = log_text(log).matches("-> RUNNING").count();
+        let mut child = spec.spawn(binary, log);
+        wait_for_log(
+            log,
+            "-> RUNNING",
+            before + 1,
+            &mut child,
+            Duration::from_secs(90),
+        );
+        child
+    };
+    let mut rng = Rng::from_time();
+    for kill in 0..kills {
+        let mut child = start(log);
+        let after = Duration::from_millis(min_delay_ms + rng.below(2500));
+        std::thread::sleep(after);
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        eprintln!(
+            "{}: kill {} after {after:?} of RUNNING",
+            spec.guarantee,
+            kill + 1
+        );
+    }
+    start(log)
+}
+
+/// Waits (at most `timeout`, a hang guard, not a speed check) until the
+/// app's group has consumed all of `input`, then stops `child` with SIGTERM
+/// and asserts it exited cleanly.
+pub fn drain_and_stop(
+    spec: &AppSpec,
+    mut child: Child,
+    log: &Path,
+    partitions: i32,
+    timeout: Duration,
+) {
+    let deadline = Instant::now() + timeout;
+    while group_lag(&spec.app_id, &spec.input, partitions) != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the application did not catch up; see {}",
+            log.display()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    signal(&child, libc::SIGTERM);
+    let status = child.wait().expect("reap");
+    assert!(
+        status.success(),
+        "the last instance did not exit cleanly ({status}); see {}",
+        log.display()
+    );
+}
