@@ -22,7 +22,7 @@ fn short_type_name<T>(value: &T) -> String {
 /// Handler settings builders (Kafka Streams' `*.exception.handler` and
 /// `errors.dead.letter.queue.topic.name`); see [`crate::errors`].
 impl StreamsConfig {
-    /// Sets `deserialization.exception.handler` (default: [`LogAndFailExceptionHandler`]).
+    /// Sets `deserialization.exception.handler` (default: [`LogAndFailExceptionHandler`](crate::errors::LogAndFailExceptionHandler)).
     pub fn deserialization_exception_handler(
         mut self,
         handler: impl DeserializationExceptionHandler + 'static,
@@ -32,7 +32,7 @@ impl StreamsConfig {
         self
     }
 
-    /// Sets `production.exception.handler` (default: [`DefaultProductionExceptionHandler`]).
+    /// Sets `production.exception.handler` (default: [`DefaultProductionExceptionHandler`](crate::errors::DefaultProductionExceptionHandler)).
     pub fn production_exception_handler(
         mut self,
         handler: impl ProductionExceptionHandler + 'static,
@@ -42,7 +42,7 @@ impl StreamsConfig {
         self
     }
 
-    /// Sets `processing.exception.handler` (default: [`LogAndFailProcessingExceptionHandler`]).
+    /// Sets `processing.exception.handler` (default: [`LogAndFailProcessingExceptionHandler`](crate::errors::LogAndFailProcessingExceptionHandler)).
     pub fn processing_exception_handler(
         mut self,
         handler: impl ProcessingExceptionHandler + 'static,

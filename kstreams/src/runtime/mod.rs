@@ -2,7 +2,7 @@
 //!
 //! `task` and `partition_group` are the seam between processing and the
 //! Kafka-facing runtime: the runtime hands consumed records to a
-//! [`task::StreamTask`], asks it to process, and collects the records it
+//! `task::StreamTask`, asks it to process, and collects the records it
 //! produces through a `RecordCollector` (`crate::processor`). The `TopologyTestDriver`
 //! drives the very same tasks without a broker.
 //!

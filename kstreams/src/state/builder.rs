@@ -42,7 +42,7 @@ pub enum StoreKind {
 
 /// What the runtime knows about the task a store is built for.
 #[derive(Clone)]
-pub struct StoreContext {
+pub(crate) struct StoreContext {
     /// `application.id`, the changelog topic prefix.
     pub application_id: String,
     /// The task id, e.g. `0_3`.
@@ -156,9 +156,9 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
     }
 
     /// Builds the store stack for one task. `listener` receives the entries
-    /// the cache writes down (see [`typed_flush_listener`]); without
+    /// the cache writes down (see `typed_flush_listener`); without
     /// caching, nothing is forwarded by the store.
-    pub fn build(
+    pub(crate) fn build(
         &self,
         ctx: &StoreContext,
         listener: Option<CacheFlushListener>,

@@ -107,12 +107,7 @@ impl WindowBytesStore for ChangeLoggingWindowBytesStore {
     fn window_size_ms(&self) -> i64 {
         self.inner.window_size_ms()
     }
-    fn retention_ms(&self) -> i64 {
-        self.inner.retention_ms()
-    }
-    fn retain_duplicates(&self) -> bool {
-        self.inner.retain_duplicates()
-    }
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64 {
         self.inner.observed_stream_time()
     }
@@ -203,9 +198,7 @@ impl ChangeLoggingSessionBytesStore {
 delegate_state_store!(ChangeLoggingSessionBytesStore);
 
 impl SessionBytesStore for ChangeLoggingSessionBytesStore {
-    fn retention_ms(&self) -> i64 {
-        self.inner.retention_ms()
-    }
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64 {
         self.inner.observed_stream_time()
     }

@@ -23,7 +23,7 @@ pub(crate) fn changelog_topic(application_id: &str, store: &str) -> String {
 
 /// One store write, on its way to the changelog topic.
 #[derive(Debug, Clone, Copy)]
-pub struct ChangelogRecord<'a> {
+pub(crate) struct ChangelogRecord<'a> {
     /// The changelog topic.
     pub topic: &'a str,
     /// The partition: the task's input partition.
@@ -42,7 +42,7 @@ pub struct ChangelogRecord<'a> {
     message = "`{Self}` cannot collect changelog records",
     note = "implement `kstreams::state::ChangelogCollector` (the runtime's record collector does), or use `InMemoryChangelogCollector` in tests"
 )]
-pub trait ChangelogCollector: Send + Sync {
+pub(crate) trait ChangelogCollector: Send + Sync {
     /// Queues `record` for sending (inside the open transaction under
     /// exactly-once). An error fails the write that caused it.
     fn send(&self, record: ChangelogRecord<'_>) -> Result<()>;
@@ -52,16 +52,16 @@ pub trait ChangelogCollector: Send + Sync {
 /// task (which sets it) and its stores (which stamp changelog records and
 /// cache entries with it). Cloning shares the same cell.
 #[derive(Debug, Clone, Default)]
-pub struct RecordTimestamp(Arc<AtomicI64>);
+pub(crate) struct RecordTimestamp(Arc<AtomicI64>);
 
 impl RecordTimestamp {
     /// Sets the current record's timestamp (milliseconds since the epoch).
-    pub fn set(&self, timestamp: i64) {
+    pub(crate) fn set(&self, timestamp: i64) {
         self.0.store(timestamp, Ordering::Relaxed);
     }
 
     /// The current record's timestamp.
-    pub fn get(&self) -> i64 {
+    pub(crate) fn get(&self) -> i64 {
         self.0.load(Ordering::Relaxed)
     }
 }

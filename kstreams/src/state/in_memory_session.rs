@@ -109,10 +109,7 @@ impl StateStore for InMemorySessionStore {
 }
 
 impl SessionBytesStore for InMemorySessionStore {
-    fn retention_ms(&self) -> i64 {
-        self.time.retention()
-    }
-
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64 {
         self.time.observed()
     }

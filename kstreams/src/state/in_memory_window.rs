@@ -124,14 +124,7 @@ impl WindowBytesStore for InMemoryWindowStore {
         self.window_size_ms
     }
 
-    fn retention_ms(&self) -> i64 {
-        self.time.retention()
-    }
-
-    fn retain_duplicates(&self) -> bool {
-        self.retain_duplicates
-    }
-
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64 {
         self.time.observed()
     }

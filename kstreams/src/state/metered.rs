@@ -109,7 +109,7 @@ impl<KS: Serde, VS: Serde> std::fmt::Debug for MeteredKeyValueStore<KS, VS> {
 
 impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
     /// The typed face of `inner` (normally caching → change-logging → bytes).
-    pub fn new(inner: Box<dyn KeyValueBytesStore>) -> Self {
+    pub(crate) fn new(inner: Box<dyn KeyValueBytesStore>) -> Self {
         Self {
             inner,
             metrics: StoreMetrics::default(),
@@ -125,7 +125,7 @@ impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
     /// The bytes stack below, for the runtime: restoration
     /// ([`StateRestorer`](crate::state::StateRestorer)), `flush_evicted`,
     /// `close`. Writes through it skip serdes but not caching or logging.
-    pub fn bytes_store_mut(&mut self) -> &mut dyn KeyValueBytesStore {
+    pub(crate) fn bytes_store_mut(&mut self) -> &mut dyn KeyValueBytesStore {
         self.inner.as_mut()
     }
 

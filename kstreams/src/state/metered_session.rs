@@ -36,7 +36,7 @@ type Sessions<K, V> = Vec<(Windowed<K>, V)>;
 
 impl<KS: Serde, VS: Serde> MeteredSessionStore<KS, VS> {
     /// The typed face of `inner` (normally change-logging → bytes store).
-    pub fn new(inner: Box<dyn SessionBytesStore>) -> Self {
+    pub(crate) fn new(inner: Box<dyn SessionBytesStore>) -> Self {
         Self {
             inner,
             metrics: StoreMetrics::default(),
@@ -50,7 +50,7 @@ impl<KS: Serde, VS: Serde> MeteredSessionStore<KS, VS> {
     }
 
     /// The bytes stack below, for the runtime (restoration, `close`).
-    pub fn bytes_store_mut(&mut self) -> &mut dyn SessionBytesStore {
+    pub(crate) fn bytes_store_mut(&mut self) -> &mut dyn SessionBytesStore {
         self.inner.as_mut()
     }
 

@@ -68,7 +68,7 @@ impl<KS: Serde, VS: Serde> std::fmt::Debug for MeteredWindowStore<KS, VS> {
 
 impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
     /// The typed face of `inner` (normally change-logging → bytes store).
-    pub fn new(inner: Box<dyn WindowBytesStore>) -> Self {
+    pub(crate) fn new(inner: Box<dyn WindowBytesStore>) -> Self {
         Self {
             inner,
             metrics: StoreMetrics::default(),
@@ -83,7 +83,7 @@ impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
 
     /// The bytes stack below, for the runtime (restoration, `close`).
     /// Writes through it skip serdes but not logging.
-    pub fn bytes_store_mut(&mut self) -> &mut dyn WindowBytesStore {
+    pub(crate) fn bytes_store_mut(&mut self) -> &mut dyn WindowBytesStore {
         self.inner.as_mut()
     }
 

@@ -36,30 +36,30 @@
 //! - Ranges are inclusive at both ends; `from > to` is empty.
 //! - Every write that reaches a bytes store through the change-logging
 //!   layer reaches the changelog, in the same order; restores
-//!   ([`KeyValueBytesStore::restore_batch`]) bypass caching and logging.
+//!   (`KeyValueBytesStore::restore_batch`) bypass caching and logging.
 //! - The cache holds at most one entry per key per store; a flush writes
 //!   all dirty entries down in one `put_all` and forwards (key, new, old).
 //!
 //! # Integration points (the runtime calls or implements these)
-//! - implements [`ChangelogCollector`] (its producer, inside the EOS
-//!   transaction) and sets [`RecordTimestamp`] before each record;
-//! - creates one [`RocksDbConfig`] per instance and one [`ThreadCache`] per
-//!   stream thread ([`ThreadCache::for_thread`]), fills a [`StoreContext`]
-//!   per task and calls [`KeyValueStoreBuilder::build`], passing a
-//!   [`CacheFlushListener`] (see [`typed_flush_listener`]) that forwards
+//! - implements `ChangelogCollector` (its producer, inside the EOS
+//!   transaction) and sets `RecordTimestamp` before each record;
+//! - creates one `RocksDbConfig` per instance and one `ThreadCache` per
+//!   stream thread (`ThreadCache::for_thread`), fills a `StoreContext`
+//!   per task and calls `KeyValueStoreBuilder::build`, passing a
+//!   `CacheFlushListener` (see `typed_flush_listener`) that forwards
 //!   downstream;
 //! - after each record calls `flush_evicted` on the task's stores (via
-//!   [`MeteredKeyValueStore::bytes_store_mut`]); on commit calls
-//!   [`StateStore::flush`] on every store and then, under at-least-once,
-//!   writes the [`Checkpoint`];
-//! - on assignment reads the [`Checkpoint`], restores each logged store
-//!   with a [`StateRestorer`] (offsets from [`restore_start_offset`];
-//!   window and session stores through [`StateRestorer::restore_batch_with`]
+//!   `MeteredKeyValueStore::bytes_store_mut`); on commit calls
+//!   `StateStore::flush` on every store and then, under at-least-once,
+//!   writes the `Checkpoint`;
+//! - on assignment reads the `Checkpoint`, restores each logged store
+//!   with a `StateRestorer` (offsets from `restore_start_offset`;
+//!   window and session stores through `StateRestorer::restore_batch_with`
 //!   and their `bytes_store_mut`),
-//!   reporting to a [`StateRestoreListener`]; under exactly-once deletes the
+//!   reporting to a `StateRestoreListener`; under exactly-once deletes the
 //!   checkpoint when processing starts, writes it on clean close, and after
-//!   a crash without one calls [`wipe_task_dir`] before opening the stores;
-//! - creates the changelog topics named by [`changelog_topic`] (compacted).
+//!   a crash without one calls `wipe_task_dir` before opening the stores;
+//! - creates the changelog topics named by `changelog_topic` (compacted).
 //!
 //! Must never: talk to Kafka, or depend on the DSL, topology, processor or
 //! runtime modules.

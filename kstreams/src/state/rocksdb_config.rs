@@ -21,7 +21,7 @@ pub(super) const DEFAULT_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
 ///
 /// Without the `rocksdb` feature it only records the two sizes.
 #[derive(Clone)]
-pub struct RocksDbConfig {
+pub(crate) struct RocksDbConfig {
     #[cfg(feature = "rocksdb")]
     cache: Cache,
     #[cfg(feature = "rocksdb")]
@@ -50,7 +50,7 @@ impl RocksDbConfig {
     /// to `write_buffer_bytes` (they are charged to the cache, so the sum
     /// stays bounded by `block_cache_bytes`).
     #[cfg(feature = "rocksdb")]
-    pub fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
+    pub(crate) fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
         let cache = Cache::new_lru_cache(block_cache_bytes);
         let write_buffer_manager = WriteBufferManager::new_write_buffer_manager_with_cache(
             write_buffer_bytes,
@@ -73,24 +73,6 @@ impl RocksDbConfig {
             block_cache_bytes,
             write_buffer_bytes,
         }
-    }
-
-    /// The total memory bound in bytes.
-    pub fn block_cache_bytes(&self) -> usize {
-        self.block_cache_bytes
-    }
-
-    /// The memtable share in bytes.
-    pub fn write_buffer_bytes(&self) -> usize {
-        self.write_buffer_bytes
-    }
-
-    /// Memtable memory in use across all stores, in bytes.
-    pub fn write_buffer_usage(&self) -> usize {
-        #[cfg(feature = "rocksdb")]
-        return self.write_buffer_manager.get_usage();
-        #[cfg(not(feature = "rocksdb"))]
-        0
     }
 
     /// Options for one store: create if missing, LZ4, bloom filters, index

@@ -143,10 +143,7 @@ impl StateStore for RocksDbSessionStore {
 }
 
 impl SessionBytesStore for RocksDbSessionStore {
-    fn retention_ms(&self) -> i64 {
-        self.time.retention()
-    }
-
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64 {
         self.time.observed()
     }

@@ -25,7 +25,7 @@ use crate::state::window_store::check_timestamp;
 
 /// One session, as a bytes store returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionBytes {
+pub(crate) struct SessionBytes {
     /// The serialized record key.
     pub key: Vec<u8>,
     /// The session's bounds (both inclusive).
@@ -34,16 +34,7 @@ pub struct SessionBytes {
     pub value: Vec<u8>,
 }
 
-impl SessionBytes {
-    /// The store and changelog key, `[key][end][start]`.
-    pub fn store_key(&self) -> Vec<u8> {
-        RawSessionKey {
-            key: &self.key,
-            window: self.window,
-        }
-        .to_vec()
-    }
-}
+impl SessionBytes {}
 
 /// A session store over raw bytes, as Kafka Streams'
 /// `SessionStore<Bytes, byte[]>`. Sessions are live while
@@ -55,11 +46,9 @@ impl SessionBytes {
 ///   `InMemorySessionStore`.
 ///
 /// Results are collected into a `Vec` (no lazy iterators yet).
-pub trait SessionBytesStore: StateStore {
-    /// How long sessions stay queryable after stream time passed their end.
-    fn retention_ms(&self) -> i64;
-
+pub(crate) trait SessionBytesStore: StateStore {
     /// The largest session end seen (`-1` before any).
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64;
 
     /// Stores the aggregate of `key`'s session `window`; `None` removes it.

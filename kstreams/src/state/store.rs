@@ -21,7 +21,7 @@ pub(super) type BytesEntry = (Vec<u8>, Option<Vec<u8>>);
 /// One changelog record handed to [`KeyValueBytesStore::restore_batch`],
 /// borrowed from the consumer's message so restoring copies nothing twice.
 #[derive(Debug, Clone, Copy)]
-pub struct RestoreRecord<'a> {
+pub(crate) struct RestoreRecord<'a> {
     /// The record's offset in the changelog partition.
     pub offset: i64,
     /// The store key.
@@ -33,7 +33,7 @@ pub struct RestoreRecord<'a> {
 /// What every store — layer or implementation — has: a name and a lifecycle.
 ///
 /// A store belongs to exactly one task and is used by one thread at a time.
-pub trait StateStore: Send {
+pub(crate) trait StateStore: Send {
     /// The store's name, unique within the topology.
     fn name(&self) -> &str;
 
@@ -59,7 +59,7 @@ pub trait StateStore: Send {
     message = "`{Self}` is not a kstreams key/value bytes store",
     note = "use `InMemoryKeyValueStore`, `LruMemoryStore` or `RocksDbStore`, or implement `kstreams::state::KeyValueBytesStore`"
 )]
-pub trait KeyValueBytesStore: StateStore {
+pub(crate) trait KeyValueBytesStore: StateStore {
     /// The value stored under `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
 

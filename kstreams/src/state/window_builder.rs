@@ -164,7 +164,7 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
     /// Builds the store stack for one task. Fails on an LRU kind, caching,
     /// a window size that is not positive, or a retention shorter than the
     /// window (Java's `Stores.persistentWindowStore` checks the same).
-    pub fn build(&self, ctx: &StoreContext) -> Result<MeteredWindowStore<KS, VS>> {
+    pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredWindowStore<KS, VS>> {
         let c = &self.common;
         c.check("window store")?;
         if self.window_size_ms <= 0 || c.retention_ms < self.window_size_ms {
@@ -230,7 +230,7 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
 
     /// Builds the store stack for one task. Fails on an LRU kind, caching
     /// or a negative retention.
-    pub fn build(&self, ctx: &StoreContext) -> Result<MeteredSessionStore<KS, VS>> {
+    pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredSessionStore<KS, VS>> {
         let c = &self.common;
         c.check("session store")?;
         let mut store: Box<dyn SessionBytesStore> = match c.kind {

@@ -1,5 +1,5 @@
 //! The window-store contracts, as Kafka Streams' `WindowStore`:
-//! [`WindowBytesStore`] (raw bytes; layers and implementations) and
+//! `WindowBytesStore` (raw bytes; layers and implementations) and
 //! [`WindowStore`] (typed; what processors see), plus [`StreamTime`], the
 //! retention clock both window and session stores share.
 //!
@@ -27,7 +27,7 @@ use crate::state::store::{state_error, RestoreRecord, StateStore};
 
 /// One window-store entry, as a bytes store returns it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct WindowedBytes {
+pub(crate) struct WindowedBytes {
     /// Window start, epoch milliseconds.
     pub start_ms: i64,
     /// The serialized record key.
@@ -38,17 +38,7 @@ pub struct WindowedBytes {
     pub value: Vec<u8>,
 }
 
-impl WindowedBytes {
-    /// The changelog / store key, `[key][start][seq]`.
-    pub fn store_key(&self) -> Vec<u8> {
-        RawWindowStoreKey {
-            key: &self.key,
-            start_ms: self.start_ms,
-            seq: self.seq,
-        }
-        .to_vec()
-    }
-}
+impl WindowedBytes {}
 
 /// A window store over raw bytes, as Kafka Streams' `WindowStore<Bytes, byte[]>`.
 ///
@@ -61,18 +51,12 @@ impl WindowedBytes {
 /// Results are collected into a `Vec` (no lazy iterators yet).
 /// Time arguments are epoch milliseconds, ranges inclusive at both ends.
 /// Negative window starts are rejected (Kafka has none).
-pub trait WindowBytesStore: StateStore {
+pub(crate) trait WindowBytesStore: StateStore {
     /// Window size; a window's end is `start + size` (clamped).
     fn window_size_ms(&self) -> i64;
 
-    /// How long windows stay queryable after stream time passed them.
-    fn retention_ms(&self) -> i64;
-
-    /// Whether every put adds a new entry (join buffers) instead of
-    /// replacing the value of its `(key, start)`.
-    fn retain_duplicates(&self) -> bool;
-
     /// The largest window start this store has seen (`-1` before any).
+    #[cfg(test)]
     fn observed_stream_time(&self) -> i64;
 
     /// Stores `value` for `key` in the window starting at `window_start`;
@@ -164,12 +148,9 @@ impl StreamTime {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn observed(self) -> i64 {
         self.observed
-    }
-
-    pub(crate) fn retention(self) -> i64 {
-        self.retention
     }
 
     /// Advances observed stream time to `timestamp` if it is later.
@@ -208,7 +189,7 @@ pub(crate) fn parse_window_key<'a>(store: &str, bytes: &'a [u8]) -> Result<RawWi
 }
 
 /// A typed window store, as Kafka Streams' `WindowStore<K, V>`. Results
-/// are `Vec`s in the order [`WindowBytesStore`] documents (keys compare
+/// are `Vec`s in the order `WindowBytesStore` documents (keys compare
 /// as serialized bytes); the implementation is [`MeteredWindowStore`](crate::state::MeteredWindowStore).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kstreams window store of these key and value types",

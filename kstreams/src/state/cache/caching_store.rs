@@ -22,7 +22,7 @@ use crate::state::store::{BytesEntry, BytesIter, KeyValueBytesStore, RestoreReco
 
 /// One entry written down by the cache, as the flush listener sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct FlushedEntry<'a> {
+pub(crate) struct FlushedEntry<'a> {
     /// The key bytes.
     pub key: &'a [u8],
     /// The value written (`None`: deleted).

@@ -74,14 +74,14 @@ struct CacheState {
 /// The per-thread record cache. Share it as `Arc<ThreadCache>` between the
 /// caching stores of one stream thread.
 #[derive(Debug)]
-pub struct ThreadCache {
+pub(crate) struct ThreadCache {
     state: Mutex<CacheState>,
 }
 
 impl ThreadCache {
     /// A cache of `max_bytes`; 0 disables caching (every write is forwarded
     /// at once).
-    pub fn new(max_bytes: usize) -> Self {
+    pub(crate) fn new(max_bytes: usize) -> Self {
         Self {
             state: Mutex::new(CacheState {
                 max_bytes,
@@ -96,7 +96,7 @@ impl ThreadCache {
 
     /// The cache of one of `num_threads` threads sharing an instance budget
     /// of `instance_max_bytes`, as Kafka Streams divides it.
-    pub fn for_thread(instance_max_bytes: usize, num_threads: usize) -> Self {
+    pub(crate) fn for_thread(instance_max_bytes: usize, num_threads: usize) -> Self {
         Self::new(instance_max_bytes / num_threads.max(1))
     }
 
@@ -107,17 +107,19 @@ impl ThreadCache {
     }
 
     /// Bytes currently charged (pending evictions excluded).
-    pub fn size_bytes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn size_bytes(&self) -> usize {
         self.lock().current_bytes
     }
 
     /// The budget.
-    pub fn max_bytes(&self) -> usize {
+    pub(crate) fn max_bytes(&self) -> usize {
         self.lock().max_bytes
     }
 
     /// Entries evicted so far.
-    pub fn evictions(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn evictions(&self) -> u64 {
         self.lock().evictions
     }
 
