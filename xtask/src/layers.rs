@@ -313,34 +313,51 @@ fn crate_paths(text: &str) -> Vec<(usize, String, String)> {
         if text[i..].starts_with('{') {
             let group = braced(&text[i..]);
             for path in top_level_items(group) {
-                let mut parts = path.split("::").map(str::trim);
-                let first = parts.next().unwrap_or("").to_owned();
-                let second = parts
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches('{')
-                    .to_owned();
-                out.push((line, first, second));
+                for (first, second) in first_two(path) {
+                    out.push((line, first, second));
+                }
             }
         } else {
             let rest = &text[i..];
-            let first: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            let after = &rest[first.len()..];
-            let second: String = after
-                .strip_prefix("::")
-                .map(|r| {
-                    r.chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect()
-                })
-                .unwrap_or_default();
-            out.push((line, first, second));
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            let path = if rest[end..].starts_with('{') {
+                // `crate::a::{b, c}`: the group too.
+                let group = braced(&rest[end..]).len();
+                &rest[..(end + group + 2).min(rest.len())]
+            } else {
+                &rest[..end]
+            };
+            for (first, second) in first_two(path) {
+                out.push((line, first, second));
+            }
         }
     }
     out
+}
+
+/// The first two segments of `a::b::c`, or of each path in `a::{b::x, c}`.
+fn first_two(path: &str) -> Vec<(String, String)> {
+    let path = path.trim();
+    let (first, rest) = match path.split_once("::") {
+        Some((first, rest)) => (first.trim(), rest.trim()),
+        None => (path, ""),
+    };
+    let segment = |p: &str| -> String {
+        p.trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    if rest.starts_with('{') {
+        top_level_items(braced(rest))
+            .into_iter()
+            .map(|item| (first.to_owned(), segment(item)))
+            .collect()
+    } else {
+        vec![(first.to_owned(), segment(rest))]
+    }
 }
 
 /// The text inside the braces `text` starts with.
@@ -469,6 +486,18 @@ mod tests {
         let bad = check_file(
             "errors/dlq.rs",
             "use crate::{processor::node::NodeCx, Error};",
+            &roots,
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        let ok = check_file(
+            "errors/dlq.rs",
+            "use crate::processor::{Headers, TaskId};",
+            &roots,
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let bad = check_file(
+            "errors/dlq.rs",
+            "use crate::processor::{Headers, node::NodeCx};",
             &roots,
         );
         assert_eq!(bad.len(), 1, "{bad:?}");
