@@ -177,7 +177,6 @@ impl<K, V> fmt::Debug for KTable<K, V> {
 impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     /// A table over a node that always has a store (and always forwards
     /// old values).
-    #[allow(dead_code)]
     pub(crate) fn new(
         graph: Rc<RefCell<GraphBuilder>>,
         node: usize,

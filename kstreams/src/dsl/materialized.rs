@@ -164,12 +164,6 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
         self.caching
     }
 
-    /// The store builder for `name`, with plain values.
-    #[allow(dead_code)]
-    pub(crate) fn builder(&self, name: &str) -> KeyValueStoreBuilder<KS, VS> {
-        self.configure(KeyValueStoreBuilder::new(name, self.kind))
-    }
-
     /// The store builder for `name` with timestamped values
     /// (`ValueAndTimestamp<V>`, serde `Timestamped<VS>`), as the stores of
     /// Kafka Streams' DSL operators (`TimestampedKeyValueStore`).

@@ -68,37 +68,6 @@ impl Topology {
             .collect()
     }
 
-    /// Resolved names of every topic a fixed sink writes (user and internal),
-    /// sorted. Topics chosen per record by a `TopicNameExtractor`-style sink
-    /// are not known in advance ([`Topology::has_dynamic_sinks`]).
-    #[allow(dead_code)] // runtime contract, not used by the runtime yet
-    pub(crate) fn sink_topics(&self, application_id: &str) -> Vec<String> {
-        let set: BTreeSet<String> = self
-            .nodes
-            .iter()
-            .filter_map(|n| match &n.kind {
-                NodeKind::Sink {
-                    target: SinkTarget::Fixed(topic),
-                } => Some(topic.resolve(application_id)),
-                _ => None,
-            })
-            .collect();
-        set.into_iter().collect()
-    }
-
-    /// Whether some sink chooses its topic per record.
-    #[allow(dead_code)] // runtime contract, not used by the runtime yet
-    pub(crate) fn has_dynamic_sinks(&self) -> bool {
-        self.nodes.iter().any(|n| {
-            matches!(
-                n.kind,
-                NodeKind::Sink {
-                    target: SinkTarget::Dynamic(_)
-                }
-            )
-        })
-    }
-
     /// Internal topics (repartition topics) to create at start-up, sorted by name.
     pub(crate) fn internal_topics(&self, application_id: &str) -> Vec<InternalTopicSpec> {
         self.topics()
