@@ -169,7 +169,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             "KSTREAM-AGGREGATE-",
             materialized,
             || Some(0),
-            |_, _, old| old.unwrap_or(0) + 1,
+            super::fold::count,
         )
     }
 
@@ -218,10 +218,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             "KSTREAM-REDUCE-",
             materialized,
             || None,
-            move |_, value, old| match old {
-                Some(aggregate) => reducer(aggregate, value),
-                None => value,
-            },
+            super::fold::reduce(reducer),
         )
     }
 
@@ -286,7 +283,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
             "KSTREAM-AGGREGATE-",
             materialized,
             move || Some(init()),
-            move |key, value, old| aggregator(key, value, old.unwrap_or_else(|| initializer())),
+            super::fold::aggregate(move || initializer(), aggregator),
         )
     }
 }

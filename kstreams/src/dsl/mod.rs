@@ -12,6 +12,7 @@ mod aggregate;
 mod builder;
 mod filter;
 mod flat_map;
+mod fold;
 mod grouped;
 mod grouped_table;
 mod kstream;

@@ -94,7 +94,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
             "KSTREAM-AGGREGATE-",
             materialized,
             Arc::new(|_, acc, session| acc.unwrap_or(0) + session),
-            Arc::new(|_, _, old| old.unwrap_or(0) + 1),
+            Arc::new(super::fold::count),
         )
     }
 
@@ -131,10 +131,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
                 Some(aggregate) => merge_reducer(aggregate, session),
                 None => session,
             }),
-            Arc::new(move |_, value, old| match old {
-                Some(aggregate) => reducer(aggregate, value),
-                None => value,
-            }),
+            Arc::new(super::fold::reduce(move |a, b| reducer(a, b))),
         )
     }
 
@@ -212,9 +209,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
             "KSTREAM-AGGREGATE-",
             materialized,
             Arc::new(move |key, acc, session| merger(key, acc.unwrap_or_else(|| init()), session)),
-            Arc::new(move |key, value, old| {
-                aggregator(key, value, old.unwrap_or_else(|| initializer()))
-            }),
+            Arc::new(super::fold::aggregate(move || initializer(), aggregator)),
         )
     }
 

@@ -84,7 +84,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         self.do_aggregate(
             "KSTREAM-AGGREGATE-",
             materialized,
-            Arc::new(|_, _, old| old.unwrap_or(0) + 1),
+            Arc::new(super::fold::count),
         )
     }
 
@@ -112,10 +112,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         self.do_aggregate(
             "KSTREAM-REDUCE-",
             materialized,
-            Arc::new(move |_, value, old| match old {
-                Some(aggregate) => reducer(aggregate, value),
-                None => value,
-            }),
+            Arc::new(super::fold::reduce(reducer)),
         )
     }
 
@@ -152,9 +149,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         self.do_aggregate(
             "KSTREAM-AGGREGATE-",
             materialized,
-            Arc::new(move |key, value, old| {
-                aggregator(key, value, old.unwrap_or_else(&initializer))
-            }),
+            Arc::new(super::fold::aggregate(initializer, aggregator)),
         )
     }
 

@@ -87,9 +87,7 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
     where
         KS: Serde<Target = K>,
     {
-        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, |_, _, old| {
-            old.unwrap_or(0) + 1
-        })
+        self.do_aggregate("KSTREAM-AGGREGATE-", materialized, super::fold::count)
     }
 
     /// Combines the values of each key in each window with `reducer`.
@@ -116,10 +114,7 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         self.do_aggregate(
             "KSTREAM-REDUCE-",
             materialized,
-            move |_, value, old| match old {
-                Some(aggregate) => reducer(aggregate, value),
-                None => value,
-            },
+            super::fold::reduce(reducer),
         )
     }
 
@@ -156,7 +151,7 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         self.do_aggregate(
             "KSTREAM-AGGREGATE-",
             materialized,
-            move |key, value, old| aggregator(key, value, old.unwrap_or_else(&initializer)),
+            super::fold::aggregate(initializer, aggregator),
         )
     }
 
