@@ -204,31 +204,57 @@ fn split_timestamp(bytes: &[u8]) -> Result<(&[u8], i64)> {
     Ok((rest, time))
 }
 
+/// A windowed key (`Windowed<K>`), the only kind of key whose windows
+/// close. Implemented for `Windowed<K>` with a default serde for `K`.
+#[doc(hidden)]
+pub trait WindowedKey: Sized + 'static {
+    /// The key inside the window.
+    type Key: DefaultSerde;
+    /// The key and its window.
+    fn parts(&self) -> (&Self::Key, Window);
+    /// Rebuilt from its parts.
+    fn from_parts(key: Self::Key, window: Window) -> Self;
+}
+
+impl<K: DefaultSerde + 'static> WindowedKey for Windowed<K> {
+    type Key = K;
+    fn parts(&self) -> (&K, Window) {
+        (&self.key, self.window)
+    }
+    fn from_parts(key: K, window: Window) -> Self {
+        Windowed::new(key, window)
+    }
+}
+
+// Generic over every key type, so that a table that is not windowed gets
+// `SuppressionFor`'s own message (`do_not_recommend`), not the solver's
+// list of the keys that would do.
 #[diagnostic::do_not_recommend]
-impl<K: DefaultSerde + 'static> SuppressionFor<Windowed<K>> for UntilWindowCloses {
+impl<W: WindowedKey> SuppressionFor<W> for UntilWindowCloses {
     const DROP_TOMBSTONES: bool = true;
     // `[key][start]` (`TimeWindowedSerializer`) or, for sessions,
     // `[key][end][start]` (`SessionWindowedSerializer`): Java's
     // serialized windowed key, whose order breaks ties.
-    fn key_bytes(key: &Windowed<K>, sessions: bool) -> Result<Vec<u8>> {
+    fn key_bytes(key: &W, sessions: bool) -> Result<Vec<u8>> {
+        let (key, window) = key.parts();
         let mut out = Vec::new();
-        SerdeOf::<K>::serialize(&key.key, &mut out).map_err(|e| buffer_error(e.to_string()))?;
+        SerdeOf::<W::Key>::serialize(key, &mut out).map_err(|e| buffer_error(e.to_string()))?;
         if sessions {
-            out.extend_from_slice(&key.window.end_ms.to_be_bytes());
+            out.extend_from_slice(&window.end_ms.to_be_bytes());
         }
-        out.extend_from_slice(&key.window.start_ms.to_be_bytes());
+        out.extend_from_slice(&window.start_ms.to_be_bytes());
         Ok(out)
     }
-    fn key_from(bytes: &[u8], end: i64, sessions: bool) -> Result<Windowed<K>> {
+    fn key_from(bytes: &[u8], end: i64, sessions: bool) -> Result<W> {
         let (mut key, start) = split_timestamp(bytes)?;
         if sessions {
             key = split_timestamp(key)?.0;
         }
-        let key = SerdeOf::<K>::deserialize(key).map_err(|e| buffer_error(e.to_string()))?;
-        Ok(Windowed::new(key, Window::new(start, end)))
+        let key = SerdeOf::<W::Key>::deserialize(key).map_err(|e| buffer_error(e.to_string()))?;
+        Ok(W::from_parts(key, Window::new(start, end)))
     }
-    fn buffer_time(key: &Windowed<K>, _timestamp: i64) -> i64 {
-        key.window.end_ms
+    fn buffer_time(key: &W, _timestamp: i64) -> i64 {
+        key.parts().1.end_ms
     }
 }
 
