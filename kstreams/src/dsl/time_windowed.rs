@@ -297,7 +297,12 @@ where
         let mut updates = Vec::new();
         {
             let mut store = self.store.lock();
-            for (start, end) in self.windows.windows_for(record.timestamp) {
+            let windows = self.windows.windows_for(record.timestamp);
+            let last = windows.len().saturating_sub(1);
+            // The value is cloned for all but the last window (a tumbling
+            // window takes it as is).
+            let mut value = Some(record.value);
+            for (i, (start, end)) in windows.into_iter().enumerate() {
                 if end <= close {
                     time.drop_late(
                         cx,
@@ -313,7 +318,9 @@ where
                     .as_ref()
                     .map_or(record.timestamp, |o| o.timestamp.max(record.timestamp));
                 let old = old.map(|o| o.value);
-                let new = (self.fold)(&record.key, record.value.clone(), old.clone());
+                let this = if i == last { value.take() } else { value.clone() };
+                let Some(this) = this else { break };
+                let new = (self.fold)(&record.key, this, old.clone());
                 store.put(
                     &record.key,
                     &ValueAndTimestamp::new(new.clone(), timestamp),
