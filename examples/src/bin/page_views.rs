@@ -10,15 +10,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kstreams::dsl::Topic;
 use kstreams::{KafkaStreams, ProcessingGuarantee, StreamsConfig};
+use kstreams_examples::bench::kafka::create_topics;
 use kstreams_examples::page_views::{closers, expected_finals, sample, topology_with, PARTITIONS};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::Message;
 
-type Run<T> = Result<T, Box<dyn std::error::Error>>;
+type Run<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -43,15 +42,7 @@ fn run() -> Run<bool> {
     let base = now - 3_600_000 - now.rem_euclid(60_000);
     println!("page views per minute on Kafka at {bootstrap} (topics `{input}`, `{output}`)");
 
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &bootstrap)
-        .create()?;
-    let topics =
-        [&input, &output].map(|t| NewTopic::new(t, PARTITIONS as i32, TopicReplication::Fixed(1)));
-    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    for result in futures_executor::block_on(admin.create_topics(&topics, &opts))? {
-        result.map_err(|(t, code)| format!("cannot create topic {t}: {code}"))?;
-    }
+    create_topics(&bootstrap, &[&input, &output], PARTITIONS as i32)?;
 
     let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
         .set("bootstrap.servers", &bootstrap)

@@ -318,7 +318,11 @@ where
                     .as_ref()
                     .map_or(record.timestamp, |o| o.timestamp.max(record.timestamp));
                 let old = old.map(|o| o.value);
-                let this = if i == last { value.take() } else { value.clone() };
+                let this = if i == last {
+                    value.take()
+                } else {
+                    value.clone()
+                };
                 let Some(this) = this else { break };
                 let new = (self.fold)(&record.key, this, old.clone());
                 store.put(
