@@ -64,7 +64,13 @@ fn run(started: Instant) -> Result<(), Box<dyn std::error::Error>> {
         .commit_interval_ms(flags.number("commit-interval-ms", 100)?)
         .num_stream_threads(1)
         .state_dir(flags.required("state-dir")?)
-        .set("statestore.cache.max.bytes", "0");
+        .set("statestore.cache.max.bytes", "0")
+        // As the Java app: a task with two inputs waits (up to 1 s) for
+        // both to have data instead of racing ahead on the first fetched.
+        .max_task_idle_ms(1000)
+        // As the Java app: emit non-joined records of left/outer
+        // stream-stream joins as soon as their window closes.
+        .set(kstreams::config::OUTER_JOIN_EMIT_INTERVAL_MS, "0");
     let streams = KafkaStreams::new(topology, config)?;
     report_running(&streams, started);
     streams.run_until_signal()?;

@@ -19,7 +19,10 @@
 //!
 //! Both apps run with `exactly_once_v2`, the record cache off
 //! (`statestore.cache.max.bytes=0`, so every update is emitted) and a
-//! 100 ms commit interval; every input ends with one far-future record per
+//! 100 ms commit interval, `max.task.idle.ms` 1000 (a task with two
+//! inputs waits for both before processing) and left/outer stream-stream
+//! joins emitting as soon as windows close (the internal emit interval at
+//! 0); every input ends with one far-future record per
 //! partition, so windows close (see [`super::input`]).
 //!
 //! Outputs are compared per partition in offset order, so a case's output
@@ -31,7 +34,8 @@
 use std::time::Duration;
 
 use kstreams::dsl::{
-    BufferConfig, Materialized, SessionWindows, SlidingWindows, Suppressed, TimeWindows,
+    BufferConfig, JoinWindows, Materialized, SessionWindows, SlidingWindows, Suppressed,
+    TimeWindows,
 };
 use kstreams::serde::{SessionWindowed, TimeWindowed, I64};
 use kstreams::{StreamsBuilder, Topic};
@@ -227,6 +231,30 @@ pub const CASES: &[Case] = &[
         value: Format::I64,
         kstreams: sliding_count,
     },
+    Case {
+        name: "stream-stream-join",
+        about: "stream(a).join(stream(b), l + \"|\" + r, JoinWindows 5 s grace 2 s) -> to: every pair within 5 s, at the later timestamp",
+        inputs: JOIN_INPUTS,
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: stream_stream_join,
+    },
+    Case {
+        name: "stream-stream-left-join",
+        about: "stream(a).leftJoin(stream(b), 5 s, grace 2 s) -> to: unmatched left records once their window closes (KIP-633)",
+        inputs: JOIN_INPUTS,
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: stream_stream_left_join,
+    },
+    Case {
+        name: "stream-stream-outer-join",
+        about: "stream(a).outerJoin(stream(b), 5 s before, 2 s after, grace 2 s) -> to: unmatched records of both sides once their window closes",
+        inputs: JOIN_INPUTS,
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: stream_stream_outer_join,
+    },
 ];
 
 /// The case named `name`.
@@ -396,4 +424,65 @@ fn session_reduce(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         .reduce(|a, v| a + v)
         .to_changelog_stream()
         .to(out);
+}
+
+/// The two inputs of the stream-stream join cases: same keys, different
+/// seeds; the right side is sparser.
+const JOIN_INPUTS: &[InputSpec] = &[
+    InputSpec {
+        seed: 60,
+        ..InputSpec::STREAM
+    },
+    InputSpec {
+        seed: 61,
+        records: 150,
+        ..InputSpec::STREAM
+    },
+];
+
+/// `Cases.java`'s `JOIN_WINDOWS`: 5 s either way, 2 s grace.
+const JOIN_WINDOWS: JoinWindows =
+    JoinWindows::of_time_difference_and_grace(Duration::from_secs(5), Duration::from_secs(2));
+
+/// Java's `l + "|" + r` (a missing side prints as `null`).
+fn joined(l: Option<&i64>, r: Option<&i64>) -> String {
+    let show = |v: Option<&i64>| v.map_or("null".to_owned(), i64::to_string);
+    format!("{}|{}", show(l), show(r))
+}
+
+fn stream_stream_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::named(output);
+    // Left first, as Java evaluates `b.stream(a).join(b.stream(b), ..)`.
+    let left = b.stream(In::named(inputs[0]));
+    left.join_stream(
+        &b.stream(In::named(inputs[1])),
+        |l, r| joined(Some(l), Some(r)),
+        JOIN_WINDOWS,
+    )
+    .to(out);
+}
+
+fn stream_stream_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::named(output);
+    // Left first, as Java evaluates `b.stream(a).join(b.stream(b), ..)`.
+    let left = b.stream(In::named(inputs[0]));
+    left.left_join_stream(
+        &b.stream(In::named(inputs[1])),
+        |l, r| joined(Some(l), r),
+        JOIN_WINDOWS,
+    )
+    .to(out);
+}
+
+/// Asymmetric: left records join right records from 5 s before to 2 s after.
+fn stream_stream_outer_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::named(output);
+    // Left first, as Java evaluates `b.stream(a).join(b.stream(b), ..)`.
+    let left = b.stream(In::named(inputs[0]));
+    left.outer_join_stream(
+        &b.stream(In::named(inputs[1])),
+        joined,
+        JOIN_WINDOWS.after(Duration::from_secs(2)),
+    )
+    .to(out);
 }

@@ -75,6 +75,14 @@ pub(crate) enum ClientKind {
     Admin,
 }
 
+/// Kafka Streams' internal config
+/// (`StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX`):
+/// how often, in wall-clock ms, a left or outer stream-stream join looks
+/// for records whose join window has closed (default 1000; 0 = on every
+/// record that advances the join's stream time).
+pub const OUTER_JOIN_EMIT_INTERVAL_MS: &str =
+    "__emit.interval.ms.kstreams.outer.join.spurious.results.fix__";
+
 /// Configuration of a kstreams application (Kafka Streams' `StreamsConfig`).
 #[derive(Debug, Clone)]
 pub struct StreamsConfig {
@@ -88,6 +96,8 @@ pub struct StreamsConfig {
     buffered_records_per_partition: usize,
     state_dir: PathBuf,
     cache_max_bytes: usize,
+    /// Operator settings (Kafka Streams' internal `__…__` configs).
+    node_settings: crate::processor::node::NodeSettings,
     /// Plain client settings, for every client.
     client: BTreeMap<String, String>,
     /// Prefixed client settings, for one client kind (prefix stripped).
@@ -113,6 +123,7 @@ impl StreamsConfig {
             buffered_records_per_partition: 1000,
             state_dir: PathBuf::from("/tmp/kstreams"),
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
+            node_settings: Default::default(),
             client: BTreeMap::new(),
             prefixed: BTreeMap::new(),
             problems: Vec::new(),
@@ -190,6 +201,11 @@ impl StreamsConfig {
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            OUTER_JOIN_EMIT_INTERVAL_MS => {
+                if let Some(n) = self.number(key, value, 0) {
+                    self.node_settings.outer_join_emit_interval_ms = n;
+                }
+            }
             "statestore.cache.max.bytes" | "cache.max.bytes.buffering" => {
                 if let Some(n) = self
                     .number(key, value, 0)
@@ -358,6 +374,10 @@ impl StreamsConfig {
     /// `max.task.idle.ms`.
     pub fn task_idle_ms(&self) -> i64 {
         self.max_task_idle_ms
+    }
+    /// The DSL operators' settings.
+    pub(crate) fn node_settings(&self) -> &crate::processor::node::NodeSettings {
+        &self.node_settings
     }
     /// `buffered.records.per.partition`.
     pub fn buffered_records(&self) -> usize {

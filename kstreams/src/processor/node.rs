@@ -114,6 +114,24 @@ impl Instance {
     }
 }
 
+/// Settings of the DSL's operators, from `StreamsConfig` (Kafka Streams'
+/// internal configs of the same names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeSettings {
+    /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`:
+    /// how often (wall-clock ms) a left/outer stream-stream join looks for
+    /// records whose window has closed. Default 1000, as Java.
+    pub(crate) outer_join_emit_interval_ms: i64,
+}
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        NodeSettings {
+            outer_join_emit_interval_ms: 1000,
+        }
+    }
+}
+
 /// What a factory may look at while instantiating its node for a task.
 pub(crate) struct NodeEnv<'a> {
     pub(crate) name: &'a Arc<str>,
@@ -123,6 +141,8 @@ pub(crate) struct NodeEnv<'a> {
     pub(crate) partitions: &'a HashMap<String, u32>,
     /// The task's state stores.
     pub(crate) stores: &'a crate::processor::stores::TaskStores,
+    /// Operator settings.
+    pub(crate) settings: &'a NodeSettings,
 }
 
 impl NodeEnv<'_> {

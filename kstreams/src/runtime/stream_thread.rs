@@ -189,6 +189,7 @@ impl StreamThread {
                 self.config.errors.clone(),
                 self.client.metrics.clone(),
             ),
+            node_settings: self.config.node_settings().clone(),
         };
         let tasks = Rc::new(RefCell::new(TaskManager::new(
             self.name.clone(),

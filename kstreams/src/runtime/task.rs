@@ -37,6 +37,8 @@ pub(crate) struct TaskConfig {
     pub(crate) buffered_records_per_partition: usize,
     /// Exception handlers, dead-letter queue and metrics (`crate::errors`).
     pub(crate) errors: crate::errors::ErrorHandlers,
+    /// Settings of the DSL's operators.
+    pub(crate) node_settings: crate::processor::node::NodeSettings,
 }
 
 /// Processes the records of one partition of one sub-topology.
@@ -69,7 +71,12 @@ impl StreamTask {
         env: &StateEnv,
     ) -> Result<StreamTask> {
         let state = ProcessorStateManager::open(id, topology, &config.application_id, env)?;
-        let graph = topology.instantiate(id.subtopology, &config.application_id, &state.stores)?;
+        let graph = topology.instantiate(
+            id.subtopology,
+            &config.application_id,
+            &state.stores,
+            &config.node_settings,
+        )?;
         let mut topics: Vec<&String> = graph.sources.keys().collect();
         topics.sort();
         let partitions = topics
@@ -359,6 +366,7 @@ mod tests {
             max_task_idle_ms: 0,
             buffered_records_per_partition: 100,
             errors: Default::default(),
+            node_settings: Default::default(),
         };
         StreamTask::new(
             TaskId {
@@ -430,6 +438,7 @@ mod tests {
             max_task_idle_ms: 0,
             buffered_records_per_partition: 100,
             errors: Default::default(),
+            node_settings: Default::default(),
         };
         let mut task = StreamTask::new(
             TaskId {

@@ -128,6 +128,9 @@ impl TopologyTestDriver {
             max_task_idle_ms: 0,
             buffered_records_per_partition: usize::MAX,
             errors: Default::default(),
+            node_settings: crate::processor::node::NodeSettings {
+                outer_join_emit_interval_ms: driver.outer_join_emit_interval_ms,
+            },
         };
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();

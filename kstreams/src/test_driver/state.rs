@@ -35,6 +35,13 @@ pub struct DriverConfig {
     /// Commit after every piped record (default, as Kafka Streams' driver);
     /// `false`: only on [`TopologyTestDriver::commit`].
     pub commit_after_each_input: bool,
+    /// How often (wall-clock ms) a left or outer stream-stream join emits
+    /// records whose window has closed
+    /// ([`OUTER_JOIN_EMIT_INTERVAL_MS`](crate::config::OUTER_JOIN_EMIT_INTERVAL_MS)).
+    /// Default 0 here (on every record that advances the join's stream
+    /// time), so tests see results as soon as windows close; the runtime's
+    /// default is Java's 1000.
+    pub outer_join_emit_interval_ms: i64,
 }
 
 impl Default for DriverConfig {
@@ -44,6 +51,7 @@ impl Default for DriverConfig {
             initial_wall_clock_ms: 0,
             cache_max_bytes: crate::config::DEFAULT_CACHE_MAX_BYTES,
             commit_after_each_input: true,
+            outer_join_emit_interval_ms: 0,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{NodeKind, Topology};
-use crate::processor::node::{Erased, Lifecycle, NodeEnv, RawSource};
+use crate::processor::node::{Erased, Lifecycle, NodeEnv, NodeSettings, RawSource};
 use crate::processor::stores::TaskStores;
 use crate::processor::TimestampExtractor;
 use crate::{Error, Result};
@@ -34,6 +34,7 @@ impl Topology {
         subtopology: u32,
         application_id: &str,
         stores: &TaskStores,
+        settings: &NodeSettings,
     ) -> Result<TaskGraph> {
         let sub = self
             .subtopologies
@@ -63,6 +64,7 @@ impl Topology {
                 application_id,
                 partitions: &self.partitions,
                 stores,
+                settings,
             };
             let instance = node.factory.instantiate(&env)?;
             if let Some(lifecycle) = instance.lifecycle {

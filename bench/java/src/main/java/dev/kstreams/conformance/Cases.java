@@ -7,6 +7,8 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
@@ -59,6 +61,9 @@ final class Cases {
         ALL.put("session-reduce", Cases::sessionReduce);
         ALL.put("sliding-count", Cases::slidingCount);
         // Joins: add them here (same name as in cases.rs).
+        ALL.put("stream-stream-join", Cases::streamStreamJoin);
+        ALL.put("stream-stream-left-join", Cases::streamStreamLeftJoin);
+        ALL.put("stream-stream-outer-join", Cases::streamStreamOuterJoin);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -202,5 +207,32 @@ final class Cases {
                 .reduce(Long::sum)
                 .toStream()
                 .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    /** Stream-stream joins: 5 s either way, 2 s grace (cases.rs's {@code JOIN_WINDOWS}). */
+    private static final JoinWindows JOIN_WINDOWS =
+            JoinWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2));
+
+    private static final StreamJoined<String, Long, Long> STREAM_JOINED =
+            StreamJoined.with(Serdes.String(), Serdes.Long(), Serdes.Long());
+
+    static void streamStreamJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .join(b.stream(inputs[1], IN), (l, r) -> l + "|" + r, JOIN_WINDOWS, STREAM_JOINED)
+                .to(output, Produced.with(Serdes.String(), Serdes.String()));
+    }
+
+    static void streamStreamLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .leftJoin(b.stream(inputs[1], IN), (l, r) -> l + "|" + r, JOIN_WINDOWS, STREAM_JOINED)
+                .to(output, Produced.with(Serdes.String(), Serdes.String()));
+    }
+
+    /** Asymmetric: left records join right records from 5 s before to 2 s after. */
+    static void streamStreamOuterJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .outerJoin(b.stream(inputs[1], IN), (l, r) -> l + "|" + r,
+                        JOIN_WINDOWS.after(Duration.ofSeconds(2)), STREAM_JOINED)
+                .to(output, Produced.with(Serdes.String(), Serdes.String()));
     }
 }

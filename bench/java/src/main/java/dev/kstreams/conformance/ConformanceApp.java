@@ -56,6 +56,14 @@ public final class ConformanceApp {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(args.getOrDefault("commit-interval-ms", "100")));
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        // A task with two inputs waits (up to 1 s) for both to have data
+        // instead of racing ahead on the first one fetched: stream-stream
+        // joins drop partners that fell out of retention meanwhile.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 1000L);
+        // Left/outer stream-stream joins emit non-joined records on every
+        // record that advances stream time, not once per wall-clock second
+        // (the default throttle would make the output depend on speed).
+        p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.STATE_DIR_CONFIG, required(args, "state-dir"));
 
