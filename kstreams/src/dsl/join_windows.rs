@@ -145,8 +145,11 @@ pub struct StreamJoined<KS: Serde, VS: Serde, VOS: Serde> {
     store_name: Option<String>,
     kind: StoreKind,
     logging: bool,
-    _serdes: PhantomData<fn() -> (KS, VS, VOS)>,
+    _serdes: Serdes<KS, VS, VOS>,
 }
+
+/// The three serdes of a [`StreamJoined`], as a type.
+type Serdes<KS, VS, VOS> = PhantomData<fn() -> (KS, VS, VOS)>;
 
 impl<KS: Serde, VS: Serde, VOS: Serde> StreamJoined<KS, VS, VOS> {
     /// RocksDB stores with generated names, change-logged.

@@ -130,9 +130,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// Left join with `other` within `windows`: as
     /// [`join_stream`](Self::join_stream), and each record of this stream
     /// that finds no partner is emitted once as `joiner(value, None)` —
-    /// after its window has closed (stream time past its timestamp + after
-    /// + grace), never before a partner could still arrive (Kafka Streams'
-    /// `leftJoin` with `JoinWindows.ofTimeDifferenceAndGrace`, KIP-633).
+    /// after its window has closed (stream time past its timestamp plus
+    /// `after` plus grace), never before a partner could still arrive
+    /// (Kafka Streams' `leftJoin` with `JoinWindows.ofTimeDifferenceAndGrace`,
+    /// KIP-633).
     ///
     /// ```
     /// use std::time::Duration;
