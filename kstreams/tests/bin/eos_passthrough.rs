@@ -13,7 +13,11 @@
 //!   to_stream → output (account → I64)`, state in RocksDB with a changelog;
 //! - optional `MODE=windowed`: final counts per key and 10 s window
 //!   (`windowed_by → count → suppress(until_window_closes)`), RocksDB window
-//!   store and a change-logged suppression buffer.
+//!   store and a change-logged suppression buffer;
+//! - optional `MODE=join`: a stream-stream join of the input with itself
+//!   split by value prefix: `L:…` records joined with `R:…` records of the
+//!   same key within 5 s (grace 1 s) into `L:…+R:…` (two RocksDB window
+//!   stores with changelogs), `tests/eos_join.rs`.
 //!
 //! Logs (tracing) go to stderr; state transitions are printed as
 //! `STATE <old> -> <new>` lines.
@@ -55,6 +59,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
             .to_stream()
             .to(finals);
+    } else if std::env::var("MODE").as_deref() == Ok("join") {
+        let events = builder.stream(input);
+        let right = events.filter(|_, v: &String| v.starts_with("R:"));
+        events
+            .filter(|_, v: &String| v.starts_with("L:"))
+            .join_stream(
+                &right,
+                |l: &String, r: &String| format!("{l}+{r}"),
+                kstreams::dsl::JoinWindows::of_time_difference_and_grace(
+                    std::time::Duration::from_secs(5),
+                    std::time::Duration::from_secs(1),
+                ),
+            )
+            .to(output);
     } else if std::env::var("MODE").as_deref() == Ok("counter") {
         let counts: Topic<String, kstreams::serde::I64, 4> = Topic::named(output.name());
         builder
