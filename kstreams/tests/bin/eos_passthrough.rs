@@ -16,7 +16,7 @@
 //!   store and a change-logged suppression buffer;
 //! - optional `MODE=join`: a stream-stream join of the input with itself
 //!   split by value prefix: `L:…` records joined with `R:…` records of the
-//!   same key within 5 s (grace 1 s) into `L:…+R:…` (two RocksDB window
+//!   same key within 5 s (grace 60 s) into `L:…+R:…` (two RocksDB window
 //!   stores with changelogs), `tests/eos_join.rs`.
 //!
 //! Logs (tracing) go to stderr; state transitions are printed as
@@ -67,9 +67,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .join_stream(
                 &right,
                 |l: &String, r: &String| format!("{l}+{r}"),
+                // A minute of grace: the window stores keep a record for
+                // 70 s of event time, longer than any replay after a kill
+                // reaches back, so at_least_once can only duplicate.
                 kstreams::dsl::JoinWindows::of_time_difference_and_grace(
                     std::time::Duration::from_secs(5),
-                    std::time::Duration::from_secs(1),
+                    std::time::Duration::from_secs(60),
                 ),
             )
             .to(output);
