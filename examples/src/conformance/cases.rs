@@ -255,6 +255,24 @@ pub const CASES: &[Case] = &[
         value: Format::Utf8,
         kstreams: stream_stream_outer_join,
     },
+    Case {
+        name: "cogroup",
+        about: "stream(a).groupByKey().cogroup(agg + v).cogroup(stream(b).groupByKey(), agg - 2v).aggregate(0) -> toStream -> to: two inputs, one store (KIP-150)",
+        inputs: &[
+            InputSpec {
+                seed: 62,
+                ..InputSpec::STREAM
+            },
+            InputSpec {
+                seed: 63,
+                records: 200,
+                ..InputSpec::STREAM
+            },
+        ],
+        key: Format::Utf8,
+        value: Format::I64,
+        kstreams: cogroup,
+    },
 ];
 
 /// The case named `name`.
@@ -485,4 +503,16 @@ fn stream_stream_outer_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         JOIN_WINDOWS.after(Duration::from_secs(2)),
     )
     .to(out);
+}
+
+fn cogroup(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, I64, PARTITIONS> = Topic::named(output);
+    let first = b.stream(In::named(inputs[0])).group_by_key();
+    let second = b.stream(In::named(inputs[1])).group_by_key();
+    first
+        .cogroup(|_, v: i64, agg: i64| agg + v)
+        .cogroup(&second, |_, v: i64, agg: i64| agg - 2 * v)
+        .aggregate(|| 0)
+        .to_stream()
+        .to(out);
 }

@@ -10,6 +10,7 @@
 
 mod aggregate;
 mod builder;
+mod cogroup;
 mod filter;
 mod flat_map;
 mod fold;
@@ -45,6 +46,7 @@ mod windows;
 mod wiring;
 
 pub use builder::StreamsBuilder;
+pub use cogroup::CogroupedKStream;
 pub use grouped::{Grouped, KGroupedStream};
 pub use grouped_table::{ChangeSerde, KGroupedTable};
 pub use join_windows::{JoinWindows, StreamJoined};

@@ -88,7 +88,7 @@ where
 /// Deserializes entries the cache wrote down and forwards them as changes
 /// (Java's `TimestampedCacheFlushListener`: the new value's timestamp, or
 /// the writing record's for a delete).
-fn forward_flushed<KS, VS>(
+pub(crate) fn forward_flushed<KS, VS>(
     store: &str,
     send_old_values: bool,
     children: &[Child<KS::Target, Change<VS::Target>>],

@@ -64,6 +64,7 @@ final class Cases {
         ALL.put("stream-stream-join", Cases::streamStreamJoin);
         ALL.put("stream-stream-left-join", Cases::streamStreamLeftJoin);
         ALL.put("stream-stream-outer-join", Cases::streamStreamOuterJoin);
+        ALL.put("cogroup", Cases::cogroup);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -234,5 +235,16 @@ final class Cases {
                 .outerJoin(b.stream(inputs[1], IN), (l, r) -> l + "|" + r,
                         JOIN_WINDOWS.after(Duration.ofSeconds(2)), STREAM_JOINED)
                 .to(output, Produced.with(Serdes.String(), Serdes.String()));
+    }
+
+    /** KIP-150: two grouped streams, one aggregate per key in one store. */
+    static void cogroup(StreamsBuilder b, String[] inputs, String output) {
+        org.apache.kafka.streams.kstream.KGroupedStream<String, Long> first = b.stream(inputs[0], IN).groupByKey(GROUPED);
+        org.apache.kafka.streams.kstream.KGroupedStream<String, Long> second = b.stream(inputs[1], IN).groupByKey(GROUPED);
+        first.<Long>cogroup((k, v, agg) -> agg + v)
+                .cogroup(second, (k, v, agg) -> agg - 2 * v)
+                .aggregate(() -> 0L, Materialized.with(Serdes.String(), Serdes.Long()))
+                .toStream()
+                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
     }
 }
