@@ -32,6 +32,7 @@
 //! set `max.task.idle.ms` so that it waits for a partition that has no
 //! buffered record yet (see the binary).
 
+use kstreams::dsl::{Grouped, Materialized};
 use kstreams::processor::{ProcessorContext, Record};
 use kstreams::serde::Json;
 use kstreams::state::{KeyValueStore, KeyValueStoreBuilder, StoreKind};
@@ -50,6 +51,11 @@ pub const STOCK_PURCHASES: Topic<String, Json<StockTransaction>, PARTITIONS> =
 /// Output: per customer, the clicks and purchases since the last punctuation.
 pub const COGROUPED: Topic<String, Json<ClicksAndPurchases>, PARTITIONS> =
     Topic::new("cogrouped-activity");
+/// Output of [`cogroup_dsl`]: per customer, every click and purchase so far.
+pub const CUSTOMER_ACTIVITY: Topic<String, Json<ClicksAndPurchases>, PARTITIONS> =
+    Topic::new("customer-activity");
+/// The store of [`cogroup_dsl`]'s aggregate (queryable).
+pub const CUSTOMER_ACTIVITY_STORE: &str = "customer-activity-store";
 /// The key/value store of pending [`ClicksAndPurchases`] per customer.
 pub const COGROUP_STORE: &str = "cogroup-store";
 /// The punctuation interval in ms of stream time (the `#[punctuate]`
@@ -242,5 +248,47 @@ pub fn topology_with(topics: &CogroupTopics) -> Result<Topology> {
         .process_with_stores(CogroupingProcessor::default, &[COGROUP_STORE])
         .named("CoGrouping-Sink")
         .to(topics.cogrouped.clone());
+    b.build()
+}
+
+/// The same co-grouping with the DSL's `cogroup` (KIP-150), Kafka Streams'
+/// own way since 2.5: each input is grouped by customer and folded by its
+/// own aggregator into one [`ClicksAndPurchases`] per customer, in one
+/// store ([`CUSTOMER_ACTIVITY_STORE`]); the table's updates go to
+/// [`CUSTOMER_ACTIVITY`]. Unlike [`cogroup()`], nothing is cleared: the
+/// aggregate is the customer's whole history, and an update is emitted per
+/// record (or, with the record cache, per customer per commit) rather than
+/// every 15 s of stream time; a Processor API punctuator is still the way
+/// to forward-and-clear batches.
+///
+/// ```text
+/// click-events    ─▶ KSTREAM-SOURCE ─▶ COGROUPKSTREAM-AGGREGATE ─┐
+///                                                                 ├─▶ COGROUPKSTREAM-MERGE ─▶ KTABLE-TOSTREAM ─▶ customer-activity
+/// stock-purchases ─▶ KSTREAM-SOURCE ─▶ COGROUPKSTREAM-AGGREGATE ─┘   (customer-activity-store)
+/// ```
+pub fn cogroup_dsl() -> Result<Topology> {
+    let b = StreamsBuilder::new();
+    let purchases = b
+        .stream(STOCK_PURCHASES)
+        .group_by_key_with(Grouped::<String, Json<StockTransaction>>::new());
+    b.stream(CLICK_EVENTS)
+        .group_by_key_with(Grouped::<String, Json<ClickEvent>>::new())
+        .cogroup(|_, click: ClickEvent, mut all: ClicksAndPurchases| {
+            all.clicks.push(click);
+            all
+        })
+        .cogroup(
+            &purchases,
+            |_, purchase: StockTransaction, mut all: ClicksAndPurchases| {
+                all.purchases.push(purchase);
+                all
+            },
+        )
+        .aggregate_with(
+            ClicksAndPurchases::default,
+            Materialized::<String, Json<ClicksAndPurchases>>::as_(CUSTOMER_ACTIVITY_STORE),
+        )
+        .to_stream()
+        .to(CUSTOMER_ACTIVITY);
     b.build()
 }

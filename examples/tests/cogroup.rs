@@ -385,3 +385,52 @@ fn on_the_broker_each_customer_gets_exactly_the_expected_groups() {
     );
     assert_eq!(actual, expected);
 }
+
+/// The DSL version (`cogroup_dsl`): with the record cache off, every click
+/// or purchase emits the customer's whole history so far, and the store
+/// holds it.
+#[test]
+fn the_dsl_cogroup_folds_both_inputs_into_each_customers_history() -> kstreams::Result<()> {
+    let topology = cogroup_dsl()?;
+    let described = topology.describe().to_string();
+    assert!(
+        described.contains("COGROUPKSTREAM-MERGE-"),
+        "not the DSL's cogroup:\n{described}"
+    );
+    let config = kstreams::test_driver::DriverConfig {
+        cache_max_bytes: 0,
+        ..Default::default()
+    };
+    let d = TopologyTestDriver::with_config(topology, config)?;
+    let mut clicks = d.create_input_topic(CLICK_EVENTS);
+    let mut purchases = d.create_input_topic(STOCK_PURCHASES);
+    let out = d.create_output_topic(CUSTOMER_ACTIVITY);
+    let (c1, p1, c2) = (
+        click("cust-1", "ACME", 1_000),
+        purchase("cust-1", "ACME", 100, 12.5, 2_000),
+        click("cust-2", "BETA", 3_000),
+    );
+    clicks.pipe_input_with_timestamp("cust-1", c1.clone(), c1.timestamp)?;
+    purchases.pipe_input_with_timestamp("cust-1", p1.clone(), p1.timestamp)?;
+    clicks.pipe_input_with_timestamp("cust-2", c2.clone(), c2.timestamp)?;
+    let got: Vec<_> = out
+        .read_records_to_vec()?
+        .into_iter()
+        .map(|r| (r.key, r.value, r.timestamp))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("cust-1".to_owned(), group(&[&c1], &[]), 1_000),
+            ("cust-1".to_owned(), group(&[&c1], &[&p1]), 2_000),
+            ("cust-2".to_owned(), group(&[&c2], &[]), 3_000),
+        ]
+    );
+    let store =
+        d.get_key_value_store::<String, Json<ClicksAndPurchases>>(CUSTOMER_ACTIVITY_STORE)?;
+    assert_eq!(
+        store.get(&"cust-1".to_owned())?,
+        Some(group(&[&c1], &[&p1]))
+    );
+    Ok(())
+}

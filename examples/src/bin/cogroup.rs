@@ -11,6 +11,10 @@
 //! `{"customer_id":"c-1","symbol":"ACME","link":"https://..","timestamp":1700000000000}`,
 //! a purchase `{"symbol":"ACME","customer_id":"c-1","shares":100,"share_price":12.5,"timestamp":1700000000000}`;
 //! record timestamps drive the 15 s punctuator.
+//!
+//! With `--dsl`, runs the DSL version instead (`cogroup_dsl`: KIP-150's
+//! `cogroup`, each customer's whole history to `customer-activity`, which
+//! must exist with two partitions too).
 
 use kstreams::{KafkaStreams, ProcessingGuarantee, StreamsConfig};
 
@@ -30,9 +34,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|e| format!("MAX_TASK_IDLE_MS={v:?} is not a number of milliseconds: {e}"))?,
         Err(_) => 1_000,
     };
-    let topology = kstreams_examples::cogroup::cogroup()?;
+    let dsl = std::env::args().skip(1).any(|a| a == "--dsl");
+    let topology = if dsl {
+        kstreams_examples::cogroup::cogroup_dsl()?
+    } else {
+        kstreams_examples::cogroup::cogroup()?
+    };
     println!("{}", topology.describe());
-    let config = StreamsConfig::new("cogroup-clicks-purchases")
+    let application_id = if dsl {
+        "cogroup-dsl-clicks-purchases"
+    } else {
+        "cogroup-clicks-purchases"
+    };
+    let config = StreamsConfig::new(application_id)
         .bootstrap_servers(bootstrap)
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .max_task_idle_ms(max_task_idle_ms)
