@@ -141,3 +141,38 @@ fn describe_matches_the_golden_file() -> kstreams::Result<()> {
     );
     Ok(())
 }
+
+/// The README's picture of the purchases topology is the one
+/// `describe().to_mermaid()` draws now (`UPDATE_README=1` rewrites it).
+#[test]
+fn readme_shows_the_generated_mermaid_picture() -> kstreams::Result<()> {
+    const START: &str = "<!-- purchases-mermaid:start -->\n";
+    const END: &str = "<!-- purchases-mermaid:end -->";
+    let generated = format!(
+        "```mermaid\n{}```\n",
+        kstreams_examples::purchases::topology()?
+            .describe()
+            .to_mermaid()
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let start = readme
+        .find(START)
+        .expect("the README's purchases-mermaid:start marker")
+        + START.len();
+    let end = readme[start..]
+        .find(END)
+        .expect("the README's purchases-mermaid:end marker")
+        + start;
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{generated}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&path, updated).expect("README.md written");
+        return Ok(());
+    }
+    assert_eq!(
+        &readme[start..end],
+        generated,
+        "the README's purchases picture is out of date: run `UPDATE_README=1 cargo test -p kstreams-examples --test purchases_ttd readme`"
+    );
+    Ok(())
+}

@@ -55,11 +55,15 @@ pub struct SubtopologyDescription {
 }
 
 /// A printable description of a [`Topology`]; `Display` gives Kafka
-/// Streams' format.
+/// Streams' format, [`to_mermaid`](Self::to_mermaid) and
+/// [`to_dot`](Self::to_dot) a picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopologyDescription {
     /// The sub-topologies, by id.
     pub subtopologies: Vec<SubtopologyDescription>,
+    /// Change-logged stores and their changelog topics (without the
+    /// application id prefix, as internal topics above), by store name.
+    pub changelogs: std::collections::BTreeMap<String, String>,
 }
 
 pub(super) fn describe(topology: &Topology) -> TopologyDescription {
@@ -123,7 +127,16 @@ pub(super) fn describe(topology: &Topology) -> TopologyDescription {
                 .collect(),
         })
         .collect();
-    TopologyDescription { subtopologies }
+    let changelogs = topology
+        .stores
+        .iter()
+        .filter(|s| s.logged())
+        .map(|s| (s.name().to_owned(), format!("{}-changelog", s.name())))
+        .collect();
+    TopologyDescription {
+        subtopologies,
+        changelogs,
+    }
 }
 
 fn node_names(names: &[String]) -> String {

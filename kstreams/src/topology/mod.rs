@@ -17,6 +17,7 @@ mod build;
 mod co_partitioning;
 mod describe;
 mod instantiate;
+mod picture;
 pub(crate) mod runtime_view;
 mod stores;
 
