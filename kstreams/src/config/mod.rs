@@ -96,8 +96,8 @@ pub struct StreamsConfig {
     buffered_records_per_partition: usize,
     state_dir: PathBuf,
     cache_max_bytes: usize,
-    /// Operator settings (Kafka Streams' internal `__…__` configs).
-    node_settings: crate::processor::node::NodeSettings,
+    /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`.
+    outer_join_emit_interval_ms: i64,
     /// Plain client settings, for every client.
     client: BTreeMap<String, String>,
     /// Prefixed client settings, for one client kind (prefix stripped).
@@ -123,7 +123,7 @@ impl StreamsConfig {
             buffered_records_per_partition: 1000,
             state_dir: PathBuf::from("/tmp/kstreams"),
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
-            node_settings: Default::default(),
+            outer_join_emit_interval_ms: 1000,
             client: BTreeMap::new(),
             prefixed: BTreeMap::new(),
             problems: Vec::new(),
@@ -203,7 +203,7 @@ impl StreamsConfig {
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
             OUTER_JOIN_EMIT_INTERVAL_MS => {
                 if let Some(n) = self.number(key, value, 0) {
-                    self.node_settings.outer_join_emit_interval_ms = n;
+                    self.outer_join_emit_interval_ms = n;
                 }
             }
             "statestore.cache.max.bytes" | "cache.max.bytes.buffering" => {
@@ -375,9 +375,11 @@ impl StreamsConfig {
     pub fn task_idle_ms(&self) -> i64 {
         self.max_task_idle_ms
     }
-    /// The DSL operators' settings.
-    pub(crate) fn node_settings(&self) -> &crate::processor::node::NodeSettings {
-        &self.node_settings
+    /// How often (wall-clock ms) left/outer stream-stream joins emit
+    /// records whose window closed (Kafka Streams' internal
+    /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`).
+    pub(crate) fn outer_join_emit_interval_ms(&self) -> i64 {
+        self.outer_join_emit_interval_ms
     }
     /// `buffered.records.per.partition`.
     pub fn buffered_records(&self) -> usize {

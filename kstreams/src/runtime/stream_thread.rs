@@ -189,7 +189,9 @@ impl StreamThread {
                 self.config.errors.clone(),
                 self.client.metrics.clone(),
             ),
-            node_settings: self.config.node_settings().clone(),
+            node_settings: crate::processor::node::NodeSettings {
+                outer_join_emit_interval_ms: self.config.outer_join_emit_interval_ms(),
+            },
         };
         let tasks = Rc::new(RefCell::new(TaskManager::new(
             self.name.clone(),
