@@ -10,6 +10,7 @@
 
 mod aggregate;
 mod builder;
+mod copartition;
 mod filter;
 mod flat_map;
 mod fold;
@@ -30,13 +31,16 @@ mod sliding_aggregate;
 mod sliding_windowed;
 mod source;
 mod split;
+mod stream_table_join;
 mod stateful_process;
 mod suppress;
 mod table_node;
 mod table_source;
+mod table_table_join;
 mod time_windowed;
 mod topic;
 mod type_checks;
+mod value_getter;
 mod via;
 mod windowed_by;
 mod windows;
