@@ -7,6 +7,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
@@ -59,6 +60,11 @@ final class Cases {
         ALL.put("session-reduce", Cases::sessionReduce);
         ALL.put("sliding-count", Cases::slidingCount);
         // Joins: add them here (same name as in cases.rs).
+        ALL.put("stream-table-join", Cases::streamTableJoin);
+        ALL.put("stream-table-left-join", Cases::streamTableLeftJoin);
+        ALL.put("table-table-join", Cases::tableTableJoin);
+        ALL.put("table-table-left-join", Cases::tableTableLeftJoin);
+        ALL.put("table-table-outer-join", Cases::tableTableOuterJoin);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -202,5 +208,45 @@ final class Cases {
                 .reduce(Long::sum)
                 .toStream()
                 .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    private static final Produced<String, String> TEXT_OUT = Produced.with(Serdes.String(), Serdes.String());
+
+    /** Orders (inputs[0]) joined with the table of inputs[1]; records without a row are dropped. */
+    static void streamTableJoin(StreamsBuilder b, String[] inputs, String output) {
+        final KTable<String, Long> table = b.table(inputs[1], IN);
+        b.stream(inputs[0], IN)
+                .join(table, (v, t) -> v + "x" + t)
+                .to(output, TEXT_OUT);
+    }
+
+    /** As streamTableJoin; a record without a row joins null. */
+    static void streamTableLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        final KTable<String, Long> table = b.table(inputs[1], IN);
+        b.stream(inputs[0], IN)
+                .leftJoin(table, (v, t) -> v + "x" + t)
+                .to(output, TEXT_OUT);
+    }
+
+    /** Two tables joined; toStream() forwards deletes as null values. */
+    static void tableTableJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .join(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
+    }
+
+    static void tableTableLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .leftJoin(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
+    }
+
+    static void tableTableOuterJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .outerJoin(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
     }
 }
