@@ -97,11 +97,7 @@ fn inner_join_drops_records_without_a_row_and_follows_updates_and_deletes() -> R
         let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
         assert_eq!(
             out,
-            vec![
-                t("a", "2x100", 15),
-                t("a", "4x200", 60),
-                t("b", "5x7", 70),
-            ],
+            vec![t("a", "2x100", 15), t("a", "4x200", 60), t("b", "5x7", 70),],
             "cache {cache}"
         );
     }
@@ -165,11 +161,15 @@ fn the_source_is_materialized_and_the_join_runs_in_its_subtopology() -> Result<(
     let described = b.build()?.describe().to_string();
     // As Java: store 0, table source nodes 1-2, stream source 3, join 4.
     assert!(
-        described.contains("Processor: KTABLE-SOURCE-0000000002 (stores: [prices-STATE-STORE-0000000000])"),
+        described.contains(
+            "Processor: KTABLE-SOURCE-0000000002 (stores: [prices-STATE-STORE-0000000000])"
+        ),
         "{described}"
     );
     assert!(
-        described.contains("Processor: KSTREAM-JOIN-0000000004 (stores: [prices-STATE-STORE-0000000000])"),
+        described.contains(
+            "Processor: KSTREAM-JOIN-0000000004 (stores: [prices-STATE-STORE-0000000000])"
+        ),
         "{described}"
     );
     assert!(described.contains("Sub-topology: 0"), "{described}");
@@ -191,7 +191,9 @@ fn joins_filtered_mapped_and_aggregated_tables_through_their_views() -> Result<(
         .filter(|_, p| *p < 150)
         .map_values(|p: &i64| p * 10);
     b.stream(ORDERS)
-        .left_join(&cheap, |qty: &i64, price: Option<&i64>| format!("{qty}x{price:?}"))
+        .left_join(&cheap, |qty: &i64, price: Option<&i64>| {
+            format!("{qty}x{price:?}")
+        })
         .to(OUT);
     let d = driver(b, 0)?;
     pipe(&d)?;
@@ -275,8 +277,10 @@ fn a_stream_with_a_changed_key_must_be_repartitioned_first() -> Result<()> {
         .join(&prices, |qty: &i64, price: &i64| format!("{qty}x{price}"))
         .to(OUT);
     let d = driver(b, 0)?;
-    d.create_input_topic(PRICES).pipe_input_with_timestamp("a", 3, 1)?;
-    d.create_input_topic(ORDERS).pipe_input_with_timestamp("A", 2, 2)?;
+    d.create_input_topic(PRICES)
+        .pipe_input_with_timestamp("a", 3, 1)?;
+    d.create_input_topic(ORDERS)
+        .pipe_input_with_timestamp("A", 2, 2)?;
     let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
     assert_eq!(out, vec![t("a", "2x3", 2)]);
     Ok(())

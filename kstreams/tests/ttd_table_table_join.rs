@@ -145,10 +145,9 @@ fn left_join() -> Result<()> {
 fn outer_join() -> Result<()> {
     let b = StreamsBuilder::new();
     b.table(LEFT)
-        .outer_join(
-            &b.table(RIGHT),
-            |l: Option<&String>, r: Option<&String>| format!("{}+{}", show(l), show(r)),
-        )
+        .outer_join(&b.table(RIGHT), |l: Option<&String>, r: Option<&String>| {
+            format!("{}+{}", show(l), show(r))
+        })
         .to_changelog_stream()
         .to(OUT);
     let d = driver(b)?;
@@ -274,25 +273,28 @@ fn join_results_join_again_and_feed_stream_table_joins() -> Result<()> {
     let lr = b
         .table(LEFT)
         .join(&b.table(RIGHT), |l: &String, r: &String| format!("{l}+{r}"));
-    let lrm = lr.join(&b.table(MIDDLE), |lr: &String, m: &String| format!("{lr}+{m}"));
+    let lrm = lr.join(&b.table(MIDDLE), |lr: &String, m: &String| {
+        format!("{lr}+{m}")
+    });
     lrm.to_changelog_stream().to(OUT);
     b.stream(ORDERS)
         .join(&lr, |o: &String, lr: &String| format!("{o}@{lr}"))
         .to(ENRICHED);
     let d = driver(b)?;
-    pipe(
-        &d,
-        &[In::L("k", Some("L"), 1), In::R("k", Some("R"), 2)],
-    )?;
-    d.create_input_topic(MIDDLE).pipe_input_with_timestamp("k", "M", 3)?;
-    d.create_input_topic(ORDERS).pipe_input_with_timestamp("k", "o1", 4)?;
+    pipe(&d, &[In::L("k", Some("L"), 1), In::R("k", Some("R"), 2)])?;
+    d.create_input_topic(MIDDLE)
+        .pipe_input_with_timestamp("k", "M", 3)?;
+    d.create_input_topic(ORDERS)
+        .pipe_input_with_timestamp("k", "o1", 4)?;
     pipe(&d, &[In::R("k", Some("R2"), 5)])?;
-    d.create_input_topic(ORDERS).pipe_input_with_timestamp("k", "o2", 6)?;
+    d.create_input_topic(ORDERS)
+        .pipe_input_with_timestamp("k", "o2", 6)?;
     assert_eq!(
         triples(d.create_output_topic(OUT).read_records_to_vec()?),
         vec![t("k", Some("L+R+M"), 3), t("k", Some("L+R2+M"), 5)]
     );
-    let enriched: Vec<(String, String)> = d.create_output_topic(ENRICHED).read_key_values_to_vec()?;
+    let enriched: Vec<(String, String)> =
+        d.create_output_topic(ENRICHED).read_key_values_to_vec()?;
     assert_eq!(
         enriched,
         vec![
@@ -307,8 +309,10 @@ fn join_results_join_again_and_feed_stream_table_joins() -> Result<()> {
 fn tables_with_different_partition_counts_fail_build() {
     const RIGHT_2: Topic<String, String, 2> = Topic::new("right");
     let b = StreamsBuilder::new();
-    b.table(LEFT)
-        .outer_join(&b.table(RIGHT_2), |_: Option<&String>, _: Option<&String>| 1i64);
+    b.table(LEFT).outer_join(
+        &b.table(RIGHT_2),
+        |_: Option<&String>, _: Option<&String>| 1i64,
+    );
     match b.build() {
         Err(Error::Topology(message)) => {
             assert!(message.contains("KTABLE-MERGE-"), "{message}");

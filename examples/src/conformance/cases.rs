@@ -517,7 +517,9 @@ fn stream_table_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
     let out: Topic<String, String, PARTITIONS> = Topic::named(output);
     let table = b.table(In::named(inputs[1]));
     b.stream(In::named(inputs[0]))
-        .left_join(&table, |v: &i64, t: Option<&i64>| format!("{v}x{}", shown(t)))
+        .left_join(&table, |v: &i64, t: Option<&i64>| {
+            format!("{v}x{}", shown(t))
+        })
         .to(out);
 }
 
@@ -541,9 +543,10 @@ fn table_table_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
 fn table_table_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
     let out: Topic<String, Option<String>, PARTITIONS> = Topic::named(output);
     b.table(In::named(inputs[0]))
-        .left_join(&b.table(In::named(inputs[1])), |l: &i64, r: Option<&i64>| {
-            format!("{l}+{}", shown(r))
-        })
+        .left_join(
+            &b.table(In::named(inputs[1])),
+            |l: &i64, r: Option<&i64>| format!("{l}+{}", shown(r)),
+        )
         .to_changelog_stream()
         .to(out);
 }

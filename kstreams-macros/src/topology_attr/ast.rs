@@ -247,7 +247,11 @@ impl Walker<'_> {
             };
             return match topic_arg.and_then(path_of) {
                 Some(topic) => {
-                    let kind = if method.starts_with("table") { "table" } else { "stream" };
+                    let kind = if method.starts_with("table") {
+                        "table"
+                    } else {
+                        "stream"
+                    };
                     steps.push(format!("{kind}({})", show(&topic)));
                     Origin::Topic(topic)
                 }

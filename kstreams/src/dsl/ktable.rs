@@ -385,7 +385,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         // Java's KTableMapValues.view(): the parent's rows, mapped.
         let map = mapper.clone();
         let row: MapRow<K, V, V2> = Arc::new(move |_, row| {
-            Some(kstreams_serde::ValueAndTimestamp::new(map(&row.value), row.timestamp))
+            Some(kstreams_serde::ValueAndTimestamp::new(
+                map(&row.value),
+                row.timestamp,
+            ))
         });
         let view = self.derived_view(row);
         // Java's KTableMapValues: old values only once a downstream asks.

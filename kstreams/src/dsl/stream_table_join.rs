@@ -8,8 +8,9 @@
 //! `KTableSource.materialize()`. A table update emits nothing. The result
 //! keeps the stream record's key, timestamp and headers.
 //!
-//! - inner join: a stream record whose key has no row is dropped (Java
-//!   counts it in `dropped-records`; kstreams has no such metric yet);
+//! - inner join: a stream record whose key has no row is dropped,
+//!   silently as in Java (whose `dropped-records` counts only records
+//!   with a null key or value, which cannot occur here, see below);
 //! - left join: the joiner gets `None` for a key without a row.
 //!
 //! Differences from Java, on purpose:

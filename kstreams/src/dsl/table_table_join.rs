@@ -163,7 +163,10 @@ impl<K, V, VO, VR> ValueGetter<K, VR> for JoinedGetter<K, V, VO, VR> {
             (Some(row), None) => row.timestamp,
             (None, Some(row)) => row.timestamp,
         };
-        let joined = (self.joiner)(left.as_ref().map(|l| &l.value), right.as_ref().map(|r| &r.value));
+        let joined = (self.joiner)(
+            left.as_ref().map(|l| &l.value),
+            right.as_ref().map(|r| &r.value),
+        );
         Ok(joined.map(|value| ValueAndTimestamp::new(value, timestamp)))
     }
 }
@@ -181,7 +184,13 @@ where
     VR: 'static,
 {
     let mut stores = left.stores.clone();
-    stores.extend(right.stores.iter().filter(|s| !left.stores.contains(s)).cloned());
+    stores.extend(
+        right
+            .stores
+            .iter()
+            .filter(|s| !left.stores.contains(s))
+            .cloned(),
+    );
     ValueGetterSupplier {
         stores,
         init: Arc::new(move |env: &NodeEnv<'_>| {
