@@ -82,19 +82,30 @@ fn driver(b: StreamsBuilder, cache_max_bytes: usize) -> Result<TopologyTestDrive
     )
 }
 
+/// Builds with `build` (which writes to `OUT`), pipes `EVENTS` and
+/// returns what `OUT` got.
+fn run(
+    cache_max_bytes: usize,
+    build: impl FnOnce(&StreamsBuilder),
+) -> Result<Vec<(String, String, i64)>> {
+    let b = StreamsBuilder::new();
+    build(&b);
+    let d = driver(b, cache_max_bytes)?;
+    pipe(&d)?;
+    Ok(triples(d.create_output_topic(OUT).read_records_to_vec()?))
+}
+
 #[test]
 fn inner_join_drops_records_without_a_row_and_follows_updates_and_deletes() -> Result<()> {
     // The table's store with the record cache off and on: the join reads
     // through the cache either way.
     for cache in [0, 10 << 20] {
-        let b = StreamsBuilder::new();
-        let prices = b.table(PRICES);
-        b.stream(ORDERS)
-            .join(&prices, |qty: &i64, price: &i64| format!("{qty}x{price}"))
-            .to(OUT);
-        let d = driver(b, cache)?;
-        pipe(&d)?;
-        let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
+        let out = run(cache, |b| {
+            let prices = b.table(PRICES);
+            b.stream(ORDERS)
+                .join(&prices, |qty: &i64, price: &i64| format!("{qty}x{price}"))
+                .to(OUT);
+        })?;
         assert_eq!(
             out,
             vec![t("a", "2x100", 15), t("a", "4x200", 60), t("b", "5x7", 70),],
@@ -106,17 +117,15 @@ fn inner_join_drops_records_without_a_row_and_follows_updates_and_deletes() -> R
 
 #[test]
 fn left_join_gives_none_for_records_without_a_row() -> Result<()> {
-    let b = StreamsBuilder::new();
-    let prices = b.table(PRICES);
-    b.stream(ORDERS)
-        .left_join(&prices, |qty: &i64, price: Option<&i64>| match price {
-            Some(p) => format!("{qty}x{p}"),
-            None => format!("{qty}x?"),
-        })
-        .to(OUT);
-    let d = driver(b, 0)?;
-    pipe(&d)?;
-    let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
+    let out = run(0, |b| {
+        let prices = b.table(PRICES);
+        b.stream(ORDERS)
+            .left_join(&prices, |qty: &i64, price: Option<&i64>| match price {
+                Some(p) => format!("{qty}x{p}"),
+                None => format!("{qty}x?"),
+            })
+            .to(OUT);
+    })?;
     assert_eq!(
         out,
         vec![
@@ -134,16 +143,14 @@ fn left_join_gives_none_for_records_without_a_row() -> Result<()> {
 
 #[test]
 fn join_with_key_passes_the_key_and_keeps_the_timestamp() -> Result<()> {
-    let b = StreamsBuilder::new();
-    let prices = b.table(PRICES);
-    b.stream(ORDERS)
-        .join_with_key(&prices, |k: &String, qty: &i64, price: &i64| {
-            format!("{k}:{}", qty * price)
-        })
-        .to(OUT);
-    let d = driver(b, 0)?;
-    pipe(&d)?;
-    let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
+    let out = run(0, |b| {
+        let prices = b.table(PRICES);
+        b.stream(ORDERS)
+            .join_with_key(&prices, |k: &String, qty: &i64, price: &i64| {
+                format!("{k}:{}", qty * price)
+            })
+            .to(OUT);
+    })?;
     assert_eq!(
         out,
         vec![t("a", "a:200", 15), t("a", "a:800", 60), t("b", "b:35", 70)]
@@ -185,19 +192,17 @@ fn joins_filtered_mapped_and_aggregated_tables_through_their_views() -> Result<(
     // A filtered and mapped table has no store of its own: the join reads
     // the source's store and applies the filter and the mapper (Java's
     // KTableFilter.view / KTableMapValues.view).
-    let b = StreamsBuilder::new();
-    let cheap = b
-        .table(PRICES)
-        .filter(|_, p| *p < 150)
-        .map_values(|p: &i64| p * 10);
-    b.stream(ORDERS)
-        .left_join(&cheap, |qty: &i64, price: Option<&i64>| {
-            format!("{qty}x{price:?}")
-        })
-        .to(OUT);
-    let d = driver(b, 0)?;
-    pipe(&d)?;
-    let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
+    let out = run(0, |b| {
+        let cheap = b
+            .table(PRICES)
+            .filter(|_, p| *p < 150)
+            .map_values(|p: &i64| p * 10);
+        b.stream(ORDERS)
+            .left_join(&cheap, |qty: &i64, price: Option<&i64>| {
+                format!("{qty}x{price:?}")
+            })
+            .to(OUT);
+    })?;
     assert_eq!(
         out,
         vec![

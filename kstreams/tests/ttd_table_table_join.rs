@@ -85,17 +85,26 @@ fn driver(b: StreamsBuilder) -> Result<TopologyTestDriver> {
     )
 }
 
+/// Builds with `build` (which writes to `OUT`), pipes `events` and
+/// returns what `OUT` got.
+fn run(events: &[In], build: impl FnOnce(&StreamsBuilder)) -> Result<Vec<Triple>> {
+    let b = StreamsBuilder::new();
+    build(&b);
+    let d = driver(b)?;
+    pipe(&d, events)?;
+    Ok(triples(d.create_output_topic(OUT).read_records_to_vec()?))
+}
+
 #[test]
 fn inner_join() -> Result<()> {
-    let b = StreamsBuilder::new();
-    b.table(LEFT)
-        .join(&b.table(RIGHT), |l: &String, r: &String| format!("{l}+{r}"))
-        .to_changelog_stream()
-        .to(OUT);
-    let d = driver(b)?;
-    pipe(&d, EVENTS)?;
+    let out = run(EVENTS, |b| {
+        b.table(LEFT)
+            .join(&b.table(RIGHT), |l: &String, r: &String| format!("{l}+{r}"))
+            .to_changelog_stream()
+            .to(OUT);
+    })?;
     assert_eq!(
-        triples(d.create_output_topic(OUT).read_records_to_vec()?),
+        out,
         vec![
             t("a", Some("A1+X1"), 10), // right update at 5, left row at 10
             t("b", Some("B1+Y1"), 20),
@@ -113,17 +122,16 @@ fn inner_join() -> Result<()> {
 
 #[test]
 fn left_join() -> Result<()> {
-    let b = StreamsBuilder::new();
-    b.table(LEFT)
-        .left_join(&b.table(RIGHT), |l: &String, r: Option<&String>| {
-            format!("{l}+{}", show(r))
-        })
-        .to_changelog_stream()
-        .to(OUT);
-    let d = driver(b)?;
-    pipe(&d, EVENTS)?;
+    let out = run(EVENTS, |b| {
+        b.table(LEFT)
+            .left_join(&b.table(RIGHT), |l: &String, r: Option<&String>| {
+                format!("{l}+{}", show(r))
+            })
+            .to_changelog_stream()
+            .to(OUT);
+    })?;
     assert_eq!(
-        triples(d.create_output_topic(OUT).read_records_to_vec()?),
+        out,
         vec![
             t("a", Some("A1+null"), 10),
             t("a", Some("A1+X1"), 10),
@@ -143,17 +151,16 @@ fn left_join() -> Result<()> {
 
 #[test]
 fn outer_join() -> Result<()> {
-    let b = StreamsBuilder::new();
-    b.table(LEFT)
-        .outer_join(&b.table(RIGHT), |l: Option<&String>, r: Option<&String>| {
-            format!("{}+{}", show(l), show(r))
-        })
-        .to_changelog_stream()
-        .to(OUT);
-    let d = driver(b)?;
-    pipe(&d, EVENTS)?;
+    let out = run(EVENTS, |b| {
+        b.table(LEFT)
+            .outer_join(&b.table(RIGHT), |l: Option<&String>, r: Option<&String>| {
+                format!("{}+{}", show(l), show(r))
+            })
+            .to_changelog_stream()
+            .to(OUT);
+    })?;
     assert_eq!(
-        triples(d.create_output_topic(OUT).read_records_to_vec()?),
+        out,
         vec![
             t("a", Some("A1+null"), 10),
             t("a", Some("A1+X1"), 10),
