@@ -75,3 +75,51 @@ pub(crate) fn check(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dsl::{Repartitioned, StreamsBuilder, Topic};
+    use crate::serde::I64;
+    use crate::Error;
+
+    const A2: Topic<String, I64, 2> = Topic::new("a2");
+    const B4: Topic<String, I64, 4> = Topic::new("b4");
+    const T4: Topic<String, I64, 4> = Topic::new("t4");
+
+    fn build_error(b: StreamsBuilder) -> Option<String> {
+        match b.build() {
+            Err(Error::Topology(message)) => Some(message),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_topic_upstream_of_either_side_counts() {
+        // A merge of 2- and 4-partition topics joined with a 4-partition table.
+        let b = StreamsBuilder::new();
+        let table = b.table(T4);
+        b.stream(A2)
+            .merge(&b.stream(B4))
+            .join(&table, |v: &i64, t: &i64| v + t);
+        let message = build_error(b).expect("a co-partitioning error");
+        assert!(
+            message.contains("`a2` has 2, `b4` has 4, `t4` has 4"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_repartition_topic_with_the_right_count_makes_sides_co_partitioned() {
+        let b = StreamsBuilder::new();
+        let table = b.table(T4);
+        b.stream(A2)
+            .repartition(Repartitioned::<String, I64>::new().with_partitions(4))
+            .join(&table, |v: &i64, t: &i64| v + t);
+        assert_eq!(build_error(b), None);
+
+        // Only joins are checked: a merge alone may mix counts.
+        let b = StreamsBuilder::new();
+        b.stream(A2).merge(&b.stream(B4));
+        assert_eq!(build_error(b), None);
+    }
+}
