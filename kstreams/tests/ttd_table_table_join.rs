@@ -328,3 +328,38 @@ fn tables_with_different_partition_counts_fail_build() {
         other => panic!("expected a co-partitioning error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_filter_over_a_join_gets_old_values_and_to_stream_drops_deletes() -> Result<()> {
+    const MATCHES: Topic<String, String, 1> = Topic::new("matches");
+    // The filter asks the join for old values (Java's merger always
+    // sends them when asked): an update that matched neither before nor
+    // now is dropped, one that stops matching is a delete.
+    let events = [
+        In::L("a", Some("A1"), 1),
+        In::R("a", Some("X"), 2),  // A1+X matches
+        In::R("a", Some("Y"), 3),  // A1+Y: stops matching, a delete
+        In::L("a", Some("A2"), 4), // A2+Y: matched neither before nor now
+        In::R("a", Some("X2"), 5), // A2+X2 matches
+    ];
+    let b = StreamsBuilder::new();
+    let matching = b
+        .table(LEFT)
+        .join(&b.table(RIGHT), |l: &String, r: &String| format!("{l}+{r}"))
+        .filter(|_, v| v.contains('X'));
+    matching.to_changelog_stream().to(OUT);
+    matching.to_stream().to(MATCHES);
+    let d = driver(b)?;
+    pipe(&d, &events)?;
+    assert_eq!(
+        triples(d.create_output_topic(OUT).read_records_to_vec()?),
+        vec![
+            t("a", Some("A1+X"), 2),
+            t("a", None, 3),
+            t("a", Some("A2+X2"), 5),
+        ]
+    );
+    let values: Vec<String> = d.create_output_topic(MATCHES).read_values_to_vec()?;
+    assert_eq!(values, vec!["A1+X".to_string(), "A2+X2".to_string()]);
+    Ok(())
+}
