@@ -237,13 +237,22 @@ impl Walker<'_> {
         let method = m.method.to_string();
         if self.is_builder(&m.receiver) {
             let topic_arg = match method.as_str() {
-                "stream" | "stream_with_timestamp_extractor" => m.args.first(),
+                // A table's topic is its origin too: joins with tables
+                // are checked for co-partitioning.
+                "stream" | "stream_with_timestamp_extractor" | "table" | "table_with" => {
+                    m.args.first()
+                }
                 ADD_SOURCE => m.args.iter().nth(1),
                 _ => None,
             };
             return match topic_arg.and_then(path_of) {
                 Some(topic) => {
-                    steps.push(format!("stream({})", show(&topic)));
+                    let kind = if method.starts_with("table") {
+                        "table"
+                    } else {
+                        "stream"
+                    };
+                    steps.push(format!("{kind}({})", show(&topic)));
                     Origin::Topic(topic)
                 }
                 None => Origin::Unknown,

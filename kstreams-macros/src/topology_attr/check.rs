@@ -262,6 +262,9 @@ mod tests {
                 let left = b.stream(A);
                 left.merge(&b.stream(B)).to(OUT);
                 left.join(&b.stream(C), joiner, windows).to(OUT);
+                let table = b.table(T);
+                b.stream(S).join(&table, joiner).to(OUT);
+                b.table(U).left_join(&b.table_with(V, materialized), joiner);
                 b.stream(D)
                     .repartition(R)
                     .join(&b.stream(E), joiner, windows)
@@ -283,7 +286,7 @@ mod tests {
             .collect();
         assert_eq!(
             pairs,
-            vec!["A=C"],
+            vec!["A=C", "S=T", "U=V"],
             "a merge (`A`, `B`) and a processor with two parents (`X`, `Y`) may read topics of different partition counts; a repartitioned side (`D`) is unknown"
         );
     }

@@ -25,6 +25,7 @@ use kstreams_serde::{DefaultSerde, Serde, SerdeOf, ValueAndTimestamp, I64};
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable, TableInfo};
 use super::table_node::{TableNodeFactory, UpdateFn};
+use super::value_getter::store_view;
 use super::{KStream, Materialized};
 use crate::processor::Record;
 use crate::topology::NodeKind;
@@ -67,12 +68,14 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             Arc::new(factory),
         );
         drop(graph);
+        let view = store_view::<KS, VS>(&store);
         KTable::with_info(
             self.graph.clone(),
             node,
             Some(store),
             TableInfo::stored(send_old_values),
         )
+        .with_view(view)
     }
 }
 

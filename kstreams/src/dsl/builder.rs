@@ -30,6 +30,8 @@ pub(crate) struct GraphBuilder {
     /// Windowed aggregation nodes → when their windows close, for
     /// `suppress(until_window_closes)` downstream.
     pub(crate) window_grace: HashMap<usize, WindowClose>,
+    /// The sides of every join, checked for co-partitioning by `build()`.
+    pub(crate) copartition_groups: Vec<super::copartition::CopartitionGroup>,
 }
 
 /// When the windows of a windowed aggregation close, as
@@ -155,6 +157,7 @@ impl StreamsBuilder {
                 stores: Vec::new(),
                 key_changing: std::collections::HashSet::new(),
                 window_grace: HashMap::new(),
+                copartition_groups: Vec::new(),
             })),
         }
     }
@@ -216,8 +219,9 @@ impl StreamsBuilder {
 
     /// Validates the graph and builds the topology.
     ///
-    /// Fails on duplicate node names, a topic read by two sources, or a topic
-    /// declared with two partition counts.
+    /// Fails on duplicate node names, a topic read by two sources, a topic
+    /// declared with two partition counts, or a join of topics with
+    /// different partition counts (not co-partitioned).
     pub fn build(self) -> Result<Topology> {
         let graph = self.graph.borrow();
         if let Some(error) = graph.errors.first() {
@@ -231,6 +235,11 @@ impl StreamsBuilder {
         )?;
         topology.stores = graph.stores.clone();
         topology.validate_stores()?;
+        super::copartition::check(
+            &topology.nodes,
+            &topology.partitions,
+            &graph.copartition_groups,
+        )?;
         Ok(topology)
     }
 }

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::builder::GraphBuilder;
+use super::value_getter::{MapRow, View};
 use super::KStream;
 use crate::processor::node::{OpFn, StatelessFactory};
 use crate::processor::Record;
@@ -63,6 +64,9 @@ pub(crate) enum TableOrigin {
     /// A stateless table operator (`filter`, `map_values`) over a parent
     /// (`KTableProcessorSupplier.enableSendingOldValues`).
     Derived(Rc<TableInfo>),
+    /// A table-table join of two tables (`KTableKTableJoinMerger`, whose
+    /// `enableSendingOldValues` forces both sides).
+    Join(Rc<TableInfo>, Rc<TableInfo>),
 }
 
 /// What a table knows about its origin and whether its node sends old
@@ -105,6 +109,35 @@ impl TableInfo {
         })
     }
 
+    /// The result of joining `left` and `right`, sending old values if
+    /// `send_old_values` (shared with the join's nodes).
+    pub(crate) fn join(
+        send_old_values: Arc<AtomicBool>,
+        left: Rc<TableInfo>,
+        right: Rc<TableInfo>,
+    ) -> Rc<TableInfo> {
+        Rc::new(TableInfo {
+            send_old_values,
+            origin: TableOrigin::Join(left, right),
+        })
+    }
+
+    /// Materializes a `builder.table` source that is not yet (Java's
+    /// `KTableSource.materialize()`, called when a join asks for its value
+    /// getter); does nothing for other tables.
+    pub(crate) fn materialize(&self, graph: &mut GraphBuilder) {
+        if let TableOrigin::Source {
+            materialized,
+            materialize,
+        } = &self.origin
+        {
+            if let Some(materialize) = materialize.borrow_mut().take() {
+                materialize(graph);
+            }
+            materialized.set(true);
+        }
+    }
+
     /// Whether this table's node sends old values.
     pub(crate) fn sends_old_values(&self) -> bool {
         self.send_old_values.load(Ordering::Relaxed)
@@ -137,6 +170,10 @@ impl TableInfo {
                     return false;
                 }
             }
+            TableOrigin::Join(left, right) => {
+                left.enable_sending_old_values(graph, true);
+                right.enable_sending_old_values(graph, true);
+            }
         }
         self.send_old_values.store(true, Ordering::Relaxed);
         true
@@ -151,6 +188,9 @@ pub struct KTable<K, V> {
     /// The store holding the table, when it is materialized.
     pub(crate) store: Option<String>,
     pub(crate) info: Rc<TableInfo>,
+    /// How a join reads this table's rows (`None`: it cannot be joined,
+    /// e.g. a windowed or suppressed table).
+    pub(crate) view: Option<View<K, V>>,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -161,6 +201,7 @@ impl<K, V> Clone for KTable<K, V> {
             node: self.node,
             store: self.store.clone(),
             info: self.info.clone(),
+            view: self.view.clone(),
             _types: PhantomData,
         }
     }
@@ -202,8 +243,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
             node,
             store,
             info,
+            view: None,
             _types: PhantomData,
         }
+    }
+
+    /// This table, read by joins through `view`.
+    pub(crate) fn with_view(mut self, view: View<K, V>) -> Self {
+        self.view = Some(view);
+        self
     }
 
     /// The name of the store holding this table (queryable when given with
@@ -211,6 +259,22 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     /// derived without a store (`filter`, `map_values`).
     pub fn queryable_store_name(&self) -> Option<&str> {
         self.store.as_deref()
+    }
+
+    /// The view of a stateless operator over this table: this table's
+    /// rows with `row` applied (none if this table cannot be read).
+    fn derived_view<V2: 'static>(&self, row: MapRow<K, V, V2>) -> Option<View<K, V2>> {
+        let parent = self.view.clone()?;
+        Some(Rc::new(move |graph: &mut GraphBuilder| {
+            parent(graph).mapped(row.clone())
+        }))
+    }
+
+    fn with_optional_view(self, view: Option<View<K, V>>) -> Self {
+        match view {
+            Some(view) => self.with_view(view),
+            None => self,
+        }
     }
 
     /// Adds a stateless node over the table's changes.
@@ -260,6 +324,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     where
         F: Fn(&K, &V) -> bool + Send + Sync + 'static,
     {
+        let predicate = Arc::new(predicate);
+        // Java's KTableFilter.view(): the parent's rows that match.
+        let keep = predicate.clone();
+        let row: MapRow<K, V, V> = Arc::new(move |k, row| keep(k, &row.value).then_some(row));
+        let view = self.derived_view(row);
         // Java's KTableFilter constructor: `parent.enableSendingOldValues(false)`.
         let send_old = self
             .info
@@ -288,7 +357,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
             })
         });
         let node = self.changes("KTABLE-FILTER-", op);
-        KTable::with_info(self.graph.clone(), node, None, info)
+        KTable::with_info(self.graph.clone(), node, None, info).with_optional_view(view)
     }
 
     /// Transforms every value, keeping the key (`KTABLE-MAPVALUES-…`).
@@ -312,15 +381,25 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         V2: Clone + 'static,
         F: Fn(&V) -> V2 + Send + Sync + 'static,
     {
+        let mapper = Arc::new(mapper);
+        // Java's KTableMapValues.view(): the parent's rows, mapped.
+        let map = mapper.clone();
+        let row: MapRow<K, V, V2> = Arc::new(move |_, row| {
+            Some(kstreams_serde::ValueAndTimestamp::new(
+                map(&row.value),
+                row.timestamp,
+            ))
+        });
+        let view = self.derived_view(row);
         // Java's KTableMapValues: old values only once a downstream asks.
         let info = TableInfo::derived(self.info.clone(), false);
         let flag = info.send_old_values.clone();
         let op: OpFn<K, Change<V>, K, Change<V2>> = Arc::new(move |record, emit| {
             let send_old = flag.load(Ordering::Relaxed);
             let change = Change {
-                new: record.value.new.as_ref().map(&mapper),
+                new: record.value.new.as_ref().map(|v| mapper(v)),
                 old: if send_old {
-                    record.value.old.as_ref().map(&mapper)
+                    record.value.old.as_ref().map(|v| mapper(v))
                 } else {
                     None
                 },
@@ -333,7 +412,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
             })
         });
         let node = self.changes("KTABLE-MAPVALUES-", op);
-        KTable::with_info(self.graph.clone(), node, None, info)
+        KTable::with_info(self.graph.clone(), node, None, info).with_optional_view(view)
     }
 
     /// The stream of the table's updates (`KTABLE-TOSTREAM-…`), new values

@@ -12,6 +12,7 @@
 //! a downstream operator asks for old values.
 
 use std::marker::PhantomData;
+use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use kstreams_serde::{Serde, ValueAndTimestamp};
 use super::builder::GraphBuilder;
 use super::ktable::{Change, KTable, TableInfo};
 use super::table_node::{TableNodeFactory, UpdateFn};
+use super::value_getter::{store_getter, View};
 use super::{Materialized, StreamsBuilder, Topic};
 use crate::processor::node::{OpFn, StatelessFactory};
 use crate::processor::Record;
@@ -164,6 +166,7 @@ impl StreamsBuilder {
             }
             graph.set_factory(node, Arc::new(stored));
         };
+        let getter_store = store.clone();
         let (store, materialize): (Option<String>, Option<super::ktable::Materialize>) =
             if materialized.is_named() {
                 materialize(&mut graph);
@@ -172,11 +175,14 @@ impl StreamsBuilder {
                 (None, Some(Box::new(materialize)))
             };
         drop(graph);
-        KTable::with_info(
-            self.graph.clone(),
-            node,
-            store,
-            TableInfo::source(send_old_values, materialize),
-        )
+        let info = TableInfo::source(send_old_values, materialize);
+        // Java's KTableSourceValueGetterSupplier: reading the table from a
+        // join materializes it.
+        let source = info.clone();
+        let view: View<KS::Target, VS::Target> = Rc::new(move |graph: &mut GraphBuilder| {
+            source.materialize(graph);
+            store_getter::<KS, VS>(&getter_store)
+        });
+        KTable::with_info(self.graph.clone(), node, store, info).with_view(view)
     }
 }

@@ -60,6 +60,25 @@ pub(crate) fn assemble(
             parent[a] = b;
         }
     }
+    // Nodes connected to the same store run in the same task (Java's
+    // `InternalTopologyBuilder.makeNodeGroups`): e.g. a stream-table join
+    // reads the table's store.
+    let mut store_owner: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if let NodeKind::Processor { stores } = &node.kind {
+            for store in stores {
+                match store_owner.get(store.as_str()) {
+                    Some(&j) => {
+                        let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                        parent[a] = b;
+                    }
+                    None => {
+                        store_owner.insert(store, i);
+                    }
+                }
+            }
+        }
+    }
     let mut sources: Vec<(&str, usize)> = nodes
         .iter()
         .enumerate()

@@ -9,6 +9,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
@@ -65,6 +66,11 @@ final class Cases {
         ALL.put("stream-stream-left-join", Cases::streamStreamLeftJoin);
         ALL.put("stream-stream-outer-join", Cases::streamStreamOuterJoin);
         ALL.put("cogroup", Cases::cogroup);
+        ALL.put("stream-table-join", Cases::streamTableJoin);
+        ALL.put("stream-table-left-join", Cases::streamTableLeftJoin);
+        ALL.put("table-table-join", Cases::tableTableJoin);
+        ALL.put("table-table-left-join", Cases::tableTableLeftJoin);
+        ALL.put("table-table-outer-join", Cases::tableTableOuterJoin);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -246,5 +252,43 @@ final class Cases {
                 .aggregate(() -> 0L, Materialized.with(Serdes.String(), Serdes.Long()))
                 .toStream()
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    private static final Produced<String, String> TEXT_OUT = Produced.with(Serdes.String(), Serdes.String());
+
+    /** Orders (inputs[0]) joined with the table of inputs[1]; records without a row are dropped. */
+    static void streamTableJoin(StreamsBuilder b, String[] inputs, String output) {
+        final KTable<String, Long> table = b.table(inputs[1], IN);
+        b.stream(inputs[0], IN)
+                .join(table, (v, t) -> v + "x" + t)
+                .to(output, TEXT_OUT);
+    }
+
+    /** As streamTableJoin; a record without a row joins null. */
+    static void streamTableLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        final KTable<String, Long> table = b.table(inputs[1], IN);
+        b.stream(inputs[0], IN)
+                .leftJoin(table, (v, t) -> v + "x" + t)
+                .to(output, TEXT_OUT);
+    }
+
+    /** Two tables joined; toStream() forwards deletes as null values. */
+    static void tableTableJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .join(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
+    }
+
+    static void tableTableLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .leftJoin(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
+    }
+
+    static void tableTableOuterJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .outerJoin(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
     }
 }
