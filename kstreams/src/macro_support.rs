@@ -12,7 +12,11 @@ use kstreams_serde::Serde;
 use crate::processor::node::{Instance, NodeEnv, NodeFactory, OpFn, StatelessFactory};
 pub use crate::processor::supplier::{ConnectedStore, Factory};
 use crate::processor::{Processor, ProcessorContext, ProcessorSupplier, Record};
-use crate::state::{KeyValueStore, KeyValueStoreBuilder, MeteredKeyValueStore, StoreKind};
+use crate::state::{
+    KeyValueStore, KeyValueStoreBuilder, MeteredKeyValueStore, MeteredSessionStore,
+    MeteredWindowStore, SessionStore, SessionStoreBuilder, StoreKind, WindowStore,
+    WindowStoreBuilder,
+};
 use crate::Result;
 
 /// The factory of a stateless node running `op` for each record; `op`
@@ -70,6 +74,37 @@ pub fn key_value_store<KS: Serde, VS: Serde>(name: &str) -> ConnectedStore {
     )))
 }
 
+/// A persistent (RocksDB), change-logged window store named `name` with
+/// serdes `KS`/`VS`, windows of `size_ms` kept for `retention_ms` (Kafka
+/// Streams' `Stores.persistentWindowStore(name, retention, size,
+/// retainDuplicates)`; `#[processor]` checked retention >= size).
+pub fn window_store<KS: Serde, VS: Serde>(
+    name: &str,
+    size_ms: u64,
+    retention_ms: u64,
+    retain_duplicates: bool,
+) -> ConnectedStore {
+    let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    ConnectedStore(Arc::new(WindowStoreBuilder::<KS, VS>::new(
+        name,
+        StoreKind::RocksDb,
+        ms(retention_ms),
+        ms(size_ms),
+        retain_duplicates,
+    )))
+}
+
+/// A persistent (RocksDB), change-logged session store named `name` with
+/// serdes `KS`/`VS`, keeping sessions `retention_ms` past their end
+/// (Kafka Streams' `Stores.persistentSessionStore(name, retention)`).
+pub fn session_store<KS: Serde, VS: Serde>(name: &str, retention_ms: u64) -> ConnectedStore {
+    ConnectedStore(Arc::new(SessionStoreBuilder::<KS, VS>::new(
+        name,
+        StoreKind::RocksDb,
+        i64::try_from(retention_ms).unwrap_or(i64::MAX),
+    )))
+}
+
 /// A processor running `op` for each record, with its context (stores,
 /// forwarding): what `#[processor]` makes of a function with stores.
 struct FnProcessor<F>(Arc<F>);
@@ -108,6 +143,24 @@ where
 pub fn store_param<KS: Serde, VS: Serde>(
     store: &mut MeteredKeyValueStore<KS, VS>,
 ) -> &mut dyn KeyValueStore<KS::Target, VS::Target> {
+    store
+}
+
+/// A `#[processor]` function's window store parameter, from the task's
+/// store declared as `Window<KS, VS>(..)`: `&mut dyn WindowStore<K, V>`
+/// with the serdes' types (a parameter of other types is a type mismatch
+/// at the user's parameter).
+pub fn window_store_param<KS: Serde, VS: Serde>(
+    store: &mut MeteredWindowStore<KS, VS>,
+) -> &mut dyn WindowStore<KS::Target, VS::Target> {
+    store
+}
+
+/// A `#[processor]` function's session store parameter, from the task's
+/// store declared as `Session<KS, VS>(..)`: `&mut dyn SessionStore<K, V>`.
+pub fn session_store_param<KS: Serde, VS: Serde>(
+    store: &mut MeteredSessionStore<KS, VS>,
+) -> &mut dyn SessionStore<KS::Target, VS::Target> {
     store
 }
 
