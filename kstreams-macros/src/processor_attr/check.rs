@@ -127,11 +127,17 @@ fn store_options<'a>(
     let Some(options) = &decl.options else {
         return values;
     };
-    let list = allowed
-        .iter()
-        .map(|a| format!("`{a}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = match allowed {
+        [one] => format!("only `{one}`"),
+        [init @ .., last] => format!(
+            "{} and `{last}`",
+            init.iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        [] => String::new(),
+    };
     for meta in &options.items {
         let key = meta
             .path()
@@ -225,15 +231,20 @@ fn resolve_spec(cx: &Ctxt, decl: &StoreDecl, kind: &str) -> Option<StoreSpec> {
                 ));
                 return None;
             }
-            let ((size_ms, _), (retention_ms, retention)) = (v.size?, v.retention?);
+            let ((size_ms, size), (retention_ms, retention)) = (v.size?, v.retention?);
             if retention_ms < size_ms {
                 // Java's `Stores.persistentWindowStore` refuses the same.
+                let text = |nv: &syn::MetaNameValue| {
+                    quote::ToTokens::to_token_stream(&nv.value).to_string()
+                };
                 cx.error_spanned_by(
                     &retention.value,
                     format!(
-                        "the retention of window store `{}` ({retention_ms} ms) is shorter than its window size ({size_ms} ms): \
+                        "the retention of window store `{}`, {} ({retention_ms} ms), is shorter than its window size, {} ({size_ms} ms): \
                          a window would be dropped before it ends; give a retention of at least the size",
-                        decl.name
+                        decl.name,
+                        text(retention),
+                        text(size),
                     ),
                 );
                 return None;
@@ -374,5 +385,87 @@ mod tests {
             )
         )
         .contains("unknown store type"));
+    }
+
+    /// The resolved stores of `attr` for a function taking them in order,
+    /// or the errors.
+    fn resolved(attr: proc_macro2::TokenStream) -> Result<Vec<StoreSpec>, String> {
+        let cx = Ctxt::new();
+        let attr = super::super::attr::parse_processor_attr(&cx, attr);
+        let specs = resolve_stores(&cx, &attr.stores, None)
+            .into_iter()
+            .map(|s| s.spec)
+            .collect();
+        cx.check()
+            .map(|()| specs)
+            .map_err(crate::ctxt::all_messages)
+    }
+
+    #[test]
+    fn window_and_session_store_options() {
+        assert_eq!(
+            resolved(quote!(stores(
+                kv = KeyValue<String, I64>,
+                w = Window<String, I64>(size = "1m", retention = "1h", retain_duplicates),
+                s = Session<String, I64>(retention = "30m")
+            ))),
+            Ok(vec![
+                StoreSpec::KeyValue,
+                StoreSpec::Window {
+                    size_ms: 60_000,
+                    retention_ms: 3_600_000,
+                    retain_duplicates: true
+                },
+                StoreSpec::Session {
+                    retention_ms: 1_800_000
+                },
+            ])
+        );
+        let error = |attr| resolved(attr).unwrap_err();
+        assert!(error(quote!(stores(w = Window<String, I64>(size = "1m", retention = "1h", grace = "1s"))))
+            .contains("unknown option `grace` of window store `w`; a window store takes `size`, `retention` and `retain_duplicates`"));
+        assert!(error(quote!(stores(
+            w = Window < String,
+            I64 > (retention = "1h")
+        )))
+        .contains("window store `w` needs its window size and retention"));
+        assert!(error(quote!(stores(w = Window<String, I64>)))
+            .contains("needs its window size and retention"));
+        assert!(error(quote!(stores(
+            w = Window < String,
+            I64 > (size = "1h", retention = "1m")
+        )))
+        .contains("is shorter than its window size"));
+        assert!(error(quote!(stores(
+            w = Window < String,
+            I64 > (size = "0s", retention = "1m")
+        )))
+        .contains("a window store's size must be at least 1ms"));
+        assert!(error(quote!(stores(
+            w = Window < String,
+            I64 > (size = 60, retention = "1m")
+        )))
+        .contains("is a string such as"));
+        assert!(error(quote!(stores(
+            w = Window < String,
+            I64 > (size = "1m", retention = "1h", retain_duplicates = "yes")
+        )))
+        .contains("`retain_duplicates` is `true` or `false`"));
+        assert!(error(quote!(stores(s = Session<String, I64>)))
+            .contains("session store `s` needs its retention"));
+        assert!(error(quote!(stores(
+            s = Session < String,
+            I64 > (retention = "1h", size = "1m")
+        )))
+        .contains("a session store takes only `retention`"));
+        assert!(error(quote!(stores(
+            kv = KeyValue < String,
+            I64 > (retention = "1h")
+        )))
+        .contains("a key/value store takes no options"));
+        assert!(
+            error(quote!(stores(w = Window<String>(size = "1m", retention = "1h"))))
+                .contains("`Window` takes the store's key and value serdes")
+        );
     }
 }

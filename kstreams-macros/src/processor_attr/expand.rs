@@ -277,10 +277,37 @@ fn op_body(node: &FnNode, stores: &[StoreArg], node_name: TokenStream) -> TokenS
     }
 }
 
-/// The full expansion of a function node. With `dummy`, the node impl is
-/// kept (so wiring it still type-checks) but never runs: used when the
-/// function has errors that are reported separately.
-pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> TokenStream {
+/// How much of a function node to emit when there are errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Errors {
+    None,
+    /// Only the store declarations are wrong: the function itself is kept
+    /// (callable, and using what it imports).
+    InStores,
+    /// The function is wrong: only the unit struct is kept.
+    InFunction,
+}
+
+/// The serdes of declarations that could not be resolved, named once in
+/// a `PhantomData` constant: with an error in a store's options, its serdes
+/// (and the user's imports of them) are still used, so the only message is
+/// the error itself, not an "unused import" besides.
+pub(crate) fn mention_serdes(declared: &[super::attr::StoreDecl]) -> TokenStream {
+    let mentions = declared.iter().filter_map(|d| {
+        let kind = super::attr::store_kind(&d.kind)?;
+        let (ks, vs) = super::ast::two_type_args(&d.kind, &kind)?;
+        Some(quote! {
+            const _: ::core::marker::PhantomData<(#ks, #vs)> = ::core::marker::PhantomData;
+        })
+    });
+    quote!(#(#mentions)*)
+}
+
+/// The full expansion of a function node. With errors, the node impl is
+/// kept (so wiring it still type-checks) but never runs: the errors are
+/// reported separately.
+pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], errors: Errors) -> TokenStream {
+    let dummy = errors != Errors::None;
     let (the_struct, the_fn) = struct_and_fn(node);
     let name = &node.item.sig.ident;
     let name_str = name.to_string();
@@ -321,7 +348,11 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
     } else {
         connected_stores(stores, quote!(&self))
     };
-    let the_fn = if dummy { quote!() } else { the_fn };
+    let the_fn = if errors == Errors::InFunction {
+        quote!()
+    } else {
+        the_fn
+    };
     quote! {
         #the_struct
         const _: () = {

@@ -23,9 +23,19 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let tokens = match item {
         syn::Item::Fn(f) => match ast::parse_fn(&cx, f.clone()) {
             Some(node) => {
+                let fn_errors = cx.has_errors();
                 check::check_stores(&cx, &attr.stores, Some(&node.stores));
                 let stores = check::resolve_stores(&cx, &attr.stores, Some(&node.stores));
-                expand::expand_fn(&node, &stores, cx.has_errors())
+                let errors = match (fn_errors, cx.has_errors()) {
+                    (true, _) => expand::Errors::InFunction,
+                    (false, true) => expand::Errors::InStores,
+                    (false, false) => expand::Errors::None,
+                };
+                let mut tokens = expand::expand_fn(&node, &stores, errors);
+                if errors == expand::Errors::InStores {
+                    tokens.extend(expand::mention_serdes(&attr.stores));
+                }
+                tokens
             }
             None => quote::quote!(#f),
         },
@@ -33,7 +43,11 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             Some(p) => {
                 check::check_stores(&cx, &attr.stores, None);
                 let stores = check::resolve_stores(&cx, &attr.stores, None);
-                expand::expand_impl(&p, &stores)
+                let mut tokens = expand::expand_impl(&p, &stores);
+                if cx.has_errors() {
+                    tokens.extend(expand::mention_serdes(&attr.stores));
+                }
+                tokens
             }
             None => strip_punctuate(i),
         },
