@@ -145,10 +145,16 @@ fn store_options<'a>(
             .map(ToString::to_string)
             .unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
+            let hint = if key == "grace" {
+                "; a grace period belongs to the windows of a DSL aggregation \
+                 (`TimeWindows::of_size_and_grace`): a processor decides itself which records are too late"
+            } else {
+                ""
+            };
             cx.error_spanned_by(
                 meta.path(),
                 format!(
-                    "unknown option `{}` of {what} `{}`; a {what} takes {list}, e.g. `{}`",
+                    "unknown option `{}` of {what} `{}`; a {what} takes {list}, e.g. `{}`{hint}",
                     super::attr::path_str(meta.path()),
                     decl.name,
                     example(Some(kind), &decl.name.to_string()).0
