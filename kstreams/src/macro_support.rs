@@ -181,6 +181,75 @@ pub const fn partitions_of<K, V, const P: u32>(topic: crate::dsl::Topic<K, V, P>
     P
 }
 
+/// Which minimum retention a constant window definition and retention
+/// fall short of (`#[topology]`'s compile-time retention check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionShortfall {
+    /// The retention is long enough.
+    None,
+    /// Shorter than window size + grace.
+    TimeWindows,
+    /// Shorter than 2 × time difference + grace.
+    SlidingWindows,
+    /// Shorter than inactivity gap + grace.
+    SessionWindows,
+}
+
+/// A window definition in a constant expression, for the retention check:
+/// `WindowRetention(windows).shortfall(retention)` picks the rule of the
+/// window type (Java's `WindowStoreMaterializer`,
+/// `SlidingWindowStoreMaterializer`, `SessionStoreMaterializer`).
+#[derive(Debug, Clone, Copy)]
+pub struct WindowRetention<W>(pub W);
+
+/// `retention` in ms against `minimum` ms.
+const fn short(retention: Duration, minimum: u64) -> bool {
+    retention.as_millis() < minimum as u128
+}
+
+impl WindowRetention<crate::dsl::TimeWindows> {
+    /// Whether `retention` is shorter than size + grace.
+    pub const fn shortfall(&self, retention: Duration) -> RetentionShortfall {
+        let w = &self.0;
+        if short(retention, w.size_ms().saturating_add(w.grace_ms())) {
+            RetentionShortfall::TimeWindows
+        } else {
+            RetentionShortfall::None
+        }
+    }
+}
+
+impl WindowRetention<crate::dsl::SlidingWindows> {
+    /// Whether `retention` is shorter than 2 × time difference + grace.
+    pub const fn shortfall(&self, retention: Duration) -> RetentionShortfall {
+        let w = &self.0;
+        let minimum = w
+            .time_difference_ms()
+            .saturating_mul(2)
+            .saturating_add(w.grace_ms());
+        if short(retention, minimum) {
+            RetentionShortfall::SlidingWindows
+        } else {
+            RetentionShortfall::None
+        }
+    }
+}
+
+impl WindowRetention<crate::dsl::SessionWindows> {
+    /// Whether `retention` is shorter than inactivity gap + grace.
+    pub const fn shortfall(&self, retention: Duration) -> RetentionShortfall {
+        let w = &self.0;
+        if short(
+            retention,
+            w.inactivity_gap_ms().saturating_add(w.grace_ms()),
+        ) {
+            RetentionShortfall::SessionWindows
+        } else {
+            RetentionShortfall::None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
