@@ -161,13 +161,12 @@ fn split_time<'a>(key: &'a [u8], what: &str) -> Run<(&'a [u8], i64)> {
     Ok((&key[..split], i64::from_be_bytes(key[split..].try_into()?)))
 }
 
+/// A committed record: (topic, key, value).
+type Committed = (String, Vec<u8>, Vec<u8>);
+
 /// Reads committed records of `topics` until `expected` arrived and 3 s
 /// more passed (a duplicate would show), or 90 s: (topic, key, value).
-fn read_committed(
-    bootstrap: &str,
-    topics: &[&str],
-    expected: usize,
-) -> Run<Vec<(String, Vec<u8>, Vec<u8>)>> {
+fn read_committed(bootstrap: &str, topics: &[&str], expected: usize) -> Run<Vec<Committed>> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", format!("{}-reader", topics.join("-")))

@@ -13,6 +13,9 @@ use crate::state::{
 };
 use kstreams_serde::Windowed;
 
+/// Windows or sessions of keys `K` with their values.
+type WindowedValues<K, V> = Vec<(Windowed<K>, V)>;
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Stores are used by one thread at a time; a panic mid-write leaves the
     // task to be closed dirty and rebuilt from the changelog anyway.
@@ -146,7 +149,7 @@ impl<KS: Serde, VS: Serde> WindowStoreHandle<KS, VS> {
     }
 
     /// Windows of every key starting in `[from, to]` ([`WindowStore::fetch_all`]).
-    pub fn fetch_all(&self, from: i64, to: i64) -> Result<Vec<(Windowed<KS::Target>, VS::Target)>> {
+    pub fn fetch_all(&self, from: i64, to: i64) -> Result<WindowedValues<KS::Target, VS::Target>> {
         self.lock().fetch_all(from, to)
     }
 }
@@ -205,13 +208,13 @@ impl<KS: Serde, VS: Serde> SessionStoreHandle<KS, VS> {
         key: &KS::Target,
         earliest_session_end: i64,
         latest_session_start: i64,
-    ) -> Result<Vec<(Windowed<KS::Target>, VS::Target)>> {
+    ) -> Result<WindowedValues<KS::Target, VS::Target>> {
         self.lock()
             .find_sessions(key, earliest_session_end, latest_session_start)
     }
 
     /// All live sessions of `key` ([`SessionStore::fetch`]).
-    pub fn fetch(&self, key: &KS::Target) -> Result<Vec<(Windowed<KS::Target>, VS::Target)>> {
+    pub fn fetch(&self, key: &KS::Target) -> Result<WindowedValues<KS::Target, VS::Target>> {
         SessionStore::fetch(&*self.lock(), key)
     }
 }
