@@ -259,7 +259,12 @@ pub use kstreams_macros::punctuate;
 /// time: duplicate and undefined node names, cycles, dangling nodes,
 /// co-partitioning of joined inputs (as in Kafka Streams, a `merge` or a
 /// processor with several parents may read topics of different partition counts), window
-/// constants, stores connected by name but never added. Explicit wiring
+/// constants, stores connected by name but never added, and the retention of
+/// windowed aggregations: with constant windows and a constant
+/// `Materialized::with_retention(..)`, a retention shorter than size + grace
+/// (gap + grace for sessions, 2 × time difference + grace for sliding
+/// windows) is a compile error at the retention (otherwise `build()` refuses
+/// it, as Java does). Explicit wiring
 /// takes parent *names*, as Kafka Streams' `Topology.addProcessor`; fluent
 /// DSL code may be mixed in. `name::DESCRIPTION` is the DAG as the macro saw it.
 ///
