@@ -1,8 +1,14 @@
 //! Intervals written as strings: `"10s"`, `"500ms"`, `"1m30s"`.
 
-/// Parses an interval into milliseconds. Units: `ms`, `s`, `m`, `h`, `d`;
-/// `_` may separate digits. Errors say what was wrong.
+/// Parses a punctuation interval into milliseconds (see [`parse_positive_millis`]).
 pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
+    parse_positive_millis(text, "a punctuation interval")
+}
+
+/// Parses an interval into milliseconds. Units: `ms`, `s`, `m`, `h`, `d`;
+/// `_` may separate digits. Errors say what was wrong; `what` names the
+/// interval in the error for zero (e.g. "a window store's size").
+pub(crate) fn parse_positive_millis(text: &str, what: &str) -> Result<u64, String> {
     let s = text.trim();
     if s.is_empty() {
         return Err("the interval is empty; write e.g. \"10s\"".to_owned());
@@ -50,7 +56,7 @@ pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
     }
     if total == 0 {
         return Err(format!(
-            "interval \"{text}\" is zero; a punctuation interval must be at least 1ms"
+            "interval \"{text}\" is zero; {what} must be at least 1ms"
         ));
     }
     Ok(total)

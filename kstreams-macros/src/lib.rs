@@ -26,6 +26,9 @@ use proc_macro::TokenStream;
 /// Processor-API processor. See `kstreams::processor` (the re-export) for
 /// the table of shapes; each may be returned in a `Result` (an `Err` goes
 /// to `processing.exception.handler`, see `kstreams::errors::IntoProcessingError`).
+/// Stores: `stores(kv = KeyValue<KS, VS>, w = Window<KS, VS>(size = "1m",
+/// retention = "1h"), s = Session<KS, VS>(retention = "1h"))`, durations as
+/// `#[punctuate]` intervals.
 #[proc_macro_attribute]
 pub fn processor(args: TokenStream, input: TokenStream) -> TokenStream {
     processor_attr::expand(args.into(), input.into()).into()

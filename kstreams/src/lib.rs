@@ -109,6 +109,48 @@ pub use kstreams_serde as serde;
 /// # Ok::<(), kstreams::Error>(())
 /// ```
 ///
+/// Window and session stores are declared with their durations in
+/// parentheses, written as `#[punctuate]` intervals (`"500ms"`, `"10s"`,
+/// `"1m30s"`, `"1h"`, `"1d"`), and taken as `&mut dyn WindowStore<K, V>` /
+/// `&mut dyn SessionStore<K, V>` (or, in an impl, through
+/// `Self::<name>_store(ctx)`, a [`WindowStoreHandle`](state::WindowStoreHandle)
+/// / [`SessionStoreHandle`](state::SessionStoreHandle)):
+///
+/// | declaration | options | as Kafka Streams' |
+/// | --- | --- | --- |
+/// | `w = Window<KS, VS>(size = "1m", retention = "1h")` | `size`, `retention` (both required, retention >= size), `retain_duplicates` (default `false`) | `Stores.persistentWindowStore(name, retention, size, retainDuplicates)` |
+/// | `s = Session<KS, VS>(retention = "1h")` | `retention` (required) | `Stores.persistentSessionStore(name, retention)` |
+///
+/// A wrong option, a missing or zero duration, or a retention shorter than
+/// the window size is a compile error at the option. The stores are
+/// RocksDB, change-logged (keys laid out as Java's `WindowKeySchema` and
+/// `SessionKeySchema`) and restored like key/value stores.
+///
+/// ```
+/// use kstreams::serde::I64;
+/// use kstreams::state::WindowStore;
+/// use kstreams::{processor, StreamsBuilder, Topic, TopologyTestDriver};
+///
+/// /// Counts a user's views per minute of the view's time (the value, in ms).
+/// #[processor(stores(per_minute = Window<String, I64>(size = "1m", retention = "1h")))]
+/// fn views_this_minute(user: &String, at: i64, per_minute: &mut dyn WindowStore<String, i64>) -> kstreams::Result<i64> {
+///     let start = at - at % 60_000;
+///     let n = per_minute.fetch(user, start)?.unwrap_or(0) + 1;
+///     per_minute.put(user, &n, start)?;
+///     Ok(n)
+/// }
+///
+/// const VIEWS: Topic<String, I64, 1> = Topic::new("views");
+/// const COUNTS: Topic<String, I64, 1> = Topic::new("views-this-minute");
+///
+/// let b = StreamsBuilder::new();
+/// b.stream(VIEWS).via(views_this_minute).to(COUNTS);
+/// let driver = TopologyTestDriver::new(b.build()?)?;
+/// driver.create_input_topic(VIEWS).pipe_key_values([("ann", 1_000), ("ann", 59_000), ("ann", 61_000)])?;
+/// assert_eq!(driver.create_output_topic(COUNTS).read_values_to_vec()?, vec![1, 2, 1]);
+/// # Ok::<(), kstreams::Error>(())
+/// ```
+///
 /// A function may return its output in a `Result`: `kstreams::Result<bool>`
 /// (a fallible filter), `Result<V2, E>`, `Result<(K2, V2), E>`,
 /// `Result<Vec<V2>, E>` or `Result<impl IntoIterator<Item = ..>, E>`; the
@@ -217,7 +259,12 @@ pub use kstreams_macros::punctuate;
 /// time: duplicate and undefined node names, cycles, dangling nodes,
 /// co-partitioning of joined inputs (as in Kafka Streams, a `merge` or a
 /// processor with several parents may read topics of different partition counts), window
-/// constants, stores connected by name but never added. Explicit wiring
+/// constants, stores connected by name but never added, and the retention of
+/// windowed aggregations: with constant windows and a constant
+/// `Materialized::with_retention(..)`, a retention shorter than size + grace
+/// (gap + grace for sessions, 2 × time difference + grace for sliding
+/// windows) is a compile error at the retention (otherwise `build()` refuses
+/// it, as Java does). Explicit wiring
 /// takes parent *names*, as Kafka Streams' `Topology.addProcessor`; fluent
 /// DSL code may be mixed in. `name::DESCRIPTION` is the DAG as the macro saw it.
 ///

@@ -12,7 +12,11 @@ use kstreams_serde::Serde;
 use crate::processor::node::{Instance, NodeEnv, NodeFactory, OpFn, StatelessFactory};
 pub use crate::processor::supplier::{ConnectedStore, Factory};
 use crate::processor::{Processor, ProcessorContext, ProcessorSupplier, Record};
-use crate::state::{KeyValueStore, KeyValueStoreBuilder, MeteredKeyValueStore, StoreKind};
+use crate::state::{
+    KeyValueStore, KeyValueStoreBuilder, MeteredKeyValueStore, MeteredSessionStore,
+    MeteredWindowStore, SessionStore, SessionStoreBuilder, StoreKind, WindowStore,
+    WindowStoreBuilder,
+};
 use crate::Result;
 
 /// The factory of a stateless node running `op` for each record; `op`
@@ -70,6 +74,37 @@ pub fn key_value_store<KS: Serde, VS: Serde>(name: &str) -> ConnectedStore {
     )))
 }
 
+/// A persistent (RocksDB), change-logged window store named `name` with
+/// serdes `KS`/`VS`, windows of `size_ms` kept for `retention_ms` (Kafka
+/// Streams' `Stores.persistentWindowStore(name, retention, size,
+/// retainDuplicates)`; `#[processor]` checked retention >= size).
+pub fn window_store<KS: Serde, VS: Serde>(
+    name: &str,
+    size_ms: u64,
+    retention_ms: u64,
+    retain_duplicates: bool,
+) -> ConnectedStore {
+    let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    ConnectedStore(Arc::new(WindowStoreBuilder::<KS, VS>::new(
+        name,
+        StoreKind::RocksDb,
+        ms(retention_ms),
+        ms(size_ms),
+        retain_duplicates,
+    )))
+}
+
+/// A persistent (RocksDB), change-logged session store named `name` with
+/// serdes `KS`/`VS`, keeping sessions `retention_ms` past their end
+/// (Kafka Streams' `Stores.persistentSessionStore(name, retention)`).
+pub fn session_store<KS: Serde, VS: Serde>(name: &str, retention_ms: u64) -> ConnectedStore {
+    ConnectedStore(Arc::new(SessionStoreBuilder::<KS, VS>::new(
+        name,
+        StoreKind::RocksDb,
+        i64::try_from(retention_ms).unwrap_or(i64::MAX),
+    )))
+}
+
 /// A processor running `op` for each record, with its context (stores,
 /// forwarding): what `#[processor]` makes of a function with stores.
 struct FnProcessor<F>(Arc<F>);
@@ -111,6 +146,24 @@ pub fn store_param<KS: Serde, VS: Serde>(
     store
 }
 
+/// A `#[processor]` function's window store parameter, from the task's
+/// store declared as `Window<KS, VS>(..)`: `&mut dyn WindowStore<K, V>`
+/// with the serdes' types (a parameter of other types is a type mismatch
+/// at the user's parameter).
+pub fn window_store_param<KS: Serde, VS: Serde>(
+    store: &mut MeteredWindowStore<KS, VS>,
+) -> &mut dyn WindowStore<KS::Target, VS::Target> {
+    store
+}
+
+/// A `#[processor]` function's session store parameter, from the task's
+/// store declared as `Session<KS, VS>(..)`: `&mut dyn SessionStore<K, V>`.
+pub fn session_store_param<KS: Serde, VS: Serde>(
+    store: &mut MeteredSessionStore<KS, VS>,
+) -> &mut dyn SessionStore<KS::Target, VS::Target> {
+    store
+}
+
 /// The name of the node `ctx` belongs to (for its errors).
 pub fn node_name<'c, K, V>(ctx: &'c ProcessorContext<'_, K, V>) -> &'c str {
     ctx.ops.stores().1
@@ -126,6 +179,75 @@ pub use ::core::time::Duration;
 pub const fn partitions_of<K, V, const P: u32>(topic: crate::dsl::Topic<K, V, P>) -> u32 {
     std::mem::forget(topic);
     P
+}
+
+/// Which minimum retention a constant window definition and retention
+/// fall short of (`#[topology]`'s compile-time retention check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionShortfall {
+    /// The retention is long enough.
+    None,
+    /// Shorter than window size + grace.
+    TimeWindows,
+    /// Shorter than 2 × time difference + grace.
+    SlidingWindows,
+    /// Shorter than inactivity gap + grace.
+    SessionWindows,
+}
+
+/// A window definition in a constant expression, for the retention check:
+/// `WindowRetention(windows).shortfall(retention)` picks the rule of the
+/// window type (Java's `WindowStoreMaterializer`,
+/// `SlidingWindowStoreMaterializer`, `SessionStoreMaterializer`).
+#[derive(Debug, Clone, Copy)]
+pub struct WindowRetention<W>(pub W);
+
+/// `retention` in ms against `minimum` ms.
+const fn short(retention: Duration, minimum: u64) -> bool {
+    retention.as_millis() < minimum as u128
+}
+
+impl WindowRetention<crate::dsl::TimeWindows> {
+    /// Whether `retention` is shorter than size + grace.
+    pub const fn shortfall(&self, retention: Duration) -> RetentionShortfall {
+        let w = &self.0;
+        if short(retention, w.size_ms().saturating_add(w.grace_ms())) {
+            RetentionShortfall::TimeWindows
+        } else {
+            RetentionShortfall::None
+        }
+    }
+}
+
+impl WindowRetention<crate::dsl::SlidingWindows> {
+    /// Whether `retention` is shorter than 2 × time difference + grace.
+    pub const fn shortfall(&self, retention: Duration) -> RetentionShortfall {
+        let w = &self.0;
+        let minimum = w
+            .time_difference_ms()
+            .saturating_mul(2)
+            .saturating_add(w.grace_ms());
+        if short(retention, minimum) {
+            RetentionShortfall::SlidingWindows
+        } else {
+            RetentionShortfall::None
+        }
+    }
+}
+
+impl WindowRetention<crate::dsl::SessionWindows> {
+    /// Whether `retention` is shorter than inactivity gap + grace.
+    pub const fn shortfall(&self, retention: Duration) -> RetentionShortfall {
+        let w = &self.0;
+        if short(
+            retention,
+            w.inactivity_gap_ms().saturating_add(w.grace_ms()),
+        ) {
+            RetentionShortfall::SessionWindows
+        } else {
+            RetentionShortfall::None
+        }
+    }
 }
 
 #[cfg(test)]

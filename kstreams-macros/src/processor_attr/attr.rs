@@ -10,10 +10,20 @@ use crate::ctxt::Ctxt;
 use crate::duration::parse_millis;
 use crate::symbol::{EVERY, STORES, STORE_KINDS, STREAM_TIME, TIME, WALL_CLOCK_TIME};
 
-/// A store declared on a processor.
+/// A store declared on a processor: `name = Kind<KeySerde, ValueSerde>`,
+/// with options in parentheses for window and session stores
+/// (`w = Window<String, I64>(size = "1m", retention = "1h")`).
 pub(crate) struct StoreDecl {
     pub(crate) name: syn::Ident,
     pub(crate) kind: syn::Type,
+    /// `(key = value, ..)` after the type, as written (checked in `check.rs`).
+    pub(crate) options: Option<StoreOptions>,
+}
+
+/// The parenthesized options of a store declaration.
+pub(crate) struct StoreOptions {
+    pub(crate) paren: syn::token::Paren,
+    pub(crate) items: Vec<Meta>,
 }
 
 impl syn::parse::Parse for StoreDecl {
@@ -26,7 +36,22 @@ impl syn::parse::Parse for StoreDecl {
         })?;
         input.parse::<Token![=]>()?;
         let kind: syn::Type = input.parse()?;
-        Ok(StoreDecl { name, kind })
+        let options = if input.peek(syn::token::Paren) {
+            let content;
+            let paren = syn::parenthesized!(content in input);
+            let items = Punctuated::<Meta, Token![,]>::parse_terminated(&content)?;
+            Some(StoreOptions {
+                paren,
+                items: items.into_iter().collect(),
+            })
+        } else {
+            None
+        };
+        Ok(StoreDecl {
+            name,
+            kind,
+            options,
+        })
     }
 }
 
@@ -58,7 +83,7 @@ pub(crate) fn parse_processor_attr(cx: &Ctxt, tokens: TokenStream) -> ProcessorA
             }
             other => cx.error_spanned_by(
                 other.path(),
-                format!("unknown `#[processor]` argument `{}`; the only one is `stores(name = KeyValue<KeySerde, ValueSerde>, ...)`", path_str(other.path())),
+                format!("unknown `#[processor]` argument `{}`; the only one is `stores(name = KeyValue<KeySerde, ValueSerde>, ...)` (or `Window<..>(..)`, `Session<..>(..)`)", path_str(other.path())),
             ),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::ast::Param;
 use super::attr::{store_kind, StoreDecl};
-use super::expand::StoreArg;
+use super::store_spec::example;
 use crate::ctxt::Ctxt;
 
 /// Checks store declarations and the store parameters of a node function
@@ -26,7 +26,9 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
         if store_kind(&decl.kind).is_none() {
             cx.error_spanned_by(
                 &decl.kind,
-                "unknown store type; expected `KeyValue<KeySerde, ValueSerde>`",
+                "unknown store type; expected `KeyValue<KeySerde, ValueSerde>`, \
+                 `Window<KeySerde, ValueSerde>(size = \"1m\", retention = \"1h\")` or \
+                 `Session<KeySerde, ValueSerde>(retention = \"1h\")`",
             );
         }
     }
@@ -42,7 +44,7 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
         if !seen.contains_key(&name.to_string()) {
             cx.error_spanned_by(
                 name,
-                format!("store `{name}` is not declared; declare it on the processor with its serdes: `#[processor(stores({name} = KeyValue<KeySerde, ValueSerde>))]`"),
+                format!("store `{name}` is not declared; declare it on the processor with its serdes: `#[processor(stores({name} = KeyValue<KeySerde, ValueSerde>))]` (or `Window<..>(..)`, `Session<..>(..)`)"),
             );
         }
     }
@@ -51,54 +53,12 @@ pub(crate) fn check_stores(cx: &Ctxt, declared: &[StoreDecl], used: Option<&[Par
             .iter()
             .any(|p| p.name.as_ref().is_some_and(|n| *n == decl.name));
         if !is_used {
+            let (_, param) = example(store_kind(&decl.kind).as_deref(), &decl.name.to_string());
             cx.error_spanned_by(
                 &decl.name,
-                format!("store `{}` is declared but not used; add a parameter `{}: &mut dyn KeyValueStore<K, V>` or remove the declaration", decl.name, decl.name),
+                format!("store `{}` is declared but not used; add a parameter `{param}` or remove the declaration", decl.name),
             );
         }
-    }
-}
-
-/// The declared stores with their serdes, in the order of `order` (a
-/// node function's store parameters) or of declaration (`None`). Only
-/// key/value stores are available to processors.
-pub(crate) fn resolve_stores(
-    cx: &Ctxt,
-    declared: &[StoreDecl],
-    order: Option<&[Param]>,
-) -> Vec<StoreArg> {
-    let resolve = |decl: &StoreDecl, param_span: proc_macro2::Span| -> Option<StoreArg> {
-        match super::ast::two_type_args(&decl.kind, "KeyValue") {
-            Some((key_serde, value_serde)) => Some(StoreArg {
-                name: decl.name.clone(),
-                param_span,
-                key_serde,
-                value_serde,
-            }),
-            None => {
-                if store_kind(&decl.kind).is_some() {
-                    cx.error_spanned_by(
-                        &decl.kind,
-                        "processors declare key/value stores only for now (`KeyValue<KeySerde, ValueSerde>`); window and session stores come with windowed aggregations",
-                    );
-                }
-                None
-            }
-        }
-    };
-    match order {
-        None => declared
-            .iter()
-            .filter_map(|d| resolve(d, d.name.span()))
-            .collect(),
-        Some(params) => params
-            .iter()
-            .filter_map(|p| {
-                let name = p.name.as_ref()?;
-                let decl = declared.iter().find(|d| d.name == *name)?;
-                resolve(decl, name.span())
-            })
-            .collect(),
     }
 }
 

@@ -59,13 +59,80 @@ fn struct_and_fn(node: &FnNode) -> (TokenStream, TokenStream) {
 }
 
 /// Store parameters of a function node, resolved against the declarations:
-/// `(parameter name, key serde, value serde)` in parameter order.
+/// `(parameter name, key serde, value serde, kind)` in parameter order.
 pub(crate) struct StoreArg {
     pub(crate) name: syn::Ident,
     /// The parameter's type (function nodes) or the declaration, for spans.
     pub(crate) param_span: proc_macro2::Span,
     pub(crate) key_serde: syn::Type,
     pub(crate) value_serde: syn::Type,
+    pub(crate) spec: StoreSpec,
+}
+
+/// The kind of a declared store, with its checked options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreSpec {
+    KeyValue,
+    Window {
+        size_ms: u64,
+        retention_ms: u64,
+        retain_duplicates: bool,
+    },
+    Session {
+        retention_ms: u64,
+    },
+}
+
+impl StoreArg {
+    /// `ctx.get_*_store::<KS, VS>("name")`: the typed handle, as `kstreams::Result`.
+    fn get_from(&self, ctx: TokenStream) -> TokenStream {
+        let (ks, vs, name) = (&self.key_serde, &self.value_serde, self.name.to_string());
+        let getter = match self.spec {
+            StoreSpec::KeyValue => quote!(get_key_value_store),
+            StoreSpec::Window { .. } => quote!(get_window_store),
+            StoreSpec::Session { .. } => quote!(get_session_store),
+        };
+        quote!(#ctx.#getter::<#ks, #vs>(#name))
+    }
+
+    /// The handle type `get_from` returns.
+    fn handle_type(&self) -> TokenStream {
+        let (ks, vs) = (&self.key_serde, &self.value_serde);
+        match self.spec {
+            StoreSpec::KeyValue => quote!(::kstreams::state::KeyValueStoreHandle<#ks, #vs>),
+            StoreSpec::Window { .. } => quote!(::kstreams::state::WindowStoreHandle<#ks, #vs>),
+            StoreSpec::Session { .. } => quote!(::kstreams::state::SessionStoreHandle<#ks, #vs>),
+        }
+    }
+
+    /// The function turning a locked store into the parameter type.
+    fn param_fn(&self) -> TokenStream {
+        match self.spec {
+            StoreSpec::KeyValue => quote!(store_param),
+            StoreSpec::Window { .. } => quote!(window_store_param),
+            StoreSpec::Session { .. } => quote!(session_store_param),
+        }
+    }
+
+    /// The `ConnectedStore` that adds the store to the topology.
+    fn connected(&self) -> TokenStream {
+        let (ks, vs, name) = (&self.key_serde, &self.value_serde, self.name.to_string());
+        match self.spec {
+            StoreSpec::KeyValue => {
+                quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
+            }
+            StoreSpec::Window {
+                size_ms,
+                retention_ms,
+                retain_duplicates,
+            } => {
+                quote!(::kstreams::__private::window_store::<#ks, #vs>(#name, #size_ms, #retention_ms, #retain_duplicates))
+            }
+            StoreSpec::Session { retention_ms } => {
+                quote!(::kstreams::__private::session_store::<#ks, #vs>(#name, #retention_ms))
+            }
+        }
+    }
 }
 
 /// `error` (an expression) as the `kstreams::Error` of the node named by
@@ -107,15 +174,15 @@ fn op_body(node: &FnNode, stores: &[StoreArg], node_name: TokenStream) -> TokenS
         .collect();
     let take = stores.iter().zip(&guards).enumerate().map(|(i, (s, g))| {
         let handle = format_ident!("__kstreams_store_{}", i);
-        let (ks, vs, store_name) = (&s.key_serde, &s.value_serde, s.name.to_string());
+        let get = s.get_from(quote!(ctx));
         quote! {
-            let #handle = ctx.get_key_value_store::<#ks, #vs>(#store_name)?;
+            let #handle = #get?;
             let mut #g = #handle.lock();
         }
     });
     let store_args = stores.iter().zip(&guards).map(|(s, g)| {
-        let (ks, vs) = (&s.key_serde, &s.value_serde);
-        quote_spanned!(s.param_span=> , ::kstreams::__private::store_param::<#ks, #vs>(&mut *#g))
+        let (ks, vs, param_fn) = (&s.key_serde, &s.value_serde, s.param_fn());
+        quote_spanned!(s.param_span=> , ::kstreams::__private::#param_fn::<#ks, #vs>(&mut *#g))
     });
     let store_args = quote!(#(#store_args)*);
     let release = quote!(#(::core::mem::drop(#guards);)*);
@@ -210,10 +277,37 @@ fn op_body(node: &FnNode, stores: &[StoreArg], node_name: TokenStream) -> TokenS
     }
 }
 
-/// The full expansion of a function node. With `dummy`, the node impl is
-/// kept (so wiring it still type-checks) but never runs: used when the
-/// function has errors that are reported separately.
-pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> TokenStream {
+/// How much of a function node to emit when there are errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Errors {
+    None,
+    /// Only the store declarations are wrong: the function itself is kept
+    /// (callable, and using what it imports).
+    InStores,
+    /// The function is wrong: only the unit struct is kept.
+    InFunction,
+}
+
+/// The serdes of declarations that could not be resolved, named once in
+/// a `PhantomData` constant: with an error in a store's options, its serdes
+/// (and the user's imports of them) are still used, so the only message is
+/// the error itself, not an "unused import" besides.
+pub(crate) fn mention_serdes(declared: &[super::attr::StoreDecl]) -> TokenStream {
+    let mentions = declared.iter().filter_map(|d| {
+        let kind = super::attr::store_kind(&d.kind)?;
+        let (ks, vs) = super::ast::two_type_args(&d.kind, &kind)?;
+        Some(quote! {
+            const _: ::core::marker::PhantomData<(#ks, #vs)> = ::core::marker::PhantomData;
+        })
+    });
+    quote!(#(#mentions)*)
+}
+
+/// The full expansion of a function node. With errors, the node impl is
+/// kept (so wiring it still type-checks) but never runs: the errors are
+/// reported separately.
+pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], errors: Errors) -> TokenStream {
+    let dummy = errors != Errors::None;
     let (the_struct, the_fn) = struct_and_fn(node);
     let name = &node.item.sig.ident;
     let name_str = name.to_string();
@@ -254,7 +348,11 @@ pub(crate) fn expand_fn(node: &FnNode, stores: &[StoreArg], dummy: bool) -> Toke
     } else {
         connected_stores(stores, quote!(&self))
     };
-    let the_fn = if dummy { quote!() } else { the_fn };
+    let the_fn = if errors == Errors::InFunction {
+        quote!()
+    } else {
+        the_fn
+    };
     quote! {
         #the_struct
         const _: () = {
@@ -278,10 +376,7 @@ fn connected_stores(stores: &[StoreArg], receiver: TokenStream) -> TokenStream {
     if stores.is_empty() {
         return quote!();
     }
-    let list = stores.iter().map(|s| {
-        let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
-        quote!(::kstreams::__private::key_value_store::<#ks, #vs>(#name))
-    });
+    let list = stores.iter().map(StoreArg::connected);
     quote! {
         fn connected_stores(#receiver) -> ::std::vec::Vec<::kstreams::__private::ConnectedStore> {
             ::std::vec![#(#list),*]
@@ -334,16 +429,17 @@ pub(crate) fn expand_impl(p: &ImplProcessor, stores: &[StoreArg]) -> TokenStream
         quote!(::kstreams::__private::node_name(ctx)),
     );
     let accessors = stores.iter().map(|s| {
-        let (ks, vs, name) = (&s.key_serde, &s.value_serde, s.name.to_string());
+        let name = s.name.to_string();
         let method = format_ident!("{}_store", s.name, span = s.name.span());
         let doc = format!("The `{name}` store of this processor (declared in `#[processor(stores(..))]`), from the task of `ctx`.");
+        let (handle, get) = (s.handle_type(), s.get_from(quote!(ctx)));
         quote! {
             #[doc = #doc]
             #[allow(dead_code)]
             fn #method<K, V>(
                 ctx: &::kstreams::processor::ProcessorContext<'_, K, V>,
-            ) -> ::kstreams::Result<::kstreams::state::KeyValueStoreHandle<#ks, #vs>> {
-                ctx.get_key_value_store::<#ks, #vs>(#name)
+            ) -> ::kstreams::Result<#handle> {
+                #get
             }
         }
     });

@@ -1,10 +1,12 @@
-//! `#[processor]`: parse ([`ast`], [`attr`]) → check ([`check`]) → expand
+//! `#[processor]`: parse ([`ast`], [`attr`]) → check ([`check`], stores
+//! resolved in [`store_spec`]) → expand
 //! ([`expand`]).
 
 mod ast;
 mod attr;
 mod check;
 mod expand;
+mod store_spec;
 
 use proc_macro2::TokenStream;
 
@@ -23,17 +25,31 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let tokens = match item {
         syn::Item::Fn(f) => match ast::parse_fn(&cx, f.clone()) {
             Some(node) => {
+                let fn_errors = cx.has_errors();
                 check::check_stores(&cx, &attr.stores, Some(&node.stores));
-                let stores = check::resolve_stores(&cx, &attr.stores, Some(&node.stores));
-                expand::expand_fn(&node, &stores, cx.has_errors())
+                let stores = store_spec::resolve_stores(&cx, &attr.stores, Some(&node.stores));
+                let errors = match (fn_errors, cx.has_errors()) {
+                    (true, _) => expand::Errors::InFunction,
+                    (false, true) => expand::Errors::InStores,
+                    (false, false) => expand::Errors::None,
+                };
+                let mut tokens = expand::expand_fn(&node, &stores, errors);
+                if errors == expand::Errors::InStores {
+                    tokens.extend(expand::mention_serdes(&attr.stores));
+                }
+                tokens
             }
             None => quote::quote!(#f),
         },
         syn::Item::Impl(i) => match ast::parse_impl(&cx, i.clone()) {
             Some(p) => {
                 check::check_stores(&cx, &attr.stores, None);
-                let stores = check::resolve_stores(&cx, &attr.stores, None);
-                expand::expand_impl(&p, &stores)
+                let stores = store_spec::resolve_stores(&cx, &attr.stores, None);
+                let mut tokens = expand::expand_impl(&p, &stores);
+                if cx.has_errors() {
+                    tokens.extend(expand::mention_serdes(&attr.stores));
+                }
+                tokens
             }
             None => strip_punctuate(i),
         },

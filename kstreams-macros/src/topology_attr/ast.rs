@@ -76,6 +76,8 @@ pub(crate) struct Topology {
     /// Window constructors with literal sizes: `TimeWindows::tumbling::<N>()`
     /// and `TimeWindows::hopping::<SIZE, ADVANCE>()`.
     pub(crate) windows: Vec<WindowUse>,
+    /// Windowed aggregations with constant windows and retention.
+    pub(crate) retentions: Vec<super::retention::RetentionUse>,
 }
 
 /// A window constructor whose constants the macro can read.
@@ -191,7 +193,13 @@ fn path_of(expr: &Expr) -> Option<syn::Path> {
 }
 
 pub(crate) fn show(tokens: impl quote::ToTokens) -> String {
-    let s = tokens.to_token_stream().to_string();
+    // One line: long token streams print with line breaks.
+    let s = tokens
+        .to_token_stream()
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     s.replace(" :: ", "::")
         .replace(" ,", ",")
         .replace("& ", "&")
@@ -207,6 +215,7 @@ struct Walker<'a> {
     names: Vec<NameUse>,
     description: Vec<String>,
     stores_used: Vec<LitStr>,
+    retentions: Vec<super::retention::RetentionUse>,
 }
 
 impl Walker<'_> {
@@ -259,6 +268,7 @@ impl Walker<'_> {
             };
         }
         let origin = self.trace(&m.receiver, steps);
+        self.retentions.extend(super::retention::find(m));
         let arg = m.args.first();
         // A `.named(..)` right before this operator names it instead.
         let named_before = steps.last().is_some_and(|s| s.starts_with("named("));
@@ -405,6 +415,7 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
         names: Vec::new(),
         description: Vec::new(),
         stores_used: Vec::new(),
+        retentions: Vec::new(),
     };
     let mut nodes = Vec::new();
     let mut stores_added = Some(Vec::new());
@@ -469,6 +480,7 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
         names,
         description,
         stores_used,
+        retentions,
         ..
     } = w;
     Some(Topology {
@@ -480,5 +492,6 @@ pub(crate) fn parse(cx: &Ctxt, item: syn::ItemFn) -> Option<Topology> {
         stores_added,
         stores_used,
         windows,
+        retentions,
     })
 }

@@ -90,7 +90,8 @@ fn checks(t: &Topology) -> TokenStream {
             const _: () = <::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#l) }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#r) }>>>::CHECKED;
         }
     });
-    quote!(#(#checks)*)
+    let retentions = t.retentions.iter().map(super::retention::check);
+    quote!(#(#checks)* #(#retentions)*)
 }
 
 pub(crate) fn description(t: &Topology) -> String {
@@ -146,7 +147,10 @@ pub(crate) fn expand(t: &Topology) -> TokenStream {
     let output = &item.sig.output;
     let stmts = rewrite(t);
     let checks = checks(t);
-    let wire = format_ident!("__kstreams_wire", span = Span::mixed_site());
+    // Named for the user: compile-time checks inside it are reported as
+    // `name::wiring::_`. User items in the body live inside it and the
+    // call is outside their scope, so the name cannot clash.
+    let wire = format_ident!("wiring", span = Span::mixed_site());
     let call = match output {
         syn::ReturnType::Default => quote!(#wire(&mut builder);),
         syn::ReturnType::Type(..) => quote!(#wire(&mut builder)?;),

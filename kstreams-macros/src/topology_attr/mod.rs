@@ -3,6 +3,7 @@
 mod ast;
 mod check;
 mod expand;
+mod retention;
 
 use proc_macro2::TokenStream;
 

@@ -98,51 +98,107 @@ impl<KS: Serde, VS: Serde> Materialized<KS, VS> {
     }
 
     /// For a windowed aggregation: keep windows for `retention` (Kafka
-    /// Streams' `Materialized.withRetention`). The store keeps at least
-    /// window size + grace, whatever is given here.
+    /// Streams' `Materialized.withRetention`). It must be at least the
+    /// window size plus the grace period (2 × time difference + grace for
+    /// sliding windows, inactivity gap + grace for sessions), or
+    /// `StreamsBuilder::build` fails, as Java's; without it the store keeps
+    /// exactly that minimum. With a window definition and a retention given
+    /// as constants in a `#[topology]`, a shorter retention is a compile error.
     pub fn with_retention(mut self, retention: std::time::Duration) -> Self {
         self.retention_ms = Some(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
         self
     }
 
-    /// The window store builder for `name`, storing `Stored` (e.g. the
-    /// value with its timestamp): windows of `size_ms`, kept for
-    /// max(size + grace, the configured retention) as Kafka Streams does.
-    pub(crate) fn window_builder<Stored: Serde>(
+    /// The store's retention: the configured one, or `minimum_ms` when
+    /// none; a configured retention below the minimum is the error
+    /// `refusal(retention)` (Java's `WindowStoreMaterializer` and
+    /// `SessionStoreMaterializer` throw it when the aggregation is built).
+    fn windowed_retention(
+        &self,
+        minimum_ms: i64,
+        refusal: impl FnOnce(i64) -> String,
+    ) -> Result<i64, String> {
+        match self.retention_ms {
+            None => Ok(minimum_ms),
+            Some(r) if r >= minimum_ms => Ok(r),
+            Some(r) => Err(format!(
+                "{}; give `Materialized::with_retention` at least that, or leave it out (the retention is then exactly that)",
+                refusal(r)
+            )),
+        }
+    }
+
+    fn window_store_builder<Stored: Serde>(
         &self,
         name: &str,
+        retention_ms: i64,
         size_ms: i64,
-        grace_ms: i64,
     ) -> crate::state::WindowStoreBuilder<KS, Stored> {
-        let retention = self
-            .retention_ms
-            .unwrap_or(0)
-            .max(size_ms.saturating_add(grace_ms));
         let mut builder =
-            crate::state::WindowStoreBuilder::new(name, self.kind, retention, size_ms, false);
+            crate::state::WindowStoreBuilder::new(name, self.kind, retention_ms, size_ms, false);
         if !self.logging {
             builder = builder.with_logging_disabled();
         }
         builder
     }
 
-    /// The session store builder for `name`, kept for max(gap + grace,
-    /// the configured retention).
+    /// The window store builder for `name`, storing `Stored` (e.g. the
+    /// value with its timestamp): windows of `size_ms`, kept for the
+    /// configured retention or size + grace (Java's `WindowStoreMaterializer`).
+    pub(crate) fn window_builder<Stored: Serde>(
+        &self,
+        name: &str,
+        size_ms: i64,
+        grace_ms: i64,
+    ) -> Result<crate::state::WindowStoreBuilder<KS, Stored>, String> {
+        let retention = self.windowed_retention(size_ms.saturating_add(grace_ms), |r| {
+            format!(
+                "The retention period of the window store {name} must be no smaller than its window size plus the grace period. \
+                 Got size=[{size_ms}], grace=[{grace_ms}], retention=[{r}]"
+            )
+        })?;
+        Ok(self.window_store_builder(name, retention, size_ms))
+    }
+
+    /// The window store builder of a sliding-window aggregation: windows
+    /// of `difference_ms`, kept for the configured retention or 2 ×
+    /// difference + grace, since a record may need the window starting 2 ×
+    /// difference before it (Java's `SlidingWindowStoreMaterializer`).
+    pub(crate) fn sliding_window_builder<Stored: Serde>(
+        &self,
+        name: &str,
+        difference_ms: i64,
+        grace_ms: i64,
+    ) -> Result<crate::state::WindowStoreBuilder<KS, Stored>, String> {
+        let minimum = difference_ms.saturating_mul(2).saturating_add(grace_ms);
+        let retention = self.windowed_retention(minimum, |r| {
+            format!(
+                "The retention period of the window store {name} must be no smaller than 2 * time difference plus the grace period. \
+                 Got time difference=[{difference_ms}], grace=[{grace_ms}], retention=[{r}]"
+            )
+        })?;
+        Ok(self.window_store_builder(name, retention, difference_ms))
+    }
+
+    /// The session store builder for `name`, kept for the configured
+    /// retention or gap + grace (Java's `SessionStoreMaterializer`).
     pub(crate) fn session_builder<Stored: Serde>(
         &self,
         name: &str,
         gap_ms: i64,
         grace_ms: i64,
-    ) -> crate::state::SessionStoreBuilder<KS, Stored> {
-        let retention = self
-            .retention_ms
-            .unwrap_or(0)
-            .max(gap_ms.saturating_add(grace_ms));
+    ) -> Result<crate::state::SessionStoreBuilder<KS, Stored>, String> {
+        let retention = self.windowed_retention(gap_ms.saturating_add(grace_ms), |r| {
+            format!(
+                "The retention period of the session store {name} must be no smaller than the session inactivity gap plus the grace period. \
+                 Got gap=[{gap_ms}], grace=[{grace_ms}], retention=[{r}]"
+            )
+        })?;
         let mut builder = crate::state::SessionStoreBuilder::new(name, self.kind, retention);
         if !self.logging {
             builder = builder.with_logging_disabled();
         }
-        builder
+        Ok(builder)
     }
 
     /// The given name, or a generated one (`<prefix>STATE-STORE-…`).
@@ -205,5 +261,86 @@ impl<KS: Serde, VS: Serde> fmt::Debug for Materialized<KS, VS> {
             .field("logging", &self.logging)
             .field("caching", &self.caching)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use kstreams_serde::I64;
+
+    use super::Materialized;
+    use crate::dsl::{SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows, Topic};
+    use crate::Error;
+
+    const IN: Topic<String, String, 1> = Topic::new("in");
+
+    fn views(retention: Option<u64>) -> Materialized<String, I64> {
+        let m = Materialized::as_("views").in_memory();
+        match retention {
+            Some(s) => m.with_retention(Duration::from_secs(s)),
+            None => m,
+        }
+    }
+
+    /// Builds a count over `windows` (0 time, 1 sliding, 2 session) with
+    /// `retention` in seconds; the error `build()` returns, if any.
+    fn build_error(kind: u8, retention: Option<u64>) -> Option<String> {
+        let (size, grace) = (Duration::from_secs(60), Duration::from_secs(30));
+        let b = StreamsBuilder::new();
+        let grouped = b.stream(IN).group_by_key();
+        match kind {
+            0 => {
+                grouped
+                    .windowed_by(TimeWindows::of_size_and_grace(size, grace))
+                    .count_with(views(retention));
+            }
+            1 => {
+                grouped
+                    .windowed_by(SlidingWindows::of_time_difference_and_grace(size, grace))
+                    .count_with(views(retention));
+            }
+            _ => {
+                grouped
+                    .windowed_by(SessionWindows::of_inactivity_gap_and_grace(size, grace))
+                    .count_with(views(retention));
+            }
+        }
+        match b.build() {
+            Ok(_) => None,
+            Err(Error::Topology(message)) => Some(message),
+            Err(other) => panic!("expected a topology error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn a_retention_shorter_than_the_windows_need_fails_build_as_in_java() {
+        assert_eq!(
+            build_error(0, Some(60)).as_deref(),
+            Some(
+                "The retention period of the window store views must be no smaller than its window size plus the grace period. \
+                 Got size=[60000], grace=[30000], retention=[60000]; give `Materialized::with_retention` at least that, \
+                 or leave it out (the retention is then exactly that)"
+            )
+        );
+        assert!(build_error(1, Some(120)).is_some_and(|e| e.contains(
+            "must be no smaller than 2 * time difference plus the grace period. Got time difference=[60000], grace=[30000], retention=[120000]"
+        )));
+        assert!(build_error(2, Some(60)).is_some_and(|e| e.contains(
+            "The retention period of the session store views must be no smaller than the session inactivity gap plus the grace period. Got gap=[60000], grace=[30000], retention=[60000]"
+        )));
+    }
+
+    #[test]
+    fn a_long_enough_or_default_retention_builds() {
+        for kind in 0..3 {
+            assert_eq!(build_error(kind, None), None);
+            assert_eq!(build_error(kind, Some(3_600)), None);
+        }
+        // Exactly the minimum is enough.
+        assert_eq!(build_error(0, Some(90)), None);
+        assert_eq!(build_error(1, Some(150)), None);
+        assert_eq!(build_error(2, Some(90)), None);
     }
 }

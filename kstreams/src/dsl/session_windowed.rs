@@ -232,7 +232,11 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
-            |store| Arc::new(materialized.session_builder::<AS>(store, gap, grace)),
+            |store| {
+                Ok(Arc::new(
+                    materialized.session_builder::<AS>(store, gap, grace)?,
+                ))
+            },
             |store| {
                 Arc::new(SessionAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),

@@ -171,13 +171,10 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
-            // Retention at least 2d + grace: a record may need the window
-            // starting 2d before it (Java's `SlidingWindowStoreMaterializer`).
             |store| {
-                Arc::new(materialized.window_builder::<Timestamped<AS>>(
-                    store,
-                    difference,
-                    difference.saturating_add(grace),
+                Ok(Arc::new(
+                    materialized
+                        .sliding_window_builder::<Timestamped<AS>>(store, difference, grace)?,
                 ))
             },
             |store| {

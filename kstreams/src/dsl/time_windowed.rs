@@ -176,7 +176,11 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
-            |store| Arc::new(materialized.window_builder::<Timestamped<AS>>(store, size, grace)),
+            |store| {
+                Ok(Arc::new(
+                    materialized.window_builder::<Timestamped<AS>>(store, size, grace)?,
+                ))
+            },
             |store| {
                 Arc::new(WindowAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),

@@ -94,13 +94,14 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
     /// Adds a windowed aggregation: reserves the store and node names (in
     /// Kafka Streams' order: store, then node), repartitions if the key may
     /// have changed, adds the store `store(name)` and the node
-    /// `node(store name)`, and records when its windows close for
+    /// `node(store name)` (or records the store's refusal, reported by
+    /// `build()`), and records when its windows close for
     /// `suppress(until_window_closes)`.
     pub(crate) fn add_windowed_aggregate<KS: Serde, AS: Serde, A: Clone + 'static>(
         &self,
         prefix: &str,
         materialized: &Materialized<KS, AS>,
-        store: impl FnOnce(&str) -> Arc<dyn StoreFactory>,
+        store: impl FnOnce(&str) -> Result<Arc<dyn StoreFactory>, String>,
         node: impl FnOnce(&str) -> Arc<dyn NodeFactory>,
         close: WindowClose,
     ) -> KTable<Windowed<K>, A> {
@@ -110,7 +111,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedStream<K, V> {
         let source = self.source_for(&store_name).named(name);
         let mut graph = source.graph.borrow_mut();
         let name = source.take_name(&mut graph, prefix);
-        graph.stores.push(store(&store_name));
+        // A store that cannot be right (a retention shorter than the
+        // windows need) fails `build()`, as Java's materializers throw.
+        match store(&store_name) {
+            Ok(store) => graph.stores.push(store),
+            Err(refusal) => graph.error(refusal),
+        }
         let id = graph.add_node(
             name,
             NodeKind::Processor {

@@ -7,7 +7,7 @@
 use kstreams_serde::Serde;
 
 use crate::processor::ProcessorContext;
-use crate::state::KeyValueStoreHandle;
+use crate::state::{KeyValueStoreHandle, SessionStoreHandle, WindowStoreHandle};
 use crate::Result;
 
 impl<K, V> ProcessorContext<'_, K, V> {
@@ -54,5 +54,26 @@ impl<K, V> ProcessorContext<'_, K, V> {
     ) -> Result<KeyValueStoreHandle<KS, VS>> {
         let (stores, node) = self.ops.stores();
         stores.key_value::<KS, VS>(node, name)
+    }
+
+    /// The window store `name`, with key serde `KS` and value serde `VS`
+    /// (Java's `context.getStateStore(name)` for a `WindowStore`); see
+    /// `#[processor(stores(name = Window<KS, VS>(size = .., retention = ..)))]`.
+    pub fn get_window_store<KS: Serde, VS: Serde>(
+        &self,
+        name: &str,
+    ) -> Result<WindowStoreHandle<KS, VS>> {
+        let (stores, node) = self.ops.stores();
+        stores.window::<KS, VS>(node, name)
+    }
+
+    /// The session store `name`, with key serde `KS` and value serde `VS`
+    /// (Java's `context.getStateStore(name)` for a `SessionStore`).
+    pub fn get_session_store<KS: Serde, VS: Serde>(
+        &self,
+        name: &str,
+    ) -> Result<SessionStoreHandle<KS, VS>> {
+        let (stores, node) = self.ops.stores();
+        stores.session::<KS, VS>(node, name)
     }
 }

@@ -8,7 +8,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use kstreams_serde::Serde;
 
 use crate::error::Result;
-use crate::state::{MeteredKeyValueStore, MeteredSessionStore, MeteredWindowStore};
+use crate::state::{
+    MeteredKeyValueStore, MeteredSessionStore, MeteredWindowStore, SessionStore, WindowStore,
+};
+use kstreams_serde::Windowed;
+
+/// Windows or sessions of keys `K` with their values.
+type WindowedValues<K, V> = Vec<(Windowed<K>, V)>;
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Stores are used by one thread at a time; a panic mid-write leaves the
@@ -108,6 +114,44 @@ impl<KS: Serde, VS: Serde> WindowStoreHandle<KS, VS> {
     pub fn lock(&self) -> MutexGuard<'_, MeteredWindowStore<KS, VS>> {
         lock(&self.store)
     }
+
+    /// Stores `value` for `key` in the window starting at `window_start`
+    /// ([`WindowStore::put`]).
+    pub fn put(&self, key: &KS::Target, value: &VS::Target, window_start: i64) -> Result<()> {
+        self.lock().put(key, value, window_start)
+    }
+
+    /// The value of `key` in the window starting at `window_start`
+    /// ([`WindowStore::fetch`]).
+    pub fn fetch(&self, key: &KS::Target, window_start: i64) -> Result<Option<VS::Target>> {
+        self.lock().fetch(key, window_start)
+    }
+
+    /// `(start, value)` of `key`'s windows starting in `[from, to]`,
+    /// ascending ([`WindowStore::fetch_range`], Java's `fetch(key, from, to)`).
+    pub fn fetch_range(
+        &self,
+        key: &KS::Target,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, VS::Target)>> {
+        self.lock().fetch_range(key, from, to)
+    }
+
+    /// [`fetch_range`](Self::fetch_range), descending.
+    pub fn backward_fetch(
+        &self,
+        key: &KS::Target,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, VS::Target)>> {
+        self.lock().backward_fetch(key, from, to)
+    }
+
+    /// Windows of every key starting in `[from, to]` ([`WindowStore::fetch_all`]).
+    pub fn fetch_all(&self, from: i64, to: i64) -> Result<WindowedValues<KS::Target, VS::Target>> {
+        self.lock().fetch_all(from, to)
+    }
 }
 
 /// A typed handle on one task's session store (Kafka Streams'
@@ -144,5 +188,33 @@ impl<KS: Serde, VS: Serde> SessionStoreHandle<KS, VS> {
     /// [`SessionStore`](crate::state::SessionStore) method.
     pub fn lock(&self) -> MutexGuard<'_, MeteredSessionStore<KS, VS>> {
         lock(&self.store)
+    }
+
+    /// Stores the aggregate of a session ([`SessionStore::put`]).
+    pub fn put(&self, session: &Windowed<KS::Target>, value: &VS::Target) -> Result<()> {
+        self.lock().put(session, value)
+    }
+
+    /// Removes a session ([`SessionStore::remove`]).
+    pub fn remove(&self, session: &Windowed<KS::Target>) -> Result<()> {
+        self.lock().remove(session)
+    }
+
+    /// Sessions of `key` ending at or after `earliest_session_end` and
+    /// starting at or before `latest_session_start`, ascending by end
+    /// ([`SessionStore::find_sessions`]).
+    pub fn find_sessions(
+        &self,
+        key: &KS::Target,
+        earliest_session_end: i64,
+        latest_session_start: i64,
+    ) -> Result<WindowedValues<KS::Target, VS::Target>> {
+        self.lock()
+            .find_sessions(key, earliest_session_end, latest_session_start)
+    }
+
+    /// All live sessions of `key` ([`SessionStore::fetch`]).
+    pub fn fetch(&self, key: &KS::Target) -> Result<WindowedValues<KS::Target, VS::Target>> {
+        SessionStore::fetch(&*self.lock(), key)
     }
 }
