@@ -10,6 +10,7 @@
 
 mod aggregate;
 mod builder;
+mod emit_strategy;
 mod filter;
 mod flat_map;
 mod fold;
@@ -43,6 +44,7 @@ mod windows;
 mod wiring;
 
 pub use builder::StreamsBuilder;
+pub use emit_strategy::EmitStrategy;
 pub use grouped::{Grouped, KGroupedStream};
 pub use grouped_table::{ChangeSerde, KGroupedTable};
 pub use kstream::KStream;

@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 
 use kstreams_serde::{Serde, Timestamped, ValueAndTimestamp, Window, Windowed};
 
+use super::emit_strategy::{EmitStrategy, WindowKind};
 use super::ktable::Change;
 use super::time_windowed::NodeTime;
 use crate::processor::node::{forward, Child, NodeCx, NodeInput};
@@ -44,6 +45,7 @@ pub(crate) struct SlidingAggregateNode<K, V, KS: Serde, AS: Serde> {
     pub(crate) store: WindowStoreHandle<KS, Timestamped<AS>>,
     pub(crate) difference: i64,
     pub(crate) grace: i64,
+    pub(crate) emit: EmitStrategy,
     pub(crate) fold: Fold<K, V, AS::Target>,
     pub(crate) children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     pub(crate) time: Mutex<NodeTime>,
@@ -249,6 +251,7 @@ where
             time.drop_late(cx, &self.name, ts, Window::new(ts, end), close);
             return Ok(());
         }
+        let early = ts < self.difference;
         let updates = {
             let mut store = self.store.lock();
             let mut step = Step {
@@ -262,12 +265,32 @@ where
                 node: &self.name,
                 updates: Vec::new(),
             };
-            if ts < self.difference {
+            if early {
                 step.process_early()?;
             } else {
                 step.process_reverse()?;
             }
             step.updates
+        };
+        // On window close the updates are not forwarded: the windows that
+        // closed are (Java's `maybeForwardFinalResult`, which Java's
+        // `process` skips after a late or an early record).
+        let updates = if early && self.emit.is_on_window_close() {
+            Vec::new()
+        } else if self.emit.is_on_window_close() {
+            let store = self.store.lock();
+            let kind = WindowKind::Sliding {
+                difference: self.difference,
+            };
+            time.emit_final.closed_windows(
+                &*store,
+                kind,
+                self.difference,
+                close,
+                &record.headers,
+            )?
+        } else {
+            updates
         };
         drop(time);
         for update in updates {

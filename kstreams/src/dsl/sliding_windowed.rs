@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Timestamped, Windowed, I64};
 
 use super::builder::WindowClose;
+use super::emit_strategy::EmitStrategy;
 use super::grouped::KGroupedStream;
 use super::ktable::KTable;
 use super::sliding_aggregate::{Fold, SlidingAggregateNode};
@@ -64,9 +65,51 @@ use crate::Result;
 pub struct SlidingWindowedKStream<K, V> {
     pub(crate) grouped: KGroupedStream<K, V>,
     pub(crate) windows: SlidingWindows,
+    pub(crate) emit: EmitStrategy,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
+    /// When the aggregations below forward their results (Kafka Streams'
+    /// `emitStrategy`, KIP-825): on every update of a window (the default)
+    /// or once per window when stream time passes its end + grace
+    /// ([`EmitStrategy::on_window_close`], see [`EmitStrategy`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::dsl::{EmitStrategy, SlidingWindows, StreamsBuilder, Topic};
+    /// use kstreams::serde::{TimeWindowed, I64};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const LOGINS: Topic<String, String, 1> = Topic::new("failed-logins");
+    /// const BURSTS: Topic<TimeWindowed<String, 10>, I64, 1> = Topic::new("login-bursts");
+    ///
+    /// let b = StreamsBuilder::new();
+    /// b.stream(LOGINS)
+    ///     .group_by_key()
+    ///     .windowed_by(SlidingWindows::of_time_difference_with_no_grace(Duration::from_millis(10)))
+    ///     .emit_strategy(EmitStrategy::on_window_close())
+    ///     .count()
+    ///     .to_stream()
+    ///     .to(BURSTS);
+    /// let driver = TopologyTestDriver::new(b.build()?)?;
+    /// let mut logins = driver.create_input_topic(LOGINS);
+    /// logins.pipe_input_with_timestamp("bob", "x", 20)?; // [10, 20]
+    /// logins.pipe_input_with_timestamp("bob", "y", 25)?; // [15, 25], [21, 31]; closes [10, 20]
+    /// logins.pipe_input_with_timestamp("bob", "z", 40)?; // closes the other two
+    /// let finals: Vec<_> = driver
+    ///     .create_output_topic(BURSTS)
+    ///     .read_key_values_to_vec()?
+    ///     .into_iter()
+    ///     .map(|(w, n)| (w.window.start_ms, n))
+    ///     .collect();
+    /// assert_eq!(finals, vec![(10, 1), (15, 2), (21, 1)]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn emit_strategy(mut self, strategy: EmitStrategy) -> Self {
+        self.emit = strategy;
+        self
+    }
+
     /// Counts the records of each key in each sliding window, into a
     /// RocksDB window store with the key's default serde.
     pub fn count(&self) -> KTable<Windowed<K>, i64>
@@ -164,6 +207,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         AS: Serde,
         AS::Target: Clone,
     {
+        let emit = self.emit;
         let (difference, grace) = (
             self.windows.time_difference_ms() as i64,
             self.windows.grace_ms() as i64,
@@ -174,17 +218,22 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
             // Retention at least 2d + grace: a record may need the window
             // starting 2d before it (Java's `SlidingWindowStoreMaterializer`).
             |store| {
-                Arc::new(materialized.window_builder::<Timestamped<AS>>(
-                    store,
-                    difference,
-                    difference.saturating_add(grace),
-                ))
+                Arc::new(
+                    materialized
+                        .window_builder::<Timestamped<AS>>(
+                            store,
+                            difference,
+                            difference.saturating_add(grace),
+                        )
+                        .map_retention(|r| emit.store_retention(r)),
+                )
             },
             |store| {
                 Arc::new(SlidingAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),
                     difference,
                     grace,
+                    emit,
                     fold,
                     _types: PhantomData,
                 })
@@ -201,6 +250,7 @@ struct SlidingAggregateFactory<K, V, KS: Serde, AS: Serde> {
     store: String,
     difference: i64,
     grace: i64,
+    emit: EmitStrategy,
     fold: Fold<K, V, AS::Target>,
     _types: PhantomData<fn(KS)>,
 }
@@ -220,6 +270,7 @@ where
                 .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
             difference: self.difference,
             grace: self.grace,
+            emit: self.emit,
             fold: self.fold.clone(),
             children: env.children()?,
             time: Mutex::new(NodeTime::default()),

@@ -12,8 +12,9 @@
 //!   ([`ValueAndTimestamp`], Java's timestamped window store), and the
 //!   result's timestamp is the maximum of the timestamps aggregated so far;
 //! - every update is forwarded (window stores have no record cache yet):
-//!   `suppress(Suppressed::until_window_closes(..))` keeps only the final
-//!   result of each window.
+//!   `suppress(Suppressed::until_window_closes(..))` or
+//!   `emit_strategy(EmitStrategy::on_window_close())` (see
+//!   `emit_strategy.rs`) keeps only the final result of each window.
 
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ use kstreams_serde::{
 };
 
 use super::builder::WindowClose;
+use super::emit_strategy::{EmitFinal, EmitStrategy, WindowKind};
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable};
 use super::{Materialized, TimeWindows};
@@ -70,9 +72,55 @@ use crate::Result;
 pub struct TimeWindowedKStream<K, V> {
     pub(crate) grouped: KGroupedStream<K, V>,
     pub(crate) windows: TimeWindows,
+    pub(crate) emit: EmitStrategy,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
+    /// When the aggregations below forward their results (Kafka Streams'
+    /// `emitStrategy`, KIP-825): on every update of a window (the default,
+    /// [`EmitStrategy::on_window_update`]) or once per window when it
+    /// closes ([`EmitStrategy::on_window_close`], see [`EmitStrategy`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::dsl::{EmitStrategy, StreamsBuilder, TimeWindows, Topic};
+    /// use kstreams::serde::{TimeWindowed, I64};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const VIEWS: Topic<String, String, 1> = Topic::new("views");
+    /// const HOURLY: Topic<TimeWindowed<String, 3_600_000>, I64, 1> = Topic::new("hourly-views");
+    ///
+    /// let b = StreamsBuilder::new();
+    /// b.stream(VIEWS)
+    ///     .group_by_key()
+    ///     .windowed_by(TimeWindows::of_size_and_grace(
+    ///         Duration::from_secs(3600),
+    ///         Duration::from_secs(60),
+    ///     ))
+    ///     .emit_strategy(EmitStrategy::on_window_close())
+    ///     .count()
+    ///     .to_stream()
+    ///     .to(HOURLY);
+    /// let driver = TopologyTestDriver::new(b.build()?)?;
+    /// let mut input = driver.create_input_topic(VIEWS);
+    /// input.pipe_input_with_timestamp("/", "a", 10)?;
+    /// input.pipe_input_with_timestamp("/", "b", 3_600_000)?; // within grace
+    /// input.pipe_input_with_timestamp("/", "c", 20)?; // late, still counted
+    /// input.pipe_input_with_timestamp("/", "d", 3_660_000)?; // end + grace: closes
+    /// let finals: Vec<_> = driver
+    ///     .create_output_topic(HOURLY)
+    ///     .read_key_values_to_vec()?
+    ///     .into_iter()
+    ///     .map(|(w, n)| (w.window.start_ms, n))
+    ///     .collect();
+    /// assert_eq!(finals, vec![(0, 2)]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn emit_strategy(mut self, strategy: EmitStrategy) -> Self {
+        self.emit = strategy;
+        self
+    }
+
     /// Counts the records of each key in each window, into a RocksDB window
     /// store with the key's default serde.
     pub fn count(&self) -> KTable<Windowed<K>, i64>
@@ -172,15 +220,22 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
             self.windows.size_ms() as i64,
             self.windows.grace_ms() as i64,
         );
-        let windows = self.windows;
+        let (windows, emit) = (self.windows, self.emit);
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
-            |store| Arc::new(materialized.window_builder::<Timestamped<AS>>(store, size, grace)),
+            |store| {
+                Arc::new(
+                    materialized
+                        .window_builder::<Timestamped<AS>>(store, size, grace)
+                        .map_retention(|r| emit.store_retention(r)),
+                )
+            },
             |store| {
                 Arc::new(WindowAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),
                     windows,
+                    emit,
                     fold: Arc::new(fold),
                     _types: PhantomData,
                 })
@@ -199,6 +254,7 @@ type Fold<K, V, A> = Arc<dyn Fn(&K, V, Option<A>) -> A + Send + Sync>;
 struct WindowAggregateFactory<K, V, KS: Serde, AS: Serde> {
     store: String,
     windows: TimeWindows,
+    emit: EmitStrategy,
     fold: Fold<K, V, AS::Target>,
     _types: PhantomData<fn(KS)>,
 }
@@ -217,6 +273,7 @@ where
                 .stores
                 .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
             windows: self.windows,
+            emit: self.emit,
             fold: self.fold.clone(),
             children: env.children()?,
             time: Mutex::new(NodeTime::default()),
@@ -235,6 +292,8 @@ pub(crate) struct NodeTime {
     pub(crate) last_drop_log: Option<Instant>,
     /// Late records dropped since that log line.
     pub(crate) dropped_since_log: u64,
+    /// What on-window-close emission has emitted so far.
+    pub(crate) emit_final: EmitFinal,
 }
 
 impl NodeTime {
@@ -272,6 +331,7 @@ impl NodeTime {
 struct WindowAggregateNode<K, V, KS: Serde, AS: Serde> {
     store: WindowStoreHandle<KS, Timestamped<AS>>,
     windows: TimeWindows,
+    emit: EmitStrategy,
     fold: Fold<K, V, AS::Target>,
     children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     time: Mutex<NodeTime>,
@@ -330,6 +390,9 @@ where
                     &ValueAndTimestamp::new(new.clone(), timestamp),
                     start,
                 )?;
+                if self.emit.is_on_window_close() {
+                    continue;
+                }
                 updates.push(Record {
                     key: Windowed::new(record.key.clone(), Window::new(start, end)),
                     value: Change {
@@ -339,6 +402,19 @@ where
                     timestamp,
                     headers: record.headers.clone(),
                 });
+            }
+            if self.emit.is_on_window_close() {
+                let kind = WindowKind::Time {
+                    size: self.windows.size_ms() as i64,
+                    advance: self.windows.advance_ms() as i64,
+                };
+                updates = time.emit_final.closed_windows(
+                    &*store,
+                    kind,
+                    self.windows.size_ms() as i64,
+                    close,
+                    &record.headers,
+                )?;
             }
         }
         drop(time);

@@ -156,6 +156,14 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
         self.window_size_ms
     }
 
+    /// The same store with its retention changed by `f` (an
+    /// on-window-close aggregation keeps its windows 1 ms longer, see
+    /// `dsl::EmitStrategy`).
+    pub(crate) fn map_retention(mut self, f: impl FnOnce(i64) -> i64) -> Self {
+        self.common.retention_ms = f(self.common.retention_ms);
+        self
+    }
+
     /// Whether every put adds an entry (stream-stream join buffers).
     pub fn retain_duplicates(&self) -> bool {
         self.retain_duplicates

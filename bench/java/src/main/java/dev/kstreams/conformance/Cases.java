@@ -59,6 +59,8 @@ final class Cases {
         ALL.put("session-reduce", Cases::sessionReduce);
         ALL.put("sliding-count", Cases::slidingCount);
         // Joins: add them here (same name as in cases.rs).
+        ALL.put("tumbling-emit-final", Cases::tumblingEmitFinal);
+        ALL.put("sliding-emit-final", Cases::slidingEmitFinal);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -202,5 +204,27 @@ final class Cases {
                 .reduce(Long::sum)
                 .toStream()
                 .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+    }
+
+    /** Tumbling 10 s windows, 2 s grace, emitted once when they close (KIP-825). */
+    static void tumblingEmitFinal(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                .count()
+                .toStream()
+                .to(output, Produced.with(WINDOWED_10S, Serdes.Long()));
+    }
+
+    /** Sliding windows of 5 s, 2 s grace, emitted once when they close (KIP-825). */
+    static void slidingEmitFinal(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2)))
+                .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 5_000L), Serdes.Long()));
     }
 }

@@ -56,6 +56,9 @@ public final class ConformanceApp {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(args.getOrDefault("commit-interval-ms", "100")));
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        // Emit-final windowed aggregations (KIP-825) check for closed windows
+        // on every record, as kstreams does, not once per second of wall time.
+        p.put("__emit.interval.ms.kstreams.windowed.aggregation__", 0L);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.STATE_DIR_CONFIG, required(args, "state-dir"));
 
