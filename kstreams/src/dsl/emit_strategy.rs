@@ -107,6 +107,17 @@ impl EmitStrategy {
         self.on_close
     }
 
+    /// Whether an aggregation with this strategy materialized as
+    /// `materialized` says puts a record cache in front of its window
+    /// store. Never on window close: the node emits from the store itself
+    /// (Java would still cache, but forwards nothing from the cache).
+    pub(crate) fn caches<KS: kstreams_serde::Serde, VS: kstreams_serde::Serde>(
+        self,
+        materialized: &super::Materialized<KS, VS>,
+    ) -> bool {
+        materialized.caching() && !self.on_close
+    }
+
     /// The retention to give the store of an aggregation with this
     /// strategy, given the retention Kafka Streams would use (see the
     /// module documentation).

@@ -40,6 +40,7 @@ mod topic;
 mod type_checks;
 mod via;
 mod windowed_by;
+mod windowed_cache;
 mod windows;
 mod wiring;
 

@@ -15,7 +15,8 @@
 //!   `[t + 1, t + 1 + d]` (a copy of the newest window holding records
 //!   after `t`), when they are missing and not empty.
 //!
-//! Every window updated or created is forwarded at once, in Java's order,
+//! Without a record cache, every window updated or created is forwarded
+//! at once, in Java's order,
 //! with the window's aggregate timestamp (the largest record timestamp in
 //! it). A window that already closed is skipped and counted as dropped,
 //! once per window, as Java does; `t`'s right window is created without
@@ -29,6 +30,7 @@ use kstreams_serde::{Serde, Timestamped, ValueAndTimestamp, Window, Windowed};
 use super::emit_strategy::{EmitStrategy, WindowKind};
 use super::ktable::Change;
 use super::time_windowed::NodeTime;
+use super::windowed_cache::CachedHeaders;
 use crate::processor::node::{forward, Child, NodeCx, NodeInput};
 use crate::processor::Record;
 use crate::state::{WindowStore, WindowStoreHandle};
@@ -46,6 +48,8 @@ pub(crate) struct SlidingAggregateNode<K, V, KS: Serde, AS: Serde> {
     pub(crate) difference: i64,
     pub(crate) grace: i64,
     pub(crate) emit: EmitStrategy,
+    /// The store caches: its cache forwards the updates (`windowed_cache`).
+    pub(crate) cache: Option<CachedHeaders>,
     pub(crate) fold: Fold<K, V, AS::Target>,
     pub(crate) children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     pub(crate) time: Mutex<NodeTime>,
@@ -289,6 +293,12 @@ where
                 close,
                 &record.headers,
             )?
+        } else if let Some(cache) = &self.cache {
+            for update in &updates {
+                let (key, start) = (&update.key.key, update.key.window.start_ms);
+                cache.remember::<KS>(&self.name, key, start, &update.headers)?;
+            }
+            Vec::new()
         } else {
             updates
         };

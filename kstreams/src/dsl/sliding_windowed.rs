@@ -23,6 +23,7 @@ use super::grouped::KGroupedStream;
 use super::ktable::KTable;
 use super::sliding_aggregate::{Fold, SlidingAggregateNode};
 use super::time_windowed::NodeTime;
+use super::windowed_cache::forward_from_cache;
 use super::{Materialized, SlidingWindows};
 use crate::processor::node::{Instance, NodeEnv, NodeFactory, NodeInput};
 use crate::Result;
@@ -218,15 +219,18 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
             // Retention at least 2d + grace: a record may need the window
             // starting 2d before it (Java's `SlidingWindowStoreMaterializer`).
             |store| {
-                Arc::new(
-                    materialized
-                        .window_builder::<Timestamped<AS>>(
-                            store,
-                            difference,
-                            difference.saturating_add(grace),
-                        )
-                        .map_retention(|r| emit.store_retention(r)),
-                )
+                let builder = materialized
+                    .window_builder::<Timestamped<AS>>(
+                        store,
+                        difference,
+                        difference.saturating_add(grace),
+                    )
+                    .map_retention(|r| emit.store_retention(r));
+                Arc::new(if emit.caches(&materialized) {
+                    builder.with_caching_enabled()
+                } else {
+                    builder
+                })
             },
             |store| {
                 Arc::new(SlidingAggregateFactory::<K, V, KS, AS> {
@@ -264,15 +268,20 @@ where
     AS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
+        let store = env
+            .stores
+            .window::<KS, Timestamped<AS>>(env.name, &self.store)?;
+        let children = env.children()?;
+        let cache =
+            forward_from_cache::<KS, AS>(env, &self.store, &store, self.difference, &children)?;
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(SlidingAggregateNode::<K, V, KS, AS> {
-            store: env
-                .stores
-                .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
+            store,
             difference: self.difference,
             grace: self.grace,
             emit: self.emit,
+            cache,
             fold: self.fold.clone(),
-            children: env.children()?,
+            children,
             time: Mutex::new(NodeTime::default()),
             name: env.name.clone(),
         });

@@ -11,7 +11,9 @@
 //! - the store keeps each window's aggregate with its timestamp
 //!   ([`ValueAndTimestamp`], Java's timestamped window store), and the
 //!   result's timestamp is the maximum of the timestamps aggregated so far;
-//! - every update is forwarded (window stores have no record cache yet):
+//! - with the record cache on (the default), the latest update of each
+//!   window is forwarded when the cache writes it down (commit or
+//!   eviction, see `windowed_cache.rs`); with it off every update is;
 //!   `suppress(Suppressed::until_window_closes(..))` or
 //!   `emit_strategy(EmitStrategy::on_window_close())` (see
 //!   `emit_strategy.rs`) keeps only the final result of each window.
@@ -28,6 +30,7 @@ use super::builder::WindowClose;
 use super::emit_strategy::{EmitFinal, EmitStrategy, WindowKind};
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable};
+use super::windowed_cache::{forward_from_cache, CachedHeaders};
 use super::{Materialized, TimeWindows};
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::Record;
@@ -225,11 +228,14 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
             prefix,
             &materialized,
             |store| {
-                Arc::new(
-                    materialized
-                        .window_builder::<Timestamped<AS>>(store, size, grace)
-                        .map_retention(|r| emit.store_retention(r)),
-                )
+                let builder = materialized
+                    .window_builder::<Timestamped<AS>>(store, size, grace)
+                    .map_retention(|r| emit.store_retention(r));
+                Arc::new(if emit.caches(&materialized) {
+                    builder.with_caching_enabled()
+                } else {
+                    builder
+                })
             },
             |store| {
                 Arc::new(WindowAggregateFactory::<K, V, KS, AS> {
@@ -268,14 +274,19 @@ where
     AS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
+        let store = env
+            .stores
+            .window::<KS, Timestamped<AS>>(env.name, &self.store)?;
+        let children = env.children()?;
+        let size = self.windows.size_ms() as i64;
+        let cache = forward_from_cache::<KS, AS>(env, &self.store, &store, size, &children)?;
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(WindowAggregateNode::<K, V, KS, AS> {
-            store: env
-                .stores
-                .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
+            store,
             windows: self.windows,
             emit: self.emit,
+            cache,
             fold: self.fold.clone(),
-            children: env.children()?,
+            children,
             time: Mutex::new(NodeTime::default()),
             name: env.name.clone(),
         });
@@ -332,6 +343,8 @@ struct WindowAggregateNode<K, V, KS: Serde, AS: Serde> {
     store: WindowStoreHandle<KS, Timestamped<AS>>,
     windows: TimeWindows,
     emit: EmitStrategy,
+    /// The store caches: its cache forwards the updates (`windowed_cache`).
+    cache: Option<CachedHeaders>,
     fold: Fold<K, V, AS::Target>,
     children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     time: Mutex<NodeTime>,
@@ -390,6 +403,10 @@ where
                     &ValueAndTimestamp::new(new.clone(), timestamp),
                     start,
                 )?;
+                if let Some(cache) = &self.cache {
+                    cache.remember::<KS>(&self.name, &record.key, start, &record.headers)?;
+                    continue;
+                }
                 if self.emit.is_on_window_close() {
                     continue;
                 }

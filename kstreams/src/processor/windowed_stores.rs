@@ -3,9 +3,12 @@
 //! the typed handles nodes take ([`TaskStores::window`],
 //! [`TaskStores::session`]).
 //!
-//! Window and session stores have no record cache (yet): every write goes
-//! through to the changelog and the bytes store, and the node that owns the
-//! store forwards its updates itself.
+//! A window store may have a record cache (`state::CachingWindowStore`):
+//! what it writes down is queued and forwarded as for key/value stores
+//! (`FlushQueue`, by the forwarder its node sets). Session stores have no
+//! record cache (yet): every write goes through to the changelog and the
+//! bytes store, and the node that owns the store forwards its updates
+//! itself.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -13,7 +16,7 @@ use std::sync::Arc;
 use kstreams_serde::Serde;
 
 use crate::processor::node::NodeCx;
-use crate::processor::stores::{Forwarder, StoreFactory, TaskStore, TaskStores};
+use crate::processor::stores::{FlushQueue, Forwarder, StoreFactory, TaskStore, TaskStores};
 use crate::state::{
     RestoreRecord, SessionStoreBuilder, SessionStoreHandle, StoreContext, StoreKind,
     WindowStoreBuilder, WindowStoreHandle,
@@ -24,6 +27,7 @@ use crate::{Error, Result};
 pub(crate) struct WindowTaskStore<KS: Serde, VS: Serde> {
     name: String,
     handle: WindowStoreHandle<KS, VS>,
+    queue: FlushQueue,
 }
 
 /// A session store of one task.
@@ -60,8 +64,34 @@ macro_rules! uncached_task_store {
     };
 }
 
-uncached_task_store!(WindowTaskStore);
 uncached_task_store!(SessionTaskStore);
+
+impl<KS: Serde, VS: Serde> TaskStore for WindowTaskStore<KS, VS> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn flush(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush()
+    }
+    fn flush_evicted(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush_evicted()
+    }
+    fn close(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().close()
+    }
+    fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
+        self.handle.lock().bytes_store_mut().restore_batch(records)
+    }
+    fn set_forwarder(&self, forwarder: Forwarder) {
+        self.queue.set_forwarder(forwarder);
+    }
+    fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+        self.queue.forward(cx)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
 
 impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
     fn name(&self) -> &str {
@@ -74,9 +104,12 @@ impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
         self.kind() == StoreKind::RocksDb
     }
     fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        let queue = FlushQueue::default();
+        let store = self.build_with_listener(ctx, Some(queue.listener()))?;
         Ok(Arc::new(WindowTaskStore {
             name: WindowStoreBuilder::name(self).to_owned(),
-            handle: WindowStoreHandle::new(WindowStoreBuilder::build(self, ctx)?),
+            handle: WindowStoreHandle::new(store),
+            queue,
         }))
     }
 }

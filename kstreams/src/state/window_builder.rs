@@ -2,10 +2,11 @@
 //! session store stack for one task, metered → change-logging → bytes
 //! store, as Kafka Streams' `WindowStoreBuilder` / `SessionStoreBuilder`.
 //!
-//! Caching is not implemented for window and session stores yet: the
-//! builders keep the switch ([`WindowStoreBuilder::with_caching_enabled`])
-//! so the API is ready for it, but [`build`](WindowStoreBuilder::build)
-//! refuses a builder that asks for it rather than silently skipping it.
+//! A window store with caching enabled gets a record cache
+//! (`CachingWindowStore`) between metering and change-logging, as Java's;
+//! not with a cache budget of 0 bytes, nor over a store that retains
+//! duplicates. Caching is not implemented for session stores yet: their
+//! builder refuses it rather than silently skipping it.
 //!
 //! Owns: layer order, parameter checks, changelog naming. Must never: keep
 //! a built store or decide when stores are flushed or closed.
@@ -16,6 +17,7 @@ use kstreams_serde::Serde;
 
 use crate::error::{Error, Result};
 use crate::state::builder::{StoreContext, StoreKind};
+use crate::state::cache::{CacheFlushListener, CachingWindowStore};
 use crate::state::change_logging_window::{
     ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore,
 };
@@ -46,12 +48,6 @@ impl Common {
         if matches!(self.kind, StoreKind::Lru { .. }) {
             return Err(Error::Config(format!(
                 "{what} `{}`: an LRU store cannot hold windows; use StoreKind::RocksDb or StoreKind::InMemory",
-                self.name
-            )));
-        }
-        if self.caching {
-            return Err(Error::Config(format!(
-                "{what} `{}`: caching is not implemented for window and session stores yet; build it without caching",
                 self.name
             )));
         }
@@ -169,10 +165,22 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
         self.retain_duplicates
     }
 
-    /// Builds the store stack for one task. Fails on an LRU kind, caching,
+    /// Builds the store stack for one task, with no listener on its record
+    /// cache (see [`build_with_listener`](Self::build_with_listener)).
+    #[cfg(test)]
+    pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredWindowStore<KS, VS>> {
+        self.build_with_listener(ctx, None)
+    }
+
+    /// Builds the store stack for one task; `listener` receives what the
+    /// record cache writes down (when there is one). Fails on an LRU kind,
     /// a window size that is not positive, or a retention shorter than the
     /// window (Java's `Stores.persistentWindowStore` checks the same).
-    pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredWindowStore<KS, VS>> {
+    pub(crate) fn build_with_listener(
+        &self,
+        ctx: &StoreContext,
+        listener: Option<CacheFlushListener>,
+    ) -> Result<MeteredWindowStore<KS, VS>> {
         let c = &self.common;
         c.check("window store")?;
         if self.window_size_ms <= 0 || c.retention_ms < self.window_size_ms {
@@ -203,6 +211,18 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
                 changelog_topic(&ctx.application_id, &c.name),
                 ctx.partition,
                 ctx.timestamp.clone(),
+            ));
+        }
+        // As the key/value builder: no cache with a budget of 0 bytes; and
+        // none over a store that retains duplicates (Java's
+        // `WindowStoreBuilder` disables caching for those).
+        if c.caching && !dups && ctx.cache.max_bytes() > 0 {
+            store = Box::new(CachingWindowStore::new(
+                store,
+                ctx.cache.clone(),
+                &ctx.task_id,
+                ctx.timestamp.clone(),
+                listener,
             ));
         }
         Ok(MeteredWindowStore::new(store))
@@ -241,6 +261,12 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
     pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredSessionStore<KS, VS>> {
         let c = &self.common;
         c.check("session store")?;
+        if c.caching {
+            return Err(Error::Config(format!(
+                "session store `{}`: caching is not implemented for session stores yet; build it without caching",
+                c.name
+            )));
+        }
         let mut store: Box<dyn SessionBytesStore> = match c.kind {
             #[cfg(not(feature = "rocksdb"))]
             StoreKind::RocksDb => return Err(crate::state::rocksdb_disabled(&c.name)),
