@@ -5,13 +5,17 @@
 //! with `Materialized::with_caching_disabled()`; reads through the cache
 //! (the aggregations' own fetches) see unflushed updates, which a seeded
 //! random comparison with an uncached run checks for tumbling, hopping and
-//! sliding windows.
+//! sliding windows, and the same for session windows (Java's
+//! `CachingSessionStore`), where a session created and merged away
+//! between two commits is never forwarded.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use kstreams::dsl::{Materialized, SlidingWindows, StreamsBuilder, TimeWindows, Topic};
-use kstreams::serde::{TimeWindowed, I64};
+use kstreams::dsl::{
+    Materialized, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows, Topic,
+};
+use kstreams::serde::{SessionWindowed, TimeWindowed, I64};
 use kstreams::test_driver::{DriverConfig, TopologyTestDriver};
 use kstreams::Topology;
 
@@ -236,4 +240,140 @@ fn sliding_with_cache_matches_the_uncached_updates() -> kstreams::Result<()> {
         ms(10),
         ms(5),
     )))
+}
+
+const SESSIONS: Topic<SessionWindowed<String>, Option<I64>, 1> = Topic::new("sessions");
+
+/// (key, start, end, sum or `None` for a merged-away session, timestamp).
+type SessionRow = (String, i64, i64, Option<i64>, i64);
+
+/// Sums per session of gap 5 ms. The grace (20 ms) is longer than the
+/// inputs' reordering: a cached store sees its writes only at commit, so
+/// its retention clock lags the uncached one's (see `CachingSessionStore`).
+fn session_sums(cached: bool) -> kstreams::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let materialized = if cached {
+        Materialized::<String, I64>::new()
+    } else {
+        Materialized::<String, I64>::new().with_caching_disabled()
+    };
+    b.stream(EVENTS)
+        .group_by_key()
+        .windowed_by(SessionWindows::of_inactivity_gap_and_grace(ms(5), ms(20)))
+        .reduce_with(|a, b| a + b, materialized)
+        .to_changelog_stream()
+        .to(SESSIONS);
+    b.build()
+}
+
+fn session_rows(driver: &TopologyTestDriver) -> kstreams::Result<Vec<SessionRow>> {
+    Ok(driver
+        .create_output_topic(SESSIONS)
+        .read_records_to_vec()?
+        .into_iter()
+        .map(|r| {
+            let w = r.key.window;
+            (r.key.key, w.start_ms, w.end_ms, r.value, r.timestamp)
+        })
+        .collect())
+}
+
+#[test]
+fn session_updates_are_merged_until_the_commit() -> kstreams::Result<()> {
+    let driver = driver(session_sums(true)?, MIB)?;
+    pipe(&driver, &[("a", 10), ("a", 12)])?;
+    driver.commit()?;
+    assert_eq!(
+        session_rows(&driver)?,
+        vec![("a".into(), 10, 12, Some(2), 12)]
+    );
+    // 30 opens a session, 20 bridges both: [10, 30]. The session [30, 30]
+    // lived only in the cache: neither it nor its removal is forwarded.
+    pipe(&driver, &[("a", 30), ("a", 16), ("a", 21), ("a", 26)])?;
+    assert_eq!(session_rows(&driver)?, vec![]);
+    driver.commit()?;
+    assert_eq!(
+        session_rows(&driver)?,
+        vec![
+            ("a".into(), 10, 12, None, 12),
+            ("a".into(), 10, 30, Some(6), 30)
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn sessions_with_cache_match_the_uncached_updates() -> kstreams::Result<()> {
+    for seed in 1..=3u64 {
+        let mut rng = Lcg(seed);
+        let batch = 1 + rng.next(8) as usize;
+        let cached = driver(session_sums(true)?, MIB)?;
+        let uncached = driver(session_sums(false)?, MIB)?;
+        let mut time = 0i64;
+        let (mut expected, mut actual) = (Vec::new(), Vec::new());
+        let mut pending: Vec<SessionRow> = Vec::new();
+        let mut stored = std::collections::HashSet::new();
+        for i in 0..200 {
+            time += rng.next(5) as i64;
+            let ts = (time
+                - if rng.next(4) == 0 {
+                    rng.next(8) as i64
+                } else {
+                    0
+                })
+            .max(0);
+            let key = ["a", "b", "c"][rng.next(3) as usize];
+            pipe(&cached, &[(key, ts)])?;
+            pipe(&uncached, &[(key, ts)])?;
+            pending.extend(session_rows(&uncached)?);
+            if (i + 1) % batch == 0 || i == 199 {
+                cached.commit()?;
+                actual.extend(session_rows(&cached)?);
+                expected.extend(last_per_session(std::mem::take(&mut pending), &mut stored));
+            }
+        }
+        assert!(expected.len() > 30, "seed {seed}: too few updates");
+        let first = actual.iter().zip(&expected).position(|(a, e)| a != e);
+        assert_eq!(
+            actual,
+            expected,
+            "seed {seed}, commit every {batch}, first difference at {first:?}: {:?}",
+            first.map(|i| (
+                &actual[i..(i + 3).min(actual.len())],
+                &expected[i..(i + 3).min(expected.len())]
+            ))
+        );
+    }
+    Ok(())
+}
+
+/// The last update of each session in `updates`, in the order of those
+/// last updates, leaving out removals of sessions the store below never
+/// had (`stored`: the sessions written down so far).
+fn last_per_session(
+    updates: Vec<SessionRow>,
+    stored: &mut std::collections::HashSet<(String, i64, i64)>,
+) -> Vec<SessionRow> {
+    let id = |r: &SessionRow| (r.0.clone(), r.1, r.2);
+    let last: HashMap<(String, i64, i64), usize> = updates
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (id(r), i))
+        .collect();
+    let mut out = Vec::new();
+    for (i, r) in updates.into_iter().enumerate() {
+        if last[&id(&r)] != i {
+            continue;
+        }
+        let existed = if r.3.is_some() {
+            stored.insert(id(&r));
+            true
+        } else {
+            stored.remove(&id(&r))
+        };
+        if existed {
+            out.push(r);
+        }
+    }
+    out
 }

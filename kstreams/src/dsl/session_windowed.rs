@@ -232,7 +232,14 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
-            |store| Arc::new(materialized.session_builder::<AS>(store, gap, grace)),
+            |store| {
+                let builder = materialized.session_builder::<AS>(store, gap, grace);
+                Arc::new(if materialized.caching() {
+                    builder.with_caching_enabled()
+                } else {
+                    builder
+                })
+            },
             |store| {
                 Arc::new(SessionAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),

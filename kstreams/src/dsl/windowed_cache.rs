@@ -1,5 +1,6 @@
 //! Forwarding a windowed aggregation's results from its record cache, as
-//! Java's `TimestampedCacheFlushListener` for windowed keys: when the
+//! Java's `TimestampedCacheFlushListener` for windowed keys (and
+//! `SessionCacheFlushListener` for sessions, at the end of the file): when the
 //! window store caches (caching on in [`Materialized`](super::Materialized),
 //! a cache budget above 0, the default [`EmitStrategy`](super::EmitStrategy)),
 //! the time- and sliding-window nodes only update the store, and what the
@@ -17,13 +18,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use kstreams_serde::{RawWindowStoreKey, Serde, SerdeError, Timestamped, Window, Windowed};
+use kstreams_serde::{
+    RawSessionKey, RawWindowStoreKey, Serde, SerdeError, Timestamped, Window, Windowed,
+};
 
 use super::ktable::Change;
 use crate::processor::node::{forward, Child, NodeCx, NodeEnv};
 use crate::processor::stores::FlushedRecord;
 use crate::processor::{Headers, Record};
-use crate::state::WindowStoreHandle;
+use crate::state::{SessionStoreHandle, WindowStoreHandle};
 use crate::{Error, Result};
 
 /// A child of a windowed aggregation over key serde `KS` and aggregate serde `AS`.
@@ -94,15 +97,7 @@ where
     let task_store = env.stores.get(store).ok_or_else(|| {
         Error::IllegalState(format!("store `{store}` was not built for this task"))
     })?;
-    let children: Arc<Vec<_>> = Arc::new(
-        children
-            .iter()
-            .map(|c| Child {
-                name: c.name.clone(),
-                input: c.input.clone(),
-            })
-            .collect(),
-    );
+    let children = shared(children);
     let name = store.to_owned();
     let headers = CachedHeaders::default();
     let cached = headers.clone();
@@ -158,4 +153,70 @@ where
         )?;
     }
     Ok(())
+}
+
+/// Whether the session aggregation's store `store` caches; if so, routes
+/// what its cache writes down to `children`, stamped with the session's
+/// end, as Java's `SessionCacheFlushListener` (no headers: the cache does
+/// not keep them for sessions).
+pub(crate) fn forward_sessions_from_cache<KS, AS>(
+    env: &NodeEnv<'_>,
+    store: &str,
+    handle: &SessionStoreHandle<KS, AS>,
+    children: &[WindowedChild<KS, AS>],
+) -> Result<bool>
+where
+    KS: Serde,
+    AS: Serde,
+    KS::Target: Clone + 'static,
+    AS::Target: Clone + 'static,
+{
+    if !handle.lock().bytes_store_mut().is_caching() {
+        return Ok(false);
+    }
+    let task_store = env.stores.get(store).ok_or_else(|| {
+        Error::IllegalState(format!("store `{store}` was not built for this task"))
+    })?;
+    let children = shared(children);
+    let name = store.to_owned();
+    task_store.set_forwarder(Arc::new(move |entries, cx| {
+        let fail = |what: &str, e: SerdeError| Error::State {
+            store: name.clone(),
+            message: format!("cannot deserialize a cached {what}: {e}"),
+        };
+        for e in entries {
+            let raw = RawSessionKey::parse(&e.key).map_err(|err| fail("session key", err))?;
+            let key = KS::deserialize(raw.key).map_err(|err| fail("key", err))?;
+            let value = |v: Option<Vec<u8>>| {
+                v.map(|b| AS::deserialize(&b))
+                    .transpose()
+                    .map_err(|err| fail("value", err))
+            };
+            let change = Change {
+                new: value(e.new_value)?,
+                old: value(e.old_value)?,
+            };
+            let end = raw.window.end_ms;
+            forward(
+                &children,
+                Record::new(Windowed::new(key, raw.window), change, end),
+                cx,
+            )?;
+        }
+        Ok(())
+    }));
+    Ok(true)
+}
+
+/// A copy of `children` to move into a forwarder.
+fn shared<K, V>(children: &[Child<K, V>]) -> Arc<Vec<Child<K, V>>> {
+    Arc::new(
+        children
+            .iter()
+            .map(|c| Child {
+                name: c.name.clone(),
+                input: c.input.clone(),
+            })
+            .collect(),
+    )
 }

@@ -5,8 +5,8 @@
 //! A window store with caching enabled gets a record cache
 //! (`CachingWindowStore`) between metering and change-logging, as Java's;
 //! not with a cache budget of 0 bytes, nor over a store that retains
-//! duplicates. Caching is not implemented for session stores yet: their
-//! builder refuses it rather than silently skipping it.
+//! duplicates. A session store with caching gets `CachingSessionStore`
+//! the same way.
 //!
 //! Owns: layer order, parameter checks, changelog naming. Must never: keep
 //! a built store or decide when stores are flushed or closed.
@@ -17,7 +17,7 @@ use kstreams_serde::Serde;
 
 use crate::error::{Error, Result};
 use crate::state::builder::{StoreContext, StoreKind};
-use crate::state::cache::{CacheFlushListener, CachingWindowStore};
+use crate::state::cache::{CacheFlushListener, CachingSessionStore, CachingWindowStore};
 use crate::state::change_logging_window::{
     ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore,
 };
@@ -256,17 +256,23 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
 
     common_methods!();
 
-    /// Builds the store stack for one task. Fails on an LRU kind, caching
-    /// or a negative retention.
+    /// Builds the store stack for one task, with no listener on its record
+    /// cache (see [`build_with_listener`](Self::build_with_listener)).
+    #[cfg(test)]
     pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredSessionStore<KS, VS>> {
+        self.build_with_listener(ctx, None)
+    }
+
+    /// Builds the store stack for one task; `listener` receives what the
+    /// record cache writes down (when there is one). Fails on an LRU kind
+    /// or a negative retention.
+    pub(crate) fn build_with_listener(
+        &self,
+        ctx: &StoreContext,
+        listener: Option<CacheFlushListener>,
+    ) -> Result<MeteredSessionStore<KS, VS>> {
         let c = &self.common;
         c.check("session store")?;
-        if c.caching {
-            return Err(Error::Config(format!(
-                "session store `{}`: caching is not implemented for session stores yet; build it without caching",
-                c.name
-            )));
-        }
         let mut store: Box<dyn SessionBytesStore> = match c.kind {
             #[cfg(not(feature = "rocksdb"))]
             StoreKind::RocksDb => return Err(crate::state::rocksdb_disabled(&c.name)),
@@ -286,6 +292,15 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
                 changelog_topic(&ctx.application_id, &c.name),
                 ctx.partition,
                 ctx.timestamp.clone(),
+            ));
+        }
+        if c.caching && ctx.cache.max_bytes() > 0 {
+            store = Box::new(CachingSessionStore::new(
+                store,
+                ctx.cache.clone(),
+                &ctx.task_id,
+                ctx.timestamp.clone(),
+                listener,
             ));
         }
         Ok(MeteredSessionStore::new(store))

@@ -13,6 +13,10 @@
 //! window-store order (one key: by start; all keys: by start, then key).
 //! Results are collected, as the store below returns them.
 //!
+//! Cached entries are not filtered by retention (as in Java's
+//! `CachingWindowStore`), and the store below advances its retention clock
+//! only when entries are written down.
+//!
 //! Owns: the store's cache namespace and its write-down. Must never:
 //! serialize, or cache a store that retains duplicates (the builder does
 //! not put the layer over one, as Java's `WindowStoreBuilder`).
