@@ -340,6 +340,28 @@ pub const CASES: &[Case] = &[
         value: Format::Utf8,
         kstreams: table_table_outer_join,
     },
+    Case {
+        name: "tumbling-emit-final",
+        about: "windowedBy(10 s, grace 2 s) -> emitStrategy(onWindowClose) -> count -> toStream -> to: one final result per window (KIP-825)",
+        inputs: &[InputSpec {
+            seed: 51,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: tumbling_emit_final,
+    },
+    Case {
+        name: "sliding-emit-final",
+        about: "windowedBy(SlidingWindows difference 5 s, grace 2 s) -> emitStrategy(onWindowClose) -> count -> toStream -> to (KIP-825)",
+        inputs: &[InputSpec {
+            seed: 52,
+            ..InputSpec::STREAM
+        }],
+        key: Format::TimeWindowedUtf8,
+        value: Format::I64,
+        kstreams: sliding_emit_final,
+    },
 ];
 
 /// The case named `name`.
@@ -709,4 +731,31 @@ mod join_input_tests {
         }
         assert!(checked >= 5, "the join cases are registered");
     }
+}
+
+fn tumbling_emit_final(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(TimeWindows::of_size_and_grace(
+            Duration::from_secs(10),
+            Duration::from_secs(2),
+        ))
+        .emit_strategy(kstreams::dsl::EmitStrategy::on_window_close())
+        .count()
+        .to_stream()
+        .to(Windowed10s::named(output));
+}
+
+fn sliding_emit_final(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<TimeWindowed<String, 5_000>, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SlidingWindows::of_time_difference_and_grace(
+            Duration::from_secs(5),
+            Duration::from_secs(2),
+        ))
+        .emit_strategy(kstreams::dsl::EmitStrategy::on_window_close())
+        .count()
+        .to_stream()
+        .to(out);
 }

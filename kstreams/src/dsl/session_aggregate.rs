@@ -9,6 +9,7 @@ use kstreams_serde::{Serde, Window, Windowed};
 
 use super::ktable::Change;
 use super::time_windowed::NodeTime;
+use super::windowed_cache::forward_sessions_from_cache;
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::Record;
 use crate::state::{SessionStore, SessionStoreHandle};
@@ -39,13 +40,17 @@ where
     AS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
+        let store = env.stores.session::<KS, AS>(env.name, &self.store)?;
+        let children = env.children()?;
+        let caching = forward_sessions_from_cache::<KS, AS>(env, &self.store, &store, &children)?;
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(SessionAggregateNode::<K, V, KS, AS> {
-            store: env.stores.session::<KS, AS>(env.name, &self.store)?,
+            store,
+            caching,
             gap: self.gap,
             grace: self.grace,
             merge: self.merge.clone(),
             fold: self.fold.clone(),
-            children: env.children()?,
+            children,
             time: Mutex::new(NodeTime::default()),
             name: env.name.clone(),
         });
@@ -55,6 +60,8 @@ where
 
 struct SessionAggregateNode<K, V, KS: Serde, AS: Serde> {
     store: SessionStoreHandle<KS, AS>,
+    /// The store caches: its cache forwards the updates (`windowed_cache`).
+    caching: bool,
     gap: i64,
     grace: i64,
     merge: Merge<K, AS::Target>,
@@ -130,6 +137,9 @@ where
             }
         }
         drop(time);
+        if self.caching {
+            return Ok(());
+        }
         for update in updates {
             forward(&self.children, update, cx)?;
         }

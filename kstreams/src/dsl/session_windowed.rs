@@ -19,7 +19,10 @@
 //!   `SessionStore<K, VAgg>`), and every result is forwarded with the
 //!   session's end as its timestamp, tombstones included, and without the
 //!   input record's headers (Java forwards new `Record`s);
-//! - every update is forwarded (session stores have no record cache yet).
+//! - with the record cache on (the default) the latest change of each
+//!   session is forwarded when the cache writes it down (commit or
+//!   eviction; a session created and merged away in between is never
+//!   forwarded, see `windowed_cache.rs`); with it off, every update is.
 //!
 //! The node itself is in `session_aggregate.rs`.
 
@@ -233,9 +236,12 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
             prefix,
             &materialized,
             |store| {
-                Ok(Arc::new(
-                    materialized.session_builder::<AS>(store, gap, grace)?,
-                ))
+                let builder = materialized.session_builder::<AS>(store, gap, grace)?;
+                Ok(Arc::new(if materialized.caching() {
+                    builder.with_caching_enabled()
+                } else {
+                    builder
+                }))
             },
             |store| {
                 Arc::new(SessionAggregateFactory::<K, V, KS, AS> {

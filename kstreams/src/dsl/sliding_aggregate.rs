@@ -15,7 +15,8 @@
 //!   `[t + 1, t + 1 + d]` (a copy of the newest window holding records
 //!   after `t`), when they are missing and not empty.
 //!
-//! Every window updated or created is forwarded at once, in Java's order,
+//! Without a record cache, every window updated or created is forwarded
+//! at once, in Java's order,
 //! with the window's aggregate timestamp (the largest record timestamp in
 //! it). A window that already closed is skipped and counted as dropped,
 //! once per window, as Java does; `t`'s right window is created without
@@ -26,8 +27,10 @@ use std::sync::{Arc, Mutex};
 
 use kstreams_serde::{Serde, Timestamped, ValueAndTimestamp, Window, Windowed};
 
+use super::emit_strategy::{EmitStrategy, WindowKind};
 use super::ktable::Change;
 use super::time_windowed::NodeTime;
+use super::windowed_cache::CachedHeaders;
 use crate::processor::node::{forward, Child, NodeCx, NodeInput};
 use crate::processor::Record;
 use crate::state::{WindowStore, WindowStoreHandle};
@@ -44,6 +47,9 @@ pub(crate) struct SlidingAggregateNode<K, V, KS: Serde, AS: Serde> {
     pub(crate) store: WindowStoreHandle<KS, Timestamped<AS>>,
     pub(crate) difference: i64,
     pub(crate) grace: i64,
+    pub(crate) emit: EmitStrategy,
+    /// The store caches: its cache forwards the updates (`windowed_cache`).
+    pub(crate) cache: Option<CachedHeaders>,
     pub(crate) fold: Fold<K, V, AS::Target>,
     pub(crate) children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     pub(crate) time: Mutex<NodeTime>,
@@ -249,6 +255,7 @@ where
             time.drop_late(cx, &self.name, ts, Window::new(ts, end), close);
             return Ok(());
         }
+        let early = ts < self.difference;
         let updates = {
             let mut store = self.store.lock();
             let mut step = Step {
@@ -262,12 +269,38 @@ where
                 node: &self.name,
                 updates: Vec::new(),
             };
-            if ts < self.difference {
+            if early {
                 step.process_early()?;
             } else {
                 step.process_reverse()?;
             }
             step.updates
+        };
+        // On window close the updates are not forwarded: the windows that
+        // closed are (Java's `maybeForwardFinalResult`, which Java's
+        // `process` skips after a late or an early record).
+        let updates = if early && self.emit.is_on_window_close() {
+            Vec::new()
+        } else if self.emit.is_on_window_close() {
+            let store = self.store.lock();
+            let kind = WindowKind::Sliding {
+                difference: self.difference,
+            };
+            time.emit_final.closed_windows(
+                &*store,
+                kind,
+                self.difference,
+                close,
+                &record.headers,
+            )?
+        } else if let Some(cache) = &self.cache {
+            for update in &updates {
+                let (key, start) = (&update.key.key, update.key.window.start_ms);
+                cache.remember::<KS>(&self.name, key, start, &update.headers)?;
+            }
+            Vec::new()
+        } else {
+            updates
         };
         drop(time);
         for update in updates {

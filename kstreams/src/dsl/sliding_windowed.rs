@@ -18,10 +18,12 @@ use std::sync::{Arc, Mutex};
 use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Timestamped, Windowed, I64};
 
 use super::builder::WindowClose;
+use super::emit_strategy::EmitStrategy;
 use super::grouped::KGroupedStream;
 use super::ktable::KTable;
 use super::sliding_aggregate::{Fold, SlidingAggregateNode};
 use super::time_windowed::NodeTime;
+use super::windowed_cache::forward_from_cache;
 use super::{Materialized, SlidingWindows};
 use crate::processor::node::{Instance, NodeEnv, NodeFactory, NodeInput};
 use crate::Result;
@@ -64,9 +66,51 @@ use crate::Result;
 pub struct SlidingWindowedKStream<K, V> {
     pub(crate) grouped: KGroupedStream<K, V>,
     pub(crate) windows: SlidingWindows,
+    pub(crate) emit: EmitStrategy,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
+    /// When the aggregations below forward their results (Kafka Streams'
+    /// `emitStrategy`, KIP-825): on every update of a window (the default)
+    /// or once per window when stream time passes its end + grace
+    /// ([`EmitStrategy::on_window_close`], see [`EmitStrategy`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::dsl::{EmitStrategy, SlidingWindows, StreamsBuilder, Topic};
+    /// use kstreams::serde::{TimeWindowed, I64};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const LOGINS: Topic<String, String, 1> = Topic::new("failed-logins");
+    /// const BURSTS: Topic<TimeWindowed<String, 10>, I64, 1> = Topic::new("login-bursts");
+    ///
+    /// let b = StreamsBuilder::new();
+    /// b.stream(LOGINS)
+    ///     .group_by_key()
+    ///     .windowed_by(SlidingWindows::of_time_difference_with_no_grace(Duration::from_millis(10)))
+    ///     .emit_strategy(EmitStrategy::on_window_close())
+    ///     .count()
+    ///     .to_stream()
+    ///     .to(BURSTS);
+    /// let driver = TopologyTestDriver::new(b.build()?)?;
+    /// let mut logins = driver.create_input_topic(LOGINS);
+    /// logins.pipe_input_with_timestamp("bob", "x", 20)?; // [10, 20]
+    /// logins.pipe_input_with_timestamp("bob", "y", 25)?; // [15, 25], [21, 31]; closes [10, 20]
+    /// logins.pipe_input_with_timestamp("bob", "z", 40)?; // closes the other two
+    /// let finals: Vec<_> = driver
+    ///     .create_output_topic(BURSTS)
+    ///     .read_key_values_to_vec()?
+    ///     .into_iter()
+    ///     .map(|(w, n)| (w.window.start_ms, n))
+    ///     .collect();
+    /// assert_eq!(finals, vec![(10, 1), (15, 2), (21, 1)]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn emit_strategy(mut self, strategy: EmitStrategy) -> Self {
+        self.emit = strategy;
+        self
+    }
+
     /// Counts the records of each key in each sliding window, into a
     /// RocksDB window store with the key's default serde.
     pub fn count(&self) -> KTable<Windowed<K>, i64>
@@ -164,6 +208,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
         AS: Serde,
         AS::Target: Clone,
     {
+        let emit = self.emit;
         let (difference, grace) = (
             self.windows.time_difference_ms() as i64,
             self.windows.grace_ms() as i64,
@@ -172,16 +217,21 @@ impl<K: Clone + 'static, V: Clone + 'static> SlidingWindowedKStream<K, V> {
             prefix,
             &materialized,
             |store| {
-                Ok(Arc::new(
-                    materialized
-                        .sliding_window_builder::<Timestamped<AS>>(store, difference, grace)?,
-                ))
+                let builder = materialized
+                    .sliding_window_builder::<Timestamped<AS>>(store, difference, grace)?
+                    .map_retention(|r| emit.store_retention(r));
+                Ok(Arc::new(if emit.caches(&materialized) {
+                    builder.with_caching_enabled()
+                } else {
+                    builder
+                }))
             },
             |store| {
                 Arc::new(SlidingAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),
                     difference,
                     grace,
+                    emit,
                     fold,
                     _types: PhantomData,
                 })
@@ -198,6 +248,7 @@ struct SlidingAggregateFactory<K, V, KS: Serde, AS: Serde> {
     store: String,
     difference: i64,
     grace: i64,
+    emit: EmitStrategy,
     fold: Fold<K, V, AS::Target>,
     _types: PhantomData<fn(KS)>,
 }
@@ -211,14 +262,20 @@ where
     AS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
+        let store = env
+            .stores
+            .window::<KS, Timestamped<AS>>(env.name, &self.store)?;
+        let children = env.children()?;
+        let cache =
+            forward_from_cache::<KS, AS>(env, &self.store, &store, self.difference, &children)?;
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(SlidingAggregateNode::<K, V, KS, AS> {
-            store: env
-                .stores
-                .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
+            store,
             difference: self.difference,
             grace: self.grace,
+            emit: self.emit,
+            cache,
             fold: self.fold.clone(),
-            children: env.children()?,
+            children,
             time: Mutex::new(NodeTime::default()),
             name: env.name.clone(),
         });

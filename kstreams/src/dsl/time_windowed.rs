@@ -11,9 +11,12 @@
 //! - the store keeps each window's aggregate with its timestamp
 //!   ([`ValueAndTimestamp`], Java's timestamped window store), and the
 //!   result's timestamp is the maximum of the timestamps aggregated so far;
-//! - every update is forwarded (window stores have no record cache yet):
-//!   `suppress(Suppressed::until_window_closes(..))` keeps only the final
-//!   result of each window.
+//! - with the record cache on (the default), the latest update of each
+//!   window is forwarded when the cache writes it down (commit or
+//!   eviction, see `windowed_cache.rs`); with it off every update is;
+//!   `suppress(Suppressed::until_window_closes(..))` or
+//!   `emit_strategy(EmitStrategy::on_window_close())` (see
+//!   `emit_strategy.rs`) keeps only the final result of each window.
 
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
@@ -24,8 +27,10 @@ use kstreams_serde::{
 };
 
 use super::builder::WindowClose;
+use super::emit_strategy::{EmitFinal, EmitStrategy, WindowKind};
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable};
+use super::windowed_cache::{forward_from_cache, CachedHeaders};
 use super::{Materialized, TimeWindows};
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
 use crate::processor::Record;
@@ -70,9 +75,55 @@ use crate::Result;
 pub struct TimeWindowedKStream<K, V> {
     pub(crate) grouped: KGroupedStream<K, V>,
     pub(crate) windows: TimeWindows,
+    pub(crate) emit: EmitStrategy,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
+    /// When the aggregations below forward their results (Kafka Streams'
+    /// `emitStrategy`, KIP-825): on every update of a window (the default,
+    /// [`EmitStrategy::on_window_update`]) or once per window when it
+    /// closes ([`EmitStrategy::on_window_close`], see [`EmitStrategy`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::dsl::{EmitStrategy, StreamsBuilder, TimeWindows, Topic};
+    /// use kstreams::serde::{TimeWindowed, I64};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const VIEWS: Topic<String, String, 1> = Topic::new("views");
+    /// const HOURLY: Topic<TimeWindowed<String, 3_600_000>, I64, 1> = Topic::new("hourly-views");
+    ///
+    /// let b = StreamsBuilder::new();
+    /// b.stream(VIEWS)
+    ///     .group_by_key()
+    ///     .windowed_by(TimeWindows::of_size_and_grace(
+    ///         Duration::from_secs(3600),
+    ///         Duration::from_secs(60),
+    ///     ))
+    ///     .emit_strategy(EmitStrategy::on_window_close())
+    ///     .count()
+    ///     .to_stream()
+    ///     .to(HOURLY);
+    /// let driver = TopologyTestDriver::new(b.build()?)?;
+    /// let mut input = driver.create_input_topic(VIEWS);
+    /// input.pipe_input_with_timestamp("/", "a", 10)?;
+    /// input.pipe_input_with_timestamp("/", "b", 3_600_000)?; // within grace
+    /// input.pipe_input_with_timestamp("/", "c", 20)?; // late, still counted
+    /// input.pipe_input_with_timestamp("/", "d", 3_660_000)?; // end + grace: closes
+    /// let finals: Vec<_> = driver
+    ///     .create_output_topic(HOURLY)
+    ///     .read_key_values_to_vec()?
+    ///     .into_iter()
+    ///     .map(|(w, n)| (w.window.start_ms, n))
+    ///     .collect();
+    /// assert_eq!(finals, vec![(0, 2)]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn emit_strategy(mut self, strategy: EmitStrategy) -> Self {
+        self.emit = strategy;
+        self
+    }
+
     /// Counts the records of each key in each window, into a RocksDB window
     /// store with the key's default serde.
     pub fn count(&self) -> KTable<Windowed<K>, i64>
@@ -172,19 +223,25 @@ impl<K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<K, V> {
             self.windows.size_ms() as i64,
             self.windows.grace_ms() as i64,
         );
-        let windows = self.windows;
+        let (windows, emit) = (self.windows, self.emit);
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
             |store| {
-                Ok(Arc::new(
-                    materialized.window_builder::<Timestamped<AS>>(store, size, grace)?,
-                ))
+                let builder = materialized
+                    .window_builder::<Timestamped<AS>>(store, size, grace)?
+                    .map_retention(|r| emit.store_retention(r));
+                Ok(Arc::new(if emit.caches(&materialized) {
+                    builder.with_caching_enabled()
+                } else {
+                    builder
+                }))
             },
             |store| {
                 Arc::new(WindowAggregateFactory::<K, V, KS, AS> {
                     store: store.to_owned(),
                     windows,
+                    emit,
                     fold: Arc::new(fold),
                     _types: PhantomData,
                 })
@@ -203,6 +260,7 @@ type Fold<K, V, A> = Arc<dyn Fn(&K, V, Option<A>) -> A + Send + Sync>;
 struct WindowAggregateFactory<K, V, KS: Serde, AS: Serde> {
     store: String,
     windows: TimeWindows,
+    emit: EmitStrategy,
     fold: Fold<K, V, AS::Target>,
     _types: PhantomData<fn(KS)>,
 }
@@ -216,13 +274,19 @@ where
     AS::Target: Clone,
 {
     fn instantiate(&self, env: &NodeEnv<'_>) -> Result<Instance> {
+        let store = env
+            .stores
+            .window::<KS, Timestamped<AS>>(env.name, &self.store)?;
+        let children = env.children()?;
+        let size = self.windows.size_ms() as i64;
+        let cache = forward_from_cache::<KS, AS>(env, &self.store, &store, size, &children)?;
         let node: Arc<dyn NodeInput<K, V>> = Arc::new(WindowAggregateNode::<K, V, KS, AS> {
-            store: env
-                .stores
-                .window::<KS, Timestamped<AS>>(env.name, &self.store)?,
+            store,
             windows: self.windows,
+            emit: self.emit,
+            cache,
             fold: self.fold.clone(),
-            children: env.children()?,
+            children,
             time: Mutex::new(NodeTime::default()),
             name: env.name.clone(),
         });
@@ -239,6 +303,8 @@ pub(crate) struct NodeTime {
     pub(crate) last_drop_log: Option<Instant>,
     /// Late records dropped since that log line.
     pub(crate) dropped_since_log: u64,
+    /// What on-window-close emission has emitted so far.
+    pub(crate) emit_final: EmitFinal,
 }
 
 impl NodeTime {
@@ -276,6 +342,9 @@ impl NodeTime {
 struct WindowAggregateNode<K, V, KS: Serde, AS: Serde> {
     store: WindowStoreHandle<KS, Timestamped<AS>>,
     windows: TimeWindows,
+    emit: EmitStrategy,
+    /// The store caches: its cache forwards the updates (`windowed_cache`).
+    cache: Option<CachedHeaders>,
     fold: Fold<K, V, AS::Target>,
     children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     time: Mutex<NodeTime>,
@@ -334,6 +403,13 @@ where
                     &ValueAndTimestamp::new(new.clone(), timestamp),
                     start,
                 )?;
+                if let Some(cache) = &self.cache {
+                    cache.remember::<KS>(&self.name, &record.key, start, &record.headers)?;
+                    continue;
+                }
+                if self.emit.is_on_window_close() {
+                    continue;
+                }
                 updates.push(Record {
                     key: Windowed::new(record.key.clone(), Window::new(start, end)),
                     value: Change {
@@ -343,6 +419,19 @@ where
                     timestamp,
                     headers: record.headers.clone(),
                 });
+            }
+            if self.emit.is_on_window_close() {
+                let kind = WindowKind::Time {
+                    size: self.windows.size_ms() as i64,
+                    advance: self.windows.advance_ms() as i64,
+                };
+                updates = time.emit_final.closed_windows(
+                    &*store,
+                    kind,
+                    self.windows.size_ms() as i64,
+                    close,
+                    &record.headers,
+                )?;
             }
         }
         drop(time);

@@ -43,6 +43,7 @@ impl<K, V> WindowDefinition<K, V> for TimeWindows {
         TimeWindowedKStream {
             grouped,
             windows: self,
+            emit: Default::default(),
         }
     }
 }
@@ -63,6 +64,7 @@ impl<K, V> WindowDefinition<K, V> for SlidingWindows {
         SlidingWindowedKStream {
             grouped,
             windows: self,
+            emit: Default::default(),
         }
     }
 }

@@ -78,12 +78,55 @@ pub(crate) trait TaskStore: Send + Sync {
 
 use crate::state::lock;
 
+/// What a store's record cache wrote down, queued by its flush listener
+/// until the task forwards it (see the module invariants), and where it
+/// goes.
+#[derive(Default)]
+pub(crate) struct FlushQueue {
+    flushed: Arc<Mutex<Vec<FlushedRecord>>>,
+    forwarder: Mutex<Option<Forwarder>>,
+}
+
+impl FlushQueue {
+    /// The cache flush listener that queues entries here.
+    pub(crate) fn listener(&self) -> CacheFlushListener {
+        let queue = self.flushed.clone();
+        Box::new(move |e: FlushedEntry<'_>| {
+            lock(&queue).push(FlushedRecord {
+                key: e.key.to_vec(),
+                new_value: e.new_value.map(<[u8]>::to_vec),
+                old_value: e.old_value.map(<[u8]>::to_vec),
+                timestamp: e.timestamp,
+            });
+            Ok(())
+        })
+    }
+
+    /// Sets where queued entries go.
+    pub(crate) fn set_forwarder(&self, forwarder: Forwarder) {
+        *lock(&self.forwarder) = Some(forwarder);
+    }
+
+    /// Forwards the queued entries; returns whether there were any.
+    pub(crate) fn forward(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+        let entries = std::mem::take(&mut *lock(&self.flushed));
+        if entries.is_empty() {
+            return Ok(false);
+        }
+        let forwarder = lock(&self.forwarder).clone();
+        match forwarder {
+            Some(forward) => forward(entries, cx)?,
+            None => drop(entries),
+        }
+        Ok(true)
+    }
+}
+
 /// A key/value store of one task.
 pub(crate) struct KvTaskStore<KS: Serde, VS: Serde> {
     name: String,
     handle: KeyValueStoreHandle<KS, VS>,
-    flushed: Arc<Mutex<Vec<FlushedRecord>>>,
-    forwarder: Mutex<Option<Forwarder>>,
+    queue: FlushQueue,
 }
 
 impl<KS: Serde, VS: Serde> KvTaskStore<KS, VS> {
@@ -114,20 +157,11 @@ impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
     }
 
     fn set_forwarder(&self, forwarder: Forwarder) {
-        *lock(&self.forwarder) = Some(forwarder);
+        self.queue.set_forwarder(forwarder);
     }
 
     fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
-        let entries = std::mem::take(&mut *lock(&self.flushed));
-        if entries.is_empty() {
-            return Ok(false);
-        }
-        let forwarder = lock(&self.forwarder).clone();
-        match forwarder {
-            Some(forward) => forward(entries, cx)?,
-            None => drop(entries),
-        }
-        Ok(true)
+        self.queue.forward(cx)
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -149,23 +183,12 @@ impl<KS: Serde, VS: Serde> StoreFactory for KeyValueStoreBuilder<KS, VS> {
     }
 
     fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
-        let flushed: Arc<Mutex<Vec<FlushedRecord>>> = Arc::default();
-        let queue = flushed.clone();
-        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry<'_>| {
-            lock(&queue).push(FlushedRecord {
-                key: e.key.to_vec(),
-                new_value: e.new_value.map(<[u8]>::to_vec),
-                old_value: e.old_value.map(<[u8]>::to_vec),
-                timestamp: e.timestamp,
-            });
-            Ok(())
-        });
-        let store = KeyValueStoreBuilder::build(self, ctx, Some(listener))?;
+        let queue = FlushQueue::default();
+        let store = KeyValueStoreBuilder::build(self, ctx, Some(queue.listener()))?;
         Ok(Arc::new(KvTaskStore {
             name: KeyValueStoreBuilder::name(self).to_owned(),
             handle: KeyValueStoreHandle::new(store),
-            flushed,
-            forwarder: Mutex::new(None),
+            queue,
         }))
     }
 }

@@ -3,9 +3,11 @@
 //! the typed handles nodes take ([`TaskStores::window`],
 //! [`TaskStores::session`]).
 //!
-//! Window and session stores have no record cache (yet): every write goes
-//! through to the changelog and the bytes store, and the node that owns the
-//! store forwards its updates itself.
+//! A window or session store may have a record cache
+//! (`state::CachingWindowStore`, `state::CachingSessionStore`): what it
+//! writes down is queued and forwarded as for key/value stores
+//! (`FlushQueue`, by the forwarder its node sets). Without one, the node
+//! that owns the store forwards its updates itself.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use kstreams_serde::Serde;
 
 use crate::processor::node::NodeCx;
-use crate::processor::stores::{Forwarder, StoreFactory, TaskStore, TaskStores};
+use crate::processor::stores::{FlushQueue, Forwarder, StoreFactory, TaskStore, TaskStores};
 use crate::state::{
     RestoreRecord, SessionStoreBuilder, SessionStoreHandle, StoreContext, StoreKind,
     WindowStoreBuilder, WindowStoreHandle,
@@ -24,17 +26,20 @@ use crate::{Error, Result};
 pub(crate) struct WindowTaskStore<KS: Serde, VS: Serde> {
     name: String,
     handle: WindowStoreHandle<KS, VS>,
+    queue: FlushQueue,
 }
 
 /// A session store of one task.
 pub(crate) struct SessionTaskStore<KS: Serde, VS: Serde> {
     name: String,
     handle: SessionStoreHandle<KS, VS>,
+    queue: FlushQueue,
 }
 
-/// `TaskStore` for a store without a record cache: flush, close and
-/// restore go to its bytes stack; nothing is ever queued for forwarding.
-macro_rules! uncached_task_store {
+/// `TaskStore` for a window or session store: flush, close and restore go
+/// to its bytes stack; what its record cache writes down is queued and
+/// forwarded (`FlushQueue`).
+macro_rules! windowed_task_store {
     ($store:ident) => {
         impl<KS: Serde, VS: Serde> TaskStore for $store<KS, VS> {
             fn name(&self) -> &str {
@@ -43,15 +48,20 @@ macro_rules! uncached_task_store {
             fn flush(&self) -> Result<()> {
                 self.handle.lock().bytes_store_mut().flush()
             }
+            fn flush_evicted(&self) -> Result<()> {
+                self.handle.lock().bytes_store_mut().flush_evicted()
+            }
             fn close(&self) -> Result<()> {
                 self.handle.lock().bytes_store_mut().close()
             }
             fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
                 self.handle.lock().bytes_store_mut().restore_batch(records)
             }
-            fn set_forwarder(&self, _forwarder: Forwarder) {}
-            fn forward_flushed(&self, _cx: &mut NodeCx<'_>) -> Result<bool> {
-                Ok(false)
+            fn set_forwarder(&self, forwarder: Forwarder) {
+                self.queue.set_forwarder(forwarder);
+            }
+            fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool> {
+                self.queue.forward(cx)
             }
             fn as_any(&self) -> &dyn Any {
                 self
@@ -60,8 +70,8 @@ macro_rules! uncached_task_store {
     };
 }
 
-uncached_task_store!(WindowTaskStore);
-uncached_task_store!(SessionTaskStore);
+windowed_task_store!(WindowTaskStore);
+windowed_task_store!(SessionTaskStore);
 
 impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
     fn name(&self) -> &str {
@@ -74,9 +84,12 @@ impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
         self.kind() == StoreKind::RocksDb
     }
     fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        let queue = FlushQueue::default();
+        let store = self.build_with_listener(ctx, Some(queue.listener()))?;
         Ok(Arc::new(WindowTaskStore {
             name: WindowStoreBuilder::name(self).to_owned(),
-            handle: WindowStoreHandle::new(WindowStoreBuilder::build(self, ctx)?),
+            handle: WindowStoreHandle::new(store),
+            queue,
         }))
     }
 }
@@ -92,9 +105,12 @@ impl<KS: Serde, VS: Serde> StoreFactory for SessionStoreBuilder<KS, VS> {
         self.kind() == StoreKind::RocksDb
     }
     fn build(&self, ctx: &StoreContext) -> Result<Arc<dyn TaskStore>> {
+        let queue = FlushQueue::default();
+        let store = self.build_with_listener(ctx, Some(queue.listener()))?;
         Ok(Arc::new(SessionTaskStore {
             name: SessionStoreBuilder::name(self).to_owned(),
-            handle: SessionStoreHandle::new(SessionStoreBuilder::build(self, ctx)?),
+            handle: SessionStoreHandle::new(store),
+            queue,
         }))
     }
 }

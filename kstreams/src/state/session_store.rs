@@ -104,6 +104,17 @@ pub(crate) trait SessionBytesStore: StateStore {
             .map(|s| s.value))
     }
 
+    /// Whether writes wait in a record cache (the caching layer says yes).
+    fn is_caching(&self) -> bool {
+        false
+    }
+
+    /// Writes down what the thread cache evicted from this store (the
+    /// caching layer; nothing to do for the others).
+    fn flush_evicted(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Applies changelog records (`[key][end][start]` keys, tombstones
     /// remove), bypassing logging; observed stream time first advances to
     /// the batch's largest end, then expired records are skipped.

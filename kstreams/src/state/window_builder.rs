@@ -2,10 +2,11 @@
 //! session store stack for one task, metered → change-logging → bytes
 //! store, as Kafka Streams' `WindowStoreBuilder` / `SessionStoreBuilder`.
 //!
-//! Caching is not implemented for window and session stores yet: the
-//! builders keep the switch ([`WindowStoreBuilder::with_caching_enabled`])
-//! so the API is ready for it, but [`build`](WindowStoreBuilder::build)
-//! refuses a builder that asks for it rather than silently skipping it.
+//! A window store with caching enabled gets a record cache
+//! (`CachingWindowStore`) between metering and change-logging, as Java's;
+//! not with a cache budget of 0 bytes, nor over a store that retains
+//! duplicates. A session store with caching gets `CachingSessionStore`
+//! the same way.
 //!
 //! Owns: layer order, parameter checks, changelog naming. Must never: keep
 //! a built store or decide when stores are flushed or closed.
@@ -16,6 +17,7 @@ use kstreams_serde::Serde;
 
 use crate::error::{Error, Result};
 use crate::state::builder::{StoreContext, StoreKind};
+use crate::state::cache::{CacheFlushListener, CachingSessionStore, CachingWindowStore};
 use crate::state::change_logging_window::{
     ChangeLoggingSessionBytesStore, ChangeLoggingWindowBytesStore,
 };
@@ -46,12 +48,6 @@ impl Common {
         if matches!(self.kind, StoreKind::Lru { .. }) {
             return Err(Error::Config(format!(
                 "{what} `{}`: an LRU store cannot hold windows; use StoreKind::RocksDb or StoreKind::InMemory",
-                self.name
-            )));
-        }
-        if self.caching {
-            return Err(Error::Config(format!(
-                "{what} `{}`: caching is not implemented for window and session stores yet; build it without caching",
                 self.name
             )));
         }
@@ -156,15 +152,35 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
         self.window_size_ms
     }
 
+    /// The same store with its retention changed by `f` (an
+    /// on-window-close aggregation keeps its windows 1 ms longer, see
+    /// `dsl::EmitStrategy`).
+    pub(crate) fn map_retention(mut self, f: impl FnOnce(i64) -> i64) -> Self {
+        self.common.retention_ms = f(self.common.retention_ms);
+        self
+    }
+
     /// Whether every put adds an entry (stream-stream join buffers).
     pub fn retain_duplicates(&self) -> bool {
         self.retain_duplicates
     }
 
-    /// Builds the store stack for one task. Fails on an LRU kind, caching,
+    /// Builds the store stack for one task, with no listener on its record
+    /// cache (see [`build_with_listener`](Self::build_with_listener)).
+    #[cfg(test)]
+    pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredWindowStore<KS, VS>> {
+        self.build_with_listener(ctx, None)
+    }
+
+    /// Builds the store stack for one task; `listener` receives what the
+    /// record cache writes down (when there is one). Fails on an LRU kind,
     /// a window size that is not positive, or a retention shorter than the
     /// window (Java's `Stores.persistentWindowStore` checks the same).
-    pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredWindowStore<KS, VS>> {
+    pub(crate) fn build_with_listener(
+        &self,
+        ctx: &StoreContext,
+        listener: Option<CacheFlushListener>,
+    ) -> Result<MeteredWindowStore<KS, VS>> {
         let c = &self.common;
         c.check("window store")?;
         if self.window_size_ms <= 0 || c.retention_ms < self.window_size_ms {
@@ -195,6 +211,18 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
                 changelog_topic(&ctx.application_id, &c.name),
                 ctx.partition,
                 ctx.timestamp.clone(),
+            ));
+        }
+        // As the key/value builder: no cache with a budget of 0 bytes; and
+        // none over a store that retains duplicates (Java's
+        // `WindowStoreBuilder` disables caching for those).
+        if c.caching && !dups && ctx.cache.max_bytes() > 0 {
+            store = Box::new(CachingWindowStore::new(
+                store,
+                ctx.cache.clone(),
+                &ctx.task_id,
+                ctx.timestamp.clone(),
+                listener,
             ));
         }
         Ok(MeteredWindowStore::new(store))
@@ -228,9 +256,21 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
 
     common_methods!();
 
-    /// Builds the store stack for one task. Fails on an LRU kind, caching
-    /// or a negative retention.
+    /// Builds the store stack for one task, with no listener on its record
+    /// cache (see [`build_with_listener`](Self::build_with_listener)).
+    #[cfg(test)]
     pub(crate) fn build(&self, ctx: &StoreContext) -> Result<MeteredSessionStore<KS, VS>> {
+        self.build_with_listener(ctx, None)
+    }
+
+    /// Builds the store stack for one task; `listener` receives what the
+    /// record cache writes down (when there is one). Fails on an LRU kind
+    /// or a negative retention.
+    pub(crate) fn build_with_listener(
+        &self,
+        ctx: &StoreContext,
+        listener: Option<CacheFlushListener>,
+    ) -> Result<MeteredSessionStore<KS, VS>> {
         let c = &self.common;
         c.check("session store")?;
         let mut store: Box<dyn SessionBytesStore> = match c.kind {
@@ -252,6 +292,15 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
                 changelog_topic(&ctx.application_id, &c.name),
                 ctx.partition,
                 ctx.timestamp.clone(),
+            ));
+        }
+        if c.caching && ctx.cache.max_bytes() > 0 {
+            store = Box::new(CachingSessionStore::new(
+                store,
+                ctx.cache.clone(),
+                &ctx.task_id,
+                ctx.timestamp.clone(),
+                listener,
             ));
         }
         Ok(MeteredSessionStore::new(store))

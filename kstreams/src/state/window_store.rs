@@ -122,6 +122,17 @@ pub(crate) trait WindowBytesStore: StateStore {
         self.fetch_all(0, i64::MAX)
     }
 
+    /// Whether writes wait in a record cache (the caching layer says yes).
+    fn is_caching(&self) -> bool {
+        false
+    }
+
+    /// Writes down what the thread cache evicted from this store (the
+    /// caching layer; nothing to do for the others).
+    fn flush_evicted(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Applies changelog records (`[key][start][seq]` keys, tombstones
     /// delete), bypassing logging. Observed stream time first advances to
     /// the batch's largest start, then expired records are skipped, as

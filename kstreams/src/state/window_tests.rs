@@ -196,7 +196,7 @@ fn builders_refuse_what_they_cannot_build() {
         WindowStoreBuilder::<Utf8, BeI64>::new("w", StoreKind::InMemory, 60_000, 1_000, false)
             .with_caching_enabled();
     assert!(cached.caching_enabled());
-    assert!(matches!(cached.build(&ctx), Err(crate::Error::Config(_))));
+    assert!(cached.build(&ctx).is_ok(), "a window store may cache");
     let session = SessionStoreBuilder::<Utf8, BeI64>::new("s", StoreKind::RocksDb, -1);
     assert!(session.build(&ctx).is_err());
 }

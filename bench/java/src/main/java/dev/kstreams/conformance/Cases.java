@@ -71,6 +71,8 @@ final class Cases {
         ALL.put("table-table-join", Cases::tableTableJoin);
         ALL.put("table-table-left-join", Cases::tableTableLeftJoin);
         ALL.put("table-table-outer-join", Cases::tableTableOuterJoin);
+        ALL.put("tumbling-emit-final", Cases::tumblingEmitFinal);
+        ALL.put("sliding-emit-final", Cases::slidingEmitFinal);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -290,5 +292,27 @@ final class Cases {
                 .outerJoin(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
                 .toStream()
                 .to(output, TEXT_OUT);
+    }
+
+    /** Tumbling 10 s windows, 2 s grace, emitted once when they close (KIP-825). */
+    static void tumblingEmitFinal(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                .count()
+                .toStream()
+                .to(output, Produced.with(WINDOWED_10S, Serdes.Long()));
+    }
+
+    /** Sliding windows of 5 s, 2 s grace, emitted once when they close (KIP-825). */
+    static void slidingEmitFinal(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(2)))
+                .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 5_000L), Serdes.Long()));
     }
 }

@@ -64,6 +64,9 @@ public final class ConformanceApp {
         // record that advances stream time, not once per wall-clock second
         // (the default throttle would make the output depend on speed).
         p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+        // Emit-final windowed aggregations (KIP-825) check for closed windows
+        // on every record, as kstreams does, not once per second of wall time.
+        p.put("__emit.interval.ms.kstreams.windowed.aggregation__", 0L);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.STATE_DIR_CONFIG, required(args, "state-dir"));
 
