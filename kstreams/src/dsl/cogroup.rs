@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Timestamped, ValueAndTimestamp};
 
+use super::copartition::CopartitionGroup;
 use super::builder::GraphBuilder;
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable, TableInfo};
@@ -175,14 +176,25 @@ impl<K: Clone + 'static, A: Clone + 'static> CogroupedKStream<K, A> {
             ));
         }
         // KTablePassThrough: the aggregation nodes' changes, as they come.
-        let name = graph.new_name("COGROUPKSTREAM-MERGE-");
+        let merge_name = graph.new_name("COGROUPKSTREAM-MERGE-");
         let op: OpFn<K, Change<A>, K, Change<A>> = Arc::new(|record, emit| emit(record));
         let merge = graph.add_node(
-            name,
+            merge_name.clone(),
             NodeKind::Processor { stores: Vec::new() },
             &aggregators,
             Arc::new(StatelessFactory { op }),
         );
+        // Java copartitions the sources of all cogrouped streams
+        // (`CogroupedStreamAggregateBuilder`): one task aggregates a key
+        // from every input.
+        if let Some((&first, rest)) = aggregators.split_first() {
+            for &other in rest {
+                graph.copartition_groups.push(CopartitionGroup {
+                    join: merge_name.clone(),
+                    sides: [first, other],
+                });
+            }
+        }
         drop(graph);
         KTable::with_info(
             self.graph.clone(),

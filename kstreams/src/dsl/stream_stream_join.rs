@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use kstreams_serde::{Bytes, DefaultSerde, Serde, SerdeOf};
 
+use super::copartition::CopartitionGroup;
 use super::join_windows::{JoinWindows, StreamJoined};
 use super::repartition::RepartitionBase;
 use super::KStream;
@@ -452,6 +453,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             windows.grace_ms() as i64,
         );
         let left_joiner = joiner.clone();
+        let join_name = join_this.clone();
         let join_this = graph.add_node(
             join_this,
             NodeKind::Processor {
@@ -503,6 +505,10 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             &[join_this, join_other],
             Arc::new(StatelessFactory { op }),
         );
+        graph.copartition_groups.push(CopartitionGroup {
+            join: join_name,
+            sides: [this_windowed, other_windowed],
+        });
         drop(graph);
         KStream::new(self.graph.clone(), merge)
     }
