@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod cogroup;
+pub mod correlated_purchases;
 pub mod page_views;
 pub mod payment_counter;
 pub mod protobuf_pipeline;

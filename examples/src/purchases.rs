@@ -33,7 +33,7 @@ pub const COFFEE: Topic<I64, Json<Purchase>, 1> = Topic::new("coffee");
 pub const ELECTRONICS: Topic<I64, Json<Purchase>, 1> = Topic::new("electronics");
 
 /// One purchase at a ZMart store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, kstreams::JsonSerde)]
 pub struct Purchase {
     /// Customer's first name.
     pub first_name: String,

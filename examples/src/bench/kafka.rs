@@ -1,6 +1,7 @@
-//! Kafka helpers of the benchmark programs: topics (create, delete, count),
-//! producing with back-pressure, draining a producer without rust-rdkafka's
-//! 100 ms `flush` steps, and a SIGTERM flag.
+//! Kafka helpers of the benchmark and example programs: topics (create,
+//! delete, count), producing with back-pressure, draining a producer
+//! without rust-rdkafka's 100 ms `flush` steps, reading what was committed,
+//! and a SIGTERM flag.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::Message;
 
 use super::BenchResult;
 
@@ -178,4 +180,42 @@ pub fn install_terminate_flag() -> BenchResult {
 /// Whether SIGTERM or SIGINT arrived.
 pub fn terminated() -> bool {
     TERMINATE.load(Ordering::SeqCst)
+}
+
+/// A committed record: topic, key, value, timestamp.
+pub type Committed = (String, Vec<u8>, Vec<u8>, i64);
+
+/// Reads the committed records (`isolation.level=read_committed`) of
+/// `topics` from the start until `expected` arrived and 3 s more passed
+/// (so that a duplicate would show), or 90 s passed. Records without a key
+/// or value are skipped.
+pub fn read_committed(
+    bootstrap: &str,
+    topics: &[&str],
+    expected: usize,
+) -> BenchResult<Vec<Committed>> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", format!("{}-reader", topics.join("-")))
+        .set("isolation.level", "read_committed")
+        .set("auto.offset.reset", "earliest")
+        .create()?;
+    consumer.subscribe(topics)?;
+    let (mut out, deadline, mut complete) =
+        (Vec::new(), Instant::now() + Duration::from_secs(90), None);
+    while Instant::now() < deadline
+        && complete.is_none_or(|at: Instant| at.elapsed() < Duration::from_secs(3))
+    {
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            let m = message?;
+            if let (Some(key), Some(value)) = (m.key(), m.payload()) {
+                let timestamp = m.timestamp().to_millis().unwrap_or(-1);
+                out.push((m.topic().to_owned(), key.to_vec(), value.to_vec(), timestamp));
+            }
+        }
+        if out.len() >= expected && complete.is_none() {
+            complete = Some(Instant::now());
+        }
+    }
+    Ok(out)
 }

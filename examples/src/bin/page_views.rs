@@ -6,18 +6,16 @@
 //! count is committed, prints them, and exits non-zero if any differs from
 //! what the sample must give.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kstreams::dsl::Topic;
 use kstreams::{KafkaStreams, ProcessingGuarantee, StreamsConfig};
-use kstreams_examples::bench::kafka::create_topics;
+use kstreams_examples::bench::kafka::{create_topics, read_committed};
 use kstreams_examples::page_views::{
     closers, expected_finals, expected_sessions, sample, topology_with, CLOSE_AT, PARTITIONS,
 };
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-use rdkafka::Message;
 
 type Run<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -92,7 +90,7 @@ fn run() -> Run<bool> {
     let _ = std::fs::remove_dir_all(&state_dir);
     let mut finals = Vec::new();
     let mut sessions = Vec::new();
-    for (topic, key, value) in read? {
+    for (topic, key, value, _) in read? {
         let views = i64::from_be_bytes(value.as_slice().try_into()?);
         if topic == per_minute {
             let (page, start) = split_time(&key, "a time-windowed key")?;
@@ -159,35 +157,4 @@ fn split_time<'a>(key: &'a [u8], what: &str) -> Run<(&'a [u8], i64)> {
         .checked_sub(8)
         .ok_or_else(|| format!("{what} ends in an 8-byte timestamp"))?;
     Ok((&key[..split], i64::from_be_bytes(key[split..].try_into()?)))
-}
-
-/// A committed record: (topic, key, value).
-type Committed = (String, Vec<u8>, Vec<u8>);
-
-/// Reads committed records of `topics` until `expected` arrived and 3 s
-/// more passed (a duplicate would show), or 90 s: (topic, key, value).
-fn read_committed(bootstrap: &str, topics: &[&str], expected: usize) -> Run<Vec<Committed>> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", format!("{}-reader", topics.join("-")))
-        .set("isolation.level", "read_committed")
-        .set("auto.offset.reset", "earliest")
-        .create()?;
-    consumer.subscribe(topics)?;
-    let (mut out, deadline, mut complete) =
-        (Vec::new(), Instant::now() + Duration::from_secs(90), None);
-    while Instant::now() < deadline
-        && complete.is_none_or(|at: Instant| at.elapsed() < Duration::from_secs(3))
-    {
-        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
-            let m = message?;
-            if let (Some(key), Some(value)) = (m.key(), m.payload()) {
-                out.push((m.topic().to_owned(), key.to_vec(), value.to_vec()));
-            }
-        }
-        if out.len() >= expected && complete.is_none() {
-            complete = Some(Instant::now());
-        }
-    }
-    Ok(out)
 }

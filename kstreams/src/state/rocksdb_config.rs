@@ -68,7 +68,7 @@ impl RocksDbConfig {
     /// A cache of `block_cache_bytes` in total, of which memtables may use up
     /// to `write_buffer_bytes` (recorded only: built without RocksDB).
     #[cfg(not(feature = "rocksdb"))]
-    pub fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
+    pub(crate) fn new(block_cache_bytes: usize, write_buffer_bytes: usize) -> Self {
         Self {
             block_cache_bytes,
             write_buffer_bytes,
