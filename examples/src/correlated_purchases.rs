@@ -176,8 +176,7 @@ pub fn expected(purchases: &[(String, Purchase)]) -> Vec<(String, CorrelatedPurc
     let mut pairs = Vec::new();
     for c in &coffee {
         for e in &electronics {
-            if c.customer_id == e.customer_id
-                && (c.purchase_date - e.purchase_date).abs() <= window
+            if c.customer_id == e.customer_id && (c.purchase_date - e.purchase_date).abs() <= window
             {
                 pairs.push((
                     c.customer_id.clone(),
@@ -194,9 +193,7 @@ pub fn expected(purchases: &[(String, Purchase)]) -> Vec<(String, CorrelatedPurc
 /// Sorts correlated purchases by (timestamp, customer, items), the order
 /// [`expected`] uses.
 pub fn sort(pairs: &mut [(String, CorrelatedPurchase, i64)]) {
-    pairs.sort_by(|a, b| {
-        (a.2, &a.0, &a.1.items_purchased).cmp(&(b.2, &b.0, &b.1.items_purchased))
-    });
+    pairs.sort_by(|a, b| (a.2, &a.0, &a.1.items_purchased).cmp(&(b.2, &b.0, &b.1.items_purchased)));
 }
 
 #[cfg(test)]

@@ -210,7 +210,12 @@ pub fn read_committed(
             let m = message?;
             if let (Some(key), Some(value)) = (m.key(), m.payload()) {
                 let timestamp = m.timestamp().to_millis().unwrap_or(-1);
-                out.push((m.topic().to_owned(), key.to_vec(), value.to_vec(), timestamp));
+                out.push((
+                    m.topic().to_owned(),
+                    key.to_vec(),
+                    value.to_vec(),
+                    timestamp,
+                ));
             }
         }
         if out.len() >= expected && complete.is_none() {

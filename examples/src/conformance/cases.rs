@@ -362,6 +362,17 @@ pub const CASES: &[Case] = &[
         value: Format::I64,
         kstreams: sliding_emit_final,
     },
+    Case {
+        name: "session-emit-final",
+        about: "windowedBy(SessionWindows gap 5 s, grace 2 s) -> emitStrategy(onWindowClose) -> count -> toStream -> to: one final result per session, by end, start, key (KIP-825)",
+        inputs: &[InputSpec {
+            seed: 53,
+            ..InputSpec::STREAM
+        }],
+        key: Format::SessionWindowedUtf8,
+        value: Format::I64,
+        kstreams: session_emit_final,
+    },
 ];
 
 /// The case named `name`.
@@ -754,6 +765,17 @@ fn sliding_emit_final(b: &StreamsBuilder, inputs: &[&str], output: &str) {
             Duration::from_secs(5),
             Duration::from_secs(2),
         ))
+        .emit_strategy(kstreams::dsl::EmitStrategy::on_window_close())
+        .count()
+        .to_stream()
+        .to(out);
+}
+
+fn session_emit_final(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<SessionWindowed<String>, I64, PARTITIONS> = Topic::named(output);
+    b.stream(In::named(inputs[0]))
+        .group_by_key()
+        .windowed_by(SESSIONS)
         .emit_strategy(kstreams::dsl::EmitStrategy::on_window_close())
         .count()
         .to_stream()

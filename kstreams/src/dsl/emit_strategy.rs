@@ -1,8 +1,17 @@
 //! [`EmitStrategy`] (KIP-825): when a windowed aggregation forwards its
 //! results — on every update of a window (the default) or once, when the
 //! window closes — and [`EmitFinal`], the window-close bookkeeping the
-//! time- and sliding-window nodes share (Java's
-//! `AbstractKStreamTimeWindowAggregateProcessor.maybeForwardFinalResult`).
+//! time-, sliding- and session-window nodes share (Java's
+//! `AbstractKStreamTimeWindowAggregateProcessor.maybeForwardFinalResult`
+//! and `KStreamSessionWindowAggregate.maybeForwardFinalResult`).
+//!
+//! Sessions close when observed stream time − gap − grace passes their
+//! end; the node reads the sessions ending between the last close time and
+//! this one from its store (`find_sessions_ending`, Java's time-ordered
+//! session store's `findSessions(earliestEnd, latestEnd)`), by end, start,
+//! key, each with its end as timestamp. Session stores keep a session
+//! until its segment expires, as Java's, so a session that closes is still
+//! there to emit unless stream time jumped past its whole segment.
 //!
 //! With [`EmitStrategy::on_window_close`] the node still updates its store
 //! on every record but forwards nothing then; after each record it checks
@@ -42,11 +51,11 @@
 //! key-ordered store's, and that is where the last closed window of a
 //! stream-time jump still lives.
 
-use kstreams_serde::{ValueAndTimestamp, Window, Windowed};
+use kstreams_serde::{Serde, ValueAndTimestamp, Window, Windowed};
 
 use super::ktable::Change;
 use crate::processor::{Headers, Record};
-use crate::state::WindowStore;
+use crate::state::{MeteredSessionStore, WindowStore};
 use crate::Result;
 
 /// When a windowed aggregation emits its results (Kafka Streams'
@@ -229,6 +238,47 @@ impl EmitFinal {
                 },
                 timestamp: stamped.timestamp,
                 headers: headers.clone(),
+            })
+            .collect())
+    }
+}
+
+impl EmitFinal {
+    /// After a record with session close time `close` (observed stream
+    /// time − gap − grace): the sessions that closed since the last
+    /// emission, read from `store`, each with its end as timestamp and
+    /// `headers` (Java's `KStreamSessionWindowAggregate.maybeForwardFinalResult`:
+    /// sessions ending in `[max(0, last), close − 1]`, by end, start, key).
+    pub(crate) fn closed_sessions<KS: Serde, AS: Serde>(
+        &mut self,
+        store: &MeteredSessionStore<KS, AS>,
+        close: i64,
+        headers: &Headers,
+    ) -> Result<Vec<Record<Windowed<KS::Target>, Change<AS::Target>>>> {
+        if self.last_close.is_some_and(|last| last >= close) {
+            return Ok(Vec::new());
+        }
+        // A session's end is inclusive: it has closed when end < close.
+        let upper = close.saturating_sub(1);
+        let lower = self.last_close.unwrap_or(0).max(0);
+        if upper < 0 || upper < lower {
+            return Ok(Vec::new());
+        }
+        let sessions = store.find_sessions_ending(lower, upper)?;
+        self.last_close = Some(close);
+        Ok(sessions
+            .into_iter()
+            .map(|(session, aggregate)| {
+                let end = session.window.end_ms;
+                Record {
+                    key: session,
+                    value: Change {
+                        new: Some(aggregate),
+                        old: None,
+                    },
+                    timestamp: end,
+                    headers: headers.clone(),
+                }
             })
             .collect())
     }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use kstreams_serde::{Serde, Window, Windowed};
 
+use super::emit_strategy::EmitStrategy;
 use super::ktable::Change;
 use super::time_windowed::NodeTime;
 use super::windowed_cache::forward_sessions_from_cache;
@@ -28,6 +29,8 @@ pub(crate) struct SessionAggregateFactory<K, V, KS: Serde, AS: Serde> {
     pub(crate) grace: i64,
     pub(crate) merge: Merge<K, AS::Target>,
     pub(crate) fold: Fold<K, V, AS::Target>,
+    /// When results are forwarded (KIP-825).
+    pub(crate) emit: EmitStrategy,
     pub(crate) _types: PhantomData<fn(KS)>,
 }
 
@@ -50,6 +53,7 @@ where
             grace: self.grace,
             merge: self.merge.clone(),
             fold: self.fold.clone(),
+            emit: self.emit,
             children,
             time: Mutex::new(NodeTime::default()),
             name: env.name.clone(),
@@ -66,6 +70,7 @@ struct SessionAggregateNode<K, V, KS: Serde, AS: Serde> {
     grace: i64,
     merge: Merge<K, AS::Target>,
     fold: Fold<K, V, AS::Target>,
+    emit: EmitStrategy,
     children: Vec<Child<Windowed<K>, Change<AS::Target>>>,
     time: Mutex<NodeTime>,
     name: Arc<str>,
@@ -82,6 +87,9 @@ where
     // Kafka Streams' `KStreamSessionWindowAggregate.process`. Its results
     // are new records (`maybeForwardUpdate`): session end as timestamp,
     // no headers (unlike time and sliding windows, which keep the input's).
+    // On window close, nothing is forwarded per update; after every record
+    // (late ones too) the sessions that closed are read from the store
+    // (`maybeForwardFinalResult`), with the record's headers.
     fn process(&self, record: Record<K, V>, cx: &mut NodeCx<'_>) -> Result<()> {
         let mut time = self.time.lock().unwrap_or_else(|p| p.into_inner());
         let timestamp = record.timestamp;
@@ -90,6 +98,7 @@ where
         let close = observed.saturating_sub(self.grace).saturating_sub(self.gap);
         let new_window = Window::new(timestamp, timestamp);
         let mut updates = Vec::new();
+        let headers = record.headers.clone();
         {
             let mut store = self.store.lock();
             let merged = store.find_sessions(
@@ -134,6 +143,9 @@ where
                     },
                     window.end_ms,
                 ));
+            }
+            if self.emit.is_on_window_close() {
+                updates = time.emit_final.closed_sessions(&store, close, &headers)?;
             }
         }
         drop(time);

@@ -32,6 +32,7 @@ use std::sync::Arc;
 use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Windowed, I64};
 
 use super::builder::WindowClose;
+use super::emit_strategy::EmitStrategy;
 use super::grouped::KGroupedStream;
 use super::ktable::KTable;
 use super::session_aggregate::{Fold, Merge, SessionAggregateFactory};
@@ -75,9 +76,54 @@ use super::{Materialized, SessionWindows};
 pub struct SessionWindowedKStream<K, V> {
     pub(crate) grouped: KGroupedStream<K, V>,
     pub(crate) windows: SessionWindows,
+    pub(crate) emit: EmitStrategy,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
+    /// When the aggregation forwards its results (Kafka Streams'
+    /// `SessionWindowedKStream.emitStrategy`, KIP-825): on every update of
+    /// a session (the default) or once per session, when stream time
+    /// passes its end + gap + grace ([`EmitStrategy::on_window_close`]):
+    /// no tombstones for merged-away sessions then, only final sessions,
+    /// each with its end as timestamp, by end, start and key.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::dsl::{EmitStrategy, SessionWindows, StreamsBuilder, Topic};
+    /// use kstreams::serde::{SessionWindowed, I64};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const CLICKS: Topic<String, String, 1> = Topic::new("clicks");
+    /// const VISITS: Topic<SessionWindowed<String>, I64, 1> = Topic::new("visits");
+    ///
+    /// let b = StreamsBuilder::new();
+    /// b.stream(CLICKS)
+    ///     .group_by_key()
+    ///     .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(Duration::from_secs(10)))
+    ///     .emit_strategy(EmitStrategy::on_window_close())
+    ///     .count()
+    ///     .to_stream()
+    ///     .to(VISITS);
+    /// let driver = TopologyTestDriver::new(b.build()?)?;
+    /// let mut clicks = driver.create_input_topic(CLICKS);
+    /// clicks.pipe_input_with_timestamp("ann", "/home", 1_000)?;
+    /// clicks.pipe_input_with_timestamp("ann", "/cart", 5_000)?; // merges: nothing emitted
+    /// let mut visits = driver.create_output_topic(VISITS);
+    /// assert!(visits.is_empty());
+    /// clicks.pipe_input_with_timestamp("bob", "/home", 15_001)?; // closes ann's visit
+    /// let finals: Vec<_> = visits
+    ///     .read_key_values_to_vec()?
+    ///     .into_iter()
+    ///     .map(|(s, n)| (s.key, s.window.start_ms, s.window.end_ms, n))
+    ///     .collect();
+    /// assert_eq!(finals, vec![("ann".to_owned(), 1_000, 5_000, 2)]);
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn emit_strategy(mut self, strategy: EmitStrategy) -> Self {
+        self.emit = strategy;
+        self
+    }
+
     /// Counts the records of each session, into a RocksDB session store
     /// with the key's default serde.
     pub fn count(&self) -> KTable<Windowed<K>, i64>
@@ -228,16 +274,17 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
         AS: Serde,
         AS::Target: Clone,
     {
-        let (gap, grace) = (
+        let (gap, grace, emit) = (
             self.windows.inactivity_gap_ms() as i64,
             self.windows.grace_ms() as i64,
+            self.emit,
         );
         self.grouped.add_windowed_aggregate(
             prefix,
             &materialized,
             |store| {
                 let builder = materialized.session_builder::<AS>(store, gap, grace)?;
-                Ok(Arc::new(if materialized.caching() {
+                Ok(Arc::new(if emit.caches(&materialized) {
                     builder.with_caching_enabled()
                 } else {
                     builder
@@ -250,6 +297,7 @@ impl<K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<K, V> {
                     grace,
                     merge,
                     fold,
+                    emit,
                     _types: PhantomData,
                 })
             },

@@ -54,6 +54,7 @@ impl<K, V> WindowDefinition<K, V> for SessionWindows {
         SessionWindowedKStream {
             grouped,
             windows: self,
+            emit: Default::default(),
         }
     }
 }

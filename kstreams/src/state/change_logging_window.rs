@@ -223,6 +223,13 @@ impl SessionBytesStore for ChangeLoggingSessionBytesStore {
     fn find_sessions_all(&self, end: i64, start: i64) -> Result<Vec<SessionBytes>> {
         self.inner.find_sessions_all(end, start)
     }
+    fn find_sessions_ending(
+        &self,
+        earliest_end: i64,
+        latest_end: i64,
+    ) -> Result<Vec<SessionBytes>> {
+        self.inner.find_sessions_ending(earliest_end, latest_end)
+    }
     fn fetch(&self, key: &[u8]) -> Result<Vec<SessionBytes>> {
         self.inner.fetch(key)
     }

@@ -11,10 +11,10 @@ use kstreams_serde::Window;
 
 use crate::error::Result;
 use crate::state::session_store::{
-    check_session, parse_session_key, SessionBytes, SessionBytesStore,
+    check_session, parse_session_key, sort_time_first, SessionBytes, SessionBytesStore,
 };
 use crate::state::store::{closed_error, RestoreRecord, StateStore};
-use crate::state::window_store::StreamTime;
+use crate::state::window_store::{segment_interval, StreamTime};
 
 type EntryKey = (i64, Vec<u8>, i64);
 
@@ -23,6 +23,8 @@ type EntryKey = (i64, Vec<u8>, i64);
 pub(crate) struct InMemorySessionStore {
     name: String,
     time: StreamTime,
+    /// Segment span (see `expire`).
+    interval: i64,
     map: BTreeMap<EntryKey, Vec<u8>>,
     open: bool,
 }
@@ -33,6 +35,7 @@ impl InMemorySessionStore {
         Self {
             name: name.into(),
             time: StreamTime::new(retention_ms),
+            interval: segment_interval(retention_ms),
             map: BTreeMap::new(),
             open: true,
         }
@@ -46,11 +49,23 @@ impl InMemorySessionStore {
         }
     }
 
+    /// Drops the sessions of expired segments: as the RocksDB store (and
+    /// Java's segmented stores), a session stays in memory until the
+    /// segment of its end expires whole, though reads skip it as soon as
+    /// it expires (the emit-final scan, `find_sessions_ending`, does not).
     fn expire(&mut self) {
+        let interval = self.interval;
+        let min_live_segment_start =
+            (self.time.oldest_segment_time().div_euclid(interval)).saturating_mul(interval);
         let live = self
             .map
-            .split_off(&(self.time.min_live(), Vec::new(), i64::MIN));
+            .split_off(&(min_live_segment_start, Vec::new(), i64::MIN));
         self.map = live;
+    }
+
+    /// Whether a session ending at `end` belongs to a dropped segment.
+    fn segment_expired(&self, end: i64) -> bool {
+        end.div_euclid(self.interval) < self.time.oldest_segment_time().div_euclid(self.interval)
     }
 
     fn write(&mut self, key: &[u8], window: Window, value: Option<&[u8]>) {
@@ -119,7 +134,7 @@ impl SessionBytesStore for InMemorySessionStore {
         check_session(&self.name, window)?;
         self.time.observe(window.end_ms);
         self.expire();
-        if !self.time.is_expired(window.end_ms) {
+        if !self.segment_expired(window.end_ms) {
             self.write(key, window, value);
         }
         Ok(())
@@ -142,6 +157,31 @@ impl SessionBytesStore for InMemorySessionStore {
         self.scan(earliest_session_end, latest_session_start, |_| true)
     }
 
+    fn find_sessions_ending(
+        &self,
+        earliest_end: i64,
+        latest_end: i64,
+    ) -> Result<Vec<SessionBytes>> {
+        self.check_open()?;
+        let from = earliest_end.max(0);
+        if latest_end < from {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<SessionBytes> = self
+            .map
+            .range(
+                (from, Vec::new(), i64::MIN)..(latest_end.saturating_add(1), Vec::new(), i64::MIN),
+            )
+            .map(|((end, key, start), value)| SessionBytes {
+                key: key.clone(),
+                window: Window::new(*start, *end),
+                value: value.clone(),
+            })
+            .collect();
+        sort_time_first(&mut found);
+        Ok(found)
+    }
+
     fn fetch_session(&self, key: &[u8], window: Window) -> Result<Option<Vec<u8>>> {
         self.check_open()?;
         if self.time.is_expired(window.end_ms) {
@@ -161,7 +201,7 @@ impl SessionBytesStore for InMemorySessionStore {
         }
         self.expire();
         for (raw, value) in parsed {
-            if !self.time.is_expired(raw.window.end_ms) {
+            if !self.segment_expired(raw.window.end_ms) {
                 self.write(raw.key, raw.window, value);
             }
         }

@@ -58,6 +58,17 @@ impl<KS: Serde, VS: Serde> MeteredSessionStore<KS, VS> {
         key_bytes::<KS>(self.inner.name(), key)
     }
 
+    /// Sessions of every key ending in `[earliest_end, latest_end]`, by
+    /// `(end, start, key bytes)` (see `SessionBytesStore::find_sessions_ending`):
+    /// what an emit-on-window-close session aggregation emits.
+    pub(crate) fn find_sessions_ending(
+        &self,
+        earliest_end: i64,
+        latest_end: i64,
+    ) -> Result<Sessions<KS::Target, VS::Target>> {
+        self.typed(self.inner.find_sessions_ending(earliest_end, latest_end)?)
+    }
+
     fn typed(&self, sessions: Vec<SessionBytes>) -> Result<Sessions<KS::Target, VS::Target>> {
         self.metrics.record_scan();
         let name = self.inner.name();

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::state::rocksdb_config::RocksDbConfig;
 use crate::state::segments::{segment_interval, Segments};
 use crate::state::session_store::{
-    check_session, parse_session_key, SessionBytes, SessionBytesStore,
+    check_session, parse_session_key, sort_time_first, SessionBytes, SessionBytesStore,
 };
 use crate::state::store::{RestoreRecord, StateStore};
 use crate::state::window_store::StreamTime;
@@ -63,7 +63,9 @@ impl RocksDbSessionStore {
                 }
             }
         }
-        store.segments.drop_expired(store.time.min_live())?;
+        store
+            .segments
+            .drop_expired(store.time.oldest_segment_time())?;
         Ok(store)
     }
 
@@ -152,8 +154,12 @@ impl SessionBytesStore for RocksDbSessionStore {
         self.segments.check_open()?;
         check_session(&self.name, window)?;
         self.time.observe(window.end_ms);
-        self.segments.drop_expired(self.time.min_live())?;
-        if self.time.is_expired(window.end_ms) {
+        // As Java's segmented stores, a session is written while its
+        // segment lives, even if reads already skip it as expired (an
+        // emit-on-window-close aggregation still emits it).
+        let oldest = self.time.oldest_segment_time();
+        self.segments.drop_expired(oldest)?;
+        if self.segments.segment_id(window.end_ms) < self.segments.segment_id(oldest) {
             return Ok(());
         }
         let id = self.segments.segment_id(window.end_ms);
@@ -186,6 +192,39 @@ impl SessionBytesStore for RocksDbSessionStore {
         self.scan(earliest_session_end, latest_session_start, None, |_| true)
     }
 
+    // Java's `RocksDBTimeOrderedSessionSegmentedBytesStore.fetchSessions`:
+    // every session in a live segment whose end is in range, without the
+    // exact expiry bound of the other reads (segments expire whole).
+    fn find_sessions_ending(
+        &self,
+        earliest_end: i64,
+        latest_end: i64,
+    ) -> Result<Vec<SessionBytes>> {
+        self.segments.check_open()?;
+        let from = earliest_end.max(0);
+        if latest_end < from {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::new();
+        for db in self.segments.range(
+            self.segments.segment_id(from),
+            self.segments.segment_id(latest_end),
+        )? {
+            for (store_key, value) in self.segments.scan(db, None, None)? {
+                let raw = parse_session_key(&self.name, &store_key)?;
+                if (from..=latest_end).contains(&raw.window.end_ms) {
+                    found.push(SessionBytes {
+                        key: raw.key.to_vec(),
+                        window: raw.window,
+                        value,
+                    });
+                }
+            }
+        }
+        sort_time_first(&mut found);
+        Ok(found)
+    }
+
     fn fetch_session(&self, key: &[u8], window: Window) -> Result<Option<Vec<u8>>> {
         self.segments.check_open()?;
         if window.end_ms < 0 || self.time.is_expired(window.end_ms) {
@@ -207,10 +246,11 @@ impl SessionBytesStore for RocksDbSessionStore {
             self.time.observe(raw.window.end_ms);
             parsed.push((raw, record));
         }
-        self.segments.drop_expired(self.time.min_live())?;
+        let oldest = self.time.oldest_segment_time();
+        self.segments.drop_expired(oldest)?;
         let mut batches: std::collections::BTreeMap<i64, WriteBatch> = Default::default();
         for (raw, record) in parsed {
-            if self.time.is_expired(raw.window.end_ms) {
+            if self.segments.segment_id(raw.window.end_ms) < self.segments.segment_id(oldest) {
                 continue;
             }
             let batch = batches

@@ -22,10 +22,7 @@ use crate::state::directory::rocksdb_store_dir;
 use crate::state::rocksdb_config::RocksDbConfig;
 use crate::state::store::{closed_error, exclusive_after, state_error, KeyValueBytes};
 
-/// Java's default: `max(retention / 2, 60 s)` (`Stores.persistentWindowStore`).
-pub(crate) fn segment_interval(retention_ms: i64) -> i64 {
-    (retention_ms / 2).max(60_000)
-}
+pub(crate) use crate::state::window_store::segment_interval;
 
 /// The open segments of one store.
 pub(crate) struct Segments {

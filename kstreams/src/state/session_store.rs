@@ -90,6 +90,26 @@ pub(crate) trait SessionBytesStore: StateStore {
         latest_session_start: i64,
     ) -> Result<Vec<SessionBytes>>;
 
+    /// Sessions of every key whose end is in `[earliest_end, latest_end]`,
+    /// ascending by `(end, start, key bytes)`: Java's
+    /// `findSessions(earliestSessionEndTime, latestSessionEndTime)` on its
+    /// time-ordered session store, which emit-on-window-close aggregations
+    /// scan for closed sessions. Stores that keep expired sessions until
+    /// their segment is dropped (RocksDB) return those too, as Java's.
+    fn find_sessions_ending(
+        &self,
+        earliest_end: i64,
+        latest_end: i64,
+    ) -> Result<Vec<SessionBytes>> {
+        let mut found: Vec<SessionBytes> = self
+            .find_sessions_all(earliest_end, latest_end)?
+            .into_iter()
+            .filter(|s| s.window.end_ms <= latest_end)
+            .collect();
+        sort_time_first(&mut found);
+        Ok(found)
+    }
+
     /// All live sessions of `key`, ascending by `(end, start)`.
     fn fetch(&self, key: &[u8]) -> Result<Vec<SessionBytes>> {
         self.find_sessions(key, 0, i64::MAX)
@@ -119,6 +139,18 @@ pub(crate) trait SessionBytesStore: StateStore {
     /// remove), bypassing logging; observed stream time first advances to
     /// the batch's largest end, then expired records are skipped.
     fn restore_batch(&mut self, records: &[RestoreRecord<'_>]) -> Result<()>;
+}
+
+/// Sorts sessions as Java's `TimeFirstSessionKeySchema` orders them:
+/// `(end, start, key bytes)`.
+pub(crate) fn sort_time_first(sessions: &mut [SessionBytes]) {
+    sessions.sort_by(|a, b| {
+        (a.window.end_ms, a.window.start_ms, &a.key).cmp(&(
+            b.window.end_ms,
+            b.window.start_ms,
+            &b.key,
+        ))
+    });
 }
 
 /// Parses a session key read from disk or a changelog.

@@ -179,6 +179,19 @@ impl StreamTime {
     pub(crate) fn is_expired(self, timestamp: i64) -> bool {
         timestamp < self.min_live()
     }
+
+    /// The time whose segment is the oldest a segmented store keeps
+    /// (Java's `AbstractSegments`: `streamTime - retentionPeriod`); older
+    /// segments are dropped whole.
+    pub(crate) fn oldest_segment_time(self) -> i64 {
+        self.observed.saturating_sub(self.retention)
+    }
+}
+
+/// The time span of one store segment: Java's default, `max(retention /
+/// 2, 60 s)` (`Stores.persistentWindowStore`). Segments expire whole.
+pub(crate) fn segment_interval(retention_ms: i64) -> i64 {
+    (retention_ms / 2).max(60_000)
 }
 
 /// Rejects timestamps Kafka never writes (negative), which would also

@@ -73,6 +73,7 @@ final class Cases {
         ALL.put("table-table-outer-join", Cases::tableTableOuterJoin);
         ALL.put("tumbling-emit-final", Cases::tumblingEmitFinal);
         ALL.put("sliding-emit-final", Cases::slidingEmitFinal);
+        ALL.put("session-emit-final", Cases::sessionEmitFinal);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -316,5 +317,16 @@ final class Cases {
                 .count()
                 .toStream()
                 .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 5_000L), Serdes.Long()));
+    }
+
+    /** Sessions (gap 5 s, grace 2 s), emitted once when they close (KIP-825). */
+    static void sessionEmitFinal(StreamsBuilder b, String[] inputs, String output) {
+        b.stream(inputs[0], IN)
+                .groupByKey(GROUPED)
+                .windowedBy(SESSIONS)
+                .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                .count()
+                .toStream()
+                .to(output, Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
     }
 }
