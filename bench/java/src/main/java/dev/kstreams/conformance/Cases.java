@@ -256,6 +256,8 @@ final class Cases {
                 .aggregate(() -> 0L, Materialized.with(Serdes.String(), Serdes.Long()))
                 .toStream()
                 .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
     private static final Produced<String, String> TEXT_OUT = Produced.with(Serdes.String(), Serdes.String());
 
     /** Orders (inputs[0]) joined with the table of inputs[1]; records without a row are dropped. */
