@@ -18,11 +18,14 @@ use crate::processor::Record;
 use crate::state::KeyValueStore;
 use crate::{Error, Result};
 
+/// The type parameters a factory only carries.
+pub(crate) type Types<T> = std::marker::PhantomData<fn() -> T>;
+
 /// Factory of the `KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-…` under the right
 /// table (Java's `ForeignTableJoinProcessorSupplier`).
 pub(crate) struct ForeignTableJoinFactory<KOS, KS, VO> {
     pub(crate) store: String,
-    pub(crate) _types: std::marker::PhantomData<fn() -> (KOS, KS, VO)>,
+    pub(crate) _types: Types<(KOS, KS, VO)>,
 }
 
 struct ForeignTableJoin<KOS: Serde, KS: Serde, VO> {

@@ -54,7 +54,7 @@ pub(crate) fn value_hash<VS: Serde>(node: &str, value: &VS::Target) -> Result<[i
 pub(crate) struct SubscriptionSendFactory<K, KOS: Serde, VS: Serde> {
     pub(crate) foreign_key: ForeignKeyFn<VS::Target, KOS::Target>,
     pub(crate) left_join: bool,
-    pub(crate) _types: std::marker::PhantomData<fn() -> (K, KOS, VS)>,
+    pub(crate) _types: super::response::Types<(K, KOS, VS)>,
 }
 
 struct SubscriptionSend<K, KOS: Serde, VS: Serde> {
@@ -183,6 +183,12 @@ where
 /// What the receive node forwards to the join node.
 pub(crate) type ReceivedChange<K> = Change<ValueAndTimestamp<SubscriptionWrapper<K>>>;
 
+/// The edge from the receive node to the join node.
+type ReceivedChild<KOS, KS> = Child<
+    CombinedKey<<KOS as Serde>::Target, <KS as Serde>::Target>,
+    ReceivedChange<<KS as Serde>::Target>,
+>;
+
 /// Factory of the `KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-…` that stores
 /// subscriptions (Java's `SubscriptionReceiveProcessorSupplier`).
 pub(crate) struct SubscriptionReceiveFactory<KOS, KS> {
@@ -193,7 +199,7 @@ pub(crate) struct SubscriptionReceiveFactory<KOS, KS> {
 struct SubscriptionReceive<KOS: Serde, KS: Serde> {
     name: Arc<str>,
     store: SubscriptionStore<KS>,
-    children: Vec<Child<CombinedKey<KOS::Target, KS::Target>, ReceivedChange<KS::Target>>>,
+    children: Vec<ReceivedChild<KOS, KS>>,
 }
 
 impl<KOS, KS> NodeInput<Option<KOS::Target>, SubscriptionWrapper<KS::Target>>
