@@ -23,7 +23,8 @@
 //! When is the output complete? Under exactly_once_v2 an app commits its
 //! input offsets in the same transaction as the output they caused, so once
 //! the group APP_ID has committed the end of every IN (and of its own
-//! `APP_ID-*-repartition` topics, for cases that repartition), every output
+//! `APP_ID-*-repartition` topics, for cases that repartition, and foreign-key
+//! joins' `APP_ID-KTABLE-FK-JOIN-*-topic`), every output
 //! record is committed too. The reader then waits until no record has
 //! arrived for `--quiet-ms` (default 3 s): enough for the consumer to fetch
 //! what the last transaction made visible, and a margin for an app that
@@ -351,6 +352,13 @@ fn read(flags: &Flags) -> BenchResult {
     Ok(())
 }
 
+/// Whether `topic` is a foreign-key join's subscription or response topic
+/// (`APP_ID-KTABLE-FK-JOIN-SUBSCRIPTION-{REGISTRATION,RESPONSE}-…-topic`),
+/// which the app reads back as it does a repartition topic.
+fn is_fk_join_topic(topic: &str) -> bool {
+    topic.contains("-KTABLE-FK-JOIN-SUBSCRIPTION-") && topic.ends_with("-topic")
+}
+
 /// Whether `group` has committed the end of every input partition
 /// (`input_ends`: topic, partition, low and high watermark) and of its own
 /// repartition topics.
@@ -363,7 +371,7 @@ fn everything_committed(
     let mut ends = input_ends.to_vec();
     for topic in topics_with_prefix(bootstrap, &format!("{group}-"))?
         .into_iter()
-        .filter(|t| t.ends_with("-repartition"))
+        .filter(|t| t.ends_with("-repartition") || is_fk_join_topic(t))
     {
         for (p, low, high) in watermarks(offsets, &topic)? {
             ends.push((topic.clone(), p, low, high));

@@ -373,6 +373,31 @@ pub const CASES: &[Case] = &[
         value: Format::I64,
         kstreams: session_emit_final,
     },
+    Case {
+        name: "fk-join",
+        about: "table(a).join(table(b), v -> FK[floorMod(v, 3)], l + \"+\" + r) -> toStream -> to: a foreign-key join (KIP-213); the foreign keys all land in partition 0 of b (one right task answers, so each output partition's order is the left partition's), b's rows are all older than a's (no right update races a subscription), one foreign key never has a row",
+        inputs: &[FK_LEFT, FK_RIGHT],
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: fk_join,
+    },
+    Case {
+        name: "fk-left-join",
+        about: "table(a).leftJoin(table(b), v -> FK[floorMod(v, 3)], l + \"+\" + r) -> toStream -> to: as fk-join; rows without a foreign row join with null, a foreign-key change answers from the old and the new key",
+        inputs: &[
+            InputSpec {
+                seed: 82,
+                ..FK_LEFT
+            },
+            InputSpec {
+                seed: 83,
+                ..FK_RIGHT
+            },
+        ],
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: fk_left_join,
+    },
 ];
 
 /// The case named `name`.
@@ -675,6 +700,72 @@ fn stream_table_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
 }
 
 /// Java's string concatenation of a possibly null `Long`.
+/// The left table of the foreign-key joins: starts after every row of
+/// the right table (its first step is at least 500 ms, the right table
+/// spans less) and is never out of order, so that no right update races
+/// a subscription.
+const FK_LEFT: InputSpec = InputSpec {
+    seed: 80,
+    records: 120,
+    step_ms: (500, 3_000),
+    late_percent: 0,
+    far_behind_every: 0,
+    tombstone_percent: 10,
+    ..InputSpec::STREAM
+};
+
+/// The right table of the foreign-key joins: 40 rows within 200 ms.
+const FK_RIGHT: InputSpec = InputSpec {
+    seed: 81,
+    records: 40,
+    step_ms: (1, 5),
+    late_percent: 0,
+    far_behind_every: 0,
+    tombstone_percent: 10,
+    ..InputSpec::STREAM
+};
+
+/// The foreign keys: the first three `key-N` of partition 0 (the right
+/// table has rows for the first two, see [`super::input::keys`]).
+fn foreign_keys() -> Vec<String> {
+    (0..)
+        .map(|i| format!("key-{i}"))
+        .filter(|k| super::murmur2::partition_of(k.as_bytes(), PARTITIONS) == 0)
+        .take(3)
+        .collect()
+}
+
+/// The foreign key of left value `v` (Java: `FK.get(Math.floorMod(v, 3))`).
+fn foreign_key_of(keys: &[String], v: i64) -> String {
+    keys[v.rem_euclid(keys.len() as i64) as usize].clone()
+}
+
+fn fk_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, Option<String>, PARTITIONS> = Topic::named(output);
+    let keys = foreign_keys();
+    b.table(In::named(inputs[0]))
+        .join_on_foreign_key(
+            &b.table(In::named(inputs[1])),
+            move |v: &i64| foreign_key_of(&keys, *v),
+            |l: &i64, r: &i64| format!("{l}+{r}"),
+        )
+        .to_changelog_stream()
+        .to(out);
+}
+
+fn fk_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, Option<String>, PARTITIONS> = Topic::named(output);
+    let keys = foreign_keys();
+    b.table(In::named(inputs[0]))
+        .left_join_on_foreign_key(
+            &b.table(In::named(inputs[1])),
+            move |v: &i64| Some(foreign_key_of(&keys, *v)),
+            |l: &i64, r: Option<&i64>| format!("{l}+{}", shown(r)),
+        )
+        .to_changelog_stream()
+        .to(out);
+}
+
 fn shown(v: Option<&i64>) -> String {
     v.map_or_else(|| "null".to_owned(), i64::to_string)
 }

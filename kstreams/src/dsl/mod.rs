@@ -14,6 +14,7 @@ mod cogroup;
 mod copartition;
 mod emit_strategy;
 mod filter;
+mod fk_join;
 mod flat_map;
 mod fold;
 mod grouped;

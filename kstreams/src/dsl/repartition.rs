@@ -175,6 +175,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             topic,
             partitions,
             sink,
+            copartition_with: None,
         });
         drop(graph);
         KStream::new(self.graph.clone(), source)

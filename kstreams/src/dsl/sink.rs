@@ -18,6 +18,11 @@ use crate::{Error, Result};
 
 type Extractor<K, V> = Arc<dyn Fn(&K, &V) -> String + Send + Sync>;
 
+/// Picks a record's partition from its key, value and the topic's
+/// partition count instead of murmur2 of the key (Java's
+/// `StreamPartitioner`); `None` falls back to the key.
+pub(crate) type SinkPartitioner<K, V> = Arc<dyn Fn(&K, &V, u32) -> Option<i32> + Send + Sync>;
+
 enum Target<K, V> {
     /// Logical topic name.
     Fixed(TopicName),
@@ -27,6 +32,7 @@ enum Target<K, V> {
 /// Factory of a sink writing with serdes `KS`/`VS`.
 pub(crate) struct SinkFactory<KS: Serde, VS: Serde> {
     target: Target<KS::Target, VS::Target>,
+    partitioner: Option<SinkPartitioner<KS::Target, VS::Target>>,
     _serdes: PhantomData<fn() -> (KS, VS)>,
 }
 
@@ -34,8 +40,18 @@ impl<KS: Serde, VS: Serde> SinkFactory<KS, VS> {
     pub(crate) fn fixed(topic: TopicName) -> Self {
         SinkFactory {
             target: Target::Fixed(topic),
+            partitioner: None,
             _serdes: PhantomData,
         }
+    }
+
+    /// This sink, placing records with `partitioner`.
+    pub(crate) fn with_partitioner(
+        mut self,
+        partitioner: SinkPartitioner<KS::Target, VS::Target>,
+    ) -> Self {
+        self.partitioner = Some(partitioner);
+        self
     }
 }
 
@@ -44,6 +60,7 @@ struct SinkNode<KS: Serde, VS: Serde> {
     /// Resolved topic and its partition count, for fixed sinks.
     fixed: Option<(String, u32)>,
     dynamic: Option<Extractor<KS::Target, VS::Target>>,
+    partitioner: Option<SinkPartitioner<KS::Target, VS::Target>>,
 }
 
 impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS> {
@@ -62,6 +79,10 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
             }
             (None, None) => return Err(Error::Topology("sink without a topic".to_owned())),
         };
+        let chosen = self
+            .partitioner
+            .as_ref()
+            .and_then(|p| p(&record.key, &record.value, partitions));
         // Serialization and producer errors go to the production handler.
         let (key, value) = match (KS::to_bytes(&record.key), VS::to_bytes(&record.value)) {
             (Ok(key), Ok(value)) => (key, value),
@@ -69,9 +90,10 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
                 return crate::processor::handling::serialization_failed(cx, &self.name, &topic, e)
             }
         };
-        let partition = key
-            .as_deref()
-            .map(|k| partition_for_key(KS::partition_bytes(k), partitions));
+        let partition = chosen.or_else(|| {
+            key.as_deref()
+                .map(|k| partition_for_key(KS::partition_bytes(k), partitions))
+        });
         let record = ProducedRecord {
             topic,
             partition,
@@ -98,12 +120,14 @@ impl<KS: Serde, VS: Serde> NodeFactory for SinkFactory<KS, VS> {
                     name: env.name.clone(),
                     fixed: Some((topic.resolve(env.application_id), n)),
                     dynamic: None,
+                    partitioner: self.partitioner.clone(),
                 })
             }
             Target::Dynamic(extract) => Arc::new(SinkNode::<KS, VS> {
                 name: env.name.clone(),
                 fixed: None,
                 dynamic: Some(extract.clone()),
+                partitioner: self.partitioner.clone(),
             }),
         };
         Ok(Instance::node(node))
@@ -177,6 +201,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         let describe = std::any::type_name::<F>().to_owned();
         let factory = SinkFactory::<KS, VS> {
             target: Target::Dynamic(Arc::new(extractor)),
+            partitioner: None,
             _serdes: PhantomData,
         };
         self.add_sink(SinkTarget::Dynamic(describe), Arc::new(factory));

@@ -11,6 +11,7 @@
 //! `ValueAndTimestamp<V>` per key and forwards the value it replaced when
 //! a downstream operator asks for old values.
 
+use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
@@ -107,82 +108,102 @@ impl StreamsBuilder {
         // Read values as `Option` so that tombstones arrive as deletes.
         let raw: Topic<KS, Option<VS>, P> = topic.with_serdes();
         let source = self.source_node(None, raw, None);
-        // Java's KTableSource with a store (`queryableName != null`).
-        let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> =
-            Arc::new(|record: Record<_, _>, store| {
-                let old = store.get(&record.key)?.map(|o| o.value);
-                match &record.value {
-                    Some(value) => store.put(
-                        &record.key,
-                        &ValueAndTimestamp::new(value.clone(), record.timestamp),
-                    )?,
-                    None => drop(store.delete(&record.key)?),
-                }
-                let change = Change {
-                    new: record.value,
-                    old,
-                };
-                Ok(Some(Record {
-                    key: record.key,
-                    value: change,
-                    timestamp: record.timestamp,
-                    headers: record.headers,
-                }))
-            });
-        let send_old_values = Arc::new(AtomicBool::new(false));
-        let stored = TableNodeFactory::<KS::Target, Option<VS::Target>, KS, VS> {
-            store: store.clone(),
-            caching: materialized.caching(),
-            update,
-            send_old_values: send_old_values.clone(),
-            _types: PhantomData,
-        };
-        let store_builder = Arc::new(materialized.timestamped_builder(&store));
-        let mut graph = self.graph.borrow_mut();
-        let name = source.take_name(&mut graph, "KTABLE-SOURCE-");
-        // Java's KTableSource without a store: forward, no old value.
-        let stateless: SourceOp<KS::Target, VS::Target> = Arc::new(|record, emit| {
-            emit(Record {
+        let name = source.take_name(&mut self.graph.borrow_mut(), "KTABLE-SOURCE-");
+        ktable_source(&self.graph, source.node, name, store, materialized)
+    }
+}
+
+/// Java's `KTableSource` named `name` under `parent` (whose records carry
+/// `Option<V>`, `None` a delete), over store `store`: created at once when
+/// `materialized` is named, else when a downstream operator needs it. The
+/// node of `builder.table` and of a foreign-key join's result.
+pub(crate) fn ktable_source<KS, VS>(
+    graph_rc: &Rc<RefCell<GraphBuilder>>,
+    parent: usize,
+    name: String,
+    store: String,
+    materialized: Materialized<KS, VS>,
+) -> KTable<KS::Target, VS::Target>
+where
+    KS: Serde,
+    VS: Serde,
+    KS::Target: Clone,
+    VS::Target: Clone,
+{
+    // Java's KTableSource with a store (`queryableName != null`).
+    let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> =
+        Arc::new(|record: Record<_, _>, store| {
+            let old = store.get(&record.key)?.map(|o| o.value);
+            match &record.value {
+                Some(value) => store.put(
+                    &record.key,
+                    &ValueAndTimestamp::new(value.clone(), record.timestamp),
+                )?,
+                None => drop(store.delete(&record.key)?),
+            }
+            let change = Change {
+                new: record.value,
+                old,
+            };
+            Ok(Some(Record {
                 key: record.key,
-                value: Change {
-                    new: record.value,
-                    old: None,
-                },
+                value: change,
                 timestamp: record.timestamp,
                 headers: record.headers,
-            })
+            }))
         });
-        let node = graph.add_node(
-            name,
-            NodeKind::Processor { stores: Vec::new() },
-            &[source.node],
-            Arc::new(StatelessFactory { op: stateless }),
-        );
-        let store_name = store.clone();
-        let materialize = move |graph: &mut GraphBuilder| {
-            graph.stores.push(store_builder);
-            if let NodeKind::Processor { stores } = &mut graph.nodes[node].kind {
-                stores.push(store_name);
-            }
-            graph.set_factory(node, Arc::new(stored));
+    let send_old_values = Arc::new(AtomicBool::new(false));
+    let stored = TableNodeFactory::<KS::Target, Option<VS::Target>, KS, VS> {
+        store: store.clone(),
+        caching: materialized.caching(),
+        update,
+        send_old_values: send_old_values.clone(),
+        _types: PhantomData,
+    };
+    let store_builder = Arc::new(materialized.timestamped_builder(&store));
+    let mut graph = graph_rc.borrow_mut();
+    // Java's KTableSource without a store: forward, no old value.
+    let stateless: SourceOp<KS::Target, VS::Target> = Arc::new(|record, emit| {
+        emit(Record {
+            key: record.key,
+            value: Change {
+                new: record.value,
+                old: None,
+            },
+            timestamp: record.timestamp,
+            headers: record.headers,
+        })
+    });
+    let node = graph.add_node(
+        name,
+        NodeKind::Processor { stores: Vec::new() },
+        &[parent],
+        Arc::new(StatelessFactory { op: stateless }),
+    );
+    let store_name = store.clone();
+    let materialize = move |graph: &mut GraphBuilder| {
+        graph.stores.push(store_builder);
+        if let NodeKind::Processor { stores } = &mut graph.nodes[node].kind {
+            stores.push(store_name);
+        }
+        graph.set_factory(node, Arc::new(stored));
+    };
+    let getter_store = store.clone();
+    let (store, materialize): (Option<String>, Option<super::ktable::Materialize>) =
+        if materialized.is_named() {
+            materialize(&mut graph);
+            (Some(store), None)
+        } else {
+            (None, Some(Box::new(materialize)))
         };
-        let getter_store = store.clone();
-        let (store, materialize): (Option<String>, Option<super::ktable::Materialize>) =
-            if materialized.is_named() {
-                materialize(&mut graph);
-                (Some(store), None)
-            } else {
-                (None, Some(Box::new(materialize)))
-            };
-        drop(graph);
-        let info = TableInfo::source(send_old_values, materialize);
-        // Java's KTableSourceValueGetterSupplier: reading the table from a
-        // join materializes it.
-        let source = info.clone();
-        let view: View<KS::Target, VS::Target> = Rc::new(move |graph: &mut GraphBuilder| {
-            source.materialize(graph);
-            store_getter::<KS, VS>(&getter_store)
-        });
-        KTable::with_info(self.graph.clone(), node, store, info).with_view(view)
-    }
+    drop(graph);
+    let info = TableInfo::source(send_old_values, materialize);
+    // Java's KTableSourceValueGetterSupplier: reading the table from a
+    // join materializes it.
+    let source = info.clone();
+    let view: View<KS::Target, VS::Target> = Rc::new(move |graph: &mut GraphBuilder| {
+        source.materialize(graph);
+        store_getter::<KS, VS>(&getter_store)
+    });
+    KTable::with_info(graph_rc.clone(), node, store, info).with_view(view)
 }

@@ -16,6 +16,11 @@ pub(crate) struct RepartitionSpec {
     pub(crate) partitions: Option<u32>,
     /// The sink node writing it.
     pub(crate) sink: usize,
+    /// When the count is not given: the node whose sub-topology's source
+    /// topics give it (`None`: the sink's). A foreign-key join's
+    /// subscription topic takes the other table's count (Java's
+    /// `copartitionSources` of the subscription source with that table).
+    pub(crate) copartition_with: Option<usize>,
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -125,12 +130,18 @@ pub(crate) fn assemble(
     while !pending.is_empty() {
         let before = pending.len();
         pending.retain(|spec| {
-            let Some(sub) = subtopologies.iter().find(|s| s.nodes.contains(&spec.sink)) else {
+            let like = spec.copartition_with.unwrap_or(spec.sink);
+            let Some(sub) = subtopologies.iter().find(|s| s.nodes.contains(&like)) else {
                 return true;
             };
             let mut max = Some(0u32);
             for &i in &sub.nodes {
                 if let NodeKind::Source { topic, .. } = &nodes[i].kind {
+                    // A sub-topology that reads the topic back (a foreign-key
+                    // join's) takes its count from its other sources.
+                    if topic.name == spec.topic {
+                        continue;
+                    }
                     max = match (max, partitions.get(&topic.name)) {
                         (Some(m), Some(&n)) => Some(m.max(n)),
                         _ => None,

@@ -74,6 +74,8 @@ final class Cases {
         ALL.put("tumbling-emit-final", Cases::tumblingEmitFinal);
         ALL.put("sliding-emit-final", Cases::slidingEmitFinal);
         ALL.put("session-emit-final", Cases::sessionEmitFinal);
+        ALL.put("fk-join", Cases::fkJoin);
+        ALL.put("fk-left-join", Cases::fkLeftJoin);
     }
 
     private static final Consumed<String, Long> IN = Consumed.with(Serdes.String(), Serdes.Long());
@@ -293,6 +295,39 @@ final class Cases {
     static void tableTableOuterJoin(StreamsBuilder b, String[] inputs, String output) {
         b.table(inputs[0], IN)
                 .outerJoin(b.table(inputs[1], IN), (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
+    }
+
+    /** The first three {@code key-N} of partition 0 of 4 (the foreign keys of the FK-join cases). */
+    private static final java.util.List<String> FOREIGN_KEYS = foreignKeys();
+
+    private static java.util.List<String> foreignKeys() {
+        final java.util.List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; keys.size() < 3; i++) {
+            final String key = "key-" + i;
+            final byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(bytes)) % 4 == 0) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    static void fkJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .join(b.table(inputs[1], IN),
+                        (Long v) -> FOREIGN_KEYS.get((int) Math.floorMod(v, 3L)),
+                        (l, r) -> l + "+" + r)
+                .toStream()
+                .to(output, TEXT_OUT);
+    }
+
+    static void fkLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        b.table(inputs[0], IN)
+                .leftJoin(b.table(inputs[1], IN),
+                        (Long v) -> FOREIGN_KEYS.get((int) Math.floorMod(v, 3L)),
+                        (l, r) -> l + "+" + r)
                 .toStream()
                 .to(output, TEXT_OUT);
     }
