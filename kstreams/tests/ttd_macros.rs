@@ -103,7 +103,8 @@ fn wall_clock_punctuator_follows_the_driver_clock() -> kstreams::Result<()> {
     Ok(())
 }
 
-/// Keeps long lines.
+/// Keeps long lines (`&String`: the macro takes the stream's value type).
+#[allow(clippy::ptr_arg)]
 #[processor]
 fn long(line: &String) -> bool {
     line.len() > 3

@@ -804,37 +804,6 @@ fn table_table_outer_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         .to(out);
 }
 
-#[cfg(test)]
-mod join_input_tests {
-    use std::collections::HashSet;
-
-    use super::super::input::generate;
-    use super::*;
-
-    /// The two inputs of a join never share a timestamp within a
-    /// partition: which side goes first is decided by timestamps alone,
-    /// never by how Java's or kstreams' PartitionGroup breaks a tie.
-    #[test]
-    fn join_inputs_share_no_timestamp_within_a_partition() {
-        let joins = CASES.iter().filter(|c| c.name.contains("join"));
-        let mut checked = 0;
-        for case in joins {
-            assert_eq!(case.inputs.len(), 2, "{}", case.name);
-            let stamps = |spec: &InputSpec| -> HashSet<(u32, i64)> {
-                generate(spec, 0)
-                    .into_iter()
-                    .map(|r| (r.partition, r.timestamp))
-                    .collect()
-            };
-            let (a, b) = (stamps(&case.inputs[0]), stamps(&case.inputs[1]));
-            let shared: Vec<_> = a.intersection(&b).collect();
-            assert!(shared.is_empty(), "{}: {shared:?}", case.name);
-            checked += 1;
-        }
-        assert!(checked >= 5, "the join cases are registered");
-    }
-}
-
 fn tumbling_emit_final(b: &StreamsBuilder, inputs: &[&str], output: &str) {
     b.stream(In::named(inputs[0]))
         .group_by_key()
@@ -871,4 +840,35 @@ fn session_emit_final(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         .count()
         .to_stream()
         .to(out);
+}
+
+#[cfg(test)]
+mod join_input_tests {
+    use std::collections::HashSet;
+
+    use super::super::input::generate;
+    use super::*;
+
+    /// The two inputs of a join never share a timestamp within a
+    /// partition: which side goes first is decided by timestamps alone,
+    /// never by how Java's or kstreams' PartitionGroup breaks a tie.
+    #[test]
+    fn join_inputs_share_no_timestamp_within_a_partition() {
+        let joins = CASES.iter().filter(|c| c.name.contains("join"));
+        let mut checked = 0;
+        for case in joins {
+            assert_eq!(case.inputs.len(), 2, "{}", case.name);
+            let stamps = |spec: &InputSpec| -> HashSet<(u32, i64)> {
+                generate(spec, 0)
+                    .into_iter()
+                    .map(|r| (r.partition, r.timestamp))
+                    .collect()
+            };
+            let (a, b) = (stamps(&case.inputs[0]), stamps(&case.inputs[1]));
+            let shared: Vec<_> = a.intersection(&b).collect();
+            assert!(shared.is_empty(), "{}: {shared:?}", case.name);
+            checked += 1;
+        }
+        assert!(checked >= 5, "the join cases are registered");
+    }
 }

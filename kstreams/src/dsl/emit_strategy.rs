@@ -243,6 +243,9 @@ impl EmitFinal {
     }
 }
 
+/// A session's final aggregate, as forwarded.
+type SessionChange<K, A> = Record<Windowed<K>, Change<A>>;
+
 impl EmitFinal {
     /// After a record with session close time `close` (observed stream
     /// time − gap − grace): the sessions that closed since the last
@@ -254,7 +257,7 @@ impl EmitFinal {
         store: &MeteredSessionStore<KS, AS>,
         close: i64,
         headers: &Headers,
-    ) -> Result<Vec<Record<Windowed<KS::Target>, Change<AS::Target>>>> {
+    ) -> Result<Vec<SessionChange<KS::Target, AS::Target>>> {
         if self.last_close.is_some_and(|last| last >= close) {
             return Ok(Vec::new());
         }

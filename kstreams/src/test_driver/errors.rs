@@ -328,8 +328,11 @@ mod tests {
         assert_eq!(driver.metrics().dropped_records_total(), 1);
     }
 
+    /// A map JSON cannot write: its keys are not strings.
+    type PairKeyed = HashMap<(u8, u8), u8>;
+
     /// JSON cannot have non-string map keys: serializing this always fails.
-    const BAD_SINK: Topic<String, Json<HashMap<(u8, u8), u8>>, 1> = Topic::new("unwritable");
+    const BAD_SINK: Topic<String, Json<PairKeyed>, 1> = Topic::new("unwritable");
 
     fn unwritable() -> Topology {
         let b = StreamsBuilder::new();
