@@ -295,6 +295,7 @@ mod tests {
                     ],
                 },
             ],
+            global_stores: Vec::new(),
             changelogs: [("counts".to_owned(), "counts-changelog".to_owned())].into(),
         }
     }
