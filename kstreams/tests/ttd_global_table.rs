@@ -7,7 +7,8 @@
 //!   gets `None`; the result keeps the stream record's key and timestamp;
 //! - global updates and tombstones are visible to the very next record;
 //! - no co-partitioning: the global topic's partition count is irrelevant;
-//! - `describe()` names and prints the global store as Java does.
+//! - `describe()` names and prints the global store as Java does (both
+//!   joins are `KSTREAM-LEFTJOIN-…` in Java, inner ones included).
 //!
 //! `cargo xtask conformance stream-globaltable-join
 //! stream-globaltable-left-join` checks the same against Java on a broker.
@@ -214,12 +215,12 @@ fn describe_prints_the_global_store_as_java() -> Result<()> {
          <-- KSTREAM-SOURCE-0000000001\n  \
          Sub-topology: 1\n    \
          Source: KSTREAM-SOURCE-0000000003 (topics: [orders])\n      \
-         --> KSTREAM-JOIN-0000000004\n    \
-         Processor: KSTREAM-JOIN-0000000004 (stores: [])\n      \
+         --> KSTREAM-LEFTJOIN-0000000004\n    \
+         Processor: KSTREAM-LEFTJOIN-0000000004 (stores: [])\n      \
          --> KSTREAM-SINK-0000000005\n      \
          <-- KSTREAM-SOURCE-0000000003\n    \
          Sink: KSTREAM-SINK-0000000005 (topic: out)\n      \
-         <-- KSTREAM-JOIN-0000000004\n\n  \
+         <-- KSTREAM-LEFTJOIN-0000000004\n\n  \
          Sub-topology: 2\n    \
          Source: KSTREAM-SOURCE-0000000006 (topics: [returns])\n      \
          --> KSTREAM-LEFTJOIN-0000000007\n    \

@@ -14,6 +14,9 @@
 //! count, and a key-changing operator before the join needs no
 //! repartition. The join node is connected to no store (`describe()` shows
 //! `stores: []`, as Java): global stores are readable from every task.
+//! Both joins are named `KSTREAM-LEFTJOIN-…`, as Java names them (its
+//! `KStreamImpl.globalTableJoin` uses `LEFTJOIN_NAME` whether the join is
+//! inner or left).
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -34,7 +37,7 @@ type KeySelector<K, V, KG> = Arc<dyn Fn(&K, &V) -> KG + Send + Sync>;
 /// the joiner drops the record (an inner join without a match).
 type GlobalJoiner<V, VG, VR> = Arc<dyn Fn(&V, Option<&VG>) -> Option<VR> + Send + Sync>;
 
-/// Factory of a `KSTREAM-JOIN-…` / `KSTREAM-LEFTJOIN-…` node on a global table.
+/// Factory of the `KSTREAM-LEFTJOIN-…` node of a join on a global table.
 struct GlobalJoinFactory<K, V, KG, VG, VR> {
     getter: GetterInit<KG, VG>,
     key_selector: KeySelector<K, V, KG>,
@@ -125,7 +128,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     }
 
     /// Joins each record with the row of `table` under the key that
-    /// `key_selector` computes from it (`KSTREAM-JOIN-…`, Kafka Streams'
+    /// `key_selector` computes from it (`KSTREAM-LEFTJOIN-…`, the name Java
+    /// gives inner joins with global tables too; Kafka Streams'
     /// `KStream#join(GlobalKTable, KeyValueMapper, ValueJoiner)`): a record
     /// whose looked-up key has no row is dropped; table updates emit
     /// nothing. The result keeps the record's key, timestamp and headers.
@@ -174,7 +178,9 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         F: Fn(&V, &VG) -> VR + Send + Sync + 'static,
     {
         let joiner: GlobalJoiner<V, VG, VR> = Arc::new(move |v, row| row.map(|r| joiner(v, r)));
-        self.global_join(table, "KSTREAM-JOIN-", Arc::new(key_selector), joiner)
+        // Java names the inner join `KSTREAM-LEFTJOIN-…` too
+        // (`KStreamImpl.globalTableJoin` uses `LEFTJOIN_NAME` for both).
+        self.global_join(table, "KSTREAM-LEFTJOIN-", Arc::new(key_selector), joiner)
     }
 
     /// Joins each record with the row of `table` under the key that
