@@ -7,6 +7,7 @@
 //!   resumes from there: with the topic's records deleted meanwhile, the
 //!   restarted instance still has every row (from its RocksDB store) and
 //!   reads only what was produced after the checkpoint;
+//! - the global store is queryable through `KafkaStreams::store`;
 //! - a missing global topic fails `start()` with an error naming it;
 //! - a poison record in the global topic, with the default
 //!   deserialization handler (fail), moves the instance to ERROR.
@@ -193,6 +194,15 @@ fn global_table_bootstraps_follows_updates_and_resumes_from_its_checkpoint() {
         thread::sleep(Duration::from_millis(200));
     }
     assert!(seen, "the global update never reached the join");
+    // The global store is queryable, with every row on every instance.
+    let store = streams
+        .store::<String, String>(&format!("{customers}-STATE-STORE-0000000000"))
+        .expect("the global store");
+    assert_eq!(
+        store.get(&"c5".to_string()).expect("get"),
+        Some("renamed".to_string())
+    );
+    assert_eq!(store.all().expect("all").len(), 10);
     assert!(streams.close(Duration::from_secs(60)));
     assert_eq!(streams.state(), State::NotRunning);
 

@@ -180,18 +180,35 @@ impl KafkaStreams {
     }
 
     /// A read-only view of store `name` over the tasks this instance runs
-    /// now, with the store's serdes `KS`/`VS` (for the timestamped store
+    /// now (or of the global store `name`, which every instance holds in
+    /// full), with the store's serdes `KS`/`VS` (for the timestamped store
     /// of a DSL aggregation or table, the plain value serde: timestamps
     /// are dropped, as Java's `keyValueStore()` query type does). Fails if no local task has
     /// the store (yet: during a rebalance or restoration) or the serdes differ.
     pub fn store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<ReadOnlyKeyValueStore<KS, VS>> {
-        let local = self
-            .instance_state()
+        // The tasks' instances of the store, or the global store of that
+        // name (one per instance, read by every task).
+        let state = self.instance_state();
+        let mut candidates: Vec<Arc<dyn TaskStore>> = state
             .local_stores
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|((s, _), _)| s == name)
+            .map(|(_, store)| store.clone())
+            .collect();
+        candidates.extend(
+            state
+                .global_stores
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .filter(|s| s.name() == name)
+                .cloned(),
+        );
         let mut stores = Vec::new();
-        for ((store, _), task_store) in local.iter().filter(|((s, _), _)| s == name) {
+        for task_store in &candidates {
+            let store = name.to_owned();
             // The timestamped store of a DSL aggregation or table is read
             // with plain values, as Java's `ReadOnlyKeyValueStoreFacade`.
             let any = task_store.as_any();
