@@ -14,12 +14,12 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Headers as _, Message};
+use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client_config::FETCH_QUEUE_BACKOFF_MS;
 use crate::config::StreamsConfig;
-use crate::processor::{ConsumedRecord, Headers};
+use crate::processor::ConsumedRecord;
 use crate::{Error, Result};
 
 /// What one poll of the global consumer returned.
@@ -131,14 +131,7 @@ impl GlobalConsumer {
             }
             Some(Ok(m)) => m,
         };
-        let headers = match message.headers() {
-            None => Headers::default(),
-            Some(hs) => Headers(
-                hs.iter()
-                    .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
-                    .collect(),
-            ),
-        };
+        let headers = super::consumer::headers_of(&message);
         Ok(GlobalPoll::Record(ConsumedRecord {
             topic: message.topic().into(),
             partition: message.partition(),

@@ -288,15 +288,17 @@ impl DriverState {
         timestamp: i64,
         headers: Headers,
     ) -> Result<()> {
-        if self.global.as_ref().is_some_and(|g| g.reads(topic)) {
-            return self.update_global(topic, key, value, timestamp, headers);
-        }
-        let Some(&task) = self.readers.get(topic) else {
-            let mut known: Vec<&String> = self.readers.keys().collect();
-            known.sort();
-            return Err(Error::Topic(format!(
-                "topic `{topic}` is not read by the topology (it reads {known:?})"
-            )));
+        let global = self.global.as_ref().is_some_and(|g| g.reads(topic));
+        let task = match self.readers.get(topic) {
+            _ if global => None,
+            Some(&task) => Some(task),
+            None => {
+                let mut known: Vec<&String> = self.readers.keys().collect();
+                known.sort();
+                return Err(Error::Topic(format!(
+                    "topic `{topic}` is not read by the topology (it reads {known:?})"
+                )));
+            }
         };
         let offset = self.next_offsets.entry(topic.to_owned()).or_insert(0);
         let record = ConsumedRecord {
@@ -309,30 +311,17 @@ impl DriverState {
             headers,
         };
         *offset += 1;
-        self.tasks[task].add_record(record);
-        Ok(())
+        match task {
+            Some(task) => {
+                self.tasks[task].add_record(record);
+                Ok(())
+            }
+            None => self.update_global(record),
+        }
     }
 
     /// Applies a record of a global table's topic to its store at once.
-    fn update_global(
-        &mut self,
-        topic: &str,
-        key: Option<Vec<u8>>,
-        value: Option<Vec<u8>>,
-        timestamp: i64,
-        headers: Headers,
-    ) -> Result<()> {
-        let offset = self.next_offsets.entry(topic.to_owned()).or_insert(0);
-        let record = ConsumedRecord {
-            topic: topic.into(),
-            partition: 0,
-            offset: *offset,
-            timestamp,
-            key,
-            value,
-            headers,
-        };
-        *offset += 1;
+    fn update_global(&mut self, record: ConsumedRecord) -> Result<()> {
         let mut collector = Collector {
             produced: Vec::new(),
             partitions: &self.partitions,
