@@ -242,3 +242,31 @@ fn a_global_table_cannot_be_read_as_a_stream_source_twice() {
     let err = b.build().err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("read by two sources"), "{err}");
 }
+
+#[test]
+fn pictures_draw_the_global_store_as_its_own_group() -> Result<()> {
+    let b = StreamsBuilder::new();
+    let customers = b.global_table(CUSTOMERS);
+    b.stream(ORDERS)
+        .join_global(&customers, customer_of, |o: &String, n: &String| {
+            format!("{o}{n}")
+        })
+        .to(OUT);
+    let description = b.build()?.describe();
+    let mermaid = description.to_mermaid();
+    assert!(
+        mermaid.contains("subgraph sub_0 [\"Sub-topology 0 (global store)\"]"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("subgraph sub_1 [\"Sub-topology 1\"]"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("KTABLE-SOURCE-0000000002"), "{mermaid}");
+    let dot = description.to_dot();
+    assert!(
+        dot.contains("label=\"Sub-topology 0 (global store)\";"),
+        "{dot}"
+    );
+    Ok(())
+}
