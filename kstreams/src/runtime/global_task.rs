@@ -249,3 +249,141 @@ impl GlobalStateUpdateTask {
         self.stores.stores.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::{Materialized, StreamsBuilder, Topic};
+    use crate::processor::stores::KvTaskStore;
+    use crate::processor::{Headers, ProducedRecord};
+    use kstreams_serde::Timestamped;
+
+    const RATES: Topic<String, String, 2> = Topic::new("rates");
+
+    struct Discard;
+
+    impl RecordCollector for Discard {
+        fn send(&mut self, _: ProducedRecord) -> Result<()> {
+            Ok(())
+        }
+        fn partition_count(&mut self, _: &str) -> Result<i32> {
+            Ok(1)
+        }
+    }
+
+    fn topology(in_memory: bool) -> Topology {
+        let b = StreamsBuilder::new();
+        let materialized = Materialized::as_("rates-store");
+        let materialized = if in_memory {
+            materialized.in_memory()
+        } else {
+            materialized
+        };
+        b.global_table_with(RATES, materialized);
+        b.build().expect("topology")
+    }
+
+    fn record(partition: i32, offset: i64, key: &str, value: &str) -> ConsumedRecord {
+        ConsumedRecord {
+            topic: "rates".into(),
+            partition,
+            offset,
+            timestamp: offset,
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            headers: Headers::default(),
+        }
+    }
+
+    fn read(task: &GlobalStateUpdateTask, key: &str) -> Option<String> {
+        let stores = task.stores();
+        let store = stores[0]
+            .as_any()
+            .downcast_ref::<KvTaskStore<String, Timestamped<String>>>()
+            .expect("a timestamped key/value store")
+            .handle();
+        store
+            .get(&key.to_string())
+            .expect("get")
+            .map(|row| row.value)
+    }
+
+    #[cfg(feature = "rocksdb")]
+    #[test]
+    fn a_reopened_persistent_global_store_resumes_from_its_checkpoint() {
+        let env = StateEnv::temporary(0);
+        let topology = topology(false);
+        let mut task =
+            GlobalStateUpdateTask::open(&topology, "app", &env, Default::default()).expect("open");
+        assert_eq!(task.start_offset("rates", 0), None, "no checkpoint yet");
+        task.update(record(0, 0, "eur", "1.08"), &mut Discard)
+            .expect("update");
+        task.update(record(1, 4, "usd", "1.00"), &mut Discard)
+            .expect("update");
+        task.close(true);
+        let dir = env.state_dir.join("app").join(GLOBAL_DIR);
+        assert!(dir.join(".checkpoint").exists());
+
+        let task = GlobalStateUpdateTask::open(&topology, "app", &env, Default::default())
+            .expect("reopen");
+        // Java's global checkpoint: the next offset to read.
+        assert_eq!(task.start_offset("rates", 0), Some(1));
+        assert_eq!(task.start_offset("rates", 1), Some(5));
+        assert_eq!(read(&task, "eur").as_deref(), Some("1.08"));
+        env.remove_dir();
+    }
+
+    #[test]
+    fn an_in_memory_global_store_is_always_read_from_the_start() {
+        let env = StateEnv::temporary(0);
+        let topology = topology(true);
+        let mut task =
+            GlobalStateUpdateTask::open(&topology, "app", &env, Default::default()).expect("open");
+        task.update(record(0, 0, "eur", "1.08"), &mut Discard)
+            .expect("update");
+        task.close(true);
+        let task = GlobalStateUpdateTask::open(&topology, "app", &env, Default::default())
+            .expect("reopen");
+        assert_eq!(task.start_offset("rates", 0), None);
+        assert_eq!(read(&task, "eur"), None, "in-memory: starts empty");
+        env.remove_dir();
+    }
+
+    #[test]
+    fn tasks_read_the_global_store_while_the_global_thread_writes() {
+        let env = StateEnv::temporary(0);
+        let topology = topology(true);
+        let mut task =
+            GlobalStateUpdateTask::open(&topology, "app", &env, Default::default()).expect("open");
+        let stores = task.stores();
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                let store = stores[0].clone();
+                std::thread::spawn(move || {
+                    let handle = store
+                        .as_any()
+                        .downcast_ref::<KvTaskStore<String, Timestamped<String>>>()
+                        .expect("store")
+                        .handle();
+                    // Values only ever grow: a reader never sees one go back.
+                    let mut last = -1i64;
+                    while last < 999 {
+                        if let Some(row) = handle.get(&"k".to_string()).expect("get") {
+                            let n: i64 = row.value.parse().expect("a number");
+                            assert!(n >= last, "read {n} after {last}");
+                            last = n;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for i in 0..1000 {
+            task.update(record(0, i, "k", &i.to_string()), &mut Discard)
+                .expect("update");
+        }
+        for reader in readers {
+            reader.join().expect("reader");
+        }
+        env.remove_dir();
+    }
+}
