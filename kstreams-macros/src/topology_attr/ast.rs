@@ -298,21 +298,10 @@ impl Walker<'_> {
             // joins (stream-table, table-table, stream-stream and their
             // `_with` forms) and `cogroup`, which Kafka Streams copartitions
             // too. `merge` is traced but not checked.
-            "merge"
-            | "join"
-            | "left_join"
-            | "outer_join"
-            | "join_with"
-            | "left_join_with"
-            | "outer_join_with"
-            | "join_with_key"
-            | "join_stream"
-            | "left_join_stream"
-            | "outer_join_stream"
-            | "join_stream_with"
-            | "left_join_stream_with"
-            | "outer_join_stream_with"
-            | "cogroup" => {
+            "merge" | "join" | "left_join" | "outer_join" | "join_with" | "left_join_with"
+            | "outer_join_with" | "join_with_key" | "join_stream" | "left_join_stream"
+            | "outer_join_stream" | "join_stream_with" | "left_join_stream_with"
+            | "outer_join_stream_with" | "cogroup" => {
                 let mut other_steps = Vec::new();
                 let other = arg
                     .map(|a| self.trace(a, &mut other_steps))

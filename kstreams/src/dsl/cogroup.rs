@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use kstreams_serde::{DefaultSerde, Serde, SerdeOf, Timestamped, ValueAndTimestamp};
 
-use super::builder::GraphBuilder;
 use super::copartition::CopartitionGroup;
+use super::builder::GraphBuilder;
 use super::grouped::KGroupedStream;
 use super::ktable::{Change, KTable, TableInfo};
 use super::table_node::forward_flushed;
