@@ -299,6 +299,42 @@ pub const CASES: &[Case] = &[
         kstreams: stream_table_left_join,
     },
     Case {
+        name: "stream-globaltable-join",
+        about: "stream(a).join(globalTable(b), key \"key-\" + floorMod(v, 8), v + \"x\" + g) -> to: the global table (15 % deletes) is bootstrapped to its end before any stream record is processed (inputs produced before the apps start), so every order sees the table's final rows; the key selector maps to another key, no co-partitioning",
+        inputs: &[
+            InputSpec {
+                seed: 64,
+                ..STREAM_TABLE_STREAM
+            },
+            InputSpec {
+                seed: 65,
+                global: true,
+                ..STREAM_TABLE_TABLE
+            },
+        ],
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: stream_globaltable_join,
+    },
+    Case {
+        name: "stream-globaltable-left-join",
+        about: "stream(a).leftJoin(globalTable(b), stream key, v + \"x\" + g, g null without a row) -> to: as stream-globaltable-join",
+        inputs: &[
+            InputSpec {
+                seed: 66,
+                ..STREAM_TABLE_STREAM
+            },
+            InputSpec {
+                seed: 67,
+                global: true,
+                ..STREAM_TABLE_TABLE
+            },
+        ],
+        key: Format::Utf8,
+        value: Format::Utf8,
+        kstreams: stream_globaltable_left_join,
+    },
+    Case {
         name: "table-table-join",
         about: "table(a).join(table(b), l + \"+\" + r) -> toStream -> to: both tables with 15 % deletes, updates of either side in timestamp order (no shared timestamps, see stream-table-join); deletes are nulls",
         inputs: &[TABLE_TABLE_LEFT, TABLE_TABLE_RIGHT],
@@ -696,6 +732,31 @@ fn stream_table_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
         .left_join(&table, |v: &i64, t: Option<&i64>| {
             format!("{v}x{}", shown(t))
         })
+        .to(out);
+}
+
+/// The global table is read first, as in Java's method.
+fn stream_globaltable_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::named(output);
+    let table = b.global_table(In::named(inputs[1]));
+    b.stream(In::named(inputs[0]))
+        .join_global(
+            &table,
+            |_: &String, v: &i64| format!("key-{}", v.rem_euclid(8)),
+            |v: &i64, g: &i64| format!("{v}x{g}"),
+        )
+        .to(out);
+}
+
+fn stream_globaltable_left_join(b: &StreamsBuilder, inputs: &[&str], output: &str) {
+    let out: Topic<String, String, PARTITIONS> = Topic::named(output);
+    let table = b.global_table(In::named(inputs[1]));
+    b.stream(In::named(inputs[0]))
+        .left_join_global(
+            &table,
+            |k: &String, _: &i64| k.clone(),
+            |v: &i64, g: Option<&i64>| format!("{v}x{}", shown(g)),
+        )
         .to(out);
 }
 

@@ -47,6 +47,10 @@ pub struct InputSpec {
     pub values: (i64, i64),
     /// How far ahead of the last event time the flush records are.
     pub flush_after_ms: i64,
+    /// Read by a global table: no consumer group commits its offsets, so
+    /// the reader does not wait for them (the global store is bootstrapped
+    /// to the topic's end before the apps process any stream record).
+    pub global: bool,
 }
 
 impl InputSpec {
@@ -65,6 +69,7 @@ impl InputSpec {
         tombstone_percent: 0,
         values: (-50, 100),
         flush_after_ms: 3_600_000,
+        global: false,
     };
 }
 

@@ -32,6 +32,8 @@ pub(crate) struct GraphBuilder {
     pub(crate) window_grace: HashMap<usize, WindowClose>,
     /// The sides of every join, checked for co-partitioning by `build()`.
     pub(crate) copartition_groups: Vec<super::copartition::CopartitionGroup>,
+    /// Source nodes of global tables: their sub-topologies are global.
+    pub(crate) global_sources: Vec<usize>,
 }
 
 /// When the windows of a windowed aggregation close, as
@@ -158,6 +160,7 @@ impl StreamsBuilder {
                 key_changing: std::collections::HashSet::new(),
                 window_grace: HashMap::new(),
                 copartition_groups: Vec::new(),
+                global_sources: Vec::new(),
             })),
         }
     }
@@ -231,6 +234,7 @@ impl StreamsBuilder {
             graph.nodes.clone(),
             graph.partitions.clone(),
             &graph.repartitions,
+            &graph.global_sources,
             graph.default_extractor.clone(),
         )?;
         topology.stores = graph.stores.clone();

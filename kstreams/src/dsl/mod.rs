@@ -1,6 +1,7 @@
 //! The Kafka Streams DSL: [`StreamsBuilder`], typed [`Topic`]s and
 //! [`KStream`] with its stateless operators, grouping and aggregations
-//! ([`KGroupedStream`]), and [`KTable`]s ([`KGroupedTable`], [`Materialized`]).
+//! ([`KGroupedStream`]), [`KTable`]s ([`KGroupedTable`], [`Materialized`])
+//! and [`GlobalKTable`]s.
 //!
 //! The DSL only *describes* a graph: every operator adds a named node
 //! (Kafka Streams' generated names, e.g. `KSTREAM-FILTER-0000000001`, or the
@@ -17,6 +18,7 @@ mod filter;
 mod fk_join;
 mod flat_map;
 mod fold;
+mod global_table;
 mod grouped;
 mod grouped_table;
 mod join_windows;
@@ -36,6 +38,7 @@ mod sliding_windowed;
 mod source;
 mod split;
 mod stateful_process;
+mod stream_global_join;
 mod stream_stream_join;
 mod stream_table_join;
 mod suppress;
@@ -55,6 +58,7 @@ mod wiring;
 pub use builder::StreamsBuilder;
 pub use cogroup::CogroupedKStream;
 pub use emit_strategy::EmitStrategy;
+pub use global_table::GlobalKTable;
 pub use grouped::{Grouped, KGroupedStream};
 pub use grouped_table::{ChangeSerde, KGroupedTable};
 pub use join_windows::{JoinWindows, StreamJoined};

@@ -130,28 +130,7 @@ where
     KS::Target: Clone,
     VS::Target: Clone,
 {
-    // Java's KTableSource with a store (`queryableName != null`).
-    let update: UpdateFn<KS::Target, Option<VS::Target>, KS, VS> =
-        Arc::new(|record: Record<_, _>, store| {
-            let old = store.get(&record.key)?.map(|o| o.value);
-            match &record.value {
-                Some(value) => store.put(
-                    &record.key,
-                    &ValueAndTimestamp::new(value.clone(), record.timestamp),
-                )?,
-                None => drop(store.delete(&record.key)?),
-            }
-            let change = Change {
-                new: record.value,
-                old,
-            };
-            Ok(Some(Record {
-                key: record.key,
-                value: change,
-                timestamp: record.timestamp,
-                headers: record.headers,
-            }))
-        });
+    let update = source_update::<KS, VS>();
     let send_old_values = Arc::new(AtomicBool::new(false));
     let stored = TableNodeFactory::<KS::Target, Option<VS::Target>, KS, VS> {
         store: store.clone(),
@@ -206,4 +185,36 @@ where
         store_getter::<KS, VS>(&getter_store)
     });
     KTable::with_info(graph_rc.clone(), node, store, info).with_view(view)
+}
+
+/// Java's `KTableSource` with a store (`queryableName != null`): puts the
+/// value (a tombstone deletes) and returns the change with the value it
+/// replaced. Shared by `table` and `global_table`.
+pub(super) fn source_update<KS, VS>() -> UpdateFn<KS::Target, Option<VS::Target>, KS, VS>
+where
+    KS: Serde,
+    VS: Serde,
+    KS::Target: Clone,
+    VS::Target: Clone,
+{
+    Arc::new(|record: Record<_, _>, store| {
+        let old = store.get(&record.key)?.map(|o| o.value);
+        match &record.value {
+            Some(value) => store.put(
+                &record.key,
+                &ValueAndTimestamp::new(value.clone(), record.timestamp),
+            )?,
+            None => drop(store.delete(&record.key)?),
+        }
+        let change = Change {
+            new: record.value,
+            old,
+        };
+        Ok(Some(Record {
+            key: record.key,
+            value: change,
+            timestamp: record.timestamp,
+            headers: record.headers,
+        }))
+    })
 }

@@ -246,14 +246,7 @@ impl StreamsConsumer {
                 t
             }
         };
-        let headers = match message.headers() {
-            None => Headers::default(),
-            Some(hs) => Headers(
-                hs.iter()
-                    .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
-                    .collect(),
-            ),
-        };
+        let headers = headers_of(&message);
         Ok(Some(ConsumedRecord {
             topic,
             partition: message.partition(),
@@ -299,5 +292,17 @@ impl StreamsConsumer {
         self.consumer
             .resume(&tpl_of(partitions))
             .map_err(|e| Error::kafka("resuming partitions", e))
+    }
+}
+
+/// A consumed message's headers in kstreams' form.
+pub(super) fn headers_of<M: Message>(message: &M) -> Headers {
+    match message.headers() {
+        None => Headers::default(),
+        Some(hs) => Headers(
+            hs.iter()
+                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                .collect(),
+        ),
     }
 }

@@ -13,6 +13,7 @@
 pub(crate) mod admin;
 pub(crate) mod client_config;
 pub(crate) mod consumer;
+pub(crate) mod global_consumer;
 pub(crate) mod producer;
 pub(crate) mod restore_consumer;
 

@@ -8,10 +8,22 @@
 //! nodes take typed handles ([`KeyValueStoreHandle`]) from the task's
 //! [`TaskStores`].
 //!
+//! Global stores (`StreamsBuilder::global_table`) are the exception: one
+//! instance per application instance, written by the global thread and
+//! read by every task of every stream thread (Kafka Streams'
+//! `GlobalStateManager`). A task sees them in [`TaskStores::globals`],
+//! readable by any of its nodes without being connected (as Java's
+//! `ProcessorContext.getStateStore` finds global stores), never flushed or
+//! closed by the task.
+//!
 //! Invariants:
-//! - a store is used by one task, on one thread at a time; the mutex in a
-//!   handle is never contended, it only makes handles `Send + Sync` like
-//!   the nodes that hold them;
+//! - a task store is used by one task, on one thread at a time; the mutex
+//!   in a handle is never contended, it only makes handles `Send + Sync`
+//!   like the nodes that hold them;
+//! - a global store's mutex *is* contended (global thread vs. tasks); it
+//!   is held for one get/put at a time, and global stores have no record
+//!   cache, so a task reads every write once the global thread's `put`
+//!   has returned;
 //! - nothing holds a store's lock while forwarding: entries written down by
 //!   the record cache are queued by the store's flush listener and
 //!   forwarded by [`TaskStore::forward_flushed`] after the write returns, so
@@ -202,21 +214,27 @@ pub(crate) struct TaskStores {
     pub(crate) stores: Vec<Arc<dyn TaskStore>>,
     /// Node name → names of the stores connected to it.
     pub(crate) connections: HashMap<String, Vec<String>>,
+    /// The instance's global stores, shared with the global thread (see
+    /// the module docs); read-only for the task's nodes.
+    pub(crate) globals: Vec<Arc<dyn TaskStore>>,
 }
 
 impl TaskStores {
-    /// The store named `name`.
+    /// The store named `name`: the task's own, or a global store.
     pub(crate) fn get(&self, name: &str) -> Option<&Arc<dyn TaskStore>> {
-        self.stores.iter().find(|s| s.name() == name)
+        self.stores
+            .iter()
+            .chain(&self.globals)
+            .find(|s| s.name() == name)
     }
 
-    /// Fails unless store `name` is connected to node `node`.
+    /// Fails unless store `name` is connected to node `node` or global.
     pub(crate) fn check_connected(&self, node: &str, name: &str) -> Result<()> {
         let connected = self
             .connections
             .get(node)
             .is_some_and(|s| s.iter().any(|s| s == name));
-        if connected {
+        if connected || self.globals.iter().any(|s| s.name() == name) {
             return Ok(());
         }
         Err(Error::Processing {

@@ -164,6 +164,20 @@ impl ClientShared {
         response
     }
 
+    /// The global thread failed: the client goes to PENDING_ERROR, its
+    /// stream threads stop, and the last one out moves it to ERROR (at
+    /// once if none runs). Kafka Streams likewise never replaces a failed
+    /// global thread.
+    pub(crate) fn global_thread_failed(&self, thread: &str, error: &Error) {
+        tracing::error!(thread, %error, "global thread failed; shutting the client down");
+        *lock(&self.last_error) = Some(format!("{thread}: {error}"));
+        self.set_state(State::PendingError);
+        self.request_shutdown();
+        if self.all_threads_dead() {
+            self.set_state(State::Error);
+        }
+    }
+
     /// Called by a thread as it exits: the last one out of PENDING_ERROR
     /// moves the client to ERROR.
     pub(crate) fn thread_exited(&self, index: usize) {

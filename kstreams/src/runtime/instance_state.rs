@@ -17,7 +17,7 @@ use super::state_manager::{LocalStores, StateEnv};
 use crate::config::{ProcessingGuarantee, StreamsConfig};
 use crate::kafka::admin::InternalTopicSpec;
 use crate::kafka::restore_consumer::RestoreConsumer;
-use crate::processor::stores::KvTaskStore;
+use crate::processor::stores::{KvTaskStore, TaskStore};
 use crate::state::KeyValueStoreHandle;
 use crate::state::{LoggingRestoreListener, RocksDbConfig, StateRestoreListener, ThreadCache};
 use crate::topology::Topology;
@@ -28,6 +28,9 @@ pub(crate) struct InstanceState {
     rocksdb: RocksDbConfig,
     local_stores: LocalStores,
     listener: Mutex<Arc<dyn StateRestoreListener>>,
+    /// The global stores, once the global thread has bootstrapped them;
+    /// every task built afterwards reads them.
+    global_stores: Mutex<Vec<Arc<dyn TaskStore>>>,
 }
 
 impl Default for InstanceState {
@@ -36,11 +39,30 @@ impl Default for InstanceState {
             rocksdb: RocksDbConfig::default(),
             local_stores: Arc::new(Mutex::new(BTreeMap::new())),
             listener: Mutex::new(Arc::new(LoggingRestoreListener)),
+            global_stores: Mutex::new(Vec::new()),
         }
     }
 }
 
 impl InstanceState {
+    /// The state environment of the global thread: no record cache
+    /// (global stores have none) and no registry of task stores.
+    pub(crate) fn global_env(&self, config: &StreamsConfig) -> StateEnv {
+        StateEnv {
+            state_dir: config.get_state_dir().to_owned(),
+            rocksdb: self.rocksdb.clone(),
+            cache: Arc::new(ThreadCache::new(0)),
+            eos: config.guarantee() == ProcessingGuarantee::ExactlyOnceV2,
+            local_stores: None,
+            global_stores: Vec::new(),
+        }
+    }
+
+    /// Hands the bootstrapped global stores to the stream threads.
+    pub(crate) fn set_global_stores(&self, stores: Vec<Arc<dyn TaskStore>>) {
+        *self.global_stores.lock().unwrap_or_else(|p| p.into_inner()) = stores;
+    }
+
     /// The state support of one stream thread: its record cache (its share
     /// of `statestore.cache.max.bytes`) and its restore consumer.
     pub(crate) fn for_thread(
@@ -57,6 +79,11 @@ impl InstanceState {
             )),
             eos: config.guarantee() == ProcessingGuarantee::ExactlyOnceV2,
             local_stores: Some(self.local_stores.clone()),
+            global_stores: self
+                .global_stores
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         };
         let reader = RestoreConsumer::new(config, &format!("{thread}-restore-consumer"))?;
         let listener = self
@@ -153,18 +180,35 @@ impl KafkaStreams {
     }
 
     /// A read-only view of store `name` over the tasks this instance runs
-    /// now, with the store's serdes `KS`/`VS` (for the timestamped store
+    /// now (or of the global store `name`, which every instance holds in
+    /// full), with the store's serdes `KS`/`VS` (for the timestamped store
     /// of a DSL aggregation or table, the plain value serde: timestamps
     /// are dropped, as Java's `keyValueStore()` query type does). Fails if no local task has
     /// the store (yet: during a rebalance or restoration) or the serdes differ.
     pub fn store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<ReadOnlyKeyValueStore<KS, VS>> {
-        let local = self
-            .instance_state()
+        // The tasks' instances of the store, or the global store of that
+        // name (one per instance, read by every task).
+        let state = self.instance_state();
+        let mut candidates: Vec<Arc<dyn TaskStore>> = state
             .local_stores
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|((s, _), _)| s == name)
+            .map(|(_, store)| store.clone())
+            .collect();
+        candidates.extend(
+            state
+                .global_stores
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .filter(|s| s.name() == name)
+                .cloned(),
+        );
         let mut stores = Vec::new();
-        for ((store, _), task_store) in local.iter().filter(|((s, _), _)| s == name) {
+        for task_store in &candidates {
+            let store = name.to_owned();
             // The timestamped store of a DSL aggregation or table is read
             // with plain values, as Java's `ReadOnlyKeyValueStoreFacade`.
             let any = task_store.as_any();

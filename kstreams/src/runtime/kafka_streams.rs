@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::client::{lock, ClientShared};
 use super::error_handler::StreamThreadExceptionResponse;
+use super::global_thread::GlobalStreamThread;
 use super::instance_state::{changelog_topic_specs, InstanceState};
 use super::process_metadata::load_or_create_process_id;
 use super::state::State;
@@ -115,6 +116,35 @@ impl KafkaStreams {
             return Err(Error::IllegalState(
                 "the client was closed while starting".into(),
             ));
+        }
+        if self.topology.has_global_stores() {
+            // Java's GlobalStreamThread: bootstrapped before any stream
+            // thread starts, so the state reaches RUNNING only after it.
+            let global_topics = self.topology.global_source_topics();
+            let global = GlobalStreamThread {
+                name: format!(
+                    "{}-{}-GlobalStreamThread",
+                    self.config.application_id(),
+                    self.process_id
+                ),
+                config: self.config.clone(),
+                topology: self.topology.clone(),
+                partitions: metadata
+                    .partition_counts
+                    .iter()
+                    .filter(|(t, _)| global_topics.contains(t))
+                    .map(|(t, n)| (t.clone(), *n))
+                    .collect(),
+                client: self.shared.clone(),
+                state: self.state.clone(),
+            };
+            match global.start() {
+                Ok(handle) => lock(&self.threads).push(handle),
+                Err(e) => {
+                    self.close(DROP_CLOSE_TIMEOUT);
+                    return Err(e);
+                }
+            }
         }
         let count = self.config.stream_threads();
         self.shared.register_threads(count);

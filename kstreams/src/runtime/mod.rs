@@ -9,6 +9,8 @@
 //! The Kafka-facing part, as in Kafka Streams:
 //! - [`KafkaStreams`] (`kafka_streams`): lifecycle, start-up checks, threads;
 //! - `stream_thread`: one OS thread's poll → process → commit loop;
+//! - `global_thread` / `global_task`: the global stores of global tables,
+//!   bootstrapped before the stream threads start, then kept up to date;
 //! - `task_manager`: a thread's tasks and its commit protocol;
 //! - `record_collector`: task output into the thread's producer;
 //! - [`State`] and the listener, [`StreamThreadExceptionResponse`].
@@ -16,6 +18,8 @@
 mod changelog_reader;
 mod client;
 mod error_handler;
+pub(crate) mod global_task;
+mod global_thread;
 mod instance_state;
 mod kafka_streams;
 pub(crate) mod partition_group;

@@ -46,6 +46,9 @@ pub(crate) struct StateEnv {
     pub(crate) cache: Arc<ThreadCache>,
     pub(crate) eos: bool,
     pub(crate) local_stores: Option<LocalStores>,
+    /// The instance's global stores, which every task may read (see
+    /// `processor::stores`); empty without global tables.
+    pub(crate) global_stores: Vec<Arc<dyn TaskStore>>,
 }
 
 impl StateEnv {
@@ -62,6 +65,7 @@ impl StateEnv {
             cache: Arc::new(ThreadCache::new(cache_max_bytes)),
             eos: false,
             local_stores: None,
+            global_stores: Vec::new(),
         }
     }
 
@@ -129,6 +133,7 @@ impl ProcessorStateManager {
             stores: TaskStores {
                 stores: Vec::new(),
                 connections,
+                globals: env.global_stores.clone(),
             },
             logged: Vec::new(),
             changelog: Arc::default(),

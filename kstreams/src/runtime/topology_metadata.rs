@@ -30,6 +30,9 @@ pub(crate) struct TopologyMetadata {
     /// User topics read or written by fixed sinks, with the partition count
     /// declared in their `Topic` type (if any).
     pub(crate) user_topics: Vec<(String, Option<i32>)>,
+    /// Topics of global tables (read by the global thread, whatever their
+    /// partition count).
+    pub(crate) global_topics: Vec<String>,
     /// Actual partition counts of every source topic, filled at start-up.
     pub(crate) partition_counts: HashMap<String, i32>,
 }
@@ -67,6 +70,7 @@ impl TopologyMetadata {
             subtopologies,
             internal_topics,
             user_topics,
+            global_topics: topology.global_source_topics(),
             partition_counts: HashMap::new(),
         })
     }
@@ -96,7 +100,10 @@ impl TopologyMetadata {
         let sources = self.source_topics();
         let mut problems = Vec::new();
         for (topic, declared) in &self.user_topics {
-            let role = if sources.contains(topic) {
+            let global = self.global_topics.contains(topic);
+            let role = if global {
+                "global table"
+            } else if sources.contains(topic) {
                 "source"
             } else {
                 "sink"
@@ -108,7 +115,8 @@ impl TopologyMetadata {
                         "{role} topic `{topic}` does not exist; create it first, e.g. `kafka-topics.sh --bootstrap-server {bootstrap} --create --topic {topic} --partitions {partitions}`"
                     ));
                 }
-                (Some(actual), Some(declared)) if actual != declared => problems.push(format!(
+                // A global table reads all partitions, however many.
+                (Some(actual), Some(declared)) if actual != declared && !global => problems.push(format!(
                     "{role} topic `{topic}` has {actual} partitions but the topology declares {declared}; fix the declaration or the topic"
                 )),
                 _ => {}
@@ -189,6 +197,7 @@ mod tests {
                 ("other".into(), None),
                 ("out".into(), None),
             ],
+            global_topics: Vec::new(),
             partition_counts: HashMap::new(),
         }
     }

@@ -54,9 +54,14 @@ impl TopologyTestDriver {
         };
         let driver = TopologyTestDriver::with_config(topology, settings)?;
         let errors = ErrorHandlers::new(config.errors.clone(), Default::default());
-        for task in &mut driver.state.borrow_mut().tasks {
+        let mut state = driver.state.borrow_mut();
+        for task in &mut state.tasks {
             task.set_error_handlers(errors.clone());
         }
+        if let Some(global) = &mut state.global {
+            global.set_error_handlers(errors);
+        }
+        drop(state);
         Ok(driver)
     }
 

@@ -11,6 +11,11 @@
 //!
 //! Every record written to any topic is kept until read through a
 //! [`TestOutputTopic`].
+//!
+//! Global tables: a record piped into (or written by the topology to) a
+//! global table's topic updates the global store at once, as Kafka
+//! Streams' driver does; stream tasks read that one store, and
+//! [`TopologyTestDriver::get_key_value_store`] finds it by name.
 
 mod errors;
 mod input;
@@ -30,6 +35,7 @@ pub use state::DriverConfig;
 
 use crate::dsl::Topic;
 use crate::processor::{ConsumedRecord, Headers, ProducedRecord, RecordCollector, TaskId};
+use crate::runtime::global_task::GlobalStateUpdateTask;
 use crate::runtime::state_manager::StateEnv;
 use crate::runtime::task::{StreamTask, TaskConfig};
 use crate::topology::Topology;
@@ -66,6 +72,8 @@ pub struct TopologyTestDriver {
 pub(crate) struct DriverState {
     application_id: String,
     tasks: Vec<StreamTask>,
+    /// The global stores and their nodes, if the topology has global tables.
+    pub(crate) global: Option<GlobalStateUpdateTask>,
     /// Resolved source topic → index of the task reading it.
     readers: HashMap<String, usize>,
     next_offsets: HashMap<String, i64>,
@@ -122,7 +130,15 @@ impl TopologyTestDriver {
     pub fn with_config(topology: Topology, driver: DriverConfig) -> Result<TopologyTestDriver> {
         let application_id = driver.application_id.as_str();
         let initial_wall_clock_ms = driver.initial_wall_clock_ms;
-        let env = StateEnv::temporary(driver.cache_max_bytes);
+        let mut env = StateEnv::temporary(driver.cache_max_bytes);
+        let global = if topology.has_global_stores() {
+            let global =
+                GlobalStateUpdateTask::open(&topology, application_id, &env, Default::default())?;
+            env.global_stores = global.stores();
+            Some(global)
+        } else {
+            None
+        };
         let config = TaskConfig {
             application_id: application_id.to_owned(),
             max_task_idle_ms: 0,
@@ -159,6 +175,7 @@ impl TopologyTestDriver {
         let mut state = DriverState {
             application_id: application_id.to_owned(),
             tasks,
+            global,
             readers,
             next_offsets: HashMap::new(),
             outputs: HashMap::new(),
@@ -253,6 +270,9 @@ impl Drop for TopologyTestDriver {
             for task in &mut state.tasks {
                 task.close(true);
             }
+            if let Some(global) = &mut state.global {
+                global.close(true);
+            }
             state.env.remove_dir();
         }
     }
@@ -268,12 +288,17 @@ impl DriverState {
         timestamp: i64,
         headers: Headers,
     ) -> Result<()> {
-        let Some(&task) = self.readers.get(topic) else {
-            let mut known: Vec<&String> = self.readers.keys().collect();
-            known.sort();
-            return Err(Error::Topic(format!(
-                "topic `{topic}` is not read by the topology (it reads {known:?})"
-            )));
+        let global = self.global.as_ref().is_some_and(|g| g.reads(topic));
+        let task = match self.readers.get(topic) {
+            _ if global => None,
+            Some(&task) => Some(task),
+            None => {
+                let mut known: Vec<&String> = self.readers.keys().collect();
+                known.sort();
+                return Err(Error::Topic(format!(
+                    "topic `{topic}` is not read by the topology (it reads {known:?})"
+                )));
+            }
         };
         let offset = self.next_offsets.entry(topic.to_owned()).or_insert(0);
         let record = ConsumedRecord {
@@ -286,14 +311,35 @@ impl DriverState {
             headers,
         };
         *offset += 1;
-        self.tasks[task].add_record(record);
-        Ok(())
+        match task {
+            Some(task) => {
+                self.tasks[task].add_record(record);
+                Ok(())
+            }
+            None => self.update_global(record),
+        }
+    }
+
+    /// Applies a record of a global table's topic to its store at once.
+    fn update_global(&mut self, record: ConsumedRecord) -> Result<()> {
+        let mut collector = Collector {
+            produced: Vec::new(),
+            partitions: &self.partitions,
+        };
+        let updated = match &mut self.global {
+            Some(global) => global.update(record, &mut collector),
+            None => Ok(()),
+        };
+        let produced = collector.produced;
+        self.route(produced)?;
+        updated
     }
 
     /// Keeps produced records and feeds those for topics the topology reads.
     fn route(&mut self, produced: Vec<ProducedRecord>) -> Result<()> {
         for record in produced {
-            if self.readers.contains_key(&record.topic) {
+            let global = self.global.as_ref().is_some_and(|g| g.reads(&record.topic));
+            if global || self.readers.contains_key(&record.topic) {
                 let r = record.clone();
                 self.enqueue(&r.topic, r.key, r.value, r.timestamp, r.headers)?;
             }

@@ -157,6 +157,10 @@ impl TopologyTestDriver {
         typed: impl FnOnce(&dyn TaskStore) -> Result<T>,
     ) -> Result<T> {
         let state = self.state.borrow();
+        let global = state.global.as_ref().map(|g| g.stores());
+        if let Some(store) = global.iter().flatten().find(|s| s.name() == name) {
+            return typed(store.as_ref());
+        }
         for task in &state.tasks {
             if let Some(store) = task.state().stores.get(name) {
                 return typed(store.as_ref());

@@ -36,6 +36,7 @@ pub(crate) fn assemble(
     nodes: Vec<NodeDef>,
     mut partitions: HashMap<String, u32>,
     repartitions: &[RepartitionSpec],
+    global_sources: &[usize],
     default_extractor: Arc<dyn TimestampExtractor>,
 ) -> Result<Topology> {
     let mut names = HashSet::new();
@@ -110,10 +111,29 @@ pub(crate) fn assemble(
             }
         }
     }
-    let subtopologies: Vec<Subtopology> = groups
+    // A group holding a global source is a global store's (Java's
+    // `describeGlobalStore`): numbered with the others, run by no task.
+    let global_roots: HashSet<usize> = global_sources
+        .iter()
+        .map(|&i| find(&mut parent, i))
+        .collect();
+    let (global_subtopologies, subtopologies): (Vec<Subtopology>, Vec<Subtopology>) = groups
         .into_iter()
         .map(|(id, nodes)| Subtopology { id, nodes })
-        .collect();
+        .partition(|s| global_roots.contains(&find(&mut parent, s.nodes[0])));
+    for sub in &global_subtopologies {
+        let sources = sub
+            .nodes
+            .iter()
+            .filter(|&&i| matches!(nodes[i].kind, NodeKind::Source { .. }))
+            .count();
+        if sub.nodes.len() != 2 || sources != 1 {
+            let names: Vec<&str> = sub.nodes.iter().map(|&i| &*nodes[i].name).collect();
+            return Err(Error::Topology(format!(
+                "a global store's sub-topology must be one source and its store's processor, found {names:?}; a global table cannot be read by stream operators, only joined with `join_global`"
+            )));
+        }
+    }
 
     // Repartition topics without a given count take the largest count among
     // the sources of the sub-topology that writes them (resolved to a fixpoint,
@@ -184,6 +204,7 @@ pub(crate) fn assemble(
     Ok(Topology {
         nodes,
         subtopologies,
+        global_subtopologies,
         partitions,
         default_extractor,
         stores: Vec::new(),

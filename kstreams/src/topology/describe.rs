@@ -54,6 +54,20 @@ pub struct SubtopologyDescription {
     pub nodes: Vec<NodeDescription>,
 }
 
+/// A global store of a [`TopologyDescription`]: the source reading its
+/// topic and the processor writing the store (Java's
+/// `TopologyDescription.GlobalStore`), printed as a sub-topology "for
+/// global store (will not generate tasks)".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalStoreDescription {
+    /// Its sub-topology id, numbered with the other sub-topologies.
+    pub id: u32,
+    /// The source node reading the global topic.
+    pub source: NodeDescription,
+    /// The processor node writing the store.
+    pub processor: NodeDescription,
+}
+
 /// A printable description of a [`Topology`]; `Display` gives Kafka
 /// Streams' format, [`to_mermaid`](Self::to_mermaid) and
 /// [`to_dot`](Self::to_dot) a picture.
@@ -61,6 +75,8 @@ pub struct SubtopologyDescription {
 pub struct TopologyDescription {
     /// The sub-topologies, by id.
     pub subtopologies: Vec<SubtopologyDescription>,
+    /// The global stores, by id.
+    pub global_stores: Vec<GlobalStoreDescription>,
     /// Change-logged stores and their changelog topics (without the
     /// application id prefix, as internal topics above), by store name.
     pub changelogs: std::collections::BTreeMap<String, String>,
@@ -88,43 +104,59 @@ pub(super) fn describe(topology: &Topology) -> TopologyDescription {
             .map(|&i| nodes[i].name.to_string())
             .collect()
     };
+    let describe_node = |i: usize| {
+        let node = &nodes[i];
+        let node_type = match &node.kind {
+            NodeKind::Source { topic, .. } => NodeType::Source {
+                topics: vec![topic.name.clone()],
+            },
+            NodeKind::Processor { stores } => NodeType::Processor {
+                stores: stores.clone(),
+            },
+            NodeKind::Sink {
+                target: SinkTarget::Fixed(topic),
+            } => NodeType::Sink {
+                topic: Some(topic.name.clone()),
+                extractor: None,
+            },
+            NodeKind::Sink {
+                target: SinkTarget::Dynamic(what),
+            } => NodeType::Sink {
+                topic: None,
+                extractor: Some(what.clone()),
+            },
+        };
+        NodeDescription {
+            name: node.name.to_string(),
+            node_type,
+            predecessors: names(&node.parents),
+            successors: names(&node.children),
+        }
+    };
     let subtopologies = topology
         .subtopologies
         .iter()
         .map(|sub| SubtopologyDescription {
             id: sub.id,
-            nodes: order(&sub.nodes)
-                .into_iter()
-                .map(|i| {
-                    let node = &nodes[i];
-                    let node_type = match &node.kind {
-                        NodeKind::Source { topic, .. } => NodeType::Source {
-                            topics: vec![topic.name.clone()],
-                        },
-                        NodeKind::Processor { stores } => NodeType::Processor {
-                            stores: stores.clone(),
-                        },
-                        NodeKind::Sink {
-                            target: SinkTarget::Fixed(topic),
-                        } => NodeType::Sink {
-                            topic: Some(topic.name.clone()),
-                            extractor: None,
-                        },
-                        NodeKind::Sink {
-                            target: SinkTarget::Dynamic(what),
-                        } => NodeType::Sink {
-                            topic: None,
-                            extractor: Some(what.clone()),
-                        },
-                    };
-                    NodeDescription {
-                        name: node.name.to_string(),
-                        node_type,
-                        predecessors: names(&node.parents),
-                        successors: names(&node.children),
-                    }
-                })
-                .collect(),
+            nodes: order(&sub.nodes).into_iter().map(describe_node).collect(),
+        })
+        .collect();
+    // A global store's group is a source and its processor (checked by
+    // `assemble`); the source is the one without parents.
+    let global_stores = topology
+        .global_subtopologies
+        .iter()
+        .filter_map(|sub| {
+            let (&source, &processor) = match sub.nodes.as_slice() {
+                [a, b] if nodes[*a].parents.is_empty() => (a, b),
+                [a, b] => (b, a),
+                _ => return None,
+            };
+            Some(GlobalStoreDescription {
+                id: sub.id,
+                source: describe_node(source),
+                processor: describe_node(processor),
+            })
         })
         .collect();
     let changelogs = topology
@@ -135,6 +167,7 @@ pub(super) fn describe(topology: &Topology) -> TopologyDescription {
         .collect();
     TopologyDescription {
         subtopologies,
+        global_stores,
         changelogs,
     }
 }
@@ -190,11 +223,37 @@ impl fmt::Display for SubtopologyDescription {
     }
 }
 
+impl fmt::Display for GlobalStoreDescription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Sub-topology: {} for global store (will not generate tasks)",
+            self.id
+        )?;
+        writeln!(f, "    {}", self.source)?;
+        writeln!(f, "    {}", self.processor)
+    }
+}
+
 impl fmt::Display for TopologyDescription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Topologies:\n ")?;
-        for sub in &self.subtopologies {
-            write!(f, "  {sub}")?;
+        // Sub-topologies and global stores interleaved by id, as Java's
+        // `TopologyDescription.toString`.
+        let mut all: Vec<(u32, &dyn fmt::Display)> = Vec::new();
+        all.extend(
+            self.subtopologies
+                .iter()
+                .map(|s| (s.id, s as &dyn fmt::Display)),
+        );
+        all.extend(
+            self.global_stores
+                .iter()
+                .map(|g| (g.id, g as &dyn fmt::Display)),
+        );
+        all.sort_by_key(|(id, _)| *id);
+        for (_, part) in all {
+            write!(f, "  {part}")?;
         }
         Ok(())
     }

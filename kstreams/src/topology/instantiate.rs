@@ -36,13 +36,9 @@ impl Topology {
         stores: &TaskStores,
         settings: &NodeSettings,
     ) -> Result<TaskGraph> {
-        let sub = self
-            .subtopologies
-            .iter()
-            .find(|s| s.id == subtopology)
-            .ok_or_else(|| {
-                Error::IllegalState(format!("the topology has no sub-topology {subtopology}"))
-            })?;
+        let sub = self.subtopology(subtopology).ok_or_else(|| {
+            Error::IllegalState(format!("the topology has no sub-topology {subtopology}"))
+        })?;
         let mut built: HashMap<usize, Erased> = HashMap::new();
         let mut sources = HashMap::new();
         let mut lifecycles = Vec::new();

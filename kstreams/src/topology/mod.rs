@@ -10,6 +10,12 @@
 //! source nodes). A repartition topic is written by a sink in one
 //! sub-topology and read by a source in another.
 //!
+//! Global stores (`StreamsBuilder::global_table`) form sub-topologies of
+//! their own (a source and the processor that writes the store), numbered
+//! with the others as Java numbers them but kept apart in
+//! `global_subtopologies`: they generate no tasks, the global thread runs
+//! them (Java's `GlobalStateUpdateTask`).
+//!
 //! Topic names are stored *logical*: internal topics (`<name>-repartition`)
 //! get the `<application.id>-` prefix only when resolved at run time.
 
@@ -27,7 +33,9 @@ use std::sync::Arc;
 
 pub(crate) use build::{assemble, RepartitionSpec};
 pub use co_partitioning::{CoPartitionedWith, Partitions};
-pub use describe::{NodeDescription, NodeType, SubtopologyDescription, TopologyDescription};
+pub use describe::{
+    GlobalStoreDescription, NodeDescription, NodeType, SubtopologyDescription, TopologyDescription,
+};
 pub(crate) use instantiate::TaskGraph;
 
 use crate::processor::node::NodeFactory;
@@ -113,6 +121,9 @@ pub(crate) struct Subtopology {
 pub struct Topology {
     pub(crate) nodes: Vec<NodeDef>,
     pub(crate) subtopologies: Vec<Subtopology>,
+    /// The sub-topologies of global stores (source → store processor),
+    /// run by the global thread, never as tasks.
+    pub(crate) global_subtopologies: Vec<Subtopology>,
     /// Partition counts by logical topic name: declared for user topics,
     /// computed (or given) for repartition topics.
     pub(crate) partitions: HashMap<String, u32>,
@@ -122,6 +133,34 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// The sub-topology `id`, stream or global.
+    pub(crate) fn subtopology(&self, id: u32) -> Option<&Subtopology> {
+        self.subtopologies
+            .iter()
+            .chain(&self.global_subtopologies)
+            .find(|s| s.id == id)
+    }
+
+    /// Whether the topology has global stores (and so needs a global thread).
+    pub(crate) fn has_global_stores(&self) -> bool {
+        !self.global_subtopologies.is_empty()
+    }
+
+    /// The resolved topics the global sub-topologies read, sorted.
+    pub(crate) fn global_source_topics(&self) -> Vec<String> {
+        let mut topics: Vec<String> = self
+            .global_subtopologies
+            .iter()
+            .flat_map(|s| &s.nodes)
+            .filter_map(|&i| match &self.nodes[i].kind {
+                NodeKind::Source { topic, .. } => Some(topic.name.clone()),
+                _ => None,
+            })
+            .collect();
+        topics.sort();
+        topics
+    }
+
     /// The topology in Kafka Streams' `TopologyDescription` format.
     pub fn describe(&self) -> TopologyDescription {
         describe::describe(self)

@@ -3,7 +3,8 @@
 //! group; topics are drawn once, as their own shape, so a repartition
 //! topic links the sub-topology that writes it to the one that reads it;
 //! state stores hang off the processors connected to them, with their
-//! changelog topics.
+//! changelog topics. A global store's sub-topology is a group too,
+//! labelled "(global store)".
 //!
 //! Both formats are generated from the same [`Picture`] (nodes, edges,
 //! groups), so they always show the same graph.
@@ -11,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::describe::{NodeType, TopologyDescription};
+use super::describe::{NodeDescription, NodeType, TopologyDescription};
 
 /// What a picture node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,8 @@ struct Picture {
     nodes: Vec<Node>,
     /// (from id, to id, dashed: store and changelog links).
     edges: Vec<(String, String, bool)>,
-    groups: Vec<u32>,
+    /// (sub-topology id, whether it is a global store's), by id.
+    groups: Vec<(u32, bool)>,
 }
 
 /// An id Mermaid and Graphviz both accept: letters, digits, `_`.
@@ -57,8 +59,20 @@ impl Picture {
         let mut edges = Vec::new();
         let mut topics = BTreeSet::new();
         let mut stores = BTreeSet::new();
-        for sub in &description.subtopologies {
-            for node in &sub.nodes {
+        let mut parts: Vec<(u32, bool, Vec<&NodeDescription>)> = description
+            .subtopologies
+            .iter()
+            .map(|s| (s.id, false, s.nodes.iter().collect()))
+            .chain(
+                description
+                    .global_stores
+                    .iter()
+                    .map(|g| (g.id, true, vec![&g.source, &g.processor])),
+            )
+            .collect();
+        parts.sort_by_key(|(id, _, _)| *id);
+        for (group, _, members) in &parts {
+            for node in members {
                 let this = id("n_", &node.name);
                 let shape = match &node.node_type {
                     NodeType::Source { topics: read } => {
@@ -90,7 +104,7 @@ impl Picture {
                     id: this,
                     label: node.name.clone(),
                     shape,
-                    group: Some(sub.id),
+                    group: Some(*group),
                 });
             }
         }
@@ -117,8 +131,17 @@ impl Picture {
         Picture {
             nodes,
             edges,
-            groups: description.subtopologies.iter().map(|s| s.id).collect(),
+            groups: parts.iter().map(|(id, global, _)| (*id, *global)).collect(),
         }
+    }
+}
+
+/// What a group's label adds for a global store's sub-topology.
+fn global_label(global: bool) -> &'static str {
+    if global {
+        " (global store)"
+    } else {
+        ""
     }
 }
 
@@ -161,9 +184,13 @@ impl TopologyDescription {
             }
         };
         let mut out = String::from("flowchart LR\n");
-        for group in &picture.groups {
-            let _ = writeln!(out, "    subgraph sub_{group} [\"Sub-topology {group}\"]");
-            for node in picture.nodes.iter().filter(|n| n.group == Some(*group)) {
+        for &(group, global) in &picture.groups {
+            let _ = writeln!(
+                out,
+                "    subgraph sub_{group} [\"Sub-topology {group}{}\"]",
+                global_label(global)
+            );
+            for node in picture.nodes.iter().filter(|n| n.group == Some(group)) {
                 let _ = writeln!(out, "        {}", shape(node));
             }
             out.push_str("    end\n");
@@ -213,10 +240,14 @@ impl TopologyDescription {
             )
         };
         let mut out = String::from("digraph topology {\n    rankdir=LR;\n");
-        for group in &picture.groups {
+        for &(group, global) in &picture.groups {
             let _ = writeln!(out, "    subgraph cluster_{group} {{");
-            let _ = writeln!(out, "        label=\"Sub-topology {group}\";");
-            for node in picture.nodes.iter().filter(|n| n.group == Some(*group)) {
+            let _ = writeln!(
+                out,
+                "        label=\"Sub-topology {group}{}\";",
+                global_label(global)
+            );
+            for node in picture.nodes.iter().filter(|n| n.group == Some(group)) {
                 let _ = writeln!(out, "        {}", attrs(node));
             }
             out.push_str("    }\n");
@@ -295,6 +326,7 @@ mod tests {
                     ],
                 },
             ],
+            global_stores: Vec::new(),
             changelogs: [("counts".to_owned(), "counts-changelog".to_owned())].into(),
         }
     }

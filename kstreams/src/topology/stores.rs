@@ -15,7 +15,7 @@ impl super::Topology {
     pub(crate) fn stores_of(&self, subtopology: u32) -> (Vec<Arc<dyn StoreFactory>>, Connections) {
         let mut factories: Vec<Arc<dyn StoreFactory>> = Vec::new();
         let mut connections = HashMap::new();
-        let Some(sub) = self.subtopologies.iter().find(|s| s.id == subtopology) else {
+        let Some(sub) = self.subtopology(subtopology) else {
             return (factories, connections);
         };
         for &i in &sub.nodes {

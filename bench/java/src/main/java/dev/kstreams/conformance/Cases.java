@@ -6,6 +6,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.StreamJoined;
@@ -68,6 +69,8 @@ final class Cases {
         ALL.put("cogroup", Cases::cogroup);
         ALL.put("stream-table-join", Cases::streamTableJoin);
         ALL.put("stream-table-left-join", Cases::streamTableLeftJoin);
+        ALL.put("stream-globaltable-join", Cases::streamGlobalTableJoin);
+        ALL.put("stream-globaltable-left-join", Cases::streamGlobalTableLeftJoin);
         ALL.put("table-table-join", Cases::tableTableJoin);
         ALL.put("table-table-left-join", Cases::tableTableLeftJoin);
         ALL.put("table-table-outer-join", Cases::tableTableOuterJoin);
@@ -274,6 +277,22 @@ final class Cases {
         final KTable<String, Long> table = b.table(inputs[1], IN);
         b.stream(inputs[0], IN)
                 .leftJoin(table, (v, t) -> v + "x" + t)
+                .to(output, TEXT_OUT);
+    }
+
+    /** A global table joined by a key computed from the stream's value. */
+    static void streamGlobalTableJoin(StreamsBuilder b, String[] inputs, String output) {
+        final GlobalKTable<String, Long> table = b.globalTable(inputs[1], IN);
+        b.stream(inputs[0], IN)
+                .join(table, (k, v) -> "key-" + Math.floorMod(v, 8L), (v, g) -> v + "x" + g)
+                .to(output, TEXT_OUT);
+    }
+
+    /** As streamGlobalTableJoin, by the stream's key; a record without a row joins null. */
+    static void streamGlobalTableLeftJoin(StreamsBuilder b, String[] inputs, String output) {
+        final GlobalKTable<String, Long> table = b.globalTable(inputs[1], IN);
+        b.stream(inputs[0], IN)
+                .leftJoin(table, (k, v) -> k, (v, g) -> v + "x" + g)
                 .to(output, TEXT_OUT);
     }
 
