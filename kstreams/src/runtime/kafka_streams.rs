@@ -52,6 +52,14 @@ impl KafkaStreams {
         &self.state
     }
 
+    pub(crate) fn client_shared(&self) -> &Arc<ClientShared> {
+        &self.shared
+    }
+
+    pub(crate) fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
     /// Creates a client in state CREATED. Fails on an invalid configuration
     /// or an unusable state directory; does not contact Kafka.
     pub fn new(topology: Topology, config: StreamsConfig) -> Result<Self> {
