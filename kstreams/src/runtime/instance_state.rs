@@ -23,6 +23,8 @@ pub(crate) struct InstanceState {
     rocksdb: RocksDbConfig,
     local_stores: LocalStores,
     listener: Mutex<Arc<dyn StateRestoreListener>>,
+    /// Interactive-query metadata: the group's hosts and assignments.
+    pub(crate) metadata: super::query::metadata::MetadataState,
 }
 
 impl Default for InstanceState {
@@ -31,6 +33,7 @@ impl Default for InstanceState {
             rocksdb: RocksDbConfig::default(),
             local_stores: Arc::new(LocalStoreRegistry::default()),
             listener: Mutex::new(Arc::new(LoggingRestoreListener)),
+            metadata: Default::default(),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! caller holds a result.
 
 mod key_value;
+pub(crate) mod metadata;
 mod params;
 pub(crate) mod registry;
 mod scan;
@@ -24,7 +25,9 @@ mod windowed;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+pub use crate::config::HostInfo;
 pub use key_value::{KeyValueIter, ReadOnlyKeyValueStore};
+pub use metadata::{KeyQueryMetadata, StreamsMetadata};
 pub use params::{QueryableStoreType, QueryableStoreTypes, StoreQueryParameters};
 pub use windowed::{ReadOnlySessionStore, ReadOnlyWindowStore, WindowedEntries};
 
