@@ -193,12 +193,12 @@ mod tests {
     fn reads_an_assignment_and_rejects_truncated_bytes() {
         let mut b = vec![0, 1]; // version 1
         b.extend(2i32.to_be_bytes());
-        for (topic, parts) in [("in", vec![0, 2]), ("rep", vec![1])] {
+        for (topic, parts) in [("in", vec![0i32, 2]), ("rep", vec![1])] {
             b.extend((topic.len() as i16).to_be_bytes());
             b.extend(topic.as_bytes());
             b.extend((parts.len() as i32).to_be_bytes());
             for p in parts {
-                b.extend((p as i32).to_be_bytes());
+                b.extend(p.to_be_bytes());
             }
         }
         b.extend((-1i32).to_be_bytes()); // null user data

@@ -8,11 +8,10 @@
 
 use kstreams_serde::{Serde, Timestamped};
 
-use super::registry::StoreProvider;
+use super::registry::{Instances, StoreProvider};
 use super::scan::{ScanCursor, CHUNK};
 use crate::error::{InvalidStateStore, Result};
 use crate::processor::stores::{KvTaskStore, TaskStore};
-use crate::processor::TaskId;
 use crate::state::{KeyValueBytesStore, KeyValueStoreHandle};
 use crate::Error;
 
@@ -140,7 +139,7 @@ impl<KS: Serde, VS: Serde> ReadOnlyKeyValueStore<KS, VS> {
         Ok(view)
     }
 
-    fn instances(&self) -> Result<Vec<(TaskId, KvInstance<KS, VS>)>, InvalidStateStore> {
+    fn instances(&self) -> Instances<KvInstance<KS, VS>> {
         self.provider
             .stores(&Self::describe, &KvInstance::<KS, VS>::downcast)
     }

@@ -77,6 +77,9 @@ impl LocalStoreRegistry {
     }
 }
 
+/// The local copies of a store a query reads, by task.
+pub(crate) type Instances<T> = Result<Vec<(TaskId, T)>, InvalidStateStore>;
+
 /// Finds the local instances of one store for a query, checking
 /// availability on every call.
 #[derive(Clone)]
@@ -130,7 +133,7 @@ impl StoreProvider {
         &self,
         requested: &dyn Fn() -> String,
         downcast: &dyn Fn(&dyn TaskStore) -> Option<T>,
-    ) -> Result<Vec<(TaskId, T)>, InvalidStateStore> {
+    ) -> Instances<T> {
         self.check_state()?;
         let instances = self.registry.instances(&self.name);
         let mut out = Vec::new();

@@ -9,11 +9,10 @@
 
 use kstreams_serde::{Serde, Timestamped, Windowed};
 
-use super::registry::StoreProvider;
+use super::registry::{Instances, StoreProvider};
 use crate::error::{InvalidStateStore, Result};
 use crate::processor::stores::TaskStore;
 use crate::processor::windowed_stores::{SessionTaskStore, WindowTaskStore};
-use crate::processor::TaskId;
 use crate::state::{SessionStoreHandle, WindowStoreHandle};
 
 /// Windows (or sessions) of keys `K` with their values.
@@ -141,7 +140,7 @@ impl<KS: Serde, VS: Serde> ReadOnlyWindowStore<KS, VS> {
         Ok(view)
     }
 
-    fn instances(&self) -> Result<Vec<(TaskId, WindowInstance<KS, VS>)>, InvalidStateStore> {
+    fn instances(&self) -> Instances<WindowInstance<KS, VS>> {
         self.provider
             .stores(&Self::describe, &WindowInstance::<KS, VS>::downcast)
     }
@@ -269,7 +268,7 @@ impl<KS: Serde, VS: Serde> ReadOnlySessionStore<KS, VS> {
         Ok(view)
     }
 
-    fn instances(&self) -> Result<Vec<(TaskId, SessionStoreHandle<KS, VS>)>, InvalidStateStore> {
+    fn instances(&self) -> Instances<SessionStoreHandle<KS, VS>> {
         self.provider.stores(&Self::describe, &|store| {
             store
                 .as_any()
