@@ -80,6 +80,11 @@ pub enum Error {
     /// The operation is not valid in the application's current state.
     #[error("illegal state: {0}")]
     IllegalState(String),
+    /// An interactive query could not read a store (Kafka Streams'
+    /// `InvalidStateStoreException` family); see [`InvalidStateStore`] and
+    /// [`InvalidStateStore::is_retriable`].
+    #[error(transparent)]
+    InvalidStateStore(#[from] InvalidStateStore),
     /// A local I/O error (state directory, checkpoint files).
     #[error("I/O error during {context}: {source}")]
     Io {
@@ -105,6 +110,98 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+/// Why an interactive query cannot read a store now, as Kafka Streams'
+/// `InvalidStateStoreException` and its subclasses.
+///
+/// [`is_retriable`](Self::is_retriable) tells a caller whether asking again
+/// later (after a rebalance or a restoration) can succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidStateStore {
+    /// No store of that name is in the topology (Java's
+    /// `UnknownStateStoreException`).
+    #[error("cannot get state store `{store}`: no such store is registered in the topology (stores: {})", known.join(", "))]
+    UnknownStore {
+        /// The name asked for.
+        store: String,
+        /// The stores the topology has, sorted.
+        known: Vec<String>,
+    },
+    /// The store exists with another kind or other serdes than the query
+    /// type asked for.
+    #[error("cannot get state store `{store}`: the query asked for {requested}, but the store is {actual}; query it with the kind and serdes it was declared with")]
+    WrongType {
+        /// The store's name.
+        store: String,
+        /// What the query asked for (kind and serdes).
+        requested: String,
+        /// What the store is (kind and serdes).
+        actual: String,
+    },
+    /// `KafkaStreams::start` was not called yet (Java's
+    /// `StreamsNotStartedException`).
+    #[error("cannot get state store `{store}`: the KafkaStreams instance is CREATED; call start() first")]
+    NotStarted {
+        /// The store's name.
+        store: String,
+    },
+    /// The instance is rebalancing, or the store's local copies are still
+    /// restoring or have moved to another instance (Java's
+    /// `InvalidStateStoreException` / `StateStoreMigratedException`):
+    /// retry, use `StoreQueryParameters::enable_stale_stores` to read
+    /// restoring copies, or ask `query_metadata_for_key` where the key lives.
+    #[error("cannot get state store `{store}` now: {reason}; retry later")]
+    Unavailable {
+        /// The store's name.
+        store: String,
+        /// What is going on (instance state, restoration, migration).
+        reason: String,
+    },
+    /// The instance is shutting down or stopped (Java's
+    /// `StateStoreNotAvailableException`): retrying this instance won't help.
+    #[error("cannot get state store `{store}`: the KafkaStreams instance is {state}; it will not serve queries again")]
+    NotRunning {
+        /// The store's name.
+        store: String,
+        /// The instance state (`PENDING_SHUTDOWN`, `NOT_RUNNING`, `ERROR`, ...).
+        state: String,
+    },
+    /// The query asked for a partition this instance doesn't host (Java's
+    /// `InvalidStateStorePartitionException`).
+    #[error("cannot get state store `{store}` for partition {partition}: this instance does not host that partition now")]
+    PartitionNotHosted {
+        /// The store's name.
+        store: String,
+        /// The partition asked for.
+        partition: i32,
+    },
+}
+
+impl InvalidStateStore {
+    /// Whether the same query may succeed later on this instance (after the
+    /// rebalance or restoration in progress): true for
+    /// [`Unavailable`](Self::Unavailable) and
+    /// [`PartitionNotHosted`](Self::PartitionNotHosted) only.
+    pub fn is_retriable(&self) -> bool {
+        matches!(
+            self,
+            InvalidStateStore::Unavailable { .. } | InvalidStateStore::PartitionNotHosted { .. }
+        )
+    }
+
+    /// The store the query named.
+    pub fn store(&self) -> &str {
+        match self {
+            InvalidStateStore::UnknownStore { store, .. }
+            | InvalidStateStore::WrongType { store, .. }
+            | InvalidStateStore::NotStarted { store }
+            | InvalidStateStore::Unavailable { store, .. }
+            | InvalidStateStore::NotRunning { store, .. }
+            | InvalidStateStore::PartitionNotHosted { store, .. } => store,
         }
     }
 }

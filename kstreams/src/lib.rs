@@ -41,12 +41,16 @@
 //! - `rocksdb` (default): persistent state stores on RocksDB. Without it
 //!   kstreams compiles no C++, offers in-memory and LRU stores only, and a
 //!   topology with a persistent store fails in `StreamsBuilder::build`.
+//! - `http`: `kstreams::http::QueryServer`, an HTTP endpoint for
+//!   interactive queries (axum on tokio, on its own thread).
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod config;
 pub mod dsl;
 pub mod error;
 pub mod errors;
+#[cfg(feature = "http")]
+pub mod http;
 pub(crate) mod kafka;
 pub mod processor;
 pub mod runtime;

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use broker::{bootstrap, create_topics, end_offsets, produce, unique};
 use kstreams::dsl::{StreamsBuilder, Topic};
+use kstreams::runtime::query::{QueryableStoreTypes, StoreQueryParameters};
 use kstreams::serde::I64;
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig, Topology};
 use rdkafka::admin::{AdminClient, AdminOptions};
@@ -195,14 +196,18 @@ fn global_table_bootstraps_follows_updates_and_resumes_from_its_checkpoint() {
     }
     assert!(seen, "the global update never reached the join");
     // The global store is queryable, with every row on every instance.
+    let name = format!("{customers}-STATE-STORE-0000000000");
     let store = streams
-        .store::<String, String>(&format!("{customers}-STATE-STORE-0000000000"))
+        .store(StoreQueryParameters::from_name_and_type(
+            &name,
+            QueryableStoreTypes::key_value::<String, String>(),
+        ))
         .expect("the global store");
     assert_eq!(
         store.get(&"c5".to_string()).expect("get"),
         Some("renamed".to_string())
     );
-    assert_eq!(store.all().expect("all").len(), 10);
+    assert_eq!(store.all().expect("all").count(), 10);
     assert!(streams.close(Duration::from_secs(60)));
     assert_eq!(streams.state(), State::NotRunning);
 

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use broker::{bootstrap, create_topics, group_lag, produce, unique};
 use kstreams::dsl::{Materialized, StreamsBuilder, Topic};
+use kstreams::runtime::query::{QueryableStoreTypes, StoreQueryParameters};
 use kstreams::serde::I64;
 use kstreams::state::{ChangelogPartition, StateRestoreListener};
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
@@ -115,12 +116,15 @@ fn wait_caught_up(app: &str, input: &str, partitions: i32) {
 
 fn store_contents(streams: &KafkaStreams) -> BTreeMap<String, i64> {
     streams
-        .store::<String, I64>("counts")
+        .store(StoreQueryParameters::from_name_and_type(
+            "counts",
+            QueryableStoreTypes::key_value::<String, I64>(),
+        ))
         .expect("store")
         .all()
         .expect("scan")
-        .into_iter()
-        .collect()
+        .collect::<kstreams::Result<_>>()
+        .expect("scan")
 }
 
 #[test]
@@ -233,7 +237,10 @@ fn restore_rate_of_a_one_million_key_changelog() {
     assert_eq!(restored, KEYS);
     assert_eq!(
         streams
-            .store::<String, I64>("counts")
+            .store(StoreQueryParameters::from_name_and_type(
+                "counts",
+                QueryableStoreTypes::key_value::<String, I64>(),
+            ))
             .expect("store")
             .get(&"key-0999999".to_string())
             .expect("get"),

@@ -42,7 +42,8 @@ pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// `cargo xtask test`: broker up, `cargo test --workspace`, broker as found.
+/// `cargo xtask test`: broker up, `cargo test --workspace --features
+/// kstreams/http`, broker as found.
 pub(crate) fn test(extra: &[&str]) -> Result {
     crate::layers::run()?;
     prereqs::ensure()?;
@@ -50,7 +51,8 @@ pub(crate) fn test(extra: &[&str]) -> Result {
     eprintln!("xtask: testing against Kafka at {}", broker.bootstrap);
     let status = cargo()
         .current_dir(crate::paths::repo_root())
-        .args(["test", "--workspace"])
+        // `http`: the interactive-query endpoint's tests (`iq_http`) need it.
+        .args(["test", "--workspace", "--features", "kstreams/http"])
         .args(extra)
         .env("KAFKA_BOOTSTRAP_SERVERS", &broker.bootstrap)
         .status();

@@ -20,6 +20,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod error_handlers;
+mod host_info;
+
+pub use host_info::HostInfo;
 
 use crate::{Error, Result};
 
@@ -106,6 +109,8 @@ pub struct StreamsConfig {
     problems: Vec<String>,
     /// Exception handlers and the dead-letter queue (`crate::errors`).
     pub(crate) errors: crate::errors::ErrorHandlerConfig,
+    /// `application.server`: this instance's interactive-query endpoint.
+    application_server: Option<HostInfo>,
 }
 
 impl StreamsConfig {
@@ -128,6 +133,7 @@ impl StreamsConfig {
             prefixed: BTreeMap::new(),
             problems: Vec::new(),
             errors: Default::default(),
+            application_server: None,
         }
     }
 
@@ -151,7 +157,7 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `statestore.cache.max.bytes`; `consumer.`, `producer.`,
+    /// `statestore.cache.max.bytes`, `application.server`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -201,6 +207,15 @@ impl StreamsConfig {
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            "application.server" => match value.trim() {
+                "" => self.application_server = None,
+                v => match v.parse() {
+                    Ok(host) => self.application_server = Some(host),
+                    Err(e) => self.problems.push(format!(
+                        "application.server: {e}; it is the host:port where this instance answers interactive queries"
+                    )),
+                },
+            },
             OUTER_JOIN_EMIT_INTERVAL_MS => {
                 if let Some(n) = self.number(key, value, 0) {
                     self.outer_join_emit_interval_ms = n;
@@ -251,6 +266,19 @@ impl StreamsConfig {
                 None
             }
         }
+    }
+
+    /// Sets `application.server`: the `host:port` where this instance
+    /// answers interactive queries, which other instances learn through
+    /// the group (see `KafkaStreams::query_metadata_for_key`). A value
+    /// that is not `host:port` makes [`validate`](Self::validate) fail.
+    pub fn application_server(self, host_port: impl AsRef<str>) -> Self {
+        self.set("application.server", host_port.as_ref())
+    }
+
+    /// `application.server`, if set.
+    pub fn get_application_server(&self) -> Option<&HostInfo> {
+        self.application_server.as_ref()
     }
 
     /// Sets `bootstrap.servers` (`host:port,host:port`).

@@ -79,6 +79,11 @@ pub(crate) fn consumer_config(config: &StreamsConfig, client_id: &str) -> Client
         ],
     );
     cc.set("group.id", config.application_id());
+    if let Some(endpoint) = config.get_application_server() {
+        // Other instances find this member's endpoint here (`kafka::group`).
+        let id = cc.get("client.id").unwrap_or(client_id).to_owned();
+        cc.set("client.id", super::group::with_endpoint(&id, endpoint));
+    }
     cc.set("enable.auto.commit", "false");
     cc.set("enable.auto.offset.store", "false");
     if config.guarantee() == ProcessingGuarantee::ExactlyOnceV2 {

@@ -3,7 +3,8 @@
 //! - [`consumer`]: a stream thread's main consumer and the rebalance hook;
 //! - [`producer`]: a stream thread's transactional or idempotent producer;
 //! - [`admin`]: topic metadata and internal topic creation at start-up;
-//! - `client_config`: `StreamsConfig` → librdkafka settings.
+//! - `client_config`: `StreamsConfig` → librdkafka settings;
+//! - `group`: the consumer group's members, assignments and query endpoints.
 //!
 //! Nothing outside this module names an rdkafka type; errors leave it as
 //! [`crate::Error`], with fencing (another instance owns the tasks now)
@@ -14,6 +15,7 @@ pub(crate) mod admin;
 pub(crate) mod client_config;
 pub(crate) mod consumer;
 pub(crate) mod global_consumer;
+pub(crate) mod group;
 pub(crate) mod producer;
 pub(crate) mod restore_consumer;
 

@@ -86,6 +86,11 @@ pub(crate) trait TaskStore: Send + Sync {
     fn forward_flushed(&self, cx: &mut NodeCx<'_>) -> Result<bool>;
     /// The typed store (`KvTaskStore<KS, VS>`), for downcasting.
     fn as_any(&self) -> &dyn Any;
+    /// Kind and serdes, for error messages (e.g. "a key/value store with
+    /// serdes (String, I64)").
+    fn describe(&self) -> String {
+        "a state store".to_owned()
+    }
 }
 
 use crate::state::lock;
@@ -178,6 +183,14 @@ impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "a key/value store with serdes ({}, {})",
+            KS::name(),
+            VS::name()
+        )
     }
 }
 

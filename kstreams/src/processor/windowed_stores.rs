@@ -40,8 +40,22 @@ pub(crate) struct SessionTaskStore<KS: Serde, VS: Serde> {
 /// to its bytes stack; what its record cache writes down is queued and
 /// forwarded (`FlushQueue`).
 macro_rules! windowed_task_store {
-    ($store:ident) => {
+    ($store:ident, $kind:literal, $handle:ident) => {
+        impl<KS: Serde, VS: Serde> $store<KS, VS> {
+            /// The typed handle (interactive queries).
+            pub(crate) fn handle(&self) -> $handle<KS, VS> {
+                self.handle.clone()
+            }
+        }
+
         impl<KS: Serde, VS: Serde> TaskStore for $store<KS, VS> {
+            fn describe(&self) -> String {
+                format!(
+                    concat!("a ", $kind, " store with serdes ({}, {})"),
+                    KS::name(),
+                    VS::name()
+                )
+            }
             fn name(&self) -> &str {
                 &self.name
             }
@@ -70,8 +84,8 @@ macro_rules! windowed_task_store {
     };
 }
 
-windowed_task_store!(WindowTaskStore);
-windowed_task_store!(SessionTaskStore);
+windowed_task_store!(WindowTaskStore, "window", WindowStoreHandle);
+windowed_task_store!(SessionTaskStore, "session", SessionStoreHandle);
 
 impl<KS: Serde, VS: Serde> StoreFactory for WindowStoreBuilder<KS, VS> {
     fn name(&self) -> &str {

@@ -6,7 +6,7 @@
 //! (so listeners see transitions in order) but never with the state lock
 //! held, so a listener may call `KafkaStreams::state()`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,9 @@ pub(crate) struct ClientShared {
     threads: Mutex<Vec<ThreadState>>,
     shutdown: AtomicBool,
     last_error: Mutex<Option<String>>,
+    /// Counts state transitions: interactive-query metadata read while
+    /// RUNNING stays valid until the next one (`runtime::query::metadata`).
+    transitions: AtomicU64,
     /// The instance's metrics (`crate::errors::StreamsMetrics`).
     pub(crate) metrics: Arc<crate::errors::StreamsMetrics>,
 }
@@ -48,12 +51,19 @@ impl ClientShared {
             threads: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             last_error: Mutex::new(None),
+            transitions: AtomicU64::new(0),
             metrics: Arc::default(),
         })
     }
 
     pub(crate) fn state(&self) -> State {
         *lock(&self.state)
+    }
+
+    /// The state and how many transitions led to it.
+    pub(crate) fn state_and_transitions(&self) -> (State, u64) {
+        let state = lock(&self.state);
+        (*state, self.transitions.load(Ordering::SeqCst))
     }
 
     /// Moves to `next` if Kafka Streams allows it; returns whether it did.
@@ -66,6 +76,7 @@ impl ClientShared {
                 return false;
             }
             *state = next;
+            self.transitions.fetch_add(1, Ordering::SeqCst);
             old
         };
         self.changed.notify_all();

@@ -1,24 +1,21 @@
 //! State shared by the stream threads of one `KafkaStreams` instance: the
 //! RocksDB memory bound, the global restore listener, and the registry of
 //! local stores that interactive queries read
-//! ([`KafkaStreams::store`](crate::KafkaStreams::store),
-//! [`ReadOnlyKeyValueStore`]).
+//! ([`KafkaStreams::store`](crate::KafkaStreams::store), `runtime::query`).
 //!
 //! Must never: hand out a writable store to a caller outside a task.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-
-use kstreams_serde::{Serde, Timestamped};
 
 use super::changelog_reader::TaskStateSupport;
 use super::kafka_streams::KafkaStreams;
+use super::query::registry::LocalStoreRegistry;
 use super::state_manager::{LocalStores, StateEnv};
 use crate::config::{ProcessingGuarantee, StreamsConfig};
 use crate::kafka::admin::InternalTopicSpec;
 use crate::kafka::restore_consumer::RestoreConsumer;
-use crate::processor::stores::{KvTaskStore, TaskStore};
-use crate::state::KeyValueStoreHandle;
+use crate::processor::stores::TaskStore;
+use crate::processor::TaskId;
 use crate::state::{LoggingRestoreListener, RocksDbConfig, StateRestoreListener, ThreadCache};
 use crate::topology::Topology;
 use crate::{Error, Result};
@@ -31,15 +28,18 @@ pub(crate) struct InstanceState {
     /// The global stores, once the global thread has bootstrapped them;
     /// every task built afterwards reads them.
     global_stores: Mutex<Vec<Arc<dyn TaskStore>>>,
+    /// Interactive-query metadata: the group's hosts and assignments.
+    pub(crate) metadata: super::query::metadata::MetadataState,
 }
 
 impl Default for InstanceState {
     fn default() -> Self {
         InstanceState {
             rocksdb: RocksDbConfig::default(),
-            local_stores: Arc::new(Mutex::new(BTreeMap::new())),
+            local_stores: Arc::new(LocalStoreRegistry::default()),
             listener: Mutex::new(Arc::new(LoggingRestoreListener)),
             global_stores: Mutex::new(Vec::new()),
+            metadata: Default::default(),
         }
     }
 }
@@ -58,9 +58,24 @@ impl InstanceState {
         }
     }
 
-    /// Hands the bootstrapped global stores to the stream threads.
+    /// Hands the bootstrapped global stores to the stream threads, and to
+    /// interactive queries (registered as restored, under a task id no
+    /// stream task has: `u32::MAX` as sub-topology).
     pub(crate) fn set_global_stores(&self, stores: Vec<Arc<dyn TaskStore>>) {
+        for (i, store) in stores.iter().enumerate() {
+            let task = TaskId {
+                subtopology: u32::MAX,
+                partition: i32::try_from(i).unwrap_or(i32::MAX),
+            };
+            self.local_stores.register(task, store.clone());
+            self.local_stores.restored(task);
+        }
         *self.global_stores.lock().unwrap_or_else(|p| p.into_inner()) = stores;
+    }
+
+    /// The registry of local store instances (interactive queries).
+    pub(crate) fn registry(&self) -> LocalStores {
+        self.local_stores.clone()
     }
 
     /// The state support of one stream thread: its record cache (its share
@@ -119,55 +134,6 @@ pub(crate) fn changelog_topic_specs(
         .collect()
 }
 
-/// A read-only view of one store across this instance's tasks (Kafka
-/// Streams' `ReadOnlyKeyValueStore` from `KafkaStreams.store`). Each call
-/// reads the tasks' stores as they are now; a key lives in the task of its
-/// partition, so `get` asks each local task.
-pub struct ReadOnlyKeyValueStore<KS: Serde, VS: Serde> {
-    name: String,
-    stores: Vec<KeyValueStoreHandle<KS, VS>>,
-}
-
-impl<KS: Serde, VS: Serde> std::fmt::Debug for ReadOnlyKeyValueStore<KS, VS> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnlyKeyValueStore")
-            .field("name", &self.name)
-            .field("tasks", &self.stores.len())
-            .finish()
-    }
-}
-
-impl<KS: Serde, VS: Serde> ReadOnlyKeyValueStore<KS, VS> {
-    /// The value of `key`, if a local task has it.
-    pub fn get(&self, key: &KS::Target) -> Result<Option<VS::Target>> {
-        for store in &self.stores {
-            if let Some(v) = store.get(key)? {
-                return Ok(Some(v));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Every entry of every local task, task by task, each in key-byte order.
-    pub fn all(&self) -> Result<Vec<(KS::Target, VS::Target)>> {
-        let mut out = Vec::new();
-        for store in &self.stores {
-            let guard = store.lock();
-            for entry in crate::state::KeyValueStore::all(&*guard)? {
-                out.push(entry?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Estimated number of entries across local tasks.
-    pub fn approximate_num_entries(&self) -> Result<u64> {
-        self.stores.iter().try_fold(0, |n, s| {
-            Ok(n + crate::state::KeyValueStore::approximate_num_entries(&*s.lock())?)
-        })
-    }
-}
-
 impl KafkaStreams {
     /// Reports every store restoration of this instance to `listener`
     /// (instead of the logs); set it before [`KafkaStreams::start`].
@@ -177,68 +143,5 @@ impl KafkaStreams {
             .listener
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Arc::new(listener);
-    }
-
-    /// A read-only view of store `name` over the tasks this instance runs
-    /// now (or of the global store `name`, which every instance holds in
-    /// full), with the store's serdes `KS`/`VS` (for the timestamped store
-    /// of a DSL aggregation or table, the plain value serde: timestamps
-    /// are dropped, as Java's `keyValueStore()` query type does). Fails if no local task has
-    /// the store (yet: during a rebalance or restoration) or the serdes differ.
-    pub fn store<KS: Serde, VS: Serde>(&self, name: &str) -> Result<ReadOnlyKeyValueStore<KS, VS>> {
-        // The tasks' instances of the store, or the global store of that
-        // name (one per instance, read by every task).
-        let state = self.instance_state();
-        let mut candidates: Vec<Arc<dyn TaskStore>> = state
-            .local_stores
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|((s, _), _)| s == name)
-            .map(|(_, store)| store.clone())
-            .collect();
-        candidates.extend(
-            state
-                .global_stores
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .filter(|s| s.name() == name)
-                .cloned(),
-        );
-        let mut stores = Vec::new();
-        for task_store in &candidates {
-            let store = name.to_owned();
-            // The timestamped store of a DSL aggregation or table is read
-            // with plain values, as Java's `ReadOnlyKeyValueStoreFacade`.
-            let any = task_store.as_any();
-            let typed = any
-                .downcast_ref::<KvTaskStore<KS, VS>>()
-                .map(KvTaskStore::handle)
-                .or_else(|| {
-                    any.downcast_ref::<KvTaskStore<KS, Timestamped<VS>>>()
-                        .map(|s| s.handle().plain_view())
-                })
-                .ok_or_else(|| Error::State {
-                    store: store.clone(),
-                    message: format!(
-                        "not a key/value store with serdes ({}, {})",
-                        KS::name(),
-                        VS::name()
-                    ),
-                })?;
-            stores.push(typed);
-        }
-        if stores.is_empty() {
-            return Err(Error::State {
-                store: name.to_owned(),
-                message: "no local task has this store now; retry once the instance is RUNNING"
-                    .to_owned(),
-            });
-        }
-        Ok(ReadOnlyKeyValueStore {
-            name: name.to_owned(),
-            stores,
-        })
     }
 }

@@ -53,6 +53,22 @@ impl KafkaStreams {
         &self.state
     }
 
+    pub(crate) fn client_shared(&self) -> &Arc<ClientShared> {
+        &self.shared
+    }
+
+    pub(crate) fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    pub(crate) fn topology_metadata(&self) -> &TopologyMetadata {
+        &self.metadata
+    }
+
+    pub(crate) fn config(&self) -> &StreamsConfig {
+        &self.config
+    }
+
     /// Creates a client in state CREATED. Fails on an invalid configuration
     /// or an unusable state directory; does not contact Kafka.
     pub fn new(topology: Topology, config: StreamsConfig) -> Result<Self> {

@@ -13,7 +13,8 @@
 //!   bootstrapped before the stream threads start, then kept up to date;
 //! - `task_manager`: a thread's tasks and its commit protocol;
 //! - `record_collector`: task output into the thread's producer;
-//! - [`State`] and the listener, [`StreamThreadExceptionResponse`].
+//! - [`State`] and the listener, [`StreamThreadExceptionResponse`];
+//! - [`query`]: interactive queries on local stores.
 
 mod changelog_reader;
 mod client;
@@ -24,6 +25,7 @@ mod instance_state;
 mod kafka_streams;
 pub(crate) mod partition_group;
 mod process_metadata;
+pub mod query;
 mod record_collector;
 mod signal;
 mod state;
@@ -34,7 +36,6 @@ mod task_manager;
 mod topology_metadata;
 
 pub use error_handler::StreamThreadExceptionResponse;
-pub use instance_state::ReadOnlyKeyValueStore;
 pub use kafka_streams::KafkaStreams;
 pub use state::State;
 

@@ -19,7 +19,6 @@
 //!
 //! Must never: talk to Kafka (offsets come from the runtime's changelog reader).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,9 +33,8 @@ use crate::state::{
 use crate::topology::Topology;
 use crate::Result;
 
-/// The stores of every task of this instance, by (store, task): what
-/// interactive queries read.
-pub(crate) type LocalStores = Arc<Mutex<BTreeMap<(String, TaskId), Arc<dyn TaskStore>>>>;
+/// The stores of every task of this instance: what interactive queries read.
+pub(crate) type LocalStores = Arc<super::query::registry::LocalStoreRegistry>;
 
 /// What a stream thread (or the test driver) gives its tasks' stores.
 #[derive(Clone)]
@@ -196,10 +194,7 @@ impl ProcessorStateManager {
                 });
             }
             if let Some(local) = &manager.local_stores {
-                local
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert((f.name().to_owned(), task), store.clone());
+                local.register(task, store.clone());
             }
             manager.stores.stores.push(store);
         }
@@ -218,6 +213,13 @@ impl ProcessorStateManager {
         match (&self.checkpoint, self.eos) {
             (Some(checkpoint), true) => checkpoint.delete(),
             _ => Ok(()),
+        }
+    }
+
+    /// The task's stores are restored: interactive queries may read them.
+    pub(crate) fn mark_restored(&self) {
+        if let Some(local) = &self.local_stores {
+            local.restored(self.task);
         }
     }
 
@@ -252,8 +254,7 @@ impl ProcessorStateManager {
     /// Closes every store (flushing RocksDB's memtables on a clean close).
     pub(crate) fn close(&mut self) {
         if let Some(local) = &self.local_stores {
-            let mut local = local.lock().unwrap_or_else(|p| p.into_inner());
-            local.retain(|(_, task), _| *task != self.task);
+            local.unregister(self.task);
         }
         for store in &self.stores.stores {
             if let Err(e) = store.close() {

@@ -107,6 +107,7 @@ impl TaskManager {
             match StreamTask::new(id, &self.topology, &self.task_config, &self.state.env) {
                 Ok(task) => match self.state.restore(&task) {
                     Ok(()) => {
+                        task.state().mark_restored();
                         self.tasks.insert(id, task);
                     }
                     Err(e) => {

@@ -129,6 +129,12 @@ impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
         self.inner.as_mut()
     }
 
+    /// The bytes stack below, read-only: interactive queries read it in
+    /// chunks (`runtime::query`).
+    pub(crate) fn bytes_store(&self) -> &dyn KeyValueBytesStore {
+        self.inner.as_ref()
+    }
+
     fn key_bytes(&self, key: &KS::Target) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         KS::serialize(key, &mut out).map_err(|e| {

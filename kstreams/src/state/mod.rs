@@ -148,10 +148,9 @@ pub(crate) use rocksdb_store::RocksDbStore;
 pub(crate) use rocksdb_window::RocksDbWindowStore;
 #[cfg(test)]
 pub(crate) use session_store::{SessionBytes, SessionBytesStore};
-#[cfg(test)]
 pub(crate) use store::KeyValueBytesStore;
-pub(crate) use store::RestoreRecord;
 #[cfg(test)]
 pub(crate) use store::StateStore;
+pub(crate) use store::{prefix_upper_bound, RestoreRecord};
 #[cfg(test)]
 pub(crate) use window_store::{WindowBytesStore, WindowedBytes};

@@ -138,7 +138,7 @@ pub(crate) trait KeyValueBytesStore: StateStore {
 
 /// The smallest key strictly greater than every key starting with `prefix`,
 /// or `None` when no such key exists (empty prefix, or all `0xFF`).
-pub(super) fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
     let last = prefix.iter().rposition(|b| *b != 0xFF)?;
     let mut bound = prefix[..=last].to_vec();
     bound[last] += 1;

@@ -35,6 +35,11 @@ impl super::Topology {
         (factories, connections)
     }
 
+    /// The names of every store of the topology.
+    pub(crate) fn store_names(&self) -> Vec<String> {
+        self.stores.iter().map(|f| f.name().to_owned()).collect()
+    }
+
     /// Logged stores as (store, changelog topic, partition count = tasks of
     /// the sub-topology using it), sorted by topic.
     pub(crate) fn changelog_topics(&self, application_id: &str) -> Vec<(String, String, u32)> {
