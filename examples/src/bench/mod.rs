@@ -6,6 +6,7 @@
 //! Nothing here asserts a speed; the programs print numbers and the xtask
 //! turns them into a table (see `bench/README.md`).
 
+pub mod account;
 pub mod args;
 pub mod kafka;
 pub mod kstreams_app;
