@@ -88,7 +88,10 @@ mod tests {
     fn rows_parse_and_match_the_payment_keys() {
         let (key, value) = account_row(42);
         let a: Account = serde_json::from_str(&value).unwrap();
-        assert_eq!((a.account.as_str(), key.as_str()), ("acct-00000000042", "acct-00000000042"));
+        assert_eq!(
+            (a.account.as_str(), key.as_str()),
+            ("acct-00000000042", "acct-00000000042")
+        );
         let mut g = PaymentGenerator::new(3, 1);
         let (k, v, _) = g.next_event(5);
         assert_eq!(k, account_key(0).as_bytes());

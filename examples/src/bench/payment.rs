@@ -110,7 +110,13 @@ impl PaymentGenerator {
         (key, value)
     }
 
-    fn event(&mut self, account: u64, cents: u64, succeeded: bool, ts_ms: i64) -> (&[u8], &[u8], bool) {
+    fn event(
+        &mut self,
+        account: u64,
+        cents: u64,
+        succeeded: bool,
+        ts_ms: i64,
+    ) -> (&[u8], &[u8], bool) {
         let currency = CURRENCIES[(self.next_u64() % CURRENCIES.len() as u64) as usize];
         self.key.clear();
         self.value.clear();
