@@ -91,7 +91,7 @@ fn produce(flags: &Flags) -> BenchResult {
     let event_rate: f64 = flags.number("event-rate", 1000.0)?;
     let close_ms: i64 = flags.number("close-windows-ms", 0)?;
     let partitions: i32 = flags.number("partitions", 8)?;
-    if !(event_rate > 0.0) || close_ms < 0 || partitions < 1 {
+    if !event_rate.is_finite() || event_rate <= 0.0 || close_ms < 0 || partitions < 1 {
         return Err(
             "--event-rate and --partitions must be positive, --close-windows-ms not negative"
                 .into(),
