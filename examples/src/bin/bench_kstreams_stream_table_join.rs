@@ -11,17 +11,16 @@
 //! dropped (the harness checks that none is).
 //!
 //! For the restore figure, as `bench_kstreams_counter`: a global
-//! [`RestoreTimer`] prints `BENCH restored records=N ms=M`.
+//! `RestoreTimer` prints `BENCH restored records=N ms=M`.
 
 use std::time::Instant;
 
 use kstreams::serde::Json;
-use kstreams::{KafkaStreams, StreamsBuilder, Topic};
+use kstreams::{StreamsBuilder, Topic};
 use kstreams_examples::bench::account::{Account, PaymentEnriched};
 use kstreams_examples::bench::args::AppArgs;
-use kstreams_examples::bench::kstreams_app::{config, init_logging, report_running, RestoreTimer};
+use kstreams_examples::bench::kstreams_app::{init_logging, run};
 use kstreams_examples::bench::payment::Payment;
-use kstreams_examples::bench::report::report;
 
 fn main() -> kstreams::Result<()> {
     let started = Instant::now();
@@ -44,10 +43,5 @@ fn main() -> kstreams::Result<()> {
         .filter(|_account, p| p.succeeded())
         .join(&accounts, PaymentEnriched::join)
         .to(output);
-    let streams = KafkaStreams::new(builder.build()?, config(&args))?;
-    report_running(&streams, started);
-    streams.set_global_state_restore_listener(RestoreTimer::default());
-    streams.run_until_signal()?;
-    report("state=NOT_RUNNING");
-    Ok(())
+    run(builder.build()?, &args, started)
 }

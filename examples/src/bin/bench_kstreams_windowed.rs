@@ -13,17 +13,16 @@
 //! (`bench_load produce` spreads them over event time).
 //!
 //! For the restore figure, as `bench_kstreams_counter`: a global
-//! [`RestoreTimer`] prints `BENCH restored records=N ms=M`.
+//! `RestoreTimer` prints `BENCH restored records=N ms=M`.
 
 use std::time::{Duration, Instant};
 
 use kstreams::dsl::{BufferConfig, Grouped, Suppressed};
 use kstreams::serde::{Json, TimeWindowed, I64};
-use kstreams::{KafkaStreams, StreamsBuilder, TimeWindows, Topic};
+use kstreams::{StreamsBuilder, TimeWindows, Topic};
 use kstreams_examples::bench::args::AppArgs;
-use kstreams_examples::bench::kstreams_app::{config, init_logging, report_running, RestoreTimer};
+use kstreams_examples::bench::kstreams_app::{init_logging, run};
 use kstreams_examples::bench::payment::Payment;
-use kstreams_examples::bench::report::report;
 
 /// The window size (also the output key serde's, as Java's
 /// `WindowedSerdes.timeWindowedSerdeFrom(String.class, 60_000)`).
@@ -66,10 +65,5 @@ fn main() -> kstreams::Result<()> {
         counts
     };
     counts.to_stream().to(output);
-    let streams = KafkaStreams::new(builder.build()?, config(&args))?;
-    report_running(&streams, started);
-    streams.set_global_state_restore_listener(RestoreTimer::default());
-    streams.run_until_signal()?;
-    report("state=NOT_RUNNING");
-    Ok(())
+    run(builder.build()?, &args, started)
 }
