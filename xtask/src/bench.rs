@@ -8,11 +8,14 @@
 //!    output reader (`bench_read`) times first output to "the group has
 //!    committed the end of the input"; meanwhile `VmHWM` gives peak RSS and
 //!    the `BENCH state=RUNNING` line the start-up time;
-//! 2. restore (counter): the state directory is deleted and the app started
-//!    again on its populated changelog;
-//! 3. latency: a fresh app on an empty topic, offered half the measured
-//!    throughput by `bench_load paced`; latency is the time a read_committed
-//!    consumer sees a result minus the input record's timestamp.
+//! 2. restore (stateful topologies): the state directory is deleted and the
+//!    app started again on its populated changelogs;
+//! 3. latency (all but windowed-suppress): a fresh app on an empty topic,
+//!    offered half the measured throughput by `bench_load paced`; latency
+//!    is the time a read_committed consumer sees a result minus the input
+//!    record's timestamp.
+//!
+//! The topologies, and the check each output must pass, are in `topology.rs`.
 //!
 //! Every topic is named `kstreams-bench-<unix time>-...` and deleted at the end.
 
@@ -20,6 +23,7 @@ pub(crate) mod build;
 pub(crate) mod child;
 mod machine;
 mod table;
+mod topology;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,12 +33,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use self::build::{JavaApp, RustBins};
 use self::child::{field, Proc};
 use self::table::{Figures, Impl, Results};
+use self::topology::{InputCounts, Topology, TOPOLOGIES, WINDOW_CLOSE_MS};
 use crate::paths::{cache_root, repo_root};
 use crate::Result;
 
 const PARTITIONS: &str = "8";
 const ACCOUNTS: &str = "50000";
 const GUARANTEES: [&str; 2] = ["at_least_once", "exactly_once_v2"];
+/// Payments per second of event time in the pre-produced input: its record
+/// timestamps cover `events / EVENT_RATE` seconds (200 s for a quick run,
+/// about four 60-second windows; 2000 s for a full one).
+const EVENT_RATE: &str = "1000";
 
 /// What a run measures, from the command line.
 #[derive(Debug)]
@@ -45,6 +54,7 @@ struct Settings {
     latency_secs: u64,
     warmup_secs: u64,
     only: Vec<Impl>,
+    topologies: Vec<&'static Topology>,
 }
 
 impl Settings {
@@ -56,6 +66,7 @@ impl Settings {
             latency_secs: 0,
             warmup_secs: 0,
             only: vec![],
+            topologies: vec![],
         };
         let mut events = None;
         let mut it = args.iter();
@@ -88,6 +99,20 @@ impl Settings {
                         });
                     }
                 }
+                "--topologies" => {
+                    for name in it
+                        .next()
+                        .ok_or("--topologies needs a list, e.g. windowed,windowed-suppress")?
+                        .split(',')
+                    {
+                        s.topologies.push(topology::by_name(name).ok_or_else(|| {
+                            format!(
+                                "--topologies: unknown topology `{name}` ({})",
+                                topology::names()
+                            )
+                        })?);
+                    }
+                }
                 other => {
                     return Err(format!(
                         "bench: unknown option `{other}`\n\n{}",
@@ -98,6 +123,9 @@ impl Settings {
         }
         if s.only.is_empty() {
             s.only = vec![Impl::Limit, Impl::Kstreams, Impl::Java];
+        }
+        if s.topologies.is_empty() {
+            s.topologies = TOPOLOGIES.iter().collect();
         }
         (s.events, s.latency_secs, s.warmup_secs) = if s.quick {
             (200_000, 4, 3)
@@ -183,17 +211,24 @@ struct Bench {
 /// The pre-produced input.
 struct Input {
     topic: String,
-    events: u64,
-    successes: u64,
+    counts: InputCounts,
     line: String,
 }
 
 impl Bench {
     fn measure_all(&self) -> Result<(Results, Input)> {
         let topic = format!("{}-input", self.id);
-        self.load(&["create", "--topics", &topic, "--partitions", PARTITIONS])?;
+        let table = self.table_topic();
+        let with_table = self.settings.topologies.iter().any(|t| t.table);
+        let topics = if with_table {
+            format!("{topic},{table}")
+        } else {
+            topic.clone()
+        };
+        self.load(&["create", "--topics", &topics, "--partitions", PARTITIONS])?;
         let events = self.settings.events.to_string();
-        let line = self.load(&[
+        let close = WINDOW_CLOSE_MS.to_string();
+        let mut produce = vec![
             "produce",
             "--topic",
             &topic,
@@ -201,24 +236,39 @@ impl Bench {
             &events,
             "--accounts",
             ACCOUNTS,
-        ])?;
-        let successes = field(&line, "successes")
-            .ok_or_else(|| format!("bench_load printed no successes: {line}"))?;
+            "--event-rate",
+            EVENT_RATE,
+            "--close-windows-ms",
+            &close,
+            "--partitions",
+            PARTITIONS,
+        ];
+        if with_table {
+            produce.extend(["--table-topic", &table]);
+        }
+        let line = self.load(&produce)?;
+        let number = |key: &str| -> Result<u64> {
+            field(&line, key).ok_or_else(|| format!("bench_load printed no {key}: {line}"))
+        };
+        let counts = InputCounts {
+            events: number("produced")?,
+            successes: number("successes")?,
+            markers: number("markers")?,
+        };
         eprintln!("xtask: input ready: {line}");
         let input = Input {
             topic,
-            events: self.settings.events,
-            successes,
+            counts,
             line,
         };
 
         let mut results = Results::new();
         let mut cases: Vec<(Impl, &'static str, &'static str)> = Vec::new();
         for imp in [Impl::Limit, Impl::Kstreams, Impl::Java] {
-            let topologies: &[&'static str] = if imp == Impl::Limit {
-                &["copy"]
+            let topologies: Vec<&'static str> = if imp == Impl::Limit {
+                vec!["copy"]
             } else {
-                &["stateless", "counter"]
+                self.settings.topologies.iter().map(|t| t.name).collect()
             };
             for topology in topologies {
                 for guarantee in GUARANTEES {
@@ -258,7 +308,7 @@ impl Bench {
         Ok((results, input))
     }
 
-    /// Throughput, RSS and start-up; then restore (counter) and latency.
+    /// Throughput, RSS and start-up; then restore (stateful topologies) and latency.
     fn measure(
         &self,
         imp: Impl,
@@ -270,12 +320,14 @@ impl Bench {
         let state = self.work.join("state").join(&slug);
         let output = format!("{app_id}-output");
         self.load(&["create", "--topics", &output, "--partitions", PARTITIONS])?;
+        // None: the limit's copy loop.
+        let spec = topology::by_name(topology);
 
         let mut reader = self.reader(
             &output,
             &input.topic,
             &app_id,
-            topology == "counter",
+            spec.is_some_and(|t| t.counts),
             false,
             &slug,
         )?;
@@ -305,9 +357,12 @@ impl Bench {
             startup_ms: Some(startup_ms),
             ..Figures::default()
         };
-        figures
-            .notes
-            .extend(check_output(topology, guarantee, &read, input));
+        figures.notes.extend(topology::check_output(
+            topology,
+            guarantee,
+            &read,
+            &input.counts,
+        ));
         eprintln!(
             "xtask:    {:.0} records/s from RUNNING to input committed ({} from the first visible output; {} output records); \
              start-up {startup_ms:.0} ms; peak RSS {:.0} MiB",
@@ -317,7 +372,7 @@ impl Bench {
             ended.peak_rss_kib as f64 / 1024.0
         );
 
-        if topology == "counter" {
+        if spec.is_some_and(|t| t.stateful) {
             match self.restore(
                 imp,
                 topology,
@@ -339,7 +394,10 @@ impl Bench {
                 )),
             }
         }
-        if let Some(peak) = figures.throughput {
+        if let Some(peak) = figures
+            .throughput
+            .filter(|_| spec.is_none_or(|t| t.latency))
+        {
             match self.latency(imp, topology, guarantee, &app_id, &state, &slug, peak / 2.0) {
                 Ok((lat, offered)) => {
                     let ms = |k: &str| field::<f64>(&lat, k).map(|us| us / 1000.0);
@@ -382,6 +440,12 @@ impl Bench {
             }
         );
         (format!("{}-{slug}", self.id), slug)
+    }
+
+    /// The account table of `stream-table-join`, filled once with the input
+    /// (the latency runs' fresh apps read it too).
+    fn table_topic(&self) -> String {
+        format!("{}-accounts", self.id)
     }
 
     /// Deletes the state directory, restarts the app on its changelog.
@@ -553,13 +617,16 @@ impl Bench {
             Impl::Limit => Command::new(self.bins.path("bench_limit")),
             Impl::Java => self.java.as_ref()?.command(),
             Impl::Kstreams => {
-                let bin = format!("bench_kstreams_{topology}");
-                if !self.bins.has(&bin) {
+                let bin = topology::by_name(topology)?.kstreams_bin;
+                if !self.bins.has(bin) {
                     return None;
                 }
-                Command::new(self.bins.path(&bin))
+                Command::new(self.bins.path(bin))
             }
         };
+        if topology::by_name(topology).is_some_and(|t| t.table) {
+            cmd.args(["--table", &self.table_topic()]);
+        }
         cmd.args([
             "--topology",
             topology,
@@ -668,8 +735,8 @@ impl Bench {
             machine::describe(&librdkafka, profile),
             self.load_at_start,
             machine::load_average(),
-            input.events,
-            input.successes,
+            input.counts.events,
+            input.counts.successes,
             self.settings.latency_secs,
             self.settings.warmup_secs,
             if notes.is_empty() { String::new() } else { format!("Notes:\n\n{notes}") },
@@ -706,34 +773,6 @@ fn throughput(read: &str, running_us: i64) -> Option<f64> {
     let input: f64 = field(read, "input")?;
     let secs = (done_us - running_us) as f64 / 1e6;
     (secs > 0.0 && input > 0.0).then(|| input / secs)
-}
-
-/// Output sanity: the stateless pipeline emits one record per SUCCESS event
-/// (exactly, under exactly_once_v2); the counter's final counts add up to
-/// the SUCCESS events; the copy loop copies every event.
-fn check_output(topology: &str, guarantee: &str, read: &str, input: &Input) -> Option<String> {
-    let records: u64 = field(read, "records").unwrap_or(0);
-    let (expected, got, what) = match topology {
-        "copy" => (input.events, records, "records copied"),
-        "stateless" => (input.successes, records, "output records"),
-        _ => (
-            input.successes,
-            field(read, "counts_sum").unwrap_or(0),
-            "sum of final counts",
-        ),
-    };
-    let exact = guarantee == "exactly_once_v2" || topology == "counter";
-    let ok = if exact {
-        got == expected
-    } else {
-        got >= expected
-    };
-    (!ok).then(|| {
-        format!(
-            "CHECK FAILED: {what} {got}, expected {}{expected}",
-            if exact { "" } else { "at least " }
-        )
-    })
 }
 
 const README_BEGIN: &str = "<!-- latest full run: written by cargo xtask bench -->";
@@ -775,6 +814,13 @@ mod tests {
         assert!(Settings::parse(&["--only", "flink"])
             .unwrap_err()
             .contains("unknown implementation `flink`"));
+        assert_eq!(full.topologies.len(), TOPOLOGIES.len());
+        let some = Settings::parse(&["--topologies", "windowed,stream-table-join"]).unwrap();
+        let names: Vec<_> = some.topologies.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["windowed", "stream-table-join"]);
+        assert!(Settings::parse(&["--topologies", "windowd"])
+            .unwrap_err()
+            .contains("unknown topology `windowd`"));
         assert!(Settings::parse(&["--fast"])
             .unwrap_err()
             .contains("unknown option `--fast`"));
@@ -786,34 +832,5 @@ mod tests {
         assert_eq!(throughput(read, 1_000_000), Some(100_000.0));
         assert_eq!(throughput(read, 3_000_000), None);
         assert_eq!(throughput("read records=0", 0), None);
-    }
-
-    #[test]
-    fn output_checks() {
-        let input = Input {
-            topic: "t".into(),
-            events: 10,
-            successes: 8,
-            line: String::new(),
-        };
-        assert_eq!(
-            check_output("stateless", "exactly_once_v2", "read records=8", &input),
-            None
-        );
-        assert_eq!(
-            check_output("stateless", "at_least_once", "read records=9", &input),
-            None
-        );
-        assert!(check_output("stateless", "exactly_once_v2", "read records=9", &input).is_some());
-        assert_eq!(
-            check_output(
-                "counter",
-                "at_least_once",
-                "read records=3 counts_sum=8",
-                &input
-            ),
-            None
-        );
-        assert!(check_output("copy", "at_least_once", "read records=9", &input).is_some());
     }
 }

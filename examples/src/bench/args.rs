@@ -76,7 +76,8 @@ impl FromStr for Guarantee {
 /// `bench/java` (`BenchArgs.java`).
 #[derive(Debug, Clone)]
 pub struct AppArgs {
-    /// `--topology`: `stateless`, `counter` or (the limit) `copy`.
+    /// `--topology`: `stateless`, `counter`, `windowed`, `windowed-suppress`,
+    /// `stream-table-join` or (the limit) `copy`.
     pub topology: String,
     /// `--bootstrap`
     pub bootstrap: String,
@@ -86,6 +87,8 @@ pub struct AppArgs {
     pub input: String,
     /// `--output`
     pub output: String,
+    /// `--table`: the account table of `stream-table-join` (empty otherwise).
+    pub table: String,
     /// `--guarantee`
     pub guarantee: Guarantee,
     /// `--commit-interval-ms` (default 100)
@@ -97,8 +100,8 @@ pub struct AppArgs {
 }
 
 /// The usage line for [`AppArgs`].
-pub const APP_USAGE: &str = "--topology stateless|counter|copy --bootstrap HOST:PORT --application-id ID \
---input TOPIC --output TOPIC [--guarantee at_least_once|exactly_once_v2] [--commit-interval-ms 100] \
+pub const APP_USAGE: &str = "--topology stateless|counter|windowed|windowed-suppress|stream-table-join|copy \
+--bootstrap HOST:PORT --application-id ID --input TOPIC --output TOPIC [--table TOPIC] [--guarantee at_least_once|exactly_once_v2] [--commit-interval-ms 100] \
 [--threads 1] [--state-dir DIR]";
 
 impl AppArgs {
@@ -110,6 +113,7 @@ impl AppArgs {
             application_id: flags.required("application-id")?.to_owned(),
             input: flags.required("input")?.to_owned(),
             output: flags.required("output")?.to_owned(),
+            table: flags.or("table", "").to_owned(),
             guarantee: flags.or("guarantee", "at_least_once").parse()?,
             commit_interval_ms: flags.number("commit-interval-ms", 100)?,
             threads: flags.number("threads", 1)?,

@@ -1,13 +1,14 @@
-//! What the two kstreams benchmark apps share: their configuration from the
-//! common flags, the `BENCH state=RUNNING` line, and the measured restore
-//! rate (`BENCH restored records=N ms=M`, as `BenchApp.java` prints it).
+//! What the kstreams benchmark apps share: their configuration from the
+//! common flags, the `BENCH state=RUNNING` line, the measured restore
+//! rate (`BENCH restored records=N ms=M`, as `BenchApp.java` prints it),
+//! and running a built topology until SIGTERM ([`run`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use kstreams::state::{ChangelogPartition, StateRestoreListener};
-use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
+use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig, Topology};
 
 use super::args::{AppArgs, Guarantee};
 use super::report::report;
@@ -23,6 +24,18 @@ pub fn config(args: &AppArgs) -> StreamsConfig {
         .commit_interval_ms(args.commit_interval_ms)
         .num_stream_threads(args.threads)
         .state_dir(&args.state_dir)
+}
+
+/// Runs `topology` with the benchmark's knobs until SIGTERM, printing
+/// `BENCH state=RUNNING ...` (`started`: when `main` began), `BENCH
+/// restored ...` after a restoration and `BENCH state=NOT_RUNNING` at the end.
+pub fn run(topology: Topology, args: &AppArgs, started: Instant) -> kstreams::Result<()> {
+    let streams = KafkaStreams::new(topology, config(args))?;
+    report_running(&streams, started);
+    streams.set_global_state_restore_listener(RestoreTimer::default());
+    streams.run_until_signal()?;
+    report("state=NOT_RUNNING");
+    Ok(())
 }
 
 /// Logs to stderr (the harness keeps it in the run's log file): warnings

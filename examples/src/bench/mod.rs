@@ -1,11 +1,12 @@
 //! Support code for the benchmark programs (`src/bin/bench_*.rs`) that
 //! `cargo xtask bench` runs: command-line flags, the payment-event model and
-//! its generator, Kafka client helpers, and the `BENCH key=value` lines the
-//! programs print for the harness.
+//! its generator, the join's account table, Kafka client helpers, and the
+//! `BENCH key=value` lines the programs print for the harness.
 //!
 //! Nothing here asserts a speed; the programs print numbers and the xtask
 //! turns them into a table (see `bench/README.md`).
 
+pub mod account;
 pub mod args;
 pub mod kafka;
 pub mod kstreams_app;

@@ -99,6 +99,24 @@ impl PaymentGenerator {
         let account = self.next_u64() % self.accounts;
         let cents = self.next_u64() % 100_000;
         let succeeded = self.next_u64() % 100 < SUCCESS_PERCENT;
+        self.event(account, cents, succeeded, ts_ms)
+    }
+
+    /// A SUCCESS event of account number `account` (the benchmark's
+    /// stream-time markers), as (key, value); the slices live until the next call.
+    pub fn success_of(&mut self, account: u64, ts_ms: i64) -> (&[u8], &[u8]) {
+        let cents = self.next_u64() % 100_000;
+        let (key, value, _) = self.event(account % self.accounts, cents, true, ts_ms);
+        (key, value)
+    }
+
+    fn event(
+        &mut self,
+        account: u64,
+        cents: u64,
+        succeeded: bool,
+        ts_ms: i64,
+    ) -> (&[u8], &[u8], bool) {
         let currency = CURRENCIES[(self.next_u64() % CURRENCIES.len() as u64) as usize];
         self.key.clear();
         self.value.clear();

@@ -4,18 +4,17 @@
 //! knobs as `bench/java` (`Topologies.counter`).
 //!
 //! For the restore figure the harness deletes `--state-dir` and restarts the
-//! app; a global state restore listener ([`RestoreTimer`]) prints
+//! app; a global state restore listener (`RestoreTimer`) prints
 //! `BENCH restored records=N ms=M`, as `BenchApp.java` does.
 
 use std::time::Instant;
 
 use kstreams::dsl::Grouped;
 use kstreams::serde::{Json, I64};
-use kstreams::{KafkaStreams, StreamsBuilder, Topic};
+use kstreams::{StreamsBuilder, Topic};
 use kstreams_examples::bench::args::AppArgs;
-use kstreams_examples::bench::kstreams_app::{config, init_logging, report_running, RestoreTimer};
+use kstreams_examples::bench::kstreams_app::{init_logging, run};
 use kstreams_examples::bench::payment::Payment;
-use kstreams_examples::bench::report::report;
 
 fn main() -> kstreams::Result<()> {
     let started = Instant::now();
@@ -34,10 +33,5 @@ fn main() -> kstreams::Result<()> {
         .count()
         .to_stream()
         .to(output);
-    let streams = KafkaStreams::new(builder.build()?, config(&args))?;
-    report_running(&streams, started);
-    streams.set_global_state_restore_listener(RestoreTimer::default());
-    streams.run_until_signal()?;
-    report("state=NOT_RUNNING");
-    Ok(())
+    run(builder.build()?, &args, started)
 }

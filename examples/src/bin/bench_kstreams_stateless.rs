@@ -5,11 +5,10 @@
 use std::time::Instant;
 
 use kstreams::serde::Json;
-use kstreams::{KafkaStreams, StreamsBuilder, Topic};
+use kstreams::{StreamsBuilder, Topic};
 use kstreams_examples::bench::args::AppArgs;
-use kstreams_examples::bench::kstreams_app::{config, init_logging, report_running};
+use kstreams_examples::bench::kstreams_app::{init_logging, run};
 use kstreams_examples::bench::payment::{Payment, PaymentCents};
-use kstreams_examples::bench::report::report;
 
 fn main() -> kstreams::Result<()> {
     let started = Instant::now();
@@ -26,9 +25,5 @@ fn main() -> kstreams::Result<()> {
         .filter(|_account, p| p.succeeded())
         .map_values(PaymentCents::from)
         .to(output);
-    let streams = KafkaStreams::new(builder.build()?, config(&args))?;
-    report_running(&streams, started);
-    streams.run_until_signal()?;
-    report("state=NOT_RUNNING");
-    Ok(())
+    run(builder.build()?, &args, started)
 }

@@ -89,8 +89,14 @@ impl RustBins {
 
 /// The harness programs, always; the kstreams apps if their sources exist.
 pub(crate) const HARNESS_BINS: [&str; 3] = ["bench_load", "bench_read", "bench_limit"];
-/// The kstreams implementations (`examples/src/bin/bench_kstreams_*.rs`).
-pub(crate) const KSTREAMS_BINS: [&str; 2] = ["bench_kstreams_stateless", "bench_kstreams_counter"];
+/// The kstreams implementations (`examples/src/bin/bench_kstreams_*.rs`;
+/// which topology each runs: `topology.rs`).
+pub(crate) const KSTREAMS_BINS: [&str; 4] = [
+    "bench_kstreams_stateless",
+    "bench_kstreams_counter",
+    "bench_kstreams_windowed",
+    "bench_kstreams_stream_table_join",
+];
 
 /// `cargo build [--release] -p kstreams-examples --bin ...`.
 pub(crate) fn rust(release: bool) -> Result<RustBins> {

@@ -97,7 +97,8 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     }
 }
 
-/// The markdown table of `results`, one block of rows per topology and guarantee.
+/// The markdown table of `results`, one block of rows per topology (of
+/// those measured) and guarantee.
 pub(crate) fn render(results: &Results) -> String {
     let mut t = String::new();
     t.push_str("| figure | limit | kstreams | Java | kstreams/Java | kstreams/limit |\n");
@@ -107,7 +108,11 @@ pub(crate) fn render(results: &Results) -> String {
             .get(&(imp, topology, guarantee))
             .and_then(|r| r.as_ref().ok())
     };
-    for topology in ["stateless", "counter"] {
+    for topology in super::topology::TOPOLOGIES.iter().map(|t| t.name) {
+        // Topologies left out of the run (`--topologies`) get no rows.
+        if !results.keys().any(|(_, t, _)| *t == topology) {
+            continue;
+        }
         for guarantee in ["at_least_once", "exactly_once_v2"] {
             let _ = writeln!(t, "| **{topology}, {guarantee}** | | | | | |");
             let limit = get(Impl::Limit, "copy", guarantee);
@@ -180,6 +185,10 @@ mod tests {
         assert!(
             table.contains("| throughput (records/s) ↑ | 200 000 | n/a | 50 000 | n/a | n/a |"),
             "{table}"
+        );
+        assert!(
+            !table.contains("**counter"),
+            "unmeasured topologies have no rows: {table}"
         );
         assert!(notes(&results).contains("kstreams stateless at_least_once: not available"));
     }

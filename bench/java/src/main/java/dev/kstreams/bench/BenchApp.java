@@ -18,7 +18,7 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
  * harness through lines on stdout that start with {@code BENCH}:
  * <ul>
  *   <li>{@code BENCH state=RUNNING uptime_ms=N} when the instance first reaches RUNNING;</li>
- *   <li>{@code BENCH restored records=N ms=M} after changelog restoration (counter);</li>
+ *   <li>{@code BENCH restored records=N ms=M} after changelog restoration (stateful topologies);</li>
  *   <li>{@code BENCH state=NOT_RUNNING} after a clean shutdown (SIGTERM).</li>
  * </ul>
  */
@@ -34,9 +34,14 @@ public final class BenchApp {
             System.exit(2);
             return;
         }
-        Topology topology = args.topology.equals("stateless")
-                ? Topologies.stateless(args.input, args.output)
-                : Topologies.counter(args.input, args.output);
+        Topology topology = switch (args.topology) {
+            case "stateless" -> Topologies.stateless(args.input, args.output);
+            case "counter" -> Topologies.counter(args.input, args.output);
+            case "windowed" -> Topologies.windowed(args.input, args.output, false);
+            case "windowed-suppress" -> Topologies.windowed(args.input, args.output, true);
+            case "stream-table-join" -> Topologies.streamTableJoin(args.input, args.table, args.output);
+            default -> throw new IllegalStateException("BenchArgs accepted topology " + args.topology);
+        };
 
         KafkaStreams streams = new KafkaStreams(topology, config(args));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -5,13 +5,15 @@ import java.util.Map;
 
 /**
  * The command line shared by every benchmark app (Java and kstreams):
- * {@code --topology stateless|counter --bootstrap HOST:PORT --application-id ID
- * --input TOPIC --output TOPIC --guarantee at_least_once|exactly_once_v2
+ * {@code --topology stateless|counter|windowed|windowed-suppress|stream-table-join
+ * --bootstrap HOST:PORT --application-id ID --input TOPIC --output TOPIC [--table TOPIC] --guarantee at_least_once|exactly_once_v2
  * --commit-interval-ms MS --threads N --state-dir DIR}.
  */
 final class BenchArgs {
-    static final String USAGE = "usage: BenchApp --topology stateless|counter --bootstrap HOST:PORT "
-            + "--application-id ID --input TOPIC --output TOPIC "
+    static final java.util.List<String> TOPOLOGIES =
+            java.util.List.of("stateless", "counter", "windowed", "windowed-suppress", "stream-table-join");
+    static final String USAGE = "usage: BenchApp --topology " + String.join("|", TOPOLOGIES)
+            + " --bootstrap HOST:PORT --application-id ID --input TOPIC --output TOPIC [--table TOPIC] "
             + "[--guarantee at_least_once|exactly_once_v2] [--commit-interval-ms 100] "
             + "[--threads 1] [--state-dir DIR]";
 
@@ -20,6 +22,8 @@ final class BenchArgs {
     final String applicationId;
     final String input;
     final String output;
+    /** The account topic of stream-table-join ("" otherwise). */
+    final String table;
     final String guarantee;
     final long commitIntervalMs;
     final int threads;
@@ -31,12 +35,17 @@ final class BenchArgs {
         applicationId = required(m, "application-id");
         input = required(m, "input");
         output = required(m, "output");
+        table = m.getOrDefault("table", "");
         guarantee = m.getOrDefault("guarantee", "at_least_once");
         commitIntervalMs = number(m, "commit-interval-ms", "100");
         threads = (int) number(m, "threads", "1");
         stateDir = m.getOrDefault("state-dir", System.getProperty("java.io.tmpdir") + "/kstreams-bench-java");
-        if (!topology.equals("stateless") && !topology.equals("counter")) {
-            throw new IllegalArgumentException("--topology must be stateless or counter, not `" + topology + "`");
+        if (!TOPOLOGIES.contains(topology)) {
+            throw new IllegalArgumentException(
+                    "--topology must be one of " + String.join(", ", TOPOLOGIES) + ", not `" + topology + "`");
+        }
+        if (topology.equals("stream-table-join") && table.isEmpty()) {
+            throw new IllegalArgumentException("--topology stream-table-join needs --table (the account topic)");
         }
         if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once_v2")) {
             throw new IllegalArgumentException("--guarantee must be at_least_once or exactly_once_v2, not `" + guarantee + "`");
