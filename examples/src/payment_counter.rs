@@ -10,7 +10,7 @@
 //! with `exactly_once_v2` the store writes, the output and the input
 //! offsets commit in one transaction.
 
-use kstreams::dsl::{StreamsBuilder, Topic};
+use kstreams::dsl::{Materialized, StreamsBuilder, Topic};
 use kstreams::serde::{DefaultSerde, Json, I64};
 use kstreams::Topology;
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,23 @@ pub fn topology_between<const P: u32>(
         .count()
         .to_stream()
         .to(counts);
+    builder.build()
+}
+
+/// The name of the counts store in [`queryable_topology`].
+pub const COUNTS_STORE: &str = "payment-counts-store";
+
+/// [`topology`] with the counts in a store named [`COUNTS_STORE`], so that
+/// interactive queries can read it by name.
+pub fn queryable_topology() -> kstreams::Result<Topology> {
+    let builder = StreamsBuilder::new();
+    builder
+        .stream(PAYMENT_EVENTS)
+        .filter(|_, p: &Payment| p.status == Status::Success)
+        .group_by_key()
+        .count_with(Materialized::<String, I64>::as_(COUNTS_STORE))
+        .to_stream()
+        .to(PAYMENT_COUNTS);
     builder.build()
 }
 

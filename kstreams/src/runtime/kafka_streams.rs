@@ -258,7 +258,7 @@ impl KafkaStreams {
 
     /// Starts, runs until SIGINT or SIGTERM (or until the client fails),
     /// then closes. Returns the failure if the client ended in ERROR.
-    pub fn run_until_signal(self) -> Result<()> {
+    pub fn run_until_signal(&self) -> Result<()> {
         super::signal::install_shutdown_signals()?;
         self.start()?;
         while !super::signal::shutdown_signalled()
