@@ -179,26 +179,6 @@ impl ConsumerHandle<'_> {
             .map_err(|e| classify("committing offsets", e))
     }
 
-    /// The application position (next offset to hand out) of every
-    /// assigned partition that has one. It moves past transaction markers
-    /// that follow the last record delivered, which the delivered records'
-    /// offsets do not show (Kafka Streams' `consumer.position` in
-    /// `StreamTask.commitNeeded`).
-    pub(crate) fn positions(&self) -> Result<HashMap<(String, i32), i64>> {
-        let tpl = self
-            .0
-            .position()
-            .map_err(|e| classify("reading consumer positions", e))?;
-        Ok(tpl
-            .elements()
-            .iter()
-            .filter_map(|e| match e.offset() {
-                Offset::Offset(n) => Some(((e.topic().to_owned(), e.partition()), n)),
-                _ => None,
-            })
-            .collect())
-    }
-
     /// The group's current generation and member id (exactly-once).
     pub(crate) fn group_metadata(&self) -> Result<GroupMetadata> {
         self.0.group_metadata().map(GroupMetadata).ok_or_else(|| {

@@ -14,7 +14,7 @@
 //! - without `set_fetched_lag` every partition counts as caught up
 //!   (`max.task.idle.ms`, KIP-695).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::processor::node::{Lifecycle, NodeCx};
@@ -53,9 +53,6 @@ pub(crate) struct StreamTask {
     wall_clock: i64,
     /// Next offset to commit per input partition, changed since the last commit.
     pending_offsets: BTreeMap<(String, i32), i64>,
-    /// Offset of the last record processed per input partition (Java's
-    /// `consumedOffsets`), kept across commits.
-    consumed_offsets: BTreeMap<(String, i32), i64>,
     commit_requested: bool,
     errors: crate::errors::ErrorHandlers,
     /// The consumed record being processed (for the exception handlers).
@@ -109,7 +106,6 @@ impl StreamTask {
             initialized: false,
             wall_clock: 0,
             pending_offsets: BTreeMap::new(),
-            consumed_offsets: BTreeMap::new(),
             commit_requested: false,
             errors: config.errors.clone(),
             current: None,
@@ -220,8 +216,6 @@ impl StreamTask {
         let topic = record.topic.to_string();
         self.pending_offsets
             .insert((topic.clone(), record.partition), record.offset + 1);
-        self.consumed_offsets
-            .insert((topic.clone(), record.partition), record.offset);
         if stamped.timestamp < 0 {
             self.errors.metrics.record_dropped(); // logged by the partition group
             return Ok(true);
@@ -297,25 +291,6 @@ impl StreamTask {
             .map(|((t, p), o)| (t.clone(), *p, *o))
             .collect())
     }
-    /// Moves the offsets to commit past transaction markers: for each
-    /// input partition with nothing left in the buffer, a consumer
-    /// `position` beyond the last processed offset + 1 means control
-    /// records followed it, which the consumer skipped silently; committing
-    /// that position lets the group's lag reach 0 on topics written
-    /// transactionally (repartition and foreign-key join topics under
-    /// exactly_once_v2). Kafka Streams' `StreamTask.commitNeeded`.
-    pub(crate) fn skip_transaction_markers(&mut self, positions: &HashMap<(String, i32), i64>) {
-        for (partition, last) in self.consumed_offsets.iter_mut() {
-            let Some(&position) = positions.get(partition) else {
-                continue;
-            };
-            if position > *last + 1 && self.group.buffered(&partition.0, partition.1) == 0 {
-                self.pending_offsets.insert(partition.clone(), position);
-                *last = position - 1;
-            }
-        }
-    }
-
     /// Called after the commit succeeded (checkpoints, bookkeeping).
     pub(crate) fn post_commit(&mut self) {
         self.pending_offsets.clear();
@@ -336,7 +311,6 @@ impl StreamTask {
         }
         self.group.clear();
         self.pending_offsets.clear();
-        self.consumed_offsets.clear();
         self.initialized = false;
         self.state.close();
     }
@@ -404,32 +378,6 @@ mod tests {
             &StateEnv::temporary(0),
         )
         .unwrap()
-    }
-
-    #[test]
-    fn commits_move_past_transaction_markers_once_a_partition_is_drained() {
-        let mut task = merge_task();
-        let mut sent = Sent::default();
-        task.add_record(consumed("a", 5, 10, "x"));
-        task.add_record(consumed("b", 3, 20, "y"));
-        task.add_record(consumed("b", 4, 30, "z"));
-        // Process a@5 and b@3; b@4 stays buffered.
-        assert!(task.process(0, &mut sent).unwrap());
-        assert!(task.process(0, &mut sent).unwrap());
-        // The consumer skipped a marker after a@5 (position 7) and has
-        // handed out b@4 (position 5).
-        let positions = HashMap::from([(("a".to_string(), 0), 7), (("b".to_string(), 0), 5)]);
-        task.skip_transaction_markers(&positions);
-        let offsets = task.prepare_commit(&mut sent).unwrap();
-        assert_eq!(
-            offsets,
-            vec![("a".to_string(), 0, 7), ("b".to_string(), 0, 4)],
-            "a drained: its position; b still buffers b@4: the next offset to process"
-        );
-        task.post_commit();
-        // Nothing new: the same positions ask for no further commit.
-        task.skip_transaction_markers(&positions);
-        assert_eq!(task.prepare_commit(&mut sent).unwrap(), vec![]);
     }
 
     #[test]

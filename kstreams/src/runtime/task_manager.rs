@@ -269,10 +269,6 @@ impl TaskManager {
 
     /// Commits every task (see the module docs for the protocol).
     pub(crate) fn commit(&mut self, consumer: ConsumerHandle<'_>) -> Result<()> {
-        let positions = consumer.positions()?;
-        for task in self.tasks.values_mut() {
-            task.skip_transaction_markers(&positions);
-        }
         let mut offsets = Vec::new();
         {
             let mut collector = KafkaRecordCollector::new(&mut self.producer);
