@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cogroup;
 pub mod correlated_purchases;
 pub mod page_views;
+pub mod payment_enrichment;
 pub mod payment_counter;
 pub mod protobuf_pipeline;
 pub mod purchases;
