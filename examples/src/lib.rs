@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod cogroup;
 pub mod correlated_purchases;
+pub mod order_customers;
 pub mod page_views;
 pub mod payment_enrichment;
 pub mod payment_counter;
