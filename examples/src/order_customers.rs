@@ -40,8 +40,7 @@ pub const CUSTOMER_PARTITIONS: u32 = 2;
 /// Input: the orders table, order id → order.
 pub const ORDERS: Topic<String, Json<Order>, ORDER_PARTITIONS> = Topic::new("orders");
 /// Input: the customers table, customer id → customer.
-pub const CUSTOMERS: Topic<String, Json<Customer>, CUSTOMER_PARTITIONS> =
-    Topic::new("customers");
+pub const CUSTOMERS: Topic<String, Json<Customer>, CUSTOMER_PARTITIONS> = Topic::new("customers");
 /// Output: the join's changelog, order id → order with its customer
 /// (`None`: the order has no result any more, a tombstone).
 pub const ORDERS_WITH_CUSTOMERS: Topic<String, Option<Json<EnrichedOrder>>, ORDER_PARTITIONS> =
@@ -213,9 +212,7 @@ pub fn expected(sample: &[(i64, Change)]) -> BTreeMap<String, EnrichedOrder> {
 
 /// The last value of each key of a changelog, in the order given (`None`:
 /// the key's last record was a tombstone).
-pub fn last_values<V: Clone>(
-    changelog: &[(String, Option<V>)],
-) -> BTreeMap<String, Option<V>> {
+pub fn last_values<V: Clone>(changelog: &[(String, Option<V>)]) -> BTreeMap<String, Option<V>> {
     changelog.iter().cloned().collect()
 }
 

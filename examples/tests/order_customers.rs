@@ -34,7 +34,12 @@ fn each_change_emits_what_the_join_must_and_every_order_ends_right() -> kstreams
         emitted.push(
             records
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_ref().map(|o| (o.name.clone(), o.city.clone()))))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_ref().map(|o| (o.name.clone(), o.city.clone())),
+                    )
+                })
                 .collect(),
         );
         changelog.extend(records);
@@ -43,13 +48,19 @@ fn each_change_emits_what_the_join_must_and_every_order_ends_right() -> kstreams
         (order.to_owned(), Some((name.to_owned(), city.to_owned())))
     };
     // The sample's changes, in order (see `order_customers::sample`).
-    assert!(emitted[0].is_empty() && emitted[1].is_empty(), "customers alone join nothing");
+    assert!(
+        emitted[0].is_empty() && emitted[1].is_empty(),
+        "customers alone join nothing"
+    );
     assert_eq!(emitted[2], vec![joined("o-1", "Ada", "London")]);
     assert_eq!(emitted[3], vec![joined("o-2", "Ada", "London")]);
     assert_eq!(emitted[4], vec![joined("o-3", "Bo", "Paris")]);
     assert_eq!(
         emitted[5],
-        vec![joined("o-1", "Ada", "Berlin"), joined("o-2", "Ada", "Berlin")],
+        vec![
+            joined("o-1", "Ada", "Berlin"),
+            joined("o-2", "Ada", "Berlin")
+        ],
         "Ada's move fans out to both her orders"
     );
     assert_eq!(

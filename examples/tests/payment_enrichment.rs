@@ -18,7 +18,12 @@ fn every_payment_carries_its_account_as_of_its_time() -> kstreams::Result<()> {
         .iter()
         .enumerate()
         .map(|(i, (_, _, t))| (*t, true, i))
-        .chain(payment_rows.iter().enumerate().map(|(i, (_, _, t))| (*t, false, i)))
+        .chain(
+            payment_rows
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, t))| (*t, false, i)),
+        )
         .collect();
     timeline.sort();
     for (t, is_account, i) in timeline {
@@ -70,5 +75,8 @@ fn the_example_enriches_exactly_the_expected_payments_on_the_broker() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("as it was when the payment was made"), "{stdout}");
+    assert!(
+        stdout.contains("as it was when the payment was made"),
+        "{stdout}"
+    );
 }

@@ -199,7 +199,10 @@ pub fn read_committed(
     expected: usize,
 ) -> BenchResult<Vec<Committed>> {
     let changes = read_committed_until(bootstrap, topics, |out| {
-        out.iter().filter(|(_, _, value, _)| value.is_some()).count() >= expected
+        out.iter()
+            .filter(|(_, _, value, _)| value.is_some())
+            .count()
+            >= expected
     })?;
     Ok(changes
         .into_iter()

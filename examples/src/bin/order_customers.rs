@@ -52,8 +52,10 @@ fn decode(read: &[CommittedChange]) -> Run<Vec<(String, Option<EnrichedOrder>, i
 fn last_of(
     changelog: &[(String, Option<EnrichedOrder>, i64)],
 ) -> BTreeMap<String, Option<EnrichedOrder>> {
-    let pairs: Vec<(String, Option<EnrichedOrder>)> =
-        changelog.iter().map(|(k, v, _)| (k.clone(), v.clone())).collect();
+    let pairs: Vec<(String, Option<EnrichedOrder>)> = changelog
+        .iter()
+        .map(|(k, v, _)| (k.clone(), v.clone()))
+        .collect();
     last_values(&pairs)
 }
 

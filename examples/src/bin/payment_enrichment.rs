@@ -104,8 +104,8 @@ fn run() -> Run<bool> {
     }
     sort(&mut enriched);
     println!(
-        "{:<3} {:<7} {:>5} {:>9} {:<8} {:<6} {}",
-        "id", "account", "at", "amount", "status", "owner", "tier"
+        "{:<3} {:<7} {:>5} {:>9} {:<8} {:<6} tier",
+        "id", "account", "at", "amount", "status", "owner"
     );
     for (account, p, timestamp) in &enriched {
         println!(
