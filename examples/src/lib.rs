@@ -7,8 +7,10 @@
 pub mod bench;
 pub mod cogroup;
 pub mod correlated_purchases;
+pub mod order_customers;
 pub mod page_views;
 pub mod payment_counter;
+pub mod payment_enrichment;
 pub mod protobuf_pipeline;
 pub mod purchases;
 pub mod stock_performance;

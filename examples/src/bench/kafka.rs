@@ -185,6 +185,10 @@ pub fn terminated() -> bool {
 /// A committed record: topic, key, value, timestamp.
 pub type Committed = (String, Vec<u8>, Vec<u8>, i64);
 
+/// A committed changelog record: topic, key, value (`None`: a tombstone),
+/// timestamp.
+pub type CommittedChange = (String, Vec<u8>, Option<Vec<u8>>, i64);
+
 /// Reads the committed records (`isolation.level=read_committed`) of
 /// `topics` from the start until `expected` arrived and 3 s more passed
 /// (so that a duplicate would show), or 90 s passed. Records without a key
@@ -194,6 +198,27 @@ pub fn read_committed(
     topics: &[&str],
     expected: usize,
 ) -> BenchResult<Vec<Committed>> {
+    let changes = read_committed_until(bootstrap, topics, |out| {
+        out.iter()
+            .filter(|(_, _, value, _)| value.is_some())
+            .count()
+            >= expected
+    })?;
+    Ok(changes
+        .into_iter()
+        .filter_map(|(topic, key, value, ts)| value.map(|value| (topic, key, value, ts)))
+        .collect())
+}
+
+/// Reads the committed records (`isolation.level=read_committed`) of
+/// `topics` from the start, tombstones included, until `done` holds for
+/// what was read and 3 s more passed (so that a later record would show),
+/// or 90 s passed. Records without a key are skipped.
+pub fn read_committed_until(
+    bootstrap: &str,
+    topics: &[&str],
+    done: impl Fn(&[CommittedChange]) -> bool,
+) -> BenchResult<Vec<CommittedChange>> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", format!("{}-reader", topics.join("-")))
@@ -208,17 +233,17 @@ pub fn read_committed(
     {
         if let Some(message) = consumer.poll(Duration::from_millis(200)) {
             let m = message?;
-            if let (Some(key), Some(value)) = (m.key(), m.payload()) {
+            if let Some(key) = m.key() {
                 let timestamp = m.timestamp().to_millis().unwrap_or(-1);
                 out.push((
                     m.topic().to_owned(),
                     key.to_vec(),
-                    value.to_vec(),
+                    m.payload().map(<[u8]>::to_vec),
                     timestamp,
                 ));
             }
         }
-        if out.len() >= expected && complete.is_none() {
+        if complete.is_none() && done(&out) {
             complete = Some(Instant::now());
         }
     }
