@@ -40,6 +40,9 @@ const CUSTOMERS: usize = 500;
 /// Milliseconds between consecutive orders.
 const STEP_MS: i64 = 2;
 const CHUNKS: usize = 20;
+/// Pause between chunks: the input flows for about 25 s, long enough for
+/// most kills (each restart takes a rebalance) to land while it does.
+const CHUNK_PAUSE_MS: u64 = 1_200;
 
 fn customer(i: usize) -> String {
     format!("customer-{:04}", (i * 7919) % CUSTOMERS)
@@ -143,12 +146,14 @@ fn harness(
                 let at = base + 1_000 + i as i64 * STEP_MS;
                 Placed::keyed(&input, order_key(i), order_value(i), at, PARTITIONS)
             }));
-            thread::sleep(Duration::from_millis(400));
+            thread::sleep(Duration::from_millis(CHUNK_PAUSE_MS));
         }
+        started.elapsed()
     });
 
     let child = broker::run_with_kills(&spec, &binary, &log, kills, min_delay_ms);
-    producer.join().expect("input producer");
+    let killed_by = started.elapsed();
+    let produced_by = producer.join().expect("input producer");
     broker::drain(&spec, &spec.input, &log, PARTITIONS, Duration::from_secs(600));
     // Results still travel through the subscription and response topics:
     // read them while the application runs.
@@ -173,7 +178,9 @@ fn harness(
     );
     let restores = log_text(&log).matches("restoring state store").count();
     println!(
-        "{guarantee}: {orders} orders over {CUSTOMERS} customers, {kills} kills, {restores} store restorations: {exact} exact, {missing} missing, {duplicated} joined more than once, {wrong} wrong or tombstoned ({:.0} s)",
+        "{guarantee}: {orders} orders over {CUSTOMERS} customers, {kills} kills (the last at {:.0} s, input done at {:.0} s), {restores} store restorations: {exact} exact, {missing} missing, {duplicated} joined more than once, {wrong} wrong or tombstoned ({:.0} s)",
+        killed_by.as_secs_f64(),
+        produced_by.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&spec.state_dir);
