@@ -113,12 +113,16 @@ pub fn harness(
         }
         (from, app_started.elapsed())
     });
-    let after = Duration::from_millis(min_delay_ms + 1_000);
-    thread::sleep(after);
-    first.kill().expect("SIGKILL");
-    first.wait().expect("reap");
-    eprintln!("{guarantee}: first instance killed {after:?} into the left rows");
-    let child = super::run_with_kills(&spec, &binary, &log, kills - 1, min_delay_ms);
+    let child = if kills == 0 {
+        first
+    } else {
+        let after = Duration::from_millis(min_delay_ms + 1_000);
+        thread::sleep(after);
+        first.kill().expect("SIGKILL");
+        first.wait().expect("reap");
+        eprintln!("{guarantee}: first instance killed {after:?} into the left rows");
+        super::run_with_kills(&spec, &binary, &log, kills - 1, min_delay_ms)
+    };
     let killed_by = app_started.elapsed();
     let produced_by = producer.join().expect("input producer");
     super::drain(&spec, &spec.input, &log, PARTITIONS, Duration::from_secs(600));
@@ -129,10 +133,15 @@ pub fn harness(
     super::stop(child, &log);
 
     let mut counts = Counts::default();
+    // Missing rows per tenth of the input (in the order it was produced).
+    let mut missing_by_tenth = [0; 10];
     for i in 0..rows {
         let expected = (case.joined)(i);
         match seen.get(&(case.left)(i).0).map(Vec::as_slice) {
-            None | Some([]) => counts.missing += 1,
+            None | Some([]) => {
+                counts.missing += 1;
+                missing_by_tenth[i * 10 / rows] += 1;
+            }
             Some(values) if values.iter().any(|v| v.as_deref() != Some(&*expected)) => {
                 counts.wrong += 1
             }
@@ -145,6 +154,9 @@ pub fn harness(
         counts.exact + counts.duplicated + counts.wrong,
         "results for keys no left row has"
     );
+    if counts.missing > 0 {
+        eprintln!("{guarantee}: missing rows per tenth of the input: {missing_by_tenth:?}");
+    }
     let restores = log_text(&log).matches("restoring state store").count();
     println!(
         "{guarantee}: {rows} left rows over {} right rows, {kills} kills (the last at {:.0} s of the run, left rows from {:.0} s to {:.0} s), {restores} store restorations: {} exact, {} missing, {} joined more than once, {} wrong or tombstoned ({:.0} s)",
