@@ -40,12 +40,18 @@ const CHUNK_PAUSE_MS: u64 = 1_200;
 
 /// Event `i` of the adding input: key and amount.
 fn plus(i: usize) -> (String, i64) {
-    (format!("account-{:03}", (i * 7919) % KEYS), (i % 97) as i64 + 1)
+    (
+        format!("account-{:03}", (i * 7919) % KEYS),
+        (i % 97) as i64 + 1,
+    )
 }
 
 /// Event `i` of the subtracting input: key and amount.
 fn minus(i: usize) -> (String, i64) {
-    (format!("account-{:03}", (i * 104_729 + 13) % KEYS), (i % 31) as i64 + 1)
+    (
+        format!("account-{:03}", (i * 104_729 + 13) % KEYS),
+        (i % 31) as i64 + 1,
+    )
 }
 
 /// Per key: (events, net sum) after all `events` of each input.
@@ -145,7 +151,13 @@ fn harness(
     let child = broker::run_with_kills(&spec, &binary, &log, kills, min_delay_ms);
     let killed_by = started.elapsed();
     let produced_by = producer.join().expect("input producer");
-    broker::drain(&spec, &spec.input, &log, PARTITIONS, Duration::from_secs(600));
+    broker::drain(
+        &spec,
+        &spec.input,
+        &log,
+        PARTITIONS,
+        Duration::from_secs(600),
+    );
     broker::drain(&spec, &subtract, &log, PARTITIONS, Duration::from_secs(600));
 
     let expected = expected(events);
@@ -165,10 +177,9 @@ fn harness(
     let mut per_key: HashMap<String, Vec<(u64, i64)>> = HashMap::new();
     for (key, value, _) in &updates {
         let key = String::from_utf8(key.clone().expect("output key")).expect("utf-8 key");
-        per_key
-            .entry(key)
-            .or_default()
-            .push(parse(value.as_deref().expect("an aggregate, not a tombstone")));
+        per_key.entry(key).or_default().push(parse(
+            value.as_deref().expect("an aggregate, not a tombstone"),
+        ));
     }
     assert!(
         per_key.keys().all(|k| expected.contains_key(k)),
@@ -189,7 +200,7 @@ fn harness(
         let final_sum = seen.iter().rev().find(|(c, _)| c == n).map(|(_, s)| *s);
         if past_end || times.iter().any(|t| *t > 1) {
             counts.duplicated += 1;
-        } else if times[1..].iter().any(|t| *t == 0) {
+        } else if times[1..].contains(&0) {
             counts.gaps += 1;
         } else if final_sum != Some(*sum) {
             counts.wrong_sum += 1;

@@ -113,7 +113,13 @@ impl Placed {
     /// A record in the partition the default partitioner (murmur2) gives
     /// `key` among `partitions`: where the application's own writes of
     /// that key go, so inputs joined by key are co-partitioned.
-    pub fn keyed(topic: &str, key: String, value: String, timestamp: i64, partitions: i32) -> Placed {
+    pub fn keyed(
+        topic: &str,
+        key: String,
+        value: String,
+        timestamp: i64,
+        partitions: i32,
+    ) -> Placed {
         Placed {
             topic: topic.to_owned(),
             partition: kstreams::processor::partitioner::partition_for_key(

@@ -125,7 +125,13 @@ pub fn harness(
     };
     let killed_by = app_started.elapsed();
     let produced_by = producer.join().expect("input producer");
-    super::drain(&spec, &spec.input, &log, PARTITIONS, Duration::from_secs(600));
+    super::drain(
+        &spec,
+        &spec.input,
+        &log,
+        PARTITIONS,
+        Duration::from_secs(600),
+    );
     // Results may still travel through internal topics (a foreign-key
     // join's subscriptions and responses): read them while the
     // application runs.
