@@ -17,7 +17,19 @@
 //! - optional `MODE=join`: a stream-stream join of the input with itself
 //!   split by value prefix: `L:…` records joined with `R:…` records of the
 //!   same key within 5 s (grace 60 s) into `L:…+R:…` (two RocksDB window
-//!   stores with changelogs), `tests/eos_join.rs`.
+//!   stores with changelogs), `tests/eos_join.rs`;
+//! - optional `MODE=fk`: a foreign-key table-table join: orders (the
+//!   `INPUT_TOPIC` table, value `<customer>/<n>`) joined with customers
+//!   (the `RIGHT_TOPIC` table) on the customer before the `/`, into
+//!   `<order>+<customer>` (`to_changelog_stream`, so a tombstone shows),
+//!   `tests/eos_fk_join.rs`;
+//! - optional `MODE=table-join`: the `INPUT_TOPIC` table joined with the
+//!   `RIGHT_TOPIC` table (co-partitioned, same key) into `<left>+<right>`
+//!   (`to_changelog_stream`), `tests/eos_table_join.rs`;
+//! - optional `MODE=cogroup`: `INPUT_TOPIC` (amounts to add) and
+//!   `RIGHT_TOPIC` (amounts to subtract) cogrouped per key into
+//!   `<events>:<net sum>`, one update per input record when
+//!   `CACHE_MAX_BYTES=0`, `tests/eos_cogroup.rs`.
 //!
 //! Logs (tracing) go to stderr; state transitions are printed as
 //! `STATE <old> -> <new>` lines.
@@ -75,6 +87,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     std::time::Duration::from_secs(60),
                 ),
             )
+            .to(output);
+    } else if std::env::var("MODE").as_deref() == Ok("fk") {
+        let customers: Topic<String, String, 4> = Topic::named(var("RIGHT_TOPIC")?);
+        let results: Topic<String, Option<String>, 4> = Topic::named(output.name());
+        builder
+            .table(input)
+            .join_on_foreign_key(
+                &builder.table(customers),
+                |order: &String| order.split('/').next().unwrap_or_default().to_owned(),
+                |order: &String, customer: &String| format!("{order}+{customer}"),
+            )
+            .to_changelog_stream()
+            .to(results);
+    } else if std::env::var("MODE").as_deref() == Ok("table-join") {
+        let right: Topic<String, String, 4> = Topic::named(var("RIGHT_TOPIC")?);
+        let results: Topic<String, Option<String>, 4> = Topic::named(output.name());
+        builder
+            .table(input)
+            .join(&builder.table(right), |l: &String, r: &String| {
+                format!("{l}+{r}")
+            })
+            .to_changelog_stream()
+            .to(results);
+    } else if std::env::var("MODE").as_deref() == Ok("cogroup") {
+        // `<events>:<net sum>`: every update carries its running event
+        // count, so a replayed (duplicated) or lost update shows.
+        fn fold(aggregate: String, amount: i64) -> String {
+            let (events, sum) = aggregate.split_once(':').unwrap_or(("0", "0"));
+            let events = events.parse::<u64>().unwrap_or(0) + 1;
+            let sum = sum.parse::<i64>().unwrap_or(0) + amount;
+            format!("{events}:{sum}")
+        }
+        let minus: Topic<String, String, 4> = Topic::named(var("RIGHT_TOPIC")?);
+        let amount = |v: &str| v.parse::<i64>().unwrap_or(0);
+        builder
+            .stream(input)
+            .group_by_key()
+            .cogroup(move |_, v: String, agg: String| fold(agg, amount(&v)))
+            .cogroup(
+                &builder.stream(minus).group_by_key(),
+                move |_, v: String, agg: String| fold(agg, -amount(&v)),
+            )
+            .aggregate(|| String::from("0:0"))
+            .to_stream()
             .to(output);
     } else if std::env::var("MODE").as_deref() == Ok("counter") {
         let counts: Topic<String, kstreams::serde::I64, 4> = Topic::named(output.name());

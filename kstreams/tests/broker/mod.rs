@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses a subset
 
+pub mod table_join;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -107,6 +109,30 @@ pub struct Placed {
     pub timestamp: i64,
 }
 
+impl Placed {
+    /// A record in the partition the default partitioner (murmur2) gives
+    /// `key` among `partitions`: where the application's own writes of
+    /// that key go, so inputs joined by key are co-partitioned.
+    pub fn keyed(
+        topic: &str,
+        key: String,
+        value: String,
+        timestamp: i64,
+        partitions: i32,
+    ) -> Placed {
+        Placed {
+            topic: topic.to_owned(),
+            partition: kstreams::processor::partitioner::partition_for_key(
+                key.as_bytes(),
+                partitions as u32,
+            ),
+            key,
+            value,
+            timestamp,
+        }
+    }
+}
+
 /// Produces records to the partitions and with the timestamps they name
 /// (for tests of event-time behaviour: punctuation, timestamp order).
 pub fn produce_placed(records: impl IntoIterator<Item = Placed>) {
@@ -144,6 +170,22 @@ pub type RawRecord = (Option<Vec<u8>>, Option<Vec<u8>>, i64);
 /// waits until `expected` arrived (or 120 s passed), then 3 s more for any
 /// extra (a duplicate would show).
 pub fn read_committed_raw_until(topic: &str, expected: usize) -> Vec<RawRecord> {
+    let mut arrived = 0;
+    read_committed_raw_until_done(topic, |_| {
+        arrived += 1;
+        arrived >= expected
+    })
+}
+
+/// Every record of `topic` read_committed, subscribed as a fresh group:
+/// reads until `done` (shown each record as it arrives) returns true (or
+/// 120 s passed), then 3 s more for any extra (a duplicate would show).
+/// For outputs whose completeness is not a record count (distinct keys,
+/// running counts that must each reach their final value).
+pub fn read_committed_raw_until_done(
+    topic: &str,
+    mut done: impl FnMut(&RawRecord) -> bool,
+) -> Vec<RawRecord> {
     let consumer: BaseConsumer = client_config()
         .set("group.id", unique("checker"))
         .set("isolation.level", "read_committed")
@@ -157,17 +199,21 @@ pub fn read_committed_raw_until(topic: &str, expected: usize) -> Vec<RawRecord> 
     let mut reached: Option<Instant> = None;
     while Instant::now() < deadline {
         match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => out.push((
-                m.key().map(<[u8]>::to_vec),
-                m.payload().map(<[u8]>::to_vec),
-                m.timestamp().to_millis().expect("output timestamp"),
-            )),
+            Some(Ok(m)) => {
+                let record = (
+                    m.key().map(<[u8]>::to_vec),
+                    m.payload().map(<[u8]>::to_vec),
+                    m.timestamp().to_millis().expect("output timestamp"),
+                );
+                if done(&record) {
+                    reached.get_or_insert_with(Instant::now);
+                }
+                out.push(record);
+            }
             Some(Err(e)) => eprintln!("checker consumer: {e}"),
             None => {}
         }
-        if out.len() >= expected
-            && reached.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(3)
-        {
+        if reached.is_some_and(|at| at.elapsed() > Duration::from_secs(3)) {
             break;
         }
     }
@@ -464,20 +510,33 @@ pub fn run_with_kills(
 /// and asserts it exited cleanly.
 pub fn drain_and_stop(
     spec: &AppSpec,
-    mut child: Child,
+    child: Child,
     log: &Path,
     partitions: i32,
     timeout: Duration,
 ) {
+    drain(spec, &spec.input, log, partitions, timeout);
+    stop(child, log);
+}
+
+/// Waits (at most `timeout`, a hang guard, not a speed check) until the
+/// app's group has consumed all of `topic`. Records the app still has to
+/// pass through its internal topics (repartition, foreign-key join
+/// subscriptions) may be pending: wait for those on the output.
+pub fn drain(spec: &AppSpec, topic: &str, log: &Path, partitions: i32, timeout: Duration) {
     let deadline = Instant::now() + timeout;
-    while group_lag(&spec.app_id, &spec.input, partitions) != 0 {
+    while group_lag(&spec.app_id, topic, partitions) != 0 {
         assert!(
             Instant::now() < deadline,
-            "the application did not catch up; see {}",
+            "the application did not catch up on {topic}; see {}",
             log.display()
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// Stops `child` with SIGTERM and asserts it exited cleanly.
+pub fn stop(mut child: Child, log: &Path) {
     signal(&child, libc::SIGTERM);
     let status = child.wait().expect("reap");
     assert!(
