@@ -247,7 +247,18 @@ fn at_least_once_duplicates_are_reported() {
     // changelog got an update and before the output did; the restored
     // aggregate then continues past it (the final result is not lost, an
     // intermediate update is).
-    let counts = harness("at_least_once", 20_000, 1_000, 4, 1_300);
+    // A kill that lands right after a commit replays nothing: run again
+    // (at most 3 runs) until the kills caused an anomaly to check.
+    let mut counts = harness("at_least_once", 20_000, 1_000, 4, 1_300);
+    for _ in 1..3 {
+        if counts.duplicated + counts.wrong_sum + counts.gaps > 0 {
+            break;
+        }
+        println!(
+            "at_least_once: no anomaly in this run (kills between commits replayed nothing); again"
+        );
+        counts = harness("at_least_once", 20_000, 1_000, 4, 1_300);
+    }
     println!(
         "at_least_once: the harness saw {} keys with duplicated or extra updates ({} extra updates), {} with a gap and {} with a wrong final sum",
         counts.duplicated, counts.extra_updates, counts.gaps, counts.wrong_sum
@@ -263,6 +274,6 @@ fn at_least_once_duplicates_are_reported() {
     }
     assert!(
         counts.duplicated + counts.wrong_sum + counts.gaps > 0,
-        "no anomaly under at_least_once with kills; the checker cannot be trusted"
+        "no anomaly under at_least_once with kills in 3 runs; the checker cannot be trusted"
     );
 }

@@ -81,7 +81,18 @@ fn exactly_once_v2_joins_every_order_exactly_once_after_sigkills() {
 
 #[test]
 fn at_least_once_duplicates_are_reported() {
-    let counts = harness(&case(), "at_least_once", 20_000, 1_000, 4, 1_300);
+    // A kill that lands right after a commit replays nothing: run again
+    // (at most 3 runs) until the kills caused an anomaly to check.
+    let mut counts = harness(&case(), "at_least_once", 20_000, 1_000, 4, 1_300);
+    for _ in 1..3 {
+        if counts.duplicated + counts.wrong + counts.missing > 0 {
+            break;
+        }
+        println!(
+            "at_least_once: no anomaly in this run (kills between commits replayed nothing); again"
+        );
+        counts = harness(&case(), "at_least_once", 20_000, 1_000, 4, 1_300);
+    }
     // Open bug: one run in five lost orders under at_least_once (5 581 of
     // 20 000; all in the changelogs and the response topic, dropped by the
     // response resolver), see eos_join.rs's at_least_once test. Reported,
@@ -98,6 +109,6 @@ fn at_least_once_duplicates_are_reported() {
     );
     assert!(
         counts.duplicated + counts.wrong + counts.missing > 0,
-        "no duplicate under at_least_once with kills; the checker cannot be trusted"
+        "no duplicate under at_least_once with kills in 3 runs; the checker cannot be trusted"
     );
 }
