@@ -78,13 +78,18 @@ pub(crate) fn check(
 
 #[cfg(test)]
 mod tests {
-    use crate::dsl::{Repartitioned, StreamsBuilder, Topic};
+    use crate::dsl::{KTable, Materialized, Repartitioned, StreamsBuilder, Topic};
     use crate::serde::I64;
     use crate::Error;
 
     const A2: Topic<String, I64, 2> = Topic::new("a2");
     const B4: Topic<String, I64, 4> = Topic::new("b4");
     const T4: Topic<String, I64, 4> = Topic::new("t4");
+
+    /// The 4-partition table, in memory (these tests run without RocksDB too).
+    fn table(b: &StreamsBuilder) -> KTable<String, i64> {
+        b.table_with(T4, Materialized::<String, I64>::new().in_memory())
+    }
 
     fn build_error(b: StreamsBuilder) -> Option<String> {
         match b.build() {
@@ -97,7 +102,7 @@ mod tests {
     fn every_topic_upstream_of_either_side_counts() {
         // A merge of 2- and 4-partition topics joined with a 4-partition table.
         let b = StreamsBuilder::new();
-        let table = b.table(T4);
+        let table = table(&b);
         b.stream(A2)
             .merge(&b.stream(B4))
             .join(&table, |v: &i64, t: &i64| v + t);
@@ -111,7 +116,7 @@ mod tests {
     #[test]
     fn a_repartition_topic_with_the_right_count_makes_sides_co_partitioned() {
         let b = StreamsBuilder::new();
-        let table = b.table(T4);
+        let table = table(&b);
         b.stream(A2)
             .repartition(Repartitioned::<String, I64>::new().with_partitions(4))
             .join(&table, |v: &i64, t: &i64| v + t);
