@@ -39,6 +39,7 @@
 #[path = "../conformance/mod.rs"]
 mod conformance;
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -295,6 +296,8 @@ fn read(flags: &Flags) -> BenchResult {
     let mut last_record = Instant::now();
     let mut committed_at: Option<Instant> = None;
     let mut next_check = Instant::now();
+    // Which (topic, partition, end) end in a commit marker: probed once.
+    let mut markers = HashMap::new();
     loop {
         if let Some(result) = consumer.poll(Duration::from_millis(20)) {
             match result {
@@ -318,7 +321,7 @@ fn read(flags: &Flags) -> BenchResult {
             Some(_) => {}
             None if now >= next_check => {
                 next_check = now + Duration::from_millis(200);
-                if everything_committed(bootstrap, &offsets, group, &input_ends)? {
+                if everything_committed(bootstrap, &offsets, group, &input_ends, &mut markers)? {
                     committed_at = Some(now);
                 }
             }
@@ -374,6 +377,7 @@ fn everything_committed(
     offsets: &BaseConsumer,
     group: &str,
     input_ends: &[(String, i32, i64, i64)],
+    markers: &mut HashMap<(String, i32, i64), bool>,
 ) -> BenchResult<bool> {
     let mut ends = input_ends.to_vec();
     for topic in topics_with_prefix(bootstrap, &format!("{group}-"))?
@@ -399,7 +403,14 @@ fn everything_committed(
             // The app's own topics are written in transactions: their last
             // offset is a commit marker, which a group's committed offset
             // (last processed record + 1) stays behind.
-            || (at == high - 1 && !input_ends.iter().any(|(t, ..)| t == topic) && ends_with_marker(bootstrap, topic, *p, *high)?);
+            || (at == high - 1 && !input_ends.iter().any(|(t, ..)| t == topic) && match markers.get(&(topic.clone(), *p, *high)) {
+                    Some(&marker) => marker,
+                    None => {
+                        let marker = ends_with_marker(bootstrap, topic, *p, *high)?;
+                        markers.insert((topic.clone(), *p, *high), marker);
+                        marker
+                    }
+                });
         if !done {
             return Ok(false);
         }
