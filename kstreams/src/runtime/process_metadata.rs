@@ -8,7 +8,6 @@
 //! - two instances with different state dirs never fence each other.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
@@ -45,7 +44,7 @@ pub(crate) fn load_or_create_process_id(state_dir: &Path, application_id: &str) 
             Ok(meta.process_id)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let id = random_uuid()?;
+            let id = uuid::Uuid::new_v4().to_string();
             let text = serde_json::to_string(&ProcessMetadata {
                 process_id: id.clone(),
             })
@@ -59,17 +58,6 @@ pub(crate) fn load_or_create_process_id(state_dir: &Path, application_id: &str) 
         }
         Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
     }
-}
-
-/// A random (version 4) UUID from the OS's randomness.
-fn random_uuid() -> Result<String> {
-    let mut bytes = [0u8; 16];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::io("reading /dev/urandom for the process id", e))?;
-    Ok(uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string())
 }
 
 #[cfg(test)]
