@@ -64,6 +64,11 @@ pub mod __private;
 
 pub use kstreams_serde as serde;
 
+/// The `rocksdb` crate kstreams' persistent stores are built on, for
+/// [`RocksDbConfigSetter`](config::RocksDbConfigSetter)s (its `Options`).
+#[cfg(feature = "rocksdb")]
+pub use rocksdb;
+
 /// Turns a function into a typed node, or an `impl` block into a
 /// Processor-API processor.
 ///

@@ -21,8 +21,14 @@ use std::time::Duration;
 
 mod error_handlers;
 mod host_info;
+#[cfg(feature = "rocksdb")]
+mod rocksdb_config_setter;
 
 pub use host_info::HostInfo;
+#[cfg(feature = "rocksdb")]
+pub use rocksdb_config_setter::RocksDbConfigSetter;
+#[cfg(feature = "rocksdb")]
+pub(crate) use rocksdb_config_setter::SharedConfigSetter;
 
 use crate::{Error, Result};
 
@@ -70,6 +76,9 @@ impl FromStr for ProcessingGuarantee {
 /// Default of `statestore.cache.max.bytes`: 10 MiB per instance.
 pub const DEFAULT_CACHE_MAX_BYTES: usize = 10 * 1024 * 1024;
 
+/// Default of `repartition.purge.interval.ms`: 30 s, as Kafka Streams.
+pub const DEFAULT_REPARTITION_PURGE_INTERVAL_MS: u64 = 30_000;
+
 /// The kind of Kafka client a pass-through setting is meant for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ClientKind {
@@ -111,14 +120,23 @@ pub struct StreamsConfig {
     pub(crate) errors: crate::errors::ErrorHandlerConfig,
     /// `application.server`: this instance's interactive-query endpoint.
     application_server: Option<HostInfo>,
+    /// `repartition.purge.interval.ms`.
+    repartition_purge_interval_ms: u64,
+    /// Every property set, by its Kafka Streams name (Java's `originals()`).
+    originals: BTreeMap<String, String>,
+    /// `rocksdb.config.setter`.
+    #[cfg(feature = "rocksdb")]
+    rocksdb_config_setter: Option<SharedConfigSetter>,
 }
 
 impl StreamsConfig {
     /// A configuration with Kafka Streams' defaults and the given `application.id`
     /// (also the consumer group id and the prefix of internal topics).
     pub fn new(application_id: impl Into<String>) -> Self {
+        let application_id: String = application_id.into();
         StreamsConfig {
-            application_id: application_id.into(),
+            originals: BTreeMap::from([("application.id".to_owned(), application_id.clone())]),
+            application_id,
             bootstrap_servers: "localhost:9092".to_owned(),
             processing_guarantee: ProcessingGuarantee::AtLeastOnce,
             num_stream_threads: 1,
@@ -134,6 +152,9 @@ impl StreamsConfig {
             problems: Vec::new(),
             errors: Default::default(),
             application_server: None,
+            repartition_purge_interval_ms: DEFAULT_REPARTITION_PURGE_INTERVAL_MS,
+            #[cfg(feature = "rocksdb")]
+            rocksdb_config_setter: None,
         }
     }
 
@@ -157,11 +178,13 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `statestore.cache.max.bytes`, `application.server`; `consumer.`, `producer.`,
+    /// `statestore.cache.max.bytes`, `application.server`,
+    /// `repartition.purge.interval.ms`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
         let key = key.trim();
+        self.originals.insert(key.to_owned(), value.to_owned());
         match key {
             "application.id" => self.application_id = value.trim().to_owned(),
             "bootstrap.servers" => self.bootstrap_servers = value.trim().to_owned(),
@@ -207,6 +230,18 @@ impl StreamsConfig {
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            "repartition.purge.interval.ms" => {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| u64::try_from(n).ok())
+                {
+                    self.repartition_purge_interval_ms = n;
+                }
+            }
+            "rocksdb.config.setter" => self.problems.push(format!(
+                "rocksdb.config.setter: `{value}` cannot be loaded by name in Rust; \
+                 register the setter with `StreamsConfig::rocksdb_config_setter` (a closure or a `RocksDbConfigSetter`)"
+            )),
             "application.server" => match value.trim() {
                 "" => self.application_server = None,
                 v => match v.parse() {
@@ -287,9 +322,8 @@ impl StreamsConfig {
     }
 
     /// Sets `processing.guarantee`.
-    pub fn processing_guarantee(mut self, guarantee: ProcessingGuarantee) -> Self {
-        self.processing_guarantee = guarantee;
-        self
+    pub fn processing_guarantee(self, guarantee: ProcessingGuarantee) -> Self {
+        self.set("processing.guarantee", guarantee.as_str())
     }
 
     /// Sets `num.stream.threads` (at least 1).
@@ -321,11 +355,73 @@ impl StreamsConfig {
     /// Sets `state.dir` (default `/tmp/kstreams`).
     pub fn state_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.state_dir = dir.as_ref().to_owned();
+        self.originals.insert(
+            "state.dir".to_owned(),
+            self.state_dir.display().to_string(),
+        );
         self
+    }
+
+    /// Sets `repartition.purge.interval.ms` (default 30 000): how often, at
+    /// most, a stream thread deletes the records of internal repartition
+    /// topics that its tasks have committed (Kafka's `DeleteRecords`, after
+    /// a commit). User topics are never purged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::StreamsConfig;
+    ///
+    /// let config = StreamsConfig::new("app");
+    /// assert_eq!(config.repartition_purge_interval(), Duration::from_secs(30));
+    /// let config = config.repartition_purge_interval_ms(1_000);
+    /// assert_eq!(config.repartition_purge_interval(), Duration::from_secs(1));
+    /// ```
+    pub fn repartition_purge_interval_ms(self, ms: u64) -> Self {
+        self.set("repartition.purge.interval.ms", &ms.to_string())
+    }
+
+    /// Registers the `rocksdb.config.setter`: `setter` adjusts the options
+    /// of every RocksDB database before it opens (see
+    /// [`RocksDbConfigSetter`]); a later call replaces it.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use kstreams::rocksdb::Options;
+    /// use kstreams::StreamsConfig;
+    ///
+    /// let config = StreamsConfig::new("app")
+    ///     .set("app.max.open.files", "500")
+    ///     .rocksdb_config_setter(|store: &str, options: &mut Options, configs: &BTreeMap<String, String>| {
+    ///         let files = configs.get("app.max.open.files").and_then(|v| v.parse().ok());
+    ///         options.set_max_open_files(files.unwrap_or(-1));
+    ///         if store.starts_with("big-") {
+    ///             options.set_level_zero_file_num_compaction_trigger(8);
+    ///         }
+    ///     });
+    /// assert!(config.has_rocksdb_config_setter());
+    /// ```
+    #[cfg(feature = "rocksdb")]
+    pub fn rocksdb_config_setter(mut self, setter: impl RocksDbConfigSetter) -> Self {
+        self.rocksdb_config_setter = Some(SharedConfigSetter(std::sync::Arc::new(setter)));
+        self
+    }
+
+    /// Whether a `rocksdb.config.setter` is registered.
+    #[cfg(feature = "rocksdb")]
+    pub fn has_rocksdb_config_setter(&self) -> bool {
+        self.rocksdb_config_setter.is_some()
+    }
+
+    /// The registered `rocksdb.config.setter`.
+    #[cfg(feature = "rocksdb")]
+    pub(crate) fn rocksdb_setter(&self) -> Option<&SharedConfigSetter> {
+        self.rocksdb_config_setter.as_ref()
     }
 
     /// Sets a client setting for the consumer only (`consumer.` prefix).
     pub fn consumer_config(mut self, key: &str, value: &str) -> Self {
+        self.originals
+            .insert(format!("consumer.{key}"), value.to_owned());
         self.prefixed
             .insert((ClientKind::Consumer, key.to_owned()), value.to_owned());
         self
@@ -333,6 +429,8 @@ impl StreamsConfig {
 
     /// Sets a client setting for the producer only (`producer.` prefix).
     pub fn producer_config(mut self, key: &str, value: &str) -> Self {
+        self.originals
+            .insert(format!("producer.{key}"), value.to_owned());
         self.prefixed
             .insert((ClientKind::Producer, key.to_owned()), value.to_owned());
         self
@@ -340,6 +438,8 @@ impl StreamsConfig {
 
     /// Sets a client setting for the admin client only (`admin.` prefix).
     pub fn admin_config(mut self, key: &str, value: &str) -> Self {
+        self.originals
+            .insert(format!("admin.{key}"), value.to_owned());
         self.prefixed
             .insert((ClientKind::Admin, key.to_owned()), value.to_owned());
         self
@@ -417,6 +517,15 @@ impl StreamsConfig {
     pub fn get_state_dir(&self) -> &Path {
         &self.state_dir
     }
+    /// `repartition.purge.interval.ms`.
+    pub fn repartition_purge_interval(&self) -> Duration {
+        Duration::from_millis(self.repartition_purge_interval_ms)
+    }
+    /// Every property set so far, by its Kafka Streams name (Java's
+    /// `originals()`): what a `RocksDbConfigSetter` receives as its `configs`.
+    pub fn originals(&self) -> &BTreeMap<String, String> {
+        &self.originals
+    }
     /// `statestore.cache.max.bytes`: the record cache budget of the
     /// instance, divided among its stream threads (0 disables caching).
     pub fn cache_max_bytes(&self) -> usize {
@@ -485,6 +594,34 @@ mod tests {
                 .map(String::as_str),
             Some("20")
         );
+    }
+
+    #[test]
+    fn purge_interval_originals_and_a_setter_by_class_name() {
+        let c = StreamsConfig::new("app")
+            .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
+            .consumer_config("fetch.min.bytes", "1")
+            .set("repartition.purge.interval.ms", "250");
+        assert_eq!(c.repartition_purge_interval(), Duration::from_millis(250));
+        let originals: Vec<(&str, &str)> = c
+            .originals()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            originals,
+            vec![
+                ("application.id", "app"),
+                ("consumer.fetch.min.bytes", "1"),
+                ("processing.guarantee", "exactly_once_v2"),
+                ("repartition.purge.interval.ms", "250"),
+            ]
+        );
+        let err = StreamsConfig::new("app")
+            .set("rocksdb.config.setter", "com.example.MySetter")
+            .validate()
+            .expect_err("a class name cannot be loaded");
+        assert!(err.to_string().contains("rocksdb_config_setter"), "{err}");
     }
 
     #[test]

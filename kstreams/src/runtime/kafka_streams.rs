@@ -76,6 +76,7 @@ impl KafkaStreams {
         let metadata = TopologyMetadata::from_topology(&topology, config.application_id())?;
         let process_id =
             load_or_create_process_id(config.get_state_dir(), config.application_id())?;
+        let state = Arc::new(InstanceState::new(&config));
         Ok(KafkaStreams {
             topology: Arc::new(topology),
             config: Arc::new(config),
@@ -83,7 +84,7 @@ impl KafkaStreams {
             process_id,
             shared: ClientShared::new(),
             threads: Mutex::new(Vec::new()),
-            state: Arc::default(),
+            state,
         })
     }
 

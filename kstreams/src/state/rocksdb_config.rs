@@ -4,11 +4,21 @@
 //! Owns: one block cache (`rocksdb::Cache`) and one `WriteBufferManager`
 //! whose memtable memory is charged to that cache, so all stores of all
 //! tasks of all threads stay under `block_cache_bytes` together, plus the
-//! per-store options derived from them. Must never: open a database or
-//! know about stores' names and directories.
+//! per-store options derived from them, then adjusted by the user's
+//! options hook (`rocksdb.config.setter`, which the runtime adapts from
+//! the configuration). Must never: open a database, or know about
+//! directories or the configuration.
+
+#[cfg(feature = "rocksdb")]
+use std::sync::Arc;
 
 #[cfg(feature = "rocksdb")]
 use rocksdb::{BlockBasedOptions, Cache, DBCompressionType, Options, WriteBufferManager};
+
+/// Adjusts a database's options given its name (a store, or a segment
+/// `<store>.<start>`), just before it opens.
+#[cfg(feature = "rocksdb")]
+pub(crate) type OptionsHook = Arc<dyn Fn(&str, &mut Options) + Send + Sync>;
 
 /// Default total off-heap memory for all RocksDB stores of an instance.
 pub(super) const DEFAULT_BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -26,6 +36,8 @@ pub(crate) struct RocksDbConfig {
     cache: Cache,
     #[cfg(feature = "rocksdb")]
     write_buffer_manager: WriteBufferManager,
+    #[cfg(feature = "rocksdb")]
+    hook: Option<OptionsHook>,
     block_cache_bytes: usize,
     write_buffer_bytes: usize,
 }
@@ -60,6 +72,7 @@ impl RocksDbConfig {
         Self {
             cache,
             write_buffer_manager,
+            hook: None,
             block_cache_bytes,
             write_buffer_bytes,
         }
@@ -75,10 +88,18 @@ impl RocksDbConfig {
         }
     }
 
-    /// Options for one store: create if missing, LZ4, bloom filters, index
-    /// and filter blocks in the shared cache, shared write-buffer manager.
+    /// Runs `hook` on every database's options after the defaults.
     #[cfg(feature = "rocksdb")]
-    pub(crate) fn store_options(&self) -> Options {
+    pub(crate) fn with_options_hook(mut self, hook: OptionsHook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// Options for database `name`: create if missing, LZ4, bloom filters,
+    /// index and filter blocks in the shared cache, shared write-buffer
+    /// manager; then whatever the options hook changes.
+    #[cfg(feature = "rocksdb")]
+    pub(crate) fn store_options(&self, name: &str) -> Options {
         let mut table = BlockBasedOptions::default();
         table.set_block_cache(&self.cache);
         table.set_block_size(4 * 1024);
@@ -92,6 +113,9 @@ impl RocksDbConfig {
         options.set_block_based_table_factory(&table);
         options.set_write_buffer_manager(&self.write_buffer_manager);
         options.set_max_write_buffer_number(3);
+        if let Some(hook) = &self.hook {
+            hook(name, &mut options);
+        }
         options
     }
 }

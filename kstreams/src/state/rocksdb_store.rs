@@ -61,7 +61,7 @@ impl RocksDbStore {
         let path = rocksdb_store_dir(task_dir, &name);
         std::fs::create_dir_all(&path)
             .map_err(|e| Error::io(format!("creating RocksDB directory {}", path.display()), e))?;
-        let db = DB::open(&config.store_options(), &path).map_err(|e| {
+        let db = DB::open(&config.store_options(&name), &path).map_err(|e| {
             state_error(
                 &name,
                 format!(

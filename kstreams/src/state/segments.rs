@@ -141,7 +141,12 @@ impl Segments {
         self.check_open()?;
         if !self.segments.contains_key(&id) {
             let path = self.segment_path(id);
-            let db = DB::open(&self.config.store_options(), &path).map_err(|e| {
+            // Java's segment name, `<store>.<segment start>`, is the directory's.
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| self.store.clone());
+            let db = DB::open(&self.config.store_options(&name), &path).map_err(|e| {
                 state_error(
                     &self.store,
                     format!("cannot open segment RocksDB at {}: {e}", path.display()),
