@@ -18,6 +18,8 @@
 
 mod changelog_reader;
 mod client;
+#[cfg(all(test, feature = "rocksdb"))]
+mod commit_cost;
 mod error_handler;
 pub(crate) mod global_task;
 mod global_thread;
