@@ -69,7 +69,11 @@ pub(crate) trait StoreFactory: Send + Sync {
 /// A store instance of one task, type-erased.
 pub(crate) trait TaskStore: Send + Sync {
     fn name(&self) -> &str;
-    /// Writes everything down (cache → changelog → disk), on commit.
+    /// Writes the record cache's dirty entries down (queued for
+    /// forwarding), on every commit.
+    fn flush_cache(&self) -> Result<()>;
+    /// Writes everything down (cache → changelog → disk), before a
+    /// checkpoint.
     fn flush(&self) -> Result<()>;
     /// Writes down what the thread cache evicted from this store.
     fn flush_evicted(&self) -> Result<()> {
@@ -155,6 +159,10 @@ impl<KS: Serde, VS: Serde> KvTaskStore<KS, VS> {
 impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn flush_cache(&self) -> Result<()> {
+        self.handle.lock().bytes_store_mut().flush_cache()
     }
 
     fn flush(&self) -> Result<()> {
@@ -283,18 +291,26 @@ impl TaskStores {
             })
     }
 
-    /// Flushes every store and forwards what the caches wrote down, until
-    /// nothing more is written down (a forward may write to another store).
-    pub(crate) fn flush(&self, cx: &mut NodeCx<'_>) -> Result<()> {
+    /// Flushes every store's record cache and forwards what the caches
+    /// wrote down, until nothing more is written down (a forward may write
+    /// to another store). On every commit; stores become durable only in
+    /// [`TaskStores::flush_stores`].
+    pub(crate) fn flush_caches(&self, cx: &mut NodeCx<'_>) -> Result<()> {
         for _ in 0..=self.stores.len() {
             for store in &self.stores {
-                store.flush()?;
+                store.flush_cache()?;
             }
             if !self.forward_flushed(cx)? {
                 return Ok(());
             }
         }
         Ok(())
+    }
+
+    /// Makes every store durable (RocksDB's memtables become files), after
+    /// [`TaskStores::flush_caches`] and before a checkpoint.
+    pub(crate) fn flush_stores(&self) -> Result<()> {
+        self.stores.iter().try_for_each(|store| store.flush())
     }
 
     /// After each record: writes down entries the thread cache evicted from

@@ -59,6 +59,9 @@ macro_rules! windowed_task_store {
             fn name(&self) -> &str {
                 &self.name
             }
+            fn flush_cache(&self) -> Result<()> {
+                self.handle.lock().bytes_store_mut().flush_cache()
+            }
             fn flush(&self) -> Result<()> {
                 self.handle.lock().bytes_store_mut().flush()
             }

@@ -6,10 +6,11 @@
 //!   offset (+1) or the log start to the end (read_committed), in batches,
 //!   reporting to the [`StateRestoreListener`] and the logs.
 //! - Checkpoints: the offset of a store's changelog partition is its end
-//!   (high watermark − 1) right after a commit flushed the store, written
-//!   on every commit under at-least-once and on a clean close under
-//!   exactly-once (`ProcessorStateManager` deletes it once a task starts
-//!   processing under exactly-once).
+//!   (high watermark − 1) right after a commit, once the stores were
+//!   flushed; when one is written (every 10 000 changelog records under
+//!   at-least-once, on a clean close under both guarantees) is
+//!   `ProcessorStateManager`'s rule, which also deletes the checkpoint
+//!   once a task starts processing under exactly-once.
 //!
 //! Must never: restore while the task processes, or checkpoint a store that
 //! was not flushed and committed.
@@ -21,7 +22,7 @@ use super::state_manager::StateEnv;
 use super::task::StreamTask;
 use crate::kafka::restore_consumer::RestoreConsumer;
 use crate::state::{
-    restore_start_offset, CheckpointOffsets, LoggingRestoreListener, RestoreRecord,
+    restore_start_offset, LoggingRestoreListener, RestoreRecord,
     StateRestoreListener, StateRestorer,
 };
 use crate::{Error, Result};
@@ -98,20 +99,20 @@ impl TaskStateSupport {
         state.restoration_done()
     }
 
-    /// Writes `task`'s checkpoint: each persistent logged store is
-    /// reflected up to its changelog partition's end.
-    pub(crate) fn checkpoint(&self, task: &StreamTask) -> Result<()> {
-        let (Some(reader), state) = (self.reader.as_ref(), task.state()) else {
-            return Ok(());
-        };
-        let mut offsets = CheckpointOffsets::new();
-        for logged in state.logged_stores().iter().filter(|l| l.persistent) {
-            let (_, high) =
-                reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
-            if high > 0 {
-                offsets.insert(logged.partition.clone(), high - 1);
-            }
+    /// Flushes `task`'s stores and writes its checkpoint if one is due
+    /// (`enforce` on a clean close; see `state_manager` for the rule): each
+    /// persistent logged store is reflected up to its changelog
+    /// partition's end (the producer was flushed, or the transaction
+    /// committed, just before). Without a restore consumer (no broker)
+    /// the stores are flushed and no offsets are known.
+    pub(crate) fn maybe_checkpoint(&self, task: &StreamTask, enforce: bool) -> Result<bool> {
+        let state = task.state();
+        match self.reader.as_ref() {
+            Some(reader) => state.maybe_checkpoint(enforce, |p| {
+                let (_, high) = reader.watermarks(&p.topic, p.partition)?;
+                Ok((high > 0).then(|| high - 1))
+            }),
+            None => state.maybe_checkpoint(enforce, |_| Ok(None)),
         }
-        state.write_checkpoint(&offsets)
     }
 }

@@ -19,7 +19,7 @@
 mod changelog_reader;
 mod client;
 #[cfg(all(test, feature = "rocksdb"))]
-mod commit_cost;
+mod commit_path_tests;
 mod error_handler;
 pub(crate) mod global_task;
 mod global_thread;

@@ -15,7 +15,24 @@
 //!   clean close, so state found without one after a crash is wiped and
 //!   rebuilt from the changelog before any store is opened;
 //! - checkpoints list persistent logged stores only; in-memory stores are
-//!   always restored from the changelog's start.
+//!   always restored from the changelog's start;
+//! - a checkpoint is written only right after the stores were flushed
+//!   (RocksDB's write-ahead log is off: only flushed data survives a
+//!   crash), and only when one is due (see below).
+//!
+//! When stores flush and checkpoints are written (Java's
+//! `AbstractTask.maybeCheckpoint` with `StateManagerUtil.checkpointNeeded`
+//! and `StreamTask.postCommit`):
+//! - every commit flushes the record caches only (`TaskStores::flush_caches`);
+//! - under at-least-once, after a commit, the stores are flushed and the
+//!   checkpoint written once more than
+//!   [`OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT`] changelog records were
+//!   written since the last checkpoint; a crash then replays at most that
+//!   many records more (at-least-once allows it);
+//! - under exactly-once, never while the task runs: a checkpoint next to
+//!   stores that go on taking uncommitted writes would let those survive a
+//!   crash; the state is wiped and restored instead;
+//! - on a clean close (shutdown, revocation) always, under both guarantees.
 //!
 //! Must never: talk to Kafka (offsets come from the runtime's changelog reader).
 
@@ -32,6 +49,30 @@ use crate::state::{
 };
 use crate::topology::Topology;
 use crate::Result;
+
+/// Changelog records written since the last checkpoint above which an
+/// at-least-once commit flushes the stores and checkpoints: Java's
+/// `StateManagerUtil.OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT`.
+pub(crate) const OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT: u64 = 10_000;
+
+/// How often a task made its stores durable: counted for tests and
+/// measurements.
+#[derive(Debug, Default)]
+pub(crate) struct StateMaintenance {
+    store_flushes: AtomicU64,
+    checkpoints: AtomicU64,
+}
+
+impl StateMaintenance {
+    /// Times the task's stores were flushed (RocksDB memtables to files).
+    pub(crate) fn store_flushes(&self) -> u64 {
+        self.store_flushes.load(Ordering::Relaxed)
+    }
+    /// Checkpoint files written.
+    pub(crate) fn checkpoints(&self) -> u64 {
+        self.checkpoints.load(Ordering::Relaxed)
+    }
+}
 
 /// The stores of every task of this instance: what interactive queries read.
 pub(crate) type LocalStores = Arc<super::query::registry::LocalStoreRegistry>;
@@ -114,6 +155,11 @@ pub(crate) struct ProcessorStateManager {
     checkpoint: Option<Checkpoint>,
     eos: bool,
     local_stores: Option<LocalStores>,
+    /// Changelog records sent since the last checkpoint (Java compares
+    /// changelog offsets; the count of records is the same delta without
+    /// asking the broker).
+    since_checkpoint: AtomicU64,
+    maintenance: StateMaintenance,
 }
 
 impl ProcessorStateManager {
@@ -139,6 +185,8 @@ impl ProcessorStateManager {
             checkpoint: None,
             eos: env.eos,
             local_stores: env.local_stores.clone(),
+            since_checkpoint: AtomicU64::new(0),
+            maintenance: StateMaintenance::default(),
         };
         if factories.is_empty() {
             return Ok(manager);
@@ -227,12 +275,62 @@ impl ProcessorStateManager {
     pub(crate) fn drain_changelog(&self, collector: &mut dyn RecordCollector) -> Result<()> {
         let records =
             std::mem::take(&mut *self.changelog.0.lock().unwrap_or_else(|p| p.into_inner()));
+        self.since_checkpoint
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
         records.into_iter().try_for_each(|r| collector.send(r))
     }
 
+    /// Whether a checkpoint is due (see the module docs): `enforce` on a
+    /// clean close; otherwise, after a commit, under at-least-once only and
+    /// once enough changelog records accumulated.
+    pub(crate) fn checkpoint_needed(&self, enforce: bool) -> bool {
+        if self.checkpoint.is_none() || !self.logged.iter().any(|l| l.persistent) {
+            return false; // nothing a checkpoint could list
+        }
+        enforce
+            || (!self.eos
+                && self.since_checkpoint.load(Ordering::Relaxed)
+                    > OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT)
+    }
+
+    /// If a checkpoint is due: flushes the stores (caches were flushed by
+    /// the commit), then writes the checkpoint with each persistent logged
+    /// store's changelog end, `end_offset(partition)` (the last offset;
+    /// `None` for an empty partition or when unknown). Returns whether it
+    /// flushed.
+    pub(crate) fn maybe_checkpoint(
+        &self,
+        enforce: bool,
+        mut end_offset: impl FnMut(&ChangelogPartition) -> Result<Option<i64>>,
+    ) -> Result<bool> {
+        if !self.checkpoint_needed(enforce) {
+            return Ok(false);
+        }
+        self.stores.flush_stores()?;
+        self.maintenance
+            .store_flushes
+            .fetch_add(1, Ordering::Relaxed);
+        let mut offsets = CheckpointOffsets::new();
+        for logged in self.logged.iter().filter(|l| l.persistent) {
+            if let Some(offset) = end_offset(&logged.partition)? {
+                offsets.insert(logged.partition.clone(), offset);
+            }
+        }
+        self.write_checkpoint(&offsets)?;
+        self.since_checkpoint.store(0, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    /// How often the stores were flushed and checkpointed.
+    #[cfg(test)]
+    pub(crate) fn maintenance(&self) -> &StateMaintenance {
+        &self.maintenance
+    }
+
     /// Writes the checkpoint with `offsets` (last changelog offset per
-    /// partition; only persistent stores' partitions are kept).
-    pub(crate) fn write_checkpoint(&self, offsets: &CheckpointOffsets) -> Result<()> {
+    /// partition; only persistent stores' partitions are kept). Only after
+    /// the stores were flushed: see [`Self::maybe_checkpoint`].
+    fn write_checkpoint(&self, offsets: &CheckpointOffsets) -> Result<()> {
         let Some(checkpoint) = &self.checkpoint else {
             return Ok(());
         };
@@ -248,11 +346,21 @@ impl ProcessorStateManager {
         if kept.is_empty() {
             return Ok(());
         }
-        checkpoint.write(&kept)
+        checkpoint.write(&kept)?;
+        self.maintenance.checkpoints.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Closes every store (flushing RocksDB's memtables on a clean close).
     pub(crate) fn close(&mut self) {
+        if !self.stores.stores.is_empty() {
+            tracing::debug!(
+                task = %self.task,
+                store_flushes = self.maintenance.store_flushes(),
+                checkpoints = self.maintenance.checkpoints(),
+                "closing the task's stores"
+            );
+        }
         if let Some(local) = &self.local_stores {
             local.unregister(self.task);
         }

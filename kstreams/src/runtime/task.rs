@@ -273,9 +273,12 @@ impl StreamTask {
             queue.may_punctuate(wall_clock_ms, PunctuationType::WallClockTime, cx)
         })
     }
-    /// Flushes caches and stores (sending what they emit to `collector`) and
-    /// returns the offsets to commit: (topic, partition, next offset to read)
-    /// for every input partition that advanced since the last commit.
+    /// Flushes the stores' record caches (sending what they emit to
+    /// `collector`) and returns the offsets to commit: (topic, partition,
+    /// next offset to read) for every input partition that advanced since
+    /// the last commit. The stores themselves are flushed only for a
+    /// checkpoint (`ProcessorStateManager::maybe_checkpoint`), as Java's
+    /// `StreamTask.prepareCommit` flushes only caches.
     pub(crate) fn prepare_commit(
         &mut self,
         collector: &mut dyn RecordCollector,
@@ -283,7 +286,7 @@ impl StreamTask {
         self.ensure_initialized(collector)?;
         self.with_cx(collector, None, |_, _, cx| {
             let stores = cx.stores;
-            stores.flush(cx)
+            stores.flush_caches(cx)
         })?;
         Ok(self
             .pending_offsets
@@ -291,7 +294,8 @@ impl StreamTask {
             .map(|((t, p), o)| (t.clone(), *p, *o))
             .collect())
     }
-    /// Called after the commit succeeded (checkpoints, bookkeeping).
+    /// Called after the commit succeeded (bookkeeping; the task manager
+    /// then decides about a checkpoint).
     pub(crate) fn post_commit(&mut self) {
         self.pending_offsets.clear();
         self.commit_requested = false;

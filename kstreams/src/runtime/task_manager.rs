@@ -7,11 +7,15 @@
 //! polling.
 //!
 //! Commit protocol:
-//! - exactly-once v2: every task's `prepare_commit` (caches and stores flush
+//! - exactly-once v2: every task's `prepare_commit` (record caches flush
 //!   into the open transaction) → drain the producer → send the offsets
 //!   with the consumer's group metadata → commit the transaction;
 //! - at-least-once: `prepare_commit` → flush the producer (every record
-//!   acknowledged) → commit the offsets synchronously.
+//!   acknowledged) → commit the offsets synchronously → flush the stores
+//!   and checkpoint when enough changelog records accumulated.
+//!
+//! Stores are made durable (and checkpointed) only then and on a clean
+//! close, never on every commit: see `state_manager`.
 //!
 //! On any error the caller closes everything dirty: the transaction is
 //! aborted and tasks drop their buffers; input is re-read from the last
@@ -152,7 +156,7 @@ impl TaskManager {
             return;
         }
         for task in self.tasks.values_mut() {
-            Self::checkpoint_with(&self.state, &self.thread, task);
+            Self::checkpoint_with(&self.state, &self.thread, task, true);
             task.close(true);
         }
         self.clear();
@@ -287,7 +291,7 @@ impl TaskManager {
         for task in self.tasks.values_mut() {
             task.post_commit();
             if at_least_once {
-                Self::checkpoint_with(&self.state, &self.thread, task);
+                Self::checkpoint_with(&self.state, &self.thread, task, false);
             }
         }
         self.last_commit = Instant::now();
@@ -303,7 +307,7 @@ impl TaskManager {
             return Err(e);
         }
         for task in self.tasks.values_mut() {
-            Self::checkpoint_with(&self.state, &self.thread, task);
+            Self::checkpoint_with(&self.state, &self.thread, task, true);
             task.close(true);
         }
         self.clear();
@@ -315,9 +319,10 @@ impl TaskManager {
         self.state = state;
     }
 
-    /// Writes a task's checkpoint; a failure only costs a longer restore.
-    fn checkpoint_with(state: &TaskStateSupport, thread: &str, task: &StreamTask) {
-        if let Err(e) = state.checkpoint(task) {
+    /// Flushes a task's stores and writes its checkpoint if one is due
+    /// (`enforce`: on a clean close); a failure only costs a longer restore.
+    fn checkpoint_with(state: &TaskStateSupport, thread: &str, task: &StreamTask, enforce: bool) {
+        if let Err(e) = state.maybe_checkpoint(task, enforce) {
             tracing::warn!(thread = %thread, task = %task.id(), error = %e, "writing the checkpoint failed; the next start restores more");
         }
     }

@@ -41,8 +41,18 @@ pub(crate) trait StateStore: Send {
     /// restore (RocksDB: yes; in-memory and LRU: no).
     fn persistent(&self) -> bool;
 
+    /// Writes the record cache's dirty entries down (to the changelog and
+    /// the bytes store, and to the flush listener, which forwards them),
+    /// without making anything durable: Java's `CachedStateStore.flushCache`.
+    /// Called on every commit. Only caching layers have anything to do.
+    fn flush_cache(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Makes every write so far durable in this layer and the layers below
-    /// (cache → changelog → disk). Called on commit, before the checkpoint.
+    /// (cache → changelog → disk: RocksDB's memtables become files).
+    /// Called before a checkpoint is written (see `runtime::state_manager`
+    /// for when), and by `close`.
     fn flush(&mut self) -> Result<()>;
 
     /// Flushes and releases resources (files, locks). Any later call fails.

@@ -137,9 +137,13 @@ impl StateStore for CachingKeyValueStore {
         self.inner.persistent()
     }
 
-    fn flush(&mut self) -> Result<()> {
+    fn flush_cache(&mut self) -> Result<()> {
         let dirty = self.cache.take_dirty(&self.namespace);
-        self.write_down(dirty)?;
+        self.write_down(dirty)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.flush_cache()?;
         self.inner.flush()
     }
 
