@@ -355,10 +355,8 @@ impl StreamsConfig {
     /// Sets `state.dir` (default `/tmp/kstreams`).
     pub fn state_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.state_dir = dir.as_ref().to_owned();
-        self.originals.insert(
-            "state.dir".to_owned(),
-            self.state_dir.display().to_string(),
-        );
+        self.originals
+            .insert("state.dir".to_owned(), self.state_dir.display().to_string());
         self
     }
 

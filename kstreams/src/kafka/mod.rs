@@ -3,6 +3,7 @@
 //! - [`consumer`]: a stream thread's main consumer and the rebalance hook;
 //! - [`producer`]: a stream thread's transactional or idempotent producer;
 //! - [`admin`]: topic metadata and internal topic creation at start-up;
+//! - `delete_records`: purging committed records of repartition topics;
 //! - `client_config`: `StreamsConfig` → librdkafka settings;
 //! - `group`: the consumer group's members, assignments and query endpoints.
 //!
@@ -14,6 +15,7 @@
 pub(crate) mod admin;
 pub(crate) mod client_config;
 pub(crate) mod consumer;
+pub(crate) mod delete_records;
 pub(crate) mod global_consumer;
 pub(crate) mod group;
 pub(crate) mod producer;

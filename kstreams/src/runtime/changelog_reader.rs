@@ -22,8 +22,8 @@ use super::state_manager::StateEnv;
 use super::task::StreamTask;
 use crate::kafka::restore_consumer::RestoreConsumer;
 use crate::state::{
-    restore_start_offset, LoggingRestoreListener, RestoreRecord,
-    StateRestoreListener, StateRestorer,
+    restore_start_offset, LoggingRestoreListener, RestoreRecord, StateRestoreListener,
+    StateRestorer,
 };
 use crate::{Error, Result};
 

@@ -160,10 +160,13 @@ fn at_least_once_flushes_and_checkpoints_every_10_000_changelog_records() {
 
 #[test]
 fn exactly_once_flushes_and_checkpoints_only_on_a_clean_close() {
-    let (topology, env) = (counting(), StateEnv {
-        eos: true,
-        ..StateEnv::temporary(1 << 20)
-    });
+    let (topology, env) = (
+        counting(),
+        StateEnv {
+            eos: true,
+            ..StateEnv::temporary(1 << 20)
+        },
+    );
     let mut task = open(&topology, &env);
     let run = run(&mut task, true, false, 50, 500);
     assert_eq!((run.store_flushes, run.checkpoints), (0, 0));
@@ -207,7 +210,11 @@ fn commit_cost() {
     const PER_COMMIT: usize = 500;
     const ROUNDS: usize = 3;
     for eos in [false, true] {
-        let guarantee = if eos { "exactly_once_v2" } else { "at_least_once" };
+        let guarantee = if eos {
+            "exactly_once_v2"
+        } else {
+            "at_least_once"
+        };
         // Rounds alternate both ways so that both see the same machine load.
         let mut averages = [Vec::new(), Vec::new()];
         for _ in 0..ROUNDS {

@@ -29,6 +29,7 @@ pub(crate) mod partition_group;
 mod process_metadata;
 pub mod query;
 mod record_collector;
+mod repartition_purge;
 mod signal;
 mod state;
 pub(crate) mod state_manager;

@@ -23,13 +23,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::client::ClientShared;
 use super::error_handler::{is_task_migrated, StreamThreadExceptionResponse};
+use super::repartition_purge::RepartitionPurge;
 use super::state::ThreadState;
 use super::task::TaskConfig;
 use super::task_manager::TaskManager;
 use super::topology_metadata::TopologyMetadata;
 use crate::config::{ProcessingGuarantee, StreamsConfig};
-use crate::kafka::client_config::{consumer_config, producer_config};
+use crate::kafka::client_config::{admin_config, consumer_config, producer_config};
 use crate::kafka::consumer::{ConsumerHandle, RebalanceListener, StreamsConsumer, TopicPartition};
+use crate::kafka::delete_records::RecordDeleter;
 use crate::kafka::is_fatal;
 use crate::kafka::producer::StreamsProducer;
 use crate::topology::Topology;
@@ -204,6 +206,17 @@ impl StreamThread {
         tasks
             .borrow_mut()
             .set_state_support(self.state.for_thread(&self.config, &self.name)?);
+        if !self.metadata.internal_topics.is_empty() {
+            let deleter =
+                RecordDeleter::new(&admin_config(&self.config, &format!("{}-admin", self.name)))?;
+            tasks
+                .borrow_mut()
+                .set_repartition_purge(RepartitionPurge::new(
+                    self.metadata.internal_topics.iter().map(|(t, _)| t.clone()),
+                    self.config.repartition_purge_interval(),
+                    deleter,
+                ));
+        }
         TASK_MANAGER.with(|cell| *cell.borrow_mut() = Some(tasks.clone()));
         let listener = Arc::new(ThreadRebalanceListener {
             client: self.client.clone(),

@@ -15,7 +15,9 @@
 //!   and checkpoint when enough changelog records accumulated.
 //!
 //! Stores are made durable (and checkpointed) only then and on a clean
-//! close, never on every commit: see `state_manager`.
+//! close, never on every commit: see `state_manager`. After a commit,
+//! committed records of repartition topics are purged, at most every
+//! `repartition.purge.interval.ms` (`repartition_purge`).
 //!
 //! On any error the caller closes everything dirty: the transaction is
 //! aborted and tasks drop their buffers; input is re-read from the last
@@ -27,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use super::changelog_reader::TaskStateSupport;
 use super::record_collector::KafkaRecordCollector;
+use super::repartition_purge::RepartitionPurge;
 use super::task::{StreamTask, TaskConfig};
 use super::topology_metadata::TopologyMetadata;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
@@ -61,6 +64,8 @@ pub(crate) struct TaskManager {
     generation: u64,
     /// Where tasks keep their stores; how they restore and checkpoint them.
     state: TaskStateSupport,
+    /// Deletes committed records of repartition topics (none without them).
+    purge: Option<RepartitionPurge>,
 }
 
 impl TaskManager {
@@ -87,6 +92,7 @@ impl TaskManager {
             assigned: false,
             generation: 0,
             state: TaskStateSupport::default(),
+            purge: None,
         }
     }
 
@@ -296,6 +302,11 @@ impl TaskManager {
         }
         self.last_commit = Instant::now();
         tracing::trace!(thread = %self.thread, partitions = offsets.len(), "committed");
+        if let Some(purge) = &mut self.purge {
+            // The offsets just committed (under exactly-once, with the transaction).
+            purge.committed(&offsets);
+            purge.maybe_purge();
+        }
         Ok(())
     }
 
@@ -312,6 +323,11 @@ impl TaskManager {
         }
         self.clear();
         Ok(())
+    }
+
+    /// Purges committed records of repartition topics after commits.
+    pub(crate) fn set_repartition_purge(&mut self, purge: RepartitionPurge) {
+        self.purge = Some(purge);
     }
 
     /// Sets where tasks keep state and how they restore it.
