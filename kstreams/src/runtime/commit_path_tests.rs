@@ -11,6 +11,8 @@
 //! stores on every commit (and checkpoint, under at-least-once), so the
 //! measurement can compare both in one process, under the same load.
 
+#![cfg(feature = "rocksdb")]
+
 use std::time::{Duration, Instant};
 
 use super::state_manager::{StateEnv, OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT};

@@ -172,7 +172,8 @@ impl KafkaStreams {
     }
 }
 
-#[cfg(all(test, feature = "rocksdb"))]
+#[cfg(test)]
+#[cfg(feature = "rocksdb")]
 mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;

@@ -18,7 +18,7 @@
 
 mod changelog_reader;
 mod client;
-#[cfg(all(test, feature = "rocksdb"))]
+#[cfg(test)]
 mod commit_path_tests;
 mod error_handler;
 pub(crate) mod global_task;

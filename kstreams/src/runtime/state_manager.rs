@@ -322,7 +322,7 @@ impl ProcessorStateManager {
     }
 
     /// How often the stores were flushed and checkpointed.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "rocksdb"))]
     pub(crate) fn maintenance(&self) -> &StateMaintenance {
         &self.maintenance
     }
