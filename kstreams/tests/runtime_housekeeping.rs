@@ -1,9 +1,14 @@
 //! Housekeeping of a long-running application, on the real broker:
 //! committed records of repartition topics are purged
-//! (`repartition.purge.interval.ms`), user topics never are.
+//! (`repartition.purge.interval.ms`), user topics never are; stores are
+//! flushed and checkpointed on a clean close (not on every commit), so a
+//! clean restart restores nothing, under both guarantees.
 
 mod broker;
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
@@ -11,8 +16,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
 
 use kstreams::dsl::{Materialized, StreamsBuilder, Topic};
+use kstreams::runtime::query::{QueryableStoreTypes, StoreQueryParameters};
 use kstreams::serde::I64;
-use kstreams::{KafkaStreams, ProcessingGuarantee, StreamsConfig};
+use kstreams::state::{ChangelogPartition, StateRestoreListener};
+use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
 
 use broker::{bootstrap, create_topics, group_lag, produce, unique};
 
@@ -153,4 +160,93 @@ fn committed_repartition_records_are_purged() {
         watermarks(&input)
     );
     assert!(streams.close(Duration::from_secs(30)));
+}
+
+/// Counts restored records.
+struct Restored(Arc<AtomicU64>);
+
+impl StateRestoreListener for Restored {
+    fn on_restore_start(&self, _: &ChangelogPartition, _: &str, _: i64, _: i64) {}
+    fn on_batch_restored(&self, _: &ChangelogPartition, _: &str, _: i64, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+    fn on_restore_end(&self, _: &ChangelogPartition, _: &str, _: u64) {}
+}
+
+/// Runs `input → group_by_key → count("counts")` until it consumed all
+/// input; returns the store's contents and how many records it restored.
+fn run_counter(
+    app: &str,
+    input: &str,
+    state_dir: &std::path::Path,
+    guarantee: ProcessingGuarantee,
+) -> (BTreeMap<String, i64>, u64) {
+    let b = StreamsBuilder::new();
+    let source: Topic<String, String, 4> = Topic::named(input);
+    b.stream(source)
+        .group_by_key()
+        .count_with(Materialized::<String, I64>::as_("counts"));
+    // No record cache: every record is a changelog write.
+    let config = StreamsConfig::new(app)
+        .bootstrap_servers(bootstrap())
+        .processing_guarantee(guarantee)
+        .commit_interval_ms(100)
+        .set("statestore.cache.max.bytes", "0")
+        .state_dir(state_dir);
+    let streams = KafkaStreams::new(b.build().expect("topology"), config).expect("new");
+    let restored = Arc::new(AtomicU64::new(0));
+    streams.set_global_state_restore_listener(Restored(restored.clone()));
+    streams.start().expect("start");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while streams.state() != State::Running || group_lag(app, input, PARTITIONS) != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the input was not consumed in time"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let contents = streams
+        .store(StoreQueryParameters::from_name_and_type(
+            "counts",
+            QueryableStoreTypes::key_value::<String, I64>(),
+        ))
+        .expect("store")
+        .all()
+        .expect("scan")
+        .collect::<kstreams::Result<BTreeMap<_, _>>>()
+        .expect("scan");
+    assert!(streams.close(Duration::from_secs(30)));
+    (contents, restored.load(Ordering::Relaxed))
+}
+
+#[test]
+fn a_clean_restart_restores_nothing_under_both_guarantees() {
+    init_logs();
+    for guarantee in [
+        ProcessingGuarantee::AtLeastOnce,
+        ProcessingGuarantee::ExactlyOnceV2,
+    ] {
+        let (input, app) = (unique("hk-ck-in"), unique("hk-ck-app"));
+        create_topics(&[&input], PARTITIONS);
+        // 12 000 changelog records: more than one checkpoint's worth in all.
+        produce(
+            &input,
+            (0..12_000).map(|i| (format!("k{}", i % 100), "x".to_owned())),
+        );
+        let state_dir = std::env::temp_dir().join(unique("hk-ck-state"));
+        let (first, restored) = run_counter(&app, &input, &state_dir, guarantee);
+        assert_eq!(first.len(), 100, "{guarantee}");
+        assert!(first.values().all(|n| *n == 120), "{guarantee}: {first:?}");
+        assert_eq!(
+            restored, 0,
+            "{guarantee}: a new application restores nothing"
+        );
+        let (second, restored) = run_counter(&app, &input, &state_dir, guarantee);
+        assert_eq!(second, first, "{guarantee}: the reopened stores differ");
+        assert_eq!(
+            restored, 0,
+            "{guarantee}: the checkpoint written on close covers the flushed stores"
+        );
+        let _ = std::fs::remove_dir_all(&state_dir);
+    }
 }
