@@ -5,8 +5,9 @@
 //!
 //! Owns: reading, atomically writing (temp file, fsync, rename, fsync of
 //! the directory) and deleting the file. Must never: decide *when* to
-//! checkpoint (the runtime: on commit under at-least-once, on clean close
-//! under exactly-once, always after flushing the stores).
+//! checkpoint (the runtime: every 10 000 changelog records under
+//! at-least-once, on a clean close under both guarantees, always after
+//! flushing the stores).
 //!
 //! An offset is that of the last changelog record reflected in the store;
 //! restoration resumes at `offset + 1`.
