@@ -14,6 +14,12 @@
 //! in-memory global store starts empty, so it is always re-read from the
 //! topic's start.
 //!
+//! While running, the stores are flushed and the checkpoint written only
+//! once the offsets moved by more than
+//! `state_manager::OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT` records since the
+//! last checkpoint (Java's `GlobalStateUpdateTask.maybeCheckpoint`, every
+//! commit interval); always after the bootstrap and on a clean close.
+//!
 //! Used by the global thread (`global_thread`) and by the
 //! `TopologyTestDriver`. Must never: talk to Kafka (the caller consumes).
 
@@ -24,7 +30,7 @@ use crate::errors::ErrorHandlers;
 use crate::processor::node::{NodeCx, NodeSettings, RawSource};
 use crate::processor::stores::{TaskStore, TaskStores};
 use crate::processor::{ConsumedRecord, RecordCollector, RecordMetadata, TaskId};
-use crate::runtime::state_manager::StateEnv;
+use crate::runtime::state_manager::{StateEnv, OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT};
 use crate::state::{
     task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
     CheckpointOffsets, RecordTimestamp, StoreContext,
@@ -62,6 +68,8 @@ pub(crate) struct GlobalStateUpdateTask {
     errors: ErrorHandlers,
     /// Next offset to read per global topic partition.
     offsets: CheckpointOffsets,
+    /// `offsets` when the checkpoint was last written (or read).
+    checkpointed: CheckpointOffsets,
     checkpoint: Checkpoint,
     persistent: bool,
     timestamp: RecordTimestamp,
@@ -128,6 +136,7 @@ impl GlobalStateUpdateTask {
             stores,
             sources,
             errors,
+            checkpointed: offsets.clone(),
             offsets,
             checkpoint,
             persistent,
@@ -224,14 +233,31 @@ impl GlobalStateUpdateTask {
 
     /// Flushes the stores, then writes the checkpoint (persistent stores
     /// only, see the module docs).
-    pub(crate) fn flush_and_checkpoint(&self) -> Result<()> {
+    pub(crate) fn flush_and_checkpoint(&mut self) -> Result<()> {
         for store in &self.stores.stores {
             store.flush()?;
         }
         if self.persistent && !self.offsets.is_empty() {
             self.checkpoint.write(&self.offsets)?;
         }
+        self.checkpointed = self.offsets.clone();
         Ok(())
+    }
+
+    /// Flushes and checkpoints if more than
+    /// [`OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT`] records were applied since
+    /// the last checkpoint (Java's `StateManagerUtil.checkpointNeeded`);
+    /// returns whether it did.
+    pub(crate) fn maybe_checkpoint(&mut self) -> Result<bool> {
+        let delta: i64 = self
+            .offsets
+            .iter()
+            .map(|(p, next)| next - self.checkpointed.get(p).copied().unwrap_or(0))
+            .sum();
+        if delta <= OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT as i64 {
+            return Ok(false);
+        }
+        self.flush_and_checkpoint().map(|()| true)
     }
 
     /// Flushes, checkpoints (when `clean`) and closes the stores.
@@ -330,6 +356,36 @@ mod tests {
         assert_eq!(task.start_offset("rates", 0), Some(1));
         assert_eq!(task.start_offset("rates", 1), Some(5));
         assert_eq!(read(&task, "eur").as_deref(), Some("1.08"));
+        env.remove_dir();
+    }
+
+    #[cfg(feature = "rocksdb")]
+    #[test]
+    fn a_running_global_task_checkpoints_every_10_000_records() {
+        let env = StateEnv::temporary(0);
+        let topology = topology(false);
+        let mut task =
+            GlobalStateUpdateTask::open(&topology, "app", &env, Default::default()).expect("open");
+        let checkpoint = env
+            .state_dir
+            .join("app")
+            .join(GLOBAL_DIR)
+            .join(".checkpoint");
+        for offset in 0..10_000 {
+            task.update(record(0, offset, "k", "v"), &mut Discard)
+                .expect("update");
+        }
+        assert!(
+            !task.maybe_checkpoint().expect("checkpoint"),
+            "10 000: not yet"
+        );
+        assert!(!checkpoint.exists());
+        task.update(record(1, 0, "k", "v"), &mut Discard)
+            .expect("update");
+        assert!(task.maybe_checkpoint().expect("checkpoint"), "10 001: due");
+        assert!(checkpoint.exists());
+        assert!(!task.maybe_checkpoint().expect("checkpoint"), "nothing new");
+        task.close(true);
         env.remove_dir();
     }
 

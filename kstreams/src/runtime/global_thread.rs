@@ -10,7 +10,9 @@
 //!    stream record already sees the whole global table (Java's
 //!    `GlobalStreamThread.start` waiting for RUNNING);
 //! 2. running — apply new records as they come; every
-//!    `commit.interval.ms`, flush the stores and write the checkpoint;
+//!    `commit.interval.ms`, flush the stores and write the checkpoint if
+//!    more than 10 000 records were applied since the last one (Java's
+//!    `GlobalStateUpdateTask.maybeCheckpoint`);
 //! 3. shutdown — flush, checkpoint, close the stores.
 //!
 //! Failure: an error during bootstrap fails `start()`; an error while
@@ -204,8 +206,8 @@ impl GlobalStreamThread {
         Ok(Running { task, consumers })
     }
 
-    /// Applies new global records until shutdown, checkpointing every
-    /// commit interval.
+    /// Applies new global records until shutdown, checkpointing when due
+    /// (looked at every commit interval).
     fn poll_loop(&self, running: &mut Running) -> Result<()> {
         let commit_interval = self.config.commit_interval();
         let idle_wait = self.config.poll_interval() / running.consumers.len().max(1) as u32;
@@ -233,8 +235,8 @@ impl GlobalStreamThread {
                 }
             }
             idle = applied == 0;
-            if last_commit.elapsed() >= commit_interval {
-                running.task.flush_and_checkpoint()?;
+            // As Java, the interval restarts only when a checkpoint is written.
+            if last_commit.elapsed() >= commit_interval && running.task.maybe_checkpoint()? {
                 last_commit = Instant::now();
             }
         }
