@@ -56,15 +56,18 @@ fn counting() -> Topology {
     b.build().expect("topology")
 }
 
-fn open(topology: &Topology, env: &StateEnv) -> StreamTask {
-    let config = TaskConfig {
+fn task_config() -> TaskConfig {
+    TaskConfig {
         application_id: "cost".into(),
         max_task_idle_ms: 0,
         buffered_records_per_partition: usize::MAX,
         errors: Default::default(),
         node_settings: Default::default(),
-    };
-    let task = StreamTask::new(TASK, topology, &config, env).expect("task");
+    }
+}
+
+fn open(topology: &Topology, env: &StateEnv) -> StreamTask {
+    let task = StreamTask::new(TASK, topology, &task_config(), env).expect("task");
     task.state().restoration_done().expect("restoration done");
     task
 }
@@ -185,19 +188,7 @@ fn exactly_once_flushes_and_checkpoints_only_on_a_clean_close() {
     assert_eq!(task.state().maintenance().store_flushes(), 1);
     task.close(true);
     // The reopened task resumes from the checkpoint, with its data on disk.
-    let reopened = StreamTask::new(
-        TASK,
-        &topology,
-        &TaskConfig {
-            application_id: "cost".into(),
-            max_task_idle_ms: 0,
-            buffered_records_per_partition: usize::MAX,
-            errors: Default::default(),
-            node_settings: Default::default(),
-        },
-        &env,
-    )
-    .expect("reopen");
+    let reopened = StreamTask::new(TASK, &topology, &task_config(), &env).expect("reopen");
     let logged = reopened.state().logged_stores();
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].checkpointed, Some(24_999));
