@@ -26,6 +26,9 @@
 //! - optional `MODE=table-join`: the `INPUT_TOPIC` table joined with the
 //!   `RIGHT_TOPIC` table (co-partitioned, same key) into `<left>+<right>`
 //!   (`to_changelog_stream`), `tests/eos_table_join.rs`;
+//! - optional `MODE=stream-table-join`: the `INPUT_TOPIC` stream joined
+//!   with the `RIGHT_TOPIC` table into `<left>+<right>`,
+//!   `tests/eos_table_join.rs`;
 //! - optional `MODE=cogroup`: `INPUT_TOPIC` (amounts to add) and
 //!   `RIGHT_TOPIC` (amounts to subtract) cogrouped per key into
 //!   `<events>:<net sum>`, one update per input record when
@@ -110,6 +113,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .to_changelog_stream()
             .to(results);
+    } else if std::env::var("MODE").as_deref() == Ok("stream-table-join") {
+        let right: Topic<String, String, 4> = Topic::named(var("RIGHT_TOPIC")?);
+        builder
+            .stream(input)
+            .join(&builder.table(right), |l: &String, r: &String| {
+                format!("{l}+{r}")
+            })
+            .to(output);
     } else if std::env::var("MODE").as_deref() == Ok("cogroup") {
         // `<events>:<net sum>`: every update carries its running event
         // count, so a replayed (duplicated) or lost update shows.
