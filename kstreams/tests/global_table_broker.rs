@@ -20,7 +20,7 @@ mod broker;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use broker::{bootstrap, create_topics, end_offsets, produce, unique};
+use broker::{bootstrap, create_topics, end_offsets, produce, unique, wait_for_state};
 use kstreams::dsl::{StreamsBuilder, Topic};
 use kstreams::runtime::query::{QueryableStoreTypes, StoreQueryParameters};
 use kstreams::serde::I64;
@@ -56,18 +56,6 @@ fn config(app: &str, state_dir: &std::path::Path) -> StreamsConfig {
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .commit_interval_ms(100)
         .state_dir(state_dir)
-}
-
-fn wait_for_state(streams: &KafkaStreams, wanted: State) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while streams.state() != wanted {
-        assert!(
-            Instant::now() < deadline,
-            "not {wanted} in time (state {})",
-            streams.state()
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A read_committed consumer of `topic` from its beginning.

@@ -423,9 +423,16 @@ fn strip_test_modules(text: &str) -> String {
         }
         let body = braced(&out[open..]).len();
         let end = (open + body + 2).min(out.len());
+        // Byte for byte, so that `end` stays a boundary after a non-ASCII character.
         let blank: String = out[start..end]
             .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .map(|c| {
+                if c == '\n' {
+                    "\n".to_owned()
+                } else {
+                    " ".repeat(c.len_utf8())
+                }
+            })
             .collect();
         out.replace_range(start..end, &blank);
         from = end;

@@ -98,6 +98,8 @@ pub struct StreamsConfig {
     max_task_idle_ms: i64,
     buffered_records_per_partition: usize,
     state_dir: PathBuf,
+    /// `state.cleanup.delay.ms`.
+    state_cleanup_delay_ms: u64,
     cache_max_bytes: usize,
     /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`.
     outer_join_emit_interval_ms: i64,
@@ -127,6 +129,7 @@ impl StreamsConfig {
             max_task_idle_ms: 0,
             buffered_records_per_partition: 1000,
             state_dir: PathBuf::from("/tmp/kstreams"),
+            state_cleanup_delay_ms: 600_000,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             outer_join_emit_interval_ms: 1000,
             client: BTreeMap::new(),
@@ -157,7 +160,7 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `statestore.cache.max.bytes`, `application.server`; `consumer.`, `producer.`,
+    /// `state.cleanup.delay.ms`, `statestore.cache.max.bytes`, `application.server`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -207,6 +210,14 @@ impl StreamsConfig {
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            "state.cleanup.delay.ms" => {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| u64::try_from(n).ok())
+                {
+                    self.state_cleanup_delay_ms = n;
+                }
+            }
             "application.server" => match value.trim() {
                 "" => self.application_server = None,
                 v => match v.parse() {
@@ -324,6 +335,14 @@ impl StreamsConfig {
         self
     }
 
+    /// Sets `state.cleanup.delay.ms` (default 600 000, ten minutes): the
+    /// state directory of a task this instance no longer owns is deleted
+    /// once it has not been used for this long. Checked every
+    /// `min(delay, 1 min)` while the instance is RUNNING.
+    pub fn state_cleanup_delay_ms(self, ms: u64) -> Self {
+        self.set("state.cleanup.delay.ms", &ms.to_string())
+    }
+
     /// Sets a client setting for the consumer only (`consumer.` prefix).
     pub fn consumer_config(mut self, key: &str, value: &str) -> Self {
         self.prefixed
@@ -417,6 +436,10 @@ impl StreamsConfig {
     pub fn get_state_dir(&self) -> &Path {
         &self.state_dir
     }
+    /// `state.cleanup.delay.ms`.
+    pub fn state_cleanup_delay(&self) -> Duration {
+        Duration::from_millis(self.state_cleanup_delay_ms)
+    }
     /// `statestore.cache.max.bytes`: the record cache budget of the
     /// instance, divided among its stream threads (0 disables caching).
     pub fn cache_max_bytes(&self) -> usize {
@@ -456,6 +479,7 @@ mod tests {
         assert_eq!(c.poll_interval(), Duration::from_millis(100));
         assert_eq!(c.buffered_records(), 1000);
         assert_eq!(c.get_state_dir(), Path::new("/tmp/kstreams"));
+        assert_eq!(c.state_cleanup_delay(), Duration::from_millis(600_000));
         assert!(c.validate().is_ok());
     }
 
@@ -465,6 +489,7 @@ mod tests {
             ("application.id", "a"),
             ("processing.guarantee", "exactly_once_v2"),
             ("commit.interval.ms", "250"),
+            ("state.cleanup.delay.ms", "5000"),
             ("consumer.session.timeout.ms", "6000"),
             ("producer.linger.ms", "20"),
             ("client.rack", "r1"),
@@ -472,6 +497,10 @@ mod tests {
         .expect("valid");
         assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
         assert_eq!(c.commit_interval(), Duration::from_millis(250));
+        assert_eq!(c.state_cleanup_delay(), Duration::from_millis(5000));
+        assert!(!c
+            .client_settings(ClientKind::Consumer)
+            .contains_key("state.cleanup.delay.ms"));
         let consumer = c.client_settings(ClientKind::Consumer);
         assert_eq!(
             consumer.get("session.timeout.ms").map(String::as_str),

@@ -12,6 +12,7 @@
 //! - `global_thread` / `global_task`: the global stores of global tables,
 //!   bootstrapped before the stream threads start, then kept up to date;
 //! - `task_manager`: a thread's tasks and its commit protocol;
+//! - `state_cleaner`: deletes the state of tasks no longer owned;
 //! - `record_collector`: task output into the thread's producer;
 //! - [`State`] and the listener, [`StreamThreadExceptionResponse`];
 //! - [`query`]: interactive queries on local stores.
@@ -29,6 +30,7 @@ pub mod query;
 mod record_collector;
 mod signal;
 mod state;
+mod state_cleaner;
 pub(crate) mod state_manager;
 mod stream_thread;
 pub(crate) mod task;

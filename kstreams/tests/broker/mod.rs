@@ -442,6 +442,19 @@ pub fn wait_for_log(log: &Path, what: &str, at_least: usize, child: &mut Child, 
     }
 }
 
+/// Waits (up to two minutes) until `streams` is in state `wanted`.
+pub fn wait_for_state(streams: &kstreams::KafkaStreams, wanted: kstreams::State) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while streams.state() != wanted {
+        assert!(
+            Instant::now() < deadline,
+            "not {wanted} in time (state {})",
+            streams.state()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Sends `signal` to a child process.
 pub fn signal(child: &Child, signal: libc::c_int) {
     // SAFETY: kill(2) on our own child's pid.
