@@ -263,7 +263,11 @@ fn at_least_once_duplicates_are_reported() {
     // output was lost but whose changelog write survived the kill makes
     // the replayed record count again, past the end (a duplicate); one
     // lost with its changelog write is recomputed by the replay.
-    assert_eq!(counts.gaps, 0, "at_least_once lost updates of {} keys", counts.gaps);
+    assert_eq!(
+        counts.gaps, 0,
+        "at_least_once lost updates of {} keys",
+        counts.gaps
+    );
     assert!(
         counts.duplicated + counts.wrong_sum > 0,
         "no anomaly under at_least_once with kills in 3 runs; the checker cannot be trusted"

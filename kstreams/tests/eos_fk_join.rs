@@ -95,7 +95,11 @@ fn at_least_once_duplicates_are_reported() {
     }
     // At-least-once may repeat results, never lose one (the losses seen
     // on 2026-12-03 were the test broker's retention, see eos_join.rs).
-    assert_eq!(counts.missing, 0, "at_least_once lost {} orders", counts.missing);
+    assert_eq!(
+        counts.missing, 0,
+        "at_least_once lost {} orders",
+        counts.missing
+    );
     println!(
         "at_least_once: the harness saw {} duplicated and {} wrong results",
         counts.duplicated, counts.wrong

@@ -99,7 +99,11 @@ fn stream_table_join_at_least_once_duplicates_are_reported() {
         println!("at_least_once: no anomaly in this run; again");
         counts = harness(&case, "at_least_once", rows, 1_000, 4, 1_300);
     }
-    assert_eq!(counts.missing, 0, "at_least_once lost {} records", counts.missing);
+    assert_eq!(
+        counts.missing, 0,
+        "at_least_once lost {} records",
+        counts.missing
+    );
     assert!(
         counts.duplicated > 0,
         "no duplicate under at_least_once with kills in 3 runs; the checker cannot be trusted"

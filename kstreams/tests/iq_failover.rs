@@ -155,7 +155,9 @@ fn every_instance_answers_every_key_before_and_after_one_is_killed() {
     // Kill the instance that owns the most keys: its tasks must move.
     let victim = instances
         .iter()
-        .position(|i| owners.get(&i.addr).copied().unwrap_or(0) == *owners.values().max().unwrap_or(&0))
+        .position(|i| {
+            owners.get(&i.addr).copied().unwrap_or(0) == *owners.values().max().unwrap_or(&0)
+        })
         .expect("an owner");
     let mut dead = instances.remove(victim);
     signal(&dead.child, libc::SIGKILL);

@@ -35,7 +35,10 @@ fn key(i: usize) -> String {
 fn wait_caught_up(app: &str, input: &str) {
     let deadline = Instant::now() + Duration::from_secs(300);
     while group_lag(app, input, PARTITIONS) != 0 {
-        assert!(Instant::now() < deadline, "the application did not catch up");
+        assert!(
+            Instant::now() < deadline,
+            "the application did not catch up"
+        );
         thread::sleep(Duration::from_millis(200));
     }
 }
@@ -65,7 +68,11 @@ fn a_slow_scan_does_not_stop_processing_and_sees_each_key_once() {
     produce(&input, (0..KEYS).map(|i| (key(i), "x".to_owned())));
     let deadline = Instant::now() + Duration::from_secs(120);
     while streams.state() != State::Running {
-        assert!(Instant::now() < deadline, "not RUNNING ({})", streams.state());
+        assert!(
+            Instant::now() < deadline,
+            "not RUNNING ({})",
+            streams.state()
+        );
         thread::sleep(Duration::from_millis(50));
     }
     wait_caught_up(&app, &input);
@@ -75,7 +82,10 @@ fn a_slow_scan_does_not_stop_processing_and_sees_each_key_once() {
             QueryableStoreTypes::key_value::<String, I64>(),
         ))
         .expect("the counts store");
-    assert_eq!(store.approximate_num_entries().expect("entries"), KEYS as u64);
+    assert_eq!(
+        store.approximate_num_entries().expect("entries"),
+        KEYS as u64
+    );
 
     // The second wave: WAVE more updates, spread over every key.
     let producer_input = input.clone();
@@ -141,7 +151,12 @@ fn a_slow_scan_does_not_stop_processing_and_sees_each_key_once() {
     }
     let expected_final = |i: usize| 1 + (WAVE / KEYS) as i64 + i64::from(i < WAVE % KEYS);
     for i in 0..KEYS {
-        assert_eq!(finals[&key(i)], expected_final(i), "final count of {}", key(i));
+        assert_eq!(
+            finals[&key(i)],
+            expected_final(i),
+            "final count of {}",
+            key(i)
+        );
     }
     assert!(streams.close(Duration::from_secs(60)));
 }

@@ -319,6 +319,10 @@ fn a_stream_with_a_changed_key_is_repartitioned_before_the_join() -> Result<()> 
         .join(&prices, |qty: &i64, price: &i64| format!("{qty}x{price}"))
         .to(OUT);
     let description = b.build()?.describe().to_string();
-    assert_eq!(description.matches("-repartition)").count(), 1, "{description}");
+    assert_eq!(
+        description.matches("-repartition)").count(),
+        1,
+        "{description}"
+    );
     Ok(())
 }

@@ -121,7 +121,9 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         let stream = if self.key_may_have_changed() {
             let base = match &user_name {
                 Some(name) => RepartitionBase::Named(name.clone()),
-                None => RepartitionBase::Topic(self.graph.borrow().nodes[self.node].name.to_string()),
+                None => {
+                    RepartitionBase::Topic(self.graph.borrow().nodes[self.node].name.to_string())
+                }
             };
             self.through_repartition_topic::<KS, VS>(base, None)
         } else {

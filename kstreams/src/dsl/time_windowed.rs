@@ -426,6 +426,7 @@ where
                     advance: self.windows.advance_ms() as i64,
                 };
                 updates = time.emit_final.closed_windows(
+                    cx.processor_metadata,
                     &*store,
                     kind,
                     self.windows.size_ms() as i64,

@@ -43,6 +43,8 @@ pub(crate) struct NodeCx<'a> {
     pub(crate) raw: Option<&'a ConsumedRecord>,
     /// The task's state stores.
     pub(crate) stores: &'a crate::processor::stores::TaskStores,
+    /// Facts committed with the task's offsets (see `processor::metadata`).
+    pub(crate) processor_metadata: &'a mut crate::processor::metadata::ProcessorMetadata,
 }
 
 /// A node that accepts typed records.

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::errors::ErrorHandlers;
+use crate::processor::metadata::ProcessorMetadata;
 use crate::processor::node::{NodeCx, NodeSettings, RawSource};
 use crate::processor::stores::{TaskStore, TaskStores};
 use crate::processor::{ConsumedRecord, RecordCollector, RecordMetadata, TaskId};
@@ -204,6 +205,8 @@ impl GlobalStateUpdateTask {
             errors: &self.errors,
             raw: Some(&record),
             stores: &self.stores,
+            // A global task commits no offsets: nothing to carry.
+            processor_metadata: &mut ProcessorMetadata::default(),
         };
         node.process_raw(
             record.key.as_deref(),

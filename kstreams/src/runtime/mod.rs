@@ -25,6 +25,7 @@ mod global_thread;
 mod instance_state;
 mod kafka_streams;
 pub(crate) mod partition_group;
+mod partition_metadata;
 mod process_metadata;
 pub mod query;
 mod record_collector;

@@ -96,8 +96,8 @@ impl RebalanceListener for ThreadRebalanceListener {
                 .set_thread_state(self.index, ThreadState::PartitionsRevoked);
         }
     }
-    fn on_partitions_assigned(&self, _consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]) {
-        with_task_manager(|tm| tm.handle_assignment(partitions));
+    fn on_partitions_assigned(&self, consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]) {
+        with_task_manager(|tm| tm.handle_assignment(consumer, partitions));
         self.client
             .set_thread_state(self.index, ThreadState::PartitionsAssigned);
     }

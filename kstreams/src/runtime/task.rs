@@ -17,6 +17,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::partition_metadata;
+use crate::kafka::consumer::CommitOffset;
+use crate::processor::metadata::ProcessorMetadata;
 use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::punctuation::PunctuationQueue;
 use crate::processor::{ConsumedRecord, PunctuationType, RecordCollector, RecordMetadata, TaskId};
@@ -53,6 +56,10 @@ pub(crate) struct StreamTask {
     wall_clock: i64,
     /// Next offset to commit per input partition, changed since the last commit.
     pending_offsets: BTreeMap<(String, i32), i64>,
+    /// The last offset committed (or found committed) per input partition.
+    committed_offsets: BTreeMap<(String, i32), i64>,
+    /// Processor facts committed with the offsets (Java's `ProcessorMetadata`).
+    processor_metadata: ProcessorMetadata,
     commit_requested: bool,
     errors: crate::errors::ErrorHandlers,
     /// The consumed record being processed (for the exception handlers).
@@ -106,6 +113,8 @@ impl StreamTask {
             initialized: false,
             wall_clock: 0,
             pending_offsets: BTreeMap::new(),
+            committed_offsets: BTreeMap::new(),
+            processor_metadata: ProcessorMetadata::default(),
             commit_requested: false,
             errors: config.errors.clone(),
             current: None,
@@ -175,6 +184,7 @@ impl StreamTask {
             errors: &self.errors,
             raw: self.current.as_ref(),
             stores: &self.state.stores,
+            processor_metadata: &mut self.processor_metadata,
         };
         let result = f(&mut self.graph, &mut self.punctuations, &mut cx);
         // Store writes join the task's output (the open transaction).
@@ -279,21 +289,70 @@ impl StreamTask {
     pub(crate) fn prepare_commit(
         &mut self,
         collector: &mut dyn RecordCollector,
-    ) -> Result<Vec<(String, i32, i64)>> {
+    ) -> Result<Vec<CommitOffset>> {
         self.ensure_initialized(collector)?;
         self.with_cx(collector, None, |_, _, cx| {
             let stores = cx.stores;
             stores.flush(cx)
         })?;
-        Ok(self
-            .pending_offsets
-            .iter()
-            .map(|((t, p), o)| (t.clone(), *p, *o))
+        // Java's StreamTask.committableOffsetsAndMetadata: the partitions
+        // consumed since the last commit, or every input partition with a
+        // known offset when the processor metadata changed, each with its
+        // partition time and the metadata.
+        let mut offsets = self.pending_offsets.clone();
+        if self.processor_metadata.needs_commit() {
+            for (tp, offset) in &self.committed_offsets {
+                offsets.entry(tp.clone()).or_insert(*offset);
+            }
+        }
+        Ok(offsets
+            .into_iter()
+            .map(|((topic, partition), offset)| {
+                let time = self.group.partition_time(&topic, partition);
+                CommitOffset {
+                    metadata: partition_metadata::encode(time, &self.processor_metadata),
+                    topic,
+                    partition,
+                    offset,
+                }
+            })
             .collect())
     }
+
+    /// Starts from what the group committed for this task's partitions:
+    /// their offsets, partition times and the processor metadata (Java's
+    /// `StreamTask.initializeTaskTimeAndProcessorMetadata`).
+    pub(crate) fn initialize_from_committed(&mut self, committed: &[CommitOffset]) {
+        let mut merged = ProcessorMetadata::default();
+        for c in committed {
+            let tp = (c.topic.clone(), c.partition);
+            if !self
+                .group
+                .partitions()
+                .any(|(t, p)| t == c.topic && p == c.partition)
+            {
+                continue;
+            }
+            self.committed_offsets.insert(tp, c.offset);
+            match partition_metadata::decode(&c.metadata) {
+                Some((time, processor)) => {
+                    self.group.set_partition_time(&c.topic, c.partition, time);
+                    merged.merge_max(&processor);
+                }
+                None if c.metadata.is_empty() => {}
+                None => {
+                    tracing::warn!(task = %self.id, topic = %c.topic, partition = c.partition, "unsupported offset metadata found; starting from an unknown partition time")
+                }
+            }
+        }
+        self.processor_metadata = merged;
+    }
+
     /// Called after the commit succeeded (checkpoints, bookkeeping).
     pub(crate) fn post_commit(&mut self) {
-        self.pending_offsets.clear();
+        let pending = std::mem::take(&mut self.pending_offsets);
+        self.committed_offsets.extend(pending);
+        self.processor_metadata.committed();
         self.commit_requested = false;
     }
     /// Whether a processor asked for a commit (`ProcessorContext::commit`).
@@ -404,9 +463,19 @@ mod tests {
         assert_eq!(task.stream_time(), 50);
         let offsets = task.prepare_commit(&mut sent).unwrap();
         assert_eq!(
-            offsets,
+            plain(&offsets),
             vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]
         );
+        // Each with its partition's time, as Java's TopicPartitionMetadata.
+        let times: Vec<i64> = offsets
+            .iter()
+            .map(|c| {
+                super::partition_metadata::decode(&c.metadata)
+                    .expect("metadata")
+                    .0
+            })
+            .collect();
+        assert_eq!(times, vec![50, 40]);
         task.post_commit();
         assert!(
             task.prepare_commit(&mut sent).unwrap().is_empty(),
@@ -422,9 +491,63 @@ mod tests {
         assert!(task.process(0, &mut sent).unwrap());
         assert!(sent.0.is_empty());
         assert_eq!(
-            task.prepare_commit(&mut sent).unwrap(),
+            plain(&task.prepare_commit(&mut sent).unwrap()),
             vec![("a".to_string(), 0, 8)]
         );
+    }
+
+    fn plain(offsets: &[CommitOffset]) -> Vec<(String, i32, i64)> {
+        offsets
+            .iter()
+            .map(|c| (c.topic.clone(), c.partition, c.offset))
+            .collect()
+    }
+
+    #[test]
+    fn committed_partition_times_and_processor_metadata_are_restored() {
+        let mut task = merge_task();
+        let mut meta = ProcessorMetadata::default();
+        meta.put("store", 7);
+        let committed = [
+            CommitOffset {
+                topic: "a".into(),
+                partition: 0,
+                offset: 3,
+                metadata: super::partition_metadata::encode(30, &meta),
+            },
+            CommitOffset {
+                topic: "b".into(),
+                partition: 0,
+                offset: 2,
+                metadata: super::partition_metadata::encode(45, &ProcessorMetadata::default()),
+            },
+            // Not this task's partition: ignored.
+            CommitOffset {
+                topic: "c".into(),
+                partition: 0,
+                offset: 9,
+                metadata: super::partition_metadata::encode(99, &meta),
+            },
+        ];
+        task.initialize_from_committed(&committed);
+        assert_eq!(task.stream_time(), 45);
+        assert_eq!(task.processor_metadata.get("store"), Some(7));
+        // Nothing consumed and the metadata unchanged: nothing to commit.
+        let mut sent = Sent::default();
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty());
+        // A changed value goes to every input partition, at its offset.
+        task.processor_metadata.put("store", 8);
+        let offsets = task.prepare_commit(&mut sent).unwrap();
+        assert_eq!(
+            plain(&offsets),
+            vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]
+        );
+        for c in &offsets {
+            let (_, m) = super::partition_metadata::decode(&c.metadata).expect("metadata");
+            assert_eq!(m.get("store"), Some(8));
+        }
+        task.post_commit();
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty());
     }
 
     #[test]

@@ -86,8 +86,26 @@ impl TaskManager {
         }
     }
 
-    /// Creates the tasks of a new assignment (closing tasks not in it).
-    pub(crate) fn handle_assignment(&mut self, partitions: &[TopicPartition]) {
+    /// Creates the tasks of a new assignment (closing tasks not in it),
+    /// each starting from what the group committed for its partitions
+    /// (offsets, partition times, processor metadata).
+    pub(crate) fn handle_assignment(
+        &mut self,
+        consumer: ConsumerHandle<'_>,
+        partitions: &[TopicPartition],
+    ) {
+        let committed = match consumer.committed(partitions) {
+            Ok(c) => c,
+            Err(e) => {
+                // Without them the tasks start from unknown partition
+                // times, and a windowed aggregation emitting on window
+                // close may emit final results again; processing is
+                // still correct otherwise. Java retries until
+                // task.timeout.ms; the next rebalance retries here.
+                tracing::warn!(thread = %self.thread, error = %e, "fetching the committed offsets' metadata failed; tasks start without their committed partition times");
+                Vec::new()
+            }
+        };
         let wanted = self.metadata.tasks_for(partitions);
         let stale: Vec<TaskId> = self
             .tasks
@@ -105,9 +123,10 @@ impl TaskManager {
                 continue;
             }
             match StreamTask::new(id, &self.topology, &self.task_config, &self.state.env) {
-                Ok(task) => match self.state.restore(&task) {
+                Ok(mut task) => match self.state.restore(&task) {
                     Ok(()) => {
                         task.state().mark_restored();
+                        task.initialize_from_committed(&committed);
                         self.tasks.insert(id, task);
                     }
                     Err(e) => {
