@@ -52,6 +52,7 @@ pub mod errors;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod kafka;
+pub mod metrics;
 pub mod processor;
 pub mod runtime;
 pub mod state;

@@ -24,6 +24,7 @@ mod host_info;
 
 pub use host_info::HostInfo;
 
+use crate::metrics::{RecordingLevel, METRICS_RECORDING_LEVEL};
 use crate::{Error, Result};
 
 /// `processing.guarantee`.
@@ -111,6 +112,8 @@ pub struct StreamsConfig {
     pub(crate) errors: crate::errors::ErrorHandlerConfig,
     /// `application.server`: this instance's interactive-query endpoint.
     application_server: Option<HostInfo>,
+    /// `metrics.recording.level` (`crate::metrics`).
+    recording_level: RecordingLevel,
 }
 
 impl StreamsConfig {
@@ -134,6 +137,7 @@ impl StreamsConfig {
             problems: Vec::new(),
             errors: Default::default(),
             application_server: None,
+            recording_level: RecordingLevel::Info,
         }
     }
 
@@ -157,7 +161,8 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `statestore.cache.max.bytes`, `application.server`; `consumer.`, `producer.`,
+    /// `statestore.cache.max.bytes`, `application.server`,
+    /// `metrics.recording.level`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -207,6 +212,12 @@ impl StreamsConfig {
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
+            // Kafka's clients know the key too; kstreams keeps it (librdkafka
+            // would reject it).
+            METRICS_RECORDING_LEVEL => match value.parse() {
+                Ok(level) => self.recording_level = level,
+                Err(e) => self.problems.push(strip_prefix(e)),
+            },
             "application.server" => match value.trim() {
                 "" => self.application_server = None,
                 v => match v.parse() {
@@ -279,6 +290,18 @@ impl StreamsConfig {
     /// `application.server`, if set.
     pub fn get_application_server(&self) -> Option<&HostInfo> {
         self.application_server.as_ref()
+    }
+
+    /// Sets `metrics.recording.level` (default INFO): DEBUG adds task,
+    /// node, store and cache metrics (see [`crate::metrics`]).
+    pub fn metrics_recording_level(mut self, level: RecordingLevel) -> Self {
+        self.recording_level = level;
+        self
+    }
+
+    /// `metrics.recording.level`.
+    pub fn recording_level(&self) -> RecordingLevel {
+        self.recording_level
     }
 
     /// Sets `bootstrap.servers` (`host:port,host:port`).
@@ -468,8 +491,11 @@ mod tests {
             ("consumer.session.timeout.ms", "6000"),
             ("producer.linger.ms", "20"),
             ("client.rack", "r1"),
+            ("metrics.recording.level", "DEBUG"),
         ])
         .expect("valid");
+        assert_eq!(c.recording_level(), RecordingLevel::Debug);
+        assert!(!c.client_settings(ClientKind::Consumer).contains_key("metrics.recording.level"));
         assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
         assert_eq!(c.commit_interval(), Duration::from_millis(250));
         let consumer = c.client_settings(ClientKind::Consumer);
@@ -494,6 +520,7 @@ mod tests {
             ("num.stream.threads", "0"),
             ("poll.ms", "soon"),
             ("processing.guarantee", "exactly_once"),
+            ("metrics.recording.level", "LOUD"),
         ])
         .expect_err("invalid");
         let msg = err.to_string();
@@ -502,6 +529,7 @@ mod tests {
             "num.stream.threads",
             "poll.ms",
             "exactly_once",
+            "metrics.recording.level",
         ] {
             assert!(msg.contains(needle), "{needle} missing from {msg}");
         }

@@ -44,7 +44,6 @@ mod context;
 mod deserialization;
 pub mod dlq;
 mod into_processing;
-mod metrics;
 mod processing;
 mod production;
 
@@ -54,7 +53,7 @@ pub use deserialization::{
     LogAndContinueExceptionHandler, LogAndFailExceptionHandler,
 };
 pub use into_processing::IntoProcessingError;
-pub use metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
+pub use crate::metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use processing::{
     LogAndContinueProcessingExceptionHandler, LogAndFailProcessingExceptionHandler,
     ProcessingExceptionHandler, ProcessingHandlerResponse,

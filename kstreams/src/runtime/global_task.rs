@@ -98,6 +98,7 @@ impl GlobalStateUpdateTask {
             cache: env.cache.clone(),
             collector: Arc::new(NoChangelog),
             timestamp: timestamp.clone(),
+            metrics: crate::metrics::StoreScope::detached(),
         };
         let mut stores = TaskStores::default();
         let mut persistent = false;
@@ -112,7 +113,7 @@ impl GlobalStateUpdateTask {
         let mut sources = BTreeMap::new();
         for sub in &topology.global_subtopologies {
             let graph =
-                topology.instantiate(sub.id, application_id, &stores, &NodeSettings::default())?;
+                topology.instantiate(sub.id, application_id, &stores, &NodeSettings::default(), None)?;
             for (topic, source) in graph.sources {
                 sources.insert(
                     topic,
