@@ -11,8 +11,9 @@
 //! crate's facade, so any exporter installed with
 //! `metrics::set_global_recorder` (before the client starts) receives
 //! them as counters, histograms and gauges named by [`flat_name`]. With
-//! the `prometheus` feature, [`prometheus::render`] writes a snapshot in
-//! Prometheus' text format.
+//! the `prometheus` feature, `prometheus::render` writes a snapshot in
+//! Prometheus' text format and `PrometheusServer` serves it at
+//! `/metrics` (as does the `http` feature's `QueryServer`).
 //!
 //! `metrics.recording.level` ([`RecordingLevel`]) decides what exists:
 //!
@@ -44,6 +45,8 @@
 //! sensors.
 
 mod client;
+#[cfg(feature = "prometheus")]
+mod exporter;
 mod level;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
@@ -54,6 +57,8 @@ pub(crate) mod store;
 mod task;
 mod thread;
 
+#[cfg(feature = "prometheus")]
+pub use exporter::PrometheusServer;
 pub use level::RecordingLevel;
 pub use registry::{flat_label, flat_name, Metric, MetricsSnapshot, StreamsMetrics, Tags};
 pub use specs::{
