@@ -11,8 +11,10 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use kstreams::dsl::{StreamsBuilder, Topic};
-use kstreams::metrics::{MetricsSnapshot, PrometheusServer, THREAD_GROUP};
-use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
+use kstreams::metrics::{MetricsSnapshot, PrometheusServer, RecordingLevel, TASK_GROUP, THREAD_GROUP};
+use kstreams::serde::I64;
+use kstreams::state::KeyValueStore;
+use kstreams::{processor, KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
 
 use broker::{bootstrap, create_topics, produce, read_committed_until, unique};
 
@@ -222,6 +224,62 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
     let closed = streams.metrics();
     assert_eq!(closed.value("client-state", &[]), Some(f64::from(State::NotRunning.ordinal())));
     assert_eq!(closed.find("commit-total", &[]).count(), 0, "the thread's metrics left with it");
+}
+
+/// Counts records per key in the logged store `seen`.
+#[processor(stores(seen = KeyValue<String, I64>))]
+fn count_seen(key: &String, _v: String, seen: &mut dyn KeyValueStore<String, i64>) -> kstreams::Result<i64> {
+    let n = seen.get(key)?.unwrap_or(0) + 1;
+    seen.put(key, &n)?;
+    Ok(n)
+}
+
+#[test]
+fn a_new_instance_reports_its_restoration() {
+    const KEYS: usize = 20;
+    let (input, output, app) = (unique("restore-in"), unique("restore-out"), unique("restore-app"));
+    create_topics(&[&input, &output], PARTITIONS);
+    produce(&input, (0..RECORDS).map(|i| (format!("k{}", i % KEYS), i.to_string())));
+    let topology = || {
+        let b = StreamsBuilder::new();
+        b.stream(Topic::<String, String, 2>::named(&input))
+            .via(count_seen)
+            .to(Topic::<String, I64, 2>::named(&output));
+        b.build().expect("topology")
+    };
+    let config = |level| {
+        StreamsConfig::new(&app)
+            .bootstrap_servers(bootstrap())
+            .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
+            .metrics_recording_level(level)
+            .state_dir(std::env::temp_dir().join(unique("kstreams-state")))
+    };
+    let first = KafkaStreams::new(topology(), config(RecordingLevel::Info)).expect("new");
+    first.start().expect("start");
+    assert_eq!(read_committed_until(&output, RECORDS).len(), RECORDS);
+    assert!(first.close(Duration::from_secs(30)), "close timed out");
+
+    // Same application, empty state directory: the store is rebuilt from
+    // its changelog before the tasks run.
+    let second = KafkaStreams::new(topology(), config(RecordingLevel::Debug)).expect("new");
+    second.start().expect("start");
+    wait_until("RUNNING", Duration::from_secs(60), || second.state() == State::Running);
+    let m = second.metrics();
+    let restored: f64 = m
+        .find("restore-total", &[])
+        .filter(|x| x.group == TASK_GROUP)
+        .map(|x| x.value)
+        .sum();
+    assert!(
+        restored >= KEYS as f64 && restored <= RECORDS as f64,
+        "every key has at least one changelog record, no more than its inputs: {restored}"
+    );
+    let remaining: Vec<f64> = m.find("restore-remaining-records-total", &[]).map(|x| x.value).collect();
+    assert_eq!(remaining, vec![0.0; PARTITIONS as usize], "restoration finished");
+    let store_batches = m.find("restore-total", &[("rocksdb-state-id", "seen")]).map(|x| x.value).sum::<f64>();
+    assert!(store_batches >= 1.0, "the store's restore sensor: {store_batches}");
+    assert!(m.find("restore-latency-max", &[("rocksdb-state-id", "seen")]).all(|x| x.value >= 0.0));
+    assert!(second.close(Duration::from_secs(30)), "close timed out");
 }
 
 #[test]
