@@ -11,7 +11,9 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use kstreams::dsl::{StreamsBuilder, Topic};
-use kstreams::metrics::{MetricsSnapshot, PrometheusServer, RecordingLevel, TASK_GROUP, THREAD_GROUP};
+use kstreams::metrics::{
+    MetricsSnapshot, PrometheusServer, RecordingLevel, TASK_GROUP, THREAD_GROUP,
+};
 use kstreams::serde::I64;
 use kstreams::state::KeyValueStore;
 use kstreams::{processor, KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
@@ -124,9 +126,16 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
         .with_env_filter(tracing_subscriber::EnvFilter::new("warn,kstreams=info"))
         .with_test_writer()
         .try_init();
-    let (input, output, app) = (unique("metrics-in"), unique("metrics-out"), unique("metrics-app"));
+    let (input, output, app) = (
+        unique("metrics-in"),
+        unique("metrics-out"),
+        unique("metrics-app"),
+    );
     create_topics(&[&input, &output], PARTITIONS);
-    produce(&input, (0..RECORDS).map(|i| (format!("k{i}"), i.to_string())));
+    produce(
+        &input,
+        (0..RECORDS).map(|i| (format!("k{i}"), i.to_string())),
+    );
 
     let b = StreamsBuilder::new();
     b.stream(Topic::<String, String, 2>::named(&input))
@@ -140,7 +149,10 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
     let server = PrometheusServer::start(streams.streams_metrics().clone(), "127.0.0.1:0")
         .expect("metrics endpoint");
     let created = streams.metrics();
-    assert_eq!(created.value("client-state", &[]), Some(f64::from(State::Created.ordinal())));
+    assert_eq!(
+        created.value("client-state", &[]),
+        Some(f64::from(State::Created.ordinal()))
+    );
     streams.start().expect("start");
 
     let out = read_committed_until(&output, RECORDS);
@@ -148,32 +160,56 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
     // The thread's process-total counts each input record once; the lags
     // come from the consumer's statistics (every 100 ms) and reach 0 once
     // it has read to the end of both partitions.
-    wait_until("process-total and records-lag to settle", Duration::from_secs(60), || {
-        let m = streams.metrics();
-        let lags: Vec<f64> = m
-            .find("records-lag", &[("topic", input.as_str())])
-            .map(|x| x.value)
-            .collect();
-        thread_metric(&m, "process-total") == Some(RECORDS as f64)
-            && lags.len() == PARTITIONS as usize
-            && lags.iter().all(|l| *l == 0.0)
+    wait_until(
+        "process-total and records-lag to settle",
+        Duration::from_secs(60),
+        || {
+            let m = streams.metrics();
+            let lags: Vec<f64> = m
+                .find("records-lag", &[("topic", input.as_str())])
+                .map(|x| x.value)
+                .collect();
+            thread_metric(&m, "process-total") == Some(RECORDS as f64)
+                && lags.len() == PARTITIONS as usize
+                && lags.iter().all(|l| *l == 0.0)
+        },
+    );
+    wait_until("RUNNING", Duration::from_secs(30), || {
+        streams.state() == State::Running
     });
-    wait_until("RUNNING", Duration::from_secs(30), || streams.state() == State::Running);
     let m = streams.metrics();
-    assert!(thread_metric(&m, "commit-total").is_some_and(|c| c > 0.0), "commits: {m:?}");
+    assert!(
+        thread_metric(&m, "commit-total").is_some_and(|c| c > 0.0),
+        "commits: {m:?}"
+    );
     assert!(thread_metric(&m, "commit-latency-max").is_some_and(|c| c >= 0.0));
     assert!(thread_metric(&m, "poll-total").is_some_and(|c| c > 0.0));
     assert!(thread_metric(&m, "process-latency-avg").is_some_and(|c| c >= 0.0));
     assert!(thread_metric(&m, "process-rate").is_some_and(|c| c > 0.0));
-    assert_eq!(thread_metric(&m, "task-created-total"), Some(PARTITIONS as f64));
+    assert_eq!(
+        thread_metric(&m, "task-created-total"),
+        Some(PARTITIONS as f64)
+    );
     assert_eq!(m.value("alive-stream-threads", &[]), Some(1.0));
-    assert_eq!(m.value("client-state", &[]), Some(f64::from(State::Running.ordinal())));
+    assert_eq!(
+        m.value("client-state", &[]),
+        Some(f64::from(State::Running.ordinal()))
+    );
     assert_eq!(m.value("records-lag-max", &[]), Some(0.0));
     assert_eq!(m.sum("dropped-records-total"), 0.0);
-    assert_eq!(m.find("dropped-records-total", &[]).count(), PARTITIONS as usize, "one per task");
+    assert_eq!(
+        m.find("dropped-records-total", &[]).count(),
+        PARTITIONS as usize,
+        "one per task"
+    );
     // Source and sink of each task record the end-to-end latency.
-    assert_eq!(m.find("record-e2e-latency-max", &[]).count(), 2 * PARTITIONS as usize);
-    assert!(m.find("record-e2e-latency-max", &[]).all(|x| x.value >= 0.0));
+    assert_eq!(
+        m.find("record-e2e-latency-max", &[]).count(),
+        2 * PARTITIONS as usize
+    );
+    assert!(m
+        .find("record-e2e-latency-max", &[])
+        .all(|x| x.value >= 0.0));
 
     let text = scrape(&server);
     if std::env::var_os("KSTREAMS_PRINT_METRICS").is_some() {
@@ -191,7 +227,11 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
     }
     assert!(samples.iter().all(|s| s.name.starts_with("kstreams_")));
     let value = |name: &str| -> Vec<f64> {
-        samples.iter().filter(|s| s.name == name).map(|s| s.value).collect()
+        samples
+            .iter()
+            .filter(|s| s.name == name)
+            .map(|s| s.value)
+            .collect()
     };
     for name in [
         "kstreams_stream_thread_commit_total",
@@ -210,7 +250,10 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
     ] {
         assert!(!value(name).is_empty(), "{name} missing from:\n{text}");
     }
-    assert_eq!(value("kstreams_stream_thread_process_total"), vec![RECORDS as f64]);
+    assert_eq!(
+        value("kstreams_stream_thread_process_total"),
+        vec![RECORDS as f64]
+    );
     assert_eq!(value("kstreams_stream_alive_stream_threads"), vec![1.0]);
     let lag = samples
         .iter()
@@ -222,13 +265,24 @@ fn eos_app_reports_kafka_streams_metrics_and_prometheus_text() {
     drop(server);
     assert!(streams.close(Duration::from_secs(30)), "close timed out");
     let closed = streams.metrics();
-    assert_eq!(closed.value("client-state", &[]), Some(f64::from(State::NotRunning.ordinal())));
-    assert_eq!(closed.find("commit-total", &[]).count(), 0, "the thread's metrics left with it");
+    assert_eq!(
+        closed.value("client-state", &[]),
+        Some(f64::from(State::NotRunning.ordinal()))
+    );
+    assert_eq!(
+        closed.find("commit-total", &[]).count(),
+        0,
+        "the thread's metrics left with it"
+    );
 }
 
 /// Counts records per key in the logged store `seen`.
 #[processor(stores(seen = KeyValue<String, I64>))]
-fn count_seen(key: &String, _v: String, seen: &mut dyn KeyValueStore<String, i64>) -> kstreams::Result<i64> {
+fn count_seen(
+    key: &String,
+    _v: String,
+    seen: &mut dyn KeyValueStore<String, i64>,
+) -> kstreams::Result<i64> {
     let n = seen.get(key)?.unwrap_or(0) + 1;
     seen.put(key, &n)?;
     Ok(n)
@@ -237,9 +291,16 @@ fn count_seen(key: &String, _v: String, seen: &mut dyn KeyValueStore<String, i64
 #[test]
 fn a_new_instance_reports_its_restoration() {
     const KEYS: usize = 20;
-    let (input, output, app) = (unique("restore-in"), unique("restore-out"), unique("restore-app"));
+    let (input, output, app) = (
+        unique("restore-in"),
+        unique("restore-out"),
+        unique("restore-app"),
+    );
     create_topics(&[&input, &output], PARTITIONS);
-    produce(&input, (0..RECORDS).map(|i| (format!("k{}", i % KEYS), i.to_string())));
+    produce(
+        &input,
+        (0..RECORDS).map(|i| (format!("k{}", i % KEYS), i.to_string())),
+    );
     let topology = || {
         let b = StreamsBuilder::new();
         b.stream(Topic::<String, String, 2>::named(&input))
@@ -263,7 +324,9 @@ fn a_new_instance_reports_its_restoration() {
     // its changelog before the tasks run.
     let second = KafkaStreams::new(topology(), config(RecordingLevel::Debug)).expect("new");
     second.start().expect("start");
-    wait_until("RUNNING", Duration::from_secs(60), || second.state() == State::Running);
+    wait_until("RUNNING", Duration::from_secs(60), || {
+        second.state() == State::Running
+    });
     let m = second.metrics();
     let restored: f64 = m
         .find("restore-total", &[])
@@ -274,11 +337,26 @@ fn a_new_instance_reports_its_restoration() {
         restored >= KEYS as f64 && restored <= RECORDS as f64,
         "every key has at least one changelog record, no more than its inputs: {restored}"
     );
-    let remaining: Vec<f64> = m.find("restore-remaining-records-total", &[]).map(|x| x.value).collect();
-    assert_eq!(remaining, vec![0.0; PARTITIONS as usize], "restoration finished");
-    let store_batches = m.find("restore-total", &[("rocksdb-state-id", "seen")]).map(|x| x.value).sum::<f64>();
-    assert!(store_batches >= 1.0, "the store's restore sensor: {store_batches}");
-    assert!(m.find("restore-latency-max", &[("rocksdb-state-id", "seen")]).all(|x| x.value >= 0.0));
+    let remaining: Vec<f64> = m
+        .find("restore-remaining-records-total", &[])
+        .map(|x| x.value)
+        .collect();
+    assert_eq!(
+        remaining,
+        vec![0.0; PARTITIONS as usize],
+        "restoration finished"
+    );
+    let store_batches = m
+        .find("restore-total", &[("rocksdb-state-id", "seen")])
+        .map(|x| x.value)
+        .sum::<f64>();
+    assert!(
+        store_batches >= 1.0,
+        "the store's restore sensor: {store_batches}"
+    );
+    assert!(m
+        .find("restore-latency-max", &[("rocksdb-state-id", "seen")])
+        .all(|x| x.value >= 0.0));
     assert!(second.close(Duration::from_secs(30)), "close timed out");
 }
 

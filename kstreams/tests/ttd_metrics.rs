@@ -17,7 +17,11 @@ const TOTALS: Topic<String, I64, 1> = Topic::new("totals");
 
 /// Running total per key.
 #[processor(stores(totals = KeyValue<String, I64>))]
-fn running_total(key: &String, n: i64, totals: &mut dyn KeyValueStore<String, i64>) -> kstreams::Result<i64> {
+fn running_total(
+    key: &String,
+    n: i64,
+    totals: &mut dyn KeyValueStore<String, i64>,
+) -> kstreams::Result<i64> {
     let total = totals.get(key)?.unwrap_or(0) + n;
     totals.put(key, &total)?;
     Ok(total)
@@ -36,7 +40,10 @@ const SOURCE: &str = "KSTREAM-SOURCE-0000000000";
 fn run(level: RecordingLevel, good: i64, poison: usize) -> TopologyTestDriver {
     let topology = topology();
     assert!(
-        topology.describe().to_string().contains(&format!("Source: {SOURCE}")),
+        topology
+            .describe()
+            .to_string()
+            .contains(&format!("Source: {SOURCE}")),
         "the source node is named {SOURCE}:\n{}",
         topology.describe()
     );
@@ -66,7 +73,11 @@ fn debug_counts_records_at_the_source_node_and_task_and_store_puts() {
     let (good, poison) = (7, 3);
     let driver = run(RecordingLevel::Debug, good, poison);
     assert_eq!(
-        driver.create_output_topic(TOTALS).read_values_to_vec().expect("read").len(),
+        driver
+            .create_output_topic(TOTALS)
+            .read_values_to_vec()
+            .expect("read")
+            .len(),
         good as usize
     );
     let m = driver.metrics();
@@ -85,10 +96,19 @@ fn debug_counts_records_at_the_source_node_and_task_and_store_puts() {
     assert_eq!(m.value("dropped-records-total", &task), Some(poison as f64));
     assert_eq!(m.dropped_records_total(), poison as u64);
     // One put per good record into `totals` (a RocksDB store by default).
-    assert_eq!(m.value("put-total", &[("rocksdb-state-id", "totals")]), Some(good as f64));
-    assert_eq!(m.value("get-total", &[("rocksdb-state-id", "totals")]), Some(good as f64));
+    assert_eq!(
+        m.value("put-total", &[("rocksdb-state-id", "totals")]),
+        Some(good as f64)
+    );
+    assert_eq!(
+        m.value("get-total", &[("rocksdb-state-id", "totals")]),
+        Some(good as f64)
+    );
     let put_latency = m.value("put-latency-max", &[("rocksdb-state-id", "totals")]);
-    assert!(put_latency.is_some_and(|v| v >= 0.0), "timed at DEBUG: {put_latency:?}");
+    assert!(
+        put_latency.is_some_and(|v| v >= 0.0),
+        "timed at DEBUG: {put_latency:?}"
+    );
     // The task's process latency is timed at DEBUG.
     assert!(m.find("process-latency-avg", &task).any(|x| x.value >= 0.0));
 }
@@ -101,7 +121,10 @@ fn info_records_e2e_latency_and_drops_but_no_debug_metrics() {
     let source = [(PROCESSOR_NODE_ID_TAG, SOURCE)];
     // Wall clock 1000, timestamps 400..: the oldest record is 600 ms old.
     assert_eq!(m.value("record-e2e-latency-max", &source), Some(600.0));
-    assert_eq!(m.value("record-e2e-latency-min", &source), Some(600.0 - (good - 1) as f64));
+    assert_eq!(
+        m.value("record-e2e-latency-min", &source),
+        Some(600.0 - (good - 1) as f64)
+    );
     let sinks: Vec<&str> = m
         .find("record-e2e-latency-max", &[])
         .filter_map(|x| x.tag(PROCESSOR_NODE_ID_TAG))
@@ -109,15 +132,31 @@ fn info_records_e2e_latency_and_drops_but_no_debug_metrics() {
         .collect();
     assert_eq!(sinks.len(), 1, "the sink is the one terminal node");
     assert_eq!(
-        m.value("record-e2e-latency-max", &[(PROCESSOR_NODE_ID_TAG, sinks[0])]),
+        m.value(
+            "record-e2e-latency-max",
+            &[(PROCESSOR_NODE_ID_TAG, sinks[0])]
+        ),
         Some(600.0)
     );
     assert!(
-        m.find("record-e2e-latency-max", &[(PROCESSOR_NODE_ID_TAG, "running_total")]).next().is_none(),
+        m.find(
+            "record-e2e-latency-max",
+            &[(PROCESSOR_NODE_ID_TAG, "running_total")]
+        )
+        .next()
+        .is_none(),
         "a node with children records no e2e latency"
     );
-    assert_eq!(m.value("dropped-records-total", &[(TASK_ID_TAG, "0_0")]), Some(poison as f64));
-    for debug_only in ["process-total", "put-total", "put-latency-avg", "hit-ratio-avg"] {
+    assert_eq!(
+        m.value("dropped-records-total", &[(TASK_ID_TAG, "0_0")]),
+        Some(poison as f64)
+    );
+    for debug_only in [
+        "process-total",
+        "put-total",
+        "put-latency-avg",
+        "hit-ratio-avg",
+    ] {
         assert_eq!(m.find(debug_only, &[]).count(), 0, "{debug_only} is DEBUG");
     }
 }

@@ -34,7 +34,10 @@ const RULES: &[(&str, &[&str])] = &[
     ("state", &["error", "metrics"]),
     (RECORDS, &["error"]),
     ("errors", &["error", "metrics", RECORDS]),
-    ("processor", &["error", "metrics", "state", "errors", RECORDS]),
+    (
+        "processor",
+        &["error", "metrics", "state", "errors", RECORDS],
+    ),
     (
         "topology",
         &["error", "metrics", "state", "errors", "processor", RECORDS],
@@ -469,10 +472,19 @@ mod tests {
 
     #[test]
     fn metrics_sits_below_every_layer() {
-        let v = check_file("metrics/task.rs", "use crate::state::StoreContext;\n", &roots());
+        let v = check_file(
+            "metrics/task.rs",
+            "use crate::state::StoreContext;\n",
+            &roots(),
+        );
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!((v[0].from.as_str(), v[0].to.as_str()), ("metrics", "state"));
-        assert!(check_file("state/metered.rs", "use crate::metrics::StoreScope;\n", &roots()).is_empty());
+        assert!(check_file(
+            "state/metered.rs",
+            "use crate::metrics::StoreScope;\n",
+            &roots()
+        )
+        .is_empty());
     }
 
     #[test]
@@ -489,7 +501,8 @@ mod tests {
             }]
         );
         assert!(
-            v[0].to_string().contains("allowed: error, metrics, state, errors"),
+            v[0].to_string()
+                .contains("allowed: error, metrics, state, errors"),
             "{}",
             v[0]
         );

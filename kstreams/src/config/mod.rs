@@ -495,7 +495,9 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(c.recording_level(), RecordingLevel::Debug);
-        assert!(!c.client_settings(ClientKind::Consumer).contains_key("metrics.recording.level"));
+        assert!(!c
+            .client_settings(ClientKind::Consumer)
+            .contains_key("metrics.recording.level"));
         assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
         assert_eq!(c.commit_interval(), Duration::from_millis(250));
         let consumer = c.client_settings(ClientKind::Consumer);

@@ -47,13 +47,13 @@ mod into_processing;
 mod processing;
 mod production;
 
+pub use crate::metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use context::ErrorHandlerContext;
 pub use deserialization::{
     DeserializationExceptionHandler, DeserializationHandlerResponse,
     LogAndContinueExceptionHandler, LogAndFailExceptionHandler,
 };
 pub use into_processing::IntoProcessingError;
-pub use crate::metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use processing::{
     LogAndContinueProcessingExceptionHandler, LogAndFailProcessingExceptionHandler,
     ProcessingExceptionHandler, ProcessingHandlerResponse,

@@ -264,7 +264,10 @@ type Answer = std::result::Result<Response, HttpError>;
 async fn get_metrics(State(server): State<Server>) -> Response {
     let text = crate::metrics::prometheus::render(&server.streams.metrics());
     (
-        [(header::CONTENT_TYPE, crate::metrics::prometheus::CONTENT_TYPE)],
+        [(
+            header::CONTENT_TYPE,
+            crate::metrics::prometheus::CONTENT_TYPE,
+        )],
         text,
     )
         .into_response()

@@ -100,7 +100,11 @@ fn answer(stream: TcpStream, metrics: &StreamsMetrics) -> std::io::Result<()> {
         (Some("GET"), Some(path)) if path == "/metrics" || path.starts_with("/metrics?") => {
             ("200 OK", CONTENT_TYPE, render(&metrics.snapshot()))
         }
-        (Some(_), Some(_)) => ("404 Not Found", "text/plain", "only /metrics is served here\n".to_owned()),
+        (Some(_), Some(_)) => (
+            "404 Not Found",
+            "text/plain",
+            "only /metrics is served here\n".to_owned(),
+        ),
         _ => ("400 Bad Request", "text/plain", "bad request\n".to_owned()),
     };
     let mut stream = stream;
@@ -132,7 +136,10 @@ mod tests {
         let server = PrometheusServer::start(registry, "127.0.0.1:0").expect("start");
         let ok = get(server.local_addr(), "/metrics");
         assert!(ok.starts_with("HTTP/1.1 200 OK"), "{ok}");
-        assert!(ok.contains("kstreams_stream_thread_commit_total{thread_id=\"t-1\"} 1\n"), "{ok}");
+        assert!(
+            ok.contains("kstreams_stream_thread_commit_total{thread_id=\"t-1\"} 1\n"),
+            "{ok}"
+        );
         let missing = get(server.local_addr(), "/other");
         assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
     }

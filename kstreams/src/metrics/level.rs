@@ -66,8 +66,14 @@ mod tests {
 
     #[test]
     fn levels_parse_and_order() {
-        assert_eq!("debug".parse::<RecordingLevel>().ok(), Some(RecordingLevel::Debug));
-        assert_eq!(" TRACE ".parse::<RecordingLevel>().ok(), Some(RecordingLevel::Trace));
+        assert_eq!(
+            "debug".parse::<RecordingLevel>().ok(),
+            Some(RecordingLevel::Debug)
+        );
+        assert_eq!(
+            " TRACE ".parse::<RecordingLevel>().ok(),
+            Some(RecordingLevel::Trace)
+        );
         assert!("verbose".parse::<RecordingLevel>().is_err());
         assert!(RecordingLevel::Debug.records(RecordingLevel::Info));
         assert!(!RecordingLevel::Info.records(RecordingLevel::Debug));

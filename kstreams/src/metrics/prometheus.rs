@@ -42,7 +42,11 @@ pub fn render(metrics: &[Metric]) -> String {
     let mut family: Option<&str> = None;
     for (name, m) in &rows {
         if family != Some(name.as_str()) {
-            let kind = if name.ends_with("_total") { "counter" } else { "gauge" };
+            let kind = if name.ends_with("_total") {
+                "counter"
+            } else {
+                "gauge"
+            };
             let _ = writeln!(out, "# HELP {name} {}", escape_help(&m.description));
             let _ = writeln!(out, "# TYPE {name} {kind}");
             family = Some(name.as_str());
@@ -94,7 +98,7 @@ fn number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::registry::{SensorSpec, StreamsMetrics, FacadeKind};
+    use crate::metrics::registry::{FacadeKind, SensorSpec, StreamsMetrics};
     use crate::metrics::sensor::Stat;
     use crate::metrics::RecordingLevel;
 
@@ -104,7 +108,11 @@ mod tests {
         level: RecordingLevel::Info,
         stats: &[
             ("-total", Stat::Total, "The total number of calls to commit"),
-            ("-latency-avg", Stat::Avg, "The average\nlatency \\ of commit"),
+            (
+                "-latency-avg",
+                Stat::Avg,
+                "The average\nlatency \\ of commit",
+            ),
         ],
         scale: 1.0,
         facade: (FacadeKind::Count, "-total"),

@@ -156,7 +156,12 @@ impl StreamsMetrics {
         let snapshot = self.snapshot();
         let mut found = snapshot.iter().filter(|m| m.name == name).peekable();
         found.peek()?;
-        Some(found.map(|m| m.value).filter(|v| v.is_finite()).sum::<f64>() as u64)
+        Some(
+            found
+                .map(|m| m.value)
+                .filter(|v| v.is_finite())
+                .sum::<f64>() as u64,
+        )
     }
 
     /// Every registered metric's current value, sorted by group, name and tags.
@@ -169,7 +174,9 @@ impl StreamsMetrics {
             for e in entries.iter() {
                 match &e.source {
                     Source::Sensor { sensor, spec } => {
-                        let Some(sensor) = sensor.upgrade() else { continue };
+                        let Some(sensor) = sensor.upgrade() else {
+                            continue;
+                        };
                         let reading = sensor.read(now);
                         for (suffix, stat, description) in spec.stats {
                             out.push(Metric {
@@ -186,7 +193,9 @@ impl StreamsMetrics {
                         name,
                         description,
                     } => {
-                        let Some(gauge) = gauge.upgrade() else { continue };
+                        let Some(gauge) = gauge.upgrade() else {
+                            continue;
+                        };
                         out.push(Metric {
                             name: name.clone(),
                             group: e.group.to_owned(),
@@ -360,9 +369,9 @@ impl MetricsSnapshot {
         name: &'a str,
         tags: &'a [(&'a str, &'a str)],
     ) -> impl Iterator<Item = &'a Metric> + 'a {
-        self.metrics.iter().filter(move |m| {
-            m.name == name && tags.iter().all(|(k, v)| m.tag(k) == Some(*v))
-        })
+        self.metrics
+            .iter()
+            .filter(move |m| m.name == name && tags.iter().all(|(k, v)| m.tag(k) == Some(*v)))
     }
 
     /// The value of the one metric named `name` with `tags`; `None` if
@@ -398,7 +407,10 @@ mod tests {
         name: "thing",
         group: "stream-test-metrics",
         level: RecordingLevel::Info,
-        stats: &[("-total", Stat::Total, "things"), ("-max", Stat::Max, "largest")],
+        stats: &[
+            ("-total", Stat::Total, "things"),
+            ("-max", Stat::Max, "largest"),
+        ],
         scale: 1.0,
         facade: (FacadeKind::Count, "-total"),
     };
@@ -418,9 +430,16 @@ mod tests {
     #[test]
     fn snapshots_follow_the_owners_of_sensors() {
         let registry = StreamsMetrics::new(RecordingLevel::Info);
-        let a = registry.sensor(&SPEC, &tags("0_0")).expect("INFO records INFO");
-        let b = registry.sensor(&SPEC, &tags("0_1")).expect("INFO records INFO");
-        assert!(registry.sensor(&DEBUG_SPEC, &tags("0_0")).is_none(), "INFO skips DEBUG");
+        let a = registry
+            .sensor(&SPEC, &tags("0_0"))
+            .expect("INFO records INFO");
+        let b = registry
+            .sensor(&SPEC, &tags("0_1"))
+            .expect("INFO records INFO");
+        assert!(
+            registry.sensor(&DEBUG_SPEC, &tags("0_0")).is_none(),
+            "INFO skips DEBUG"
+        );
         a.record(3);
         a.record(9);
         b.record(1);
@@ -434,7 +453,11 @@ mod tests {
         assert_eq!(registry.get("nothing-total"), None);
         drop(a);
         let snap = registry.snapshot();
-        assert_eq!(snap.find("thing-total", &[]).count(), 1, "a's owner is gone");
+        assert_eq!(
+            snap.find("thing-total", &[]).count(),
+            1,
+            "a's owner is gone"
+        );
         assert_eq!(snap[0].tag("task-id"), Some("0_1"));
     }
 
@@ -442,7 +465,13 @@ mod tests {
     fn gauges_and_dropped_records() {
         let registry = StreamsMetrics::new(RecordingLevel::Debug);
         let g = registry
-            .gauge(RecordingLevel::Info, "stream-metrics", "alive-stream-threads", "threads", &Tags::new())
+            .gauge(
+                RecordingLevel::Info,
+                "stream-metrics",
+                "alive-stream-threads",
+                "threads",
+                &Tags::new(),
+            )
             .expect("registered");
         g.set(2.0);
         registry.record_dropped();
@@ -458,7 +487,10 @@ mod tests {
             flat_name("stream-thread-metrics", "commit-latency-avg"),
             "kstreams_stream_thread_commit_latency_avg"
         );
-        assert_eq!(flat_name("stream-metrics", "alive-stream-threads"), "kstreams_stream_alive_stream_threads");
+        assert_eq!(
+            flat_name("stream-metrics", "alive-stream-threads"),
+            "kstreams_stream_alive_stream_threads"
+        );
         assert_eq!(flat_label("thread-id"), "thread_id");
     }
 }

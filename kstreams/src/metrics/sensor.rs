@@ -171,7 +171,11 @@ impl Sensor {
         let (count, sum) = (self.count(), self.sum());
         if now.saturating_duration_since(w.newer.at) >= SAMPLE_WINDOW {
             w.older = w.newer;
-            w.newer = Mark { at: now, count, sum };
+            w.newer = Mark {
+                at: now,
+                count,
+                sum,
+            };
             w.older_max = self.max.swap(0, Ordering::Relaxed);
             w.older_min = self.min.swap(u64::MAX, Ordering::Relaxed);
         }

@@ -48,10 +48,26 @@ macro_rules! latency_sensor {
             group: $group,
             level: $level,
             stats: &[
-                ("-rate", Stat::Rate, concat!("The average per-second number of ", $what)),
-                ("-total", Stat::Total, concat!("The total number of ", $what)),
-                ("-latency-avg", Stat::Avg, concat!("The average latency of ", $what, " (ms)")),
-                ("-latency-max", Stat::Max, concat!("The maximum latency of ", $what, " (ms)")),
+                (
+                    "-rate",
+                    Stat::Rate,
+                    concat!("The average per-second number of ", $what),
+                ),
+                (
+                    "-total",
+                    Stat::Total,
+                    concat!("The total number of ", $what),
+                ),
+                (
+                    "-latency-avg",
+                    Stat::Avg,
+                    concat!("The average latency of ", $what, " (ms)"),
+                ),
+                (
+                    "-latency-max",
+                    Stat::Max,
+                    concat!("The maximum latency of ", $what, " (ms)"),
+                ),
             ],
             scale: 1e-6,
             facade: (FacadeKind::Histogram, "-latency"),
@@ -67,8 +83,16 @@ macro_rules! count_sensor {
             group: $group,
             level: $level,
             stats: &[
-                ("-rate", Stat::Rate, concat!("The average per-second number of ", $what)),
-                ("-total", Stat::Total, concat!("The total number of ", $what)),
+                (
+                    "-rate",
+                    Stat::Rate,
+                    concat!("The average per-second number of ", $what),
+                ),
+                (
+                    "-total",
+                    Stat::Total,
+                    concat!("The total number of ", $what),
+                ),
             ],
             scale: 1.0,
             facade: (FacadeKind::Count, "-total"),
@@ -94,14 +118,59 @@ macro_rules! avg_max_sensor {
 }
 
 // ThreadMetrics: all INFO.
-latency_sensor!(THREAD_COMMIT, "commit", THREAD_GROUP, Info, "calls to commit");
+latency_sensor!(
+    THREAD_COMMIT,
+    "commit",
+    THREAD_GROUP,
+    Info,
+    "calls to commit"
+);
 latency_sensor!(THREAD_POLL, "poll", THREAD_GROUP, Info, "calls to poll");
-latency_sensor!(THREAD_PUNCTUATE, "punctuate", THREAD_GROUP, Info, "calls to punctuate");
-avg_max_sensor!(THREAD_POLL_RECORDS, "poll-records", THREAD_GROUP, Info, 1.0, "number of records polled from the consumer within an iteration");
-avg_max_sensor!(THREAD_PROCESS_RECORDS, "process-records", THREAD_GROUP, Info, 1.0, "number of records processed within an iteration");
-avg_max_sensor!(THREAD_PROCESS_LATENCY, "process-latency", THREAD_GROUP, Info, 1e-6, "latency of processing one record, per iteration (ms)");
-count_sensor!(THREAD_TASK_CREATED, "task-created", THREAD_GROUP, Info, "newly created tasks");
-count_sensor!(THREAD_TASK_CLOSED, "task-closed", THREAD_GROUP, Info, "closed tasks");
+latency_sensor!(
+    THREAD_PUNCTUATE,
+    "punctuate",
+    THREAD_GROUP,
+    Info,
+    "calls to punctuate"
+);
+avg_max_sensor!(
+    THREAD_POLL_RECORDS,
+    "poll-records",
+    THREAD_GROUP,
+    Info,
+    1.0,
+    "number of records polled from the consumer within an iteration"
+);
+avg_max_sensor!(
+    THREAD_PROCESS_RECORDS,
+    "process-records",
+    THREAD_GROUP,
+    Info,
+    1.0,
+    "number of records processed within an iteration"
+);
+avg_max_sensor!(
+    THREAD_PROCESS_LATENCY,
+    "process-latency",
+    THREAD_GROUP,
+    Info,
+    1e-6,
+    "latency of processing one record, per iteration (ms)"
+);
+count_sensor!(
+    THREAD_TASK_CREATED,
+    "task-created",
+    THREAD_GROUP,
+    Info,
+    "newly created tasks"
+);
+count_sensor!(
+    THREAD_TASK_CLOSED,
+    "task-closed",
+    THREAD_GROUP,
+    Info,
+    "closed tasks"
+);
 
 /// Thread `process-rate`/`process-total`: records processed (Java's
 /// `processRateSensor`, a rate and a cumulative sum of the records
@@ -111,18 +180,51 @@ pub(crate) static THREAD_PROCESS: SensorSpec = SensorSpec {
     group: THREAD_GROUP,
     level: Info,
     stats: &[
-        ("-rate", Stat::SumRate, "The average per-second number of calls to process"),
-        ("-total", Stat::SumTotal, "The total number of calls to process"),
+        (
+            "-rate",
+            Stat::SumRate,
+            "The average per-second number of calls to process",
+        ),
+        (
+            "-total",
+            Stat::SumTotal,
+            "The total number of calls to process",
+        ),
     ],
     scale: 1.0,
     facade: (FacadeKind::Sum, "-total"),
 };
 
 // TaskMetrics.
-count_sensor!(TASK_DROPPED_RECORDS, "dropped-records", TASK_GROUP, Info, "dropped records");
-count_sensor!(TASK_PROCESS, "process", TASK_GROUP, Debug, "calls to process");
-avg_max_sensor!(TASK_PROCESS_LATENCY, "process-latency", TASK_GROUP, Debug, 1e-6, "latency of calls to process (ms)");
-latency_sensor!(TASK_PUNCTUATE, "punctuate", TASK_GROUP, Debug, "calls to punctuate");
+count_sensor!(
+    TASK_DROPPED_RECORDS,
+    "dropped-records",
+    TASK_GROUP,
+    Info,
+    "dropped records"
+);
+count_sensor!(
+    TASK_PROCESS,
+    "process",
+    TASK_GROUP,
+    Debug,
+    "calls to process"
+);
+avg_max_sensor!(
+    TASK_PROCESS_LATENCY,
+    "process-latency",
+    TASK_GROUP,
+    Debug,
+    1e-6,
+    "latency of calls to process (ms)"
+);
+latency_sensor!(
+    TASK_PUNCTUATE,
+    "punctuate",
+    TASK_GROUP,
+    Debug,
+    "calls to punctuate"
+);
 
 /// Task `restore-rate`/`restore-total`: records restored (Java's
 /// `TaskMetrics.restoreSensor`).
@@ -131,8 +233,16 @@ pub(crate) static TASK_RESTORE: SensorSpec = SensorSpec {
     group: TASK_GROUP,
     level: Debug,
     stats: &[
-        ("-rate", Stat::SumRate, "The average number of records restored per second"),
-        ("-total", Stat::SumTotal, "The total number of records restored"),
+        (
+            "-rate",
+            Stat::SumRate,
+            "The average number of records restored per second",
+        ),
+        (
+            "-total",
+            Stat::SumTotal,
+            "The total number of records restored",
+        ),
     ],
     scale: 1.0,
     facade: (FacadeKind::Sum, "-total"),
@@ -146,7 +256,13 @@ pub(crate) const RESTORE_REMAINING_DESCRIPTION: &str =
 
 // ProcessorNodeMetrics: process at source nodes (DEBUG), end-to-end
 // latency at source and terminal nodes (INFO).
-count_sensor!(NODE_PROCESS, "process", NODE_GROUP, Debug, "calls to process");
+count_sensor!(
+    NODE_PROCESS,
+    "process",
+    NODE_GROUP,
+    Debug,
+    "calls to process"
+);
 
 /// `record-e2e-latency-avg/min/max` (KIP-613): wall-clock time (the
 /// thread's, per iteration) minus the record's timestamp, in ms.
@@ -166,14 +282,38 @@ pub(crate) static NODE_E2E_LATENCY: SensorSpec = SensorSpec {
 // StateStoreMetrics: DEBUG. kstreams adds `-total` (Java has rate and
 // latencies only), which Prometheus-style counters want.
 latency_sensor!(STORE_PUT, "put", STORE_GROUP, Debug, "calls to put");
-latency_sensor!(STORE_PUT_IF_ABSENT, "put-if-absent", STORE_GROUP, Debug, "calls to put-if-absent");
-latency_sensor!(STORE_PUT_ALL, "put-all", STORE_GROUP, Debug, "calls to put-all");
+latency_sensor!(
+    STORE_PUT_IF_ABSENT,
+    "put-if-absent",
+    STORE_GROUP,
+    Debug,
+    "calls to put-if-absent"
+);
+latency_sensor!(
+    STORE_PUT_ALL,
+    "put-all",
+    STORE_GROUP,
+    Debug,
+    "calls to put-all"
+);
 latency_sensor!(STORE_GET, "get", STORE_GROUP, Debug, "calls to get");
 latency_sensor!(STORE_FETCH, "fetch", STORE_GROUP, Debug, "calls to fetch");
-latency_sensor!(STORE_DELETE, "delete", STORE_GROUP, Debug, "calls to delete");
+latency_sensor!(
+    STORE_DELETE,
+    "delete",
+    STORE_GROUP,
+    Debug,
+    "calls to delete"
+);
 latency_sensor!(STORE_RANGE, "range", STORE_GROUP, Debug, "calls to range");
 latency_sensor!(STORE_FLUSH, "flush", STORE_GROUP, Debug, "calls to flush");
-latency_sensor!(STORE_RESTORE, "restore", STORE_GROUP, Debug, "restored batches");
+latency_sensor!(
+    STORE_RESTORE,
+    "restore",
+    STORE_GROUP,
+    Debug,
+    "restored batches"
+);
 
 /// `hit-ratio-avg/min/max` of a store's record cache (Java's
 /// `NamedCacheMetrics`, DEBUG): the cache's hits / reads so far, recorded
@@ -192,7 +332,13 @@ pub(crate) static CACHE_HIT_RATIO: SensorSpec = SensorSpec {
 };
 
 // ClientMetrics: INFO.
-count_sensor!(CLIENT_FAILED_THREADS, "failed-stream-threads", CLIENT_GROUP, Info, "failed stream threads since the start of the client");
+count_sensor!(
+    CLIENT_FAILED_THREADS,
+    "failed-stream-threads",
+    CLIENT_GROUP,
+    Info,
+    "failed stream threads since the start of the client"
+);
 /// `alive-stream-threads` (gauge).
 pub const ALIVE_STREAM_THREADS: &str = "alive-stream-threads";
 /// `client-state` (gauge): Java's `state` as a number, the ordinal of

@@ -75,7 +75,12 @@ pub(crate) struct OpSensor {
 
 impl OpSensor {
     /// Registered under `scope` at DEBUG; otherwise a detached counter.
-    pub(crate) fn new(scope: &StoreScope, spec: &'static SensorSpec, store_type: &str, name: &str) -> OpSensor {
+    pub(crate) fn new(
+        scope: &StoreScope,
+        spec: &'static SensorSpec,
+        store_type: &str,
+        name: &str,
+    ) -> OpSensor {
         match scope.sensor(spec, store_type, name) {
             Some(sensor) => OpSensor {
                 sensor,
@@ -102,7 +107,9 @@ impl OpSensor {
     /// One operation (of `n` entries) that started at `start`.
     #[inline]
     pub(crate) fn record(&self, start: Option<std::time::Instant>, n: u64) {
-        let nanos = start.map_or(0, |s| u64::try_from(s.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        let nanos = start.map_or(0, |s| {
+            u64::try_from(s.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        });
         self.sensor.record_many(n, nanos, nanos);
     }
 
@@ -153,7 +160,11 @@ mod tests {
 
     #[test]
     fn store_sensors_are_timed_and_reported_at_debug_only() {
-        let info = StoreScope::new(Arc::new(StreamsMetrics::new(RecordingLevel::Info)), "t", "0_0");
+        let info = StoreScope::new(
+            Arc::new(StreamsMetrics::new(RecordingLevel::Info)),
+            "t",
+            "0_0",
+        );
         let put = OpSensor::new(&info, &STORE_PUT, "in-memory", "counts");
         assert!(put.start().is_none(), "no clock read at INFO");
         put.record(None, 1);
@@ -169,8 +180,17 @@ mod tests {
         hit.record(false);
         hit.record(true);
         let snap = registry.snapshot();
-        assert_eq!(snap.value("put-total", &[("rocksdb-state-id", "counts")]), Some(3.0));
-        assert_eq!(snap.value("hit-ratio-max", &[(RECORD_CACHE_ID_TAG, "counts")]), Some(0.5));
-        assert_eq!(snap.value("hit-ratio-min", &[(RECORD_CACHE_ID_TAG, "counts")]), Some(0.0));
+        assert_eq!(
+            snap.value("put-total", &[("rocksdb-state-id", "counts")]),
+            Some(3.0)
+        );
+        assert_eq!(
+            snap.value("hit-ratio-max", &[(RECORD_CACHE_ID_TAG, "counts")]),
+            Some(0.5)
+        );
+        assert_eq!(
+            snap.value("hit-ratio-min", &[(RECORD_CACHE_ID_TAG, "counts")]),
+            Some(0.0)
+        );
     }
 }

@@ -36,7 +36,11 @@ pub(crate) struct TaskMetrics {
 
 impl TaskMetrics {
     /// Registers the sensors of task `task_id` run by thread `thread_id`.
-    pub(crate) fn new(registry: Arc<StreamsMetrics>, thread_id: &str, task_id: &str) -> TaskMetrics {
+    pub(crate) fn new(
+        registry: Arc<StreamsMetrics>,
+        thread_id: &str,
+        task_id: &str,
+    ) -> TaskMetrics {
         let tags: Tags = [
             (THREAD_ID_TAG.to_owned(), thread_id.to_owned()),
             (TASK_ID_TAG.to_owned(), task_id.to_owned()),
@@ -71,7 +75,12 @@ impl TaskMetrics {
     /// The metrics of a node, if it has any at this level: a source node
     /// counts what it processes (DEBUG); source and terminal nodes
     /// (no children) record the end-to-end latency (INFO).
-    pub(crate) fn node(&self, node: &str, source: bool, terminal: bool) -> Option<Arc<NodeMetrics>> {
+    pub(crate) fn node(
+        &self,
+        node: &str,
+        source: bool,
+        terminal: bool,
+    ) -> Option<Arc<NodeMetrics>> {
         if !source && !terminal {
             return None;
         }
@@ -124,7 +133,11 @@ mod tests {
 
     #[test]
     fn levels_decide_which_node_metrics_exist() {
-        let info = TaskMetrics::new(Arc::new(StreamsMetrics::new(RecordingLevel::Info)), "t", "0_0");
+        let info = TaskMetrics::new(
+            Arc::new(StreamsMetrics::new(RecordingLevel::Info)),
+            "t",
+            "0_0",
+        );
         assert!(info.node("middle", false, false).is_none());
         let source = info.node("src", true, false).expect("e2e at INFO");
         source.record(1_000, 400);
@@ -136,12 +149,19 @@ mod tests {
         assert_eq!(snap.value("process-total", &node), None, "DEBUG only");
         assert!(info.process.is_none() && info.dropped.is_some());
 
-        let debug = TaskMetrics::new(Arc::new(StreamsMetrics::new(RecordingLevel::Debug)), "t", "0_0");
+        let debug = TaskMetrics::new(
+            Arc::new(StreamsMetrics::new(RecordingLevel::Debug)),
+            "t",
+            "0_0",
+        );
         let source = debug.node("src", true, true).expect("metrics");
         source.record(5, 5);
         debug.dropped.as_ref().expect("INFO").record(0);
         let snap = debug.registry().snapshot();
         assert_eq!(snap.value("process-total", &node), Some(1.0));
-        assert_eq!(snap.value("dropped-records-total", &[(TASK_ID_TAG, "0_0")]), Some(1.0));
+        assert_eq!(
+            snap.value("dropped-records-total", &[(TASK_ID_TAG, "0_0")]),
+            Some(1.0)
+        );
     }
 }

@@ -125,7 +125,10 @@ impl ThreadMetrics {
                 continue;
             }
             let tags: Tags = [
-                (CLIENT_ID_TAG.to_owned(), format!("{}-consumer", self.thread_id)),
+                (
+                    CLIENT_ID_TAG.to_owned(),
+                    format!("{}-consumer", self.thread_id),
+                ),
                 ("topic".to_owned(), tp.0.clone()),
                 ("partition".to_owned(), tp.1.to_string()),
             ]
@@ -196,7 +199,11 @@ mod tests {
         assert_eq!(snap.value("records-lag-max", &[]), Some(7.0));
         m.set_lags(&[(("in".to_owned(), 1), 0)].into());
         let snap = registry.snapshot();
-        assert_eq!(snap.find("records-lag", &[]).count(), 1, "partition 0 is gone");
+        assert_eq!(
+            snap.find("records-lag", &[]).count(),
+            1,
+            "partition 0 is gone"
+        );
         assert_eq!(snap.value("records-lag-max", &[]), Some(0.0));
     }
 }

@@ -106,6 +106,9 @@ pub(crate) fn forward<K: Clone, V: Clone>(
     }
 }
 
+/// A child's metrics: `Some` for a terminal node (`crate::metrics`).
+pub(crate) type ChildMetrics = Option<Arc<crate::metrics::NodeMetrics>>;
+
 /// A node's typed input, type-erased: holds an `Arc<dyn NodeInput<K, V>>`
 /// (or `()` for source nodes, which have no parent).
 pub(crate) type Erased = Box<dyn Any + Send>;
@@ -150,7 +153,7 @@ impl Default for NodeSettings {
 pub(crate) struct NodeEnv<'a> {
     pub(crate) name: &'a Arc<str>,
     /// Each child's name, typed input and metrics (terminal nodes only).
-    pub(crate) children: Vec<(Arc<str>, &'a Erased, Option<Arc<crate::metrics::NodeMetrics>>)>,
+    pub(crate) children: Vec<(Arc<str>, &'a Erased, ChildMetrics)>,
     pub(crate) application_id: &'a str,
     /// Partition counts of topics known to the topology, by logical name.
     pub(crate) partitions: &'a HashMap<String, u32>,

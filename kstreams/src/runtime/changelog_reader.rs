@@ -61,13 +61,17 @@ impl TaskStateSupport {
         let mut total = 0u64;
         let mut ranges = Vec::new();
         for logged in state.logged_stores() {
-            let (low, high) = reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
+            let (low, high) =
+                reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
             let start = restore_start_offset(logged.checkpointed, low);
             ranges.push((start, high));
         }
         // `restore-remaining-records-total` (KIP-869): what is left, counted
         // down batch by batch.
-        let remaining: i64 = ranges.iter().map(|(start, high)| (high - start).max(0)).sum();
+        let remaining: i64 = ranges
+            .iter()
+            .map(|(start, high)| (high - start).max(0))
+            .sum();
         if let Some(g) = &metrics.restore_remaining {
             g.add(remaining as f64);
         }

@@ -112,8 +112,13 @@ impl GlobalStateUpdateTask {
         }
         let mut sources = BTreeMap::new();
         for sub in &topology.global_subtopologies {
-            let graph =
-                topology.instantiate(sub.id, application_id, &stores, &NodeSettings::default(), None)?;
+            let graph = topology.instantiate(
+                sub.id,
+                application_id,
+                &stores,
+                &NodeSettings::default(),
+                None,
+            )?;
             for (topic, source) in graph.sources {
                 sources.insert(
                     topic,

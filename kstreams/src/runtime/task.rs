@@ -264,7 +264,11 @@ impl StreamTask {
         };
         // Java's `processAtSourceSensor` and e2e latency at the source;
         // the task's process latency only at DEBUG (two clock reads).
-        let started = self.metrics.process_latency.as_ref().map(|_| Instant::now());
+        let started = self
+            .metrics
+            .process_latency
+            .as_ref()
+            .map(|_| Instant::now());
         if let Some(m) = &source_metrics {
             m.record(wall_clock_ms, stamped.timestamp);
         }

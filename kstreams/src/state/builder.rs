@@ -20,8 +20,8 @@ use crate::state::cache::{CacheFlushListener, CachingKeyValueStore, ThreadCache}
 use crate::state::change_logging::ChangeLoggingKeyValueBytesStore;
 use crate::state::changelog::{changelog_topic, ChangelogCollector, RecordTimestamp};
 use crate::state::metered::MeteredKeyValueStore;
-use crate::state::store_metrics::StoreMetrics;
 use crate::state::store::KeyValueBytesStore;
+use crate::state::store_metrics::StoreMetrics;
 #[cfg(feature = "rocksdb")]
 use crate::state::RocksDbStore;
 use crate::state::{InMemoryKeyValueStore, LruMemoryStore, RocksDbConfig};

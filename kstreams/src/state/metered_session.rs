@@ -9,10 +9,10 @@ use std::marker::PhantomData;
 use kstreams_serde::{Serde, Window, Windowed};
 
 use crate::error::Result;
-use crate::state::store_metrics::StoreMetrics;
 use crate::state::metered_window::{decode, key_bytes, value_bytes};
 use crate::state::session_store::{SessionBytes, SessionBytesStore, SessionStore};
 use crate::state::store::StateStore;
+use crate::state::store_metrics::StoreMetrics;
 
 /// A typed session store over a stack of session bytes layers.
 pub struct MeteredSessionStore<KS: Serde, VS: Serde> {

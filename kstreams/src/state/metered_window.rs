@@ -10,8 +10,8 @@ use std::marker::PhantomData;
 use kstreams_serde::{Serde, Windowed};
 
 use crate::error::Result;
-use crate::state::store_metrics::StoreMetrics;
 use crate::state::store::{state_error, StateStore};
+use crate::state::store_metrics::StoreMetrics;
 use crate::state::window_store::{time_window, WindowBytesStore, WindowStore, WindowedBytes};
 
 /// Serializes a key with `KS`, naming the store in errors.

@@ -26,12 +26,12 @@ use crate::state::in_memory_session::InMemorySessionStore;
 use crate::state::in_memory_window::InMemoryWindowStore;
 use crate::state::metered_session::MeteredSessionStore;
 use crate::state::metered_window::MeteredWindowStore;
-use crate::state::store_metrics::StoreMetrics;
 #[cfg(feature = "rocksdb")]
 use crate::state::rocksdb_session::RocksDbSessionStore;
 #[cfg(feature = "rocksdb")]
 use crate::state::rocksdb_window::RocksDbWindowStore;
 use crate::state::session_store::SessionBytesStore;
+use crate::state::store_metrics::StoreMetrics;
 use crate::state::window_store::WindowBytesStore;
 
 /// The settings both builders share.

@@ -143,7 +143,8 @@ impl TopologyTestDriver {
         let metrics = Arc::new(StreamsMetrics::new(driver.metrics_recording_level));
         let errors = ErrorHandlers::new(Default::default(), metrics.clone());
         let global = if topology.has_global_stores() {
-            let global = GlobalStateUpdateTask::open(&topology, application_id, &env, errors.clone())?;
+            let global =
+                GlobalStateUpdateTask::open(&topology, application_id, &env, errors.clone())?;
             env.global_stores = global.stores();
             Some(global)
         } else {

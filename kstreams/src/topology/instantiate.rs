@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{NodeKind, Topology};
+use crate::metrics::{NodeMetrics, TaskMetrics};
 use crate::processor::node::{Erased, Lifecycle, NodeEnv, NodeSettings, RawSource};
 use crate::processor::stores::TaskStores;
-use crate::metrics::{NodeMetrics, TaskMetrics};
 use crate::processor::TimestampExtractor;
 use crate::{Error, Result};
 
