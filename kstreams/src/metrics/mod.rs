@@ -33,7 +33,12 @@
 //! recorded are not registered at all (Java lists them with no value);
 //! `client-state` is Java's `state` as a number; store metrics also have
 //! a `-total`; `records-lag` comes from the consumer's statistics
-//! (`statistics.interval.ms`), so it trails by up to one interval.
+//! (`statistics.interval.ms`), so it trails by up to one interval; a
+//! source node's `process-total` also counts records it could not
+//! deserialize (kstreams deserializes in the source node, Java before it);
+//! the global thread's dropped records count only in
+//! [`MetricsSnapshot::dropped_records_total`]; `hit-ratio` covers the
+//! caches of key/value stores only.
 //!
 //! Cost on the per-record path at INFO: one relaxed atomic add per record
 //! at most per sensor, no lock, no map lookup, no clock read (the
