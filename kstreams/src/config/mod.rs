@@ -24,6 +24,7 @@ mod host_info;
 
 pub use host_info::HostInfo;
 
+use crate::metrics::{RecordingLevel, METRICS_RECORDING_LEVEL};
 use crate::{Error, Result};
 
 /// `processing.guarantee`.
@@ -113,6 +114,8 @@ pub struct StreamsConfig {
     pub(crate) errors: crate::errors::ErrorHandlerConfig,
     /// `application.server`: this instance's interactive-query endpoint.
     application_server: Option<HostInfo>,
+    /// `metrics.recording.level` (`crate::metrics`).
+    recording_level: RecordingLevel,
 }
 
 impl StreamsConfig {
@@ -137,6 +140,7 @@ impl StreamsConfig {
             problems: Vec::new(),
             errors: Default::default(),
             application_server: None,
+            recording_level: RecordingLevel::Info,
         }
     }
 
@@ -160,7 +164,8 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `state.cleanup.delay.ms`, `statestore.cache.max.bytes`, `application.server`; `consumer.`, `producer.`,
+    /// `state.cleanup.delay.ms`, `statestore.cache.max.bytes`, `application.server`,
+    /// `metrics.recording.level`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -218,6 +223,12 @@ impl StreamsConfig {
                     self.state_cleanup_delay_ms = n;
                 }
             }
+            // Kafka's clients know the key too; kstreams keeps it (librdkafka
+            // would reject it).
+            METRICS_RECORDING_LEVEL => match value.parse() {
+                Ok(level) => self.recording_level = level,
+                Err(e) => self.problems.push(strip_prefix(e)),
+            },
             "application.server" => match value.trim() {
                 "" => self.application_server = None,
                 v => match v.parse() {
@@ -290,6 +301,18 @@ impl StreamsConfig {
     /// `application.server`, if set.
     pub fn get_application_server(&self) -> Option<&HostInfo> {
         self.application_server.as_ref()
+    }
+
+    /// Sets `metrics.recording.level` (default INFO): DEBUG adds task,
+    /// node, store and cache metrics (see [`crate::metrics`]).
+    pub fn metrics_recording_level(mut self, level: RecordingLevel) -> Self {
+        self.recording_level = level;
+        self
+    }
+
+    /// `metrics.recording.level`.
+    pub fn recording_level(&self) -> RecordingLevel {
+        self.recording_level
     }
 
     /// Sets `bootstrap.servers` (`host:port,host:port`).
@@ -493,8 +516,13 @@ mod tests {
             ("consumer.session.timeout.ms", "6000"),
             ("producer.linger.ms", "20"),
             ("client.rack", "r1"),
+            ("metrics.recording.level", "DEBUG"),
         ])
         .expect("valid");
+        assert_eq!(c.recording_level(), RecordingLevel::Debug);
+        assert!(!c
+            .client_settings(ClientKind::Consumer)
+            .contains_key("metrics.recording.level"));
         assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
         assert_eq!(c.commit_interval(), Duration::from_millis(250));
         assert_eq!(c.state_cleanup_delay(), Duration::from_millis(5000));
@@ -523,6 +551,7 @@ mod tests {
             ("num.stream.threads", "0"),
             ("poll.ms", "soon"),
             ("processing.guarantee", "exactly_once"),
+            ("metrics.recording.level", "LOUD"),
         ])
         .expect_err("invalid");
         let msg = err.to_string();
@@ -531,6 +560,7 @@ mod tests {
             "num.stream.threads",
             "poll.ms",
             "exactly_once",
+            "metrics.recording.level",
         ] {
             assert!(msg.contains(needle), "{needle} missing from {msg}");
         }

@@ -318,7 +318,7 @@ impl NodeTime {
         window: Window,
         close: i64,
     ) {
-        cx.errors.metrics.record_dropped();
+        cx.errors.record_dropped();
         self.dropped_since_log += 1;
         let due = self
             .last_drop_log

@@ -99,6 +99,7 @@ impl GlobalStateUpdateTask {
             cache: env.cache.clone(),
             collector: Arc::new(NoChangelog),
             timestamp: timestamp.clone(),
+            metrics: crate::metrics::StoreScope::detached(),
         };
         let mut stores = TaskStores::default();
         let mut persistent = false;
@@ -112,8 +113,13 @@ impl GlobalStateUpdateTask {
         }
         let mut sources = BTreeMap::new();
         for sub in &topology.global_subtopologies {
-            let graph =
-                topology.instantiate(sub.id, application_id, &stores, &NodeSettings::default())?;
+            let graph = topology.instantiate(
+                sub.id,
+                application_id,
+                &stores,
+                &NodeSettings::default(),
+                None,
+            )?;
             for (topic, source) in graph.sources {
                 sources.insert(
                     topic,

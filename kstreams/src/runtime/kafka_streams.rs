@@ -23,6 +23,7 @@ use super::topology_metadata::TopologyMetadata;
 use crate::config::StreamsConfig;
 use crate::kafka::admin::StreamsAdmin;
 use crate::kafka::client_config::admin_config;
+use crate::metrics::{MetricsSnapshot, StreamsMetrics};
 use crate::state::{app_dir, StateDirLock};
 use crate::topology::Topology;
 use crate::{Error, Result};
@@ -83,12 +84,17 @@ impl KafkaStreams {
         let metadata = TopologyMetadata::from_topology(&topology, config.application_id())?;
         let process_id =
             load_or_create_process_id(config.get_state_dir(), config.application_id())?;
+        // Java's client id: `<application.id>-<process id>`.
+        let shared = ClientShared::new(
+            Arc::new(StreamsMetrics::new(config.recording_level())),
+            &format!("{}-{process_id}", config.application_id()),
+        );
         Ok(KafkaStreams {
             topology: Arc::new(topology),
             config: Arc::new(config),
             metadata,
             process_id,
-            shared: ClientShared::new(),
+            shared,
             threads: Mutex::new(Vec::new()),
             state: Arc::default(),
             dir_lock: Mutex::new(None),
@@ -100,9 +106,30 @@ impl KafkaStreams {
         self.shared.state()
     }
 
-    /// This instance's metrics, e.g. `dropped-records-total` (records skipped
-    /// by the exception handlers, see [`crate::errors`]).
-    pub fn metrics(&self) -> &crate::errors::StreamsMetrics {
+    /// This instance's metrics now, as Java's `KafkaStreams.metrics()`:
+    /// every client, thread, task, node, store and cache metric that
+    /// `metrics.recording.level` records, with Kafka Streams' names, groups
+    /// and tags (see [`crate::metrics`]).
+    ///
+    /// ```no_run
+    /// use kstreams::{KafkaStreams, StreamsConfig};
+    /// # fn demo(topology: kstreams::topology::Topology) -> kstreams::Result<()> {
+    /// let streams = KafkaStreams::new(topology, StreamsConfig::new("app"))?;
+    /// streams.start()?;
+    /// let metrics = streams.metrics();
+    /// for m in metrics.find("commit-total", &[]) {
+    ///     println!("{} {:?} = {}", m.name, m.tags, m.value);
+    /// }
+    /// println!("dropped: {}", metrics.dropped_records_total());
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.shared.metrics.snapshot()
+    }
+
+    /// The registry behind [`metrics`](Self::metrics), shared with the
+    /// stream threads (e.g. for an exporter that reads it periodically).
+    pub fn streams_metrics(&self) -> &Arc<StreamsMetrics> {
         &self.shared.metrics
     }
 

@@ -131,6 +131,7 @@ impl ProcessorStateManager {
         topology: &Topology,
         application_id: &str,
         env: &StateEnv,
+        metrics: crate::metrics::StoreScope,
     ) -> Result<Self> {
         let (factories, connections) = topology.stores_of(task.subtopology);
         let mut manager = ProcessorStateManager {
@@ -182,6 +183,7 @@ impl ProcessorStateManager {
             cache: env.cache.clone(),
             collector: manager.changelog.clone(),
             timestamp: manager.timestamp.clone(),
+            metrics,
         };
         for f in &factories {
             let store = f.build(&ctx)?;

@@ -12,13 +12,19 @@
 //! - a record with a negative extracted timestamp is skipped (logged); its
 //!   offset still counts as processed;
 //! - without `set_fetched_lag` every partition counts as caught up
-//!   (`max.task.idle.ms`, KIP-695).
+//!   (`max.task.idle.ms`, KIP-695);
+//! - metrics ([`TaskMetrics`]) are registered when the task is created and
+//!   leave the registry when it is dropped; at INFO, processing a record
+//!   reads no clock (the source node's end-to-end latency uses the
+//!   iteration's wall clock).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::partition_metadata;
 use crate::kafka::consumer::CommitOffset;
+use crate::metrics::TaskMetrics;
 use crate::processor::metadata::ProcessorMetadata;
 use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::punctuation::PunctuationQueue;
@@ -33,6 +39,8 @@ use crate::{Error, Result};
 pub(crate) struct TaskConfig {
     /// `application.id`, prefix of internal topic names.
     pub(crate) application_id: String,
+    /// The stream thread's name: the `thread-id` tag of the task's metrics.
+    pub(crate) thread_id: String,
     /// `max.task.idle.ms`: how long to wait for data on all inputs before
     /// processing out of timestamp order.
     pub(crate) max_task_idle_ms: i64,
@@ -66,6 +74,8 @@ pub(crate) struct StreamTask {
     current: Option<ConsumedRecord>,
     /// The task's state stores (see `state_manager`).
     state: ProcessorStateManager,
+    /// The task's sensors (`stream-task-metrics`).
+    metrics: TaskMetrics,
 }
 
 impl StreamTask {
@@ -77,13 +87,27 @@ impl StreamTask {
         config: &TaskConfig,
         env: &StateEnv,
     ) -> Result<StreamTask> {
-        let state = ProcessorStateManager::open(id, topology, &config.application_id, env)?;
+        let metrics = TaskMetrics::new(
+            config.errors.metrics.clone(),
+            &config.thread_id,
+            &id.to_string(),
+        );
+        let state = ProcessorStateManager::open(
+            id,
+            topology,
+            &config.application_id,
+            env,
+            metrics.store_scope(),
+        )?;
         let graph = topology.instantiate(
             id.subtopology,
             &config.application_id,
             &state.stores,
             &config.node_settings,
+            Some(&metrics),
         )?;
+        let mut errors = config.errors.clone();
+        errors.dropped = metrics.dropped.clone();
         let mut topics: Vec<&String> = graph.sources.keys().collect();
         topics.sort();
         let partitions = topics
@@ -116,18 +140,20 @@ impl StreamTask {
             committed_offsets: BTreeMap::new(),
             processor_metadata: ProcessorMetadata::default(),
             commit_requested: false,
-            errors: config.errors.clone(),
+            errors,
             current: None,
             state,
+            metrics,
         })
     }
     /// Replaces the exception handlers (the test driver's `with_streams_config`).
-    pub(crate) fn set_error_handlers(&mut self, errors: crate::errors::ErrorHandlers) {
+    pub(crate) fn set_error_handlers(&mut self, mut errors: crate::errors::ErrorHandlers) {
+        errors.dropped = self.metrics.dropped.clone();
         self.errors = errors;
     }
-    /// The exception handlers and metrics.
-    pub(crate) fn error_handlers(&self) -> &crate::errors::ErrorHandlers {
-        &self.errors
+    /// The task's sensors.
+    pub(crate) fn metrics(&self) -> &TaskMetrics {
+        &self.metrics
     }
     /// The task id.
     pub(crate) fn id(&self) -> TaskId {
@@ -227,14 +253,14 @@ impl StreamTask {
         self.pending_offsets
             .insert((topic.clone(), record.partition), record.offset + 1);
         if stamped.timestamp < 0 {
-            self.errors.metrics.record_dropped(); // logged by the partition group
+            self.errors.record_dropped(); // logged by the partition group
             return Ok(true);
         }
-        let source = self
+        let (source, source_metrics) = self
             .graph
             .sources
             .get(&topic)
-            .map(|s| s.node.clone())
+            .map(|s| (s.node.clone(), s.metrics.clone()))
             .ok_or_else(|| {
                 Error::IllegalState(format!(
                     "task {} has no source for topic `{topic}`",
@@ -246,6 +272,19 @@ impl StreamTask {
             partition: record.partition,
             offset: record.offset,
         };
+        // Java's `processAtSourceSensor` and e2e latency at the source;
+        // the task's process latency only at DEBUG (two clock reads).
+        let started = self
+            .metrics
+            .process_latency
+            .as_ref()
+            .map(|_| Instant::now());
+        if let Some(m) = &source_metrics {
+            m.record(wall_clock_ms, stamped.timestamp);
+        }
+        if let Some(s) = &self.metrics.process {
+            s.record(0);
+        }
         self.state.timestamp.set(stamped.timestamp);
         let headers = record.headers.clone();
         self.current = Some(record);
@@ -264,6 +303,9 @@ impl StreamTask {
             stores.flush_evicted(cx)
         });
         self.current = None;
+        if let (Some(s), Some(started)) = (&self.metrics.process_latency, started) {
+            s.record(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        }
         processed?;
         let stream_time = self.group.stream_time();
         self.with_cx(collector, None, |_, queue, cx| {
@@ -279,9 +321,14 @@ impl StreamTask {
     ) -> Result<bool> {
         self.wall_clock = wall_clock_ms;
         self.ensure_initialized(collector)?;
-        self.with_cx(collector, None, |_, queue, cx| {
+        let started = self.metrics.punctuate.as_ref().map(|_| Instant::now());
+        let fired = self.with_cx(collector, None, |_, queue, cx| {
             queue.may_punctuate(wall_clock_ms, PunctuationType::WallClockTime, cx)
-        })
+        })?;
+        if let (Some(s), Some(started), true) = (&self.metrics.punctuate, started, fired) {
+            s.record(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        }
+        Ok(fired)
     }
     /// Flushes caches and stores (sending what they emit to `collector`) and
     /// returns the offsets to commit: (topic, partition, next offset to read)
@@ -422,6 +469,7 @@ mod tests {
         let topology = b.build().unwrap();
         let config = TaskConfig {
             application_id: "app".into(),
+            thread_id: "t".into(),
             max_task_idle_ms: 0,
             buffered_records_per_partition: 100,
             errors: Default::default(),
@@ -558,6 +606,7 @@ mod tests {
         let topology = b.build().unwrap();
         let config = TaskConfig {
             application_id: "app".into(),
+            thread_id: "t".into(),
             max_task_idle_ms: 0,
             buffered_records_per_partition: 100,
             errors: Default::default(),

@@ -16,6 +16,10 @@
 //! On any error the caller closes everything dirty: the transaction is
 //! aborted and tasks drop their buffers; input is re-read from the last
 //! committed offsets.
+//!
+//! Tracing: rebalances run in a `rebalance` span, each task's restore,
+//! processing and commit in a `restore` / `process` / `commit` span with
+//! its `task` id, inside the thread's `stream_thread` span.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -27,6 +31,7 @@ use super::task::{StreamTask, TaskConfig};
 use super::topology_metadata::TopologyMetadata;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;
+use crate::metrics::TaskCounters;
 use crate::processor::{ConsumedRecord, TaskId};
 use crate::topology::Topology;
 use crate::{Error, Result};
@@ -57,6 +62,8 @@ pub(crate) struct TaskManager {
     generation: u64,
     /// Where tasks keep their stores; how they restore and checkpoint them.
     state: TaskStateSupport,
+    /// The thread's `task-created` / `task-closed` sensors.
+    counters: TaskCounters,
 }
 
 impl TaskManager {
@@ -67,6 +74,7 @@ impl TaskManager {
         task_config: TaskConfig,
         commit_interval: Duration,
         producer: StreamsProducer,
+        counters: TaskCounters,
     ) -> Self {
         TaskManager {
             thread,
@@ -83,6 +91,7 @@ impl TaskManager {
             assigned: false,
             generation: 0,
             state: TaskStateSupport::default(),
+            counters,
         }
     }
 
@@ -94,6 +103,7 @@ impl TaskManager {
         consumer: ConsumerHandle<'_>,
         partitions: &[TopicPartition],
     ) {
+        let _span = tracing::info_span!("rebalance", event = "assigned").entered();
         let committed = match consumer.committed(partitions) {
             Ok(c) => c,
             Err(e) => {
@@ -116,6 +126,7 @@ impl TaskManager {
         for id in stale {
             if let Some(mut task) = self.tasks.remove(&id) {
                 task.close(false);
+                self.counters.closed(1);
             }
         }
         for id in wanted {
@@ -128,6 +139,7 @@ impl TaskManager {
                         task.state().mark_restored();
                         task.initialize_from_committed(&committed);
                         self.tasks.insert(id, task);
+                        self.counters.created();
                     }
                     Err(e) => {
                         self.pending_error.get_or_insert(e);
@@ -158,6 +170,8 @@ impl TaskManager {
     /// partitions were `lost` (another member owns them already) or the
     /// commit fails, closes dirty instead.
     pub(crate) fn handle_revocation(&mut self, consumer: ConsumerHandle<'_>, lost: bool) {
+        let _span = tracing::info_span!("rebalance", event = if lost { "lost" } else { "revoked" })
+            .entered();
         self.generation += 1;
         if lost {
             tracing::warn!(thread = %self.thread, "partitions lost: this member was fenced out of the group; closing tasks dirty");
@@ -179,6 +193,7 @@ impl TaskManager {
     }
 
     fn clear(&mut self) {
+        self.counters.closed(self.tasks.len());
         self.tasks.clear();
         self.routes.clear();
         self.paused.clear();
@@ -260,6 +275,7 @@ impl TaskManager {
         let mut collector = KafkaRecordCollector::new(&mut self.producer);
         let mut processed = 0;
         for task in self.tasks.values_mut() {
+            let _span = tracing::debug_span!("process", task = %task.id()).entered();
             for _ in 0..max_per_task {
                 if !task.process(wall_clock_ms, &mut collector)? {
                     break;
@@ -271,13 +287,20 @@ impl TaskManager {
         Ok(processed)
     }
 
-    /// Fires due wall-clock punctuators of every task.
-    pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<()> {
+    /// Fires due wall-clock punctuators of every task; returns how many
+    /// tasks punctuated.
+    pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<usize> {
         let mut collector = KafkaRecordCollector::new(&mut self.producer);
+        let mut punctuated = 0;
         for task in self.tasks.values_mut() {
-            task.punctuate_wall_clock(wall_clock_ms, &mut collector)?;
+            punctuated += usize::from(task.punctuate_wall_clock(wall_clock_ms, &mut collector)?);
         }
-        Ok(())
+        Ok(punctuated)
+    }
+
+    /// How many tasks the thread runs.
+    pub(crate) fn task_count(&self) -> usize {
+        self.tasks.len()
     }
 
     /// Whether commit.interval.ms elapsed or a task asked for a commit.
@@ -292,6 +315,7 @@ impl TaskManager {
         {
             let mut collector = KafkaRecordCollector::new(&mut self.producer);
             for task in self.tasks.values_mut() {
+                let _span = tracing::debug_span!("commit", task = %task.id()).entered();
                 offsets.extend(task.prepare_commit(&mut collector)?);
             }
         }
