@@ -41,7 +41,7 @@ commands:
                  KAFKA_BOOTSTRAP_SERVERS set, leave the broker as it was found
   prereqs        install build prerequisites (libclang for RocksDB)
   bench [--quick] [--dev] [--only limit,kstreams,java] [--events N]
-        [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join]
+        [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join,stream-stream-join]
                  kstreams vs Java Kafka Streams vs a raw rdkafka copy loop on the
                  local broker: prints a markdown table, saves bench/results/<date>-<mode>.md
                  (--quick: 200 000 events, short runs; --dev: debug build, for harness work;
