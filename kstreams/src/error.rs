@@ -85,6 +85,16 @@ pub enum Error {
     /// [`InvalidStateStore::is_retriable`].
     #[error(transparent)]
     InvalidStateStore(#[from] InvalidStateStore),
+    /// Another `KafkaStreams` instance of the same application, in this
+    /// process or another, holds the lock on this state directory (Kafka
+    /// Streams' "multiple instances ... running in the same state
+    /// directory"). Two instances sharing one directory would corrupt each
+    /// other's stores and share a process id, hence transactional ids.
+    #[error("the state directory {} is locked by another KafkaStreams instance of this application (in this process or another); instances cannot share one: give each instance its own `state.dir`", dir.display())]
+    StateDirLocked {
+        /// The application's state directory, `<state.dir>/<application.id>`.
+        dir: std::path::PathBuf,
+    },
     /// A local I/O error (state directory, checkpoint files).
     #[error("I/O error during {context}: {source}")]
     Io {

@@ -14,6 +14,8 @@
 //! - [`runtime`]: `KafkaStreams`, stream threads, tasks, commits;
 //! - [`state`]: state stores (`KeyValueStore`, builders, restore listener);
 //! - [`errors`]: exception handlers and the dead-letter queue;
+//! - [`metrics`]: Kafka Streams' metrics (`KafkaStreams::metrics`), the
+//!   `metrics` facade and Prometheus text;
 //! - [`config`]: `StreamsConfig`; [`test_driver`]: `TopologyTestDriver`;
 //! - `kafka` (private): the only module that talks to rdkafka.
 //!
@@ -29,9 +31,12 @@
 //!     processor's record types (Record, Headers, TaskId, RecordCollector)
 //!                     ↓
 //!                state, error
+//!                     ↓
+//!                  metrics
 //! ```
 //!
-//! `state` depends on nothing above it; `errors` sees only the record
+//! [`metrics`] (sensors and their registry) is at the bottom: every layer
+//! holds sensors, and it imports nothing but `error`. `state` depends on nothing above it; `errors` sees only the record
 //! types of `processor` (as Java's `errors` sees `processor.api`); the
 //! `kafka` module sees records and configuration, never tasks or nodes.
 //! `cargo xtask layers` (run first by `cargo xtask test`) fails on an
@@ -43,6 +48,9 @@
 //!   topology with a persistent store fails in `StreamsBuilder::build`.
 //! - `http`: `kstreams::http::QueryServer`, an HTTP endpoint for
 //!   interactive queries (axum on tokio, on its own thread).
+//! - `prometheus`: `kstreams::metrics::prometheus` (the metrics in
+//!   Prometheus' text format) and `kstreams::metrics::PrometheusServer`;
+//!   with `http` too, the `QueryServer` also serves `/metrics`.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod config;
@@ -52,6 +60,7 @@ pub mod errors;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod kafka;
+pub mod metrics;
 pub mod processor;
 pub mod runtime;
 pub mod state;

@@ -173,6 +173,8 @@ pub use crate::errors::IntoProcessingError;
 
 pub use ::core::time::Duration;
 
+pub use crate::topology::co_partitioning::CoPartitionMessage;
+
 /// The partition count of a topic constant, usable in a constant
 /// expression (`#[topology]`'s co-partitioning checks): the topic is
 /// forgotten, not dropped, since a run-time name would need a destructor.

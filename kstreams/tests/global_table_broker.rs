@@ -8,6 +8,9 @@
 //!   restarted instance still has every row (from its RocksDB store) and
 //!   reads only what was produced after the checkpoint;
 //! - the global store is queryable through `KafkaStreams::store`;
+//! - after a restart with the state directory wiped, the instance
+//!   bootstraps the whole table again (the latest row of every key)
+//!   before it reaches RUNNING;
 //! - a missing global topic fails `start()` with an error naming it;
 //! - a poison record in the global topic, with the default
 //!   deserialization handler (fail), moves the instance to ERROR.
@@ -17,7 +20,7 @@ mod broker;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use broker::{bootstrap, create_topics, end_offsets, produce, unique};
+use broker::{bootstrap, create_topics, end_offsets, produce, unique, wait_for_state};
 use kstreams::dsl::{StreamsBuilder, Topic};
 use kstreams::runtime::query::{QueryableStoreTypes, StoreQueryParameters};
 use kstreams::serde::I64;
@@ -53,18 +56,6 @@ fn config(app: &str, state_dir: &std::path::Path) -> StreamsConfig {
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .commit_interval_ms(100)
         .state_dir(state_dir)
-}
-
-fn wait_for_state(streams: &KafkaStreams, wanted: State) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while streams.state() != wanted {
-        assert!(
-            Instant::now() < deadline,
-            "not {wanted} in time (state {})",
-            streams.state()
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A read_committed consumer of `topic` from its beginning.
@@ -311,4 +302,94 @@ fn a_poison_global_record_moves_the_instance_to_error() {
     wait_for_state(&streams, State::Error);
     assert!(streams.close(Duration::from_secs(60)));
     let _ = std::fs::remove_dir_all(&state_dir);
+}
+
+#[test]
+fn after_a_restart_with_wiped_state_the_global_table_is_whole_again() {
+    const CUSTOMERS: usize = 3_000;
+    let (customers, orders, out, app) = (
+        unique("global-wiped-customers"),
+        unique("global-wiped-orders"),
+        unique("global-wiped-out"),
+        unique("global-wiped-app"),
+    );
+    create_topics(&[&customers], CUSTOMER_PARTITIONS);
+    create_topics(&[&orders, &out], ORDER_PARTITIONS);
+    let state_dir = std::env::temp_dir().join(unique("global-wiped-state"));
+    // Every customer, then a second version of every tenth one: the table
+    // is the latest row per key, not the topic's records.
+    produce(
+        &customers,
+        (0..CUSTOMERS).map(|i| (format!("c{i}"), format!("v1-{i}"))),
+    );
+    produce(
+        &customers,
+        (0..CUSTOMERS)
+            .step_by(10)
+            .map(|i| (format!("c{i}"), format!("v2-{i}"))),
+    );
+    let latest = |i: usize| {
+        if i % 10 == 0 {
+            format!("v2-{i}")
+        } else {
+            format!("v1-{i}")
+        }
+    };
+    let store_name = format!("{customers}-STATE-STORE-0000000000");
+    let global_rows = |streams: &KafkaStreams| -> Vec<(String, String)> {
+        let store = streams
+            .store(StoreQueryParameters::from_name_and_type(
+                &store_name,
+                QueryableStoreTypes::key_value::<String, String>(),
+            ))
+            .expect("the global store");
+        let mut rows: Vec<(String, String)> = store
+            .all()
+            .expect("all")
+            .collect::<kstreams::Result<_>>()
+            .expect("read every row");
+        rows.sort();
+        rows
+    };
+    let mut expected: Vec<(String, String)> = (0..CUSTOMERS)
+        .map(|i| (format!("c{i}"), latest(i)))
+        .collect();
+    expected.sort();
+
+    for run in ["first start", "restart with the state directory wiped"] {
+        let streams = KafkaStreams::new(
+            topology(&customers, &orders, &out),
+            config(&app, &state_dir),
+        )
+        .expect("client");
+        streams.start().expect("start");
+        wait_for_state(&streams, State::Running);
+        // Bootstrapped before RUNNING: the whole table, at once.
+        assert_eq!(global_rows(&streams), expected, "{run}: the global store");
+        // And the join sees it: orders for the first, a middle, an
+        // updated and the last customer.
+        let output = reader(&out);
+        let probes = [0, CUSTOMERS / 2 + 1, 1_230, CUSTOMERS - 1];
+        for (n, i) in probes.iter().enumerate() {
+            order(&orders, &format!("{run}-{n}"), &format!("c{i}"));
+        }
+        let mut results = Vec::new();
+        while results.len() < probes.len() {
+            let (key, value) = next_output(&output).expect("a join result for every order");
+            if key.starts_with(run) {
+                results.push((key, value));
+            }
+        }
+        results.sort();
+        let wanted: Vec<(String, String)> = probes
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (format!("{run}-{n}"), format!("c{i}={}", latest(*i))))
+            .collect();
+        assert_eq!(results, wanted, "{run}: join results");
+        assert!(streams.close(Duration::from_secs(60)));
+        // Wipe everything the instance kept: global store and checkpoint.
+        std::fs::remove_dir_all(&state_dir).expect("wipe the state directory");
+        assert!(!state_dir.join(&app).join("global").exists());
+    }
 }

@@ -9,13 +9,13 @@
 //! - the table is materialized for the join (a `builder.table` source gets
 //!   `<topic>-STATE-STORE-…`), the join node is connected to its store and
 //!   runs in the table's sub-topology;
-//! - both sides must be co-partitioned, and a stream with a changed key
-//!   must be repartitioned first (both `build()` errors).
+//! - both sides must be co-partitioned (a `build()` error), and a stream
+//!   with a changed key is repartitioned first, as Java does.
 //!
 //! `cargo xtask conformance stream-table-join stream-table-left-join`
 //! checks the same against Java on a broker.
 
-use kstreams::dsl::{Materialized, Repartitioned, StreamsBuilder, Topic};
+use kstreams::dsl::{Joined, Materialized, Repartitioned, StreamsBuilder, Topic};
 use kstreams::serde::I64;
 use kstreams::test_driver::{DriverConfig, TopologyTestDriver};
 use kstreams::{Error, Record, Result};
@@ -258,22 +258,59 @@ fn sides_with_different_partition_counts_fail_build() {
 }
 
 #[test]
-fn a_stream_with_a_changed_key_must_be_repartitioned_first() -> Result<()> {
+fn a_stream_with_a_changed_key_is_repartitioned_before_the_join() -> Result<()> {
+    // Java's KStreamImpl.join(KTable): repartitionForJoin through
+    // `<the stream's node name>-repartition`, generated node names (the
+    // names below are Kafka Streams 4.3.1's `describe()` of the same
+    // topology).
     let b = StreamsBuilder::new();
     let prices = b.table(PRICES);
     b.stream(ORDERS)
-        .select_key(|k: &String, _| k.to_uppercase())
+        .select_key(|k: &String, _| k.to_lowercase())
         .join(&prices, |qty: &i64, price: &i64| format!("{qty}x{price}"))
         .to(OUT);
-    match b.build() {
-        Err(Error::Topology(message)) => {
-            assert!(message.contains("KSTREAM-JOIN-"), "{message}");
-            assert!(message.contains(".repartition("), "{message}");
-        }
-        other => panic!("expected a repartition error, got {other:?}"),
+    let topology = b.build()?;
+    let description = topology.describe().to_string();
+    for part in [
+        "KSTREAM-KEY-SELECT-0000000004",
+        "KSTREAM-SINK-0000000005 (topic: KSTREAM-KEY-SELECT-0000000004-repartition)",
+        "KSTREAM-SOURCE-0000000007 (topics: [KSTREAM-KEY-SELECT-0000000004-repartition])",
+        "Processor: KSTREAM-JOIN-0000000008 (stores: [prices-STATE-STORE-0000000000])",
+        "Processor: KSTREAM-FILTER-0000000006 (stores: [])",
+    ] {
+        assert!(description.contains(part), "no `{part}` in\n{description}");
+    }
+    let d = TopologyTestDriver::new(topology)?;
+    d.create_input_topic(PRICES)
+        .pipe_input_with_timestamp("a", 3, 1)?;
+    let mut orders = d.create_input_topic(ORDERS);
+    orders.pipe_input_with_timestamp("A", 2, 2)?;
+    orders.pipe_input_with_timestamp("B", 5, 3)?; // no row for b
+    let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
+    assert_eq!(out, vec![t("a", "2x3", 2)]);
+
+    // A named join names its repartition topic and nodes after itself.
+    let b = StreamsBuilder::new();
+    let prices = b.table(PRICES);
+    b.stream(ORDERS)
+        .select_key(|k: &String, _| k.to_lowercase())
+        .left_join_with(
+            &prices,
+            |qty: &i64, price: Option<&i64>| format!("{qty}x{price:?}"),
+            Joined::<String, I64>::new().with_name("priced"),
+        )
+        .to(OUT);
+    let description = b.build()?.describe().to_string();
+    for part in [
+        "priced-repartition-sink (topic: priced-repartition)",
+        "priced-repartition-source (topics: [priced-repartition])",
+        "Processor: priced (stores: [prices-STATE-STORE-0000000000])",
+        "Processor: priced-repartition-filter (stores: [])",
+    ] {
+        assert!(description.contains(part), "no `{part}` in\n{description}");
     }
 
-    // With the repartition the join reads records by their new key.
+    // An explicit repartition first: no second one.
     let b = StreamsBuilder::new();
     let prices = b.table(PRICES);
     b.stream(ORDERS)
@@ -281,12 +318,11 @@ fn a_stream_with_a_changed_key_must_be_repartitioned_first() -> Result<()> {
         .repartition(Repartitioned::<String, I64>::new())
         .join(&prices, |qty: &i64, price: &i64| format!("{qty}x{price}"))
         .to(OUT);
-    let d = driver(b, 0)?;
-    d.create_input_topic(PRICES)
-        .pipe_input_with_timestamp("a", 3, 1)?;
-    d.create_input_topic(ORDERS)
-        .pipe_input_with_timestamp("A", 2, 2)?;
-    let out = triples(d.create_output_topic(OUT).read_records_to_vec()?);
-    assert_eq!(out, vec![t("a", "2x3", 2)]);
+    let description = b.build()?.describe().to_string();
+    assert_eq!(
+        description.matches("-repartition)").count(),
+        1,
+        "{description}"
+    );
     Ok(())
 }

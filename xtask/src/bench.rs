@@ -254,6 +254,8 @@ impl Bench {
             events: number("produced")?,
             successes: number("successes")?,
             markers: number("markers")?,
+            join_pairs: number("join_pairs")?,
+            join_window_ms: number("join_window_ms")?,
         };
         eprintln!("xtask: input ready: {line}");
         let input = Input {
@@ -728,7 +730,7 @@ impl Bench {
         let body = format!(
             "# kstreams benchmark, {date} ({} run)\n\n{}\
              - load average (1/5/15 min): {} when the run began, {} when it ended\n\
-             - input: {} payment events ({} SUCCESS) over 8 partitions, 16-byte keys, ~110-byte JSON values; one stream thread; commit interval 100 ms\n\
+             - input: {} payment events ({} SUCCESS{}) over 8 partitions, 16-byte keys, ~110-byte JSON values; one stream thread; commit interval 100 ms\n\
              - latency: offered half of each row's measured throughput for {} s after a {} s warm-up\n\n\
              {table}\n{}",
             self.settings.mode(),
@@ -737,6 +739,14 @@ impl Bench {
             machine::load_average(),
             input.counts.events,
             input.counts.successes,
+            if self.settings.topologies.iter().any(|t| t.name == "stream-stream-join") {
+                format!(
+                    "; {} pairs of one account's successes at most {} ms apart",
+                    input.counts.join_pairs, input.counts.join_window_ms
+                )
+            } else {
+                String::new()
+            },
             self.settings.latency_secs,
             self.settings.warmup_secs,
             if notes.is_empty() { String::new() } else { format!("Notes:\n\n{notes}") },

@@ -43,7 +43,7 @@ pub(crate) fn cargo() -> Command {
 }
 
 /// `cargo xtask test`: broker up, `cargo test --workspace --features
-/// kstreams/http`, broker as found.
+/// kstreams/http,kstreams/prometheus`, broker as found.
 pub(crate) fn test(extra: &[&str]) -> Result {
     crate::layers::run()?;
     prereqs::ensure()?;
@@ -51,8 +51,14 @@ pub(crate) fn test(extra: &[&str]) -> Result {
     eprintln!("xtask: testing against Kafka at {}", broker.bootstrap);
     let status = cargo()
         .current_dir(crate::paths::repo_root())
-        // `http`: the interactive-query endpoint's tests (`iq_http`) need it.
-        .args(["test", "--workspace", "--features", "kstreams/http"])
+        // `http`: the interactive-query endpoint's tests (`iq_http`, `iq_failover`);
+        // `prometheus`: the metrics endpoint's (`metrics_broker`).
+        .args([
+            "test",
+            "--workspace",
+            "--features",
+            "kstreams/http,kstreams/prometheus",
+        ])
         .args(extra)
         .env("KAFKA_BOOTSTRAP_SERVERS", &broker.bootstrap)
         .status();

@@ -10,6 +10,8 @@
 //!        processor's record types (Record, Headers, TaskId, …)
 //!                      ↓
 //!                 state, error
+//!                      ↓
+//!                   metrics
 //! ```
 //!
 //! The check reads the sources as text: every `crate::<module>` path
@@ -27,24 +29,38 @@ use crate::Result;
 /// Each layer and the layers it may import from (itself always allowed).
 const RULES: &[(&str, &[&str])] = &[
     ("error", &[]),
-    ("state", &["error"]),
+    // Sensors and the registry: held by every layer above, importing none.
+    ("metrics", &["error"]),
+    ("state", &["error", "metrics"]),
     (RECORDS, &["error"]),
-    ("errors", &["error", RECORDS]),
-    ("processor", &["error", "state", "errors", RECORDS]),
+    ("errors", &["error", "metrics", RECORDS]),
+    (
+        "processor",
+        &["error", "metrics", "state", "errors", RECORDS],
+    ),
     (
         "topology",
-        &["error", "state", "errors", "processor", RECORDS],
+        &["error", "metrics", "state", "errors", "processor", RECORDS],
     ),
     (
         "dsl",
-        &["error", "state", "errors", "processor", "topology", RECORDS],
+        &[
+            "error",
+            "metrics",
+            "state",
+            "errors",
+            "processor",
+            "topology",
+            RECORDS,
+        ],
     ),
-    ("config", &["error", "errors"]),
+    ("config", &["error", "metrics", "errors"]),
     ("kafka", &["error", "config", RECORDS]),
     (
         "runtime",
         &[
             "error",
+            "metrics",
             "state",
             "errors",
             "processor",
@@ -58,6 +74,7 @@ const RULES: &[(&str, &[&str])] = &[
         "test_driver",
         &[
             "error",
+            "metrics",
             "state",
             "errors",
             "processor",
@@ -423,9 +440,16 @@ fn strip_test_modules(text: &str) -> String {
         }
         let body = braced(&out[open..]).len();
         let end = (open + body + 2).min(out.len());
+        // Byte for byte, so that `end` stays a boundary after a non-ASCII character.
         let blank: String = out[start..end]
             .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .map(|c| {
+                if c == '\n' {
+                    "\n".to_owned()
+                } else {
+                    " ".repeat(c.len_utf8())
+                }
+            })
             .collect();
         out.replace_range(start..end, &blank);
         from = end;
@@ -454,6 +478,23 @@ mod tests {
     }
 
     #[test]
+    fn metrics_sits_below_every_layer() {
+        let v = check_file(
+            "metrics/task.rs",
+            "use crate::state::StoreContext;\n",
+            &roots(),
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!((v[0].from.as_str(), v[0].to.as_str()), ("metrics", "state"));
+        assert!(check_file(
+            "state/metered.rs",
+            "use crate::metrics::StoreScope;\n",
+            &roots()
+        )
+        .is_empty());
+    }
+
+    #[test]
     fn an_upward_import_is_reported_with_its_line() {
         let text = "//! docs mention crate::runtime freely\nuse crate::state::KeyValueStore;\nuse crate::runtime::task::StreamTask;\n";
         let v = check_file("processor/node.rs", text, &roots());
@@ -467,7 +508,8 @@ mod tests {
             }]
         );
         assert!(
-            v[0].to_string().contains("allowed: error, state, errors"),
+            v[0].to_string()
+                .contains("allowed: error, metrics, state, errors"),
             "{}",
             v[0]
         );

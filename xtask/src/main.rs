@@ -3,7 +3,7 @@
 //! ```text
 //! cargo xtask kafka start|stop|status   a real Apache Kafka on 127.0.0.1
 //! cargo xtask demo                      broker up, then the end-to-end demo
-//! cargo xtask test [ARGS]               broker up, cargo test --workspace --features kstreams/http, broker as found
+//! cargo xtask test [ARGS]               broker up, cargo test --workspace --features kstreams/http,kstreams/prometheus, broker as found
 //! cargo xtask prereqs                   install build prerequisites (libclang)
 //! cargo xtask bench [--quick]           kstreams vs Java Kafka Streams vs the rdkafka limit
 //! cargo xtask fuzz [--seconds N]        run the serde fuzz targets for a bounded time
@@ -37,11 +37,11 @@ commands:
   kafka stop     stop the broker started by `kafka start`
   kafka status   say whether it runs
   demo           bring a broker up if none answers, run the end-to-end demo
-  test [ARGS]    bring a broker up, run `cargo test --workspace --features kstreams/http [ARGS]` with
+  test [ARGS]    bring a broker up, run `cargo test --workspace --features kstreams/http,kstreams/prometheus [ARGS]` with
                  KAFKA_BOOTSTRAP_SERVERS set, leave the broker as it was found
   prereqs        install build prerequisites (libclang for RocksDB)
   bench [--quick] [--dev] [--only limit,kstreams,java] [--events N]
-        [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join]
+        [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join,stream-stream-join]
                  kstreams vs Java Kafka Streams vs a raw rdkafka copy loop on the
                  local broker: prints a markdown table, saves bench/results/<date>-<mode>.md
                  (--quick: 200 000 events, short runs; --dev: debug build, for harness work;

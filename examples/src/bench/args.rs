@@ -77,7 +77,7 @@ impl FromStr for Guarantee {
 #[derive(Debug, Clone)]
 pub struct AppArgs {
     /// `--topology`: `stateless`, `counter`, `windowed`, `windowed-suppress`,
-    /// `stream-table-join` or (the limit) `copy`.
+    /// `stream-table-join`, `stream-stream-join` or (the limit) `copy`.
     pub topology: String,
     /// `--bootstrap`
     pub bootstrap: String,
@@ -100,7 +100,7 @@ pub struct AppArgs {
 }
 
 /// The usage line for [`AppArgs`].
-pub const APP_USAGE: &str = "--topology stateless|counter|windowed|windowed-suppress|stream-table-join|copy \
+pub const APP_USAGE: &str = "--topology stateless|counter|windowed|windowed-suppress|stream-table-join|stream-stream-join|copy \
 --bootstrap HOST:PORT --application-id ID --input TOPIC --output TOPIC [--table TOPIC] [--guarantee at_least_once|exactly_once_v2] [--commit-interval-ms 100] \
 [--threads 1] [--state-dir DIR]";
 

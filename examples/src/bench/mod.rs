@@ -1,6 +1,7 @@
 //! Support code for the benchmark programs (`src/bin/bench_*.rs`) that
 //! `cargo xtask bench` runs: command-line flags, the payment-event model and
-//! its generator, the join's account table, Kafka client helpers, and the
+//! its generator, the join's account table, the stream-stream join's
+//! topology and expected pair count, Kafka client helpers, and the
 //! `BENCH key=value` lines the programs print for the harness.
 //!
 //! Nothing here asserts a speed; the programs print numbers and the xtask
@@ -10,6 +11,7 @@ pub mod account;
 pub mod args;
 pub mod kafka;
 pub mod kstreams_app;
+pub mod pairs;
 pub mod payment;
 pub mod report;
 

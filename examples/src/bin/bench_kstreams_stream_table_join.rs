@@ -15,6 +15,7 @@
 
 use std::time::Instant;
 
+use kstreams::dsl::Joined;
 use kstreams::serde::Json;
 use kstreams::{StreamsBuilder, Topic};
 use kstreams_examples::bench::account::{Account, PaymentEnriched};
@@ -41,7 +42,11 @@ fn main() -> kstreams::Result<()> {
     builder
         .stream(input)
         .filter(|_account, p| p.succeeded())
-        .join(&accounts, PaymentEnriched::join)
+        .join_with(
+            &accounts,
+            PaymentEnriched::join,
+            Joined::<String, Json<Payment>>::new(),
+        )
         .to(output);
     run(builder.build()?, &args, started)
 }

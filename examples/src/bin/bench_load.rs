@@ -21,6 +21,12 @@
 //! `--table-topic A` it first writes one account row per account to A
 //! (the `stream-table-join` table), stamped before every event.
 //!
+//! `produce` also counts, over the SUCCESS events (markers included), the
+//! pairs of distinct events of one account at most `JOIN_WINDOW_MS` apart
+//! (`kstreams_examples::bench::pairs`), and prints them as `join_pairs=`
+//! with `join_window_ms=`: the `stream-stream-join` emits
+//! `successes + 2 * join_pairs` results.
+//!
 //! `paced` offers a fixed rate and sets each record's timestamp to its
 //! produce time, which the output reader subtracts from the time it sees
 //! the result.
@@ -31,6 +37,7 @@ use kstreams::processor::partitioner::murmur2;
 use kstreams_examples::bench::account::{account_key, account_row};
 use kstreams_examples::bench::args::Flags;
 use kstreams_examples::bench::kafka::{self, drain, load_producer, send_with_backpressure};
+use kstreams_examples::bench::pairs::{JoinPairs, JOIN_WINDOW_MS};
 use kstreams_examples::bench::payment::PaymentGenerator;
 use kstreams_examples::bench::report::{now_unix_us, report};
 use kstreams_examples::bench::BenchResult;
@@ -121,10 +128,14 @@ fn produce(flags: &Flags) -> BenchResult {
     }
 
     let (mut successes, mut bytes) = (0u64, 0u64);
+    let mut join_pairs = JoinPairs::new();
     for i in 0..count {
         let ts = event_ts(i);
         let (key, value, ok) = generator.next_event(ts);
         successes += u64::from(ok);
+        if ok {
+            join_pairs.observe(key, ts)?;
+        }
         bytes += (key.len() + value.len()) as u64;
         send_with_backpressure(
             &producer,
@@ -137,6 +148,7 @@ fn produce(flags: &Flags) -> BenchResult {
     if close_ms > 0 {
         for account in marker_accounts(accounts, partitions)? {
             let (key, value) = generator.success_of(account, last_ts + close_ms);
+            join_pairs.observe(key, last_ts + close_ms)?;
             send_with_backpressure(
                 &producer,
                 BaseRecord::to(topic)
@@ -150,9 +162,11 @@ fn produce(flags: &Flags) -> BenchResult {
     drain(&producer, Duration::from_secs(120))?;
     let secs = started.elapsed().as_secs_f64();
     report(&format!(
-        "produced={} successes={} markers={markers} bytes={bytes} first_ts_ms={first_ts} last_ts_ms={last_ts} ms={} rate={:.0}",
+        "produced={} successes={} markers={markers} join_window_ms={JOIN_WINDOW_MS} join_pairs={} \
+         bytes={bytes} first_ts_ms={first_ts} last_ts_ms={last_ts} ms={} rate={:.0}",
         count + markers,
         successes + markers,
+        join_pairs.pairs(),
         (secs * 1000.0) as u64,
         count as f64 / secs.max(1e-9)
     ));

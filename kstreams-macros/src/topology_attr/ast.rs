@@ -38,8 +38,9 @@ pub(crate) struct Node {
 /// Where a stream comes from, as far as the macro can see.
 #[derive(Clone)]
 pub(crate) enum Origin {
-    /// Straight from this topic constant (possibly through stateless operators).
-    Topic(syn::Path),
+    /// Straight from this topic constant (possibly through stateless
+    /// operators); `table` when read with `b.table(..)`.
+    Topic { topic: syn::Path, table: bool },
     /// Repartitioned, from a local variable we cannot follow, ...
     Unknown,
 }
@@ -51,6 +52,11 @@ pub(crate) enum Origin {
 pub(crate) struct CoPartitioned {
     pub(crate) left: syn::Path,
     pub(crate) right: syn::Path,
+    /// Whether each side was read as a table (the fix then repartitions the
+    /// other side, as a table cannot be).
+    pub(crate) left_is_table: bool,
+    pub(crate) right_is_table: bool,
+    /// The join method, where a mismatch is reported.
     pub(crate) span: proc_macro2::Span,
 }
 
@@ -256,13 +262,10 @@ impl Walker<'_> {
             };
             return match topic_arg.and_then(path_of) {
                 Some(topic) => {
-                    let kind = if method.starts_with("table") {
-                        "table"
-                    } else {
-                        "stream"
-                    };
+                    let table = method.starts_with("table");
+                    let kind = if table { "table" } else { "stream" };
                     steps.push(format!("{kind}({})", show(&topic)));
-                    Origin::Topic(topic)
+                    Origin::Topic { topic, table }
                 }
                 None => Origin::Unknown,
             };
@@ -318,13 +321,24 @@ impl Walker<'_> {
                     .map(|a| self.trace(a, &mut other_steps))
                     .unwrap_or(Origin::Unknown);
                 let is_join = method != "merge";
-                if let (true, Origin::Topic(left), Origin::Topic(right)) =
-                    (is_join, &origin, &other)
+                if let (
+                    true,
+                    Origin::Topic {
+                        topic: left,
+                        table: left_is_table,
+                    },
+                    Origin::Topic {
+                        topic: right,
+                        table: right_is_table,
+                    },
+                ) = (is_join, &origin, &other)
                 {
                     if show(left) != show(right) {
                         self.co_partitioned.push(CoPartitioned {
                             left: left.clone(),
                             right: right.clone(),
+                            left_is_table: *left_is_table,
+                            right_is_table: *right_is_table,
                             span: m.method.span(),
                         });
                     }

@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::ast::{show, Kind, Topology};
+use super::ast::{show, CoPartitioned, Kind, Topology};
 
 fn handle(index: usize, at: Span) -> syn::Ident {
     format_ident!(
@@ -83,13 +83,30 @@ fn rewrite(t: &Topology) -> Vec<TokenStream> {
         .collect()
 }
 
+/// One constant per join of two topic constants: the partition counts are
+/// in the constants' types, which the macro cannot see, so the compiler
+/// compares them and a mismatch fails the constant's evaluation at the
+/// user's join call, with a message naming both topics, both counts and
+/// the fix (`kstreams::topology::co_partitioning`).
+fn co_partitioning_check(m: &CoPartitioned) -> TokenStream {
+    let (l, r) = (&m.left, &m.right);
+    let (l_name, r_name) = (show(l), show(r));
+    let (l_table, r_table) = (m.left_is_table, m.right_is_table);
+    quote_spanned! {m.span=>
+        const _: () = {
+            let (left, right) = (
+                ::kstreams::__private::partitions_of(#l),
+                ::kstreams::__private::partitions_of(#r),
+            );
+            if left != right {
+                ::core::panic!("{}", ::kstreams::__private::CoPartitionMessage::new(#l_name, left, #l_table, #r_name, right, #r_table).as_str());
+            }
+        };
+    }
+}
+
 fn checks(t: &Topology) -> TokenStream {
-    let checks = t.co_partitioned.iter().map(|m| {
-        let (l, r) = (&m.left, &m.right);
-        quote_spanned! {m.span=>
-            const _: () = <::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#l) }> as ::kstreams::topology::CoPartitionedWith<::kstreams::topology::Partitions<{ ::kstreams::__private::partitions_of(#r) }>>>::CHECKED;
-        }
-    });
+    let checks = t.co_partitioned.iter().map(co_partitioning_check);
     let retentions = t.retentions.iter().map(super::retention::check);
     quote!(#(#checks)* #(#retentions)*)
 }

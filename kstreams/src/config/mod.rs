@@ -30,6 +30,7 @@ pub use rocksdb_config_setter::RocksDbConfigSetter;
 #[cfg(feature = "rocksdb")]
 pub(crate) use rocksdb_config_setter::SharedConfigSetter;
 
+use crate::metrics::{RecordingLevel, METRICS_RECORDING_LEVEL};
 use crate::{Error, Result};
 
 /// `processing.guarantee`.
@@ -107,6 +108,8 @@ pub struct StreamsConfig {
     max_task_idle_ms: i64,
     buffered_records_per_partition: usize,
     state_dir: PathBuf,
+    /// `state.cleanup.delay.ms`.
+    state_cleanup_delay_ms: u64,
     cache_max_bytes: usize,
     /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`.
     outer_join_emit_interval_ms: i64,
@@ -127,6 +130,8 @@ pub struct StreamsConfig {
     /// `rocksdb.config.setter`.
     #[cfg(feature = "rocksdb")]
     rocksdb_config_setter: Option<SharedConfigSetter>,
+    /// `metrics.recording.level` (`crate::metrics`).
+    recording_level: RecordingLevel,
 }
 
 impl StreamsConfig {
@@ -145,6 +150,7 @@ impl StreamsConfig {
             max_task_idle_ms: 0,
             buffered_records_per_partition: 1000,
             state_dir: PathBuf::from("/tmp/kstreams"),
+            state_cleanup_delay_ms: 600_000,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             outer_join_emit_interval_ms: 1000,
             client: BTreeMap::new(),
@@ -155,6 +161,7 @@ impl StreamsConfig {
             repartition_purge_interval_ms: DEFAULT_REPARTITION_PURGE_INTERVAL_MS,
             #[cfg(feature = "rocksdb")]
             rocksdb_config_setter: None,
+            recording_level: RecordingLevel::Info,
         }
     }
 
@@ -178,8 +185,8 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `statestore.cache.max.bytes`, `application.server`,
-    /// `repartition.purge.interval.ms`; `consumer.`, `producer.`,
+    /// `state.cleanup.delay.ms`, `statestore.cache.max.bytes`, `application.server`,
+    /// `repartition.purge.interval.ms`, `metrics.recording.level`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -242,6 +249,20 @@ impl StreamsConfig {
                 "rocksdb.config.setter: `{value}` cannot be loaded by name in Rust; \
                  register the setter with `StreamsConfig::rocksdb_config_setter` (a closure or a `RocksDbConfigSetter`)"
             )),
+            "state.cleanup.delay.ms" => {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| u64::try_from(n).ok())
+                {
+                    self.state_cleanup_delay_ms = n;
+                }
+            }
+            // Kafka's clients know the key too; kstreams keeps it (librdkafka
+            // would reject it).
+            METRICS_RECORDING_LEVEL => match value.parse() {
+                Ok(level) => self.recording_level = level,
+                Err(e) => self.problems.push(strip_prefix(e)),
+            },
             "application.server" => match value.trim() {
                 "" => self.application_server = None,
                 v => match v.parse() {
@@ -314,6 +335,18 @@ impl StreamsConfig {
     /// `application.server`, if set.
     pub fn get_application_server(&self) -> Option<&HostInfo> {
         self.application_server.as_ref()
+    }
+
+    /// Sets `metrics.recording.level` (default INFO): DEBUG adds task,
+    /// node, store and cache metrics (see [`crate::metrics`]).
+    pub fn metrics_recording_level(mut self, level: RecordingLevel) -> Self {
+        self.recording_level = level;
+        self
+    }
+
+    /// `metrics.recording.level`.
+    pub fn recording_level(&self) -> RecordingLevel {
+        self.recording_level
     }
 
     /// Sets `bootstrap.servers` (`host:port,host:port`).
@@ -414,6 +447,14 @@ impl StreamsConfig {
     #[cfg(feature = "rocksdb")]
     pub(crate) fn rocksdb_setter(&self) -> Option<&SharedConfigSetter> {
         self.rocksdb_config_setter.as_ref()
+    }
+
+    /// Sets `state.cleanup.delay.ms` (default 600 000, ten minutes): the
+    /// state directory of a task this instance no longer owns is deleted
+    /// once it has not been used for this long. Checked every
+    /// `min(delay, 1 min)` while the instance is RUNNING.
+    pub fn state_cleanup_delay_ms(self, ms: u64) -> Self {
+        self.set("state.cleanup.delay.ms", &ms.to_string())
     }
 
     /// Sets a client setting for the consumer only (`consumer.` prefix).
@@ -524,6 +565,10 @@ impl StreamsConfig {
     pub fn originals(&self) -> &BTreeMap<String, String> {
         &self.originals
     }
+    /// `state.cleanup.delay.ms`.
+    pub fn state_cleanup_delay(&self) -> Duration {
+        Duration::from_millis(self.state_cleanup_delay_ms)
+    }
     /// `statestore.cache.max.bytes`: the record cache budget of the
     /// instance, divided among its stream threads (0 disables caching).
     pub fn cache_max_bytes(&self) -> usize {
@@ -563,6 +608,7 @@ mod tests {
         assert_eq!(c.poll_interval(), Duration::from_millis(100));
         assert_eq!(c.buffered_records(), 1000);
         assert_eq!(c.get_state_dir(), Path::new("/tmp/kstreams"));
+        assert_eq!(c.state_cleanup_delay(), Duration::from_millis(600_000));
         assert!(c.validate().is_ok());
     }
 
@@ -572,13 +618,23 @@ mod tests {
             ("application.id", "a"),
             ("processing.guarantee", "exactly_once_v2"),
             ("commit.interval.ms", "250"),
+            ("state.cleanup.delay.ms", "5000"),
             ("consumer.session.timeout.ms", "6000"),
             ("producer.linger.ms", "20"),
             ("client.rack", "r1"),
+            ("metrics.recording.level", "DEBUG"),
         ])
         .expect("valid");
+        assert_eq!(c.recording_level(), RecordingLevel::Debug);
+        assert!(!c
+            .client_settings(ClientKind::Consumer)
+            .contains_key("metrics.recording.level"));
         assert_eq!(c.guarantee(), ProcessingGuarantee::ExactlyOnceV2);
         assert_eq!(c.commit_interval(), Duration::from_millis(250));
+        assert_eq!(c.state_cleanup_delay(), Duration::from_millis(5000));
+        assert!(!c
+            .client_settings(ClientKind::Consumer)
+            .contains_key("state.cleanup.delay.ms"));
         let consumer = c.client_settings(ClientKind::Consumer);
         assert_eq!(
             consumer.get("session.timeout.ms").map(String::as_str),
@@ -629,6 +685,7 @@ mod tests {
             ("num.stream.threads", "0"),
             ("poll.ms", "soon"),
             ("processing.guarantee", "exactly_once"),
+            ("metrics.recording.level", "LOUD"),
         ])
         .expect_err("invalid");
         let msg = err.to_string();
@@ -637,6 +694,7 @@ mod tests {
             "num.stream.threads",
             "poll.ms",
             "exactly_once",
+            "metrics.recording.level",
         ] {
             assert!(msg.contains(needle), "{needle} missing from {msg}");
         }

@@ -5,7 +5,7 @@
 //! application starts, `CopartitionedTopicsEnforcer`). Here every topic's
 //! count is declared in its [`Topic`](super::Topic) type, so a mismatch is
 //! a `build()` error; `#[topology]` reports it at compile time already
-//! (`topology::CoPartitionedWith`).
+//! (`topology::co_partitioning`).
 //!
 //! Java also resizes repartition topics of a copartition group to match;
 //! here a repartition topic keeps the count it was given or inferred, and

@@ -29,13 +29,12 @@
 //!   every record, which only scans when close time crossed a window
 //!   boundary. The records emitted are the same, in the same order, as
 //!   Java's with that interval set to 0; with Java's default, Java emits
-//!   the same records in batches, later;
-//! - **the last emitted close time lives in the task, not in the commit**:
-//!   Java keeps it in the committed offsets' metadata
-//!   (`addProcessorMetadataKeyValue`), so a restarted task resumes where it
-//!   stopped. Ours starts from nothing after a restart or a rebalance, as
-//!   Java's does on first start: closed windows still retained in the
-//!   store may be emitted once more.
+//!   the same records in batches, later.
+//!
+//! As in Java, the last emitted close time is also committed with the
+//! task's input offsets (processor metadata, `processor::metadata`), so a
+//! restarted or moved task resumes where it stopped instead of emitting
+//! the final results of the closed windows still in its store again.
 //!
 //! As in Java, a window is emitted only while its store still holds it:
 //! a record that moves stream time past a closed window's start +
@@ -54,8 +53,9 @@
 use kstreams_serde::{Serde, ValueAndTimestamp, Window, Windowed};
 
 use super::ktable::Change;
+use crate::processor::metadata::ProcessorMetadata;
 use crate::processor::{Headers, Record};
-use crate::state::{MeteredSessionStore, WindowStore};
+use crate::state::{MeteredSessionStore, SessionStore, WindowStore};
 use crate::Result;
 
 /// When a windowed aggregation emits its results (Kafka Streams'
@@ -196,32 +196,57 @@ fn starts_containing(timestamp: i64, size: i64, advance: i64) -> (i64, i64) {
 }
 
 /// A windowed node's on-window-close state: the close time it emitted up
-/// to (Java's `lastEmitWindowCloseTime`).
+/// to (Java's `lastEmitWindowCloseTime`). It is also kept in the task's
+/// processor metadata under the store's name, committed with the input
+/// offsets, so that a restarted or moved task resumes from it instead of
+/// emitting the final results of every window still in its store again
+/// (Java's `AbstractKStreamTimeWindowAggregateProcessor` /
+/// `KStreamSessionWindowAggregate`, `processorMetadataForKey`).
 #[derive(Debug, Default)]
 pub(crate) struct EmitFinal {
     last_close: Option<i64>,
 }
 
 impl EmitFinal {
+    /// The last close time: this node's, or the one committed for `key`.
+    fn last(&mut self, metadata: &ProcessorMetadata, key: &str) -> Option<i64> {
+        if self.last_close.is_none() {
+            self.last_close = metadata.get(key);
+        }
+        self.last_close
+    }
+
+    /// Emitted up to `close`.
+    fn emitted(&mut self, metadata: &mut ProcessorMetadata, key: &str, close: i64) {
+        self.last_close = Some(close);
+        metadata.put(key, close);
+    }
+}
+
+impl EmitFinal {
     /// After a record with window close time `close`: the final results of
     /// the windows that closed since the last emission, read from `store`
     /// (`Window::new(start, start + window_size)`), with `headers`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn closed_windows<K: Clone, A>(
         &mut self,
+        metadata: &mut ProcessorMetadata,
         store: &dyn WindowStore<K, ValueAndTimestamp<A>>,
         kind: WindowKind,
         window_size: i64,
         close: i64,
         headers: &Headers,
     ) -> Result<Vec<Record<Windowed<K>, Change<A>>>> {
-        if self.last_close.is_some_and(|last| last >= close) {
+        let key = store.name().to_owned();
+        let last = self.last(metadata, &key);
+        if last.is_some_and(|last| last >= close) {
             return Ok(Vec::new());
         }
-        let Some((lower, upper)) = kind.range(close, self.last_close) else {
+        let Some((lower, upper)) = kind.range(close, last) else {
             return Ok(Vec::new());
         };
         let windows = store.fetch_all(lower, upper)?;
-        self.last_close = Some(close);
+        self.emitted(metadata, &key, close);
         Ok(windows
             .into_iter()
             .map(|(windowed, stamped)| Record {
@@ -254,21 +279,24 @@ impl EmitFinal {
     /// sessions ending in `[max(0, last), close − 1]`, by end, start, key).
     pub(crate) fn closed_sessions<KS: Serde, AS: Serde>(
         &mut self,
+        metadata: &mut ProcessorMetadata,
         store: &MeteredSessionStore<KS, AS>,
         close: i64,
         headers: &Headers,
     ) -> Result<Vec<SessionChange<KS::Target, AS::Target>>> {
-        if self.last_close.is_some_and(|last| last >= close) {
+        let key = SessionStore::name(store).to_owned();
+        let last = self.last(metadata, &key);
+        if last.is_some_and(|last| last >= close) {
             return Ok(Vec::new());
         }
         // A session's end is inclusive: it has closed when end < close.
         let upper = close.saturating_sub(1);
-        let lower = self.last_close.unwrap_or(0).max(0);
+        let lower = last.unwrap_or(0).max(0);
         if upper < 0 || upper < lower {
             return Ok(Vec::new());
         }
         let sessions = store.find_sessions_ending(lower, upper)?;
-        self.last_close = Some(close);
+        self.emitted(metadata, &key, close);
         Ok(sessions
             .into_iter()
             .map(|(session, aggregate)| {

@@ -145,7 +145,12 @@ where
                 ));
             }
             if self.emit.is_on_window_close() {
-                updates = time.emit_final.closed_sessions(&store, close, &headers)?;
+                updates = time.emit_final.closed_sessions(
+                    cx.processor_metadata,
+                    &store,
+                    close,
+                    &headers,
+                )?;
             }
         }
         drop(time);

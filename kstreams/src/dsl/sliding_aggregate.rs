@@ -287,6 +287,7 @@ where
                 difference: self.difference,
             };
             time.emit_final.closed_windows(
+                cx.processor_metadata,
                 &*store,
                 kind,
                 self.difference,

@@ -34,11 +34,15 @@ impl<K, V> NodeInput<K, V> for SplitNode<K, V> {
     fn process(&self, record: Record<K, V>, cx: &mut NodeCx<'_>) -> Result<()> {
         for (predicate, child) in &self.branches {
             if predicate(&record.key, &record.value) {
+                child.record_arrival(record.timestamp, cx);
                 return child.input.process(record, cx);
             }
         }
         match &self.default {
-            Some(child) => child.input.process(record, cx),
+            Some(child) => {
+                child.record_arrival(record.timestamp, cx);
+                child.input.process(record, cx)
+            }
             None => Ok(()),
         }
     }

@@ -18,13 +18,14 @@
 //!   that the topic's serde rejects goes to the deserialization handler),
 //!   so Java's "skip a record with a null key or value" has no case; with
 //!   an `Option<_>` value serde, `None` values are joined like any other;
-//! - `Joined` (serdes for a repartition topic, a name, and the
-//!   `gracePeriod` of joins with *versioned* tables) is not offered:
-//!   name the join with [`KStream::named`]; versioned stores, and so grace
-//!   periods, are not supported;
-//! - Java repartitions a stream whose key may have changed before joining
-//!   it; kstreams asks for an explicit `.repartition(..)` (a `build()`
-//!   error names the join).
+//! - [`Joined`] carries the repartition topic's serdes and the join's
+//!   name, but not Java's `gracePeriod` (for joins with *versioned*
+//!   tables): versioned stores are not supported.
+//!
+//! A stream whose key may have changed (`map`, `select_key`, ...) is
+//! repartitioned before the join, as Java's `KStreamImpl.join(KTable)`
+//! does (`repartitionForJoin`): through `<join name>-repartition` if the
+//! join is named, else `<the stream's node name>-repartition`.
 //!
 //! Both sides must be co-partitioned (same partition count, see
 //! `copartition`); the join node is connected to the table's store, so it
@@ -33,7 +34,11 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use kstreams_serde::{DefaultSerde, Serde, SerdeOf};
+
 use super::copartition::CopartitionGroup;
+use super::joined::Joined;
+use super::repartition::RepartitionBase;
 use super::value_getter::{supplier_of, GetterInit, ValueGetter};
 use super::{KStream, KTable};
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
@@ -96,28 +101,39 @@ where
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
-    /// Adds the join node reading `table`'s rows.
-    fn stream_table_join<VT, VR>(
+    /// Adds the join node reading `table`'s rows, after a repartition
+    /// topic if the stream's key may have changed (Java's
+    /// `KStreamImpl.join(KTable, ..)` / `doStreamTableJoin`).
+    fn stream_table_join<KS, VS, VT, VR>(
         &self,
         table: &KTable<K, VT>,
         prefix: &str,
+        joined: Joined<KS, VS>,
         joiner: StreamJoiner<K, V, VT, VR>,
     ) -> KStream<K, VR>
     where
+        KS: Serde<Target = K>,
+        VS: Serde<Target = V>,
         VT: Clone + 'static,
         VR: Clone + 'static,
     {
-        let key_changed = self.key_may_have_changed();
+        let user_name = joined.name.clone().or_else(|| self.next_name.clone());
+        let stream = if self.key_may_have_changed() {
+            let base = match &user_name {
+                Some(name) => RepartitionBase::Named(name.clone()),
+                None => {
+                    RepartitionBase::Topic(self.graph.borrow().nodes[self.node].name.to_string())
+                }
+            };
+            self.through_repartition_topic::<KS, VS>(base, None)
+        } else {
+            self.clone()
+        };
         let mut graph = self.graph.borrow_mut();
-        let name = self.take_name(&mut graph, prefix);
+        let name = user_name.unwrap_or_else(|| graph.new_name(prefix));
         if !Rc::ptr_eq(&self.graph, &table.graph) {
             graph.error(format!(
                 "join `{name}`: the table comes from another StreamsBuilder"
-            ));
-        }
-        if key_changed {
-            graph.error(format!(
-                "join `{name}`: the stream's key may have changed (map, select_key, flat_map, ...) and Kafka Streams would repartition it; add `.repartition(Repartitioned::new())` before the join so that records reach the task of their new key"
             ));
         }
         let supplier = supplier_of(&table.view, &mut graph, &name);
@@ -130,12 +146,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
             NodeKind::Processor {
                 stores: supplier.stores,
             },
-            &[self.node],
+            &[stream.node],
             Arc::new(factory),
         );
         graph.copartition_groups.push(CopartitionGroup {
             join: name,
-            sides: [self.node, table.node],
+            sides: [stream.node, table.node],
         });
         drop(graph);
         KStream::new(self.graph.clone(), node)
@@ -175,13 +191,64 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// ```
     pub fn join<VT, VR, F>(&self, table: &KTable<K, VT>, joiner: F) -> KStream<K, VR>
     where
+        K: DefaultSerde,
+        V: DefaultSerde,
+        VT: Clone + 'static,
+        VR: Clone + 'static,
+        F: Fn(&V, &VT) -> VR + Send + Sync + 'static,
+    {
+        self.join_with(table, joiner, Joined::<SerdeOf<K>, SerdeOf<V>>::new())
+    }
+
+    /// [`KStream::join`] with the serdes of the repartition topic that a
+    /// key change before the join needs, and the join's name
+    /// (`KStream#join(KTable, ValueJoiner, Joined)`).
+    ///
+    /// ```
+    /// use kstreams::dsl::{Joined, StreamsBuilder, Topic};
+    /// use kstreams::test_driver::TopologyTestDriver;
+    ///
+    /// const ORDERS: Topic<String, String, 1> = Topic::new("orders");
+    /// const CUSTOMERS: Topic<String, String, 1> = Topic::new("customers");
+    /// const ENRICHED: Topic<String, String, 1> = Topic::new("enriched");
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// let customers = builder.table(CUSTOMERS);
+    /// builder
+    ///     .stream(ORDERS)
+    ///     // "order-id" -> "customer:item": re-key by customer
+    ///     .select_key(|_, v: &String| v.split(':').next().unwrap_or_default().to_string())
+    ///     .join_with(
+    ///         &customers,
+    ///         |order: &String, name: &String| format!("{order} for {name}"),
+    ///         Joined::<String, String>::new().with_name("enrich"),
+    ///     )
+    ///     .to(ENRICHED);
+    /// let topology = builder.build()?;
+    /// assert!(topology.describe().to_string().contains("enrich-repartition"));
+    /// let driver = TopologyTestDriver::new(topology)?;
+    /// driver.create_input_topic(CUSTOMERS).pipe_input("c1", "Ada")?;
+    /// driver.create_input_topic(ORDERS).pipe_input("o1", "c1:pen")?;
+    /// let out = driver.create_output_topic(ENRICHED).read_key_value()?;
+    /// assert_eq!(out, ("c1".to_string(), "c1:pen for Ada".to_string()));
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn join_with<KS, VS, VT, VR, F>(
+        &self,
+        table: &KTable<K, VT>,
+        joiner: F,
+        joined: Joined<KS, VS>,
+    ) -> KStream<K, VR>
+    where
+        KS: Serde<Target = K>,
+        VS: Serde<Target = V>,
         VT: Clone + 'static,
         VR: Clone + 'static,
         F: Fn(&V, &VT) -> VR + Send + Sync + 'static,
     {
         let joiner: StreamJoiner<K, V, VT, VR> =
             Arc::new(move |_, v, row| row.map(|row| joiner(v, row)));
-        self.stream_table_join(table, "KSTREAM-JOIN-", joiner)
+        self.stream_table_join(table, "KSTREAM-JOIN-", joined, joiner)
     }
 
     /// [`KStream::join`] with a joiner that also reads the key (Kafka
@@ -211,13 +278,16 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// ```
     pub fn join_with_key<VT, VR, F>(&self, table: &KTable<K, VT>, joiner: F) -> KStream<K, VR>
     where
+        K: DefaultSerde,
+        V: DefaultSerde,
         VT: Clone + 'static,
         VR: Clone + 'static,
         F: Fn(&K, &V, &VT) -> VR + Send + Sync + 'static,
     {
         let joiner: StreamJoiner<K, V, VT, VR> =
             Arc::new(move |k, v, row| row.map(|row| joiner(k, v, row)));
-        self.stream_table_join(table, "KSTREAM-JOIN-", joiner)
+        let joined = Joined::<SerdeOf<K>, SerdeOf<V>>::new();
+        self.stream_table_join(table, "KSTREAM-JOIN-", joined, joiner)
     }
 
     /// Joins each record with the row of its key in `table`, or with
@@ -252,11 +322,31 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     /// ```
     pub fn left_join<VT, VR, F>(&self, table: &KTable<K, VT>, joiner: F) -> KStream<K, VR>
     where
+        K: DefaultSerde,
+        V: DefaultSerde,
+        VT: Clone + 'static,
+        VR: Clone + 'static,
+        F: Fn(&V, Option<&VT>) -> VR + Send + Sync + 'static,
+    {
+        self.left_join_with(table, joiner, Joined::<SerdeOf<K>, SerdeOf<V>>::new())
+    }
+
+    /// [`KStream::left_join`] with the repartition topic's serdes and the
+    /// join's name (`KStream#leftJoin(KTable, ValueJoiner, Joined)`).
+    pub fn left_join_with<KS, VS, VT, VR, F>(
+        &self,
+        table: &KTable<K, VT>,
+        joiner: F,
+        joined: Joined<KS, VS>,
+    ) -> KStream<K, VR>
+    where
+        KS: Serde<Target = K>,
+        VS: Serde<Target = V>,
         VT: Clone + 'static,
         VR: Clone + 'static,
         F: Fn(&V, Option<&VT>) -> VR + Send + Sync + 'static,
     {
         let joiner: StreamJoiner<K, V, VT, VR> = Arc::new(move |_, v, row| Some(joiner(v, row)));
-        self.stream_table_join(table, "KSTREAM-LEFTJOIN-", joiner)
+        self.stream_table_join(table, "KSTREAM-LEFTJOIN-", joined, joiner)
     }
 }

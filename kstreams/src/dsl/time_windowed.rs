@@ -318,7 +318,7 @@ impl NodeTime {
         window: Window,
         close: i64,
     ) {
-        cx.errors.metrics.record_dropped();
+        cx.errors.record_dropped();
         self.dropped_since_log += 1;
         let due = self
             .last_drop_log
@@ -426,6 +426,7 @@ where
                     advance: self.windows.advance_ms() as i64,
                 };
                 updates = time.emit_final.closed_windows(
+                    cx.processor_metadata,
                     &*store,
                     kind,
                     self.windows.size_ms() as i64,

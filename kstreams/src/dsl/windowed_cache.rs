@@ -216,6 +216,7 @@ fn shared<K, V>(children: &[Child<K, V>]) -> Arc<Vec<Child<K, V>>> {
             .map(|c| Child {
                 name: c.name.clone(),
                 input: c.input.clone(),
+                metrics: c.metrics.clone(),
             })
             .collect(),
     )

@@ -154,16 +154,31 @@ impl ErrorHandlerConfig {
     }
 }
 
-/// What a task needs to handle bad records: the settings and the
-/// instance's metrics.
+/// What a task needs to handle bad records: the settings, the instance's
+/// metrics and the task's `dropped-records` sensor.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ErrorHandlers {
     pub(crate) config: ErrorHandlerConfig,
     pub(crate) metrics: Arc<StreamsMetrics>,
+    /// The task's `dropped-records` sensor, set by the task.
+    pub(crate) dropped: Option<Arc<crate::metrics::sensor::Sensor>>,
 }
 
 impl ErrorHandlers {
     pub(crate) fn new(config: ErrorHandlerConfig, metrics: Arc<StreamsMetrics>) -> Self {
-        ErrorHandlers { config, metrics }
+        ErrorHandlers {
+            config,
+            metrics,
+            dropped: None,
+        }
+    }
+
+    /// Counts a skipped record: in the task's `dropped-records-total` and
+    /// in the instance's total.
+    pub(crate) fn record_dropped(&self) {
+        self.metrics.record_dropped();
+        if let Some(sensor) = &self.dropped {
+            sensor.record(0);
+        }
     }
 }

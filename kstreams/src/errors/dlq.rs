@@ -39,6 +39,7 @@ pub fn exception_name(error: &Error) -> &'static str {
         Error::Processing { .. } => "kstreams::Error::Processing",
         Error::HandlerFailed { .. } => "kstreams::Error::HandlerFailed",
         Error::IllegalState(_) => "kstreams::Error::IllegalState",
+        Error::StateDirLocked { .. } => "kstreams::Error::StateDirLocked",
         Error::Io { .. } => "kstreams::Error::Io",
         #[allow(unreachable_patterns)] // Error is non_exhaustive for users, not for us
         _ => "kstreams::Error",

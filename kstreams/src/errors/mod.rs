@@ -44,17 +44,16 @@ mod context;
 mod deserialization;
 pub mod dlq;
 mod into_processing;
-mod metrics;
 mod processing;
 mod production;
 
+pub use crate::metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use context::ErrorHandlerContext;
 pub use deserialization::{
     DeserializationExceptionHandler, DeserializationHandlerResponse,
     LogAndContinueExceptionHandler, LogAndFailExceptionHandler,
 };
 pub use into_processing::IntoProcessingError;
-pub use metrics::{StreamsMetrics, DROPPED_RECORDS_TOTAL};
 pub use processing::{
     LogAndContinueProcessingExceptionHandler, LogAndFailProcessingExceptionHandler,
     ProcessingExceptionHandler, ProcessingHandlerResponse,

@@ -8,6 +8,7 @@
 //! | `GET /stores/{store}/keys/{key}` | `{"key": .., "value": ..}` |
 //! | `GET /stores/{store}/range?from=..&to=..` | `[{"key": .., "value": ..}, ..]`, this instance's partitions only |
 //! | `GET /stores/{store}/windows/{key}?from=..&to=..` | `{"key": .., "windows": [{"start": .., "value": ..}, ..]}` |
+//! | `GET /metrics` (feature `prometheus` too) | the instance's metrics in Prometheus' text format |
 //!
 //! A key another instance owns (per
 //! [`KafkaStreams::query_metadata_for_key`]) is answered with
@@ -174,8 +175,10 @@ impl QueryServer {
         let app = Router::new()
             .route("/stores/{store}/keys/{key}", get(get_key))
             .route("/stores/{store}/range", get(get_range))
-            .route("/stores/{store}/windows/{key}", get(get_windows))
-            .with_state(Arc::new(self));
+            .route("/stores/{store}/windows/{key}", get(get_windows));
+        #[cfg(feature = "prometheus")]
+        let app = app.route("/metrics", get(get_metrics));
+        let app = app.with_state(Arc::new(self));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("kstreams-query-server".into())
@@ -255,6 +258,20 @@ impl Drop for QueryServerHandle {
 
 type Server = Arc<QueryServer>;
 type Answer = std::result::Result<Response, HttpError>;
+
+/// `GET /metrics`: the instance's metrics in Prometheus' text format.
+#[cfg(feature = "prometheus")]
+async fn get_metrics(State(server): State<Server>) -> Response {
+    let text = crate::metrics::prometheus::render(&server.streams.metrics());
+    (
+        [(
+            header::CONTENT_TYPE,
+            crate::metrics::prometheus::CONTENT_TYPE,
+        )],
+        text,
+    )
+        .into_response()
+}
 
 /// Runs a blocking store read off the runtime thread.
 async fn blocking(f: impl FnOnce() -> Answer + Send + 'static) -> Answer {

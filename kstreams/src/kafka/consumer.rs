@@ -145,20 +145,40 @@ fn tpl_of(partitions: &[TopicPartition]) -> TopicPartitionList {
     tpl
 }
 
+/// One input partition's offset to commit, with the metadata string
+/// committed alongside (Kafka's `OffsetAndMetadata`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CommitOffset {
+    pub(crate) topic: String,
+    pub(crate) partition: i32,
+    /// The next offset to consume.
+    pub(crate) offset: i64,
+    pub(crate) metadata: String,
+}
+
 /// Builds the offset list to commit; fails on an offset out of range.
-pub(crate) fn offsets_tpl(offsets: &[(String, i32, i64)]) -> Result<TopicPartitionList> {
+pub(crate) fn offsets_tpl(offsets: &[CommitOffset]) -> Result<TopicPartitionList> {
     let mut tpl = TopicPartitionList::with_capacity(offsets.len());
-    for (topic, partition, offset) in offsets {
-        tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))
-            .map_err(|e| {
-                Error::kafka(
-                    format!("building the offsets to commit for {topic}-{partition}"),
-                    e,
-                )
-            })?;
+    for c in offsets {
+        let built = tpl.add_partition_offset(&c.topic, c.partition, Offset::Offset(c.offset));
+        built.map_err(|e| {
+            Error::kafka(
+                format!(
+                    "building the offsets to commit for {}-{}",
+                    c.topic, c.partition
+                ),
+                e,
+            )
+        })?;
+        if let Some(mut elem) = tpl.find_partition(&c.topic, c.partition) {
+            elem.set_metadata(&c.metadata);
+        }
     }
     Ok(tpl)
 }
+
+/// How long fetching the group's committed offsets may take.
+const COMMITTED_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The consumer group's metadata, for `send_offsets_to_transaction`.
 pub(crate) struct GroupMetadata(pub(super) ConsumerGroupMetadata);
@@ -169,7 +189,7 @@ pub(crate) struct ConsumerHandle<'a>(&'a BaseConsumer<StreamsConsumerContext>);
 
 impl ConsumerHandle<'_> {
     /// Commits offsets synchronously (at-least-once).
-    pub(crate) fn commit_sync(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
+    pub(crate) fn commit_sync(&self, offsets: &[CommitOffset]) -> Result<()> {
         if offsets.is_empty() {
             return Ok(());
         }
@@ -177,6 +197,31 @@ impl ConsumerHandle<'_> {
         self.0
             .commit(&tpl, CommitMode::Sync)
             .map_err(|e| classify("committing offsets", e))
+    }
+
+    /// The group's committed offsets of `partitions`, with their metadata
+    /// strings; partitions without a committed offset are left out.
+    pub(crate) fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<CommitOffset>> {
+        if partitions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tpl = self
+            .0
+            .committed_offsets(tpl_of(partitions), COMMITTED_TIMEOUT)
+            .map_err(|e| classify("fetching the committed offsets", e))?;
+        Ok(tpl
+            .elements()
+            .iter()
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(offset) => Some(CommitOffset {
+                    topic: e.topic().to_owned(),
+                    partition: e.partition(),
+                    offset,
+                    metadata: e.metadata().to_owned(),
+                }),
+                _ => None,
+            })
+            .collect())
     }
 
     /// The group's current generation and member id (exactly-once).

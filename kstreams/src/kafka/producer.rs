@@ -23,7 +23,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::Message;
 
-use super::consumer::{offsets_tpl, GroupMetadata};
+use super::consumer::{offsets_tpl, CommitOffset, GroupMetadata};
 use super::{classify, log_librdkafka};
 use crate::processor::ProducedRecord;
 use crate::{Error, Result};
@@ -180,7 +180,7 @@ impl StreamsProducer {
     /// Does nothing when there is neither output nor offsets.
     pub(crate) fn commit_transaction(
         &mut self,
-        offsets: &[(String, i32, i64)],
+        offsets: &[CommitOffset],
         group: &GroupMetadata,
     ) -> Result<()> {
         if !self.in_transaction && offsets.is_empty() {

@@ -91,7 +91,7 @@ fn conclude(
                 .dead_letter_queue
                 .as_deref()
                 .map(|dlq| dead_letter_record(dlq, &context, &error));
-            cx.errors.metrics.record_dropped();
+            cx.errors.record_dropped();
             match dead_letter {
                 Some(record) => cx.collector.send(record),
                 None => Ok(()),
@@ -156,6 +156,7 @@ pub(crate) fn process_child<K, V>(
     record: Record<K, V>,
     cx: &mut NodeCx<'_>,
 ) -> Result<(), Error> {
+    child.record_arrival(record.timestamp, cx);
     match child.input.process(record, cx) {
         Err(error @ Error::Processing { .. }) => {
             let Some(context) = context(cx, &child.name) else {

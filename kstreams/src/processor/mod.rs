@@ -16,6 +16,7 @@ mod api;
 mod collector;
 pub(crate) mod context;
 pub(crate) mod handling;
+pub(crate) mod metadata;
 pub(crate) mod node;
 pub mod partitioner;
 pub(crate) mod processor_node;

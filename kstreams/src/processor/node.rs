@@ -43,6 +43,8 @@ pub(crate) struct NodeCx<'a> {
     pub(crate) raw: Option<&'a ConsumedRecord>,
     /// The task's state stores.
     pub(crate) stores: &'a crate::processor::stores::TaskStores,
+    /// Facts committed with the task's offsets (see `processor::metadata`).
+    pub(crate) processor_metadata: &'a mut crate::processor::metadata::ProcessorMetadata,
 }
 
 /// A node that accepts typed records.
@@ -73,6 +75,20 @@ pub(crate) trait Lifecycle: Send + Sync {
 pub(crate) struct Child<K, V> {
     pub(crate) name: Arc<str>,
     pub(crate) input: Arc<dyn NodeInput<K, V>>,
+    /// The child's end-to-end latency sensor, if it is a terminal node
+    /// (`crate::metrics`); `None` for every other node.
+    pub(crate) metrics: Option<Arc<crate::metrics::NodeMetrics>>,
+}
+
+impl<K, V> Child<K, V> {
+    /// Records a record with `timestamp` reaching the child, if it is a
+    /// terminal node (`record-e2e-latency`, against the task's wall clock).
+    #[inline]
+    pub(crate) fn record_arrival(&self, timestamp: i64, cx: &NodeCx<'_>) {
+        if let Some(metrics) = &self.metrics {
+            metrics.record(cx.wall_clock, timestamp);
+        }
+    }
 }
 
 /// Forwards `record` to every child, depth-first, cloning only on fan-out.
@@ -91,6 +107,9 @@ pub(crate) fn forward<K: Clone, V: Clone>(
         }
     }
 }
+
+/// A child's metrics: `Some` for a terminal node (`crate::metrics`).
+pub(crate) type ChildMetrics = Option<Arc<crate::metrics::NodeMetrics>>;
 
 /// A node's typed input, type-erased: holds an `Arc<dyn NodeInput<K, V>>`
 /// (or `()` for source nodes, which have no parent).
@@ -135,7 +154,8 @@ impl Default for NodeSettings {
 /// What a factory may look at while instantiating its node for a task.
 pub(crate) struct NodeEnv<'a> {
     pub(crate) name: &'a Arc<str>,
-    pub(crate) children: Vec<(Arc<str>, &'a Erased)>,
+    /// Each child's name, typed input and metrics (terminal nodes only).
+    pub(crate) children: Vec<(Arc<str>, &'a Erased, ChildMetrics)>,
     pub(crate) application_id: &'a str,
     /// Partition counts of topics known to the topology, by logical name.
     pub(crate) partitions: &'a HashMap<String, u32>,
@@ -150,10 +170,14 @@ impl NodeEnv<'_> {
     pub(crate) fn children<K: 'static, V: 'static>(&self) -> Result<Vec<Child<K, V>>> {
         self.children
             .iter()
-            .map(|(name, erased)| {
+            .map(|(name, erased, metrics)| {
                 erased
                     .downcast_ref::<Arc<dyn NodeInput<K, V>>>()
-                    .map(|input| Child { name: name.clone(), input: input.clone() })
+                    .map(|input| Child {
+                        name: name.clone(),
+                        input: input.clone(),
+                        metrics: metrics.clone(),
+                    })
                     .ok_or_else(|| {
                         Error::Topology(format!(
                             "node `{name}` (child of `{}`) does not accept records of type ({}, {})",

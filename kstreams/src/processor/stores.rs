@@ -178,7 +178,11 @@ impl<KS: Serde, VS: Serde> TaskStore for KvTaskStore<KS, VS> {
     }
 
     fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
-        self.handle.lock().bytes_store_mut().restore_batch(records)
+        let mut store = self.handle.lock();
+        let start = store.metrics().restore.start();
+        let restored = store.bytes_store_mut().restore_batch(records);
+        store.metrics().restore.record(start, 1);
+        restored
     }
 
     fn set_forwarder(&self, forwarder: Forwarder) {

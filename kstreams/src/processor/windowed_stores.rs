@@ -72,7 +72,11 @@ macro_rules! windowed_task_store {
                 self.handle.lock().bytes_store_mut().close()
             }
             fn restore_batch(&self, records: &[RestoreRecord<'_>]) -> Result<()> {
-                self.handle.lock().bytes_store_mut().restore_batch(records)
+                let mut store = self.handle.lock();
+                let start = store.metrics().restore.start();
+                let restored = store.bytes_store_mut().restore_batch(records);
+                store.metrics().restore.record(start, 1);
+                restored
             }
             fn set_forwarder(&self, forwarder: Forwarder) {
                 self.queue.set_forwarder(forwarder);

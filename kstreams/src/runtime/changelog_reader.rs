@@ -56,12 +56,28 @@ impl TaskStateSupport {
                 "this task manager has no restore consumer; stores cannot be restored".into(),
             )
         })?;
+        let _span = tracing::info_span!("restore", task = %task.id()).entered();
+        let metrics = task.metrics();
         let started = Instant::now();
         let mut total = 0u64;
+        let mut ranges = Vec::new();
         for logged in state.logged_stores() {
-            let (topic, partition) = (&logged.partition.topic, logged.partition.partition);
-            let (low, high) = reader.watermarks(topic, partition)?;
+            let (low, high) =
+                reader.watermarks(&logged.partition.topic, logged.partition.partition)?;
             let start = restore_start_offset(logged.checkpointed, low);
+            ranges.push((start, high));
+        }
+        // `restore-remaining-records-total` (KIP-869): what is left, counted
+        // down batch by batch.
+        let remaining: i64 = ranges
+            .iter()
+            .map(|(start, high)| (high - start).max(0))
+            .sum();
+        if let Some(g) = &metrics.restore_remaining {
+            g.add(remaining as f64);
+        }
+        for (logged, (start, high)) in state.logged_stores().iter().zip(ranges) {
+            let (topic, partition) = (&logged.partition.topic, logged.partition.partition);
             if start >= high {
                 continue;
             }
@@ -86,11 +102,23 @@ impl TaskStateSupport {
                             value: r.value.as_deref(),
                         })
                         .collect();
-                    restorer.restore_batch_with(&records, |batch| store.restore_batch(batch))
+                    restorer.restore_batch_with(&records, |batch| store.restore_batch(batch))?;
+                    if let Some(g) = &metrics.restore_remaining {
+                        g.add(-(records.len() as f64));
+                    }
+                    if let Some(s) = &metrics.restore {
+                        s.record(records.len() as u64);
+                    }
+                    Ok(())
                 },
             )?;
             total += restorer.restored();
             restorer.complete();
+        }
+        // Transaction markers and aborted records are in the offsets
+        // counted, never restored: what is left now is nothing.
+        if let Some(g) = &metrics.restore_remaining {
+            g.add(-((remaining - total as i64).max(0) as f64));
         }
         if total > 0 {
             let secs = started.elapsed().as_secs_f64().max(1e-6);

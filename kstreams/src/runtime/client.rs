@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::error_handler::{StreamThreadExceptionResponse, UncaughtExceptionHandler};
 use super::state::{State, ThreadState};
+use crate::metrics::{ClientMetrics, StreamsMetrics};
 use crate::Error;
 
 /// The state listener type.
@@ -36,12 +37,18 @@ pub(crate) struct ClientShared {
     /// Counts state transitions: interactive-query metadata read while
     /// RUNNING stays valid until the next one (`runtime::query::metadata`).
     transitions: AtomicU64,
-    /// The instance's metrics (`crate::errors::StreamsMetrics`).
-    pub(crate) metrics: Arc<crate::errors::StreamsMetrics>,
+    /// The instance's metrics registry (`crate::metrics`).
+    pub(crate) metrics: Arc<StreamsMetrics>,
+    /// `client-state`, `alive-stream-threads`, `failed-stream-threads`.
+    client_metrics: ClientMetrics,
 }
 
 impl ClientShared {
-    pub(crate) fn new() -> Arc<Self> {
+    /// Shared state of the client `client_id` (the `client-id` tag of its
+    /// metrics), reporting to `metrics`.
+    pub(crate) fn new(metrics: Arc<StreamsMetrics>, client_id: &str) -> Arc<Self> {
+        let client_metrics = ClientMetrics::new(&metrics, client_id);
+        client_metrics.set_state(State::Created.ordinal());
         Arc::new(ClientShared {
             state: Mutex::new(State::Created),
             changed: Condvar::new(),
@@ -52,7 +59,8 @@ impl ClientShared {
             shutdown: AtomicBool::new(false),
             last_error: Mutex::new(None),
             transitions: AtomicU64::new(0),
-            metrics: Arc::default(),
+            metrics,
+            client_metrics,
         })
     }
 
@@ -80,6 +88,7 @@ impl ClientShared {
             old
         };
         self.changed.notify_all();
+        self.client_metrics.set_state(next.ordinal());
         tracing::info!(from = %old, to = %next, "kafka streams state transition");
         let listener = lock(&self.listener).clone();
         if let Some(listener) = listener {
@@ -131,6 +140,7 @@ impl ClientShared {
                 .copied()
                 .filter(|t| *t != ThreadState::Dead)
                 .collect();
+            self.client_metrics.set_alive_threads(live.len());
             (
                 live.iter().any(|t| t.is_rebalancing()),
                 !live.is_empty() && live.iter().all(|t| *t == ThreadState::Running),
@@ -165,6 +175,7 @@ impl ClientShared {
         error: &Error,
     ) -> StreamThreadExceptionResponse {
         tracing::error!(thread, %error, "stream thread failed");
+        self.client_metrics.record_failed_thread();
         *lock(&self.last_error) = Some(format!("{thread}: {error}"));
         let handler = lock(&self.handler).clone();
         let response = handler.map_or(StreamThreadExceptionResponse::ShutdownClient, |h| h(error));

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::errors::ErrorHandlers;
+use crate::processor::metadata::ProcessorMetadata;
 use crate::processor::node::{NodeCx, NodeSettings, RawSource};
 use crate::processor::stores::{TaskStore, TaskStores};
 use crate::processor::{ConsumedRecord, RecordCollector, RecordMetadata, TaskId};
@@ -106,6 +107,7 @@ impl GlobalStateUpdateTask {
             cache: env.cache.clone(),
             collector: Arc::new(NoChangelog),
             timestamp: timestamp.clone(),
+            metrics: crate::metrics::StoreScope::detached(),
         };
         let mut stores = TaskStores::default();
         let mut persistent = false;
@@ -119,8 +121,13 @@ impl GlobalStateUpdateTask {
         }
         let mut sources = BTreeMap::new();
         for sub in &topology.global_subtopologies {
-            let graph =
-                topology.instantiate(sub.id, application_id, &stores, &NodeSettings::default())?;
+            let graph = topology.instantiate(
+                sub.id,
+                application_id,
+                &stores,
+                &NodeSettings::default(),
+                None,
+            )?;
             for (topic, source) in graph.sources {
                 sources.insert(
                     topic,
@@ -213,6 +220,8 @@ impl GlobalStateUpdateTask {
             errors: &self.errors,
             raw: Some(&record),
             stores: &self.stores,
+            // A global task commits no offsets: nothing to carry.
+            processor_metadata: &mut ProcessorMetadata::default(),
         };
         node.process_raw(
             record.key.as_deref(),

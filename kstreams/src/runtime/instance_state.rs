@@ -16,7 +16,9 @@ use crate::kafka::admin::InternalTopicSpec;
 use crate::kafka::restore_consumer::RestoreConsumer;
 use crate::processor::stores::TaskStore;
 use crate::processor::TaskId;
-use crate::state::{LoggingRestoreListener, RocksDbConfig, StateRestoreListener, ThreadCache};
+use crate::state::{
+    LoggingRestoreListener, RocksDbConfig, StateRestoreListener, TaskDirLocks, ThreadCache,
+};
 use crate::topology::Topology;
 use crate::{Error, Result};
 
@@ -24,6 +26,9 @@ use crate::{Error, Result};
 pub(crate) struct InstanceState {
     rocksdb: RocksDbConfig,
     local_stores: LocalStores,
+    /// The task directories open on the stream threads (see
+    /// `runtime::state_cleaner`).
+    pub(crate) task_dirs: Arc<TaskDirLocks>,
     listener: Mutex<Arc<dyn StateRestoreListener>>,
     /// The global stores, once the global thread has bootstrapped them;
     /// every task built afterwards reads them.
@@ -37,6 +42,7 @@ impl Default for InstanceState {
         InstanceState {
             rocksdb: RocksDbConfig::default(),
             local_stores: Arc::new(LocalStoreRegistry::default()),
+            task_dirs: Arc::default(),
             listener: Mutex::new(Arc::new(LoggingRestoreListener)),
             global_stores: Mutex::new(Vec::new()),
             metadata: Default::default(),
@@ -59,6 +65,7 @@ impl InstanceState {
     pub(crate) fn global_env(&self, config: &StreamsConfig) -> StateEnv {
         StateEnv {
             state_dir: config.get_state_dir().to_owned(),
+            task_dirs: self.task_dirs.clone(),
             rocksdb: self.rocksdb.clone(),
             cache: Arc::new(ThreadCache::new(0)),
             eos: config.guarantee() == ProcessingGuarantee::ExactlyOnceV2,
@@ -96,6 +103,7 @@ impl InstanceState {
     ) -> Result<TaskStateSupport> {
         let env = StateEnv {
             state_dir: config.get_state_dir().to_owned(),
+            task_dirs: self.task_dirs.clone(),
             rocksdb: self.rocksdb.clone(),
             cache: Arc::new(ThreadCache::for_thread(
                 config.cache_max_bytes(),

@@ -1,9 +1,11 @@
 //! `KafkaStreams`: the client that runs a [`Topology`] against Kafka.
 //!
 //! `new` validates the configuration and reads (or creates) the process id;
-//! `start` checks the source topics, creates the internal topics and starts
-//! `num.stream.threads` stream threads; `close` shuts them down, committing
-//! their tasks. See [`State`] for the lifecycle.
+//! `start` locks the application's state directory (one instance per
+//! directory, see `state::StateDirLock`), checks the source topics, creates
+//! the internal topics and starts `num.stream.threads` stream threads and
+//! the state directory cleaner; `close` shuts them down, committing their
+//! tasks, and unlocks the directory. See [`State`] for the lifecycle.
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -15,11 +17,14 @@ use super::global_thread::GlobalStreamThread;
 use super::instance_state::{changelog_topic_specs, InstanceState};
 use super::process_metadata::load_or_create_process_id;
 use super::state::State;
+use super::state_cleaner::StateDirCleaner;
 use super::stream_thread::StreamThread;
 use super::topology_metadata::TopologyMetadata;
 use crate::config::StreamsConfig;
 use crate::kafka::admin::StreamsAdmin;
 use crate::kafka::client_config::admin_config;
+use crate::metrics::{MetricsSnapshot, StreamsMetrics};
+use crate::state::{app_dir, StateDirLock};
 use crate::topology::Topology;
 use crate::{Error, Result};
 
@@ -36,6 +41,9 @@ pub struct KafkaStreams {
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Stores, restore listener and RocksDB memory shared by the threads.
     state: Arc<InstanceState>,
+    /// The lock on `<state.dir>/<application.id>`, held from `start` until
+    /// the threads have stopped.
+    dir_lock: Mutex<Option<StateDirLock>>,
 }
 
 impl std::fmt::Debug for KafkaStreams {
@@ -77,14 +85,20 @@ impl KafkaStreams {
         let process_id =
             load_or_create_process_id(config.get_state_dir(), config.application_id())?;
         let state = Arc::new(InstanceState::new(&config));
+        // Java's client id: `<application.id>-<process id>`.
+        let shared = ClientShared::new(
+            Arc::new(StreamsMetrics::new(config.recording_level())),
+            &format!("{}-{process_id}", config.application_id()),
+        );
         Ok(KafkaStreams {
             topology: Arc::new(topology),
             config: Arc::new(config),
             metadata,
             process_id,
-            shared: ClientShared::new(),
+            shared,
             threads: Mutex::new(Vec::new()),
             state,
+            dir_lock: Mutex::new(None),
         })
     }
 
@@ -93,9 +107,30 @@ impl KafkaStreams {
         self.shared.state()
     }
 
-    /// This instance's metrics, e.g. `dropped-records-total` (records skipped
-    /// by the exception handlers, see [`crate::errors`]).
-    pub fn metrics(&self) -> &crate::errors::StreamsMetrics {
+    /// This instance's metrics now, as Java's `KafkaStreams.metrics()`:
+    /// every client, thread, task, node, store and cache metric that
+    /// `metrics.recording.level` records, with Kafka Streams' names, groups
+    /// and tags (see [`crate::metrics`]).
+    ///
+    /// ```no_run
+    /// use kstreams::{KafkaStreams, StreamsConfig};
+    /// # fn demo(topology: kstreams::topology::Topology) -> kstreams::Result<()> {
+    /// let streams = KafkaStreams::new(topology, StreamsConfig::new("app"))?;
+    /// streams.start()?;
+    /// let metrics = streams.metrics();
+    /// for m in metrics.find("commit-total", &[]) {
+    ///     println!("{} {:?} = {}", m.name, m.tags, m.value);
+    /// }
+    /// println!("dropped: {}", metrics.dropped_records_total());
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.shared.metrics.snapshot()
+    }
+
+    /// The registry behind [`metrics`](Self::metrics), shared with the
+    /// stream threads (e.g. for an exporter that reads it periodically).
+    pub fn streams_metrics(&self) -> &Arc<StreamsMetrics> {
         &self.shared.metrics
     }
 
@@ -119,8 +154,13 @@ impl KafkaStreams {
         self.shared.set_handler(Arc::new(handler));
     }
 
-    /// Validates topics, creates internal topics and starts the stream
-    /// threads (CREATED → REBALANCING). On error the client stays CREATED.
+    /// Locks the state directory, validates topics, creates internal
+    /// topics and starts the stream threads (CREATED → REBALANCING). On
+    /// error the client stays CREATED (and the directory unlocked).
+    ///
+    /// Fails with [`Error::StateDirLocked`] if another instance of this
+    /// application (in this process or another) runs on the same
+    /// `state.dir`: each instance needs its own.
     pub fn start(&self) -> Result<()> {
         if self.state() != State::Created {
             return Err(Error::IllegalState(format!(
@@ -128,8 +168,12 @@ impl KafkaStreams {
                 self.state()
             )));
         }
+        let app_dir = app_dir(self.config.get_state_dir(), self.config.application_id());
+        let dir_lock = StateDirLock::acquire(&app_dir)?;
         let metadata = Arc::new(self.prepare_topics()?);
+        *lock(&self.dir_lock) = Some(dir_lock);
         if !self.shared.set_state(State::Rebalancing) {
+            lock(&self.dir_lock).take();
             return Err(Error::IllegalState(
                 "the client was closed while starting".into(),
             ));
@@ -191,6 +235,25 @@ impl KafkaStreams {
                 }
             }
         }
+        let cleaner = StateDirCleaner {
+            name: format!(
+                "{}-{}-CleanupThread",
+                self.config.application_id(),
+                self.process_id
+            ),
+            app_dir,
+            delay: self.config.state_cleanup_delay(),
+            task_dirs: self.state.task_dirs.clone(),
+            client: self.shared.clone(),
+        };
+        match cleaner.spawn() {
+            Ok(handle) => threads.push(handle),
+            Err(e) => {
+                drop(threads);
+                self.close(DROP_CLOSE_TIMEOUT);
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -218,7 +281,8 @@ impl KafkaStreams {
     }
 
     /// Shuts the stream threads down, committing their tasks, and waits up
-    /// to `timeout`. Returns whether every thread stopped in time.
+    /// to `timeout`. Returns whether every thread stopped in time. Once they
+    /// have, the state directory is unlocked: another instance may use it.
     pub fn close(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         match self.state() {
@@ -254,6 +318,8 @@ impl KafkaStreams {
                 tracing::error!("a stream thread panicked outside its error handling");
             }
         }
+        // No thread uses the state directory any more.
+        lock(&self.dir_lock).take();
         true
     }
 

@@ -12,6 +12,7 @@
 //! - `global_thread` / `global_task`: the global stores of global tables,
 //!   bootstrapped before the stream threads start, then kept up to date;
 //! - `task_manager`: a thread's tasks and its commit protocol;
+//! - `state_cleaner`: deletes the state of tasks no longer owned;
 //! - `record_collector`: task output into the thread's producer;
 //! - [`State`] and the listener, [`StreamThreadExceptionResponse`];
 //! - [`query`]: interactive queries on local stores.
@@ -26,12 +27,14 @@ mod global_thread;
 mod instance_state;
 mod kafka_streams;
 pub(crate) mod partition_group;
+mod partition_metadata;
 mod process_metadata;
 pub mod query;
 mod record_collector;
 mod repartition_purge;
 mod signal;
 mod state;
+mod state_cleaner;
 pub(crate) mod state_manager;
 mod stream_thread;
 pub(crate) mod task;

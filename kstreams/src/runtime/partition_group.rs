@@ -178,6 +178,27 @@ impl PartitionGroup {
         self.stream_time
     }
 
+    /// The partition's time (highest timestamp taken from it, -1 if none).
+    pub(crate) fn partition_time(&self, topic: &str, partition: i32) -> i64 {
+        self.queues
+            .iter()
+            .find(|q| q.partition == partition && q.topic == topic)
+            .map_or(-1, |q| q.partition_time)
+    }
+
+    /// Starts the partition at the time committed with its offset (Java's
+    /// `PartitionGroup.setPartitionTime`); stream time follows.
+    pub(crate) fn set_partition_time(&mut self, topic: &str, partition: i32, time: i64) {
+        if let Some(q) = self
+            .queues
+            .iter_mut()
+            .find(|q| q.partition == partition && q.topic == topic)
+        {
+            q.partition_time = q.partition_time.max(time);
+            self.stream_time = self.stream_time.max(time);
+        }
+    }
+
     /// Drops all buffered records.
     pub(crate) fn clear(&mut self) {
         for queue in &mut self.queues {

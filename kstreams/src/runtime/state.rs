@@ -40,6 +40,13 @@ pub enum State {
 }
 
 impl State {
+    /// The position of the state in Java's `KafkaStreams.State` (CREATED 0,
+    /// REBALANCING 1, RUNNING 2, PENDING_SHUTDOWN 3, NOT_RUNNING 4,
+    /// PENDING_ERROR 5, ERROR 6): the value of the `client-state` metric.
+    pub fn ordinal(self) -> u8 {
+        self as u8
+    }
+
     /// Whether Kafka Streams allows `self → next`.
     pub fn is_valid_transition(self, next: State) -> bool {
         use State::*;

@@ -2,7 +2,7 @@
 //! class of that name.
 //!
 //! Owns, for one task: its directory `<state.dir>/<application.id>/<task
-//! id>/`, its store instances ([`TaskStores`]), the buffer through which
+//! id>/` (locked against the cleaner while the task is open), its store instances ([`TaskStores`]), the buffer through which
 //! store writes reach the task's `RecordCollector` (and so the open
 //! transaction), the timestamp stamped on changelog records, and the
 //! `.checkpoint` file.
@@ -45,7 +45,8 @@ use crate::processor::Headers;
 use crate::processor::{ProducedRecord, RecordCollector, TaskId};
 use crate::state::{
     task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
-    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, ThreadCache,
+    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLock, TaskDirLocks,
+    ThreadCache,
 };
 use crate::topology::Topology;
 use crate::Result;
@@ -81,6 +82,9 @@ pub(crate) type LocalStores = Arc<super::query::registry::LocalStoreRegistry>;
 #[derive(Clone)]
 pub(crate) struct StateEnv {
     pub(crate) state_dir: PathBuf,
+    /// The task directories open on the instance's threads, which its
+    /// state cleaner leaves alone.
+    pub(crate) task_dirs: Arc<TaskDirLocks>,
     pub(crate) rocksdb: RocksDbConfig,
     pub(crate) cache: Arc<ThreadCache>,
     pub(crate) eos: bool,
@@ -100,6 +104,7 @@ impl StateEnv {
             std::env::temp_dir().join(format!("kstreams-ttd-{}-{n}", std::process::id()));
         StateEnv {
             state_dir,
+            task_dirs: Arc::default(),
             rocksdb: RocksDbConfig::new(8 << 20, 4 << 20),
             cache: Arc::new(ThreadCache::new(cache_max_bytes)),
             eos: false,
@@ -160,6 +165,8 @@ pub(crate) struct ProcessorStateManager {
     /// asking the broker).
     since_checkpoint: AtomicU64,
     maintenance: StateMaintenance,
+    /// Held from before the directory is created until the stores close.
+    dir_lock: Option<TaskDirLock>,
 }
 
 impl ProcessorStateManager {
@@ -170,6 +177,7 @@ impl ProcessorStateManager {
         topology: &Topology,
         application_id: &str,
         env: &StateEnv,
+        metrics: crate::metrics::StoreScope,
     ) -> Result<Self> {
         let (factories, connections) = topology.stores_of(task.subtopology);
         let mut manager = ProcessorStateManager {
@@ -187,11 +195,13 @@ impl ProcessorStateManager {
             local_stores: env.local_stores.clone(),
             since_checkpoint: AtomicU64::new(0),
             maintenance: StateMaintenance::default(),
+            dir_lock: None,
         };
         if factories.is_empty() {
             return Ok(manager);
         }
         let dir = task_dir(&env.state_dir, application_id, &task.to_string());
+        manager.dir_lock = Some(env.task_dirs.lock(&dir));
         std::fs::create_dir_all(&dir).map_err(|e| {
             crate::Error::io(
                 format!("creating the task state directory {}", dir.display()),
@@ -221,6 +231,7 @@ impl ProcessorStateManager {
             cache: env.cache.clone(),
             collector: manager.changelog.clone(),
             timestamp: manager.timestamp.clone(),
+            metrics,
         };
         for f in &factories {
             let store = f.build(&ctx)?;
@@ -370,5 +381,6 @@ impl ProcessorStateManager {
             }
         }
         self.stores.stores.clear();
+        self.dir_lock = None;
     }
 }

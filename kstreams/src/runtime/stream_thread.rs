@@ -13,13 +13,17 @@
 //! error handler: replace the thread (start over likewise) or shut the
 //! client down. A replaced thread keeps its index, hence its
 //! `transactional.id`, which fences whatever its predecessor left open.
+//!
+//! Metrics ([`ThreadMetrics`]) are recorded once per loop iteration and
+//! outlive restarts; everything the thread does runs in a `stream_thread`
+//! tracing span named after it.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::client::ClientShared;
 use super::error_handler::{is_task_migrated, StreamThreadExceptionResponse};
@@ -34,6 +38,7 @@ use crate::kafka::consumer::{ConsumerHandle, RebalanceListener, StreamsConsumer,
 use crate::kafka::delete_records::RecordDeleter;
 use crate::kafka::is_fatal;
 use crate::kafka::producer::StreamsProducer;
+use crate::metrics::ThreadMetrics;
 use crate::topology::Topology;
 use crate::{Error, Result};
 
@@ -98,8 +103,8 @@ impl RebalanceListener for ThreadRebalanceListener {
                 .set_thread_state(self.index, ThreadState::PartitionsRevoked);
         }
     }
-    fn on_partitions_assigned(&self, _consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]) {
-        with_task_manager(|tm| tm.handle_assignment(partitions));
+    fn on_partitions_assigned(&self, consumer: ConsumerHandle<'_>, partitions: &[TopicPartition]) {
+        with_task_manager(|tm| tm.handle_assignment(consumer, partitions));
         self.client
             .set_thread_state(self.index, ThreadState::PartitionsAssigned);
     }
@@ -121,11 +126,14 @@ impl StreamThread {
     }
 
     fn run(self) {
+        let span = tracing::info_span!("stream_thread", thread = %self.name);
+        let _entered = span.enter();
+        let mut metrics = ThreadMetrics::new(self.client.metrics.clone(), &self.name);
         loop {
             self.client
                 .set_thread_state(self.index, ThreadState::Starting);
-            let result =
-                catch_unwind(AssertUnwindSafe(|| self.run_clients())).unwrap_or_else(|panic| {
+            let result = catch_unwind(AssertUnwindSafe(|| self.run_clients(&mut metrics)))
+                .unwrap_or_else(|panic| {
                     let message = panic
                         .downcast_ref::<&str>()
                         .map(ToString::to_string)
@@ -167,7 +175,7 @@ impl StreamThread {
 
     /// Creates consumer, producer and task manager, runs the loop, and tears
     /// everything down (cleanly on shutdown, dirty on error).
-    fn run_clients(&self) -> Result<()> {
+    fn run_clients(&self, metrics: &mut ThreadMetrics) -> Result<()> {
         let transactional_id = match self.config.guarantee() {
             ProcessingGuarantee::ExactlyOnceV2 => Some(format!(
                 "{}-{}-{}",
@@ -185,11 +193,12 @@ impl StreamThread {
         let producer = StreamsProducer::new(&producer_cfg)?;
         let task_config = TaskConfig {
             application_id: self.config.application_id().to_owned(),
+            thread_id: metrics.thread_id().to_owned(),
             max_task_idle_ms: self.config.task_idle_ms(),
             buffered_records_per_partition: self.config.buffered_records(),
             errors: crate::errors::ErrorHandlers::new(
                 self.config.errors.clone(),
-                self.client.metrics.clone(),
+                metrics.registry().clone(),
             ),
             node_settings: crate::processor::node::NodeSettings {
                 outer_join_emit_interval_ms: self.config.outer_join_emit_interval_ms(),
@@ -202,6 +211,7 @@ impl StreamThread {
             task_config,
             self.config.commit_interval(),
             producer,
+            metrics.task_counters(),
         )));
         tasks
             .borrow_mut()
@@ -225,7 +235,7 @@ impl StreamThread {
         let consumer_cfg = consumer_config(&self.config, &format!("{}-consumer", self.name));
         let result = StreamsConsumer::new(&consumer_cfg, listener, &self.metadata.source_topics())
             .and_then(|mut consumer| {
-                let result = self.poll_loop(&mut consumer, &tasks);
+                let result = self.poll_loop(&mut consumer, &tasks, metrics);
                 self.teardown(&consumer, &tasks, &result);
                 // Dropping the consumer leaves the group; its revoke callback finds no tasks.
                 drop(consumer);
@@ -259,6 +269,7 @@ impl StreamThread {
         &self,
         consumer: &mut StreamsConsumer,
         tasks: &RefCell<TaskManager>,
+        metrics: &mut ThreadMetrics,
     ) -> Result<()> {
         let poll_timeout = self.config.poll_interval();
         let mut idle = true;
@@ -272,6 +283,7 @@ impl StreamThread {
             // Poll without holding the task manager: rebalance callbacks take it.
             let mut timeout = if idle { poll_timeout } else { Duration::ZERO };
             let mut generation = tasks.borrow().generation();
+            let poll_started = Instant::now();
             while batch.len() < MAX_POLL_RECORDS {
                 let polled = consumer.poll(timeout);
                 let now_generation = tasks.borrow().generation();
@@ -301,6 +313,7 @@ impl StreamThread {
                     .set_thread_state(self.index, ThreadState::Running);
             }
             let polled = batch.len();
+            metrics.record_poll(poll_started.elapsed(), polled);
             let to_pause: Vec<TopicPartition> =
                 batch.drain(..).filter_map(|r| tm.add_record(r)).collect();
             if !to_pause.is_empty() {
@@ -311,6 +324,7 @@ impl StreamThread {
                     lags_seen = version;
                     latest_lags = lags;
                     lags_generation = u64::MAX;
+                    metrics.set_lags(&latest_lags);
                 }
                 if lags_generation != tm.generation() {
                     tm.set_fetched_lags(&latest_lags);
@@ -318,14 +332,20 @@ impl StreamThread {
                 }
             }
             let now = wall_clock_ms();
+            let started = Instant::now();
             let processed = tm.process(now, MAX_PROCESS_PER_TASK)?;
-            tm.punctuate(now)?;
+            let punctuate_started = Instant::now();
+            metrics.record_process(punctuate_started - started, processed);
+            let punctuated = tm.punctuate(now)?;
+            metrics.record_punctuate(punctuate_started.elapsed(), punctuated);
             let to_resume = tm.partitions_to_resume();
             if !to_resume.is_empty() {
                 consumer.resume(&to_resume)?;
             }
             if tm.commit_needed() {
+                let started = Instant::now();
                 tm.commit(consumer.handle())?;
+                metrics.record_commit(started.elapsed(), tm.task_count());
             }
             idle = polled == 0 && processed == 0;
         }

@@ -12,11 +12,20 @@
 //! - a record with a negative extracted timestamp is skipped (logged); its
 //!   offset still counts as processed;
 //! - without `set_fetched_lag` every partition counts as caught up
-//!   (`max.task.idle.ms`, KIP-695).
+//!   (`max.task.idle.ms`, KIP-695);
+//! - metrics ([`TaskMetrics`]) are registered when the task is created and
+//!   leave the registry when it is dropped; at INFO, processing a record
+//!   reads no clock (the source node's end-to-end latency uses the
+//!   iteration's wall clock).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
+use super::partition_metadata;
+use crate::kafka::consumer::CommitOffset;
+use crate::metrics::TaskMetrics;
+use crate::processor::metadata::ProcessorMetadata;
 use crate::processor::node::{Lifecycle, NodeCx};
 use crate::processor::punctuation::PunctuationQueue;
 use crate::processor::{ConsumedRecord, PunctuationType, RecordCollector, RecordMetadata, TaskId};
@@ -30,6 +39,8 @@ use crate::{Error, Result};
 pub(crate) struct TaskConfig {
     /// `application.id`, prefix of internal topic names.
     pub(crate) application_id: String,
+    /// The stream thread's name: the `thread-id` tag of the task's metrics.
+    pub(crate) thread_id: String,
     /// `max.task.idle.ms`: how long to wait for data on all inputs before
     /// processing out of timestamp order.
     pub(crate) max_task_idle_ms: i64,
@@ -53,12 +64,18 @@ pub(crate) struct StreamTask {
     wall_clock: i64,
     /// Next offset to commit per input partition, changed since the last commit.
     pending_offsets: BTreeMap<(String, i32), i64>,
+    /// The last offset committed (or found committed) per input partition.
+    committed_offsets: BTreeMap<(String, i32), i64>,
+    /// Processor facts committed with the offsets (Java's `ProcessorMetadata`).
+    processor_metadata: ProcessorMetadata,
     commit_requested: bool,
     errors: crate::errors::ErrorHandlers,
     /// The consumed record being processed (for the exception handlers).
     current: Option<ConsumedRecord>,
     /// The task's state stores (see `state_manager`).
     state: ProcessorStateManager,
+    /// The task's sensors (`stream-task-metrics`).
+    metrics: TaskMetrics,
 }
 
 impl StreamTask {
@@ -70,13 +87,27 @@ impl StreamTask {
         config: &TaskConfig,
         env: &StateEnv,
     ) -> Result<StreamTask> {
-        let state = ProcessorStateManager::open(id, topology, &config.application_id, env)?;
+        let metrics = TaskMetrics::new(
+            config.errors.metrics.clone(),
+            &config.thread_id,
+            &id.to_string(),
+        );
+        let state = ProcessorStateManager::open(
+            id,
+            topology,
+            &config.application_id,
+            env,
+            metrics.store_scope(),
+        )?;
         let graph = topology.instantiate(
             id.subtopology,
             &config.application_id,
             &state.stores,
             &config.node_settings,
+            Some(&metrics),
         )?;
+        let mut errors = config.errors.clone();
+        errors.dropped = metrics.dropped.clone();
         let mut topics: Vec<&String> = graph.sources.keys().collect();
         topics.sort();
         let partitions = topics
@@ -106,19 +137,23 @@ impl StreamTask {
             initialized: false,
             wall_clock: 0,
             pending_offsets: BTreeMap::new(),
+            committed_offsets: BTreeMap::new(),
+            processor_metadata: ProcessorMetadata::default(),
             commit_requested: false,
-            errors: config.errors.clone(),
+            errors,
             current: None,
             state,
+            metrics,
         })
     }
     /// Replaces the exception handlers (the test driver's `with_streams_config`).
-    pub(crate) fn set_error_handlers(&mut self, errors: crate::errors::ErrorHandlers) {
+    pub(crate) fn set_error_handlers(&mut self, mut errors: crate::errors::ErrorHandlers) {
+        errors.dropped = self.metrics.dropped.clone();
         self.errors = errors;
     }
-    /// The exception handlers and metrics.
-    pub(crate) fn error_handlers(&self) -> &crate::errors::ErrorHandlers {
-        &self.errors
+    /// The task's sensors.
+    pub(crate) fn metrics(&self) -> &TaskMetrics {
+        &self.metrics
     }
     /// The task id.
     pub(crate) fn id(&self) -> TaskId {
@@ -175,6 +210,7 @@ impl StreamTask {
             errors: &self.errors,
             raw: self.current.as_ref(),
             stores: &self.state.stores,
+            processor_metadata: &mut self.processor_metadata,
         };
         let result = f(&mut self.graph, &mut self.punctuations, &mut cx);
         // Store writes join the task's output (the open transaction).
@@ -217,14 +253,14 @@ impl StreamTask {
         self.pending_offsets
             .insert((topic.clone(), record.partition), record.offset + 1);
         if stamped.timestamp < 0 {
-            self.errors.metrics.record_dropped(); // logged by the partition group
+            self.errors.record_dropped(); // logged by the partition group
             return Ok(true);
         }
-        let source = self
+        let (source, source_metrics) = self
             .graph
             .sources
             .get(&topic)
-            .map(|s| s.node.clone())
+            .map(|s| (s.node.clone(), s.metrics.clone()))
             .ok_or_else(|| {
                 Error::IllegalState(format!(
                     "task {} has no source for topic `{topic}`",
@@ -236,6 +272,19 @@ impl StreamTask {
             partition: record.partition,
             offset: record.offset,
         };
+        // Java's `processAtSourceSensor` and e2e latency at the source;
+        // the task's process latency only at DEBUG (two clock reads).
+        let started = self
+            .metrics
+            .process_latency
+            .as_ref()
+            .map(|_| Instant::now());
+        if let Some(m) = &source_metrics {
+            m.record(wall_clock_ms, stamped.timestamp);
+        }
+        if let Some(s) = &self.metrics.process {
+            s.record(0);
+        }
         self.state.timestamp.set(stamped.timestamp);
         let headers = record.headers.clone();
         self.current = Some(record);
@@ -254,6 +303,9 @@ impl StreamTask {
             stores.flush_evicted(cx)
         });
         self.current = None;
+        if let (Some(s), Some(started)) = (&self.metrics.process_latency, started) {
+            s.record(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        }
         processed?;
         let stream_time = self.group.stream_time();
         self.with_cx(collector, None, |_, queue, cx| {
@@ -269,9 +321,14 @@ impl StreamTask {
     ) -> Result<bool> {
         self.wall_clock = wall_clock_ms;
         self.ensure_initialized(collector)?;
-        self.with_cx(collector, None, |_, queue, cx| {
+        let started = self.metrics.punctuate.as_ref().map(|_| Instant::now());
+        let fired = self.with_cx(collector, None, |_, queue, cx| {
             queue.may_punctuate(wall_clock_ms, PunctuationType::WallClockTime, cx)
-        })
+        })?;
+        if let (Some(s), Some(started), true) = (&self.metrics.punctuate, started, fired) {
+            s.record(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        }
+        Ok(fired)
     }
     /// Flushes the stores' record caches (sending what they emit to
     /// `collector`) and returns the offsets to commit: (topic, partition,
@@ -282,22 +339,71 @@ impl StreamTask {
     pub(crate) fn prepare_commit(
         &mut self,
         collector: &mut dyn RecordCollector,
-    ) -> Result<Vec<(String, i32, i64)>> {
+    ) -> Result<Vec<CommitOffset>> {
         self.ensure_initialized(collector)?;
         self.with_cx(collector, None, |_, _, cx| {
             let stores = cx.stores;
             stores.flush_caches(cx)
         })?;
-        Ok(self
-            .pending_offsets
-            .iter()
-            .map(|((t, p), o)| (t.clone(), *p, *o))
+        // Java's StreamTask.committableOffsetsAndMetadata: the partitions
+        // consumed since the last commit, or every input partition with a
+        // known offset when the processor metadata changed, each with its
+        // partition time and the metadata.
+        let mut offsets = self.pending_offsets.clone();
+        if self.processor_metadata.needs_commit() {
+            for (tp, offset) in &self.committed_offsets {
+                offsets.entry(tp.clone()).or_insert(*offset);
+            }
+        }
+        Ok(offsets
+            .into_iter()
+            .map(|((topic, partition), offset)| {
+                let time = self.group.partition_time(&topic, partition);
+                CommitOffset {
+                    metadata: partition_metadata::encode(time, &self.processor_metadata),
+                    topic,
+                    partition,
+                    offset,
+                }
+            })
             .collect())
     }
+
+    /// Starts from what the group committed for this task's partitions:
+    /// their offsets, partition times and the processor metadata (Java's
+    /// `StreamTask.initializeTaskTimeAndProcessorMetadata`).
+    pub(crate) fn initialize_from_committed(&mut self, committed: &[CommitOffset]) {
+        let mut merged = ProcessorMetadata::default();
+        for c in committed {
+            let tp = (c.topic.clone(), c.partition);
+            if !self
+                .group
+                .partitions()
+                .any(|(t, p)| t == c.topic && p == c.partition)
+            {
+                continue;
+            }
+            self.committed_offsets.insert(tp, c.offset);
+            match partition_metadata::decode(&c.metadata) {
+                Some((time, processor)) => {
+                    self.group.set_partition_time(&c.topic, c.partition, time);
+                    merged.merge_max(&processor);
+                }
+                None if c.metadata.is_empty() => {}
+                None => {
+                    tracing::warn!(task = %self.id, topic = %c.topic, partition = c.partition, "unsupported offset metadata found; starting from an unknown partition time")
+                }
+            }
+        }
+        self.processor_metadata = merged;
+    }
+
     /// Called after the commit succeeded (bookkeeping; the task manager
     /// then decides about a checkpoint).
     pub(crate) fn post_commit(&mut self) {
-        self.pending_offsets.clear();
+        let pending = std::mem::take(&mut self.pending_offsets);
+        self.committed_offsets.extend(pending);
+        self.processor_metadata.committed();
         self.commit_requested = false;
     }
     /// Whether a processor asked for a commit (`ProcessorContext::commit`).
@@ -367,6 +473,7 @@ mod tests {
         let topology = b.build().unwrap();
         let config = TaskConfig {
             application_id: "app".into(),
+            thread_id: "t".into(),
             max_task_idle_ms: 0,
             buffered_records_per_partition: 100,
             errors: Default::default(),
@@ -408,9 +515,19 @@ mod tests {
         assert_eq!(task.stream_time(), 50);
         let offsets = task.prepare_commit(&mut sent).unwrap();
         assert_eq!(
-            offsets,
+            plain(&offsets),
             vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]
         );
+        // Each with its partition's time, as Java's TopicPartitionMetadata.
+        let times: Vec<i64> = offsets
+            .iter()
+            .map(|c| {
+                super::partition_metadata::decode(&c.metadata)
+                    .expect("metadata")
+                    .0
+            })
+            .collect();
+        assert_eq!(times, vec![50, 40]);
         task.post_commit();
         assert!(
             task.prepare_commit(&mut sent).unwrap().is_empty(),
@@ -426,9 +543,63 @@ mod tests {
         assert!(task.process(0, &mut sent).unwrap());
         assert!(sent.0.is_empty());
         assert_eq!(
-            task.prepare_commit(&mut sent).unwrap(),
+            plain(&task.prepare_commit(&mut sent).unwrap()),
             vec![("a".to_string(), 0, 8)]
         );
+    }
+
+    fn plain(offsets: &[CommitOffset]) -> Vec<(String, i32, i64)> {
+        offsets
+            .iter()
+            .map(|c| (c.topic.clone(), c.partition, c.offset))
+            .collect()
+    }
+
+    #[test]
+    fn committed_partition_times_and_processor_metadata_are_restored() {
+        let mut task = merge_task();
+        let mut meta = ProcessorMetadata::default();
+        meta.put("store", 7);
+        let committed = [
+            CommitOffset {
+                topic: "a".into(),
+                partition: 0,
+                offset: 3,
+                metadata: super::partition_metadata::encode(30, &meta),
+            },
+            CommitOffset {
+                topic: "b".into(),
+                partition: 0,
+                offset: 2,
+                metadata: super::partition_metadata::encode(45, &ProcessorMetadata::default()),
+            },
+            // Not this task's partition: ignored.
+            CommitOffset {
+                topic: "c".into(),
+                partition: 0,
+                offset: 9,
+                metadata: super::partition_metadata::encode(99, &meta),
+            },
+        ];
+        task.initialize_from_committed(&committed);
+        assert_eq!(task.stream_time(), 45);
+        assert_eq!(task.processor_metadata.get("store"), Some(7));
+        // Nothing consumed and the metadata unchanged: nothing to commit.
+        let mut sent = Sent::default();
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty());
+        // A changed value goes to every input partition, at its offset.
+        task.processor_metadata.put("store", 8);
+        let offsets = task.prepare_commit(&mut sent).unwrap();
+        assert_eq!(
+            plain(&offsets),
+            vec![("a".to_string(), 0, 3), ("b".to_string(), 0, 2)]
+        );
+        for c in &offsets {
+            let (_, m) = super::partition_metadata::decode(&c.metadata).expect("metadata");
+            assert_eq!(m.get("store"), Some(8));
+        }
+        task.post_commit();
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty());
     }
 
     #[test]
@@ -439,6 +610,7 @@ mod tests {
         let topology = b.build().unwrap();
         let config = TaskConfig {
             application_id: "app".into(),
+            thread_id: "t".into(),
             max_task_idle_ms: 0,
             buffered_records_per_partition: 100,
             errors: Default::default(),

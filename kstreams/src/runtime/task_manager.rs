@@ -22,6 +22,10 @@
 //! On any error the caller closes everything dirty: the transaction is
 //! aborted and tasks drop their buffers; input is re-read from the last
 //! committed offsets.
+//!
+//! Tracing: rebalances run in a `rebalance` span, each task's restore,
+//! processing and commit in a `restore` / `process` / `commit` span with
+//! its `task` id, inside the thread's `stream_thread` span.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -34,6 +38,7 @@ use super::task::{StreamTask, TaskConfig};
 use super::topology_metadata::TopologyMetadata;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;
+use crate::metrics::TaskCounters;
 use crate::processor::{ConsumedRecord, TaskId};
 use crate::topology::Topology;
 use crate::{Error, Result};
@@ -66,6 +71,8 @@ pub(crate) struct TaskManager {
     state: TaskStateSupport,
     /// Deletes committed records of repartition topics (none without them).
     purge: Option<RepartitionPurge>,
+    /// The thread's `task-created` / `task-closed` sensors.
+    counters: TaskCounters,
 }
 
 impl TaskManager {
@@ -76,6 +83,7 @@ impl TaskManager {
         task_config: TaskConfig,
         commit_interval: Duration,
         producer: StreamsProducer,
+        counters: TaskCounters,
     ) -> Self {
         TaskManager {
             thread,
@@ -93,11 +101,31 @@ impl TaskManager {
             generation: 0,
             state: TaskStateSupport::default(),
             purge: None,
+            counters,
         }
     }
 
-    /// Creates the tasks of a new assignment (closing tasks not in it).
-    pub(crate) fn handle_assignment(&mut self, partitions: &[TopicPartition]) {
+    /// Creates the tasks of a new assignment (closing tasks not in it),
+    /// each starting from what the group committed for its partitions
+    /// (offsets, partition times, processor metadata).
+    pub(crate) fn handle_assignment(
+        &mut self,
+        consumer: ConsumerHandle<'_>,
+        partitions: &[TopicPartition],
+    ) {
+        let _span = tracing::info_span!("rebalance", event = "assigned").entered();
+        let committed = match consumer.committed(partitions) {
+            Ok(c) => c,
+            Err(e) => {
+                // Without them the tasks start from unknown partition
+                // times, and a windowed aggregation emitting on window
+                // close may emit final results again; processing is
+                // still correct otherwise. Java retries until
+                // task.timeout.ms; the next rebalance retries here.
+                tracing::warn!(thread = %self.thread, error = %e, "fetching the committed offsets' metadata failed; tasks start without their committed partition times");
+                Vec::new()
+            }
+        };
         let wanted = self.metadata.tasks_for(partitions);
         let stale: Vec<TaskId> = self
             .tasks
@@ -108,6 +136,7 @@ impl TaskManager {
         for id in stale {
             if let Some(mut task) = self.tasks.remove(&id) {
                 task.close(false);
+                self.counters.closed(1);
             }
         }
         for id in wanted {
@@ -115,10 +144,12 @@ impl TaskManager {
                 continue;
             }
             match StreamTask::new(id, &self.topology, &self.task_config, &self.state.env) {
-                Ok(task) => match self.state.restore(&task) {
+                Ok(mut task) => match self.state.restore(&task) {
                     Ok(()) => {
                         task.state().mark_restored();
+                        task.initialize_from_committed(&committed);
                         self.tasks.insert(id, task);
+                        self.counters.created();
                     }
                     Err(e) => {
                         self.pending_error.get_or_insert(e);
@@ -149,6 +180,8 @@ impl TaskManager {
     /// partitions were `lost` (another member owns them already) or the
     /// commit fails, closes dirty instead.
     pub(crate) fn handle_revocation(&mut self, consumer: ConsumerHandle<'_>, lost: bool) {
+        let _span = tracing::info_span!("rebalance", event = if lost { "lost" } else { "revoked" })
+            .entered();
         self.generation += 1;
         if lost {
             tracing::warn!(thread = %self.thread, "partitions lost: this member was fenced out of the group; closing tasks dirty");
@@ -170,6 +203,7 @@ impl TaskManager {
     }
 
     fn clear(&mut self) {
+        self.counters.closed(self.tasks.len());
         self.tasks.clear();
         self.routes.clear();
         self.paused.clear();
@@ -251,6 +285,7 @@ impl TaskManager {
         let mut collector = KafkaRecordCollector::new(&mut self.producer);
         let mut processed = 0;
         for task in self.tasks.values_mut() {
+            let _span = tracing::debug_span!("process", task = %task.id()).entered();
             for _ in 0..max_per_task {
                 if !task.process(wall_clock_ms, &mut collector)? {
                     break;
@@ -262,13 +297,20 @@ impl TaskManager {
         Ok(processed)
     }
 
-    /// Fires due wall-clock punctuators of every task.
-    pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<()> {
+    /// Fires due wall-clock punctuators of every task; returns how many
+    /// tasks punctuated.
+    pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<usize> {
         let mut collector = KafkaRecordCollector::new(&mut self.producer);
+        let mut punctuated = 0;
         for task in self.tasks.values_mut() {
-            task.punctuate_wall_clock(wall_clock_ms, &mut collector)?;
+            punctuated += usize::from(task.punctuate_wall_clock(wall_clock_ms, &mut collector)?);
         }
-        Ok(())
+        Ok(punctuated)
+    }
+
+    /// How many tasks the thread runs.
+    pub(crate) fn task_count(&self) -> usize {
+        self.tasks.len()
     }
 
     /// Whether commit.interval.ms elapsed or a task asked for a commit.
@@ -283,6 +325,7 @@ impl TaskManager {
         {
             let mut collector = KafkaRecordCollector::new(&mut self.producer);
             for task in self.tasks.values_mut() {
+                let _span = tracing::debug_span!("commit", task = %task.id()).entered();
                 offsets.extend(task.prepare_commit(&mut collector)?);
             }
         }

@@ -21,6 +21,7 @@ use crate::state::change_logging::ChangeLoggingKeyValueBytesStore;
 use crate::state::changelog::{changelog_topic, ChangelogCollector, RecordTimestamp};
 use crate::state::metered::MeteredKeyValueStore;
 use crate::state::store::KeyValueBytesStore;
+use crate::state::store_metrics::StoreMetrics;
 #[cfg(feature = "rocksdb")]
 use crate::state::RocksDbStore;
 use crate::state::{InMemoryKeyValueStore, LruMemoryStore, RocksDbConfig};
@@ -59,6 +60,8 @@ pub(crate) struct StoreContext {
     pub collector: Arc<dyn ChangelogCollector>,
     /// The timestamp of the record being processed, set by the task.
     pub timestamp: RecordTimestamp,
+    /// Where the store registers its metrics (`stream-state-metrics`).
+    pub metrics: crate::metrics::StoreScope,
 }
 
 impl std::fmt::Debug for StoreContext {
@@ -198,12 +201,21 @@ impl<KS: Serde, VS: Serde> KeyValueStoreBuilder<KS, VS> {
                 ctx.cache.clone(),
                 &ctx.task_id,
                 ctx.timestamp.clone(),
-            );
+            )
+            .with_hit_ratio(crate::metrics::HitRatio::new(
+                ctx.metrics.cache_hit_ratio(&self.name),
+            ));
             if let Some(listener) = listener {
                 caching.set_flush_listener(listener);
             }
             store = Box::new(caching);
         }
-        Ok(MeteredKeyValueStore::new(store))
+        let store_type = match self.kind {
+            StoreKind::RocksDb => "rocksdb",
+            StoreKind::InMemory => "in-memory",
+            StoreKind::Lru { .. } => "in-memory-lru",
+        };
+        let metrics = StoreMetrics::new(&ctx.metrics, store_type, &self.name);
+        Ok(MeteredKeyValueStore::new(store).with_metrics(metrics))
     }
 }

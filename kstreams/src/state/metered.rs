@@ -1,93 +1,19 @@
 //! [`MeteredKeyValueStore`]: the outer, typed layer of every key/value
 //! store stack. The only layer that knows serdes: keys and values are
 //! serialized here and travel as bytes through caching, change-logging and
-//! the bytes store. Counts operations and their latency cheaply (relaxed
-//! atomics, one `Instant` per call) in [`StoreMetrics`].
+//! the bytes store. Counts operations cheaply (relaxed atomics) in
+//! [`StoreMetrics`], and times them at `metrics.recording.level` DEBUG.
 //!
 //! Owns: serialization and metrics. Must never: cache, log, or reorder.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use kstreams_serde::Serde;
 
 use crate::error::Result;
 use crate::state::key_value::{KeyValueIterator, KeyValueStore};
 use crate::state::store::{state_error, BytesEntry, BytesIter, KeyValueBytesStore, StateStore};
-
-/// Operation counts and total latencies of one store.
-#[derive(Debug, Default)]
-pub struct StoreMetrics {
-    puts: AtomicU64,
-    put_nanos: AtomicU64,
-    gets: AtomicU64,
-    get_nanos: AtomicU64,
-    deletes: AtomicU64,
-    scans: AtomicU64,
-    flushes: AtomicU64,
-}
-
-fn bump(counter: &AtomicU64, nanos: &AtomicU64, since: Instant) {
-    counter.fetch_add(1, Ordering::Relaxed);
-    nanos.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
-}
-
-impl StoreMetrics {
-    /// Puts (including `put_if_absent` and each entry of `put_all`).
-    pub fn puts(&self) -> u64 {
-        self.puts.load(Ordering::Relaxed)
-    }
-    /// Total put latency in nanoseconds.
-    pub fn put_nanos(&self) -> u64 {
-        self.put_nanos.load(Ordering::Relaxed)
-    }
-    /// Gets.
-    pub fn gets(&self) -> u64 {
-        self.gets.load(Ordering::Relaxed)
-    }
-    /// Total get latency in nanoseconds.
-    pub fn get_nanos(&self) -> u64 {
-        self.get_nanos.load(Ordering::Relaxed)
-    }
-    /// Deletes.
-    pub fn deletes(&self) -> u64 {
-        self.deletes.load(Ordering::Relaxed)
-    }
-    /// Range, prefix and full scans opened.
-    pub fn scans(&self) -> u64 {
-        self.scans.load(Ordering::Relaxed)
-    }
-    /// Flushes.
-    pub fn flushes(&self) -> u64 {
-        self.flushes.load(Ordering::Relaxed)
-    }
-
-    /// Counts one put that started at `since` (window and session stores).
-    pub(crate) fn record_put(&self, since: Instant) {
-        bump(&self.puts, &self.put_nanos, since);
-    }
-
-    /// Counts one point read that started at `since`.
-    pub(crate) fn record_get(&self, since: Instant) {
-        bump(&self.gets, &self.get_nanos, since);
-    }
-
-    /// Counts one delete (a window delete or session remove).
-    pub(crate) fn record_delete(&self) {
-        self.deletes.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts one range query.
-    pub(crate) fn record_scan(&self) {
-        self.scans.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts one flush.
-    pub(crate) fn record_flush(&self) {
-        self.flushes.fetch_add(1, Ordering::Relaxed);
-    }
-}
+use crate::state::store_metrics::StoreMetrics;
 
 /// A typed store over a stack of bytes layers, with key serde `KS` and
 /// value serde `VS`.
@@ -115,6 +41,12 @@ impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
             metrics: StoreMetrics::default(),
             _serdes: PhantomData,
         }
+    }
+
+    /// Reports to `metrics` (the runtime's, registered with the task).
+    pub(crate) fn with_metrics(mut self, metrics: StoreMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// This store's metrics.
@@ -162,7 +94,7 @@ impl<KS: Serde, VS: Serde> MeteredKeyValueStore<KS, VS> {
     }
 
     fn typed<'a>(&'a self, iter: BytesIter<'a>) -> KeyValueIterator<'a, KS::Target, VS::Target> {
-        self.metrics.scans.fetch_add(1, Ordering::Relaxed);
+        self.metrics.range.record(None, 1);
         let name = self.inner.name();
         Box::new(iter.map(move |item| {
             let (k, v) = item?;
@@ -196,8 +128,10 @@ impl<KS: Serde, VS: Serde> StateStore for MeteredKeyValueStore<KS, VS> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
-        self.inner.flush()
+        let start = self.metrics.flush.start();
+        let flushed = self.inner.flush();
+        self.metrics.flush.record(start, 1);
+        flushed
     }
 
     fn close(&mut self) -> Result<()> {
@@ -211,20 +145,20 @@ impl<KS: Serde, VS: Serde> KeyValueStore<KS::Target, VS::Target> for MeteredKeyV
     }
 
     fn get(&self, key: &KS::Target) -> Result<Option<VS::Target>> {
-        let start = Instant::now();
+        let start = self.metrics.get.start();
         let bytes = self.inner.get(&self.key_bytes(key)?)?;
-        bump(&self.metrics.gets, &self.metrics.get_nanos, start);
+        self.metrics.get.record(start, 1);
         self.value_of(bytes)
     }
 
     fn put(&mut self, key: &KS::Target, value: &VS::Target) -> Result<()> {
-        let start = Instant::now();
+        let start = self.metrics.put.start();
         let key = self.key_bytes(key)?;
         match self.value_bytes(value)? {
             Some(v) => self.inner.put(&key, &v)?,
             None => drop(self.inner.delete(&key)?),
         }
-        bump(&self.metrics.puts, &self.metrics.put_nanos, start);
+        self.metrics.put.record(start, 1);
         Ok(())
     }
 
@@ -233,36 +167,33 @@ impl<KS: Serde, VS: Serde> KeyValueStore<KS::Target, VS::Target> for MeteredKeyV
         key: &KS::Target,
         value: &VS::Target,
     ) -> Result<Option<VS::Target>> {
-        let start = Instant::now();
+        let start = self.metrics.put_if_absent.start();
         let key = self.key_bytes(key)?;
         let existing = match self.value_bytes(value)? {
             Some(v) => self.inner.put_if_absent(&key, &v)?,
             None => self.inner.get(&key)?,
         };
-        bump(&self.metrics.puts, &self.metrics.put_nanos, start);
+        self.metrics.put_if_absent.record(start, 1);
         self.value_of(existing)
     }
 
     fn put_all(&mut self, entries: &[(KS::Target, VS::Target)]) -> Result<()> {
-        let start = Instant::now();
+        let start = self.metrics.put_all.start();
         let batch = entries
             .iter()
             .map(|(k, v)| Ok((self.key_bytes(k)?, self.value_bytes(v)?)))
             .collect::<Result<Vec<BytesEntry>>>()?;
         self.inner.put_all(&batch)?;
-        self.metrics
-            .puts
-            .fetch_add(entries.len() as u64, Ordering::Relaxed);
-        self.metrics
-            .put_nanos
-            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.metrics.put_all.record(start, 1);
+        self.metrics.record_put_all_entries(entries.len());
         Ok(())
     }
 
     fn delete(&mut self, key: &KS::Target) -> Result<Option<VS::Target>> {
+        let start = self.metrics.delete.start();
         let key = self.key_bytes(key)?;
         let previous = self.inner.delete(&key)?;
-        self.metrics.deletes.fetch_add(1, Ordering::Relaxed);
+        self.metrics.delete.record(start, 1);
         self.value_of(previous)
     }
 

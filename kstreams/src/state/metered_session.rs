@@ -5,15 +5,14 @@
 //! [`StoreMetrics`]. Must never: cache, log, or reorder.
 
 use std::marker::PhantomData;
-use std::time::Instant;
 
 use kstreams_serde::{Serde, Window, Windowed};
 
 use crate::error::Result;
-use crate::state::metered::StoreMetrics;
 use crate::state::metered_window::{decode, key_bytes, value_bytes};
 use crate::state::session_store::{SessionBytes, SessionBytesStore, SessionStore};
 use crate::state::store::StateStore;
+use crate::state::store_metrics::StoreMetrics;
 
 /// A typed session store over a stack of session bytes layers.
 pub struct MeteredSessionStore<KS: Serde, VS: Serde> {
@@ -44,6 +43,12 @@ impl<KS: Serde, VS: Serde> MeteredSessionStore<KS, VS> {
         }
     }
 
+    /// Reports to `metrics` (the runtime's, registered with the task).
+    pub(crate) fn with_metrics(mut self, metrics: StoreMetrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     /// This store's metrics.
     pub fn metrics(&self) -> &StoreMetrics {
         &self.metrics
@@ -70,7 +75,7 @@ impl<KS: Serde, VS: Serde> MeteredSessionStore<KS, VS> {
     }
 
     fn typed(&self, sessions: Vec<SessionBytes>) -> Result<Sessions<KS::Target, VS::Target>> {
-        self.metrics.record_scan();
+        self.metrics.range.record(None, 1);
         let name = self.inner.name();
         sessions
             .into_iter()
@@ -93,8 +98,10 @@ impl<KS: Serde, VS: Serde> StateStore for MeteredSessionStore<KS, VS> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.metrics.record_flush();
-        self.inner.flush()
+        let start = self.metrics.flush.start();
+        let flushed = self.inner.flush();
+        self.metrics.flush.record(start, 1);
+        flushed
     }
 
     fn close(&mut self) -> Result<()> {
@@ -108,18 +115,18 @@ impl<KS: Serde, VS: Serde> SessionStore<KS::Target, VS::Target> for MeteredSessi
     }
 
     fn put(&mut self, session: &Windowed<KS::Target>, value: &VS::Target) -> Result<()> {
-        let since = Instant::now();
+        let since = self.metrics.put.start();
         let key = self.key(&session.key)?;
         let value = value_bytes::<VS>(self.inner.name(), value)?;
         self.inner.put(&key, session.window, value.as_deref())?;
-        self.metrics.record_put(since);
+        self.metrics.put.record(since, 1);
         Ok(())
     }
 
     fn remove(&mut self, session: &Windowed<KS::Target>) -> Result<()> {
         let key = self.key(&session.key)?;
         self.inner.remove(&key, session.window)?;
-        self.metrics.record_delete();
+        self.metrics.delete.record(None, 1);
         Ok(())
     }
 
@@ -170,11 +177,11 @@ impl<KS: Serde, VS: Serde> SessionStore<KS::Target, VS::Target> for MeteredSessi
         start_ms: i64,
         end_ms: i64,
     ) -> Result<Option<VS::Target>> {
-        let since = Instant::now();
+        let since = self.metrics.get.start();
         let bytes = self
             .inner
             .fetch_session(&self.key(key)?, Window::new(start_ms, end_ms))?;
-        self.metrics.record_get(since);
+        self.metrics.get.record(since, 1);
         bytes
             .map(|b| decode::<VS>(self.inner.name(), "value", &b))
             .transpose()

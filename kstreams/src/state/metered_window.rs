@@ -6,13 +6,12 @@
 //! [`StoreMetrics`]. Must never: cache, log, or reorder.
 
 use std::marker::PhantomData;
-use std::time::Instant;
 
 use kstreams_serde::{Serde, Windowed};
 
 use crate::error::Result;
-use crate::state::metered::StoreMetrics;
 use crate::state::store::{state_error, StateStore};
+use crate::state::store_metrics::StoreMetrics;
 use crate::state::window_store::{time_window, WindowBytesStore, WindowStore, WindowedBytes};
 
 /// Serializes a key with `KS`, naming the store in errors.
@@ -76,6 +75,12 @@ impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
         }
     }
 
+    /// Reports to `metrics` (the runtime's, registered with the task).
+    pub(crate) fn with_metrics(mut self, metrics: StoreMetrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     /// This store's metrics.
     pub fn metrics(&self) -> &StoreMetrics {
         &self.metrics
@@ -92,7 +97,7 @@ impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
     }
 
     fn values(&self, entries: Vec<WindowedBytes>) -> Result<Vec<(i64, VS::Target)>> {
-        self.metrics.record_scan();
+        self.metrics.range.record(None, 1);
         let name = self.inner.name();
         entries
             .into_iter()
@@ -104,7 +109,7 @@ impl<KS: Serde, VS: Serde> MeteredWindowStore<KS, VS> {
         &self,
         entries: Vec<WindowedBytes>,
     ) -> Result<WindowedList<KS::Target, VS::Target>> {
-        self.metrics.record_scan();
+        self.metrics.range.record(None, 1);
         let (name, size) = (self.inner.name(), self.inner.window_size_ms());
         entries
             .into_iter()
@@ -130,8 +135,10 @@ impl<KS: Serde, VS: Serde> StateStore for MeteredWindowStore<KS, VS> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.metrics.record_flush();
-        self.inner.flush()
+        let start = self.metrics.flush.start();
+        let flushed = self.inner.flush();
+        self.metrics.flush.record(start, 1);
+        flushed
     }
 
     fn close(&mut self) -> Result<()> {
@@ -145,25 +152,25 @@ impl<KS: Serde, VS: Serde> WindowStore<KS::Target, VS::Target> for MeteredWindow
     }
 
     fn put(&mut self, key: &KS::Target, value: &VS::Target, window_start: i64) -> Result<()> {
-        let since = Instant::now();
+        let since = self.metrics.put.start();
         let key = self.key(key)?;
         let value = value_bytes::<VS>(self.inner.name(), value)?;
         self.inner.put(&key, window_start, value.as_deref())?;
-        self.metrics.record_put(since);
+        self.metrics.put.record(since, 1);
         Ok(())
     }
 
     fn delete(&mut self, key: &KS::Target, window_start: i64) -> Result<()> {
         let key = self.key(key)?;
         self.inner.put(&key, window_start, None)?;
-        self.metrics.record_delete();
+        self.metrics.delete.record(None, 1);
         Ok(())
     }
 
     fn fetch(&self, key: &KS::Target, window_start: i64) -> Result<Option<VS::Target>> {
-        let since = Instant::now();
+        let since = self.metrics.get.start();
         let bytes = self.inner.fetch_one(&self.key(key)?, window_start)?;
-        self.metrics.record_get(since);
+        self.metrics.get.record(since, 1);
         bytes
             .map(|b| decode::<VS>(self.inner.name(), "value", &b))
             .transpose()

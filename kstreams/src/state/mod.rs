@@ -95,6 +95,7 @@ mod rocksdb_window;
 mod segments;
 mod session_store;
 mod store;
+mod store_metrics;
 mod timestamped_view;
 mod window_builder;
 mod window_store;
@@ -119,11 +120,12 @@ pub use builder::{KeyValueStoreBuilder, StoreKind};
 pub use checkpoint::ChangelogPartition;
 pub use handle::{KeyValueStoreHandle, SessionStoreHandle, WindowStoreHandle};
 pub use key_value::{KeyValueIterator, KeyValueStore};
-pub use metered::{MeteredKeyValueStore, StoreMetrics};
+pub use metered::MeteredKeyValueStore;
 pub use metered_session::MeteredSessionStore;
 pub use metered_window::MeteredWindowStore;
 pub use restore::{LoggingRestoreListener, StateRestoreListener};
 pub use session_store::SessionStore;
+pub use store_metrics::StoreMetrics;
 pub use window_builder::{SessionStoreBuilder, WindowStoreBuilder};
 pub use window_store::WindowStore;
 
@@ -136,7 +138,9 @@ pub(crate) use change_logging_window::{
 };
 pub(crate) use changelog::{changelog_topic, ChangelogCollector, ChangelogRecord, RecordTimestamp};
 pub(crate) use checkpoint::{Checkpoint, CheckpointOffsets};
-pub(crate) use directory::{task_dir, wipe_task_dir};
+pub(crate) use directory::{
+    app_dir, task_dir, wipe_task_dir, StateDirLock, TaskDirLock, TaskDirLocks,
+};
 pub(crate) use handle::lock;
 pub(crate) use in_memory::InMemoryKeyValueStore;
 pub(crate) use lru::LruMemoryStore;

@@ -26,6 +26,7 @@ fn context(
         cache: Arc::new(ThreadCache::new(cache_bytes)),
         collector: collector.clone(),
         timestamp: RecordTimestamp::default(),
+        metrics: crate::metrics::StoreScope::detached(),
     };
     (ctx, collector)
 }

@@ -31,6 +31,7 @@ use crate::state::rocksdb_session::RocksDbSessionStore;
 #[cfg(feature = "rocksdb")]
 use crate::state::rocksdb_window::RocksDbWindowStore;
 use crate::state::session_store::SessionBytesStore;
+use crate::state::store_metrics::StoreMetrics;
 use crate::state::window_store::WindowBytesStore;
 
 /// The settings both builders share.
@@ -225,7 +226,12 @@ impl<KS: Serde, VS: Serde> WindowStoreBuilder<KS, VS> {
                 listener,
             ));
         }
-        Ok(MeteredWindowStore::new(store))
+        let store_type = match c.kind {
+            StoreKind::RocksDb => "rocksdb-window",
+            _ => "in-memory-window",
+        };
+        let metrics = StoreMetrics::new(&ctx.metrics, store_type, &c.name);
+        Ok(MeteredWindowStore::new(store).with_metrics(metrics))
     }
 }
 
@@ -303,6 +309,11 @@ impl<KS: Serde, VS: Serde> SessionStoreBuilder<KS, VS> {
                 listener,
             ));
         }
-        Ok(MeteredSessionStore::new(store))
+        let store_type = match c.kind {
+            StoreKind::RocksDb => "rocksdb-session",
+            _ => "in-memory-session",
+        };
+        let metrics = StoreMetrics::new(&ctx.metrics, store_type, &c.name);
+        Ok(MeteredSessionStore::new(store).with_metrics(metrics))
     }
 }

@@ -22,6 +22,7 @@ fn context(task_dir: &std::path::Path) -> (StoreContext, Arc<InMemoryChangelogCo
         cache: Arc::new(ThreadCache::new(0)),
         collector: collector.clone(),
         timestamp: RecordTimestamp::default(),
+        metrics: crate::metrics::StoreScope::detached(),
     };
     (ctx, collector)
 }

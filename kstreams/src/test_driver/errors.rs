@@ -6,13 +6,13 @@
 //! read them with an output topic of `Bytes` serdes named after the DLQ.
 
 use super::{DriverConfig, TopologyTestDriver};
-use crate::errors::{ErrorHandlers, StreamsMetrics};
+use crate::errors::ErrorHandlers;
 use crate::topology::Topology;
 use crate::{Result, StreamsConfig};
 
 impl TopologyTestDriver {
-    /// A driver taking `application.id`, `statestore.cache.max.bytes` and
-    /// the exception handlers from `config` (Kafka Streams' driver takes its
+    /// A driver taking `application.id`, `statestore.cache.max.bytes`,
+    /// `metrics.recording.level` and the exception handlers from `config` (Kafka Streams' driver takes its
     /// properties the same way).
     ///
     /// ```
@@ -50,11 +50,12 @@ impl TopologyTestDriver {
         let settings = DriverConfig {
             application_id: config.application_id().to_owned(),
             cache_max_bytes: config.cache_max_bytes(),
+            metrics_recording_level: config.recording_level(),
             ..DriverConfig::default()
         };
         let driver = TopologyTestDriver::with_config(topology, settings)?;
-        let errors = ErrorHandlers::new(config.errors.clone(), Default::default());
         let mut state = driver.state.borrow_mut();
+        let errors = ErrorHandlers::new(config.errors.clone(), state.metrics.clone());
         for task in &mut state.tasks {
             task.set_error_handlers(errors.clone());
         }
@@ -63,17 +64,6 @@ impl TopologyTestDriver {
         }
         drop(state);
         Ok(driver)
-    }
-
-    /// The driver's metrics (`dropped-records-total`), as
-    /// [`KafkaStreams::metrics`](crate::KafkaStreams::metrics).
-    pub fn metrics(&self) -> std::sync::Arc<StreamsMetrics> {
-        let state = self.state.borrow();
-        state
-            .tasks
-            .first()
-            .map(|t| t.error_handlers().metrics.clone())
-            .unwrap_or_default()
     }
 }
 

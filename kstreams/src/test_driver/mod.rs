@@ -25,6 +25,7 @@ mod state;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kstreams_serde::Serde;
@@ -34,6 +35,8 @@ pub use output::{PartitionedRecord, TestOutputTopic};
 pub use state::DriverConfig;
 
 use crate::dsl::Topic;
+use crate::errors::ErrorHandlers;
+use crate::metrics::{MetricsSnapshot, StreamsMetrics};
 use crate::processor::{ConsumedRecord, Headers, ProducedRecord, RecordCollector, TaskId};
 use crate::runtime::global_task::GlobalStateUpdateTask;
 use crate::runtime::state_manager::StateEnv;
@@ -43,6 +46,10 @@ use crate::{Error, Result};
 
 /// The application id the driver uses unless told otherwise.
 pub const DEFAULT_APPLICATION_ID: &str = "topology-test-driver";
+
+/// The `thread-id` tag of the driver's metrics (its tasks run on no
+/// stream thread).
+pub const DRIVER_THREAD_ID: &str = "topology-test-driver";
 
 /// Runs a topology without Kafka, for unit tests (Kafka Streams'
 /// `TopologyTestDriver`).
@@ -86,6 +93,8 @@ pub(crate) struct DriverState {
     /// Commit after every piped record (Kafka Streams' behaviour), or only
     /// on [`TopologyTestDriver::commit`].
     auto_commit: bool,
+    /// The driver's metrics registry.
+    pub(crate) metrics: Arc<StreamsMetrics>,
 }
 
 /// Collects what tasks produce, in memory.
@@ -131,9 +140,11 @@ impl TopologyTestDriver {
         let application_id = driver.application_id.as_str();
         let initial_wall_clock_ms = driver.initial_wall_clock_ms;
         let mut env = StateEnv::temporary(driver.cache_max_bytes);
+        let metrics = Arc::new(StreamsMetrics::new(driver.metrics_recording_level));
+        let errors = ErrorHandlers::new(Default::default(), metrics.clone());
         let global = if topology.has_global_stores() {
             let global =
-                GlobalStateUpdateTask::open(&topology, application_id, &env, Default::default())?;
+                GlobalStateUpdateTask::open(&topology, application_id, &env, errors.clone())?;
             env.global_stores = global.stores();
             Some(global)
         } else {
@@ -141,9 +152,10 @@ impl TopologyTestDriver {
         };
         let config = TaskConfig {
             application_id: application_id.to_owned(),
+            thread_id: DRIVER_THREAD_ID.to_owned(),
             max_task_idle_ms: 0,
             buffered_records_per_partition: usize::MAX,
-            errors: Default::default(),
+            errors,
             node_settings: crate::processor::node::NodeSettings {
                 outer_join_emit_interval_ms: driver.outer_join_emit_interval_ms,
             },
@@ -183,6 +195,7 @@ impl TopologyTestDriver {
             wall_clock: initial_wall_clock_ms,
             env,
             auto_commit: driver.commit_after_each_input,
+            metrics,
         };
         // Initializes every processor now, so wall-clock punctuations count
         // from the driver's start (nothing is due yet).
@@ -256,6 +269,31 @@ impl TopologyTestDriver {
             .collect();
         topics.sort();
         topics
+    }
+
+    /// The driver's metrics now, as
+    /// [`KafkaStreams::metrics`](crate::KafkaStreams::metrics): the same
+    /// task, node, store and cache metrics (tagged `thread-id` =
+    /// [`DRIVER_THREAD_ID`]), at [`DriverConfig::metrics_recording_level`].
+    ///
+    /// ```
+    /// use kstreams::dsl::{StreamsBuilder, Topic};
+    /// use kstreams::metrics::RecordingLevel;
+    /// use kstreams::test_driver::{DriverConfig, TopologyTestDriver};
+    ///
+    /// const IN: Topic<String, String, 1> = Topic::new("in");
+    /// const OUT: Topic<String, String, 1> = Topic::new("out");
+    /// let b = StreamsBuilder::new();
+    /// b.stream(IN).to(OUT);
+    /// let config = DriverConfig { metrics_recording_level: RecordingLevel::Debug, ..Default::default() };
+    /// let driver = TopologyTestDriver::with_config(b.build()?, config)?;
+    /// driver.create_input_topic(IN).pipe_key_values([("a", "1"), ("b", "2")])?;
+    /// let metrics = driver.metrics();
+    /// assert_eq!(metrics.value("process-total", &[("task-id", "0_0"), ("processor-node-id", "KSTREAM-SOURCE-0000000000")]), Some(2.0));
+    /// # Ok::<(), kstreams::Error>(())
+    /// ```
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.state.borrow().metrics.snapshot()
     }
 
     /// The application id (prefix of internal topic names).

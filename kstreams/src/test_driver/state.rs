@@ -42,6 +42,9 @@ pub struct DriverConfig {
     /// time), so tests see results as soon as windows close; the runtime's
     /// default is Java's 1000.
     pub outer_join_emit_interval_ms: i64,
+    /// `metrics.recording.level` (default INFO): DEBUG adds task, source
+    /// node, store and cache metrics to [`TopologyTestDriver::metrics`].
+    pub metrics_recording_level: crate::metrics::RecordingLevel,
 }
 
 impl Default for DriverConfig {
@@ -52,6 +55,7 @@ impl Default for DriverConfig {
             cache_max_bytes: crate::config::DEFAULT_CACHE_MAX_BYTES,
             commit_after_each_input: true,
             outer_join_emit_interval_ms: 0,
+            metrics_recording_level: crate::metrics::RecordingLevel::Info,
         }
     }
 }

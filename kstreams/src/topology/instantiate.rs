@@ -1,12 +1,16 @@
 //! Instantiating one sub-topology's nodes for one task.
 //!
 //! Nodes are created children first (a node's index is always larger than
-//! its parents'), so every factory finds its children already built.
+//! its parents'), so every factory finds its children already built. Each
+//! source and terminal node gets its task's node metrics here, once
+//! (`crate::metrics`): a source node's go with its [`TaskSource`], a
+//! terminal node's with the edges that lead to it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{NodeKind, Topology};
+use crate::metrics::{NodeMetrics, TaskMetrics};
 use crate::processor::node::{Erased, Lifecycle, NodeEnv, NodeSettings, RawSource};
 use crate::processor::stores::TaskStores;
 use crate::processor::TimestampExtractor;
@@ -16,6 +20,8 @@ use crate::{Error, Result};
 pub(crate) struct TaskSource {
     pub(crate) node: Arc<dyn RawSource>,
     pub(crate) extractor: Arc<dyn TimestampExtractor>,
+    /// The node's metrics (`process-*` at DEBUG, `record-e2e-latency-*`).
+    pub(crate) metrics: Option<Arc<NodeMetrics>>,
 }
 
 /// The instantiated nodes of one task.
@@ -28,32 +34,36 @@ pub(crate) struct TaskGraph {
 
 impl Topology {
     /// Builds the nodes of sub-topology `subtopology` for one task, whose
-    /// stores are already built.
+    /// stores are already built; `metrics`: the task's, if it reports any.
     pub(crate) fn instantiate(
         &self,
         subtopology: u32,
         application_id: &str,
         stores: &TaskStores,
         settings: &NodeSettings,
+        metrics: Option<&TaskMetrics>,
     ) -> Result<TaskGraph> {
         let sub = self.subtopology(subtopology).ok_or_else(|| {
             Error::IllegalState(format!("the topology has no sub-topology {subtopology}"))
         })?;
-        let mut built: HashMap<usize, Erased> = HashMap::new();
+        let mut built: HashMap<usize, (Erased, Option<Arc<NodeMetrics>>)> = HashMap::new();
         let mut sources = HashMap::new();
         let mut lifecycles = Vec::new();
         for &i in sub.nodes.iter().rev() {
             let node = &self.nodes[i];
             let mut children = Vec::with_capacity(node.children.len());
             for c in &node.children {
-                let erased = built.get(c).ok_or_else(|| {
+                let (erased, child_metrics) = built.get(c).ok_or_else(|| {
                     Error::Topology(format!(
                         "node `{}` has a child outside its sub-topology",
                         node.name
                     ))
                 })?;
-                children.push((self.nodes[*c].name.clone(), erased));
+                children.push((self.nodes[*c].name.clone(), erased, child_metrics.clone()));
             }
+            let is_source = matches!(node.kind, NodeKind::Source { .. });
+            let node_metrics =
+                metrics.and_then(|m| m.node(&node.name, is_source, node.children.is_empty()));
             let env = NodeEnv {
                 name: &node.name,
                 children,
@@ -77,10 +87,11 @@ impl Topology {
                     TaskSource {
                         node: source,
                         extractor,
+                        metrics: node_metrics.clone(),
                     },
                 );
             }
-            built.insert(i, instance.input);
+            built.insert(i, (instance.input, node_metrics));
         }
         lifecycles.reverse();
         Ok(TaskGraph {

@@ -20,7 +20,7 @@
 //! get the `<application.id>-` prefix only when resolved at run time.
 
 mod build;
-mod co_partitioning;
+pub(crate) mod co_partitioning;
 mod describe;
 mod instantiate;
 mod picture;
@@ -32,7 +32,6 @@ use std::fmt;
 use std::sync::Arc;
 
 pub(crate) use build::{assemble, RepartitionSpec};
-pub use co_partitioning::{CoPartitionedWith, Partitions};
 pub use describe::{
     GlobalStoreDescription, NodeDescription, NodeType, SubtopologyDescription, TopologyDescription,
 };

@@ -14,6 +14,9 @@
 //! - optional `MODE=windowed`: final counts per key and 10 s window
 //!   (`windowed_by → count → suppress(until_window_closes)`), RocksDB window
 //!   store and a change-logged suppression buffer;
+//! - optional `MODE=windowed-emit-final`: the same final counts through
+//!   `emit_strategy(EmitStrategy::on_window_close())` (KIP-825) instead of
+//!   `suppress`, `tests/eos_windowed.rs`;
 //! - optional `MODE=join`: a stream-stream join of the input with itself
 //!   split by value prefix: `L:…` records joined with `R:…` records of the
 //!   same key within 5 s (grace 60 s) into `L:…+R:…` (two RocksDB window
@@ -26,6 +29,9 @@
 //! - optional `MODE=table-join`: the `INPUT_TOPIC` table joined with the
 //!   `RIGHT_TOPIC` table (co-partitioned, same key) into `<left>+<right>`
 //!   (`to_changelog_stream`), `tests/eos_table_join.rs`;
+//! - optional `MODE=stream-table-join`: the `INPUT_TOPIC` stream joined
+//!   with the `RIGHT_TOPIC` table into `<left>+<right>`,
+//!   `tests/eos_table_join.rs`;
 //! - optional `MODE=cogroup`: `INPUT_TOPIC` (amounts to add) and
 //!   `RIGHT_TOPIC` (amounts to subtract) cogrouped per key into
 //!   `<events>:<net sum>`, one update per input record when
@@ -34,7 +40,7 @@
 //! Logs (tracing) go to stderr; state transitions are printed as
 //! `STATE <old> -> <new>` lines.
 
-use kstreams::dsl::{BufferConfig, StreamsBuilder, Suppressed, TimeWindows, Topic};
+use kstreams::dsl::{BufferConfig, EmitStrategy, StreamsBuilder, Suppressed, TimeWindows, Topic};
 use kstreams::serde::TimeWindowed;
 use kstreams::{KafkaStreams, StreamsConfig};
 
@@ -55,7 +61,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let input: Topic<String, String, 4> = Topic::named(var("INPUT_TOPIC")?);
     let output: Topic<String, String, 4> = Topic::named(var("OUTPUT_TOPIC")?);
     let builder = StreamsBuilder::new();
-    if std::env::var("MODE").as_deref() == Ok("windowed") {
+    if std::env::var("MODE").as_deref() == Ok("windowed-emit-final") {
+        let finals: Topic<TimeWindowed<String, 10_000>, kstreams::serde::I64, 4> =
+            Topic::named(output.name());
+        builder
+            .stream(input)
+            .group_by_key()
+            .windowed_by(TimeWindows::of_size_and_grace(
+                std::time::Duration::from_secs(10),
+                std::time::Duration::from_secs(1),
+            ))
+            .emit_strategy(EmitStrategy::on_window_close())
+            .count()
+            .to_stream()
+            .to(finals);
+    } else if std::env::var("MODE").as_deref() == Ok("windowed") {
         // Final counts per user and 10 s window (1 s grace), suppressed
         // until each window closes: `tests/eos_windowed.rs`.
         let finals: Topic<TimeWindowed<String, 10_000>, kstreams::serde::I64, 4> =
@@ -110,6 +130,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .to_changelog_stream()
             .to(results);
+    } else if std::env::var("MODE").as_deref() == Ok("stream-table-join") {
+        let right: Topic<String, String, 4> = Topic::named(var("RIGHT_TOPIC")?);
+        builder
+            .stream(input)
+            .join(&builder.table(right), |l: &String, r: &String| {
+                format!("{l}+{r}")
+            })
+            .to(output);
     } else if std::env::var("MODE").as_deref() == Ok("cogroup") {
         // `<events>:<net sum>`: every update carries its running event
         // count, so a replayed (duplicated) or lost update shows.

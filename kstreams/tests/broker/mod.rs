@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test file uses a subset
 
+pub mod http;
 pub mod table_join;
 
 use std::collections::HashMap;
@@ -350,34 +351,35 @@ pub fn check_exactly_once(values: &[(i32, String, String)], expected: usize) -> 
 
 /// The `eos_passthrough` example binary, built on demand.
 pub fn app_binary() -> PathBuf {
+    example_binary("eos_passthrough", &[])
+}
+
+/// Builds kstreams' example `name` (a test's child process) with
+/// `features` into this test's target directory; returns its path.
+pub fn example_binary(name: &str, features: &[&str]) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    // <target>/<profile>/deps/<test> → <target>/<profile>/examples/eos_passthrough
+    // <target>/<profile>/deps/<test> → <target>/<profile>/examples/<name>
     let profile_dir = exe
         .parent()
         .and_then(|d| d.parent())
         .expect("target dir")
         .to_path_buf();
+    let mut args = vec!["build", "-q", "-p", "kstreams", "--example", name];
+    let features = features.join(",");
+    if !features.is_empty() {
+        args.extend(["--features", features.as_str()]);
+    }
     let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "kstreams",
-            "--example",
-            "eos_passthrough",
-        ])
+        .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env(
             "CARGO_TARGET_DIR",
             profile_dir.parent().expect("target root"),
         )
         .status()
-        .expect("cargo build of the eos_passthrough example");
-    assert!(
-        status.success(),
-        "building the eos_passthrough example failed"
-    );
-    profile_dir.join("examples").join("eos_passthrough")
+        .unwrap_or_else(|e| panic!("cargo build of the {name} example: {e}"));
+    assert!(status.success(), "building the {name} example failed");
+    profile_dir.join("examples").join(name)
 }
 
 /// Settings of one `eos_passthrough` instance.
@@ -435,6 +437,19 @@ pub fn wait_for_log(log: &Path, what: &str, at_least: usize, child: &mut Child, 
             Instant::now() < deadline,
             "no `{what}` (x{at_least}) in {} in time",
             log.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits (up to two minutes) until `streams` is in state `wanted`.
+pub fn wait_for_state(streams: &kstreams::KafkaStreams, wanted: kstreams::State) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while streams.state() != wanted {
+        assert!(
+            Instant::now() < deadline,
+            "not {wanted} in time (state {})",
+            streams.state()
         );
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -91,11 +91,12 @@ impl RustBins {
 pub(crate) const HARNESS_BINS: [&str; 3] = ["bench_load", "bench_read", "bench_limit"];
 /// The kstreams implementations (`examples/src/bin/bench_kstreams_*.rs`;
 /// which topology each runs: `topology.rs`).
-pub(crate) const KSTREAMS_BINS: [&str; 4] = [
+pub(crate) const KSTREAMS_BINS: [&str; 5] = [
     "bench_kstreams_stateless",
     "bench_kstreams_counter",
     "bench_kstreams_windowed",
     "bench_kstreams_stream_table_join",
+    "bench_kstreams_stream_stream_join",
 ];
 
 /// `cargo build [--release] -p kstreams-examples --bin ...`.

@@ -33,7 +33,7 @@ pub(crate) struct Topology {
 }
 
 /// Every topology, in the table's order.
-pub(crate) const TOPOLOGIES: [Topology; 5] = [
+pub(crate) const TOPOLOGIES: [Topology; 6] = [
     Topology {
         name: "stateless",
         kstreams_bin: "bench_kstreams_stateless",
@@ -74,6 +74,14 @@ pub(crate) const TOPOLOGIES: [Topology; 5] = [
         latency: true,
         table: true,
     },
+    Topology {
+        name: "stream-stream-join",
+        kstreams_bin: "bench_kstreams_stream_stream_join",
+        counts: false,
+        stateful: true,
+        latency: true,
+        table: false,
+    },
 ];
 
 /// The topology named `name`; the limit's `copy` is none of them.
@@ -100,6 +108,12 @@ pub(crate) struct InputCounts {
     /// Stream-time markers: one SUCCESS event per partition, stamped
     /// [`WINDOW_CLOSE_MS`] after the last event; their windows stay open.
     pub(crate) markers: u64,
+    /// Unordered pairs of distinct SUCCESS records (markers included) of
+    /// one account at most the join window apart (`join_window_ms=`, the
+    /// `JOIN_WINDOW_MS` of `examples/src/bench/pairs.rs`, bounds included).
+    pub(crate) join_pairs: u64,
+    /// The join window `bench_load` counted [`join_pairs`](Self::join_pairs) with, in ms.
+    pub(crate) join_window_ms: u64,
 }
 
 /// The output check of a throughput run (`read`: `bench_read`'s line);
@@ -112,7 +126,11 @@ pub(crate) struct InputCounts {
 ///   add up to the SUCCESS events, under both guarantees;
 /// - windowed-suppress: the final counts add up to the SUCCESS events but
 ///   the markers (whose windows never close), and under exactly_once_v2
-///   each (key, window) is emitted once.
+///   each (key, window) is emitted once;
+/// - stream-stream-join: `successes + 2 * join_pairs` records (at least,
+///   under at_least_once): each pair of SUCCESS events of one account
+///   within the window once per order, each event once with itself
+///   (the reasoning: `examples/src/bench/pairs.rs`).
 pub(crate) fn check_output(
     topology: &str,
     guarantee: &str,
@@ -126,6 +144,12 @@ pub(crate) fn check_output(
     let (expected, got, what, exact) = match topology {
         "copy" => (input.events, records, "records copied", eos),
         "stateless" | "stream-table-join" => (input.successes, records, "output records", eos),
+        "stream-stream-join" => (
+            input.successes + 2 * input.join_pairs,
+            records,
+            "join results (successes + 2 x pairs within the window)",
+            eos,
+        ),
         "counter" | "windowed" => (input.successes, counts_sum, "sum of final counts", true),
         "windowed-suppress" => {
             if input.markers == 0 {
@@ -170,6 +194,8 @@ mod tests {
         events: 18,
         successes: 10,
         markers: 2,
+        join_pairs: 3,
+        join_window_ms: 10_000,
     };
 
     #[test]
@@ -178,6 +204,11 @@ mod tests {
             let check = check_output(t.name, "exactly_once_v2", "read records=0", &INPUT);
             assert!(check.is_some_and(|c| !c.contains("no check")), "{}", t.name);
             assert!(t.kstreams_bin.starts_with("bench_kstreams_"));
+            assert!(
+                crate::bench::build::KSTREAMS_BINS.contains(&t.kstreams_bin),
+                "{} is not built",
+                t.kstreams_bin
+            );
         }
         assert_eq!(by_name("windowed").map(|t| t.counts), Some(true));
         assert!(by_name("copy").is_none());
@@ -209,6 +240,27 @@ mod tests {
         .is_some());
         assert!(check_output("copy", "at_least_once", "read records=17", &INPUT).is_some());
         assert_eq!(check_output("copy", eos, "read records=18", &INPUT), None);
+    }
+
+    #[test]
+    fn join_results_are_successes_plus_twice_the_pairs() {
+        let (eos, alos) = ("exactly_once_v2", "at_least_once");
+        let join = "stream-stream-join";
+        assert_eq!(check_output(join, eos, "read records=16", &INPUT), None);
+        for wrong in ["read records=15", "read records=17", "read records=10"] {
+            assert!(
+                check_output(join, eos, wrong, &INPUT).is_some_and(|c| c.contains("expected 16")),
+                "{wrong}"
+            );
+        }
+        assert_eq!(check_output(join, alos, "read records=17", &INPUT), None);
+        assert!(check_output(join, alos, "read records=15", &INPUT)
+            .is_some_and(|c| c.contains("expected at least 16")));
+        let no_pairs = InputCounts {
+            join_pairs: 0,
+            ..INPUT
+        };
+        assert_eq!(check_output(join, eos, "read records=10", &no_pairs), None);
     }
 
     #[test]

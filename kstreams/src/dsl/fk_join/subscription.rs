@@ -114,6 +114,8 @@ where
     KOS::Target: Clone,
     VS: Serde,
 {
+    /// Kafka Streams 4.3's `SubscriptionSendProcessorSupplier`
+    /// (`leftJoinInstructions` / `defaultJoinInstructions`).
     fn process(&self, record: Record<K, Change<VS::Target>>, cx: &mut NodeCx<'_>) -> Result<()> {
         use Instruction::*;
         let change = &record.value;
@@ -121,43 +123,51 @@ where
             Some(v) => Some(value_hash::<VS>(&self.name, v)?),
             None => None,
         };
-        let new_fk = change.new.as_ref().and_then(|v| (self.foreign_key)(v));
-        let Some(old) = &change.old else {
-            // A new row: subscribe. Java's inner join skips a row
-            // without a foreign key; the left join sends it (key null).
-            if change.new.is_some() && (self.left_join || new_fk.is_some()) {
-                let instruction = if self.left_join {
-                    PropagateNullIfNoFkValAvailable
-                } else {
-                    PropagateOnlyIfFkValAvailable
-                };
-                return self.send(&record, hash, new_fk, instruction, cx);
-            }
-            return Ok(());
-        };
-        let old_fk = (self.foreign_key)(old);
+        let old_fk = change.old.as_ref().and_then(|v| (self.foreign_key)(v));
         if self.left_join {
-            // Java's `leftJoinInstructions`.
+            if change.old.is_none() && change.new.is_none() {
+                // An idempotent delete: no output.
+                return Ok(());
+            }
+            let new_fk = change.new.as_ref().and_then(|v| (self.foreign_key)(v));
+            // A changed foreign key unsubscribes from the old one without
+            // an answer: the answer to the new subscription below (sent
+            // for a delete too, with no key, so that the right side still
+            // answers) gives the left-join result.
             if old_fk.is_some() && self.fk_bytes(&new_fk)? != self.fk_bytes(&old_fk)? {
-                self.send(&record, hash, old_fk, DeleteKeyAndPropagate, cx)?;
+                self.send(&record, hash, old_fk, DeleteKeyNoPropagate, cx)?;
             }
             return self.send(&record, hash, new_fk, PropagateNullIfNoFkValAvailable, cx);
         }
-        // Java's `defaultJoinInstructions`: a row without a foreign key
-        // (old or new) is skipped.
-        if old_fk.is_none() {
+        let subscribed = old_fk.is_some();
+        let Some(new) = &change.new else {
+            // A deleted row: unsubscribe, and retract its result.
+            if subscribed {
+                self.send(&record, hash, old_fk, DeleteKeyAndPropagate, cx)?;
+            }
             return Ok(());
-        }
-        if change.new.is_none() {
-            return self.send(&record, hash, old_fk, DeleteKeyAndPropagate, cx);
-        }
-        if new_fk.is_none() {
+        };
+        let Some(new_fk) = (self.foreign_key)(new) else {
+            // A row without a foreign key joins nothing (Java logs and
+            // drops it), and retracts the result of its old key.
+            tracing::warn!(node = %self.name, "skipping a record whose foreign key is null");
+            cx.errors.metrics.record_dropped();
+            if subscribed {
+                self.send(&record, hash, old_fk, DeleteKeyAndPropagate, cx)?;
+            }
             return Ok(());
+        };
+        let new_fk = Some(new_fk);
+        if !subscribed {
+            return self.send(&record, hash, new_fk, PropagateOnlyIfFkValAvailable, cx);
         }
         if self.fk_bytes(&new_fk)? != self.fk_bytes(&old_fk)? {
             self.send(&record, hash, old_fk, DeleteKeyNoPropagate, cx)?;
+            // No partner under the new key retracts the old result.
+            return self.send(&record, hash, new_fk, PropagateNullIfNoFkValAvailable, cx);
         }
-        self.send(&record, hash, new_fk, PropagateNullIfNoFkValAvailable, cx)
+        // Same key: a row that did not join before does not now either.
+        self.send(&record, hash, new_fk, PropagateOnlyIfFkValAvailable, cx)
     }
 }
 

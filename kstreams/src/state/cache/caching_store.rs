@@ -43,6 +43,7 @@ pub(crate) struct CachingKeyValueStore {
     namespace: String,
     timestamp: RecordTimestamp,
     listener: Option<CacheFlushListener>,
+    hit_ratio: crate::metrics::HitRatio,
 }
 
 impl std::fmt::Debug for CachingKeyValueStore {
@@ -69,11 +70,18 @@ impl CachingKeyValueStore {
             namespace,
             timestamp,
             listener: None,
+            hit_ratio: Default::default(),
         }
     }
 
     /// Sets where written-down entries are forwarded (the KTable's
     /// downstream). Without a listener entries are only written down.
+    /// Reports the cache's hit ratio (`stream-record-cache-metrics`).
+    pub(crate) fn with_hit_ratio(mut self, hit_ratio: crate::metrics::HitRatio) -> Self {
+        self.hit_ratio = hit_ratio;
+        self
+    }
+
     pub(crate) fn set_flush_listener(&mut self, listener: CacheFlushListener) {
         self.listener = Some(listener);
     }
@@ -162,8 +170,10 @@ impl KeyValueBytesStore for CachingKeyValueStore {
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(cached) = self.cache.get(&self.namespace, key) {
+            self.hit_ratio.record(true);
             return Ok(cached);
         }
+        self.hit_ratio.record(false);
         let value = self.inner.get(key)?;
         if let Some(v) = &value {
             self.cache.put_clean(&self.namespace, key, v.clone());

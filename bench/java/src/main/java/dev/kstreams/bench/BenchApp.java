@@ -40,6 +40,7 @@ public final class BenchApp {
             case "windowed" -> Topologies.windowed(args.input, args.output, false);
             case "windowed-suppress" -> Topologies.windowed(args.input, args.output, true);
             case "stream-table-join" -> Topologies.streamTableJoin(args.input, args.table, args.output);
+            case "stream-stream-join" -> Topologies.streamStreamJoin(args.input, args.output);
             default -> throw new IllegalStateException("BenchArgs accepted topology " + args.topology);
         };
 

@@ -5,13 +5,14 @@ import java.util.Map;
 
 /**
  * The command line shared by every benchmark app (Java and kstreams):
- * {@code --topology stateless|counter|windowed|windowed-suppress|stream-table-join
+ * {@code --topology stateless|counter|windowed|windowed-suppress|stream-table-join|stream-stream-join
  * --bootstrap HOST:PORT --application-id ID --input TOPIC --output TOPIC [--table TOPIC] --guarantee at_least_once|exactly_once_v2
  * --commit-interval-ms MS --threads N --state-dir DIR}.
  */
 final class BenchArgs {
     static final java.util.List<String> TOPOLOGIES =
-            java.util.List.of("stateless", "counter", "windowed", "windowed-suppress", "stream-table-join");
+            java.util.List.of(
+                    "stateless", "counter", "windowed", "windowed-suppress", "stream-table-join", "stream-stream-join");
     static final String USAGE = "usage: BenchApp --topology " + String.join("|", TOPOLOGIES)
             + " --bootstrap HOST:PORT --application-id ID --input TOPIC --output TOPIC [--table TOPIC] "
             + "[--guarantee at_least_once|exactly_once_v2] [--commit-interval-ms 100] "

@@ -6,8 +6,11 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -75,6 +78,31 @@ final class Topologies {
                 .filter((account, p) -> p.succeeded())
                 .join(accounts, PaymentEnriched::of)
                 .to(output, Produced.with(Serdes.String(), JsonSerde.of(PaymentEnriched.class)));
+        return b.build();
+    }
+
+    /**
+     * Time difference of the stream-stream join, either way: JOIN_WINDOW_MS of
+     * examples/src/bench/pairs.rs (keep them equal: bench_load counts the expected
+     * results with the Rust constant).
+     */
+    static final Duration JOIN_WINDOW = Duration.ofMillis(10_000);
+
+    /**
+     * s = stream(input).filter(success); s.join(s.mapValues(PaymentCents::of), PaymentPair::of,
+     * JoinWindows.ofTimeDifferenceWithNoGrace(10 s)).to(output): two distinct nodes of one
+     * source, keyed by account (no repartition).
+     */
+    static Topology streamStreamJoin(String input, String output) {
+        Serde<Payment> payments = JsonSerde.of(Payment.class);
+        StreamsBuilder b = new StreamsBuilder();
+        KStream<String, Payment> succeeded = b.stream(input, Consumed.with(Serdes.String(), payments))
+                .filter((account, p) -> p.succeeded());
+        KStream<String, PaymentCents> right = succeeded.mapValues(PaymentCents::of);
+        succeeded
+                .join(right, PaymentPair::of, JoinWindows.ofTimeDifferenceWithNoGrace(JOIN_WINDOW),
+                        StreamJoined.with(Serdes.String(), payments, JsonSerde.of(PaymentCents.class)))
+                .to(output, Produced.with(Serdes.String(), JsonSerde.of(PaymentPair.class)));
         return b.build();
     }
 }

@@ -1,19 +1,34 @@
-//! The on-disk layout of local state:
-//! `<state.dir>/<application.id>/<task id>/` per task, holding
-//! `rocksdb/<store>/` per persistent store and the task's `.checkpoint`.
+//! The on-disk layout of local state, as Kafka Streams' `StateDirectory`:
+//! `<state.dir>/<application.id>/` per application instance, holding the
+//! lock file `.lock` ([`app_lock`]), the process metadata, `global/` and
+//! `<task id>/` per task, which holds `rocksdb/<store>/` per persistent
+//! store and the task's `.checkpoint`.
 //!
-//! Owns: path construction and wiping a task's directory. Must never:
+//! Owns: path construction, the application-level lock ([`app_lock`]),
+//! the in-process locks of task directories and the removal of those no
+//! longer owned ([`cleaner`]), and wiping a task's directory. Must never:
 //! open stores, or wipe a directory whose stores are still open (the
 //! caller closes them first).
 
+mod app_lock;
+mod cleaner;
+
 use std::path::{Path, PathBuf};
 
+pub(crate) use app_lock::StateDirLock;
+pub(crate) use cleaner::{TaskDirLock, TaskDirLocks};
+
 use crate::error::{Error, Result};
+
+/// Where the state of `application_id` lives under `state_dir`.
+pub(crate) fn app_dir(state_dir: &Path, application_id: &str) -> PathBuf {
+    state_dir.join(application_id)
+}
 
 /// Where task `task_id` (e.g. `0_3`: sub-topology 0, partition 3) of
 /// `application_id` keeps its state under `state_dir`.
 pub(crate) fn task_dir(state_dir: &Path, application_id: &str, task_id: &str) -> PathBuf {
-    state_dir.join(application_id).join(task_id)
+    app_dir(state_dir, application_id).join(task_id)
 }
 
 /// Where RocksDB store `store` of the task in `task_dir` lives.
