@@ -63,6 +63,7 @@ fn task_config() -> TaskConfig {
         buffered_records_per_partition: usize::MAX,
         errors: Default::default(),
         node_settings: Default::default(),
+        thread_id: "t".into(),
     }
 }
 

@@ -266,6 +266,7 @@ mod tests {
             buffered_records_per_partition: 100,
             errors: Default::default(),
             node_settings: Default::default(),
+            thread_id: "t".into(),
         };
         let id = TaskId {
             subtopology: 0,

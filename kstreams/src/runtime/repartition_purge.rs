@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use crate::kafka::consumer::CommitOffset;
 use crate::kafka::delete_records::RecordDeleter;
 
 /// A stream thread's purging of committed repartition records.
@@ -54,10 +55,14 @@ impl RepartitionPurge {
 
     /// Remembers the repartition partitions among offsets just committed
     /// (topic, partition, next offset to read).
-    pub(crate) fn committed(&mut self, offsets: &[(String, i32, i64)]) {
-        for (topic, partition, offset) in offsets {
-            if self.topics.contains(topic) {
-                remember(&mut self.committed, (topic.clone(), *partition), *offset);
+    pub(crate) fn committed(&mut self, offsets: &[CommitOffset]) {
+        for c in offsets {
+            if self.topics.contains(&c.topic) {
+                remember(
+                    &mut self.committed,
+                    (c.topic.clone(), c.partition),
+                    c.offset,
+                );
             }
         }
     }
@@ -130,9 +135,14 @@ mod tests {
         RecordDeleter::new(&admin).expect("admin client")
     }
 
-    fn offsets(list: &[(&str, i32, i64)]) -> Vec<(String, i32, i64)> {
+    fn offsets(list: &[(&str, i32, i64)]) -> Vec<CommitOffset> {
         list.iter()
-            .map(|(t, p, o)| (t.to_string(), *p, *o))
+            .map(|(t, p, o)| CommitOffset {
+                topic: t.to_string(),
+                partition: *p,
+                offset: *o,
+                metadata: String::new(),
+            })
             .collect()
     }
 
