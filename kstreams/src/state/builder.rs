@@ -52,7 +52,9 @@ pub(crate) struct StoreContext {
     pub partition: i32,
     /// The task's state directory (see [`task_dir`](crate::state::task_dir)).
     pub task_dir: PathBuf,
-    /// The instance's shared RocksDB memory settings.
+    /// The instance's shared RocksDB memory settings (unread without the
+    /// `rocksdb` feature).
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code))]
     pub rocksdb: RocksDbConfig,
     /// The stream thread's record cache.
     pub cache: Arc<ThreadCache>,
