@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod cogroup;
+pub mod console;
 pub mod correlated_purchases;
 pub mod order_customers;
 pub mod page_views;

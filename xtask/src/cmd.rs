@@ -98,11 +98,20 @@ pub(crate) fn test(extra: &[&str]) -> Result {
 pub(crate) fn demo(extra: &[&str]) -> Result {
     prereqs::ensure()?;
     let broker = Broker::up()?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::paths::repo_root().join("target"));
+    if !target.join("debug").join("demo").exists() {
+        eprintln!(
+            "xtask: building the demo first; the first build compiles RocksDB's C++ \
+             (about 10 to 15 minutes on two cores), cargo shows its progress below"
+        );
+    }
+    // Not `--quiet`: cargo's own progress shows while it builds.
     let status = cargo()
         .current_dir(crate::paths::repo_root())
         .args([
             "run",
-            "--quiet",
             "--package",
             "kstreams-examples",
             "--bin",

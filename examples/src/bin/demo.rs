@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kstreams::{KafkaStreams, ProcessingGuarantee, StreamsConfig};
+use kstreams_examples::console;
 use kstreams_examples::payment_counter::{self, Payment, Status, PARTITIONS};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -35,9 +36,7 @@ const ACCOUNTS: u64 = 2_000;
 const TIMEOUT: Duration = Duration::from_secs(300);
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
-        .init();
+    console::init_logging("warn");
     match run() {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::FAILURE,
@@ -79,6 +78,7 @@ fn run() -> DemoResult<bool> {
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .state_dir(&state_dir);
     let streams = KafkaStreams::new(payment_counter::topology()?, config)?;
+    streams.set_global_state_restore_listener(console::RestoreBars::default());
     let started = Instant::now();
     streams.start()?;
     wait_until_caught_up(&bootstrap, &application_id)?;
@@ -116,7 +116,11 @@ fn produce(bootstrap: &str, n: u64, seed: u64) -> DemoResult<()> {
         .set("partitioner", "murmur2_random")
         .set("linger.ms", "20")
         .create()?;
+    let bar = console::progress(n, "producing payments");
     for (account, payment) in payment_counter::generate(n, ACCOUNTS, seed) {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
         let value = serde_json::to_vec(&payment)?;
         let mut record = BaseRecord::to(EVENTS_TOPIC).key(&account).payload(&value);
         while let Err((e, r)) = producer.send(record) {
@@ -128,6 +132,9 @@ fn produce(bootstrap: &str, n: u64, seed: u64) -> DemoResult<()> {
         }
     }
     producer.flush(Duration::from_secs(60))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     Ok(())
 }
 
@@ -157,8 +164,21 @@ fn wait_until_caught_up(bootstrap: &str, application_id: &str) -> DemoResult<()>
         tpl.add_partition(EVENTS_TOPIC, p);
     }
     let deadline = Instant::now() + TIMEOUT;
+    let total: i64 = ends.iter().sum();
+    let bar = console::progress(u64::try_from(total).unwrap_or(0), "counting");
     loop {
         let committed = c.committed_offsets(tpl.clone(), Duration::from_secs(10))?;
+        if let Some(bar) = &bar {
+            let done: i64 = committed
+                .elements()
+                .iter()
+                .filter_map(|e| match e.offset() {
+                    Offset::Offset(o) => Some(o),
+                    _ => None,
+                })
+                .sum();
+            bar.set_position(u64::try_from(done).unwrap_or(0));
+        }
         let caught_up = (0..PARTITIONS as i32).all(|p| {
             let offset = committed
                 .find_partition(EVENTS_TOPIC, p)
@@ -167,6 +187,9 @@ fn wait_until_caught_up(bootstrap: &str, application_id: &str) -> DemoResult<()>
         });
         drop(committed);
         if caught_up {
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
             return Ok(());
         }
         if Instant::now() > deadline {

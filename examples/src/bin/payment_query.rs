@@ -26,10 +26,7 @@ use kstreams_examples::bench::kafka::create_topics;
 use kstreams_examples::payment_counter::{queryable_topology, COUNTS_STORE, PARTITIONS};
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
-        .init();
+    kstreams_examples::console::init_logging("warn");
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -63,6 +60,7 @@ fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .application_server(&endpoint)
         .state_dir(std::env::temp_dir().join(format!("kstreams-payment-query-{port}")));
     let streams = Arc::new(KafkaStreams::new(queryable_topology()?, config)?);
+    streams.set_global_state_restore_listener(kstreams_examples::console::RestoreBars::default());
     let server = QueryServer::new(streams.clone())
         .key_value::<String, I64>(COUNTS_STORE)
         .start(&endpoint)?;

@@ -11,12 +11,7 @@ use kstreams_examples::protobuf_pipeline::{
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=warn")),
-        )
-        .init();
+    kstreams_examples::console::init_logging("info,librdkafka=warn");
     let bootstrap =
         std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "localhost:9092".into());
     let state_dir = std::env::var("STATE_DIR").unwrap_or_else(|_| "/tmp/kstreams".into());

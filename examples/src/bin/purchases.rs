@@ -7,9 +7,7 @@
 use kstreams::{KafkaStreams, ProcessingGuarantee, StreamsConfig};
 
 fn main() -> kstreams::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    kstreams_examples::console::init_logging("warn");
     let bootstrap =
         std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "localhost:9092".to_owned());
     let topology = kstreams_examples::purchases::topology()?;

@@ -123,7 +123,7 @@ pub use key_value::{KeyValueIterator, KeyValueStore};
 pub use metered::MeteredKeyValueStore;
 pub use metered_session::MeteredSessionStore;
 pub use metered_window::MeteredWindowStore;
-pub use restore::{LoggingRestoreListener, StateRestoreListener};
+pub use restore::{LoggingRestoreListener, RestoreProgress, StateRestoreListener};
 pub use session_store::SessionStore;
 pub use store_metrics::StoreMetrics;
 pub use window_builder::{SessionStoreBuilder, WindowStoreBuilder};

@@ -14,11 +14,36 @@
 //! or write a restored record to the changelog.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::state::checkpoint::ChangelogPartition;
 #[cfg(test)]
 use crate::state::store::KeyValueBytesStore;
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn progress_reads_as_people_read_it() {
+        let p = RestoreProgress::new(250_000, 1_000_000, Duration::from_secs(5));
+        assert_eq!(p.rate, 50_000.0);
+        assert_eq!(p.seconds_left, Some(15.0));
+        assert_eq!(p.percent(), 25.0);
+        assert_eq!(
+            p.to_string(),
+            "250000 of 1000000 records (25 %), 50000 records/s, about 15 s left"
+        );
+        let start = RestoreProgress::new(0, 10, Duration::ZERO);
+        assert_eq!(start.seconds_left, None);
+        assert_eq!(start.to_string(), "0 of 10 records (0 %), 0 records/s");
+        assert_eq!(
+            RestoreProgress::new(5, 0, Duration::from_secs(1)).percent(),
+            100.0
+        );
+    }
+}
 use crate::state::store::RestoreRecord;
 
 /// Observes restoration. All methods default to doing nothing.
@@ -100,6 +125,72 @@ pub(crate) struct StateRestorer {
     restored: u64,
     last_offset: Option<i64>,
     listener: Arc<dyn StateRestoreListener>,
+    /// When restoration began, and when progress was last logged.
+    started: Instant,
+    last_progress: Instant,
+}
+
+/// How often a long restore logs its progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// Restore progress as people read it: records restored of the total, the
+/// share, the rate, and the time left at that rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RestoreProgress {
+    /// Records applied so far.
+    pub restored: u64,
+    /// Records to apply in all (end offset − start offset; transaction
+    /// markers and aborted records count, so `restored` may stay below).
+    pub total: u64,
+    /// Records per second since the start.
+    pub rate: f64,
+    /// Seconds left at that rate (`None` before any rate is known).
+    pub seconds_left: Option<f64>,
+}
+
+impl RestoreProgress {
+    /// Progress after `restored` of `total` records in `elapsed`.
+    pub fn new(restored: u64, total: u64, elapsed: Duration) -> Self {
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            restored as f64 / secs
+        } else {
+            0.0
+        };
+        let seconds_left = (rate > 0.0).then(|| total.saturating_sub(restored) as f64 / rate);
+        RestoreProgress {
+            restored,
+            total,
+            rate,
+            seconds_left,
+        }
+    }
+
+    /// The share restored, 0 to 100.
+    pub fn percent(&self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            (self.restored.min(self.total) as f64 * 100.0) / self.total as f64
+        }
+    }
+}
+
+impl std::fmt::Display for RestoreProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} records ({:.0} %), {:.0} records/s",
+            self.restored,
+            self.total,
+            self.percent(),
+            self.rate
+        )?;
+        match self.seconds_left {
+            Some(left) => write!(f, ", about {left:.0} s left"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl std::fmt::Debug for StateRestorer {
@@ -134,7 +225,15 @@ impl StateRestorer {
             restored: 0,
             last_offset: None,
             listener,
+            started: Instant::now(),
+            last_progress: Instant::now(),
         }
+    }
+
+    /// Progress so far.
+    pub(crate) fn progress(&self) -> RestoreProgress {
+        let total = u64::try_from(self.end_offset - self.start_offset).unwrap_or(0);
+        RestoreProgress::new(self.restored, total, self.started.elapsed())
     }
 
     /// Whether there is anything to restore at all.
@@ -174,6 +273,11 @@ impl StateRestorer {
             last.offset,
             records.len() as u64,
         );
+        if self.last_progress.elapsed() >= PROGRESS_EVERY {
+            self.last_progress = Instant::now();
+            let progress = self.progress();
+            tracing::info!(store = %self.store, topic = %self.partition.topic, partition = self.partition.partition, %progress, "restore progress");
+        }
         Ok(())
     }
 
