@@ -42,7 +42,24 @@ pub fn progress(len: u64, what: &str) -> Option<ProgressBar> {
 /// otherwise leaves the logging to kstreams' own progress lines.
 #[derive(Default)]
 pub struct RestoreBars {
-    bars: std::sync::Mutex<std::collections::HashMap<(String, String, i32), ProgressBar>>,
+    bars: std::sync::Mutex<std::collections::HashMap<BarKey, ProgressBar>>,
+}
+
+/// A restoring store partition: (store, changelog topic, partition).
+type BarKey = (String, String, i32);
+
+fn bar_key(store: &str, partition: &kstreams::state::ChangelogPartition) -> BarKey {
+    (
+        store.to_owned(),
+        partition.topic.clone(),
+        partition.partition,
+    )
+}
+
+impl RestoreBars {
+    fn bars(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<BarKey, ProgressBar>> {
+        self.bars.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl kstreams::state::StateRestoreListener for RestoreBars {
