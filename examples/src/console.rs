@@ -72,15 +72,7 @@ impl kstreams::state::StateRestoreListener for RestoreBars {
     ) {
         let len = u64::try_from(end_offset - start_offset).unwrap_or(0);
         if let Some(bar) = progress(len, &format!("restoring {store}-{}", partition.partition)) {
-            let key = (
-                store.to_owned(),
-                partition.topic.clone(),
-                partition.partition,
-            );
-            self.bars
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, bar);
+            self.bars().insert(bar_key(store, partition), bar);
         }
     }
 
@@ -91,17 +83,7 @@ impl kstreams::state::StateRestoreListener for RestoreBars {
         _batch_end_offset: i64,
         num_restored: u64,
     ) {
-        let key = (
-            store.to_owned(),
-            partition.topic.clone(),
-            partition.partition,
-        );
-        if let Some(bar) = self
-            .bars
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
+        if let Some(bar) = self.bars().get(&bar_key(store, partition)) {
             bar.inc(num_restored);
         }
     }
@@ -112,17 +94,7 @@ impl kstreams::state::StateRestoreListener for RestoreBars {
         store: &str,
         _total_restored: u64,
     ) {
-        let key = (
-            store.to_owned(),
-            partition.topic.clone(),
-            partition.partition,
-        );
-        if let Some(bar) = self
-            .bars
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key)
-        {
+        if let Some(bar) = self.bars().remove(&bar_key(store, partition)) {
             bar.finish_and_clear();
         }
     }
