@@ -161,6 +161,23 @@ fn two_parents(b: &mut StreamsBuilder) {
 
 #[test]
 fn a_processor_with_two_parents_sees_both() -> kstreams::Result<()> {
+    // The compile-time Mermaid view: every node, and an edge per parent.
+    for part in [
+        "flowchart TD",
+        "n0([\"source in-source ← IN\"])",
+        "n1([\"source other-source ← OTHER\"])",
+        "n2[\"processor summer (Summer::default)\"]",
+        "n3[/\"sink out-sink → OUT\"/]",
+        "n0 --> n2",
+        "n1 --> n2",
+        "n2 --> n3",
+    ] {
+        assert!(
+            two_parents::MERMAID.contains(part),
+            "no `{part}` in\n{}",
+            two_parents::MERMAID
+        );
+    }
     let topology = two_parents()?;
     let described = topology.describe().to_string();
     assert!(

@@ -141,16 +141,60 @@ pub(crate) fn description(t: &Topology) -> String {
     out
 }
 
+/// The same view as [`description`] as a Mermaid flowchart: explicitly
+/// wired nodes (stadium: source, box: processor, parallelogram: sink) with
+/// their parent edges, and each fluent chain as one box. The runtime's
+/// `TopologyDescription::to_mermaid()` draws the built topology in full
+/// (sub-topologies, internal topics, stores).
+pub(crate) fn mermaid(t: &Topology) -> String {
+    fn label(text: &str) -> String {
+        text.replace('"', "#quot;")
+    }
+    let mut out = format!("flowchart TD\n  subgraph {}\n", t.item.sig.ident);
+    let ids: std::collections::HashMap<String, usize> = t
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.value(), i))
+        .collect();
+    for (i, node) in t.nodes.iter().enumerate() {
+        let target = show(&node.target);
+        let name = node.name.value();
+        let shape = match node.kind {
+            Kind::Source => format!("([\"source {} ← {}\"])", label(&name), label(&target)),
+            Kind::Processor => format!("[\"processor {} ({})\"]", label(&name), label(&target)),
+            Kind::Sink => format!("[/\"sink {} → {}\"/]", label(&name), label(&target)),
+        };
+        out.push_str(&format!("    n{i}{shape}\n"));
+    }
+    for (i, node) in t.nodes.iter().enumerate() {
+        for parent in &node.parents {
+            if let Some(p) = ids.get(&parent.value()) {
+                out.push_str(&format!("    n{p} --> n{i}\n"));
+            }
+        }
+    }
+    for (i, chain) in t.description.iter().enumerate() {
+        out.push_str(&format!("    c{i}[\"{}\"]\n", label(&chain.to_string())));
+    }
+    out.push_str("  end\n");
+    out
+}
+
 fn module(t: &Topology, description: &str) -> TokenStream {
     let vis = &t.item.vis;
     let name = &t.item.sig.ident;
     let doc = format!("Compile-time view of the [`{name}()`] topology.");
+    let mermaid = mermaid(t);
     quote! {
         #[doc = #doc]
         #[allow(non_snake_case)]
         #vis mod #name {
             /// Sources, processors, sinks and fluent chains, as `#[topology]` saw them.
             pub const DESCRIPTION: &str = #description;
+            /// The same as a Mermaid flowchart (the built topology's
+            /// `describe().to_mermaid()` has sub-topologies, topics and stores).
+            pub const MERMAID: &str = #mermaid;
         }
     }
 }
@@ -223,6 +267,8 @@ pub(crate) fn dummy(item: &syn::ItemFn, body: bool) -> TokenStream {
         #vis mod #name {
             /// Empty: the topology did not compile.
             pub const DESCRIPTION: &str = "";
+            /// Empty: the topology did not compile.
+            pub const MERMAID: &str = "";
         }
     }
 }
