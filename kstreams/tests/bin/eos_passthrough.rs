@@ -40,13 +40,30 @@
 //! Logs (tracing) go to stderr; state transitions are printed as
 //! `STATE <old> -> <new>` lines.
 
-use kstreams::dsl::{BufferConfig, EmitStrategy, StreamsBuilder, Suppressed, TimeWindows, Topic};
+use kstreams::dsl::{
+    BufferConfig, EmitStrategy, StreamsBuilder, Suppressed, TimeWindowedKStream, TimeWindows, Topic,
+};
 use kstreams::serde::TimeWindowed;
 use kstreams::{KafkaStreams, StreamsConfig};
 
 fn var(name: &str) -> Result<String, String> {
     std::env::var(name)
         .map_err(|_| format!("eos_passthrough: environment variable {name} is required"))
+}
+
+/// The input grouped by key into 10 s windows with 1 s grace (the windowed
+/// modes).
+fn ten_second_windows(
+    builder: &StreamsBuilder,
+    input: Topic<String, String, 4>,
+) -> TimeWindowedKStream<String, String> {
+    builder
+        .stream(input)
+        .group_by_key()
+        .windowed_by(TimeWindows::of_size_and_grace(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_secs(1),
+        ))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -64,13 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var("MODE").as_deref() == Ok("windowed-emit-final") {
         let finals: Topic<TimeWindowed<String, 10_000>, kstreams::serde::I64, 4> =
             Topic::named(output.name());
-        builder
-            .stream(input)
-            .group_by_key()
-            .windowed_by(TimeWindows::of_size_and_grace(
-                std::time::Duration::from_secs(10),
-                std::time::Duration::from_secs(1),
-            ))
+        ten_second_windows(&builder, input)
             .emit_strategy(EmitStrategy::on_window_close())
             .count()
             .to_stream()
@@ -80,13 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // until each window closes: `tests/eos_windowed.rs`.
         let finals: Topic<TimeWindowed<String, 10_000>, kstreams::serde::I64, 4> =
             Topic::named(output.name());
-        builder
-            .stream(input)
-            .group_by_key()
-            .windowed_by(TimeWindows::of_size_and_grace(
-                std::time::Duration::from_secs(10),
-                std::time::Duration::from_secs(1),
-            ))
+        ten_second_windows(&builder, input)
             .count()
             .suppress(Suppressed::until_window_closes(BufferConfig::unbounded()))
             .to_stream()
