@@ -110,6 +110,8 @@ pub struct StreamsConfig {
     state_dir: PathBuf,
     /// `state.cleanup.delay.ms`.
     state_cleanup_delay_ms: u64,
+    /// `num.standby.replicas`.
+    num_standby_replicas: usize,
     cache_max_bytes: usize,
     /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`.
     outer_join_emit_interval_ms: i64,
@@ -151,6 +153,7 @@ impl StreamsConfig {
             buffered_records_per_partition: 1000,
             state_dir: PathBuf::from("/tmp/kstreams"),
             state_cleanup_delay_ms: 600_000,
+            num_standby_replicas: 0,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             outer_join_emit_interval_ms: 1000,
             client: BTreeMap::new(),
@@ -185,7 +188,7 @@ impl StreamsConfig {
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
     /// `buffered.records.per.partition`, `state.dir`,
-    /// `state.cleanup.delay.ms`, `statestore.cache.max.bytes`, `application.server`,
+    /// `state.cleanup.delay.ms`, `num.standby.replicas`, `statestore.cache.max.bytes`, `application.server`,
     /// `repartition.purge.interval.ms`, `metrics.recording.level`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
@@ -249,6 +252,14 @@ impl StreamsConfig {
                 "rocksdb.config.setter: `{value}` cannot be loaded by name in Rust; \
                  register the setter with `StreamsConfig::rocksdb_config_setter` (a closure or a `RocksDbConfigSetter`)"
             )),
+            "num.standby.replicas" => {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| usize::try_from(n).ok())
+                {
+                    self.num_standby_replicas = n;
+                }
+            }
             "state.cleanup.delay.ms" => {
                 if let Some(n) = self
                     .number(key, value, 0)
@@ -457,6 +468,14 @@ impl StreamsConfig {
         self.set("state.cleanup.delay.ms", &ms.to_string())
     }
 
+    /// Sets `num.standby.replicas` (default 0): how many other instances
+    /// keep a warm copy of each stateful task's stores, updated from its
+    /// changelogs, so that a failover restores only the tail. See
+    /// `docs/scale-out.md` for where kstreams places them.
+    pub fn num_standby_replicas(self, n: usize) -> Self {
+        self.set("num.standby.replicas", &n.to_string())
+    }
+
     /// Sets a client setting for the consumer only (`consumer.` prefix).
     pub fn consumer_config(mut self, key: &str, value: &str) -> Self {
         self.originals
@@ -564,6 +583,10 @@ impl StreamsConfig {
     /// `originals()`): what a `RocksDbConfigSetter` receives as its `configs`.
     pub fn originals(&self) -> &BTreeMap<String, String> {
         &self.originals
+    }
+    /// `num.standby.replicas`.
+    pub fn standby_replicas(&self) -> usize {
+        self.num_standby_replicas
     }
     /// `state.cleanup.delay.ms`.
     pub fn state_cleanup_delay(&self) -> Duration {

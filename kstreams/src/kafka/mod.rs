@@ -5,7 +5,9 @@
 //! - [`admin`]: topic metadata and internal topic creation at start-up;
 //! - `delete_records`: purging committed records of repartition topics;
 //! - `client_config`: `StreamsConfig` → librdkafka settings;
-//! - `group`: the consumer group's members, assignments and query endpoints.
+//! - `group`: the consumer group's members, assignments and query endpoints;
+//! - `restore_consumer` / `standby_consumer`: changelog readers for restoring
+//!   active tasks and for following standby tasks.
 //!
 //! Nothing outside this module names an rdkafka type; errors leave it as
 //! [`crate::Error`], with fencing (another instance owns the tasks now)
@@ -20,6 +22,7 @@ pub(crate) mod global_consumer;
 pub(crate) mod group;
 pub(crate) mod producer;
 pub(crate) mod restore_consumer;
+pub(crate) mod standby_consumer;
 
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};

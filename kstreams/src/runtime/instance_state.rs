@@ -35,6 +35,8 @@ pub(crate) struct InstanceState {
     global_stores: Mutex<Vec<Arc<dyn TaskStore>>>,
     /// Interactive-query metadata: the group's hosts and assignments.
     pub(crate) metadata: super::query::metadata::MetadataState,
+    /// The standby tasks of this instance, and which tasks are active here.
+    pub(crate) standbys: Arc<super::standby::StandbyTasks>,
 }
 
 impl Default for InstanceState {
@@ -46,6 +48,7 @@ impl Default for InstanceState {
             listener: Mutex::new(Arc::new(LoggingRestoreListener)),
             global_stores: Mutex::new(Vec::new()),
             metadata: Default::default(),
+            standbys: Arc::default(),
         }
     }
 }
@@ -71,6 +74,16 @@ impl InstanceState {
             eos: config.guarantee() == ProcessingGuarantee::ExactlyOnceV2,
             local_stores: None,
             global_stores: Vec::new(),
+            standbys: None,
+        }
+    }
+
+    /// The state environment of the standby thread: no record cache, no
+    /// registry of queryable stores, and no hand-over (it holds the standbys).
+    pub(crate) fn standby_env(&self, config: &StreamsConfig) -> StateEnv {
+        StateEnv {
+            local_stores: None,
+            ..self.global_env(config)
         }
     }
 
@@ -116,6 +129,7 @@ impl InstanceState {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
+            standbys: Some(self.standbys.clone()),
         };
         let reader = RestoreConsumer::new(config, &format!("{thread}-restore-consumer"))?;
         let listener = self

@@ -16,6 +16,7 @@ use super::error_handler::StreamThreadExceptionResponse;
 use super::global_thread::GlobalStreamThread;
 use super::instance_state::{changelog_topic_specs, InstanceState};
 use super::process_metadata::load_or_create_process_id;
+use super::standby::{standby_planner, StandbyThread};
 use super::state::State;
 use super::state_cleaner::StateDirCleaner;
 use super::stream_thread::StreamThread;
@@ -252,6 +253,35 @@ impl KafkaStreams {
                 drop(threads);
                 self.close(DROP_CLOSE_TIMEOUT);
                 return Err(e);
+            }
+        }
+        if self.config.standby_replicas() > 0 && self.topology.has_logged_stores() {
+            let standby = StandbyThread {
+                name: format!(
+                    "{}-{}-StandbyThread",
+                    self.config.application_id(),
+                    self.process_id
+                ),
+                config: self.config.clone(),
+                topology: self.topology.clone(),
+                client: self.shared.clone(),
+                registry: self.state.standbys.clone(),
+                env: self.state.standby_env(&self.config),
+                planner: standby_planner(
+                    self.config.application_id(),
+                    &self.process_id,
+                    metadata.clone(),
+                    self.topology.clone(),
+                    self.config.standby_replicas(),
+                ),
+            };
+            match standby.spawn() {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    drop(threads);
+                    self.close(DROP_CLOSE_TIMEOUT);
+                    return Err(e);
+                }
             }
         }
         Ok(())

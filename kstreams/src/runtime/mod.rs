@@ -33,6 +33,7 @@ pub mod query;
 mod record_collector;
 mod repartition_purge;
 mod signal;
+mod standby;
 mod state;
 mod state_cleaner;
 pub(crate) mod state_manager;

@@ -92,6 +92,9 @@ pub(crate) struct StateEnv {
     /// The instance's global stores, which every task may read (see
     /// `processor::stores`); empty without global tables.
     pub(crate) global_stores: Vec<Arc<dyn TaskStore>>,
+    /// The instance's standby tasks, handed over when their task becomes
+    /// active here (`None`: no standbys, or this env opens standbys).
+    pub(crate) standbys: Option<Arc<super::standby::StandbyTasks>>,
 }
 
 impl StateEnv {
@@ -110,6 +113,7 @@ impl StateEnv {
             eos: false,
             local_stores: None,
             global_stores: Vec::new(),
+            standbys: None,
         }
     }
 
@@ -167,6 +171,9 @@ pub(crate) struct ProcessorStateManager {
     maintenance: StateMaintenance,
     /// Held from before the directory is created until the stores close.
     dir_lock: Option<TaskDirLock>,
+    /// Marks the task active on this instance (no standby may hold its
+    /// stores) until the stores close.
+    active: Option<super::standby::ActiveTaskGuard>,
 }
 
 impl ProcessorStateManager {
@@ -196,10 +203,14 @@ impl ProcessorStateManager {
             since_checkpoint: AtomicU64::new(0),
             maintenance: StateMaintenance::default(),
             dir_lock: None,
+            active: None,
         };
         if factories.is_empty() {
             return Ok(manager);
         }
+        // A standby of this task on this instance closes first (with its
+        // checkpoint): the stores below then restore only the tail.
+        manager.active = env.standbys.as_ref().map(|s| s.activate(task));
         let dir = task_dir(&env.state_dir, application_id, &task.to_string());
         manager.dir_lock = Some(env.task_dirs.lock(&dir));
         std::fs::create_dir_all(&dir).map_err(|e| {
@@ -382,5 +393,6 @@ impl ProcessorStateManager {
         }
         self.stores.stores.clear();
         self.dir_lock = None;
+        self.active = None;
     }
 }

@@ -35,6 +35,19 @@ impl super::Topology {
         (factories, connections)
     }
 
+    /// Whether tasks of stream sub-topology `subtopology` have stores
+    /// backed by a changelog (the tasks standby replicas can copy).
+    pub(crate) fn has_logged_stores_in(&self, subtopology: u32) -> bool {
+        self.stores_of(subtopology).0.iter().any(|f| f.logged())
+    }
+
+    /// Whether any stream sub-topology has changelogged stores.
+    pub(crate) fn has_logged_stores(&self) -> bool {
+        self.subtopologies
+            .iter()
+            .any(|s| self.has_logged_stores_in(s.id))
+    }
+
     /// The names of every store of the topology.
     pub(crate) fn store_names(&self) -> Vec<String> {
         self.stores.iter().map(|f| f.name().to_owned()).collect()

@@ -193,6 +193,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("SESSION_TIMEOUT_MS", "consumer.session.timeout.ms"),
         ("HEARTBEAT_INTERVAL_MS", "consumer.heartbeat.interval.ms"),
         ("CACHE_MAX_BYTES", "statestore.cache.max.bytes"),
+        ("NUM_STANDBY_REPLICAS", "num.standby.replicas"),
     ] {
         if let Ok(value) = std::env::var(env) {
             config = config.set(key, &value);
