@@ -29,7 +29,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 const PARTITIONS: i32 = 4;
 /// Accounts in the store (one successful payment each).
-const KEYS: usize = 2_000_000;
+const KEYS: usize = 1_000_000;
 
 /// Sum of the `records=` fields of the "task state restored" lines in
 /// `log` after byte `from`.
@@ -170,6 +170,46 @@ fn run(replicas: usize) -> Failover {
     }
     // The survivor logs its restores when they end, before processing.
     let restored = restored_records(&log_b, b_log_before);
+    // Nothing of the store was lost in the hand-over: one more payment for
+    // accounts of every partition counts on from what was there.
+    let sample: Vec<String> = (0..KEYS)
+        .step_by(KEYS / 1000)
+        .map(|i| format!("acct-{i:07}"))
+        .collect();
+    produce(
+        &input,
+        sample.iter().map(|k| (k.clone(), "SUCCESS".to_owned())),
+    );
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while counts.len() < sample.len() {
+        assert!(
+            Instant::now() < deadline,
+            "replicas={replicas}: only {} of {} sampled accounts were counted again",
+            counts.len(),
+            sample.len()
+        );
+        if let Some(m) = probes.poll(Duration::from_millis(200)) {
+            let m = m.expect("output read");
+            let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+            if key.starts_with("acct-") {
+                let value = m
+                    .payload()
+                    .and_then(|v| <[u8; 8]>::try_from(v).ok())
+                    .map(i64::from_be_bytes);
+                counts.insert(key, value.expect("an 8-byte count"));
+            }
+        }
+    }
+    let lost: Vec<&String> = counts
+        .iter()
+        .filter(|(_, c)| **c < 2)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "replicas={replicas}: accounts whose first payment was lost in the failover: {lost:?}"
+    );
     stop(b, &log_b);
     Failover { answered, restored }
 }

@@ -402,6 +402,7 @@ impl StandbyThread {
         let describer = GroupDescriber::new(&self.config)?;
         let consumer = StandbyConsumer::new(&self.config, &format!("{}-consumer", self.name))?;
         let mut last_plan: Option<Instant> = None;
+        let mut last_wanted: Option<BTreeSet<TaskId>> = None;
         let mut followed_version = u64::MAX;
         let mut last_checkpoint_check = Instant::now();
         let application_id = self.config.application_id().to_owned();
@@ -410,7 +411,13 @@ impl StandbyThread {
                 last_plan = Some(Instant::now());
                 match describer.describe() {
                     Ok(description) => {
-                        if let Some(wanted) = (self.planner)(&description) {
+                        let planned = (self.planner)(&description);
+                        tracing::debug!(group = %description.state, members = ?description.members, planned = ?planned, "group described");
+                        if planned.as_ref() != last_wanted.as_ref() {
+                            tracing::info!(thread = %self.name, group = %description.state, members = description.members.len(), standbys = ?planned, "standby plan");
+                            last_wanted.clone_from(&planned);
+                        }
+                        if let Some(wanted) = planned {
                             self.registry.reconcile(&wanted, &mut |id| {
                                 StandbyTask::open(id, &self.topology, &application_id, &self.env)
                             });
@@ -455,14 +462,32 @@ pub(crate) fn standby_planner(
 ) -> StandbyPlanner {
     let (application_id, process_id) = (application_id.to_owned(), process_id.to_owned());
     Box::new(move |description: &GroupDescription| {
-        let _ = (
-            &application_id,
-            &process_id,
-            &metadata,
-            &topology,
-            replicas,
-            description,
-        );
-        None // wired to `runtime::assignment` below
+        // Interim rule until `runtime::assignment`: every stateful task not active here.
+        if description.state != "Stable" || replicas == 0 {
+            return None;
+        }
+        let prefix = format!("{application_id}-{process_id}-");
+        let mine: Vec<(String, i32)> = description
+            .members
+            .iter()
+            .filter(|m| m.client_id.starts_with(&prefix))
+            .flat_map(|m| m.assignment.clone())
+            .collect();
+        let others: Vec<(String, i32)> = description
+            .members
+            .iter()
+            .filter(|m| !m.client_id.starts_with(&prefix))
+            .flat_map(|m| m.assignment.clone())
+            .collect();
+        let active_here: BTreeSet<TaskId> = metadata.tasks_for(&mine).into_iter().collect();
+        Some(
+            metadata
+                .tasks_for(&others)
+                .into_iter()
+                .filter(|t| {
+                    !active_here.contains(t) && topology.has_logged_stores_in(t.subtopology)
+                })
+                .collect(),
+        )
     })
 }
