@@ -78,11 +78,13 @@ impl InstanceState {
         }
     }
 
-    /// The state environment of the standby thread: no record cache, no
-    /// registry of queryable stores, and no hand-over (it holds the standbys).
+    /// The state environment of the standby thread: no record cache and no
+    /// hand-over (it holds the standbys). Its stores are registered for
+    /// interactive queries and never marked restored: only queries with
+    /// stale stores enabled read them, as Java's standby stores.
     pub(crate) fn standby_env(&self, config: &StreamsConfig) -> StateEnv {
         StateEnv {
-            local_stores: None,
+            local_stores: Some(self.local_stores.clone()),
             ..self.global_env(config)
         }
     }

@@ -21,6 +21,10 @@
 //!   stores do not (their copy lives in the standby's process memory only,
 //!   and the active task restores them in full).
 //!
+//! - **Queries.** Standby stores are registered for interactive queries
+//!   and never marked restored: a query reads them only with stale stores
+//!   enabled (`StoreQueryParameters::enable_stale_stores`), as in Java.
+//!
 //! Invariants: a task is never both active and standby on one instance (the
 //! registry's lock decides); a standby's checkpoint names only offsets whose
 //! records were applied and flushed; standbys are best effort: a failure is

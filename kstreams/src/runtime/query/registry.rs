@@ -14,8 +14,9 @@
 //!   [`InvalidStateStore::NotRunning`];
 //! - REBALANCING → [`InvalidStateStore::Unavailable`] (retriable) unless
 //!   stale stores are enabled;
-//! - restoring copies are skipped unless stale stores are enabled; no copy
-//!   left → [`InvalidStateStore::Unavailable`] ("may have migrated").
+//! - restoring copies, and the copies of standby tasks (registered and
+//!   never marked restored), are skipped unless stale stores are enabled;
+//!   no copy left → [`InvalidStateStore::Unavailable`] ("may have migrated").
 //!
 //! Must never: hold the registry lock while a store is locked or read.
 
