@@ -37,6 +37,16 @@ pub(crate) fn endpoint_of(client_id: &str) -> Option<HostInfo> {
 /// One member of the group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct GroupMember {
+    /// The member id the broker gave this member (`{client.id}-{uuid}`);
+    /// librdkafka's assignors order members by it.
+    pub(crate) member_id: String,
+    /// The member's `group.instance.id` (static membership). Always `None`:
+    /// librdkafka's group list (`rd_kafka_group_member_info`, behind
+    /// rdkafka's `GroupMemberInfo`) does not carry it, and kstreams never
+    /// sets `group.instance.id`. Only the admin API's DescribeConsumerGroups
+    /// (`rd_kafka_MemberDescription_group_instance_id`) has it, and rdkafka
+    /// does not wrap that call.
+    pub(crate) group_instance_id: Option<String>,
     pub(crate) client_id: String,
     /// Assigned (topic, partition)s.
     pub(crate) assignment: Vec<(String, i32)>,
@@ -119,6 +129,8 @@ impl GroupDescriber {
                     _ => Vec::new(),
                 };
                 Ok(GroupMember {
+                    member_id: m.id().to_owned(),
+                    group_instance_id: None,
                     client_id: m.client_id().to_owned(),
                     assignment,
                 })

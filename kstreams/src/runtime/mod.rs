@@ -12,11 +12,16 @@
 //! - `global_thread` / `global_task`: the global stores of global tables,
 //!   bootstrapped before the stream threads start, then kept up to date;
 //! - `task_manager`: a thread's tasks and its commit protocol;
+//! - `assignment`: plans standby tasks from the group description,
+//!   predicting librdkafka's range assignor;
 //! - `state_cleaner`: deletes the state of tasks no longer owned;
 //! - `record_collector`: task output into the thread's producer;
 //! - [`State`] and the listener, [`StreamThreadExceptionResponse`];
 //! - [`query`]: interactive queries on local stores.
 
+// Wired by the standby runtime; until then only its tests use it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod assignment;
 mod changelog_reader;
 mod client;
 #[cfg(test)]
