@@ -64,6 +64,15 @@ pub(crate) const FETCHED_LAG_STATISTICS_MS: &str = "100";
 pub(crate) const FETCH_QUEUE_BACKOFF_MS: &str = "10";
 
 /// The main consumer of a stream thread.
+/// The `client.id` a main consumer built by [`consumer_config`] with
+/// `client_id` has (the user's `client.id` wins; the endpoint is appended).
+pub(crate) fn main_consumer_client_id(config: &StreamsConfig, client_id: &str) -> String {
+    consumer_config(config, client_id)
+        .get("client.id")
+        .unwrap_or(client_id)
+        .to_owned()
+}
+
 pub(crate) fn consumer_config(config: &StreamsConfig, client_id: &str) -> ClientConfig {
     let mut cc = base(
         config,

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::assignment::process_key;
 use super::client::{lock, ClientShared};
 use super::error_handler::StreamThreadExceptionResponse;
 use super::global_thread::GlobalStreamThread;
@@ -214,12 +215,7 @@ impl KafkaStreams {
         for index in 0..count {
             let thread = StreamThread {
                 index,
-                name: format!(
-                    "{}-{}-StreamThread-{}",
-                    self.config.application_id(),
-                    self.process_id,
-                    index + 1
-                ),
+                name: thread_name(&self.config, &self.process_id, index),
                 process_id: self.process_id.clone(),
                 config: self.config.clone(),
                 topology: self.topology.clone(),
@@ -267,12 +263,13 @@ impl KafkaStreams {
                 client: self.shared.clone(),
                 registry: self.state.standbys.clone(),
                 env: self.state.standby_env(&self.config),
-                planner: standby_planner(
+                planner: standby_planner(&self.config, metadata.clone(), self.topology.clone()),
+                own_process: process_key(
+                    &own_consumer_client_id(
+                        &self.config,
+                        &thread_name(&self.config, &self.process_id, 0),
+                    ),
                     self.config.application_id(),
-                    &self.process_id,
-                    metadata.clone(),
-                    self.topology.clone(),
-                    self.config.standby_replicas(),
                 ),
             };
             match standby.spawn() {
@@ -388,4 +385,21 @@ impl Drop for KafkaStreams {
             self.close(DROP_CLOSE_TIMEOUT);
         }
     }
+}
+
+/// The name of stream thread `index` (Java's `<client id>-StreamThread-<n>`,
+/// counted from 1).
+fn thread_name(config: &StreamsConfig, process_id: &str, index: usize) -> String {
+    format!(
+        "{}-{process_id}-StreamThread-{}",
+        config.application_id(),
+        index + 1
+    )
+}
+
+/// The `client.id` the main consumer of thread `thread` has in the group
+/// (the user's `client.id` if set, and the endpoint): how other instances
+/// and the standby plan know this instance.
+fn own_consumer_client_id(config: &StreamsConfig, thread: &str) -> String {
+    crate::kafka::client_config::main_consumer_client_id(config, &format!("{thread}-consumer"))
 }

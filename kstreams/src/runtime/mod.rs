@@ -15,12 +15,12 @@
 //! - `assignment`: plans standby tasks from the group description,
 //!   predicting librdkafka's range assignor;
 //! - `state_cleaner`: deletes the state of tasks no longer owned;
+//! - `assignment` / `standby`: the standby plan every instance computes from
+//!   the group, and the standby thread keeping those copies warm;
 //! - `record_collector`: task output into the thread's producer;
 //! - [`State`] and the listener, [`StreamThreadExceptionResponse`];
 //! - [`query`]: interactive queries on local stores.
 
-// Wired by the standby runtime; until then only its tests use it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod assignment;
 mod changelog_reader;
 mod client;

@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::assignment::StandbyPlan;
 use super::client::ClientShared;
 use super::state_manager::{ProcessorStateManager, StateEnv};
 use crate::config::StreamsConfig;
@@ -55,10 +56,9 @@ const MAX_BATCH: usize = 10_000;
 /// How long a poll waits for changelog records.
 const POLL_WAIT: Duration = Duration::from_millis(100);
 
-/// The plan of this instance: its standby tasks, from the group's
-/// description (`None` when the description cannot tell, e.g. during a
-/// rebalance).
-pub(crate) type StandbyPlanner = Box<dyn Fn(&GroupDescription) -> Option<BTreeSet<TaskId>> + Send>;
+/// The group's standby plan from its description (`None` when the
+/// description cannot tell, e.g. during a rebalance).
+pub(crate) type StandbyPlanner = Box<dyn Fn(&GroupDescription) -> Option<StandbyPlan> + Send>;
 
 /// One changelog partition a standby follows.
 struct FollowedPartition {
@@ -178,6 +178,8 @@ struct Inner {
     standbys: BTreeMap<TaskId, StandbyTask>,
     /// Bumped whenever the set of standbys changes.
     version: u64,
+    /// The group's latest plan (for interactive-query metadata).
+    plan: Option<StandbyPlan>,
 }
 
 /// The instance's standby tasks, and which tasks are active here.
@@ -240,6 +242,20 @@ impl StandbyTasks {
             registry: self.clone(),
             task,
         }
+    }
+
+    /// The processes (`assignment::process_key`) planned to hold standbys
+    /// of `task`, by the latest plan.
+    pub(crate) fn planned_standbys(&self, task: TaskId) -> Vec<String> {
+        self.lock()
+            .plan
+            .as_ref()
+            .map(|p| p.standby_processes(task))
+            .unwrap_or_default()
+    }
+
+    fn set_plan(&self, plan: StandbyPlan) {
+        self.lock().plan = Some(plan);
     }
 
     /// The standby tasks held now.
@@ -375,6 +391,8 @@ pub(crate) struct StandbyThread {
     pub(crate) registry: Arc<StandbyTasks>,
     pub(crate) env: StateEnv,
     pub(crate) planner: StandbyPlanner,
+    /// This instance in the plan (`assignment::process_key`).
+    pub(crate) own_process: String,
 }
 
 impl StandbyThread {
@@ -415,13 +433,15 @@ impl StandbyThread {
                 last_plan = Some(Instant::now());
                 match describer.describe() {
                     Ok(description) => {
-                        let planned = (self.planner)(&description);
-                        tracing::debug!(group = %description.state, members = ?description.members, planned = ?planned, "group described");
-                        if planned.as_ref() != last_wanted.as_ref() {
-                            tracing::info!(thread = %self.name, group = %description.state, members = description.members.len(), standbys = ?planned, "standby plan");
-                            last_wanted.clone_from(&planned);
-                        }
-                        if let Some(wanted) = planned {
+                        let plan = (self.planner)(&description);
+                        tracing::debug!(group = %description.state, members = description.members.len(), "group described");
+                        if let Some(plan) = plan {
+                            let wanted = plan.standbys_of(&self.own_process);
+                            if last_wanted.as_ref() != Some(&wanted) {
+                                tracing::info!(thread = %self.name, members = description.members.len(), standbys = ?wanted, "standby plan");
+                                last_wanted = Some(wanted.clone());
+                            }
+                            self.registry.set_plan(plan);
                             self.registry.reconcile(&wanted, &mut |id| {
                                 StandbyTask::open(id, &self.topology, &application_id, &self.env)
                             });
@@ -455,43 +475,22 @@ impl StandbyThread {
     }
 }
 
-/// The planner of instance `process_id`: its standby tasks by the rule in
+/// The planner: the group's standby plan by the rule of
 /// `runtime::assignment`, for stateful tasks only.
 pub(crate) fn standby_planner(
-    application_id: &str,
-    process_id: &str,
+    config: &StreamsConfig,
     metadata: Arc<super::topology_metadata::TopologyMetadata>,
     topology: Arc<Topology>,
-    replicas: usize,
 ) -> StandbyPlanner {
-    let (application_id, process_id) = (application_id.to_owned(), process_id.to_owned());
+    let application_id = config.application_id().to_owned();
+    let replicas = config.standby_replicas();
     Box::new(move |description: &GroupDescription| {
-        // Interim rule until `runtime::assignment`: every stateful task not active here.
-        if description.state != "Stable" || replicas == 0 {
-            return None;
-        }
-        let prefix = format!("{application_id}-{process_id}-");
-        let mine: Vec<(String, i32)> = description
-            .members
-            .iter()
-            .filter(|m| m.client_id.starts_with(&prefix))
-            .flat_map(|m| m.assignment.clone())
-            .collect();
-        let others: Vec<(String, i32)> = description
-            .members
-            .iter()
-            .filter(|m| !m.client_id.starts_with(&prefix))
-            .flat_map(|m| m.assignment.clone())
-            .collect();
-        let active_here: BTreeSet<TaskId> = metadata.tasks_for(&mine).into_iter().collect();
-        Some(
-            metadata
-                .tasks_for(&others)
-                .into_iter()
-                .filter(|t| {
-                    !active_here.contains(t) && topology.has_logged_stores_in(t.subtopology)
-                })
-                .collect(),
+        super::assignment::plan_from_description(
+            description,
+            &application_id,
+            &topology,
+            &metadata,
+            replicas,
         )
     })
 }

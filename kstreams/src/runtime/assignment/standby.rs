@@ -65,6 +65,7 @@ impl StandbyPlan {
     }
 
     /// Every (task, standby processes) pair, tasks in order.
+    #[cfg(test)]
     pub(crate) fn tasks(&self) -> impl Iterator<Item = (TaskId, &[String])> {
         self.by_task.iter().map(|(t, p)| (*t, p.as_slice()))
     }

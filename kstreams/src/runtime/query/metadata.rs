@@ -21,8 +21,10 @@
 //!
 //! The key's partition is what the sinks use: Java's default partitioner
 //! (`murmur2` of the serialized key) over the partition count of the
-//! source topics of the store's sub-topology. Standby hosts are always
-//! empty (kstreams has no standby replicas yet).
+//! source topics of the store's sub-topology. Standby hosts are the
+//! instances the standby plan (`runtime::assignment`, refreshed by the
+//! standby thread every few seconds) puts the key's task on: empty with
+//! `num.standby.replicas = 0`.
 //!
 //! Must never: run on a stream thread (describing the group waits on the
 //! network).
@@ -36,6 +38,7 @@ use crate::config::HostInfo;
 use crate::error::InvalidStateStore;
 use crate::kafka::group::{endpoint_of, GroupDescriber, GroupDescription};
 use crate::processor::partitioner::partition_for_key;
+use crate::runtime::assignment::process_key;
 use crate::runtime::client::lock;
 use crate::runtime::{KafkaStreams, State};
 use crate::{Error, Result};
@@ -54,7 +57,8 @@ impl KeyQueryMetadata {
         &self.active_host
     }
 
-    /// Instances with a standby copy (always empty: no standby replicas yet).
+    /// Instances planned to hold a standby copy (`num.standby.replicas`),
+    /// readable there with stale stores enabled; empty without standbys.
     pub fn standby_hosts(&self) -> &BTreeSet<HostInfo> {
         &self.standby_hosts
     }
@@ -96,6 +100,8 @@ struct Snapshot {
     transitions: u64,
     /// Endpoint → assigned (topic, partition)s.
     hosts: BTreeMap<HostInfo, BTreeSet<(String, i32)>>,
+    /// Instance (`assignment::process_key`) → its endpoint.
+    endpoints: BTreeMap<String, HostInfo>,
 }
 
 /// The cached metadata of one instance.
@@ -172,7 +178,19 @@ impl KafkaStreams {
                 ));
             }
             let hosts = hosts_of(&description);
-            inner.snapshot = Some(Snapshot { transitions, hosts });
+            let endpoints = description
+                .members
+                .iter()
+                .filter_map(|m| {
+                    let host = endpoint_of(&m.client_id)?;
+                    Some((process_key(&m.client_id, config.application_id()), host))
+                })
+                .collect();
+            inner.snapshot = Some(Snapshot {
+                transitions,
+                hosts,
+                endpoints,
+            });
         }
         let hosts = inner
             .snapshot
@@ -190,14 +208,14 @@ impl KafkaStreams {
         f(&hosts, &mut inner)
     }
 
-    /// The sub-topology of store `store`: its source topics, or an
+    /// The sub-topology of store `store`: its id and source topics, or an
     /// unknown-store error.
-    fn source_topics_of_store(&self, store: &str) -> Result<Vec<String>> {
+    fn subtopology_of_store(&self, store: &str) -> Result<(u32, Vec<String>)> {
         let metadata = self.topology_metadata();
         for sub in &metadata.subtopologies {
             let (factories, _) = self.topology().stores_of(sub.id);
             if factories.iter().any(|f| f.name() == store) {
-                return Ok(sub.source_topics.clone());
+                return Ok((sub.id, sub.source_topics.clone()));
             }
         }
         Err(Error::InvalidStateStore(InvalidStateStore::UnknownStore {
@@ -229,7 +247,7 @@ impl KafkaStreams {
         store: &str,
         key: &KS::Target,
     ) -> Result<KeyQueryMetadata> {
-        let topics = self.source_topics_of_store(store)?;
+        let (subtopology, topics) = self.subtopology_of_store(store)?;
         let mut bytes = Vec::new();
         KS::serialize(key, &mut bytes).map_err(|e| Error::State {
             store: store.to_owned(),
@@ -257,10 +275,22 @@ impl KafkaStreams {
                     .iter()
                     .any(|t| parts.contains(&(t.clone(), partition)))
             });
+            let task = crate::processor::TaskId {
+                subtopology,
+                partition,
+            };
+            let endpoints = inner.snapshot.as_ref().map(|s| &s.endpoints);
+            let standby_hosts = self
+                .instance_state()
+                .standbys
+                .planned_standbys(task)
+                .iter()
+                .filter_map(|process| endpoints.and_then(|e| e.get(process)).cloned())
+                .collect();
             match owner {
                 Some((host, _)) => Ok(KeyQueryMetadata {
                     active_host: host.clone(),
-                    standby_hosts: BTreeSet::new(),
+                    standby_hosts,
                     partition,
                 }),
                 None => Err(unavailable(
@@ -276,7 +306,7 @@ impl KafkaStreams {
     /// Every instance that hosts store `store` (Java's
     /// `streamsMetadataForStore`).
     pub fn streams_metadata_for_store(&self, store: &str) -> Result<Vec<StreamsMetadata>> {
-        self.source_topics_of_store(store)?;
+        self.subtopology_of_store(store)?;
         Ok(self
             .all_metadata(store)?
             .into_iter()
