@@ -1,7 +1,10 @@
 //! Interactive-query metadata on the broker: three instances of one
 //! application in this process, each with its own `application.server`;
 //! for 1000 keys, `query_metadata_for_key` names the instance whose local
-//! store really holds the key, from every instance's point of view.
+//! store really holds the key, from every instance's point of view. With
+//! `num.standby.replicas = 1` it also names one standby host, another
+//! instance, whose standby copy (read with stale stores enabled) holds the
+//! key too, while a plain query there does not see it.
 
 mod broker;
 
@@ -33,6 +36,7 @@ fn config(app: &str, dir: &std::path::Path, port: u16) -> StreamsConfig {
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .state_dir(dir)
         .application_server(format!("localhost:{port}"))
+        .num_standby_replicas(1)
 }
 
 /// Checks every key once from every instance's point of view; `Err` when
@@ -47,11 +51,40 @@ fn check_owners(instances: &[(HostInfo, KafkaStreams)], keys: &[String]) -> kstr
             ))
         })
         .collect::<kstreams::Result<Vec<_>>>()?;
+    let stale = instances
+        .iter()
+        .map(|(_, s)| {
+            s.store(
+                StoreQueryParameters::from_name_and_type(
+                    "counts",
+                    QueryableStoreTypes::key_value::<String, I64>(),
+                )
+                .enable_stale_stores(),
+            )
+        })
+        .collect::<kstreams::Result<Vec<_>>>()?;
     for (_, asking) in instances {
         for key in keys {
             let metadata = asking.query_metadata_for_key::<String>("counts", key)?;
-            assert!(metadata.standby_hosts().is_empty());
             assert!((0..PARTITIONS).contains(&metadata.partition()));
+            let standbys = metadata.standby_hosts();
+            assert!(
+                !standbys.contains(metadata.active_host()),
+                "{key}: a standby on its active's instance: {metadata:?}"
+            );
+            if standbys.len() != 1 {
+                // The standby plan is refreshed every 2 s after a rebalance.
+                return Err(Error::IllegalState(format!(
+                    "{key}: standby hosts not planned yet: {metadata:?}"
+                )));
+            }
+            for ((host, _), store) in instances.iter().zip(&stale) {
+                if standbys.contains(host) && store.get(key)? != Some(1) {
+                    return Err(Error::IllegalState(format!(
+                        "{key}: the standby copy at {host} has not caught up"
+                    )));
+                }
+            }
             for ((host, _), store) in instances.iter().zip(&stores) {
                 let local = store.get(key)?;
                 if host == metadata.active_host() {
