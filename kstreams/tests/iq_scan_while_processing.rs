@@ -6,9 +6,13 @@
 //! scan is open (records counted by a `peek` during the scan, and the rate
 //! before and during, printed); the scan returns every key exactly once,
 //! in key order, each with a count it had during the scan (from the count
-//! at the scan's start to the final one), as `runtime/query/scan.rs`
-//! documents (each chunk is read at one instant; the store's lock is not
-//! held between chunks).
+//! at the scan's start to the final one). And it reads a consistent
+//! snapshot (`runtime/query/scan.rs`: each task's store is pinned when its
+//! first chunk is read; the store's lock is not held between chunks): the
+//! wave updates each partition's keys round after round in key order, so
+//! at any one instant a partition's counts, in key order, never increase
+//! and differ by at most one. A scan reading chunks live, 0.2 s apart,
+//! would see later chunks already a round ahead.
 
 mod broker;
 
@@ -147,6 +151,25 @@ fn a_slow_scan_does_not_stop_processing_and_sees_each_key_once() {
         assert!(
             (1..=last).contains(count),
             "{k}: scanned {count}, final {last}"
+        );
+    }
+    // One instant per partition: counts never increase along key order.
+    let mut by_partition: HashMap<i32, Vec<(&String, i64)>> = HashMap::new();
+    for (k, count) in &scanned {
+        let p =
+            kstreams::processor::partitioner::partition_for_key(k.as_bytes(), PARTITIONS as u32);
+        by_partition.entry(p).or_default().push((k, *count));
+    }
+    for (p, counts) in &by_partition {
+        let increase = counts.windows(2).find(|w| w[1].1 > w[0].1);
+        assert!(
+            increase.is_none(),
+            "partition {p}: not one instant: {increase:?} (a later chunk saw a later state)"
+        );
+        let (max, min) = (counts[0].1, counts[counts.len() - 1].1);
+        assert!(
+            max - min <= 1,
+            "partition {p}: counts from {min} to {max} at one instant"
         );
     }
     let expected_final = |i: usize| 1 + (WAVE / KEYS) as i64 + i64::from(i < WAVE % KEYS);

@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::state::changelog::{ChangelogCollector, ChangelogRecord, RecordTimestamp};
-use crate::state::store::{BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, StateStore};
+use crate::state::store::{
+    BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, ScanSnapshot, SnapshotChunk,
+    StateStore,
+};
 
 /// Logs every write of the wrapped store to `topic`/`partition`.
 pub(super) struct ChangeLoggingKeyValueBytesStore {
@@ -107,6 +110,22 @@ impl StateStore for ChangeLoggingKeyValueBytesStore {
 impl KeyValueBytesStore for ChangeLoggingKeyValueBytesStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.inner.get(key)
+    }
+
+    fn open_snapshot(&self) -> Result<Option<ScanSnapshot>> {
+        self.inner.open_snapshot()
+    }
+
+    fn snapshot_chunk(
+        &self,
+        snapshot: &ScanSnapshot,
+        from: &[u8],
+        to: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<SnapshotChunk> {
+        self.inner
+            .snapshot_chunk(snapshot, from, to, reverse, limit)
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {

@@ -131,6 +131,8 @@ pub use window_store::WindowStore;
 
 // The layers below, for the runtime and the test driver only.
 pub(crate) use builder::{rocksdb_disabled, StoreContext};
+#[cfg(test)]
+pub(crate) use cache::CachingKeyValueStore;
 pub(crate) use cache::{CacheFlushListener, FlushedEntry, ThreadCache};
 #[cfg(test)]
 pub(crate) use change_logging_window::{
@@ -155,6 +157,7 @@ pub(crate) use rocksdb_window::RocksDbWindowStore;
 #[cfg(test)]
 pub(crate) use session_store::{SessionBytes, SessionBytesStore};
 pub(crate) use store::KeyValueBytesStore;
+pub(crate) use store::ScanSnapshot;
 #[cfg(test)]
 pub(crate) use store::StateStore;
 pub(crate) use store::{prefix_upper_bound, RestoreRecord};

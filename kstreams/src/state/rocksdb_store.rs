@@ -21,6 +21,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::{Arc, Mutex};
+
 use rocksdb::{IteratorMode, ReadOptions, WriteBatch, WriteOptions, DB};
 
 use crate::error::{Error, Result};
@@ -28,15 +30,43 @@ use crate::state::directory::rocksdb_store_dir;
 use crate::state::rocksdb_config::RocksDbConfig;
 use crate::state::store::{
     closed_error, exclusive_after, prefix_upper_bound, state_error, BytesEntry, BytesIter,
-    KeyValueBytesStore, RestoreRecord, StateStore,
+    KeyValueBytesStore, RestoreRecord, ScanSnapshot, SnapshotChunk, StateStore,
 };
 
 /// A key/value bytes store in its own RocksDB database.
 pub(crate) struct RocksDbStore {
     name: String,
     path: PathBuf,
-    db: Option<DB>,
+    /// Boxed: snapshots refer to it, so it must not move (see [`Pin`]).
+    db: Option<Box<DB>>,
     write_options: WriteOptions,
+    /// The snapshots handed out for scans, released before `db` goes.
+    pins: Mutex<Vec<Pin>>,
+}
+
+/// A RocksDB snapshot shared by the store and one scan: whichever comes
+/// first (the scan dropping its [`ScanSnapshot`], or the store closing)
+/// releases it, under the mutex.
+///
+/// Soundness of the `'static`: the snapshot refers to the boxed `DB`, which
+/// never moves, and the store releases every pin (`release_pins`) before it
+/// drops the box (in `close` and in `Drop`); a scan's drop that comes later
+/// finds `None` and touches nothing.
+type Pin = Arc<Mutex<Option<rocksdb::SnapshotWithThreadMode<'static, DB>>>>;
+
+/// The scan's side of a [`Pin`]: releases the snapshot when dropped.
+struct ScanPin(Pin);
+
+impl Drop for ScanPin {
+    fn drop(&mut self) {
+        drop(self.0.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+}
+
+impl Drop for RocksDbStore {
+    fn drop(&mut self) {
+        self.release_pins();
+    }
 }
 
 impl std::fmt::Debug for RocksDbStore {
@@ -75,9 +105,18 @@ impl RocksDbStore {
         Ok(Self {
             name,
             path,
-            db: Some(db),
+            db: Some(Box::new(db)),
             write_options,
+            pins: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Releases every snapshot handed out (before the database closes).
+    fn release_pins(&self) {
+        let pins = std::mem::take(&mut *self.pins.lock().unwrap_or_else(|p| p.into_inner()));
+        for pin in pins {
+            drop(pin.lock().unwrap_or_else(|p| p.into_inner()).take());
+        }
     }
 
     /// The database directory.
@@ -87,7 +126,7 @@ impl RocksDbStore {
     }
 
     fn db(&self) -> Result<&DB> {
-        self.db.as_ref().ok_or_else(|| closed_error(&self.name))
+        self.db.as_deref().ok_or_else(|| closed_error(&self.name))
     }
 
     fn fail(&self, action: &str, error: rocksdb::Error) -> Error {
@@ -153,12 +192,78 @@ impl StateStore for RocksDbStore {
         if self.db.is_some() {
             self.flush()?;
         }
+        self.release_pins();
         self.db = None;
         Ok(())
     }
 }
 
 impl KeyValueBytesStore for RocksDbStore {
+    /// A RocksDB snapshot: what the database holds now, readable after
+    /// later writes (Java's RocksDB iterators pin one implicitly).
+    fn open_snapshot(&self) -> Result<Option<ScanSnapshot>> {
+        let db = self.db()?;
+        let snapshot = db.snapshot();
+        // SAFETY: only the lifetime changes. The snapshot refers to the
+        // boxed DB, which does not move and is dropped only after
+        // `release_pins` released every snapshot (see `Pin`).
+        let snapshot: rocksdb::SnapshotWithThreadMode<'static, DB> =
+            unsafe { std::mem::transmute(snapshot) };
+        let pin: Pin = Arc::new(Mutex::new(Some(snapshot)));
+        let mut pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget pins whose scan has gone (released already).
+        pins.retain(|p| Arc::strong_count(p) > 1);
+        pins.push(pin.clone());
+        Ok(Some(ScanSnapshot {
+            pinned: Some(Box::new(ScanPin(pin))),
+            cached: None,
+        }))
+    }
+
+    fn snapshot_chunk(
+        &self,
+        snapshot: &ScanSnapshot,
+        from: &[u8],
+        to: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<SnapshotChunk> {
+        let db = self.db()?;
+        let pin = snapshot
+            .pinned
+            .as_ref()
+            .and_then(|p| p.downcast_ref::<ScanPin>())
+            .ok_or_else(|| state_error(&self.name, "not a snapshot of this RocksDB store"))?;
+        let guard = pin.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(snap) = guard.as_ref() else {
+            return Err(closed_error(&self.name));
+        };
+        let mut read = ReadOptions::default();
+        read.set_snapshot(snap);
+        read.set_iterate_lower_bound(from.to_vec());
+        if let Some(to) = to {
+            read.set_iterate_upper_bound(exclusive_after(to));
+        }
+        let mode = if reverse {
+            IteratorMode::End
+        } else {
+            IteratorMode::Start
+        };
+        let mut chunk = SnapshotChunk {
+            entries: Vec::new(),
+            exhausted: true,
+        };
+        for item in db.iterator_opt(mode, read) {
+            let (k, v) = item.map_err(|e| self.fail("snapshot iteration", e))?;
+            if chunk.entries.len() == limit {
+                chunk.exhausted = false;
+                break;
+            }
+            chunk.entries.push((k.into_vec(), v.into_vec()));
+        }
+        Ok(chunk)
+    }
+
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.db()?.get(key).map_err(|e| self.fail("get", e))
     }

@@ -18,6 +18,27 @@ pub(super) type BytesIter<'a> = Box<dyn Iterator<Item = Result<KeyValueBytes>> +
 /// A batch write: `None` deletes the key, as Kafka's `putAll` with `null`.
 pub(super) type BytesEntry = (Vec<u8>, Option<Vec<u8>>);
 
+/// A store's contents pinned at one instant, for a scan that reads them in
+/// chunks with the store unlocked in between (interactive queries:
+/// `runtime::query::scan`). Dropping it releases the pin.
+#[derive(Default)]
+pub(crate) struct ScanSnapshot {
+    /// The persistent store's pin (a RocksDB snapshot).
+    pub(super) pinned: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// The caching layer's entries at that instant, ascending (`None`: a
+    /// cached delete).
+    pub(super) cached: Option<Vec<BytesEntry>>,
+}
+
+/// One chunk of a snapshot scan.
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotChunk {
+    /// Entries in scan order.
+    pub(crate) entries: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Whether nothing is left in the scanned range past these entries.
+    pub(crate) exhausted: bool,
+}
+
 /// One changelog record handed to [`KeyValueBytesStore::restore_batch`],
 /// borrowed from the consumer's message so restoring copies nothing twice.
 #[derive(Debug, Clone, Copy)]
@@ -119,6 +140,29 @@ pub(crate) trait KeyValueBytesStore: StateStore {
 
     /// An estimate of the number of keys (exact for in-memory stores).
     fn approximate_num_entries(&self) -> Result<u64>;
+
+    /// Pins what the store holds now, for a scan read in chunks later
+    /// ([`KeyValueBytesStore::snapshot_chunk`]). `None` when the store cannot
+    /// (in-memory stores): such scans read each chunk live.
+    fn open_snapshot(&self) -> Result<Option<ScanSnapshot>> {
+        Ok(None)
+    }
+
+    /// Up to `limit` entries with `from <= key <= to` (`to: None`:
+    /// unbounded) as of `snapshot`, ascending or descending.
+    fn snapshot_chunk(
+        &self,
+        _snapshot: &ScanSnapshot,
+        _from: &[u8],
+        _to: Option<&[u8]>,
+        _reverse: bool,
+        _limit: usize,
+    ) -> Result<SnapshotChunk> {
+        Err(state_error(
+            self.name(),
+            "this store does not read snapshots; open_snapshot returned none",
+        ))
+    }
 
     /// Applies changelog records directly, bypassing change-logging and
     /// caching: layers only pass this down. Persistent stores write the

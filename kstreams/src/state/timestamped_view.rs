@@ -19,7 +19,8 @@ use kstreams_serde::{Serde, Timestamped};
 use crate::error::Result;
 use crate::state::handle::KeyValueStoreHandle;
 use crate::state::store::{
-    state_error, BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, StateStore,
+    state_error, BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, ScanSnapshot,
+    SnapshotChunk, StateStore,
 };
 use crate::state::MeteredKeyValueStore;
 
@@ -98,6 +99,31 @@ impl<KS: Serde, VS: Serde> KeyValueBytesStore for PlainValues<KS, VS> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let value = self.inner.lock().bytes_store_mut().get(key)?;
         value.map(|v| self.strip(v)).transpose()
+    }
+
+    fn open_snapshot(&self) -> Result<Option<ScanSnapshot>> {
+        self.inner.lock().bytes_store_mut().open_snapshot()
+    }
+
+    fn snapshot_chunk(
+        &self,
+        snapshot: &ScanSnapshot,
+        from: &[u8],
+        to: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<SnapshotChunk> {
+        let mut chunk = self
+            .inner
+            .lock()
+            .bytes_store_mut()
+            .snapshot_chunk(snapshot, from, to, reverse, limit)?;
+        chunk.entries = chunk
+            .entries
+            .into_iter()
+            .map(|(k, v)| Ok((k, self.strip(v)?)))
+            .collect::<Result<_>>()?;
+        Ok(chunk)
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {

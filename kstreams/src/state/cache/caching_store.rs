@@ -18,7 +18,10 @@ use crate::state::cache::merge::MergedSortedCacheIter;
 use crate::state::cache::thread_cache::{DirtyEntry, ThreadCache};
 use crate::state::changelog::RecordTimestamp;
 use crate::state::in_memory::Scan;
-use crate::state::store::{BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, StateStore};
+use crate::state::store::{
+    BytesEntry, BytesIter, KeyValueBytesStore, RestoreRecord, ScanSnapshot, SnapshotChunk,
+    StateStore,
+};
 
 /// One entry written down by the cache, as the flush listener sees it.
 #[derive(Debug, Clone, Copy)]
@@ -166,6 +169,65 @@ impl StateStore for CachingKeyValueStore {
 impl KeyValueBytesStore for CachingKeyValueStore {
     fn is_caching(&self) -> bool {
         true
+    }
+
+    /// The store below's snapshot, with a copy of this store's cached
+    /// entries taken at the same instant (the cache holds at most
+    /// `statestore.cache.max.bytes`).
+    fn open_snapshot(&self) -> Result<Option<ScanSnapshot>> {
+        let Some(mut snapshot) = self.inner.open_snapshot()? else {
+            return Ok(None);
+        };
+        snapshot.cached = Some(
+            self.cache
+                .snapshot(&self.namespace, Scan::All { reverse: false }),
+        );
+        Ok(Some(snapshot))
+    }
+
+    /// The store below's chunk merged with the cached entries of the same
+    /// range (as [`KeyValueBytesStore::range`] merges them); when the chunk
+    /// below was cut short, only cached entries up to its last key, since
+    /// the next chunk reads on from there.
+    fn snapshot_chunk(
+        &self,
+        snapshot: &ScanSnapshot,
+        from: &[u8],
+        to: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<SnapshotChunk> {
+        let below = self
+            .inner
+            .snapshot_chunk(snapshot, from, to, reverse, limit)?;
+        let Some(cached) = &snapshot.cached else {
+            return Ok(below);
+        };
+        let cut = if below.exhausted {
+            None
+        } else {
+            below.entries.last().map(|(k, _)| k.clone())
+        };
+        let mut cache: Vec<BytesEntry> = cached
+            .iter()
+            .filter(|(k, _)| {
+                let k = k.as_slice();
+                k >= from
+                    && to.is_none_or(|t| k <= t)
+                    && cut
+                        .as_deref()
+                        .is_none_or(|c| if reverse { k >= c } else { k <= c })
+            })
+            .cloned()
+            .collect();
+        if reverse {
+            cache.reverse();
+        }
+        let exhausted = below.exhausted;
+        let entries =
+            MergedSortedCacheIter::new(cache, Box::new(below.entries.into_iter().map(Ok)), reverse)
+                .collect::<Result<Vec<_>>>()?;
+        Ok(SnapshotChunk { entries, exhausted })
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
