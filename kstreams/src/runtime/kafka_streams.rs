@@ -185,11 +185,7 @@ impl KafkaStreams {
             // thread starts, so the state reaches RUNNING only after it.
             let global_topics = self.topology.global_source_topics();
             let global = GlobalStreamThread {
-                name: format!(
-                    "{}-{}-GlobalStreamThread",
-                    self.config.application_id(),
-                    self.process_id
-                ),
+                name: self.client_thread_name("GlobalStreamThread"),
                 config: self.config.clone(),
                 topology: self.topology.clone(),
                 partitions: metadata
@@ -201,17 +197,10 @@ impl KafkaStreams {
                 client: self.shared.clone(),
                 state: self.state.clone(),
             };
-            match global.start() {
-                Ok(handle) => lock(&self.threads).push(handle),
-                Err(e) => {
-                    self.close(DROP_CLOSE_TIMEOUT);
-                    return Err(e);
-                }
-            }
+            self.keep_thread(global.start())?;
         }
         let count = self.config.stream_threads();
         self.shared.register_threads(count);
-        let mut threads = lock(&self.threads);
         for index in 0..count {
             let thread = StreamThread {
                 index,
@@ -223,41 +212,19 @@ impl KafkaStreams {
                 client: self.shared.clone(),
                 state: self.state.clone(),
             };
-            match thread.spawn() {
-                Ok(handle) => threads.push(handle),
-                Err(e) => {
-                    drop(threads);
-                    self.close(DROP_CLOSE_TIMEOUT);
-                    return Err(e);
-                }
-            }
+            self.keep_thread(thread.spawn())?;
         }
         let cleaner = StateDirCleaner {
-            name: format!(
-                "{}-{}-CleanupThread",
-                self.config.application_id(),
-                self.process_id
-            ),
+            name: self.client_thread_name("CleanupThread"),
             app_dir,
             delay: self.config.state_cleanup_delay(),
             task_dirs: self.state.task_dirs.clone(),
             client: self.shared.clone(),
         };
-        match cleaner.spawn() {
-            Ok(handle) => threads.push(handle),
-            Err(e) => {
-                drop(threads);
-                self.close(DROP_CLOSE_TIMEOUT);
-                return Err(e);
-            }
-        }
+        self.keep_thread(cleaner.spawn())?;
         if self.config.standby_replicas() > 0 && self.topology.has_logged_stores() {
             let standby = StandbyThread {
-                name: format!(
-                    "{}-{}-StandbyThread",
-                    self.config.application_id(),
-                    self.process_id
-                ),
+                name: self.client_thread_name("StandbyThread"),
                 config: self.config.clone(),
                 topology: self.topology.clone(),
                 client: self.shared.clone(),
@@ -272,16 +239,33 @@ impl KafkaStreams {
                     self.config.application_id(),
                 ),
             };
-            match standby.spawn() {
-                Ok(handle) => threads.push(handle),
-                Err(e) => {
-                    drop(threads);
-                    self.close(DROP_CLOSE_TIMEOUT);
-                    return Err(e);
-                }
-            }
+            self.keep_thread(standby.spawn())?;
         }
         Ok(())
+    }
+
+    /// Keeps a started thread's handle (joined by `close`); if it could
+    /// not start, closes the client and returns the error.
+    fn keep_thread(&self, spawned: Result<std::thread::JoinHandle<()>>) -> Result<()> {
+        match spawned {
+            Ok(handle) => {
+                lock(&self.threads).push(handle);
+                Ok(())
+            }
+            Err(e) => {
+                self.close(DROP_CLOSE_TIMEOUT);
+                Err(e)
+            }
+        }
+    }
+
+    /// The name of this client's thread with `role` (`<application.id>-<process id>-<role>`).
+    fn client_thread_name(&self, role: &str) -> String {
+        format!(
+            "{}-{}-{role}",
+            self.config.application_id(),
+            self.process_id
+        )
     }
 
     /// Checks source topics and creates internal ones; returns the metadata
