@@ -36,6 +36,7 @@ mod signal;
 mod state;
 mod state_cleaner;
 pub(crate) mod state_manager;
+mod state_updater;
 mod stream_thread;
 pub(crate) mod task;
 mod task_manager;

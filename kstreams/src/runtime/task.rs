@@ -52,9 +52,27 @@ pub(crate) struct TaskConfig {
     pub(crate) node_settings: crate::processor::node::NodeSettings,
 }
 
+/// Where a task is in its life, as Java's `Task.State`; CREATED and CLOSED
+/// are not kept (a task is RESTORING from its creation, and dropped once
+/// closed). The task manager drives the transitions; the task itself
+/// processes whatever it is asked to (the test driver never leaves RUNNING).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskState {
+    /// Its stores are restoring: not processed, punctuated or committed;
+    /// its input partitions are paused.
+    Restoring,
+    /// Processing.
+    Running,
+    /// Its partitions were revoked: committed, checkpointed, its buffered
+    /// records dropped, and kept open in case the next assignment gives
+    /// them back (Java's `StreamTask.suspend`).
+    Suspended,
+}
+
 /// Processes the records of one partition of one sub-topology.
 pub(crate) struct StreamTask {
     id: TaskId,
+    task_state: TaskState,
     application_id: String,
     graph: TaskGraph,
     group: PartitionGroup,
@@ -129,6 +147,7 @@ impl StreamTask {
             .collect();
         Ok(StreamTask {
             id,
+            task_state: TaskState::Restoring,
             application_id: config.application_id.clone(),
             graph,
             group: PartitionGroup::new(partitions, config.max_task_idle_ms),
@@ -150,6 +169,42 @@ impl StreamTask {
     pub(crate) fn set_error_handlers(&mut self, mut errors: crate::errors::ErrorHandlers) {
         errors.dropped = self.metrics.dropped.clone();
         self.errors = errors;
+    }
+    /// Where the task is in its life.
+    pub(crate) fn task_state(&self) -> TaskState {
+        self.task_state
+    }
+    /// Its stores caught up, or it was resumed: it processes from now on.
+    pub(crate) fn transition_to_running(&mut self) {
+        self.task_state = TaskState::Running;
+    }
+    /// Suspends the task after its last commit (Java's
+    /// `StreamTask.suspend`): buffered records are dropped (the consumer
+    /// re-reads them from the committed offsets if the task comes back),
+    /// partition times, processor metadata and the processors stay (Java
+    /// closes and re-initializes the processors; ours are initialized
+    /// once, and nothing they hold is newer than the commit).
+    pub(crate) fn suspend(&mut self) {
+        self.group.clear();
+        self.pending_offsets.clear();
+        self.commit_requested = false;
+        self.task_state = TaskState::Suspended;
+    }
+    /// Whether `committed` (the group's offsets) still says, for each of
+    /// this task's partitions, what the task itself last committed: if
+    /// not, someone else processed them since it was suspended.
+    pub(crate) fn matches_committed(&self, committed: &[CommitOffset]) -> bool {
+        self.group.partitions().all(|(topic, partition)| {
+            let theirs = committed
+                .iter()
+                .find(|c| c.topic == topic && c.partition == partition)
+                .map(|c| c.offset);
+            let ours = self
+                .committed_offsets
+                .get(&(topic.to_owned(), partition))
+                .copied();
+            theirs == ours
+        })
     }
     /// The task's sensors.
     pub(crate) fn metrics(&self) -> &TaskMetrics {
