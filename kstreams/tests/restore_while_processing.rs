@@ -144,28 +144,8 @@ fn outputs_continue_while_a_large_store_restores() {
     create_topics(&[&input, &output], 2);
     let changelog = format!("{app}-counts-changelog");
     create_topics(&[&changelog], 2);
-    // Partition 0's changelog: KEYS keys counted once each. The DSL
-    // count's store is timestamped: `[timestamp: 8 BE][count: 8 BE]`.
-    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("linger.ms", "50")
-        .set("batch.num.messages", "10000")
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .expect("producer");
-    let value = [0i64.to_be_bytes(), 1i64.to_be_bytes()].concat();
-    for i in 0..KEYS {
-        let key = format!("key-{i:07}");
-        let mut record = BaseRecord::to(&changelog)
-            .partition(0)
-            .key(&key)
-            .payload(&value[..]);
-        while let Err((_, r)) = producer.send(record) {
-            record = r;
-            thread::sleep(Duration::from_millis(2));
-        }
-    }
-    producer.flush(Duration::from_secs(120)).expect("flush");
+    // Partition 0's changelog: KEYS keys counted once each.
+    broker::fill_count_changelog(&changelog, 0, KEYS);
     // Input of task 0_0, waiting behind its restore: 100 restored keys once more.
     produce_placed((0..100).map(|i| Placed {
         topic: input.clone(),

@@ -1,8 +1,9 @@
 //! `StateUpdater`: restores a stream thread's RESTORING tasks from inside
 //! its poll loop, in bounded steps, as Kafka Streams' `DefaultStateUpdater`
 //! (which runs on a thread of its own; ours shares the stream thread, as
-//! Java's pre-3.x `StoreChangelogReader.restore` called from
-//! `TaskManager.tryToCompleteRestoration`).
+//! Kafka Streams did before the state updater, when the stream thread's
+//! loop called `TaskManager.tryToCompleteRestoration` and so
+//! `StoreChangelogReader.restore`).
 //!
 //! A task whose stores are logged starts RESTORING: it is created in the
 //! rebalance callback (cheap: stores opened, nothing read), its input

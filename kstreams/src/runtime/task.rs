@@ -7,6 +7,11 @@
 //! is built from is shared (`Send + Sync`).
 //!
 //! Invariants:
+//! - the task manager moves a task through [`TaskState`] (RESTORING →
+//!   RUNNING ⇄ SUSPENDED, as Java's `Task.State`) and only asks a RUNNING
+//!   task to process, punctuate or commit; a suspended task keeps its
+//!   processors, partition times and processor metadata, and drops its
+//!   buffered records (`suspend`);
 //! - processors are initialized (and wall-clock punctuations anchored) on
 //!   the first call to `process`, `punctuate_wall_clock` or `prepare_commit`;
 //! - a record with a negative extracted timestamp is skipped (logged); its
@@ -588,6 +593,35 @@ mod tests {
             task.prepare_commit(&mut sent).unwrap().is_empty(),
             "nothing new since the commit"
         );
+    }
+
+    #[test]
+    fn a_suspended_task_drops_its_buffer_and_keeps_what_it_committed() {
+        let mut task = merge_task();
+        assert_eq!(task.task_state(), TaskState::Restoring);
+        task.transition_to_running();
+        for (topic, offset, ts) in [("a", 0, 10), ("a", 1, 30), ("b", 0, 20)] {
+            task.add_record(consumed(topic, offset, ts, "v"));
+        }
+        let mut sent = Sent::default();
+        assert!(task.process(0, &mut sent).unwrap());
+        let offsets = task.prepare_commit(&mut sent).unwrap();
+        assert_eq!(plain(&offsets), vec![("a".to_string(), 0, 1)]);
+        task.post_commit();
+        task.suspend();
+        assert_eq!(task.task_state(), TaskState::Suspended);
+        assert_eq!((task.buffered("a", 0), task.buffered("b", 0)), (0, 0));
+        assert_eq!(task.stream_time(), 10, "partition times stay");
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty());
+        let at = |offset| CommitOffset {
+            topic: "a".into(),
+            partition: 0,
+            offset,
+            metadata: String::new(),
+        };
+        assert!(task.matches_committed(&[at(1)]));
+        assert!(!task.matches_committed(&[at(2)]), "someone else committed");
+        assert!(!task.matches_committed(&[]), "the commit vanished");
     }
 
     #[test]
