@@ -12,11 +12,16 @@
 //!   and leaves; the first keeps the task it still owns open through both
 //!   rebalances (`task-created-total` / `task-closed-total`), and every
 //!   count stays exact.
+//! - `a_restore_cut_short_by_a_rebalance_goes_on_from_its_checkpoint`: a
+//!   second instance joins while the first restores; the restore is
+//!   suspended (`on_restore_suspended`) and checkpointed where it stopped,
+//!   and the first instance's next restore of that store starts right
+//!   there.
 
 mod broker;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -55,18 +60,37 @@ fn counter(input: &str, output: &str) -> kstreams::Topology {
 #[derive(Default)]
 struct Restores {
     starts: Mutex<Vec<(i32, Instant)>>,
+    /// (partition, start offset) of each restore started.
+    start_offsets: Mutex<Vec<(i32, i64)>>,
     ends: Mutex<Vec<(i32, Instant, u64)>>,
+    /// (partition, records restored) of each restore cut short.
+    suspended: Mutex<Vec<(i32, u64)>>,
+    /// Records restored into partition 0's store.
+    restored_p0: AtomicU64,
 }
 
 struct Listener(Arc<Restores>);
 
 impl StateRestoreListener for Listener {
-    fn on_restore_start(&self, p: &ChangelogPartition, _: &str, _: i64, _: i64) {
+    fn on_restore_start(&self, p: &ChangelogPartition, _: &str, start: i64, _: i64) {
         self.0
             .starts
             .lock()
             .unwrap()
             .push((p.partition, Instant::now()));
+        self.0
+            .start_offsets
+            .lock()
+            .unwrap()
+            .push((p.partition, start));
+    }
+    fn on_batch_restored(&self, p: &ChangelogPartition, _: &str, _: i64, n: u64) {
+        if p.partition == 0 {
+            self.0.restored_p0.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+    fn on_restore_suspended(&self, p: &ChangelogPartition, _: &str, total: u64) {
+        self.0.suspended.lock().unwrap().push((p.partition, total));
     }
     fn on_restore_end(&self, p: &ChangelogPartition, _: &str, total: u64) {
         self.0
@@ -127,15 +151,17 @@ fn read_outputs(
     })
 }
 
+/// `key`'s count in the instance's store; `None` while the store cannot
+/// be queried (rebalancing, restoring) or holds no such key.
 fn count_of(streams: &KafkaStreams, key: &str) -> Option<i64> {
     streams
         .store(StoreQueryParameters::from_name_and_type(
             "counts",
             QueryableStoreTypes::key_value::<String, I64>(),
         ))
-        .expect("store")
+        .ok()?
         .get(&key.to_owned())
-        .expect("get")
+        .ok()?
 }
 
 #[test]
@@ -367,7 +393,8 @@ fn start_instance(
         .bootstrap_servers(bootstrap())
         .processing_guarantee(ProcessingGuarantee::ExactlyOnceV2)
         .state_dir(state_dir)
-        .consumer_config("session.timeout.ms", "6000");
+        .consumer_config("session.timeout.ms", "6000")
+        .restore_max_poll_records(1_000);
     let streams = KafkaStreams::new(counter(input, output), config).expect("client");
     streams.set_global_state_restore_listener(Listener(restores.clone()));
     streams.start().expect("start");
@@ -446,6 +473,81 @@ fn kept_task_is_not_closed_across_rebalances() {
     for i in 0..40 {
         assert_eq!(count_of(&a, &format!("k{i}")), Some(3), "k{i}");
     }
+    assert!(a.close(Duration::from_secs(60)));
+    let _ = std::fs::remove_dir_all(&dir_a);
+    let _ = std::fs::remove_dir_all(&dir_b);
+}
+
+/// A restore cut short by a rebalance is checkpointed where it stopped:
+/// when the task comes back, restoration goes on from there (never from
+/// the start, never skipping a record), and the store ends up exact.
+#[test]
+fn a_restore_cut_short_by_a_rebalance_goes_on_from_its_checkpoint() {
+    let (input, output, app) = (unique("cut-in"), unique("cut-out"), unique("cut-app"));
+    create_topics(&[&input, &output], 2);
+    let changelog = format!("{app}-counts-changelog");
+    create_topics(&[&changelog], 2);
+    broker::fill_count_changelog(&changelog, 0, KEYS);
+    let (dir_a, dir_b) = (
+        std::env::temp_dir().join(unique("cut-a")),
+        std::env::temp_dir().join(unique("cut-b")),
+    );
+    let (restores_a, restores_b) = (Arc::new(Restores::default()), Arc::new(Restores::default()));
+    let a = start_instance(&app, &input, &output, &dir_a, &restores_a);
+    wait_for("A restoring", || {
+        restores_a.restored_p0.load(Ordering::Relaxed) >= 100_000
+    });
+    // B joins mid-restore: A's restoring task is revoked, checkpointed.
+    let b = start_instance(&app, &input, &output, &dir_b, &restores_b);
+    wait_for("A's restore suspended", || {
+        !restores_a.suspended.lock().unwrap().is_empty()
+    });
+    let cut = restores_a.suspended.lock().unwrap()[0];
+    println!(
+        "A's first restore of partition 0 suspended after {} records",
+        cut.1
+    );
+    assert_eq!(cut.0, 0);
+    assert!(cut.1 >= 100_000 && cut.1 < KEYS, "{cut:?}");
+    wait_for_state(&b, State::Running);
+    // B leaves: partition 0's task ends on A whatever B did.
+    assert!(b.close(Duration::from_secs(60)));
+    wait_for_state(&a, State::Running);
+    wait_for("A owns partition 0's task", || {
+        count_of(&a, "key-0999999").is_some()
+    });
+    let starts: Vec<i64> = restores_a
+        .start_offsets
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| *p == 0)
+        .map(|(_, o)| *o)
+        .collect();
+    println!(
+        "A's restores of partition 0 started at offsets {starts:?}; B's: {:?}",
+        restores_b.start_offsets.lock().unwrap()
+    );
+    // Offsets 0.. of a changelog written without transactions: A's next
+    // restore starts right after the last record it restored.
+    assert!(starts.len() >= 2, "{starts:?}");
+    assert_eq!(
+        starts[..2],
+        [0, cut.1 as i64],
+        "A's restores of partition 0"
+    );
+    for key in ["key-0000000", "key-0123456", "key-0500000", "key-0999999"] {
+        assert_eq!(count_of(&a, key), Some(1), "{key}");
+    }
+    produce_placed([Placed {
+        topic: input.clone(),
+        partition: 0,
+        key: "key-0000007".into(),
+        value: "x".into(),
+        timestamp: now_ms(),
+    }]);
+    wait_for("A caught up", || group_lag(&app, &input, 2) == 0);
+    assert_eq!(count_of(&a, "key-0000007"), Some(2));
     assert!(a.close(Duration::from_secs(60)));
     let _ = std::fs::remove_dir_all(&dir_a);
     let _ = std::fs::remove_dir_all(&dir_b);

@@ -327,9 +327,13 @@ impl TaskStateSupport {
         mut restore: TaskRestore,
         checkpoint: bool,
     ) {
-        if restore.current.take().is_some() {
+        if let Some(current) = restore.current.take() {
             if let Ok(reader) = self.reader() {
                 reader.unassign();
+            }
+            let partition = current.range.partition.clone();
+            if let Some(offset) = current.restorer.suspend() {
+                restore.restored_to.insert(partition, offset);
             }
         }
         let left = restore.remaining;
