@@ -143,6 +143,9 @@ pub(crate) struct TaskStateSupport {
     pub(crate) env: StateEnv,
     pub(crate) reader: Option<RestoreConsumer>,
     pub(crate) listener: Arc<dyn StateRestoreListener>,
+    /// `restore.consumer.max.poll.records`: records restored per loop
+    /// iteration at most (see `state_updater`).
+    pub(crate) records_per_iteration: usize,
 }
 
 impl Default for TaskStateSupport {
@@ -151,6 +154,7 @@ impl Default for TaskStateSupport {
             env: StateEnv::temporary(0),
             reader: None,
             listener: Arc::new(LoggingRestoreListener),
+            records_per_iteration: crate::config::DEFAULT_RESTORE_MAX_POLL_RECORDS,
         }
     }
 }

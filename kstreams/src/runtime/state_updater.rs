@@ -35,20 +35,12 @@ use crate::Result;
 pub(crate) const RESTORE_TIME_PER_ITERATION: Duration = Duration::from_millis(100);
 
 /// The RESTORING tasks of one stream thread and their progress.
+#[derive(Default)]
 pub(crate) struct StateUpdater {
     restoring: BTreeMap<TaskId, TaskRestore>,
-    records_per_iteration: usize,
 }
 
 impl StateUpdater {
-    /// Restores at most `records_per_iteration` records per loop iteration.
-    pub(crate) fn new(records_per_iteration: usize) -> Self {
-        StateUpdater {
-            restoring: BTreeMap::new(),
-            records_per_iteration: records_per_iteration.max(1),
-        }
-    }
-
     /// Starts restoring `task` (from its checkpoint) on the next steps.
     pub(crate) fn add(&mut self, task: &StreamTask) {
         self.restoring.insert(task.id(), TaskRestore::new(task));
@@ -60,14 +52,18 @@ impl StateUpdater {
     }
 
     /// One bounded step over the restoring tasks (in id order, each found
-    /// in `tasks`); returns the tasks whose stores caught up, which are no
-    /// longer restoring here.
+    /// in `tasks`), of at most `support.records_per_iteration` records;
+    /// returns the tasks whose stores caught up, which are no longer
+    /// restoring here.
     pub(crate) fn restore(
         &mut self,
         tasks: &BTreeMap<TaskId, StreamTask>,
         support: &TaskStateSupport,
     ) -> Result<Vec<TaskId>> {
-        let mut budget = RestoreBudget::new(self.records_per_iteration, RESTORE_TIME_PER_ITERATION);
+        let mut budget = RestoreBudget::new(
+            support.records_per_iteration.max(1),
+            RESTORE_TIME_PER_ITERATION,
+        );
         // End offsets first, for every new task: one with nothing to
         // restore need not wait for the others.
         for (id, restore) in &mut self.restoring {

@@ -217,7 +217,6 @@ impl StreamThread {
             self.config.commit_interval(),
             producer,
             metrics.task_counters(),
-            self.config.restore_records_per_poll(),
         )));
         tasks
             .borrow_mut()

@@ -119,7 +119,6 @@ impl TaskManager {
         commit_interval: Duration,
         producer: StreamsProducer,
         counters: TaskCounters,
-        restore_records_per_iteration: usize,
     ) -> Self {
         TaskManager {
             thread,
@@ -129,7 +128,7 @@ impl TaskManager {
             commit_interval,
             producer,
             tasks: BTreeMap::new(),
-            updater: StateUpdater::new(restore_records_per_iteration),
+            updater: StateUpdater::default(),
             routes: HashMap::new(),
             paused: HashSet::new(),
             last_commit: Instant::now(),
