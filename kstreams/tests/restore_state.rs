@@ -18,8 +18,6 @@ use kstreams::runtime::query::{QueryableStoreTypes, StoreQueryParameters};
 use kstreams::serde::I64;
 use kstreams::state::{ChangelogPartition, StateRestoreListener};
 use kstreams::{KafkaStreams, ProcessingGuarantee, State, StreamsConfig};
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 
 /// Counts listener calls and restored records; remembers start/end times.
 #[derive(Default)]
@@ -198,25 +196,7 @@ fn restore_rate_of_a_one_million_key_changelog() {
     create_topics(&[&input, &output], 1);
     let changelog = format!("{app}-counts-changelog");
     create_topics(&[&changelog], 1);
-    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("linger.ms", "50")
-        .set("batch.num.messages", "10000")
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .expect("producer");
-    // The DSL count's store is timestamped: its changelog values are
-    // `[timestamp: 8 BE][count: 8 BE]`, as Java's ValueAndTimestampSerializer.
-    let value = [0i64.to_be_bytes(), 1i64.to_be_bytes()].concat();
-    for i in 0..KEYS {
-        let key = format!("key-{i:07}");
-        let mut record = BaseRecord::to(&changelog).key(&key).payload(&value[..]);
-        while let Err((_, r)) = producer.send(record) {
-            record = r;
-            thread::sleep(Duration::from_millis(2));
-        }
-    }
-    producer.flush(Duration::from_secs(120)).expect("flush");
+    broker::fill_count_changelog(&changelog, 0, KEYS);
 
     let state_dir = std::env::temp_dir().join(unique("rate-state"));
     let recorder = Arc::new(Recorder::default());

@@ -77,6 +77,11 @@ impl FromStr for ProcessingGuarantee {
 /// Default of `statestore.cache.max.bytes`: 10 MiB per instance.
 pub const DEFAULT_CACHE_MAX_BYTES: usize = 10 * 1024 * 1024;
 
+/// Default of `restore.consumer.max.poll.records`: changelog records a
+/// stream thread restores per loop iteration at most (Java's restore
+/// consumer polls 1 000 per call, on a thread of its own).
+pub const DEFAULT_RESTORE_MAX_POLL_RECORDS: usize = 10_000;
+
 /// Default of `repartition.purge.interval.ms`: 30 s, as Kafka Streams.
 pub const DEFAULT_REPARTITION_PURGE_INTERVAL_MS: u64 = 30_000;
 
@@ -107,6 +112,7 @@ pub struct StreamsConfig {
     poll_ms: u64,
     max_task_idle_ms: i64,
     buffered_records_per_partition: usize,
+    restore_max_poll_records: usize,
     state_dir: PathBuf,
     /// `state.cleanup.delay.ms`.
     state_cleanup_delay_ms: u64,
@@ -151,6 +157,7 @@ impl StreamsConfig {
             poll_ms: 100,
             max_task_idle_ms: 0,
             buffered_records_per_partition: 1000,
+            restore_max_poll_records: DEFAULT_RESTORE_MAX_POLL_RECORDS,
             state_dir: PathBuf::from("/tmp/kstreams"),
             state_cleanup_delay_ms: 600_000,
             num_standby_replicas: 0,
@@ -187,8 +194,9 @@ impl StreamsConfig {
     /// Sets one property by its Kafka Streams name: `application.id`,
     /// `bootstrap.servers`, `processing.guarantee`, `num.stream.threads`,
     /// `commit.interval.ms`, `poll.ms`, `max.task.idle.ms`,
-    /// `buffered.records.per.partition`, `state.dir`,
-    /// `state.cleanup.delay.ms`, `num.standby.replicas`, `statestore.cache.max.bytes`, `application.server`,
+    /// `buffered.records.per.partition`, `restore.consumer.max.poll.records`,
+    /// `state.dir`, `state.cleanup.delay.ms`, `num.standby.replicas`,
+    /// `statestore.cache.max.bytes`, `application.server`,
     /// `repartition.purge.interval.ms`, `metrics.recording.level`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
@@ -237,6 +245,14 @@ impl StreamsConfig {
                     .and_then(|n| usize::try_from(n).ok())
                 {
                     self.buffered_records_per_partition = n;
+                }
+            }
+            "restore.consumer.max.poll.records" => {
+                if let Some(n) = self
+                    .number(key, value, 1)
+                    .and_then(|n| usize::try_from(n).ok())
+                {
+                    self.restore_max_poll_records = n;
                 }
             }
             "state.dir" => self.state_dir = PathBuf::from(value.trim()),
@@ -394,6 +410,15 @@ impl StreamsConfig {
     /// partition is paused until its buffer drains.
     pub fn buffered_records_per_partition(self, records: usize) -> Self {
         self.set("buffered.records.per.partition", &records.to_string())
+    }
+
+    /// Sets `restore.consumer.max.poll.records` (default 10 000): at most
+    /// how many changelog records a stream thread restores per iteration
+    /// of its loop, between polls of its main consumer (its state updater,
+    /// see the runtime's docs). Lower values keep processing of the other
+    /// tasks smoother during a large restore and make it take longer.
+    pub fn restore_max_poll_records(self, records: usize) -> Self {
+        self.set("restore.consumer.max.poll.records", &records.to_string())
     }
 
     /// Sets `state.dir` (default `/tmp/kstreams`).
@@ -571,6 +596,10 @@ impl StreamsConfig {
     pub fn buffered_records(&self) -> usize {
         self.buffered_records_per_partition
     }
+    /// `restore.consumer.max.poll.records`.
+    pub fn restore_records_per_poll(&self) -> usize {
+        self.restore_max_poll_records
+    }
     /// `state.dir`.
     pub fn get_state_dir(&self) -> &Path {
         &self.state_dir
@@ -630,6 +659,7 @@ mod tests {
         assert_eq!(c.commit_interval(), Duration::from_millis(100));
         assert_eq!(c.poll_interval(), Duration::from_millis(100));
         assert_eq!(c.buffered_records(), 1000);
+        assert_eq!(c.restore_records_per_poll(), 10_000);
         assert_eq!(c.get_state_dir(), Path::new("/tmp/kstreams"));
         assert_eq!(c.state_cleanup_delay(), Duration::from_millis(600_000));
         assert!(c.validate().is_ok());

@@ -224,6 +224,20 @@ impl ConsumerHandle<'_> {
             .collect())
     }
 
+    /// Stops fetching from these partitions (back-pressure, restoring tasks).
+    pub(crate) fn pause(&self, partitions: &[TopicPartition]) -> Result<()> {
+        self.0
+            .pause(&tpl_of(partitions))
+            .map_err(|e| Error::kafka("pausing partitions", e))
+    }
+
+    /// Resumes fetching from these partitions.
+    pub(crate) fn resume(&self, partitions: &[TopicPartition]) -> Result<()> {
+        self.0
+            .resume(&tpl_of(partitions))
+            .map_err(|e| Error::kafka("resuming partitions", e))
+    }
+
     /// The group's current generation and member id (exactly-once).
     pub(crate) fn group_metadata(&self) -> Result<GroupMetadata> {
         self.0.group_metadata().map(GroupMetadata).ok_or_else(|| {
@@ -327,16 +341,12 @@ impl StreamsConsumer {
 
     /// Stops fetching from these partitions (back-pressure).
     pub(crate) fn pause(&self, partitions: &[TopicPartition]) -> Result<()> {
-        self.consumer
-            .pause(&tpl_of(partitions))
-            .map_err(|e| Error::kafka("pausing partitions", e))
+        self.handle().pause(partitions)
     }
 
     /// Resumes fetching from these partitions.
     pub(crate) fn resume(&self, partitions: &[TopicPartition]) -> Result<()> {
-        self.consumer
-            .resume(&tpl_of(partitions))
-            .map_err(|e| Error::kafka("resuming partitions", e))
+        self.handle().resume(partitions)
     }
 }
 

@@ -1,6 +1,9 @@
 //! The restore consumer: reads changelog partitions (read_committed, no
-//! consumer group) from a given offset to their end, in batches, as Kafka
-//! Streams' `StoreChangelogReader` does with its restore consumer.
+//! consumer group) from a given offset to their end, one partition at a
+//! time and a bounded batch per call, as Kafka Streams'
+//! `StoreChangelogReader` does with its restore consumer. Never blocks
+//! longer than its caller allows: the stream thread restores between
+//! polls of its main consumer (see `runtime::state_updater`).
 //!
 //! "The end" is where the consumer reports partition EOF: under
 //! read_committed that is the last stable offset, so records of aborted or
@@ -19,10 +22,6 @@ use super::client_config::FETCH_QUEUE_BACKOFF_MS;
 use crate::config::StreamsConfig;
 use crate::{Error, Result};
 
-/// How long restoring one task may go without progress before it fails.
-const RESTORE_STALL_TIMEOUT: Duration = Duration::from_secs(120);
-/// Records applied per batch (one RocksDB `WriteBatch`).
-pub(crate) const RESTORE_BATCH: usize = 10_000;
 const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
 /// `fetch.wait.max.ms` of the restore consumer: how long the broker holds
 /// an empty fetch, i.e. how long reaching a partition's end takes to notice.
@@ -35,13 +34,6 @@ pub(crate) struct RestoredRecord {
     pub(crate) key: Vec<u8>,
     pub(crate) value: Option<Vec<u8>>,
 }
-
-/// A partition to restore: topic, partition, first offset (`None`: the
-/// log start).
-pub(crate) type RestoreTarget = (String, i32, Option<i64>);
-
-/// Receives each restored batch: (topic, partition, records).
-pub(crate) type BatchSink<'a> = &'a mut dyn FnMut(&str, i32, &[RestoredRecord]) -> Result<()>;
 
 /// Reaching a partition's end is expected here, not an error to log.
 struct RestoreContext;
@@ -103,25 +95,11 @@ impl RestoreConsumer {
             })
     }
 
-    /// Reads every target, one partition after the other, from its start
-    /// offset to its end, handing batches of at most [`RESTORE_BATCH`]
-    /// records to `apply(topic, partition, batch)`.
-    pub(crate) fn restore(&self, targets: &[RestoreTarget], apply: BatchSink<'_>) -> Result<()> {
-        for (topic, partition, start) in targets {
-            let result = self.restore_one(topic, *partition, *start, apply);
-            let _ = self.consumer.unassign();
-            result?;
-        }
-        Ok(())
-    }
-
-    fn restore_one(
-        &self,
-        topic: &str,
-        partition: i32,
-        start: Option<i64>,
-        apply: BatchSink<'_>,
-    ) -> Result<()> {
+    /// Starts reading changelog `topic` `partition` from `start` (`None`:
+    /// the log start), replacing whatever was assigned: one partition at a
+    /// time, so that reaching the end (`PartitionEOF`, which names no
+    /// topic) is unambiguous.
+    pub(crate) fn assign_one(&self, topic: &str, partition: i32, start: Option<i64>) -> Result<()> {
         let context = || format!("restoring from changelog `{topic}` partition {partition}");
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(
@@ -132,40 +110,48 @@ impl RestoreConsumer {
         .map_err(|e| Error::kafka(context(), e))?;
         self.consumer
             .assign(&tpl)
-            .map_err(|e| Error::kafka(context(), e))?;
-        let mut batch: Vec<RestoredRecord> = Vec::with_capacity(1024);
-        let mut last_progress = Instant::now();
-        loop {
-            match self.consumer.poll(Duration::from_millis(100)) {
-                None if last_progress.elapsed() > RESTORE_STALL_TIMEOUT => {
-                    return Err(Error::IllegalState(format!(
-                        "{} made no progress for {} s; is the broker reachable?",
-                        context(),
-                        RESTORE_STALL_TIMEOUT.as_secs()
-                    )));
-                }
-                None => {}
+            .map_err(|e| Error::kafka(context(), e))
+    }
+
+    /// Stops reading (the restored partition is done, or its task went away).
+    pub(crate) fn unassign(&self) {
+        if let Err(e) = self.consumer.unassign() {
+            tracing::debug!(error = %e, "unassigning the restore consumer failed");
+        }
+    }
+
+    /// Reads the partition assigned by [`Self::assign_one`]: appends at
+    /// most `max` records to `batch`, waiting at most `max_wait` in all
+    /// (records already fetched are taken without waiting). Returns whether
+    /// the partition's end was reached; `context` names the partition in
+    /// errors.
+    pub(crate) fn poll_batch(
+        &self,
+        context: &str,
+        max: usize,
+        max_wait: Duration,
+        batch: &mut Vec<RestoredRecord>,
+    ) -> Result<bool> {
+        let deadline = Instant::now() + max_wait;
+        let mut taken = 0;
+        while taken < max {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.consumer.poll(wait) {
+                None => return Ok(false),
                 // Under read_committed: the last stable offset.
-                Some(Err(KafkaError::PartitionEOF(_))) => break,
-                Some(Err(e)) => return Err(Error::kafka(context(), e)),
+                Some(Err(KafkaError::PartitionEOF(_))) => return Ok(true),
+                Some(Err(e)) => return Err(Error::kafka(context.to_owned(), e)),
                 Some(Ok(m)) => {
-                    last_progress = Instant::now();
+                    taken += 1;
                     let Some(key) = m.key() else { continue };
                     batch.push(RestoredRecord {
                         offset: m.offset(),
                         key: key.to_vec(),
                         value: m.payload().map(<[u8]>::to_vec),
                     });
-                    if batch.len() >= RESTORE_BATCH {
-                        apply(topic, partition, &batch)?;
-                        batch.clear();
-                    }
                 }
             }
         }
-        if !batch.is_empty() {
-            apply(topic, partition, &batch)?;
-        }
-        Ok(())
+        Ok(false)
     }
 }

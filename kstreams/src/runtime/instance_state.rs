@@ -143,6 +143,7 @@ impl InstanceState {
             env,
             reader: Some(reader),
             listener,
+            records_per_iteration: config.restore_records_per_poll(),
         })
     }
 }

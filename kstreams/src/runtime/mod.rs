@@ -42,6 +42,7 @@ mod standby;
 mod state;
 mod state_cleaner;
 pub(crate) mod state_manager;
+mod state_updater;
 mod stream_thread;
 pub(crate) mod task;
 mod task_manager;

@@ -2,9 +2,14 @@
 //! [`TaskManager`].
 //!
 //! The loop (Kafka Streams' `runOnce`): poll a batch → route records to
-//! their tasks (pausing partitions whose buffers are full) → process a
-//! bounded batch per task → wall-clock punctuation → resume drained
-//! partitions → commit when `commit.interval.ms` elapsed or a task asked.
+//! their tasks (pausing partitions whose buffers are full) → restore a
+//! bounded step of the RESTORING tasks (the `StateUpdater`; tasks whose
+//! stores caught up start RUNNING) → process a bounded batch per RUNNING
+//! task → wall-clock punctuation → resume drained partitions → commit when
+//! `commit.interval.ms` elapsed or a task asked. While tasks restore the
+//! poll does not wait, so restoring never keeps the thread from polling
+//! for longer than one step (~100 ms) and `max.poll.interval.ms` is never
+//! exceeded because of it.
 //!
 //! Failure handling: a Kafka error in the produce/commit path or fencing
 //! closes every task dirty (aborting the transaction), drops consumer and
@@ -331,6 +336,8 @@ impl StreamThread {
                     lags_generation = tm.generation();
                 }
             }
+            // The state updater's bounded step (RESTORING tasks).
+            let restoring = tm.restore(consumer.handle())?;
             let now = wall_clock_ms();
             let started = Instant::now();
             let processed = tm.process(now, MAX_PROCESS_PER_TASK)?;
@@ -347,7 +354,7 @@ impl StreamThread {
                 tm.commit(consumer.handle())?;
                 metrics.record_commit(started.elapsed(), tm.task_count());
             }
-            idle = polled == 0 && processed == 0;
+            idle = polled == 0 && processed == 0 && !restoring;
         }
         Ok(())
     }

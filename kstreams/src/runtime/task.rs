@@ -7,6 +7,11 @@
 //! is built from is shared (`Send + Sync`).
 //!
 //! Invariants:
+//! - the task manager moves a task through [`TaskState`] (RESTORING →
+//!   RUNNING ⇄ SUSPENDED, as Java's `Task.State`) and only asks a RUNNING
+//!   task to process, punctuate or commit; a suspended task keeps its
+//!   processors, partition times and processor metadata, and drops its
+//!   buffered records (`suspend`);
 //! - processors are initialized (and wall-clock punctuations anchored) on
 //!   the first call to `process`, `punctuate_wall_clock` or `prepare_commit`;
 //! - a record with a negative extracted timestamp is skipped (logged); its
@@ -52,9 +57,27 @@ pub(crate) struct TaskConfig {
     pub(crate) node_settings: crate::processor::node::NodeSettings,
 }
 
+/// Where a task is in its life, as Java's `Task.State`; CREATED and CLOSED
+/// are not kept (a task is RESTORING from its creation, and dropped once
+/// closed). The task manager drives the transitions; the task itself
+/// processes whatever it is asked to (the test driver never leaves RUNNING).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskState {
+    /// Its stores are restoring: not processed, punctuated or committed;
+    /// its input partitions are paused.
+    Restoring,
+    /// Processing.
+    Running,
+    /// Its partitions were revoked: committed, checkpointed, its buffered
+    /// records dropped, and kept open in case the next assignment gives
+    /// them back (Java's `StreamTask.suspend`).
+    Suspended,
+}
+
 /// Processes the records of one partition of one sub-topology.
 pub(crate) struct StreamTask {
     id: TaskId,
+    task_state: TaskState,
     application_id: String,
     graph: TaskGraph,
     group: PartitionGroup,
@@ -129,6 +152,7 @@ impl StreamTask {
             .collect();
         Ok(StreamTask {
             id,
+            task_state: TaskState::Restoring,
             application_id: config.application_id.clone(),
             graph,
             group: PartitionGroup::new(partitions, config.max_task_idle_ms),
@@ -150,6 +174,42 @@ impl StreamTask {
     pub(crate) fn set_error_handlers(&mut self, mut errors: crate::errors::ErrorHandlers) {
         errors.dropped = self.metrics.dropped.clone();
         self.errors = errors;
+    }
+    /// Where the task is in its life.
+    pub(crate) fn task_state(&self) -> TaskState {
+        self.task_state
+    }
+    /// Its stores caught up, or it was resumed: it processes from now on.
+    pub(crate) fn transition_to_running(&mut self) {
+        self.task_state = TaskState::Running;
+    }
+    /// Suspends the task after its last commit (Java's
+    /// `StreamTask.suspend`): buffered records are dropped (the consumer
+    /// re-reads them from the committed offsets if the task comes back),
+    /// partition times, processor metadata and the processors stay (Java
+    /// closes and re-initializes the processors; ours are initialized
+    /// once, and nothing they hold is newer than the commit).
+    pub(crate) fn suspend(&mut self) {
+        self.group.clear();
+        self.pending_offsets.clear();
+        self.commit_requested = false;
+        self.task_state = TaskState::Suspended;
+    }
+    /// Whether `committed` (the group's offsets) still says, for each of
+    /// this task's partitions, what the task itself last committed: if
+    /// not, someone else processed them since it was suspended.
+    pub(crate) fn matches_committed(&self, committed: &[CommitOffset]) -> bool {
+        self.group.partitions().all(|(topic, partition)| {
+            let theirs = committed
+                .iter()
+                .find(|c| c.topic == topic && c.partition == partition)
+                .map(|c| c.offset);
+            let ours = self
+                .committed_offsets
+                .get(&(topic.to_owned(), partition))
+                .copied();
+            theirs == ours
+        })
     }
     /// The task's sensors.
     pub(crate) fn metrics(&self) -> &TaskMetrics {
@@ -533,6 +593,35 @@ mod tests {
             task.prepare_commit(&mut sent).unwrap().is_empty(),
             "nothing new since the commit"
         );
+    }
+
+    #[test]
+    fn a_suspended_task_drops_its_buffer_and_keeps_what_it_committed() {
+        let mut task = merge_task();
+        assert_eq!(task.task_state(), TaskState::Restoring);
+        task.transition_to_running();
+        for (topic, offset, ts) in [("a", 0, 10), ("a", 1, 30), ("b", 0, 20)] {
+            task.add_record(consumed(topic, offset, ts, "v"));
+        }
+        let mut sent = Sent::default();
+        assert!(task.process(0, &mut sent).unwrap());
+        let offsets = task.prepare_commit(&mut sent).unwrap();
+        assert_eq!(plain(&offsets), vec![("a".to_string(), 0, 1)]);
+        task.post_commit();
+        task.suspend();
+        assert_eq!(task.task_state(), TaskState::Suspended);
+        assert_eq!((task.buffered("a", 0), task.buffered("b", 0)), (0, 0));
+        assert_eq!(task.stream_time(), 10, "partition times stay");
+        assert!(task.prepare_commit(&mut sent).unwrap().is_empty());
+        let at = |offset| CommitOffset {
+            topic: "a".into(),
+            partition: 0,
+            offset,
+            metadata: String::new(),
+        };
+        assert!(task.matches_committed(&[at(1)]));
+        assert!(!task.matches_committed(&[at(2)]), "someone else committed");
+        assert!(!task.matches_committed(&[]), "the commit vanished");
     }
 
     #[test]

@@ -23,6 +23,34 @@
 //! aborted and tasks drop their buffers; input is re-read from the last
 //! committed offsets.
 //!
+//! Rebalances (eager `range`, librdkafka's classic protocol) close only
+//! the tasks that move, as Java's `TaskManager.handleRevocation` /
+//! `handleAssignment` under the eager protocol:
+//! - on revocation, every RUNNING task is committed, checkpointed (it
+//!   takes no writes until resumed, so the checkpoint is valid even under
+//!   exactly-once) and SUSPENDED: kept open, its buffered records dropped;
+//!   a RESTORING task is closed with a checkpoint of what it restored;
+//! - on assignment, suspended tasks not in the new assignment are closed
+//!   (their stores flushed; the checkpoint written at suspension stays,
+//!   never rewritten here: the new owner may already write their
+//!   changelogs), kept ones resume RUNNING from the group's committed
+//!   offsets and partition times (under exactly-once their checkpoint is
+//!   deleted again), new ones are created: RESTORING when they have
+//!   logged stores (restored by the [`StateUpdater`] from the poll loop,
+//!   their partitions paused meanwhile), RUNNING otherwise;
+//! - partitions `lost` (this member was fenced out): every task is closed
+//!   dirty.
+//!
+//! A kept task whose partitions' committed offsets changed while it was
+//! suspended (someone else processed them) is closed dirty and created
+//! anew instead. Cooperative rebalancing (`cooperative-sticky`) is not an
+//! option: it does not keep partition *p* of every co-partitioned input
+//! topic on one member, and a task needs all of them.
+//!
+//! The thread reports RUNNING once an assignment arrived and no task is
+//! restoring any more (Java's `StreamThread` stays PARTITIONS_ASSIGNED
+//! until `checkStateUpdater` finds every task running).
+//!
 //! Tracing: rebalances run in a `rebalance` span, each task's restore,
 //! processing and commit in a `restore` / `process` / `commit` span with
 //! its `task` id, inside the thread's `stream_thread` span.
@@ -34,7 +62,8 @@ use std::time::{Duration, Instant};
 use super::changelog_reader::TaskStateSupport;
 use super::record_collector::KafkaRecordCollector;
 use super::repartition_purge::RepartitionPurge;
-use super::task::{StreamTask, TaskConfig};
+use super::state_updater::StateUpdater;
+use super::task::{StreamTask, TaskConfig, TaskState};
 use super::topology_metadata::TopologyMetadata;
 use crate::kafka::consumer::{ConsumerHandle, TopicPartition};
 use crate::kafka::producer::StreamsProducer;
@@ -54,14 +83,20 @@ pub(crate) struct TaskManager {
     task_config: TaskConfig,
     commit_interval: Duration,
     producer: StreamsProducer,
+    /// Every open task: RESTORING, RUNNING or SUSPENDED.
     tasks: BTreeMap<TaskId, StreamTask>,
+    /// Restores the RESTORING tasks from the poll loop.
+    updater: StateUpdater,
     /// topic → partition → task.
     routes: HashMap<String, HashMap<i32, TaskId>>,
+    /// Partitions paused because their buffers are full (back-pressure);
+    /// those of RESTORING tasks are paused besides, not listed here.
     paused: HashSet<TopicPartition>,
     last_commit: Instant,
     /// An error raised inside a rebalance callback, surfaced after `poll`.
     pending_error: Option<Error>,
-    /// Set by the assign callback; cleared when the thread reports RUNNING.
+    /// Set by the assign callback; cleared when the thread reports RUNNING
+    /// (once no task is restoring).
     assigned: bool,
     /// Bumped by every revocation and assignment: records polled under an
     /// older generation must be dropped (the new tasks re-read them from
@@ -93,6 +128,7 @@ impl TaskManager {
             commit_interval,
             producer,
             tasks: BTreeMap::new(),
+            updater: StateUpdater::default(),
             routes: HashMap::new(),
             paused: HashSet::new(),
             last_commit: Instant::now(),
@@ -105,9 +141,10 @@ impl TaskManager {
         }
     }
 
-    /// Creates the tasks of a new assignment (closing tasks not in it),
-    /// each starting from what the group committed for its partitions
-    /// (offsets, partition times, processor metadata).
+    /// Applies a new assignment: closes the suspended tasks not in it,
+    /// resumes the kept ones and creates the new ones, each starting from
+    /// what the group committed for its partitions (offsets, partition
+    /// times, processor metadata); see the module docs.
     pub(crate) fn handle_assignment(
         &mut self,
         consumer: ConsumerHandle<'_>,
@@ -127,6 +164,7 @@ impl TaskManager {
             }
         };
         let wanted = self.metadata.tasks_for(partitions);
+        let (mut closed, mut kept, mut created) = (Vec::new(), Vec::new(), Vec::new());
         let stale: Vec<TaskId> = self
             .tasks
             .keys()
@@ -134,37 +172,128 @@ impl TaskManager {
             .copied()
             .collect();
         for id in stale {
-            if let Some(mut task) = self.tasks.remove(&id) {
-                task.close(false);
-                self.counters.closed(1);
-            }
+            self.close_task(id, CloseMode::Moved);
+            closed.push(id);
         }
+        let mut to_pause = Vec::new();
         for id in wanted {
-            if self.tasks.contains_key(&id) {
-                continue;
+            if let Some(task) = self.tasks.get_mut(&id) {
+                match task.task_state() {
+                    TaskState::Suspended if task.matches_committed(&committed) => {
+                        // Java's `StreamTask.resume`: under exactly-once
+                        // the checkpoint goes away while it processes.
+                        task.initialize_from_committed(&committed);
+                        if let Err(e) = task.state().restoration_done() {
+                            self.pending_error.get_or_insert(e);
+                        }
+                        task.transition_to_running();
+                        kept.push(id);
+                        continue;
+                    }
+                    TaskState::Suspended => {
+                        tracing::warn!(thread = %self.thread, task = %id, "the committed offsets of a suspended task changed (another member processed it); closing it dirty and restoring it anew");
+                        self.close_task(id, CloseMode::Dirty);
+                    }
+                    // Not revoked first (eager always revokes): keep it.
+                    TaskState::Running | TaskState::Restoring => {
+                        kept.push(id);
+                        continue;
+                    }
+                }
             }
             match StreamTask::new(id, &self.topology, &self.task_config, &self.state.env) {
-                Ok(mut task) => match self.state.restore(&task) {
-                    Ok(()) => {
-                        task.state().mark_restored();
-                        task.initialize_from_committed(&committed);
-                        self.tasks.insert(id, task);
-                        self.counters.created();
+                Ok(mut task) => {
+                    task.initialize_from_committed(&committed);
+                    if task.state().logged_stores().is_empty() {
+                        self.start_running(&mut task);
+                    } else {
+                        self.updater.add(&task);
+                        to_pause.extend(task.input_partitions());
                     }
-                    Err(e) => {
-                        self.pending_error.get_or_insert(e);
-                    }
-                },
+                    self.tasks.insert(id, task);
+                    self.counters.created();
+                    created.push(id);
+                }
                 Err(e) => {
                     self.pending_error.get_or_insert(e);
                 }
             }
         }
+        if !to_pause.is_empty() {
+            if let Err(e) = consumer.pause(&to_pause) {
+                self.pending_error.get_or_insert(e);
+            }
+        }
         self.rebuild_routes();
         self.assigned = true;
         self.generation += 1;
-        let ids: Vec<String> = self.tasks.keys().map(ToString::to_string).collect();
-        tracing::info!(thread = %self.thread, tasks = ?ids, "partitions assigned, tasks created");
+        let names = |ids: &[TaskId]| ids.iter().map(ToString::to_string).collect::<Vec<_>>();
+        tracing::info!(
+            thread = %self.thread,
+            kept = ?names(&kept),
+            created = ?names(&created),
+            closed = ?names(&closed),
+            restoring = self.updater.has_restoring(),
+            "partitions assigned"
+        );
+    }
+
+    /// A task starts processing: its stores are restored (queries may read
+    /// them; under exactly-once its checkpoint goes away).
+    fn start_running(&mut self, task: &mut StreamTask) {
+        task.state().mark_restored();
+        if let Err(e) = task.state().restoration_done() {
+            self.pending_error.get_or_insert(e);
+        }
+        task.transition_to_running();
+    }
+
+    /// One bounded restoration step (see `state_updater`): tasks whose
+    /// stores caught up start RUNNING and their partitions are resumed
+    /// (unless full buffers paused them). Returns whether tasks are still
+    /// restoring.
+    pub(crate) fn restore(&mut self, consumer: ConsumerHandle<'_>) -> Result<bool> {
+        if !self.updater.has_restoring() {
+            return Ok(false);
+        }
+        let done = self.updater.restore(&self.tasks, &self.state)?;
+        let mut to_resume = Vec::new();
+        for id in done {
+            let Some(mut task) = self.tasks.remove(&id) else {
+                continue;
+            };
+            self.start_running(&mut task);
+            to_resume.extend(
+                task.input_partitions()
+                    .into_iter()
+                    .filter(|tp| !self.paused.contains(tp)),
+            );
+            tracing::info!(thread = %self.thread, task = %id, "task restored; processing");
+            self.tasks.insert(id, task);
+        }
+        if !to_resume.is_empty() {
+            consumer.resume(&to_resume)?;
+        }
+        Ok(self.updater.has_restoring())
+    }
+
+    /// Closes one task and forgets it. `Moved`: a suspended task whose
+    /// partitions went elsewhere (its checkpoint was written when it was
+    /// suspended); a RESTORING task checkpoints what it restored.
+    fn close_task(&mut self, id: TaskId, mode: CloseMode) {
+        let Some(mut task) = self.tasks.remove(&id) else {
+            return;
+        };
+        let clean = mode != CloseMode::Dirty;
+        match task.task_state() {
+            TaskState::Restoring => self.updater.remove(&task, &self.state, clean),
+            TaskState::Running if mode == CloseMode::Clean => {
+                Self::checkpoint_with(&self.state, &self.thread, &task, true)
+            }
+            TaskState::Running | TaskState::Suspended => {}
+        }
+        task.close(clean);
+        self.counters.closed(1);
     }
 
     fn rebuild_routes(&mut self) {
@@ -176,9 +305,11 @@ impl TaskManager {
         }
     }
 
-    /// Commits and closes every task before its partitions go away; if the
+    /// Before the partitions go away: commits every RUNNING task and
+    /// suspends it (Java's `TaskManager.handleRevocation`), closes the
+    /// RESTORING ones with a checkpoint of what they restored; if the
     /// partitions were `lost` (another member owns them already) or the
-    /// commit fails, closes dirty instead.
+    /// commit fails, closes every task dirty instead.
     pub(crate) fn handle_revocation(&mut self, consumer: ConsumerHandle<'_>, lost: bool) {
         let _span = tracing::info_span!("rebalance", event = if lost { "lost" } else { "revoked" })
             .entered();
@@ -194,12 +325,24 @@ impl TaskManager {
             self.pending_error.get_or_insert(e);
             return;
         }
-        for task in self.tasks.values_mut() {
-            Self::checkpoint_with(&self.state, &self.thread, task, true);
-            task.close(true);
+        let restoring: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.task_state() == TaskState::Restoring)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in restoring {
+            self.close_task(id, CloseMode::Clean);
         }
-        self.clear();
-        tracing::info!(thread = %self.thread, "partitions revoked, tasks committed and closed");
+        for task in self.tasks.values_mut() {
+            if task.task_state() == TaskState::Running {
+                Self::checkpoint_with(&self.state, &self.thread, task, true);
+                task.suspend();
+            }
+        }
+        self.routes.clear();
+        self.paused.clear();
+        tracing::info!(thread = %self.thread, suspended = self.tasks.len(), "partitions revoked, tasks committed and suspended");
     }
 
     fn clear(&mut self) {
@@ -219,8 +362,12 @@ impl TaskManager {
         self.generation
     }
 
-    /// Whether an assignment arrived since the last call.
+    /// Whether an assignment arrived since the last call and its tasks
+    /// are all restored: the thread is RUNNING.
     pub(crate) fn take_assigned(&mut self) -> bool {
+        if self.updater.has_restoring() {
+            return false;
+        }
         std::mem::take(&mut self.assigned)
     }
 
@@ -246,7 +393,10 @@ impl TaskManager {
             tracing::warn!(thread = %self.thread, topic = %record.topic, partition = record.partition, "record for a partition with no task; dropped");
             return None;
         };
-        let task = self.tasks.get_mut(id)?;
+        let task = self
+            .tasks
+            .get_mut(id)
+            .filter(|t| t.task_state() != TaskState::Suspended)?;
         let (topic, partition) = (record.topic.clone(), record.partition);
         task.add_record(record);
         if task.buffered(&topic, partition) > self.task_config.buffered_records_per_partition {
@@ -270,7 +420,10 @@ impl TaskManager {
                     .get(t)
                     .and_then(|m| m.get(p))
                     .and_then(|id| tasks.get(id));
-                task.is_none_or(|task| task.buffered(t, *p) <= limit / 2)
+                // A RESTORING task's partitions stay paused until it runs.
+                task.is_none_or(|task| {
+                    task.task_state() != TaskState::Restoring && task.buffered(t, *p) <= limit / 2
+                })
             })
             .cloned()
             .collect();
@@ -284,7 +437,7 @@ impl TaskManager {
     pub(crate) fn process(&mut self, wall_clock_ms: i64, max_per_task: usize) -> Result<usize> {
         let mut collector = KafkaRecordCollector::new(&mut self.producer);
         let mut processed = 0;
-        for task in self.tasks.values_mut() {
+        for task in running(&mut self.tasks) {
             let _span = tracing::debug_span!("process", task = %task.id()).entered();
             for _ in 0..max_per_task {
                 if !task.process(wall_clock_ms, &mut collector)? {
@@ -302,7 +455,7 @@ impl TaskManager {
     pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<usize> {
         let mut collector = KafkaRecordCollector::new(&mut self.producer);
         let mut punctuated = 0;
-        for task in self.tasks.values_mut() {
+        for task in running(&mut self.tasks) {
             punctuated += usize::from(task.punctuate_wall_clock(wall_clock_ms, &mut collector)?);
         }
         Ok(punctuated)
@@ -316,15 +469,19 @@ impl TaskManager {
     /// Whether commit.interval.ms elapsed or a task asked for a commit.
     pub(crate) fn commit_needed(&self) -> bool {
         self.last_commit.elapsed() >= self.commit_interval
-            || self.tasks.values().any(StreamTask::commit_requested)
+            || self
+                .tasks
+                .values()
+                .any(|t| t.task_state() == TaskState::Running && t.commit_requested())
     }
 
-    /// Commits every task (see the module docs for the protocol).
+    /// Commits every RUNNING task (see the module docs for the protocol);
+    /// RESTORING and SUSPENDED tasks have nothing to commit.
     pub(crate) fn commit(&mut self, consumer: ConsumerHandle<'_>) -> Result<()> {
         let mut offsets = Vec::new();
         {
             let mut collector = KafkaRecordCollector::new(&mut self.producer);
-            for task in self.tasks.values_mut() {
+            for task in running(&mut self.tasks) {
                 let _span = tracing::debug_span!("commit", task = %task.id()).entered();
                 offsets.extend(task.prepare_commit(&mut collector)?);
             }
@@ -337,7 +494,7 @@ impl TaskManager {
             consumer.commit_sync(&offsets)?;
         }
         let at_least_once = !self.producer.is_transactional();
-        for task in self.tasks.values_mut() {
+        for task in running(&mut self.tasks) {
             task.post_commit();
             if at_least_once {
                 Self::checkpoint_with(&self.state, &self.thread, task, false);
@@ -360,9 +517,9 @@ impl TaskManager {
             self.close_all_dirty();
             return Err(e);
         }
-        for task in self.tasks.values_mut() {
-            Self::checkpoint_with(&self.state, &self.thread, task, true);
-            task.close(true);
+        let ids: Vec<TaskId> = self.tasks.keys().copied().collect();
+        for id in ids {
+            self.close_task(id, CloseMode::Clean);
         }
         self.clear();
         Ok(())
@@ -391,9 +548,30 @@ impl TaskManager {
         if let Err(e) = self.producer.abort_transaction() {
             tracing::warn!(thread = %self.thread, error = %e, "aborting the transaction failed (the broker aborts it on timeout or when the producer is fenced)");
         }
-        for task in self.tasks.values_mut() {
-            task.close(false);
+        let ids: Vec<TaskId> = self.tasks.keys().copied().collect();
+        for id in ids {
+            self.close_task(id, CloseMode::Dirty);
         }
         self.clear();
     }
+}
+
+/// The RUNNING tasks of `tasks`.
+fn running(tasks: &mut BTreeMap<TaskId, StreamTask>) -> impl Iterator<Item = &mut StreamTask> {
+    tasks
+        .values_mut()
+        .filter(|t| t.task_state() == TaskState::Running)
+}
+
+/// How a task is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseMode {
+    /// After a commit: RUNNING tasks checkpoint, RESTORING ones checkpoint
+    /// what they restored.
+    Clean,
+    /// Its partitions went to another member after it was suspended: its
+    /// stores are closed, its checkpoint (written at suspension) stays.
+    Moved,
+    /// After an error or fencing: nothing is flushed or checkpointed.
+    Dirty,
 }

@@ -75,6 +75,19 @@ pub trait StateRestoreListener: Send + Sync {
     fn on_restore_end(&self, partition: &ChangelogPartition, store: &str, total_restored: u64) {
         let _ = (partition, store, total_restored);
     }
+
+    /// Restoration stopped before its end, after `total_restored` records,
+    /// because the task went away (revoked in a rebalance, or the client
+    /// closed); what was restored is kept (Java's `onRestoreSuspended`,
+    /// KIP-869).
+    fn on_restore_suspended(
+        &self,
+        partition: &ChangelogPartition,
+        store: &str,
+        total_restored: u64,
+    ) {
+        let _ = (partition, store, total_restored);
+    }
 }
 
 /// A listener that reports progress in the logs (`tracing`, target
@@ -105,6 +118,10 @@ impl StateRestoreListener for LoggingRestoreListener {
 
     fn on_restore_end(&self, p: &ChangelogPartition, store: &str, total_restored: u64) {
         tracing::info!(store, topic = %p.topic, partition = p.partition, total_restored, "state store restored");
+    }
+
+    fn on_restore_suspended(&self, p: &ChangelogPartition, store: &str, total_restored: u64) {
+        tracing::info!(store, topic = %p.topic, partition = p.partition, total_restored, "restoring state store suspended (its task went away)");
     }
 }
 
@@ -291,6 +308,14 @@ impl StateRestorer {
     pub(crate) fn checkpoint_offset(&self) -> Option<i64> {
         self.last_offset
             .or((self.start_offset > 0).then(|| self.start_offset - 1))
+    }
+
+    /// Stops restoration before its end (the task went away); tells the
+    /// listener and returns the offset to checkpoint.
+    pub(crate) fn suspend(self) -> Option<i64> {
+        self.listener
+            .on_restore_suspended(&self.partition, &self.store, self.restored);
+        self.checkpoint_offset()
     }
 
     /// Ends restoration (the consumer reached the end offset); tells the

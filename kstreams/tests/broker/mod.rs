@@ -560,3 +560,33 @@ pub fn stop(mut child: Child, log: &Path) {
         log.display()
     );
 }
+
+/// Writes `keys` records straight to partition `partition` of the
+/// changelog of a DSL `count` store, as if each key `key-0000000`,
+/// `key-0000001`, … had been counted once: the store is timestamped, so
+/// values are `[timestamp: 8 BE][count: 8 BE]` (Java's
+/// `ValueAndTimestampSerializer`). For restore tests and measurements.
+pub fn fill_count_changelog(changelog: &str, partition: i32, keys: u64) {
+    use rdkafka::producer::{DefaultProducerContext, ThreadedProducer};
+    let producer: ThreadedProducer<DefaultProducerContext> = client_config()
+        .set("linger.ms", "50")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("producer");
+    let value = [0i64.to_be_bytes(), 1i64.to_be_bytes()].concat();
+    for i in 0..keys {
+        let key = format!("key-{i:07}");
+        let mut record = BaseRecord::to(changelog)
+            .partition(partition)
+            .key(&key)
+            .payload(&value[..]);
+        while let Err((_, r)) = producer.send(record) {
+            record = r;
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    producer
+        .flush(Duration::from_secs(120))
+        .expect("flush the changelog");
+}
