@@ -64,6 +64,43 @@ pub(crate) const FETCHED_LAG_STATISTICS_MS: &str = "100";
 pub(crate) const FETCH_QUEUE_BACKOFF_MS: &str = "10";
 
 /// The main consumer of a stream thread.
+/// A consumer outside the group (restore, standby, global): assigned its
+/// partitions by kstreams, committing nothing, reading from the earliest
+/// offset. `role` names its `group.id` (`<application.id>-<role>`), which
+/// librdkafka wants even for `assign`; `read_committed` sets the isolation
+/// level.
+pub(crate) fn groupless_consumer_config(
+    config: &StreamsConfig,
+    client_id: &str,
+    role: &str,
+    read_committed: bool,
+) -> ClientConfig {
+    let mut cc = ClientConfig::new();
+    cc.set("bootstrap.servers", config.get_bootstrap_servers());
+    for (key, value) in config.client_settings(ClientKind::Consumer) {
+        cc.set(key, value);
+    }
+    cc.set("client.id", client_id);
+    cc.set("group.id", format!("{}-{role}", config.application_id()));
+    cc.set("enable.auto.commit", "false");
+    cc.set("enable.auto.offset.store", "false");
+    cc.set(
+        "isolation.level",
+        if read_committed {
+            "read_committed"
+        } else {
+            "read_uncommitted"
+        },
+    );
+    cc.set("auto.offset.reset", "earliest");
+    // As the main consumer: with librdkafka's default (1000 ms) a reader
+    // idles for most of a second every time it drained a full local queue.
+    if cc.get("fetch.queue.backoff.ms").is_none() {
+        cc.set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS);
+    }
+    cc
+}
+
 /// The `client.id` a main consumer built by [`consumer_config`] with
 /// `client_id` has (the user's `client.id` wins; the endpoint is appended).
 pub(crate) fn main_consumer_client_id(config: &StreamsConfig, client_id: &str) -> String {

@@ -11,13 +11,12 @@
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client_config::FETCH_QUEUE_BACKOFF_MS;
+use super::client_config::groupless_consumer_config;
 use crate::config::StreamsConfig;
 use crate::processor::ConsumedRecord;
 use crate::{Error, Result};
@@ -61,30 +60,9 @@ impl GlobalConsumer {
         topic: &str,
         read_committed: bool,
     ) -> Result<Self> {
-        let mut cc = ClientConfig::new();
-        cc.set("bootstrap.servers", config.get_bootstrap_servers());
-        for (key, value) in config.client_settings(crate::config::ClientKind::Consumer) {
-            cc.set(key, value);
-        }
-        cc.set("client.id", client_id);
-        // librdkafka wants a group id even for assign(); nothing is committed.
-        cc.set("group.id", format!("{}-global", config.application_id()));
-        cc.set("enable.auto.commit", "false");
-        cc.set("enable.auto.offset.store", "false");
-        cc.set("enable.partition.eof", "true");
-        cc.set(
-            "isolation.level",
-            if read_committed {
-                "read_committed"
-            } else {
-                "read_uncommitted"
-            },
-        );
         // Java: a global table always reads from the earliest offset.
-        cc.set("auto.offset.reset", "earliest");
-        if cc.get("fetch.queue.backoff.ms").is_none() {
-            cc.set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS);
-        }
+        let mut cc = groupless_consumer_config(config, client_id, "global", read_committed);
+        cc.set("enable.partition.eof", "true");
         let consumer: BaseConsumer<GlobalContext> = cc
             .create_with_context(GlobalContext)
             .map_err(|e| Error::kafka("creating the global consumer", e))?;

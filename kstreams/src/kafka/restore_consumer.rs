@@ -12,13 +12,12 @@
 use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client_config::FETCH_QUEUE_BACKOFF_MS;
+use super::client_config::groupless_consumer_config;
 use crate::config::StreamsConfig;
 use crate::{Error, Result};
 
@@ -56,27 +55,12 @@ pub(crate) struct RestoreConsumer {
 impl RestoreConsumer {
     /// A group-less read_committed consumer with the application's client settings.
     pub(crate) fn new(config: &StreamsConfig, client_id: &str) -> Result<Self> {
-        let mut cc = ClientConfig::new();
-        cc.set("bootstrap.servers", config.get_bootstrap_servers());
-        for (key, value) in config.client_settings(crate::config::ClientKind::Consumer) {
-            cc.set(key, value);
-        }
-        cc.set("client.id", client_id);
-        cc.set("group.id", format!("{}-restore", config.application_id()));
-        cc.set("enable.auto.commit", "false");
+        let mut cc = groupless_consumer_config(config, client_id, "restore", true);
         cc.set("enable.partition.eof", "true");
-        cc.set("isolation.level", "read_committed");
-        cc.set("auto.offset.reset", "earliest");
         // The end of a changelog partition is known only when a fetch comes
         // back empty at the last stable offset; with the default wait
         // (500 ms) every restored partition would end with that long idle.
         cc.set("fetch.wait.max.ms", RESTORE_FETCH_WAIT_MS);
-        // As the main consumer (see `client_config`): with librdkafka's
-        // default (1000 ms) a restore idles for most of a second every time
-        // it has drained a full 100 000-record local queue.
-        if cc.get("fetch.queue.backoff.ms").is_none() {
-            cc.set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS);
-        }
         let consumer: BaseConsumer<RestoreContext> = cc
             .create_with_context(RestoreContext)
             .map_err(|e| Error::kafka("creating the restore consumer", e))?;

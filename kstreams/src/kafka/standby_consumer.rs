@@ -11,13 +11,12 @@
 use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::client_config::FETCH_QUEUE_BACKOFF_MS;
+use super::client_config::groupless_consumer_config;
 use super::restore_consumer::RestoredRecord;
 use crate::config::StreamsConfig;
 use crate::{Error, Result};
@@ -52,21 +51,9 @@ pub(crate) struct StandbyConsumer {
 impl StandbyConsumer {
     /// A group-less read_committed consumer with the application's client settings.
     pub(crate) fn new(config: &StreamsConfig, client_id: &str) -> Result<Self> {
-        let mut cc = ClientConfig::new();
-        cc.set("bootstrap.servers", config.get_bootstrap_servers());
-        for (key, value) in config.client_settings(crate::config::ClientKind::Consumer) {
-            cc.set(key, value);
-        }
-        cc.set("client.id", client_id);
-        cc.set("group.id", format!("{}-standby", config.application_id()));
-        cc.set("enable.auto.commit", "false");
+        let mut cc = groupless_consumer_config(config, client_id, "standby", true);
         cc.set("enable.partition.eof", "false");
-        cc.set("isolation.level", "read_committed");
-        cc.set("auto.offset.reset", "earliest");
         cc.set("fetch.wait.max.ms", STANDBY_FETCH_WAIT_MS);
-        if cc.get("fetch.queue.backoff.ms").is_none() {
-            cc.set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS);
-        }
         let consumer: BaseConsumer<StandbyContext> = cc
             .create_with_context(StandbyContext)
             .map_err(|e| Error::kafka("creating the standby consumer", e))?;
