@@ -29,7 +29,10 @@ const TASK_TIMEOUT_MS: u64 = 20_000;
 
 /// Topics on `broker` and the counter's settings (exactly_once_v2).
 fn counter_app(broker: &PrivateBroker, name: &str, task_timeout_ms: u64) -> AppSpec {
-    let (input, output) = (unique(&format!("{name}-in")), unique(&format!("{name}-out")));
+    let (input, output) = (
+        unique(&format!("{name}-in")),
+        unique(&format!("{name}-out")),
+    );
     create_topics_on(&broker.bootstrap(), &[&input, &output], PARTITIONS);
     AppSpec {
         app_id: unique(&format!("{name}-app")),
@@ -94,7 +97,13 @@ fn exactly_once_v2_survives_a_30_s_broker_outage() {
     );
     let back = Instant::now();
     produce_range(&broker, &spec.input, EVENTS / 2..EVENTS);
-    broker::drain(&spec, &spec.input, &log, PARTITIONS, Duration::from_secs(300));
+    broker::drain(
+        &spec,
+        &spec.input,
+        &log,
+        PARTITIONS,
+        Duration::from_secs(300),
+    );
     println!(
         "the application caught up {:.1} s after the broker came back",
         back.elapsed().as_secs_f64()
@@ -127,7 +136,13 @@ fn a_broker_that_stays_away_stops_the_application_within_task_timeout() {
     let log = std::env::temp_dir().join(format!("{}.log", spec.app_id));
     let mut child = start_app(&spec, &log);
     produce_range(&broker, &spec.input, 0..20_000);
-    broker::drain(&spec, &spec.input, &log, PARTITIONS, Duration::from_secs(120));
+    broker::drain(
+        &spec,
+        &spec.input,
+        &log,
+        PARTITIONS,
+        Duration::from_secs(120),
+    );
 
     broker.stop(libc::SIGKILL);
     let gone = Instant::now();
@@ -167,6 +182,10 @@ fn a_broker_that_stays_away_stops_the_application_within_task_timeout() {
         "the error names the bootstrap servers {}: {error_line}",
         broker.bootstrap()
     );
-    assert!(text.contains("-> ERROR"), "the client reached ERROR; log {}", log.display());
+    assert!(
+        text.contains("-> ERROR"),
+        "the client reached ERROR; log {}",
+        log.display()
+    );
     let _ = std::fs::remove_dir_all(&spec.state_dir);
 }

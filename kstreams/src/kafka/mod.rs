@@ -5,7 +5,8 @@
 //! - [`admin`]: topic metadata and internal topic creation at start-up;
 //! - `delete_records`: purging committed records of repartition topics;
 //! - `client_config`: `StreamsConfig` → librdkafka settings;
-//! - `group`: the consumer group's members, assignments and query endpoints.
+//! - `group`: the consumer group's members, assignments and query endpoints;
+//! - `unreachable`: how long the cluster has been unreachable (`task.timeout.ms`).
 //!
 //! Nothing outside this module names an rdkafka type; errors leave it as
 //! [`crate::Error`], with fencing (another instance owns the tasks now)
@@ -20,6 +21,7 @@ pub(crate) mod global_consumer;
 pub(crate) mod group;
 pub(crate) mod producer;
 pub(crate) mod restore_consumer;
+pub(crate) mod unreachable;
 
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -55,11 +57,13 @@ pub(crate) fn classify(context: impl Into<String>, error: KafkaError) -> Error {
     }
 }
 
-/// Whether a consumer error means the consumer must be recreated.
+/// Whether a consumer error means the consumer must be recreated (or,
+/// for an unreachable cluster, the thread must fail).
 pub(crate) fn is_fatal(error: &Error) -> bool {
     matches!(
         error,
         Error::ProducerFenced(_)
+            | Error::BrokerUnreachable { .. }
             | Error::Kafka {
                 source: KafkaError::MessageConsumptionFatal(_),
                 ..
