@@ -344,13 +344,14 @@ impl StreamsConsumer {
         let Some(waited) = self.unreachable.exceeded() else {
             return Ok(());
         };
+        let probe = std::time::Instant::now();
         match self.consumer.fetch_metadata(None, METADATA_PROBE_TIMEOUT) {
             Ok(_) => {
                 self.unreachable.reached();
                 Ok(())
             }
             Err(e) => Err(self.unreachable.error(
-                waited + METADATA_PROBE_TIMEOUT,
+                waited + probe.elapsed(),
                 format_args!("fetching the cluster's metadata: {e}"),
             )),
         }

@@ -497,10 +497,21 @@ pub fn signal(child: &Child, signal: libc::c_int) {
     assert_eq!(rc, 0, "kill({}, {signal}) failed", child.id());
 }
 
-/// A small deterministic pseudo-random generator (xorshift), seeded by time.
+/// A small deterministic pseudo-random generator (xorshift), seeded by time
+/// or by the caller.
 pub struct Rng(u64);
 
 impl Rng {
+    /// `KSTREAMS_TEST_SEED` if set, else `default`: a schedule that
+    /// repeats run after run, and can be varied on purpose.
+    pub fn seeded(default: u64) -> Rng {
+        let seed = std::env::var("KSTREAMS_TEST_SEED")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(default);
+        eprintln!("rng seed {seed} (KSTREAMS_TEST_SEED to change it)");
+        Rng(seed | 1)
+    }
     pub fn from_time() -> Rng {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
