@@ -25,9 +25,9 @@ use broker::{
 };
 
 const PARTITIONS: i32 = 6;
-/// Events per produced chunk; a pause follows each chunk.
-const CHUNK: usize = 10_000;
-const CHUNK_PAUSE: Duration = Duration::from_millis(1_500);
+/// The pause after each produced chunk of input: production lasts about
+/// as long as the scaling and the kills, so that they all happen under load.
+const CHUNK_PAUSE: Duration = Duration::from_secs(2);
 
 /// One process slot of the application: its settings, log and process.
 struct Instance {
@@ -136,6 +136,7 @@ fn task_moves(instances: &[Instance]) -> (usize, usize) {
 fn scale_out_harness(
     guarantee: &'static str,
     events: usize,
+    chunk: usize,
     kills: usize,
     extra_env: Vec<(&'static str, String)>,
     seed: u64,
@@ -168,10 +169,10 @@ fn scale_out_harness(
 
     let producer_topic = input.clone();
     let producer = thread::spawn(move || {
-        for start in (0..events).step_by(CHUNK) {
+        for start in (0..events).step_by(chunk) {
             produce(
                 &producer_topic,
-                (start..(start + CHUNK).min(events)).map(event),
+                (start..(start + chunk).min(events)).map(event),
             );
             thread::sleep(CHUNK_PAUSE);
         }
@@ -262,7 +263,7 @@ fn scale_out_harness(
 fn exactly_once_v2_counts_are_exact_across_scaling_and_sigkills() {
     let events = 500_000;
     let (exact, under, over, _) =
-        scale_out_harness("exactly_once_v2", events, 10, vec![], 2_026_120_314);
+        scale_out_harness("exactly_once_v2", events, 10_000, 10, vec![], 2_026_120_314);
     assert_eq!(
         (under, over),
         (0, 0),
@@ -281,7 +282,7 @@ fn at_least_once_loses_nothing_across_scaling_and_sigkills() {
         ("COMMIT_INTERVAL_MS", "1000".to_owned()),
     ];
     let (_, under, over, killed_under_load) =
-        scale_out_harness("at_least_once", 200_000, 4, env, 2_026_120_341);
+        scale_out_harness("at_least_once", 200_000, 5_000, 4, env, 2_026_120_341);
     assert_eq!(under, 0, "at-least-once lost input");
     println!(
         "at_least_once: the harness saw {over} over-counted accounts (a kill landed under load: {killed_under_load})"
