@@ -12,13 +12,14 @@
 
 mod broker;
 
-use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use broker::counter::{compare, event, expected_counts, latest_counts};
 use broker::private_broker::PrivateBroker;
-use broker::{app_binary, create_topics_on, log_text, produce_on, unique, wait_for_log, AppSpec};
+use broker::{
+    app_binary, create_topics_on, log_text, produce_on, unique, wait_for_log, AppSpec, KillOnDrop,
+};
 
 const PARTITIONS: i32 = 6;
 /// Events of the outage run, produced half before the outage, half after.
@@ -50,10 +51,10 @@ fn counter_app(broker: &PrivateBroker, name: &str, task_timeout_ms: u64) -> AppS
 }
 
 /// Starts the app and waits until it is RUNNING.
-fn start_app(spec: &AppSpec, log: &std::path::PathBuf) -> Child {
+fn start_app(spec: &AppSpec, log: &std::path::PathBuf) -> KillOnDrop {
     eprintln!("application log at {}", log.display());
-    let mut child = spec.spawn(&app_binary(), log);
-    wait_for_log(log, "-> RUNNING", 1, &mut child, Duration::from_secs(120));
+    let mut child = KillOnDrop::new(spec.spawn(&app_binary(), log));
+    wait_for_log(log, "-> RUNNING", 1, child.get(), Duration::from_secs(120));
     child
 }
 
@@ -84,7 +85,7 @@ fn exactly_once_v2_survives_a_30_s_broker_outage() {
     broker.stop(libc::SIGTERM);
     let stopped = Instant::now();
     thread::sleep(Duration::from_secs(30));
-    if let Ok(Some(status)) = child.try_wait() {
+    if let Ok(Some(status)) = child.get().try_wait() {
         panic!(
             "the application exited ({status}) during the 30 s outage; log:\n{}",
             log_text(&log)
@@ -108,7 +109,7 @@ fn exactly_once_v2_survives_a_30_s_broker_outage() {
         "the application caught up {:.1} s after the broker came back",
         back.elapsed().as_secs_f64()
     );
-    broker::stop(child, &log);
+    broker::stop(child.take(), &log);
 
     let expected = expected_counts(EVENTS);
     let actual = latest_counts(&broker.bootstrap(), &spec.output, PARTITIONS);
@@ -149,12 +150,10 @@ fn a_broker_that_stays_away_stops_the_application_within_task_timeout() {
     // A hang guard, not a speed check: the bound plus a minute.
     let guard = Duration::from_millis(TASK_TIMEOUT_MS) + Duration::from_secs(60);
     let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the application") {
+        if let Some(status) = child.get().try_wait().expect("wait for the application") {
             break status;
         }
         if gone.elapsed() > guard {
-            let _ = child.kill();
-            let _ = child.wait();
             panic!(
                 "the application still runs {:.0} s after the broker went away \
                  (task.timeout.ms = {TASK_TIMEOUT_MS}); log {}",

@@ -58,15 +58,14 @@ impl Instance {
     /// Starts the process and waits until its client is RUNNING.
     fn start(&mut self, binary: &PathBuf) {
         let before = log_text(&self.log).matches("-> RUNNING").count();
-        let mut child = self.spec.spawn(binary, &self.log);
+        let child = self.child.insert(self.spec.spawn(binary, &self.log));
         wait_for_log(
             &self.log,
             "-> RUNNING",
             before + 1,
-            &mut child,
+            child,
             Duration::from_secs(180),
         );
-        self.child = Some(child);
     }
 
     /// SIGTERM; asserts a clean exit.
@@ -79,6 +78,16 @@ impl Instance {
         let mut child = self.child.take().expect("a running instance");
         signal(&child, libc::SIGKILL);
         child.wait().expect("reap");
+    }
+}
+
+impl Drop for Instance {
+    /// A failing test leaves no process behind.
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

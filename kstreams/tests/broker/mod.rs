@@ -452,6 +452,32 @@ impl AppSpec {
     }
 }
 
+/// A child process that is SIGKILLed and reaped when dropped, so that a
+/// failing test leaves no application running behind it.
+pub struct KillOnDrop(Option<Child>);
+
+impl KillOnDrop {
+    pub fn new(child: Child) -> KillOnDrop {
+        KillOnDrop(Some(child))
+    }
+    pub fn get(&mut self) -> &mut Child {
+        self.0.as_mut().expect("the child is still owned")
+    }
+    /// Hands the child over (the caller stops it).
+    pub fn take(mut self) -> Child {
+        self.0.take().expect("the child is still owned")
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// The text of a child's log file (empty if not there yet).
 pub fn log_text(log: &Path) -> String {
     std::fs::read_to_string(log).unwrap_or_default()
