@@ -8,7 +8,8 @@
 //! A read_committed consumer then checks the last count of every account.
 //!
 //! Under at_least_once the same harness (200 000 events, 4 kills, record
-//! cache off) must lose nothing, and reports the over-counts it sees.
+//! cache off, 5 s commit interval) must lose nothing, and must see
+//! over-counts: replayed input counted again.
 
 mod broker;
 
@@ -283,12 +284,16 @@ fn exactly_once_v2_counts_are_exact_across_scaling_and_sigkills() {
 
 #[test]
 fn at_least_once_loses_nothing_across_scaling_and_sigkills() {
-    // No record cache and a 1 s commit interval: count updates reach the
-    // changelog and the output between commits, so a kill under load
-    // leaves input that is counted again after the restart.
+    // No record cache and a 5 s commit interval: count updates reach the
+    // changelog and the output as they are made, and every kill (1 to 4 s
+    // after the restarted instance is RUNNING, catching up on the input
+    // that piled up during the rebalance) lands before that instance's
+    // first commit, so its input is counted again after the restart.
+    // (With a 1 s interval a kill often fell right after a commit: one
+    // run saw 196 over-counted accounts, the next none.)
     let env = vec![
         ("CACHE_MAX_BYTES", "0".to_owned()),
-        ("COMMIT_INTERVAL_MS", "1000".to_owned()),
+        ("COMMIT_INTERVAL_MS", "5000".to_owned()),
     ];
     let (_, under, over, killed_under_load) =
         scale_out_harness("at_least_once", 200_000, 5_000, 4, env, 2_026_120_341);
