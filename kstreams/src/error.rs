@@ -39,6 +39,19 @@ pub enum Error {
     /// (a zombie instance); its tasks must be closed and rejoined.
     #[error("producer fenced during {0}: another instance took over these tasks")]
     ProducerFenced(String),
+    /// The Kafka cluster was unreachable for longer than `task.timeout.ms`
+    /// (a stream thread's error: the uncaught exception handler decides).
+    #[error("the Kafka cluster at `{bootstrap}` (bootstrap.servers) has been unreachable for {waited_ms} ms, longer than task.timeout.ms ({task_timeout_ms} ms); last error: {last}. Check that the brokers run and that bootstrap.servers is right, or raise task.timeout.ms to wait longer")]
+    BrokerUnreachable {
+        /// `bootstrap.servers`.
+        bootstrap: String,
+        /// How long the thread waited.
+        waited_ms: u64,
+        /// `task.timeout.ms`.
+        task_timeout_ms: u64,
+        /// The last error seen, or what the last attempt to reach the cluster said.
+        last: String,
+    },
     /// A topic the topology reads or writes does not exist or has the wrong shape.
     #[error("topic error: {0}")]
     Topic(String),

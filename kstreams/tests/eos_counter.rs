@@ -11,99 +11,18 @@
 
 mod broker;
 
-use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use broker::counter::{compare, event, expected_counts, latest_counts};
 use broker::{app_binary, bootstrap, create_topics, log_text, produce, unique, AppSpec};
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
 
 /// Events of the exactly-once run.
 const EVENTS: usize = 1_000_000;
 /// Events of the at-least-once run (enough for kills between commits).
 const ALOS_EVENTS: usize = 300_000;
-/// Accounts (600 of them get successful payments: `7919 ≡ 4 mod 5`).
-const ACCOUNTS: usize = 1_000;
 const PARTITIONS: i32 = 4;
 const CHUNKS: usize = 40;
-
-fn event(i: usize) -> (String, String) {
-    let account = format!("acct-{:04}", (i * 7919) % ACCOUNTS);
-    let status = if i % 5 < 3 {
-        "SUCCESS"
-    } else if i % 5 == 3 {
-        "FAILED"
-    } else {
-        "PENDING"
-    };
-    (account, status.to_owned())
-}
-
-fn expected_counts(events: usize) -> HashMap<String, i64> {
-    let mut expected = HashMap::new();
-    for (account, status) in (0..events).map(event) {
-        if status == "SUCCESS" {
-            *expected.entry(account).or_insert(0) += 1;
-        }
-    }
-    expected
-}
-
-/// The last committed count of every account in `topic`.
-fn latest_counts(topic: &str) -> HashMap<String, i64> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("counter-checker"))
-        .set("isolation.level", "read_committed")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    let mut ends = Vec::new();
-    for p in 0..PARTITIONS {
-        tpl.add_partition_offset(topic, p, Offset::Beginning)
-            .expect("tpl");
-        ends.push(
-            consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(10))
-                .expect("watermarks")
-                .1,
-        );
-    }
-    consumer.assign(&tpl).expect("assign");
-    let mut latest = HashMap::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => {
-                let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
-                let value = m
-                    .payload()
-                    .and_then(|v| <[u8; 8]>::try_from(v).ok())
-                    .expect("an I64 count");
-                latest.insert(key, i64::from_be_bytes(value));
-            }
-            Some(Err(e)) => eprintln!("checker: {e}"),
-            None => {
-                let positions = consumer.position().expect("position");
-                let done = (0..PARTITIONS).all(|p| {
-                    positions
-                        .find_partition(topic, p)
-                        .and_then(|e| e.offset().to_raw())
-                        .unwrap_or(-1)
-                        >= ends[p as usize]
-                });
-                drop(positions);
-                if done || Instant::now() > deadline {
-                    return latest;
-                }
-            }
-        }
-    }
-}
 
 /// Runs the counter under `kills` SIGKILLs; returns (exact, under, over)
 /// account counts (accounts with at least one successful payment).
@@ -151,15 +70,8 @@ fn counter_harness(
     broker::drain_and_stop(&spec, child, &log, PARTITIONS, Duration::from_secs(900));
 
     let expected = expected_counts(events);
-    let actual = latest_counts(&output);
-    let (mut exact, mut under, mut over) = (0, 0, 0);
-    for (account, e) in &expected {
-        match actual.get(account).copied().unwrap_or(0) {
-            a if a == *e => exact += 1,
-            a if a < *e => under += 1,
-            _ => over += 1,
-        }
-    }
+    let actual = latest_counts(&bootstrap(), &output, PARTITIONS);
+    let (exact, under, over) = compare(&expected, &actual);
     let restores = log_text(&log).matches("restoring state store").count();
     println!(
         "{guarantee}: {events} events, {kills} kills, {restores} store restorations: {exact} accounts exact, {under} under-counted, {over} over-counted ({:.0} s)",

@@ -43,12 +43,19 @@ pub(crate) fn cargo() -> Command {
 }
 
 /// `cargo xtask test`: broker up, `cargo test --workspace --features
-/// kstreams/http,kstreams/prometheus`, broker as found.
+/// kstreams/http,kstreams/prometheus` with `KAFKA_BOOTSTRAP_SERVERS` and
+/// `KSTREAMS_KAFKA_LIBS` (the broker's jars) exported, broker as found.
 pub(crate) fn test(extra: &[&str]) -> Result {
     crate::layers::run()?;
     prereqs::ensure()?;
     let broker = Broker::up()?;
     eprintln!("xtask: testing against Kafka at {}", broker.bootstrap);
+    // `tests/broker_outage.rs` stops and restarts a private broker of its
+    // own (never the shared one): it runs these jars.
+    let kafka_libs = match std::env::var_os("KSTREAMS_KAFKA_LIBS") {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => kafka::fetch()?,
+    };
     let status = cargo()
         .current_dir(crate::paths::repo_root())
         // `http`: the interactive-query endpoint's tests (`iq_http`, `iq_failover`);
@@ -61,6 +68,7 @@ pub(crate) fn test(extra: &[&str]) -> Result {
         ])
         .args(extra)
         .env("KAFKA_BOOTSTRAP_SERVERS", &broker.bootstrap)
+        .env("KSTREAMS_KAFKA_LIBS", &kafka_libs)
         .status();
     // kstreams without its default `rocksdb` feature: the in-memory stores
     // and the clear error for a persistent store (no C++ is compiled).

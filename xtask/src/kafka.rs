@@ -178,8 +178,10 @@ pub(crate) fn require_tool(tool: &str, args: &[&str], what: &str) -> Result {
     }
 }
 
-/// Downloads the broker's jars once; returns the `libs` directory.
-fn fetch() -> Result<PathBuf> {
+/// Downloads the broker's jars once; returns the `libs` directory (also
+/// what `cargo xtask test` exports as `KSTREAMS_KAFKA_LIBS`, for the tests
+/// that run a private broker they can stop).
+pub(crate) fn fetch() -> Result<PathBuf> {
     let home = kafka_home();
     let libs = home.join("libs");
     let marker = home.join(".complete");

@@ -38,7 +38,8 @@ commands:
   kafka status   say whether it runs
   demo           bring a broker up if none answers, run the end-to-end demo
   test [ARGS]    bring a broker up, run `cargo test --workspace --features kstreams/http,kstreams/prometheus [ARGS]` with
-                 KAFKA_BOOTSTRAP_SERVERS set, leave the broker as it was found
+                 KAFKA_BOOTSTRAP_SERVERS set (and KSTREAMS_KAFKA_LIBS, the broker's jars, for the
+                 tests that stop a private broker), leave the broker as it was found
   prereqs        install build prerequisites (libclang for RocksDB)
   bench [--quick] [--dev] [--only limit,kstreams,java] [--events N]
         [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join,stream-stream-join]

@@ -85,6 +85,9 @@ pub const DEFAULT_RESTORE_MAX_POLL_RECORDS: usize = 10_000;
 /// Default of `repartition.purge.interval.ms`: 30 s, as Kafka Streams.
 pub const DEFAULT_REPARTITION_PURGE_INTERVAL_MS: u64 = 30_000;
 
+/// Default of `task.timeout.ms`: 300 000 ms (5 minutes), as Kafka Streams (KIP-572).
+pub const DEFAULT_TASK_TIMEOUT_MS: u64 = 300_000;
+
 /// The kind of Kafka client a pass-through setting is meant for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ClientKind {
@@ -133,6 +136,8 @@ pub struct StreamsConfig {
     application_server: Option<HostInfo>,
     /// `repartition.purge.interval.ms`.
     repartition_purge_interval_ms: u64,
+    /// `task.timeout.ms`.
+    task_timeout_ms: u64,
     /// Every property set, by its Kafka Streams name (Java's `originals()`).
     originals: BTreeMap<String, String>,
     /// `rocksdb.config.setter`.
@@ -169,6 +174,7 @@ impl StreamsConfig {
             errors: Default::default(),
             application_server: None,
             repartition_purge_interval_ms: DEFAULT_REPARTITION_PURGE_INTERVAL_MS,
+            task_timeout_ms: DEFAULT_TASK_TIMEOUT_MS,
             #[cfg(feature = "rocksdb")]
             rocksdb_config_setter: None,
             recording_level: RecordingLevel::Info,
@@ -197,7 +203,7 @@ impl StreamsConfig {
     /// `buffered.records.per.partition`, `restore.consumer.max.poll.records`,
     /// `state.dir`, `state.cleanup.delay.ms`, `num.standby.replicas`,
     /// `statestore.cache.max.bytes`, `application.server`,
-    /// `repartition.purge.interval.ms`, `metrics.recording.level`; `consumer.`, `producer.`,
+    /// `repartition.purge.interval.ms`, `task.timeout.ms`, `metrics.recording.level`; `consumer.`, `producer.`,
     /// `admin.` prefixed client settings; any other key is a client setting
     /// for all clients.
     pub fn set(mut self, key: &str, value: &str) -> Self {
@@ -262,6 +268,14 @@ impl StreamsConfig {
                     .and_then(|n| u64::try_from(n).ok())
                 {
                     self.repartition_purge_interval_ms = n;
+                }
+            }
+            "task.timeout.ms" => {
+                if let Some(n) = self
+                    .number(key, value, 0)
+                    .and_then(|n| u64::try_from(n).ok())
+                {
+                    self.task_timeout_ms = n;
                 }
             }
             "rocksdb.config.setter" => self.problems.push(format!(
@@ -447,6 +461,26 @@ impl StreamsConfig {
         self.set("repartition.purge.interval.ms", &ms.to_string())
     }
 
+    /// Sets `task.timeout.ms` (default 300 000, as Kafka Streams' KIP-572):
+    /// how long a stream thread may fail to reach the Kafka cluster (its
+    /// clients recreated again and again, the broker unreachable) before
+    /// the error is fatal: it then goes to the uncaught exception handler,
+    /// whose default shuts the client down (state ERROR) with a message
+    /// naming `bootstrap.servers` and the time spent. 0 fails at the first
+    /// such error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstreams::StreamsConfig;
+    ///
+    /// let config = StreamsConfig::new("app");
+    /// assert_eq!(config.task_timeout(), Duration::from_secs(300));
+    /// assert_eq!(config.task_timeout_ms(20_000).task_timeout(), Duration::from_secs(20));
+    /// ```
+    pub fn task_timeout_ms(self, ms: u64) -> Self {
+        self.set("task.timeout.ms", &ms.to_string())
+    }
+
     /// Registers the `rocksdb.config.setter`: `setter` adjusts the options
     /// of every RocksDB database before it opens (see
     /// [`RocksDbConfigSetter`]); a later call replaces it.
@@ -607,6 +641,10 @@ impl StreamsConfig {
     /// `repartition.purge.interval.ms`.
     pub fn repartition_purge_interval(&self) -> Duration {
         Duration::from_millis(self.repartition_purge_interval_ms)
+    }
+    /// `task.timeout.ms`.
+    pub fn task_timeout(&self) -> Duration {
+        Duration::from_millis(self.task_timeout_ms)
     }
     /// Every property set so far, by its Kafka Streams name (Java's
     /// `originals()`): what a `RocksDbConfigSetter` receives as its `configs`.

@@ -9,6 +9,11 @@
 //! [`ConsumerHandle`] to commit through, before partitions are revoked and
 //! after they are assigned. Whatever the listener touches must therefore not
 //! be locked by the caller of [`StreamsConsumer::poll`].
+//!
+//! The consumer also keeps its thread's `task.timeout.ms` clock
+//! ([`Unreachable`]) going: its error callback starts it when every broker
+//! is down; records, assignments and statistics showing a broker up stop
+//! it; `poll` fails with [`Error::BrokerUnreachable`] past the bound.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,14 +24,18 @@ use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel}
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance,
 };
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Headers as _, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
+use super::unreachable::Unreachable;
 use super::{classify, log_librdkafka};
 use crate::processor::ConsumedRecord;
 use crate::processor::Headers;
 use crate::{Error, Result};
+
+/// How long the last metadata request before [`Error::BrokerUnreachable`] may take.
+const METADATA_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A topic partition, by name and number.
 pub(crate) type TopicPartition = (String, i32);
@@ -80,6 +89,8 @@ pub(crate) struct StreamsConsumerContext {
     listener: Arc<dyn RebalanceListener>,
     read_committed: bool,
     lags: std::sync::Mutex<FetchedLags>,
+    /// Started when every broker is down, stopped when one answers.
+    unreachable: Arc<Unreachable>,
 }
 
 impl ClientContext for StreamsConsumerContext {
@@ -87,6 +98,9 @@ impl ClientContext for StreamsConsumerContext {
         log_librdkafka("consumer", level, fac, message);
     }
     fn stats(&self, statistics: rdkafka::Statistics) {
+        if statistics.brokers.values().any(|b| b.state == "UP") {
+            self.unreachable.reached();
+        }
         let mut lags = HashMap::new();
         for (name, topic) in &statistics.topics {
             for (id, p) in &topic.partitions {
@@ -103,6 +117,9 @@ impl ClientContext for StreamsConsumerContext {
         shared.lags = lags;
     }
     fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+            self.unreachable.blocked();
+        }
         tracing::warn!(%error, reason, "consumer client error");
     }
 }
@@ -124,6 +141,7 @@ impl ConsumerContext for StreamsConsumerContext {
     }
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
+            self.unreachable.reached();
             self.listener
                 .on_partitions_assigned(ConsumerHandle(consumer), &partitions_of(tpl));
         }
@@ -253,20 +271,25 @@ pub(crate) struct StreamsConsumer {
     topics: HashMap<String, Arc<str>>,
     /// Whether statistics (and so fetched lags) are reported.
     reports_lags: bool,
+    /// The thread's `task.timeout.ms` clock (shared with the context).
+    unreachable: Arc<Unreachable>,
 }
 
 impl StreamsConsumer {
-    /// Creates the consumer and subscribes to `topics`.
+    /// Creates the consumer and subscribes to `topics`; `unreachable` is
+    /// the stream thread's `task.timeout.ms` clock.
     pub(crate) fn new(
         config: &ClientConfig,
         listener: Arc<dyn RebalanceListener>,
         topics: &[String],
+        unreachable: Arc<Unreachable>,
     ) -> Result<Self> {
         let read_committed = config.get("isolation.level") == Some("read_committed");
         let context = StreamsConsumerContext {
             listener,
             read_committed,
             lags: Default::default(),
+            unreachable: unreachable.clone(),
         };
         let consumer = BaseConsumer::from_config_and_context(config, context)
             .map_err(|e| Error::kafka("creating the consumer", e))?;
@@ -281,6 +304,7 @@ impl StreamsConsumer {
             consumer,
             topics: HashMap::new(),
             reports_lags,
+            unreachable,
         })
     }
 
@@ -291,11 +315,21 @@ impl StreamsConsumer {
 
     /// Polls for at most `timeout`; rebalance callbacks run in here.
     /// `Ok(None)`: nothing arrived (or only an event was served).
+    /// [`Error::BrokerUnreachable`] once the cluster has been unreachable
+    /// for longer than `task.timeout.ms`.
     pub(crate) fn poll(&mut self, timeout: Duration) -> Result<Option<ConsumedRecord>> {
         let message = match self.consumer.poll(timeout) {
-            None => return Ok(None),
-            Some(Err(e)) => return Err(classify("polling the consumer", e)),
-            Some(Ok(m)) => m,
+            Some(Ok(m)) => {
+                self.unreachable.reached();
+                m
+            }
+            other => {
+                self.fail_if_unreachable_too_long()?;
+                return match other {
+                    Some(Err(e)) => Err(classify("polling the consumer", e)),
+                    _ => Ok(None),
+                };
+            }
         };
         let topic = match self.topics.get(message.topic()) {
             Some(t) => t.clone(),
@@ -315,6 +349,26 @@ impl StreamsConsumer {
             value: message.payload().map(<[u8]>::to_vec),
             headers,
         }))
+    }
+
+    /// Past `task.timeout.ms` of unreachability, asks for the cluster's
+    /// metadata once more: an answer stops the clock, a failure is the
+    /// thread's fatal [`Error::BrokerUnreachable`].
+    fn fail_if_unreachable_too_long(&self) -> Result<()> {
+        let Some(waited) = self.unreachable.exceeded() else {
+            return Ok(());
+        };
+        let probe = std::time::Instant::now();
+        match self.consumer.fetch_metadata(None, METADATA_PROBE_TIMEOUT) {
+            Ok(_) => {
+                self.unreachable.reached();
+                Ok(())
+            }
+            Err(e) => Err(self.unreachable.error(
+                waited + probe.elapsed(),
+                format_args!("fetching the cluster's metadata: {e}"),
+            )),
+        }
     }
 
     /// Whether [`StreamsConsumer::fetched_lags_since`] ever reports anything

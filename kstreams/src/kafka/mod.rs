@@ -7,7 +7,8 @@
 //! - `client_config`: `StreamsConfig` → librdkafka settings;
 //! - `group`: the consumer group's members, assignments and query endpoints;
 //! - `restore_consumer` / `standby_consumer`: changelog readers for restoring
-//!   active tasks and for following standby tasks.
+//!   active tasks and for following standby tasks;
+//! - `unreachable`: how long the cluster has been unreachable (`task.timeout.ms`).
 //!
 //! Nothing outside this module names an rdkafka type; errors leave it as
 //! [`crate::Error`], with fencing (another instance owns the tasks now)
@@ -23,6 +24,7 @@ pub(crate) mod group;
 pub(crate) mod producer;
 pub(crate) mod restore_consumer;
 pub(crate) mod standby_consumer;
+pub(crate) mod unreachable;
 
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -58,11 +60,13 @@ pub(crate) fn classify(context: impl Into<String>, error: KafkaError) -> Error {
     }
 }
 
-/// Whether a consumer error means the consumer must be recreated.
+/// Whether a consumer error means the consumer must be recreated (or,
+/// for an unreachable cluster, the thread must fail).
 pub(crate) fn is_fatal(error: &Error) -> bool {
     matches!(
         error,
         Error::ProducerFenced(_)
+            | Error::BrokerUnreachable { .. }
             | Error::Kafka {
                 source: KafkaError::MessageConsumptionFatal(_),
                 ..

@@ -18,6 +18,10 @@
 //! error handler: replace the thread (start over likewise) or shut the
 //! client down. A replaced thread keeps its index, hence its
 //! `transactional.id`, which fences whatever its predecessor left open.
+//! Starting over is bounded by `task.timeout.ms`: once the cluster has been
+//! unreachable that long (no broker up, or attempt after attempt failing
+//! with Kafka errors), the error becomes [`Error::BrokerUnreachable`] and
+//! goes to the handler.
 //!
 //! Metrics ([`ThreadMetrics`]) are recorded once per loop iteration and
 //! outlive restarts; everything the thread does runs in a `stream_thread`
@@ -43,6 +47,7 @@ use crate::kafka::consumer::{ConsumerHandle, RebalanceListener, StreamsConsumer,
 use crate::kafka::delete_records::RecordDeleter;
 use crate::kafka::is_fatal;
 use crate::kafka::producer::StreamsProducer;
+use crate::kafka::unreachable::Unreachable;
 use crate::metrics::ThreadMetrics;
 use crate::topology::Topology;
 use crate::{Error, Result};
@@ -121,6 +126,20 @@ fn wall_clock_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// A Kafka error the thread would restart after (`task migrated`, not a
+/// fencing) starts the `task.timeout.ms` clock; past the bound it becomes
+/// [`Error::BrokerUnreachable`], for the uncaught exception handler.
+fn past_task_timeout(error: Error, unreachable: &Unreachable) -> Error {
+    if !is_task_migrated(&error) || matches!(error, Error::ProducerFenced(_)) {
+        return error;
+    }
+    unreachable.blocked();
+    match unreachable.exceeded() {
+        Some(waited) => unreachable.error(waited, &error),
+        None => error,
+    }
+}
+
 impl StreamThread {
     /// Starts the OS thread.
     pub(crate) fn spawn(self) -> Result<JoinHandle<()>> {
@@ -134,10 +153,15 @@ impl StreamThread {
         let span = tracing::info_span!("stream_thread", thread = %self.name);
         let _entered = span.enter();
         let mut metrics = ThreadMetrics::new(self.client.metrics.clone(), &self.name);
+        // `task.timeout.ms`: runs while the cluster is unreachable, across restarts.
+        let clock = Arc::new(Unreachable::new(
+            self.config.get_bootstrap_servers(),
+            self.config.task_timeout(),
+        ));
         loop {
             self.client
                 .set_thread_state(self.index, ThreadState::Starting);
-            let result = catch_unwind(AssertUnwindSafe(|| self.run_clients(&mut metrics)))
+            let result = catch_unwind(AssertUnwindSafe(|| self.run_clients(&mut metrics, &clock)))
                 .unwrap_or_else(|panic| {
                     let message = panic
                         .downcast_ref::<&str>()
@@ -148,6 +172,7 @@ impl StreamThread {
                         "stream thread panicked: {message}"
                     )))
                 });
+            let result = result.map_err(|e| past_task_timeout(e, &clock));
             match result {
                 Ok(()) => break,
                 Err(e) if self.client.shutdown_requested() => {
@@ -164,6 +189,8 @@ impl StreamThread {
                 }
                 Err(e) => match self.client.handle_uncaught(&self.name, &e) {
                     StreamThreadExceptionResponse::ReplaceThread => {
+                        // A replacement gets the whole `task.timeout.ms` again.
+                        clock.reached();
                         tracing::warn!(thread = %self.name, "replacing the failed stream thread");
                         std::thread::sleep(RESTART_BACKOFF);
                     }
@@ -180,7 +207,7 @@ impl StreamThread {
 
     /// Creates consumer, producer and task manager, runs the loop, and tears
     /// everything down (cleanly on shutdown, dirty on error).
-    fn run_clients(&self, metrics: &mut ThreadMetrics) -> Result<()> {
+    fn run_clients(&self, metrics: &mut ThreadMetrics, clock: &Arc<Unreachable>) -> Result<()> {
         let transactional_id = match self.config.guarantee() {
             ProcessingGuarantee::ExactlyOnceV2 => Some(format!(
                 "{}-{}-{}",
@@ -238,7 +265,8 @@ impl StreamThread {
             index: self.index,
         });
         let consumer_cfg = consumer_config(&self.config, &format!("{}-consumer", self.name));
-        let result = StreamsConsumer::new(&consumer_cfg, listener, &self.metadata.source_topics())
+        let topics = self.metadata.source_topics();
+        let result = StreamsConsumer::new(&consumer_cfg, listener, &topics, clock.clone())
             .and_then(|mut consumer| {
                 let result = self.poll_loop(&mut consumer, &tasks, metrics);
                 self.teardown(&consumer, &tasks, &result);

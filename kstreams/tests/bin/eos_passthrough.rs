@@ -6,11 +6,14 @@
 //! restart it:
 //! - `KAFKA_BOOTSTRAP_SERVERS`, `APP_ID`, `INPUT_TOPIC`, `OUTPUT_TOPIC`;
 //! - `GUARANTEE` (`exactly_once_v2` | `at_least_once`), `STATE_DIR`;
-//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`,
-//!   `CACHE_MAX_BYTES`;
+//! - optional `COMMIT_INTERVAL_MS`, `SESSION_TIMEOUT_MS`, `NUM_THREADS`
+//!   (`num.stream.threads`), `CACHE_MAX_BYTES`, `TASK_TIMEOUT_MS`
+//!   (`task.timeout.ms`);
 //! - optional `MODE=counter`: the payment counter instead (seed 000):
 //!   `input (account → status) → filter(SUCCESS) → group_by_key → count →
 //!   to_stream → output (account → I64)`, state in RocksDB with a changelog;
+//!   input and output have `PARTITIONS` partitions (4, the default, or 6:
+//!   `tests/eos_scale_out.rs`, `tests/broker_outage.rs`);
 //! - optional `MODE=windowed`: final counts per key and 10 s window
 //!   (`windowed_by → count → suppress(until_window_closes)`), RocksDB window
 //!   store and a change-logged suppression buffer;
@@ -64,6 +67,19 @@ fn ten_second_windows(
             std::time::Duration::from_secs(10),
             std::time::Duration::from_secs(1),
         ))
+}
+
+/// The payment counter over `P` partitions (`MODE=counter`).
+fn payment_counter<const P: u32>(builder: &StreamsBuilder, input: &str, output: &str) {
+    let payments: Topic<String, String, P> = Topic::named(input);
+    let counts: Topic<String, kstreams::serde::I64, P> = Topic::named(output);
+    builder
+        .stream(payments)
+        .filter(|_k, status: &String| status == "SUCCESS")
+        .group_by_key()
+        .count()
+        .to_stream()
+        .to(counts);
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -166,14 +182,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .to_stream()
             .to(output);
     } else if std::env::var("MODE").as_deref() == Ok("counter") {
-        let counts: Topic<String, kstreams::serde::I64, 4> = Topic::named(output.name());
-        builder
-            .stream(input)
-            .filter(|_k, status: &String| status == "SUCCESS")
-            .group_by_key()
-            .count()
-            .to_stream()
-            .to(counts);
+        match std::env::var("PARTITIONS").as_deref() {
+            Err(_) | Ok("4") => payment_counter::<4>(&builder, input.name(), output.name()),
+            Ok("6") => payment_counter::<6>(&builder, input.name(), output.name()),
+            Ok(other) => return Err(format!("eos_passthrough: PARTITIONS={other}: 4 or 6").into()),
+        }
     } else {
         builder
             .stream(input)
@@ -194,6 +207,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("HEARTBEAT_INTERVAL_MS", "consumer.heartbeat.interval.ms"),
         ("CACHE_MAX_BYTES", "statestore.cache.max.bytes"),
         ("NUM_STANDBY_REPLICAS", "num.standby.replicas"),
+        ("TASK_TIMEOUT_MS", "task.timeout.ms"),
     ] {
         if let Ok(value) = std::env::var(env) {
             config = config.set(key, &value);

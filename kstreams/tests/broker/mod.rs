@@ -4,7 +4,9 @@
 
 #![allow(dead_code)] // each test file uses a subset
 
+pub mod counter;
 pub mod http;
+pub mod private_broker;
 pub mod table_join;
 
 use std::collections::HashMap;
@@ -45,14 +47,24 @@ pub fn unique(prefix: &str) -> String {
 }
 
 fn client_config() -> ClientConfig {
+    client_config_for(&bootstrap())
+}
+
+fn client_config_for(bootstrap: &str) -> ClientConfig {
     let mut cc = ClientConfig::new();
-    cc.set("bootstrap.servers", bootstrap());
+    cc.set("bootstrap.servers", bootstrap);
     cc
 }
 
 /// Creates topics with `partitions` each, retrying while the broker restarts.
 pub fn create_topics(names: &[&str], partitions: i32) {
-    let admin: AdminClient<DefaultClientContext> = client_config().create().expect("admin client");
+    create_topics_on(&bootstrap(), names, partitions);
+}
+
+/// [`create_topics`] on the broker at `bootstrap`.
+pub fn create_topics_on(bootstrap: &str, names: &[&str], partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> =
+        client_config_for(bootstrap).create().expect("admin client");
     let topics: Vec<NewTopic<'_>> = names
         .iter()
         .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1)))
@@ -78,7 +90,16 @@ pub fn create_topics(names: &[&str], partitions: i32) {
 
 /// Produces `(key, value)` records (key partitioned by the default partitioner).
 pub fn produce(topic: &str, records: impl IntoIterator<Item = (String, String)>) {
-    let producer: BaseProducer = client_config()
+    produce_on(&bootstrap(), topic, records);
+}
+
+/// [`produce`] to the broker at `bootstrap`.
+pub fn produce_on(
+    bootstrap: &str,
+    topic: &str,
+    records: impl IntoIterator<Item = (String, String)>,
+) {
+    let producer: BaseProducer = client_config_for(bootstrap)
         .set("linger.ms", "5")
         .set("partitioner", "murmur2_random")
         .create()
@@ -294,7 +315,12 @@ pub fn read_committed(
 /// Committed offsets of consumer group `group` on `topic` summed, and the
 /// topic's end offsets summed: the application is done when they match.
 pub fn group_lag(group: &str, topic: &str, partitions: i32) -> i64 {
-    let consumer: BaseConsumer = client_config()
+    group_lag_on(&bootstrap(), group, topic, partitions)
+}
+
+/// [`group_lag`] on the broker at `bootstrap`.
+pub fn group_lag_on(bootstrap: &str, group: &str, topic: &str, partitions: i32) -> i64 {
+    let consumer: BaseConsumer = client_config_for(bootstrap)
         .set("group.id", group)
         .create()
         .expect("consumer");
@@ -394,6 +420,15 @@ pub struct AppSpec {
 }
 
 impl AppSpec {
+    /// The broker the app talks to: `KAFKA_BOOTSTRAP_SERVERS` in
+    /// `extra_env` (a private broker), else the shared one.
+    pub fn bootstrap(&self) -> String {
+        self.extra_env
+            .iter()
+            .find(|(k, _)| *k == "KAFKA_BOOTSTRAP_SERVERS")
+            .map_or_else(bootstrap, |(_, v)| v.clone())
+    }
+
     /// Starts the app; its stderr goes to `log` (appended).
     pub fn spawn(&self, binary: &PathBuf, log: &PathBuf) -> Child {
         let file = std::fs::OpenOptions::new()
@@ -402,7 +437,7 @@ impl AppSpec {
             .open(log)
             .expect("log file");
         let mut cmd = Command::new(binary);
-        cmd.env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
+        cmd.env("KAFKA_BOOTSTRAP_SERVERS", self.bootstrap())
             .env("APP_ID", &self.app_id)
             .env("INPUT_TOPIC", &self.input)
             .env("OUTPUT_TOPIC", &self.output)
@@ -414,6 +449,32 @@ impl AppSpec {
             cmd.env(k, v);
         }
         cmd.spawn().expect("spawn eos_passthrough")
+    }
+}
+
+/// A child process that is SIGKILLed and reaped when dropped, so that a
+/// failing test leaves no application running behind it.
+pub struct KillOnDrop(Option<Child>);
+
+impl KillOnDrop {
+    pub fn new(child: Child) -> KillOnDrop {
+        KillOnDrop(Some(child))
+    }
+    pub fn get(&mut self) -> &mut Child {
+        self.0.as_mut().expect("the child is still owned")
+    }
+    /// Hands the child over (the caller stops it).
+    pub fn take(mut self) -> Child {
+        self.0.take().expect("the child is still owned")
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -462,10 +523,21 @@ pub fn signal(child: &Child, signal: libc::c_int) {
     assert_eq!(rc, 0, "kill({}, {signal}) failed", child.id());
 }
 
-/// A small deterministic pseudo-random generator (xorshift), seeded by time.
+/// A small deterministic pseudo-random generator (xorshift), seeded by time
+/// or by the caller.
 pub struct Rng(u64);
 
 impl Rng {
+    /// `KSTREAMS_TEST_SEED` if set, else `default`: a schedule that
+    /// repeats run after run, and can be varied on purpose.
+    pub fn seeded(default: u64) -> Rng {
+        let seed = std::env::var("KSTREAMS_TEST_SEED")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(default);
+        eprintln!("rng seed {seed} (KSTREAMS_TEST_SEED to change it)");
+        Rng(seed | 1)
+    }
     pub fn from_time() -> Rng {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -540,7 +612,8 @@ pub fn drain_and_stop(
 /// subscriptions) may be pending: wait for those on the output.
 pub fn drain(spec: &AppSpec, topic: &str, log: &Path, partitions: i32, timeout: Duration) {
     let deadline = Instant::now() + timeout;
-    while group_lag(&spec.app_id, topic, partitions) != 0 {
+    let bootstrap = spec.bootstrap();
+    while group_lag_on(&bootstrap, &spec.app_id, topic, partitions) != 0 {
         assert!(
             Instant::now() < deadline,
             "the application did not catch up on {topic}; see {}",
