@@ -6,6 +6,8 @@
 //! scales 1 → 3 → 1 (clean SIGTERM stops), goes back to 3 and then a
 //! seeded random instance is SIGKILLed 10 times and restarted each time.
 //! A read_committed consumer then checks the last count of every account.
+//! Every task has a standby (`num.standby.replicas=1`), so tasks moved by
+//! the kills are taken over from warm copies.
 //!
 //! Under at_least_once the same harness (200 000 events, 4 kills, record
 //! cache off, 5 s commit interval) must lose nothing, and must see
@@ -99,7 +101,10 @@ fn task_moves(instances: &[Instance]) -> (usize, usize) {
     let mut lines: Vec<(String, String, Vec<String>)> = Vec::new();
     for instance in instances {
         for line in log_text(&instance.log).lines() {
-            let Some((_, rest)) = line.split_once("partitions assigned, tasks created") else {
+            // The task manager's log line: `partitions assigned thread=…
+            // kept=["0_1"] created=["0_2"] closed=[…]`; the thread's tasks
+            // are the kept and the created ones.
+            let Some((_, rest)) = line.split_once("partitions assigned") else {
                 continue;
             };
             let at = line
@@ -111,16 +116,20 @@ fn task_moves(instances: &[Instance]) -> (usize, usize) {
                 .split_once("-StreamThread-")
                 .and_then(|(_, n)| n.split_whitespace().next())
                 .unwrap_or("?");
-            let tasks = rest
-                .split_once("tasks=[")
-                .and_then(|(_, t)| t.split_once(']'))
-                .map(|(t, _)| {
-                    t.split(',')
-                        .map(|id| id.trim().trim_matches('"').to_owned())
-                        .filter(|id| !id.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let ids = |field: &str| -> Vec<String> {
+                rest.split_once(field)
+                    .and_then(|(_, t)| t.split_once(']'))
+                    .map(|(t, _)| {
+                        t.split(',')
+                            .map(|id| id.trim().trim_matches('"').to_owned())
+                            .filter(|id| !id.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let mut tasks = ids("kept=[");
+            tasks.extend(ids("created=["));
+            tasks.sort();
             lines.push((at, format!("{}/{thread}", instance.name), tasks));
         }
     }
@@ -141,8 +150,9 @@ fn task_moves(instances: &[Instance]) -> (usize, usize) {
     (assignments, moves)
 }
 
-/// The whole run; returns (exact, under, over) accounts and whether a
-/// kill landed while input was still being produced.
+/// The whole run; returns (exact, under, over) accounts, whether a kill
+/// landed while input was still being produced, and how many standby
+/// tasks were handed over to their new active task.
 fn scale_out_harness(
     guarantee: &'static str,
     events: usize,
@@ -150,7 +160,7 @@ fn scale_out_harness(
     kills: usize,
     extra_env: Vec<(&'static str, String)>,
     seed: u64,
-) -> (usize, usize, usize, bool) {
+) -> (usize, usize, usize, bool, usize) {
     let started = Instant::now();
     let elapsed = || format!("{:6.1} s", started.elapsed().as_secs_f64());
     let (input, output) = (unique("scale-in"), unique("scale-out"));
@@ -253,27 +263,35 @@ fn scale_out_harness(
     let actual = latest_counts(&bootstrap(), &output, PARTITIONS);
     let (exact, under, over) = compare(&expected, &actual);
     let (assignments, moves) = task_moves(&instances);
-    let restores: usize = instances
-        .iter()
-        .map(|i| log_text(&i.log).matches("restoring state store").count())
-        .sum();
+    let count_in_logs = |what: &str| -> usize {
+        instances
+            .iter()
+            .map(|i| log_text(&i.log).matches(what).count())
+            .sum()
+    };
+    let restores = count_in_logs("restoring state store");
+    let handovers = count_in_logs("standby task handed over");
     println!(
         "{guarantee}: {events} events, scale 1 → 3 → 1 → 3, {kills} kills: {assignments} task assignments, \
-         {moves} task moves, {restores} store restorations; {exact} accounts exact, {under} under-counted, \
-         {over} over-counted ({:.0} s)",
+         {moves} task moves, {restores} store restorations, {handovers} standby hand-overs; {exact} accounts exact, \
+         {under} under-counted, {over} over-counted ({:.0} s)",
         started.elapsed().as_secs_f64()
     );
     for instance in &instances {
         let _ = std::fs::remove_dir_all(&instance.spec.state_dir);
     }
-    (exact, under, over, killed_under_load)
+    (exact, under, over, killed_under_load, handovers)
 }
 
 #[test]
 fn exactly_once_v2_counts_are_exact_across_scaling_and_sigkills() {
     let events = 500_000;
-    let (exact, under, over, _) =
-        scale_out_harness("exactly_once_v2", events, 10_000, 10, vec![], 2_026_120_314);
+    // With a standby of every task: tasks that move on a kill are handed
+    // over from warm copies, and must stay exact too.
+    let env = vec![("NUM_STANDBY_REPLICAS", "1".to_owned())];
+    let (exact, under, over, _, handovers) =
+        scale_out_harness("exactly_once_v2", events, 10_000, 10, env, 2_026_120_314);
+    assert!(handovers > 0, "no standby task was ever handed over");
     assert_eq!(
         (under, over),
         (0, 0),
@@ -295,7 +313,7 @@ fn at_least_once_loses_nothing_across_scaling_and_sigkills() {
         ("CACHE_MAX_BYTES", "0".to_owned()),
         ("COMMIT_INTERVAL_MS", "5000".to_owned()),
     ];
-    let (_, under, over, killed_under_load) =
+    let (_, under, over, killed_under_load, _) =
         scale_out_harness("at_least_once", 200_000, 5_000, 4, env, 2_026_120_341);
     assert_eq!(under, 0, "at-least-once lost input");
     println!(
