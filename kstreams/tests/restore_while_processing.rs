@@ -41,6 +41,11 @@ use rdkafka::Message;
 
 /// Keys in partition 0's changelog.
 const KEYS: u64 = 1_000_000;
+/// Keys in partition 0's changelog in the first test: enough that the
+/// restore outlasts `max.poll.interval.ms` even on an idle machine (a
+/// 1 000 000-record restore took 5.6 s in one CI run, too short; about
+/// 180 000 records/s at most here, debug build, 1 000 per iteration).
+const LARGE_KEYS: u64 = 2_500_000;
 /// The main consumer's `max.poll.interval.ms` in the first test.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(6);
 
@@ -170,8 +175,8 @@ fn outputs_continue_while_a_large_store_restores() {
     create_topics(&[&input, &output], 2);
     let changelog = format!("{app}-counts-changelog");
     create_topics(&[&changelog], 2);
-    // Partition 0's changelog: KEYS keys counted once each.
-    broker::fill_count_changelog(&changelog, 0, KEYS);
+    // Partition 0's changelog: LARGE_KEYS keys counted once each.
+    broker::fill_count_changelog(&changelog, 0, LARGE_KEYS);
     // Input of task 0_0, waiting behind its restore: 100 restored keys once more.
     produce_placed((0..100).map(|i| Placed {
         topic: input.clone(),
@@ -278,7 +283,7 @@ fn outputs_continue_while_a_large_store_restores() {
     }
 
     // Partition 0's task is exact: restored keys, and counted once more.
-    assert_eq!(restored, KEYS);
+    assert_eq!(restored, LARGE_KEYS);
     assert_eq!(count_of(&streams, "key-0000000"), Some(2));
     assert_eq!(count_of(&streams, "key-0000099"), Some(2));
     assert_eq!(count_of(&streams, "key-0000100"), Some(1));
