@@ -107,7 +107,7 @@ impl StandbyTask {
     }
 
     /// Applies records of one changelog partition, in offset order.
-    fn apply(&mut self, partition: &ChangelogPartition, records: &[RestoredRecord]) -> Result<()> {
+    fn apply(&mut self, partition: &ChangelogPartition, records: &[&RestoredRecord]) -> Result<()> {
         let Some(followed) = self
             .partitions
             .iter_mut()
@@ -258,9 +258,9 @@ impl StandbyTasks {
         self.lock().plan = Some(plan);
     }
 
-    /// The standby tasks held now.
-    pub(crate) fn standby_ids(&self) -> BTreeSet<TaskId> {
-        self.lock().standbys.keys().copied().collect()
+    /// Whether this instance holds any standby task now.
+    fn has_standbys(&self) -> bool {
+        !self.lock().standbys.is_empty()
     }
 
     fn version(&self) -> u64 {
@@ -328,7 +328,8 @@ impl StandbyTasks {
         records: &[crate::kafka::standby_consumer::StandbyRecord],
         version: u64,
     ) -> Result<u64> {
-        let mut by_partition: BTreeMap<ChangelogPartition, Vec<RestoredRecord>> = BTreeMap::new();
+        // Grouped by reference: the records are not copied again.
+        let mut by_partition: BTreeMap<ChangelogPartition, Vec<&RestoredRecord>> = BTreeMap::new();
         for r in records {
             by_partition
                 .entry(ChangelogPartition {
@@ -336,11 +337,7 @@ impl StandbyTasks {
                     partition: r.partition,
                 })
                 .or_default()
-                .push(RestoredRecord {
-                    offset: r.record.offset,
-                    key: r.record.key.clone(),
-                    value: r.record.value.clone(),
-                });
+                .push(&r.record);
         }
         let mut inner = self.lock();
         if inner.version != version {
@@ -457,7 +454,7 @@ impl StandbyThread {
                 consumer.follow(&self.registry.positions())?;
                 followed_version = version;
             }
-            let records = if self.registry.standby_ids().is_empty() {
+            let records = if !self.registry.has_standbys() {
                 std::thread::sleep(POLL_WAIT);
                 Vec::new()
             } else {
