@@ -94,7 +94,7 @@ mod tests {
         let b = StreamsBuilder::new();
         b.stream(EVENTS)
             .group_by_key()
-            .count_with(Materialized::<String, I64>::as_("counts"));
+            .count_with(Materialized::<String, I64>::as_("counts").in_memory());
         b.stream(CLICKS).to(OUT);
         let topology = b.build().expect("topology");
         let mut metadata = TopologyMetadata::from_topology(&topology, "app").expect("metadata");
