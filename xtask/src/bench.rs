@@ -354,29 +354,58 @@ impl Bench {
             false,
             &slug,
         )?;
-        let mut app = self.spawn_app(
-            imp,
-            topology,
-            guarantee,
-            &app_id,
-            &input.topic,
-            &output,
-            &state,
-            &format!("{slug}-throughput"),
-        )?;
-        let (running_at, _) = app.wait_for("state=RUNNING", Duration::from_secs(180))?;
-        let running_us = unix_us_at(running_at);
-        let startup_ms = running_at.duration_since(app.started).as_secs_f64() * 1000.0;
+        // Instances of a scaling row start together, each with its own
+        // state directory; one instance keeps the plain directory.
+        let instances = spec.map_or(1, |t| t.instances);
+        let mut apps = Vec::new();
+        for i in 0..instances {
+            let (dir, log) = if i == 0 {
+                (state.clone(), format!("{slug}-throughput"))
+            } else {
+                (
+                    state.with_extension(format!("instance-{i}")),
+                    format!("{slug}-throughput-{i}"),
+                )
+            };
+            apps.push(self.spawn_app(
+                imp,
+                topology,
+                guarantee,
+                &app_id,
+                &input.topic,
+                &output,
+                &dir,
+                &log,
+            )?);
+        }
+        // The clock starts when the first instance runs (the others' joins
+        // and the rebalances they cause count against the row); start-up
+        // is until the last one runs.
+        let mut running = Vec::new();
+        for app in &mut apps {
+            let (at, _) = app.wait_for("state=RUNNING", Duration::from_secs(180))?;
+            running.push((at, at.duration_since(app.started)));
+        }
+        let first_running = running.iter().map(|(at, _)| *at).min();
+        let running_us = first_running.map_or(0, unix_us_at);
+        let startup_ms = running
+            .iter()
+            .map(|(_, d)| d.as_secs_f64() * 1000.0)
+            .fold(0.0, f64::max);
         let (_, read) = reader.wait_for(
             "read ",
             Duration::from_secs(if self.settings.quick { 300 } else { 1800 }),
         )?;
         reader.wait(Duration::from_secs(10))?;
-        let ended = app.stop(Duration::from_secs(60))?;
+        // Peak RSS of a deployment of several processes: the sum of theirs.
+        let mut peak_rss_kib = 0;
+        for app in apps {
+            peak_rss_kib += app.stop(Duration::from_secs(60))?.peak_rss_kib;
+        }
         let throughput = throughput(&read, running_us);
         let mut figures = Figures {
             throughput,
-            rss_mib: Some(ended.peak_rss_kib as f64 / 1024.0).filter(|m| *m > 0.0),
+            rss_mib: Some(peak_rss_kib as f64 / 1024.0).filter(|m| *m > 0.0),
             startup_ms: Some(startup_ms),
             ..Figures::default()
         };
@@ -392,7 +421,7 @@ impl Bench {
             throughput.unwrap_or(0.0),
             field::<String>(&read, "rate").unwrap_or_default(),
             field::<String>(&read, "records").unwrap_or_default(),
-            ended.peak_rss_kib as f64 / 1024.0
+            peak_rss_kib as f64 / 1024.0
         );
 
         if spec.is_some_and(|t| t.stateful) {
@@ -648,12 +677,14 @@ impl Bench {
                 Command::new(self.bins.path(bin))
             }
         };
-        if topology::by_name(topology).is_some_and(|t| t.table) {
+        let spec = topology::by_name(topology);
+        if spec.is_some_and(|t| t.table) {
             cmd.args(["--table", &self.table_topic()]);
         }
+        let threads = spec.map_or(1, |t| t.threads).to_string();
         cmd.args([
             "--topology",
-            topology,
+            spec.map_or(topology, |t| t.program),
             "--bootstrap",
             &self.bootstrap,
             "--guarantee",
@@ -663,7 +694,7 @@ impl Bench {
             "--commit-interval-ms",
             "100",
             "--threads",
-            "1",
+            &threads,
             "--state-dir",
             state,
         ]);
@@ -752,7 +783,7 @@ impl Bench {
         let body = format!(
             "# kstreams benchmark, {date} ({} run)\n\n{}\
              - load average (1/5/15 min): {} when the run began, {} when it ended\n\
-             - input: {} payment events ({} SUCCESS{}) over 8 partitions, 16-byte keys, ~110-byte JSON values; one stream thread; commit interval 100 ms\n\
+             - input: {} payment events ({} SUCCESS{}) over 8 partitions, 16-byte keys, ~110-byte JSON values; one stream thread (the scaling rows: two threads, or two instances of one); commit interval 100 ms\n\
              - latency: offered half of each row's measured throughput for {} s after a {} s warm-up\n\n\
              {table}\n{}",
             self.settings.mode(),

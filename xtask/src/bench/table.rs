@@ -108,7 +108,8 @@ pub(crate) fn render(results: &Results) -> String {
             .get(&(imp, topology, guarantee))
             .and_then(|r| r.as_ref().ok())
     };
-    for topology in super::topology::TOPOLOGIES.iter().map(|t| t.name) {
+    for spec in &super::topology::TOPOLOGIES {
+        let topology = spec.name;
         // Topologies left out of the run (`--topologies`) get no rows.
         if !results.keys().any(|(_, t, _)| *t == topology) {
             continue;
@@ -132,6 +133,21 @@ pub(crate) fn render(results: &Results) -> String {
                     cell(j),
                     ratio(k, j),
                     ratio(k, l)
+                );
+            }
+            if spec.scales() {
+                // Throughput against the same program on one thread.
+                let through = |f: Option<&Figures>| f.and_then(|f| f.throughput);
+                let (k1, j1) = (
+                    through(get(Impl::Kstreams, spec.program, guarantee)),
+                    through(get(Impl::Java, spec.program, guarantee)),
+                );
+                let _ = writeln!(
+                    t,
+                    "| throughput / one thread's ({}) ↑ | n/a | {} | {} | n/a | n/a |",
+                    spec.program,
+                    ratio(through(ks), k1),
+                    ratio(through(java), j1),
                 );
             }
         }
@@ -191,5 +207,27 @@ mod tests {
             "unmeasured topologies have no rows: {table}"
         );
         assert!(notes(&results).contains("kstreams stateless at_least_once: not available"));
+
+        let through = |v: f64| {
+            Ok(Figures {
+                throughput: Some(v),
+                ..Figures::default()
+            })
+        };
+        results.insert((Impl::Kstreams, "counter", "at_least_once"), through(100.0));
+        results.insert((Impl::Java, "counter", "at_least_once"), through(40.0));
+        results.insert(
+            (Impl::Kstreams, "counter-2-threads", "at_least_once"),
+            through(150.0),
+        );
+        results.insert(
+            (Impl::Java, "counter-2-threads", "at_least_once"),
+            through(70.0),
+        );
+        let table = render(&results);
+        assert!(
+            table.contains("| throughput / one thread's (counter) ↑ | n/a | 1.50 | 1.75 | n/a | n/a |"),
+            "{table}"
+        );
     }
 }

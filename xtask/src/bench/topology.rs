@@ -30,10 +30,25 @@ pub(crate) struct Topology {
     pub(crate) latency: bool,
     /// Reads the account table (`--table`), which the harness fills first.
     pub(crate) table: bool,
+    /// The apps' `--topology`: the row's own name, or the topology a
+    /// scaling row runs (`counter` for `counter-2-threads`).
+    pub(crate) program: &'static str,
+    /// `num.stream.threads` of each instance.
+    pub(crate) threads: u32,
+    /// Instances of the app run side by side (one group, one state
+    /// directory each).
+    pub(crate) instances: u32,
+}
+
+impl Topology {
+    /// A row that runs `program` with more threads or instances than one.
+    pub(crate) fn scales(&self) -> bool {
+        self.threads * self.instances > 1
+    }
 }
 
 /// Every topology, in the table's order.
-pub(crate) const TOPOLOGIES: [Topology; 6] = [
+pub(crate) const TOPOLOGIES: [Topology; 8] = [
     Topology {
         name: "stateless",
         kstreams_bin: "bench_kstreams_stateless",
@@ -41,6 +56,9 @@ pub(crate) const TOPOLOGIES: [Topology; 6] = [
         stateful: false,
         latency: true,
         table: false,
+        program: "stateless",
+        threads: 1,
+        instances: 1,
     },
     Topology {
         name: "counter",
@@ -49,6 +67,9 @@ pub(crate) const TOPOLOGIES: [Topology; 6] = [
         stateful: true,
         latency: true,
         table: false,
+        program: "counter",
+        threads: 1,
+        instances: 1,
     },
     Topology {
         name: "windowed",
@@ -57,6 +78,9 @@ pub(crate) const TOPOLOGIES: [Topology; 6] = [
         stateful: true,
         latency: true,
         table: false,
+        program: "windowed",
+        threads: 1,
+        instances: 1,
     },
     Topology {
         name: "windowed-suppress",
@@ -65,6 +89,9 @@ pub(crate) const TOPOLOGIES: [Topology; 6] = [
         stateful: true,
         latency: false,
         table: false,
+        program: "windowed-suppress",
+        threads: 1,
+        instances: 1,
     },
     Topology {
         name: "stream-table-join",
@@ -73,6 +100,9 @@ pub(crate) const TOPOLOGIES: [Topology; 6] = [
         stateful: true,
         latency: true,
         table: true,
+        program: "stream-table-join",
+        threads: 1,
+        instances: 1,
     },
     Topology {
         name: "stream-stream-join",
@@ -81,6 +111,34 @@ pub(crate) const TOPOLOGIES: [Topology; 6] = [
         stateful: true,
         latency: true,
         table: false,
+        program: "stream-stream-join",
+        threads: 1,
+        instances: 1,
+    },
+    // Scaling (issue 17): the counter with two stream threads in one
+    // process, and in two processes of one thread each. Throughput only:
+    // compared with the one-thread counter row.
+    Topology {
+        name: "counter-2-threads",
+        kstreams_bin: "bench_kstreams_counter",
+        counts: true,
+        stateful: false,
+        latency: false,
+        table: false,
+        program: "counter",
+        threads: 2,
+        instances: 1,
+    },
+    Topology {
+        name: "counter-2-instances",
+        kstreams_bin: "bench_kstreams_counter",
+        counts: true,
+        stateful: false,
+        latency: false,
+        table: false,
+        program: "counter",
+        threads: 1,
+        instances: 2,
     },
 ];
 
@@ -138,6 +196,8 @@ pub(crate) fn check_output(
     input: &InputCounts,
 ) -> Option<String> {
     use super::child::field;
+    // A scaling row's output is its program's.
+    let topology = by_name(topology).map_or(topology, |t| t.program);
     let eos = guarantee == "exactly_once_v2";
     let records: u64 = field(read, "records").unwrap_or(0);
     let counts_sum: u64 = field(read, "counts_sum").unwrap_or(0);
