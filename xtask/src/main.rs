@@ -42,7 +42,7 @@ commands:
                  tests that stop a private broker), leave the broker as it was found
   prereqs        install build prerequisites (libclang for RocksDB)
   bench [--quick] [--dev] [--only limit,kstreams,java] [--events N]
-        [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join,stream-stream-join]
+        [--topologies stateless,counter,windowed,windowed-suppress,stream-table-join,stream-stream-join,counter-2-threads,counter-2-instances]
                  kstreams vs Java Kafka Streams vs a raw rdkafka copy loop on the
                  local broker: prints a markdown table, saves bench/results/<date>-<mode>.md
                  (--quick: 200 000 events, short runs; --dev: debug build, for harness work;
