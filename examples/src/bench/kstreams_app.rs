@@ -15,7 +15,7 @@ use super::report::report;
 
 /// The benchmark's knobs, as `BenchApp.java` sets them.
 pub fn config(args: &AppArgs) -> StreamsConfig {
-    StreamsConfig::new(args.application_id.as_str())
+    let config = StreamsConfig::new(args.application_id.as_str())
         .bootstrap_servers(&args.bootstrap)
         .processing_guarantee(match args.guarantee {
             Guarantee::AtLeastOnce => ProcessingGuarantee::AtLeastOnce,
@@ -23,7 +23,14 @@ pub fn config(args: &AppArgs) -> StreamsConfig {
         })
         .commit_interval_ms(args.commit_interval_ms)
         .num_stream_threads(args.threads)
-        .state_dir(&args.state_dir)
+        .state_dir(&args.state_dir);
+    // Profiling aid: `KSTREAMS_BENCH_SET="key=value,key=value"` sets any
+    // property on top of the benchmark's knobs (never set by the harness).
+    let extra = std::env::var("KSTREAMS_BENCH_SET").unwrap_or_default();
+    extra
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .fold(config, |c, (k, v)| c.set(k.trim(), v.trim()))
 }
 
 /// Runs `topology` with the benchmark's knobs until SIGTERM, printing

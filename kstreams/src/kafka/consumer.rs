@@ -66,28 +66,62 @@ pub(crate) struct FetchedLags {
     pub(crate) lags: HashMap<TopicPartition, i64>,
 }
 
-/// The fetched lag of one partition from its statistics: records between
-/// the next fetch offset and the end of the log (the last stable offset
+/// How the consumer reads a partition's statistics into a fetched lag.
+#[derive(Debug, Clone, Copy)]
+struct LagRule {
+    /// `isolation.level=read_committed`: the end is the last stable offset.
+    read_committed: bool,
+    /// `auto.offset.reset=earliest`: a partition without a committed
+    /// offset starts at the log start.
+    reset_earliest: bool,
+}
+
+/// The fetched lag of one partition from its statistics (KIP-695's "fetched
+/// lag", as the Java consumer's `currentLag`): records between the
+/// application's position and the end of the log (the last stable offset
 /// under read_committed, where transaction markers and aborted records sit
-/// below it), plus records fetched but not yet handed to the application.
-/// `None` while either offset is unknown.
-fn fetched_lag(p: &rdkafka::statistics::Partition, read_committed: bool) -> Option<i64> {
-    let end = if read_committed {
+/// below it). Records fetched but not yet handed to the application count,
+/// because they are below the application's position.
+///
+/// The position is librdkafka's `app_offset` (after the last record handed
+/// over). Before the first record of the partition is handed over it is
+/// where the partition starts: the committed offset, or the log start under
+/// `auto.offset.reset=earliest`. `fetchq_cnt` can't be used for records in
+/// flight: the main consumer forwards every partition's fetch queue to one
+/// queue, and librdkafka reports that shared queue's length for each
+/// partition (a partition at its end showed 80 000 "queued" records while
+/// another one's were waiting). It only says that nothing at all is queued
+/// when it is 0. `None` while the position or the end is unknown.
+fn fetched_lag(p: &rdkafka::statistics::Partition, rule: LagRule) -> Option<i64> {
+    let end = if rule.read_committed {
         p.ls_offset
     } else {
         p.hi_offset
     };
-    if end < 0 || p.next_offset < 0 || p.fetch_state != "active" {
+    if end < 0 || p.fetch_state != "active" {
         return None;
     }
-    Some((end - p.next_offset).max(0) + p.fetchq_cnt.max(0))
+    let position = if p.app_offset >= 0 {
+        p.app_offset
+    } else if p.committed_offset >= 0 {
+        p.committed_offset
+    } else if rule.reset_earliest && p.lo_offset >= 0 {
+        p.lo_offset
+    } else if p.fetchq_cnt == 0 && p.next_offset >= 0 {
+        // Nothing is queued for any partition: the fetcher's position is
+        // the application's.
+        p.next_offset
+    } else {
+        return None;
+    };
+    Some((end - position).max(0))
 }
 
 /// rdkafka context: forwards rebalances to the listener, logs to `tracing`,
 /// keeps the fetched lags from the statistics.
 pub(crate) struct StreamsConsumerContext {
     listener: Arc<dyn RebalanceListener>,
-    read_committed: bool,
+    lag_rule: LagRule,
     lags: std::sync::Mutex<FetchedLags>,
     /// Started when every broker is down, stopped when one answers.
     unreachable: Arc<Unreachable>,
@@ -107,7 +141,7 @@ impl ClientContext for StreamsConsumerContext {
                 if *id < 0 {
                     continue; // librdkafka's internal "unassigned" partition
                 }
-                if let Some(lag) = fetched_lag(p, self.read_committed) {
+                if let Some(lag) = fetched_lag(p, self.lag_rule) {
                     lags.insert((name.clone(), *id), lag);
                 }
             }
@@ -284,10 +318,17 @@ impl StreamsConsumer {
         topics: &[String],
         unreachable: Arc<Unreachable>,
     ) -> Result<Self> {
-        let read_committed = config.get("isolation.level") == Some("read_committed");
+        let lag_rule = LagRule {
+            read_committed: config.get("isolation.level") == Some("read_committed"),
+            // librdkafka's default is `largest`.
+            reset_earliest: matches!(
+                config.get("auto.offset.reset"),
+                Some("earliest" | "smallest" | "beginning")
+            ),
+        };
         let context = StreamsConsumerContext {
             listener,
-            read_committed,
+            lag_rule,
             lags: Default::default(),
             unreachable: unreachable.clone(),
         };
@@ -413,5 +454,72 @@ pub(super) fn headers_of<M: Message>(message: &M) -> Headers {
                 .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
                 .collect(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::statistics::Partition;
+
+    const EARLIEST: LagRule = LagRule {
+        read_committed: false,
+        reset_earliest: true,
+    };
+
+    fn partition(hi: i64, next: i64, app: i64, committed: i64, fetchq: i64) -> Partition {
+        Partition {
+            hi_offset: hi,
+            ls_offset: hi,
+            lo_offset: 0,
+            next_offset: next,
+            app_offset: app,
+            committed_offset: committed,
+            fetchq_cnt: fetchq,
+            fetch_state: "active".to_owned(),
+            ..Partition::default()
+        }
+    }
+
+    #[test]
+    fn the_lag_runs_from_the_applications_position_not_the_shared_queue() {
+        // At its end, while the shared queue holds another partition's
+        // records (seen with librdkafka 2.12.1: fetchq_cnt 81 641 of 6 248).
+        assert_eq!(fetched_lag(&partition(6248, 6248, 6248, -1001, 81_641), EARLIEST), Some(0));
+        // Fetched up to the end, but 48 records not yet handed over.
+        assert_eq!(fetched_lag(&partition(6248, 6248, 6200, -1001, 48), EARLIEST), Some(48));
+    }
+
+    #[test]
+    fn before_the_first_record_the_partition_starts_where_it_was_committed_or_reset() {
+        // Committed at 100, end 150, all fetched into the queue: 50 to go.
+        assert_eq!(fetched_lag(&partition(150, 150, -1001, 100, 50), EARLIEST), Some(50));
+        // No commit, earliest: from the log start.
+        assert_eq!(fetched_lag(&partition(150, 150, -1001, -1001, 50), EARLIEST), Some(150));
+        // An empty partition is caught up from the start.
+        assert_eq!(fetched_lag(&partition(0, 0, -1001, -1001, 7), EARLIEST), Some(0));
+        let latest = LagRule {
+            read_committed: false,
+            reset_earliest: false,
+        };
+        // Reset to the end: caught up only when nothing at all is queued.
+        assert_eq!(fetched_lag(&partition(150, 150, -1001, -1001, 3), latest), None);
+        assert_eq!(fetched_lag(&partition(150, 150, -1001, -1001, 0), latest), Some(0));
+    }
+
+    #[test]
+    fn unknown_ends_and_inactive_fetchers_have_no_lag() {
+        assert_eq!(fetched_lag(&partition(-1001, 0, -1001, -1001, 0), EARLIEST), None);
+        let mut p = partition(10, 10, 10, -1001, 0);
+        p.fetch_state = "offset-query".to_owned();
+        assert_eq!(fetched_lag(&p, EARLIEST), None);
+        // read_committed: the end is the last stable offset.
+        let mut p = partition(10, 10, 4, -1001, 0);
+        p.ls_offset = 6;
+        let committed = LagRule {
+            read_committed: true,
+            reset_earliest: true,
+        };
+        assert_eq!(fetched_lag(&p, committed), Some(2));
     }
 }
