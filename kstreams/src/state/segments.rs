@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rocksdb::{IteratorMode, ReadOptions, WriteBatch, WriteOptions, DB};
+use rocksdb::{FlushOptions, IteratorMode, ReadOptions, WriteBatch, WriteOptions, DB};
 
 use crate::error::{Error, Result};
 use crate::state::directory::rocksdb_store_dir;
@@ -152,6 +152,23 @@ impl Segments {
                     format!("cannot open segment RocksDB at {}: {e}", path.display()),
                 )
             })?;
+            // Writes move on to the new segment: the older ones' memtables
+            // are flushed now (in the background). Otherwise segments that
+            // no longer take writes keep their memtables, charged to the
+            // instance's shared write-buffer budget, until they expire;
+            // once those fill the budget, RocksDB's write-buffer manager
+            // makes every write to a live segment flush a memtable of a few
+            // entries. Under exactly-once no checkpoint flushes the stores
+            // while the task runs, so nothing else would free them.
+            if self.segments.keys().next_back().is_some_and(|last| *last < id) {
+                let mut background = FlushOptions::default();
+                background.set_wait(false);
+                for older in self.segments.values() {
+                    older
+                        .flush_opt(&background)
+                        .map_err(|e| self.fail("flush", e))?;
+                }
+            }
             self.segments.insert(id, db);
         }
         self.segments
