@@ -37,6 +37,13 @@ impl<K> LruOrder<K> {
         tick
     }
 
+    /// Records another use of the key last used at `tick`, moving it (not
+    /// a copy) to a new tick; `key` makes it only if `tick` is unknown.
+    pub(crate) fn retouch(&mut self, tick: u64, key: impl FnOnce() -> K) -> u64 {
+        let key = self.by_tick.remove(&tick).unwrap_or_else(key);
+        self.touch(None, key)
+    }
+
     /// Forgets the key last used at `tick`.
     pub(crate) fn remove(&mut self, tick: u64) {
         self.by_tick.remove(&tick);

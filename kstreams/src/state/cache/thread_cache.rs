@@ -131,7 +131,7 @@ impl ThreadCache {
         if let Some(entry) = named.entries.get_mut(key) {
             entry.tick = state
                 .order
-                .touch(Some(entry.tick), (ns.to_owned(), key.to_vec()));
+                .retouch(entry.tick, || (ns.to_owned(), key.to_vec()));
             return Some(entry.value.clone());
         }
         named.pending.get(key).map(|e| e.value.clone())
@@ -150,38 +150,51 @@ impl ThreadCache {
     fn insert(&self, ns: &str, key: &[u8], value: Option<Vec<u8>>, dirty: bool, timestamp: i64) {
         let mut guard = self.lock();
         let state = &mut *guard;
-        let named = state.namespaces.entry(ns.to_owned()).or_default();
+        if !state.namespaces.contains_key(ns) {
+            state.namespaces.insert(ns.to_owned(), NamedCache::default());
+        }
+        let Some(named) = state.namespaces.get_mut(ns) else {
+            return;
+        };
         // A newer write supersedes a pending one: it was never forwarded.
         named.pending.remove(key);
-        let mut previous = named.entries.remove(key);
-        if let Some(old) = &previous {
-            state.current_bytes -= entry_size(key, old.value.as_ref());
-        }
-        // What the store below holds: a clean entry's value is exactly that;
-        // a dirty one knows it only if it replaced a clean one.
-        let below = match previous.as_mut() {
-            Some(p) if !p.dirty => Some(p.value.take()),
-            Some(p) => p.below.take(),
-            None => None,
-        };
-        let below = if dirty { below } else { None };
         let dirty_seq = state.next_dirty_seq;
         state.next_dirty_seq += 1;
-        let tick = state
-            .order
-            .touch(previous.map(|e| e.tick), (ns.to_owned(), key.to_vec()));
-        state.current_bytes += entry_size(key, value.as_ref());
-        named.entries.insert(
-            key.to_vec(),
-            Entry {
-                value,
-                below,
-                dirty,
-                timestamp,
-                tick,
-                dirty_seq,
-            },
-        );
+        let size = entry_size(key, value.as_ref());
+        if let Some(entry) = named.entries.get_mut(key) {
+            // Updated in place: the key's bytes are neither copied nor
+            // moved, in the map or in the LRU order.
+            state.current_bytes -= entry_size(key, entry.value.as_ref());
+            // What the store below holds: a clean entry's value is exactly
+            // that; a dirty one knows it only if it replaced a clean one.
+            let below = if entry.dirty {
+                entry.below.take()
+            } else {
+                Some(entry.value.take())
+            };
+            entry.below = if dirty { below } else { None };
+            entry.tick = state
+                .order
+                .retouch(entry.tick, || (ns.to_owned(), key.to_vec()));
+            entry.value = value;
+            entry.dirty = dirty;
+            entry.timestamp = timestamp;
+            entry.dirty_seq = dirty_seq;
+        } else {
+            let tick = state.order.touch(None, (ns.to_owned(), key.to_vec()));
+            named.entries.insert(
+                key.to_vec(),
+                Entry {
+                    value,
+                    below: None,
+                    dirty,
+                    timestamp,
+                    tick,
+                    dirty_seq,
+                },
+            );
+        }
+        state.current_bytes += size;
         state.evict_to_budget();
     }
 
