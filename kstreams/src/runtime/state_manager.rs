@@ -45,7 +45,7 @@ use crate::processor::Headers;
 use crate::processor::{ProducedRecord, RecordCollector, TaskId};
 use crate::state::{
     task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
-    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLock, TaskDirLocks,
+    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLock, TaskDirLocks, TaskDirOwner,
     ThreadCache,
 };
 use crate::topology::Topology;
@@ -55,6 +55,10 @@ use crate::Result;
 /// at-least-once commit flushes the stores and checkpoints: Java's
 /// `StateManagerUtil.OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT`.
 pub(crate) const OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT: u64 = 10_000;
+
+/// How long a task waits for another stream thread of this instance to
+/// close the same task (see `TaskDirLocks::own`).
+const TASK_DIR_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How often a task made its stores durable: counted for tests and
 /// measurements.
@@ -171,6 +175,8 @@ pub(crate) struct ProcessorStateManager {
     maintenance: StateMaintenance,
     /// Held from before the directory is created until the stores close.
     dir_lock: Option<TaskDirLock>,
+    /// This task's exclusive use of the directory's stores.
+    dir_owner: Option<TaskDirOwner>,
     /// Marks the task active on this instance (no standby may hold its
     /// stores) until the stores close.
     active: Option<super::standby::ActiveTaskGuard>,
@@ -203,6 +209,7 @@ impl ProcessorStateManager {
             since_checkpoint: AtomicU64::new(0),
             maintenance: StateMaintenance::default(),
             dir_lock: None,
+            dir_owner: None,
             active: None,
         };
         if factories.is_empty() {
@@ -212,6 +219,15 @@ impl ProcessorStateManager {
         // checkpoint): the stores below then restore only the tail.
         manager.active = env.standbys.as_ref().map(|s| s.activate(task));
         let dir = task_dir(&env.state_dir, application_id, &task.to_string());
+        // Before reading the checkpoint or wiping anything: the task may
+        // still be open on another stream thread of this instance.
+        manager.dir_owner = Some(env.task_dirs.own(&dir, TASK_DIR_WAIT).map_err(|waited| {
+            crate::Error::IllegalState(format!(
+                "task {task}: its state directory {} is still in use by another stream thread of this instance after {} ms",
+                dir.display(),
+                waited.as_millis()
+            ))
+        })?);
         manager.dir_lock = Some(env.task_dirs.lock(&dir));
         std::fs::create_dir_all(&dir).map_err(|e| {
             crate::Error::io(
@@ -393,6 +409,7 @@ impl ProcessorStateManager {
         }
         self.stores.stores.clear();
         self.dir_lock = None;
+        self.dir_owner = None;
         self.active = None;
     }
 }

@@ -21,17 +21,39 @@
 //! Other instances cannot use this application directory at the same time
 //! (`app_lock`), so an in-process registry is enough.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The task directories this instance's threads have open (a count per
-/// directory: a task being closed on one thread may already be opened on
-/// another).
+/// directory, for the cleaner: a standby and the cleaner's checks hold it
+/// too), and which task owns each one's stores ([`TaskDirLocks::own`]).
 #[derive(Debug, Default)]
 pub(crate) struct TaskDirLocks {
     locked: Mutex<HashMap<PathBuf, usize>>,
+    /// Directories whose stores a task of this instance has open: one
+    /// owner at a time (Java's `StateDirectory.lock(TaskId)`, which one
+    /// stream thread holds).
+    owned: Mutex<HashSet<PathBuf>>,
+    released: Condvar,
+}
+
+/// Exclusive use of a task directory's stores by one task of this
+/// instance; released on drop.
+#[derive(Debug)]
+pub(crate) struct TaskDirOwner {
+    locks: Arc<TaskDirLocks>,
+    dir: PathBuf,
+}
+
+impl Drop for TaskDirOwner {
+    fn drop(&mut self) {
+        let mut owned = self.locks.owned.lock().unwrap_or_else(|p| p.into_inner());
+        owned.remove(&self.dir);
+        drop(owned);
+        self.locks.released.notify_all();
+    }
 }
 
 /// A task directory in use; unlocked (and its time stamped) on drop.
@@ -51,6 +73,37 @@ fn is_task_dir_name(name: &str) -> bool {
 impl TaskDirLocks {
     fn guard(&self) -> MutexGuard<'_, HashMap<PathBuf, usize>> {
         self.locked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes `task_dir` for one task's stores, waiting up to `timeout`
+    /// while another task of this instance still has them: in a
+    /// rebalance, a task that moves between two stream threads of one
+    /// instance may be opened by its new thread before its old thread has
+    /// closed it (each thread closes its revoked tasks before it opens new
+    /// ones, so the wait ends). Returns the time waited if it times out.
+    pub(crate) fn own(
+        self: &Arc<Self>,
+        task_dir: &Path,
+        timeout: Duration,
+    ) -> std::result::Result<TaskDirOwner, Duration> {
+        let started = Instant::now();
+        let mut owned = self.owned.lock().unwrap_or_else(|p| p.into_inner());
+        while owned.contains(task_dir) {
+            let waited = started.elapsed();
+            let Some(left) = timeout.checked_sub(waited) else {
+                return Err(waited);
+            };
+            owned = self
+                .released
+                .wait_timeout(owned, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        owned.insert(task_dir.to_owned());
+        Ok(TaskDirOwner {
+            locks: self.clone(),
+            dir: task_dir.to_owned(),
+        })
     }
 
     /// Marks `task_dir` in use until the returned lock is dropped. Waits
@@ -150,6 +203,29 @@ mod tests {
         std::fs::metadata(dir)
             .and_then(|m| m.modified())
             .expect("mtime")
+    }
+
+    #[test]
+    fn a_task_dir_has_one_owner_and_the_next_waits_for_its_release() {
+        let locks = Arc::new(TaskDirLocks::default());
+        let dir = Path::new("/state/app/0_4");
+        let first = locks.own(dir, MINUTE).expect("free");
+        // Held: a second owner times out, saying how long it waited.
+        let waited = locks.own(dir, Duration::from_millis(50)).unwrap_err();
+        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        // Another task's directory is independent.
+        let other = locks.own(Path::new("/state/app/0_5"), Duration::ZERO);
+        assert!(other.is_ok());
+        // Released by another thread while the second one waits.
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(first);
+        });
+        let started = Instant::now();
+        let second = locks.own(dir, MINUTE);
+        assert!(second.is_ok());
+        assert!(started.elapsed() >= Duration::from_millis(90));
+        releaser.join().expect("releaser");
     }
 
     #[test]
