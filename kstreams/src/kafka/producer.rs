@@ -136,6 +136,22 @@ impl StreamsProducer {
                     base = back;
                     self.producer.poll(Duration::from_millis(1));
                 }
+                // A transactional producer refuses every send once its
+                // transaction failed (aborted by the coordinator after
+                // `transaction.timeout.ms`, e.g. when the process was
+                // frozen, or fenced): librdkafka's "Erroneous state". Not
+                // a record's fault, so never the production handler's
+                // call: the thread closes its tasks dirty and rejoins with
+                // a new producer, as Java's `StreamsProducer.send` turns
+                // such errors into a `TaskMigratedException`.
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::State), _))
+                    if self.transactional =>
+                {
+                    return Err(Error::ProducerFenced(format!(
+                        "sending a record to `{}`: the transaction can no longer go on (Local: Erroneous state); the tasks are closed and the thread rejoins",
+                        record.topic
+                    )));
+                }
                 Err((e, _)) => {
                     return Err(classify(
                         format!("sending a record to `{}`", record.topic),
