@@ -485,31 +485,55 @@ mod tests {
     fn the_lag_runs_from_the_applications_position_not_the_shared_queue() {
         // At its end, while the shared queue holds another partition's
         // records (seen with librdkafka 2.12.1: fetchq_cnt 81 641 of 6 248).
-        assert_eq!(fetched_lag(&partition(6248, 6248, 6248, -1001, 81_641), EARLIEST), Some(0));
+        assert_eq!(
+            fetched_lag(&partition(6248, 6248, 6248, -1001, 81_641), EARLIEST),
+            Some(0)
+        );
         // Fetched up to the end, but 48 records not yet handed over.
-        assert_eq!(fetched_lag(&partition(6248, 6248, 6200, -1001, 48), EARLIEST), Some(48));
+        assert_eq!(
+            fetched_lag(&partition(6248, 6248, 6200, -1001, 48), EARLIEST),
+            Some(48)
+        );
     }
 
     #[test]
     fn before_the_first_record_the_partition_starts_where_it_was_committed_or_reset() {
         // Committed at 100, end 150, all fetched into the queue: 50 to go.
-        assert_eq!(fetched_lag(&partition(150, 150, -1001, 100, 50), EARLIEST), Some(50));
+        assert_eq!(
+            fetched_lag(&partition(150, 150, -1001, 100, 50), EARLIEST),
+            Some(50)
+        );
         // No commit, earliest: from the log start.
-        assert_eq!(fetched_lag(&partition(150, 150, -1001, -1001, 50), EARLIEST), Some(150));
+        assert_eq!(
+            fetched_lag(&partition(150, 150, -1001, -1001, 50), EARLIEST),
+            Some(150)
+        );
         // An empty partition is caught up from the start.
-        assert_eq!(fetched_lag(&partition(0, 0, -1001, -1001, 7), EARLIEST), Some(0));
+        assert_eq!(
+            fetched_lag(&partition(0, 0, -1001, -1001, 7), EARLIEST),
+            Some(0)
+        );
         let latest = LagRule {
             read_committed: false,
             reset_earliest: false,
         };
         // Reset to the end: caught up only when nothing at all is queued.
-        assert_eq!(fetched_lag(&partition(150, 150, -1001, -1001, 3), latest), None);
-        assert_eq!(fetched_lag(&partition(150, 150, -1001, -1001, 0), latest), Some(0));
+        assert_eq!(
+            fetched_lag(&partition(150, 150, -1001, -1001, 3), latest),
+            None
+        );
+        assert_eq!(
+            fetched_lag(&partition(150, 150, -1001, -1001, 0), latest),
+            Some(0)
+        );
     }
 
     #[test]
     fn unknown_ends_and_inactive_fetchers_have_no_lag() {
-        assert_eq!(fetched_lag(&partition(-1001, 0, -1001, -1001, 0), EARLIEST), None);
+        assert_eq!(
+            fetched_lag(&partition(-1001, 0, -1001, -1001, 0), EARLIEST),
+            None
+        );
         let mut p = partition(10, 10, 10, -1001, 0);
         p.fetch_state = "offset-query".to_owned();
         assert_eq!(fetched_lag(&p, EARLIEST), None);

@@ -45,8 +45,8 @@ use crate::processor::Headers;
 use crate::processor::{ProducedRecord, RecordCollector, TaskId};
 use crate::state::{
     task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
-    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLock, TaskDirLocks, TaskDirOwner,
-    ThreadCache,
+    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLock, TaskDirLocks,
+    TaskDirOwner, ThreadCache,
 };
 use crate::topology::Topology;
 use crate::Result;

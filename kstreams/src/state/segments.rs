@@ -160,7 +160,12 @@ impl Segments {
             // makes every write to a live segment flush a memtable of a few
             // entries. Under exactly-once no checkpoint flushes the stores
             // while the task runs, so nothing else would free them.
-            if self.segments.keys().next_back().is_some_and(|last| *last < id) {
+            if self
+                .segments
+                .keys()
+                .next_back()
+                .is_some_and(|last| *last < id)
+            {
                 let mut background = FlushOptions::default();
                 background.set_wait(false);
                 for older in self.segments.values() {

@@ -226,7 +226,9 @@ mod tests {
         );
         let table = render(&results);
         assert!(
-            table.contains("| throughput / one thread's (counter) ↑ | n/a | 1.50 | 1.75 | n/a | n/a |"),
+            table.contains(
+                "| throughput / one thread's (counter) ↑ | n/a | 1.50 | 1.75 | n/a | n/a |"
+            ),
             "{table}"
         );
     }

@@ -151,7 +151,9 @@ impl ThreadCache {
         let mut guard = self.lock();
         let state = &mut *guard;
         if !state.namespaces.contains_key(ns) {
-            state.namespaces.insert(ns.to_owned(), NamedCache::default());
+            state
+                .namespaces
+                .insert(ns.to_owned(), NamedCache::default());
         }
         let Some(named) = state.namespaces.get_mut(ns) else {
             return;
