@@ -38,12 +38,12 @@ use crate::paths::{cache_root, repo_root};
 use crate::Result;
 
 const PARTITIONS: &str = "8";
-const ACCOUNTS: &str = "50000";
+const ACCOUNTS: u64 = 50_000;
 const GUARANTEES: [&str; 2] = ["at_least_once", "exactly_once_v2"];
 /// Payments per second of event time in the pre-produced input: its record
 /// timestamps cover `events / EVENT_RATE` seconds (200 s for a quick run,
 /// about four 60-second windows; 2000 s for a full one).
-const EVENT_RATE: &str = "1000";
+const EVENT_RATE: u64 = 1_000;
 
 /// The accounts a latency run's payments spread over.
 ///
@@ -56,13 +56,11 @@ const EVENT_RATE: &str = "1000";
 /// record against ~1.3 in the throughput run), and the faster side would
 /// be offered the heavier load. Every other topology keeps `ACCOUNTS` (the
 /// join's table holds exactly those).
-fn paced_accounts(topology: &str, rate: f64) -> String {
-    let base: f64 = ACCOUNTS.parse().unwrap_or(50_000.0);
-    let per_second: f64 = EVENT_RATE.parse().unwrap_or(1_000.0);
+fn paced_accounts(topology: &str, rate: f64) -> u64 {
     if topology == "stream-stream-join" {
-        format!("{:.0}", (rate * base / per_second).max(base))
+        (rate * ACCOUNTS as f64 / EVENT_RATE as f64).max(ACCOUNTS as f64) as u64
     } else {
-        ACCOUNTS.to_owned()
+        ACCOUNTS
     }
 }
 
@@ -249,6 +247,7 @@ impl Bench {
         self.load(&["create", "--topics", &topics, "--partitions", PARTITIONS])?;
         let events = self.settings.events.to_string();
         let close = WINDOW_CLOSE_MS.to_string();
+        let (accounts, event_rate) = (ACCOUNTS.to_string(), EVENT_RATE.to_string());
         let mut produce = vec![
             "produce",
             "--topic",
@@ -256,9 +255,9 @@ impl Bench {
             "--count",
             &events,
             "--accounts",
-            ACCOUNTS,
+            &accounts,
             "--event-rate",
-            EVENT_RATE,
+            &event_rate,
             "--close-windows-ms",
             &close,
             "--partitions",
@@ -595,7 +594,7 @@ impl Bench {
         )?;
         app.wait_for("state=RUNNING", Duration::from_secs(180))?;
         let secs = self.settings.latency_secs + self.settings.warmup_secs;
-        let accounts = paced_accounts(topology, rate);
+        let accounts = paced_accounts(topology, rate).to_string();
         let mut paced = Proc::spawn(
             "bench_load paced",
             self.load_cmd(&[
@@ -863,8 +862,8 @@ mod tests {
 
     #[test]
     fn only_the_stream_stream_join_spreads_its_latency_load_over_more_accounts() {
-        assert_eq!(paced_accounts("stream-stream-join", 20_000.0), "1000000");
-        assert_eq!(paced_accounts("stream-stream-join", 300.0), "50000");
+        assert_eq!(paced_accounts("stream-stream-join", 20_000.0), 1_000_000);
+        assert_eq!(paced_accounts("stream-stream-join", 300.0), 50_000);
         assert_eq!(paced_accounts("stream-table-join", 20_000.0), ACCOUNTS);
         assert_eq!(paced_accounts("counter", 20_000.0), ACCOUNTS);
     }

@@ -45,8 +45,8 @@ use crate::processor::Headers;
 use crate::processor::{ProducedRecord, RecordCollector, TaskId};
 use crate::state::{
     task_dir, wipe_task_dir, ChangelogCollector, ChangelogPartition, ChangelogRecord, Checkpoint,
-    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLock, TaskDirLocks,
-    TaskDirOwner, ThreadCache,
+    CheckpointOffsets, RecordTimestamp, RocksDbConfig, StoreContext, TaskDirLocks, TaskDirOwner,
+    ThreadCache,
 };
 use crate::topology::Topology;
 use crate::Result;
@@ -173,9 +173,9 @@ pub(crate) struct ProcessorStateManager {
     /// asking the broker).
     since_checkpoint: AtomicU64,
     maintenance: StateMaintenance,
-    /// Held from before the directory is created until the stores close.
-    dir_lock: Option<TaskDirLock>,
-    /// This task's exclusive use of the directory's stores.
+    /// This task's exclusive use of the directory's stores (which keeps
+    /// the cleaner away too), held from before the directory is created
+    /// until the stores close.
     dir_owner: Option<TaskDirOwner>,
     /// Marks the task active on this instance (no standby may hold its
     /// stores) until the stores close.
@@ -208,7 +208,6 @@ impl ProcessorStateManager {
             local_stores: env.local_stores.clone(),
             since_checkpoint: AtomicU64::new(0),
             maintenance: StateMaintenance::default(),
-            dir_lock: None,
             dir_owner: None,
             active: None,
         };
@@ -228,7 +227,6 @@ impl ProcessorStateManager {
                 waited.as_millis()
             ))
         })?);
-        manager.dir_lock = Some(env.task_dirs.lock(&dir));
         std::fs::create_dir_all(&dir).map_err(|e| {
             crate::Error::io(
                 format!("creating the task state directory {}", dir.display()),
@@ -408,7 +406,6 @@ impl ProcessorStateManager {
             }
         }
         self.stores.stores.clear();
-        self.dir_lock = None;
         self.dir_owner = None;
         self.active = None;
     }

@@ -141,7 +141,7 @@ pub(crate) use change_logging_window::{
 pub(crate) use changelog::{changelog_topic, ChangelogCollector, ChangelogRecord, RecordTimestamp};
 pub(crate) use checkpoint::{Checkpoint, CheckpointOffsets};
 pub(crate) use directory::{
-    app_dir, task_dir, wipe_task_dir, StateDirLock, TaskDirLock, TaskDirLocks, TaskDirOwner,
+    app_dir, task_dir, wipe_task_dir, StateDirLock, TaskDirLocks, TaskDirOwner,
 };
 pub(crate) use handle::lock;
 pub(crate) use in_memory::InMemoryKeyValueStore;

@@ -40,11 +40,15 @@ pub(crate) struct TaskDirLocks {
 }
 
 /// Exclusive use of a task directory's stores by one task of this
-/// instance; released on drop.
+/// instance, which also keeps the cleaner away ([`TaskDirLock`]);
+/// released on drop.
 #[derive(Debug)]
 pub(crate) struct TaskDirOwner {
     locks: Arc<TaskDirLocks>,
     dir: PathBuf,
+    /// Dropped after the ownership: the directory is stamped as last used
+    /// when the task let it go.
+    _in_use: TaskDirLock,
 }
 
 impl Drop for TaskDirOwner {
@@ -100,9 +104,11 @@ impl TaskDirLocks {
                 .0;
         }
         owned.insert(task_dir.to_owned());
+        drop(owned);
         Ok(TaskDirOwner {
             locks: self.clone(),
             dir: task_dir.to_owned(),
+            _in_use: self.lock(task_dir),
         })
     }
 

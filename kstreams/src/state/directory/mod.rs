@@ -16,7 +16,7 @@ mod cleaner;
 use std::path::{Path, PathBuf};
 
 pub(crate) use app_lock::StateDirLock;
-pub(crate) use cleaner::{TaskDirLock, TaskDirLocks, TaskDirOwner};
+pub(crate) use cleaner::{TaskDirLocks, TaskDirOwner};
 
 use crate::error::{Error, Result};
 
