@@ -43,13 +43,7 @@ use crate::state::{
 use crate::{Error, Result};
 
 /// One entry the record cache wrote down, queued for forwarding.
-#[derive(Debug, Clone)]
-pub(crate) struct FlushedRecord {
-    pub(crate) key: Vec<u8>,
-    pub(crate) new_value: Option<Vec<u8>>,
-    pub(crate) old_value: Option<Vec<u8>>,
-    pub(crate) timestamp: i64,
-}
+pub(crate) type FlushedRecord = FlushedEntry;
 
 /// Forwards written-down cache entries downstream (set by the node that
 /// owns the store, e.g. an aggregation).
@@ -112,13 +106,8 @@ impl FlushQueue {
     /// The cache flush listener that queues entries here.
     pub(crate) fn listener(&self) -> CacheFlushListener {
         let queue = self.flushed.clone();
-        Box::new(move |e: FlushedEntry<'_>| {
-            lock(&queue).push(FlushedRecord {
-                key: e.key.to_vec(),
-                new_value: e.new_value.map(<[u8]>::to_vec),
-                old_value: e.old_value.map(<[u8]>::to_vec),
-                timestamp: e.timestamp,
-            });
+        Box::new(move |e: FlushedEntry| {
+            lock(&queue).push(e);
             Ok(())
         })
     }

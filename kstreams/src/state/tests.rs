@@ -269,18 +269,20 @@ where
         + 'static,
 {
     let store = store.into();
-    Box::new(move |entry: FlushedEntry<'_>| {
+    Box::new(move |entry: FlushedEntry| {
         let fail = |what: &str, e: kstreams_serde::SerdeError| {
             state_error(&store, format!("cannot deserialize a flushed {what}: {e}"))
         };
-        let key = KS::deserialize(entry.key).map_err(|e| fail("key", e))?;
+        let key = KS::deserialize(&entry.key).map_err(|e| fail("key", e))?;
         let new = entry
             .new_value
+            .as_deref()
             .map(VS::deserialize)
             .transpose()
             .map_err(|e| fail("value", e))?;
         let old = entry
             .old_value
+            .as_deref()
             .map(VS::deserialize)
             .transpose()
             .map_err(|e| fail("old value", e))?;

@@ -81,10 +81,10 @@ impl CachingSessionStore {
         }
         let current = self.timestamp.get();
         let mut written = Vec::with_capacity(entries.len());
-        for entry in entries {
+        for mut entry in entries {
             let raw = parse_session_key(self.inner.name(), &entry.key)?;
-            let old = match &entry.below {
-                Some(below) => below.clone(),
+            let old = match entry.below.take() {
+                Some(below) => below,
                 None => self.inner.fetch_session(raw.key, raw.window)?,
             };
             if entry.value.is_none() && old.is_none() {
@@ -97,11 +97,11 @@ impl CachingSessionStore {
             written.push((entry, old));
         }
         if let Some(listener) = self.listener.as_mut() {
-            for (entry, old) in &written {
+            for (entry, old) in written {
                 listener(FlushedEntry {
-                    key: &entry.key,
-                    new_value: entry.value.as_deref(),
-                    old_value: old.as_deref(),
+                    key: entry.key,
+                    new_value: entry.value,
+                    old_value: old,
                     timestamp: entry.timestamp,
                 })?;
             }
@@ -252,13 +252,11 @@ mod tests {
     fn store() -> (CachingSessionStore, Seen) {
         let seen: Seen = Arc::default();
         let sink = seen.clone();
-        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry<'_>| {
-            let raw = RawSessionKey::parse(e.key).expect("a session cache key");
-            sink.lock().expect("not poisoned").push((
-                raw.window,
-                e.new_value.map(<[u8]>::to_vec),
-                e.old_value.map(<[u8]>::to_vec),
-            ));
+        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry| {
+            let raw = RawSessionKey::parse(&e.key).expect("a session cache key");
+            sink.lock()
+                .expect("not poisoned")
+                .push((raw.window, e.new_value, e.old_value));
             Ok(())
         });
         let inner = Box::new(InMemorySessionStore::new("s", 1_000));

@@ -23,21 +23,23 @@ use crate::state::store::{
     StateStore,
 };
 
-/// One entry written down by the cache, as the flush listener sees it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FlushedEntry<'a> {
+/// One entry written down by the cache, handed to the flush listener
+/// (owned: the cache is done with it, so the listener can keep it without
+/// a copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FlushedEntry {
     /// The key bytes.
-    pub key: &'a [u8],
+    pub key: Vec<u8>,
     /// The value written (`None`: deleted).
-    pub new_value: Option<&'a [u8]>,
+    pub new_value: Option<Vec<u8>>,
     /// The value the store below held before (`None`: absent).
-    pub old_value: Option<&'a [u8]>,
+    pub old_value: Option<Vec<u8>>,
     /// The timestamp of the write that produced `new_value`.
     pub timestamp: i64,
 }
 
 /// Called for every entry the cache writes down; forwards it downstream.
-pub(crate) type CacheFlushListener = Box<dyn FnMut(FlushedEntry<'_>) -> Result<()> + Send>;
+pub(crate) type CacheFlushListener = Box<dyn FnMut(FlushedEntry) -> Result<()> + Send>;
 
 /// The caching layer over a bytes store.
 pub(crate) struct CachingKeyValueStore {
@@ -95,32 +97,36 @@ impl CachingKeyValueStore {
         if entries.is_empty() {
             return Ok(());
         }
+        // Keys and values move into the batch (no copy); the old values and
+        // timestamps wait beside it for the listener.
         let mut olds = Vec::with_capacity(entries.len());
+        let mut timestamps = Vec::with_capacity(entries.len());
         let mut batch: Vec<BytesEntry> = Vec::with_capacity(entries.len());
-        let mut kept = Vec::with_capacity(entries.len());
         for entry in entries {
             // The old value, for the listener and to skip deleting what is
             // not there: known from the cache when the entry replaced a
             // clean one, read from the store otherwise.
-            let old = match &entry.below {
-                Some(below) => below.clone(),
+            let old = match entry.below {
+                Some(below) => below,
                 None => self.inner.get(&entry.key)?,
             };
             if entry.value.is_none() && old.is_none() {
                 continue;
             }
-            batch.push((entry.key.clone(), entry.value.clone()));
+            batch.push((entry.key, entry.value));
             olds.push(old);
-            kept.push(entry);
+            timestamps.push(entry.timestamp);
         }
         self.inner.put_all(&batch)?;
         if let Some(listener) = self.listener.as_mut() {
-            for (entry, old) in kept.iter().zip(&olds) {
+            for (((key, new_value), old_value), timestamp) in
+                batch.into_iter().zip(olds).zip(timestamps)
+            {
                 listener(FlushedEntry {
-                    key: &entry.key,
-                    new_value: entry.value.as_deref(),
-                    old_value: old.as_deref(),
-                    timestamp: entry.timestamp,
+                    key,
+                    new_value,
+                    old_value,
+                    timestamp,
                 })?;
             }
         }

@@ -91,10 +91,10 @@ impl CachingWindowStore {
         }
         let current = self.timestamp.get();
         let mut written = Vec::with_capacity(entries.len());
-        for entry in entries {
+        for mut entry in entries {
             let raw = parse_window_key(self.inner.name(), &entry.key)?;
-            let old = match &entry.below {
-                Some(below) => below.clone(),
+            let old = match entry.below.take() {
+                Some(below) => below,
                 None => self.inner.fetch_one(raw.key, raw.start_ms)?,
             };
             if entry.value.is_none() && old.is_none() {
@@ -109,11 +109,11 @@ impl CachingWindowStore {
             written.push((entry, old));
         }
         if let Some(listener) = self.listener.as_mut() {
-            for (entry, old) in &written {
+            for (entry, old) in written {
                 listener(FlushedEntry {
-                    key: &entry.key,
-                    new_value: entry.value.as_deref(),
-                    old_value: old.as_deref(),
+                    key: entry.key,
+                    new_value: entry.value,
+                    old_value: old,
                     timestamp: entry.timestamp,
                 })?;
             }
@@ -257,13 +257,11 @@ mod tests {
     fn store(max_bytes: usize) -> (CachingWindowStore, Seen) {
         let seen: Seen = Arc::default();
         let sink = seen.clone();
-        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry<'_>| {
-            let raw = RawWindowStoreKey::parse(e.key).expect("a window cache key");
-            sink.lock().expect("not poisoned").push((
-                raw.start_ms,
-                e.new_value.map(<[u8]>::to_vec),
-                e.old_value.map(<[u8]>::to_vec),
-            ));
+        let listener: CacheFlushListener = Box::new(move |e: FlushedEntry| {
+            let raw = RawWindowStoreKey::parse(&e.key).expect("a window cache key");
+            sink.lock()
+                .expect("not poisoned")
+                .push((raw.start_ms, e.new_value, e.old_value));
             Ok(())
         });
         let inner = Box::new(InMemoryWindowStore::new("w", 1_000, 10, false));

@@ -26,11 +26,11 @@ fn caching(
         "0_0",
         ts.clone(),
     );
-    store.set_flush_listener(Box::new(move |e: FlushedEntry<'_>| {
+    store.set_flush_listener(Box::new(move |e: FlushedEntry| {
         let entry = (
-            s(e.key),
-            e.new_value.map(s),
-            e.old_value.map(s),
+            s(&e.key),
+            e.new_value.as_deref().map(s),
+            e.old_value.as_deref().map(s),
             e.timestamp,
         );
         sink.lock().expect("sink").push(entry);

@@ -14,10 +14,16 @@
 //! `flush_evicted` on a task's caching stores after each record).
 //!
 //! Invariants: `current_bytes` is the size of all non-pending entries; a
-//! key is in `entries` or in `pending` of its namespace, never both.
+//! key is in `entries` or in `pending` of its namespace, never both; a
+//! namespace's `sorted` holds exactly the keys of its `entries`.
+//!
+//! Layout: reads and updates of a cached key (a counter's every record)
+//! cost one hash lookup and one O(1) move in the LRU list; only a new or
+//! removed key touches the ordered index that range scans read. Java's
+//! `NamedCache` keeps a `TreeMap` and pays its search on every access.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::state::in_memory::{scan_bounds, Scan};
 use crate::state::lru_order::LruOrder;
@@ -55,18 +61,42 @@ fn entry_size(key: &[u8], value: Option<&Vec<u8>>) -> usize {
     key.len() + value.map_or(0, Vec::len) + CACHE_ENTRY_OVERHEAD_BYTES
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct NamedCache {
-    entries: BTreeMap<Vec<u8>, Entry>,
+    /// The namespace, shared with its keys in the LRU order.
+    name: Arc<str>,
+    /// Cached entries by key.
+    entries: foldhash::HashMap<Vec<u8>, Entry>,
+    /// The keys of `entries` in order, for scans.
+    sorted: BTreeSet<Vec<u8>>,
+    /// Evicted dirty entries not yet written down.
     pending: BTreeMap<Vec<u8>, Entry>,
+}
+
+impl NamedCache {
+    fn new(name: &str) -> Self {
+        Self {
+            name: Arc::from(name),
+            entries: Default::default(),
+            sorted: BTreeSet::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// Removes a cached (not pending) entry.
+    fn remove_entry(&mut self, key: &[u8]) -> Option<Entry> {
+        let entry = self.entries.remove(key)?;
+        self.sorted.remove(key);
+        Some(entry)
+    }
 }
 
 #[derive(Debug)]
 struct CacheState {
     max_bytes: usize,
     current_bytes: usize,
-    namespaces: HashMap<String, NamedCache>,
-    order: LruOrder<(String, Vec<u8>)>,
+    namespaces: foldhash::HashMap<String, NamedCache>,
+    order: LruOrder<(Arc<str>, Vec<u8>)>,
     next_dirty_seq: u64,
     evictions: u64,
 }
@@ -86,7 +116,7 @@ impl ThreadCache {
             state: Mutex::new(CacheState {
                 max_bytes,
                 current_bytes: 0,
-                namespaces: HashMap::new(),
+                namespaces: Default::default(),
                 order: LruOrder::default(),
                 next_dirty_seq: 0,
                 evictions: 0,
@@ -131,7 +161,7 @@ impl ThreadCache {
         if let Some(entry) = named.entries.get_mut(key) {
             entry.tick = state
                 .order
-                .retouch(entry.tick, || (ns.to_owned(), key.to_vec()));
+                .retouch(entry.tick, || (named.name.clone(), key.to_vec()));
             return Some(entry.value.clone());
         }
         named.pending.get(key).map(|e| e.value.clone())
@@ -151,9 +181,7 @@ impl ThreadCache {
         let mut guard = self.lock();
         let state = &mut *guard;
         if !state.namespaces.contains_key(ns) {
-            state
-                .namespaces
-                .insert(ns.to_owned(), NamedCache::default());
+            state.namespaces.insert(ns.to_owned(), NamedCache::new(ns));
         }
         let Some(named) = state.namespaces.get_mut(ns) else {
             return;
@@ -177,13 +205,14 @@ impl ThreadCache {
             entry.below = if dirty { below } else { None };
             entry.tick = state
                 .order
-                .retouch(entry.tick, || (ns.to_owned(), key.to_vec()));
+                .retouch(entry.tick, || (named.name.clone(), key.to_vec()));
             entry.value = value;
             entry.dirty = dirty;
             entry.timestamp = timestamp;
             entry.dirty_seq = dirty_seq;
         } else {
-            let tick = state.order.touch(None, (ns.to_owned(), key.to_vec()));
+            let tick = state.order.touch(None, (named.name.clone(), key.to_vec()));
+            named.sorted.insert(key.to_vec());
             named.entries.insert(
                 key.to_vec(),
                 Entry {
@@ -206,6 +235,9 @@ impl ThreadCache {
         let Some(named) = state.namespaces.get_mut(ns) else {
             return Vec::new();
         };
+        if named.pending.is_empty() {
+            return Vec::new();
+        }
         to_dirty_entries(std::mem::take(&mut named.pending).into_iter().collect())
     }
 
@@ -236,7 +268,7 @@ impl ThreadCache {
             }
         }
         for key in deletes {
-            if let Some(entry) = named.entries.remove(&key) {
+            if let Some(entry) = named.remove_entry(&key) {
                 state.current_bytes -= entry_size(&key, None);
                 state.order.remove(entry.tick);
             }
@@ -255,8 +287,14 @@ impl ThreadCache {
             return Vec::new();
         };
         let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
-        for map in [&named.pending, &named.entries] {
-            for (k, e) in map.range::<Vec<u8>, _>((lower.clone(), upper.clone())) {
+        for (k, e) in named
+            .pending
+            .range::<Vec<u8>, _>((lower.clone(), upper.clone()))
+        {
+            merged.insert(k, &e.value);
+        }
+        for k in named.sorted.range::<Vec<u8>, _>((lower, upper)) {
+            if let Some(e) = named.entries.get(k) {
                 merged.insert(k, &e.value);
             }
         }
@@ -279,7 +317,7 @@ impl ThreadCache {
         };
         for key in keys {
             named.pending.remove(&key);
-            if let Some(entry) = named.entries.remove(&key) {
+            if let Some(entry) = named.remove_entry(&key) {
                 state.current_bytes -= entry_size(&key, entry.value.as_ref());
                 state.order.remove(entry.tick);
             }
@@ -305,10 +343,10 @@ impl CacheState {
             let Some((ns, key)) = self.order.pop_eldest() else {
                 break;
             };
-            let Some(named) = self.namespaces.get_mut(&ns) else {
+            let Some(named) = self.namespaces.get_mut(&*ns) else {
                 continue;
             };
-            let Some(entry) = named.entries.remove(&key) else {
+            let Some(entry) = named.remove_entry(&key) else {
                 continue;
             };
             self.current_bytes -= entry_size(&key, entry.value.as_ref());
