@@ -275,8 +275,14 @@ impl KeyValueBytesStore for RocksDbStore {
     }
 
     fn put_all(&mut self, entries: &[BytesEntry]) -> Result<()> {
+        // In key order: the memtable's skip list then finds each insert
+        // next to the previous one (RocksDB keeps a splice of the last
+        // insert), instead of searching from the top for every random key.
+        // A stable sort keeps a repeated key's writes in order.
+        let mut sorted: Vec<&BytesEntry> = entries.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
         let mut batch = WriteBatch::default();
-        for (key, value) in entries {
+        for (key, value) in sorted {
             match value {
                 Some(v) => batch.put(key, v),
                 None => batch.delete(key),
