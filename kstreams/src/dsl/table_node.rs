@@ -27,9 +27,8 @@ use kstreams_serde::{Serde, Timestamped};
 
 use super::ktable::Change;
 use crate::processor::node::{forward, Child, Instance, NodeCx, NodeEnv, NodeFactory, NodeInput};
-use crate::processor::stores::FlushedRecord;
 use crate::processor::{Headers, Record};
-use crate::state::KeyValueStoreHandle;
+use crate::state::{FlushedEntry, KeyValueStoreHandle};
 use crate::{Error, Result};
 
 /// Applies one input record to the (timestamped) store; returns the change
@@ -92,7 +91,7 @@ pub(crate) fn forward_flushed<KS, VS>(
     store: &str,
     send_old_values: bool,
     children: &[Child<KS::Target, Change<VS::Target>>],
-    entries: Vec<FlushedRecord>,
+    entries: Vec<FlushedEntry>,
     cx: &mut NodeCx<'_>,
 ) -> Result<()>
 where

@@ -24,9 +24,8 @@ use kstreams_serde::{
 
 use super::ktable::Change;
 use crate::processor::node::{forward, Child, NodeCx, NodeEnv};
-use crate::processor::stores::FlushedRecord;
 use crate::processor::{Headers, Record};
-use crate::state::{SessionStoreHandle, WindowStoreHandle};
+use crate::state::{FlushedEntry, SessionStoreHandle, WindowStoreHandle};
 use crate::{Error, Result};
 
 /// A child of a windowed aggregation over key serde `KS` and aggregate serde `AS`.
@@ -113,7 +112,7 @@ fn forward_flushed<KS, AS>(
     window_size: i64,
     children: &[WindowedChild<KS, AS>],
     headers: &CachedHeaders,
-    entries: Vec<FlushedRecord>,
+    entries: Vec<FlushedEntry>,
     cx: &mut NodeCx<'_>,
 ) -> Result<()>
 where

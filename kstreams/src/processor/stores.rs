@@ -42,13 +42,10 @@ use crate::state::{
 };
 use crate::{Error, Result};
 
-/// One entry the record cache wrote down, queued for forwarding.
-pub(crate) type FlushedRecord = FlushedEntry;
-
 /// Forwards written-down cache entries downstream (set by the node that
 /// owns the store, e.g. an aggregation).
 pub(crate) type Forwarder =
-    Arc<dyn Fn(Vec<FlushedRecord>, &mut NodeCx<'_>) -> Result<()> + Send + Sync>;
+    Arc<dyn Fn(Vec<FlushedEntry>, &mut NodeCx<'_>) -> Result<()> + Send + Sync>;
 
 /// Declares one store of a topology and builds it per task.
 pub(crate) trait StoreFactory: Send + Sync {
@@ -98,7 +95,7 @@ use crate::state::lock;
 /// goes.
 #[derive(Default)]
 pub(crate) struct FlushQueue {
-    flushed: Arc<Mutex<Vec<FlushedRecord>>>,
+    flushed: Arc<Mutex<Vec<FlushedEntry>>>,
     forwarder: Mutex<Option<Forwarder>>,
 }
 
