@@ -159,7 +159,19 @@ impl TaskManager {
                 // close may emit final results again; processing is
                 // still correct otherwise. Java retries until
                 // task.timeout.ms; the next rebalance retries here.
-                tracing::warn!(thread = %self.thread, error = %e, "fetching the committed offsets' metadata failed; tasks start without their committed partition times");
+                // Under read_committed the fetch also waits while a
+                // transaction holding offsets for these partitions is
+                // open: a previous producer's, which the coordinator
+                // aborts within transaction.timeout.ms, or a hanging one
+                // (its markers never written), which blocks the group
+                // until an operator aborts it.
+                tracing::warn!(
+                    thread = %self.thread, error = %e,
+                    "fetching the committed offsets' metadata failed; tasks start without their \
+                     committed partition times. If no records are processed after this, an open \
+                     transaction may hold the group's offsets: `kafka-transactions.sh find-hanging` \
+                     lists hanging ones and `kafka-transactions.sh abort` ends one"
+                );
                 Vec::new()
             }
         };
