@@ -26,8 +26,8 @@
 //!   instead of retrying forever.
 //!
 //! The two run one after the other ([`ONE_BROKER_AT_A_TIME`]): two private
-//! brokers next to the shared one overload this 2-core machine, and in the
-//! one run where they overlapped the outage run stalled after the restart.
+//! brokers next to the shared one overload this 2-core machine. (A stall
+//! once blamed on their overlap was the hanging transaction above.)
 
 mod broker;
 

@@ -58,7 +58,7 @@ impl<KS: Serde, VS: Serde> SinkFactory<KS, VS> {
 struct SinkNode<KS: Serde, VS: Serde> {
     name: Arc<str>,
     /// Resolved topic and its partition count, for fixed sinks.
-    fixed: Option<(String, u32)>,
+    fixed: Option<(Arc<str>, u32)>,
     dynamic: Option<Extractor<KS::Target, VS::Target>>,
     partitioner: Option<SinkPartitioner<KS::Target, VS::Target>>,
 }
@@ -75,7 +75,7 @@ impl<KS: Serde, VS: Serde> NodeInput<KS::Target, VS::Target> for SinkNode<KS, VS
                         "topic `{topic}` reported {n} partitions; create it before writing to it"
                     ))
                 })?;
-                (topic, n)
+                (Arc::from(topic), n)
             }
             (None, None) => return Err(Error::Topology("sink without a topic".to_owned())),
         };
@@ -118,7 +118,7 @@ impl<KS: Serde, VS: Serde> NodeFactory for SinkFactory<KS, VS> {
                 })?;
                 Arc::new(SinkNode::<KS, VS> {
                     name: env.name.clone(),
-                    fixed: Some((topic.resolve(env.application_id), n)),
+                    fixed: Some((Arc::from(topic.resolve(env.application_id)), n)),
                     dynamic: None,
                     partitioner: self.partitioner.clone(),
                 })

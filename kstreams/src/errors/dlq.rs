@@ -82,7 +82,7 @@ pub(crate) fn dead_letter_record(
         )
         .add(HEADER_ERRORS_OFFSET_NAME, text(context.offset.to_string()));
     ProducedRecord {
-        topic: topic.to_owned(),
+        topic: topic.into(),
         partition: None,
         key: context.source_raw_key.map(<[u8]>::to_vec),
         value: context.source_raw_value.map(<[u8]>::to_vec),
@@ -120,7 +120,7 @@ mod tests {
         };
         let record = dead_letter_record("dlq", &context, &error);
         assert_eq!(
-            (record.topic.as_str(), record.partition, record.timestamp),
+            (&*record.topic, record.partition, record.timestamp),
             ("dlq", None, 1_000)
         );
         assert_eq!(record.key.as_deref(), Some(&b"k"[..]));

@@ -110,16 +110,20 @@ impl StreamsProducer {
     /// producer's queue is full.
     pub(crate) fn send(&mut self, record: &ProducedRecord) -> Result<()> {
         self.maybe_begin()?;
-        let mut headers = OwnedHeaders::new_with_capacity(record.headers.0.len());
-        for (key, value) in &record.headers.0 {
-            headers = headers.insert(Header {
-                key,
-                value: value.as_deref(),
-            });
+        let mut base: BaseRecord<'_, [u8], [u8]> =
+            BaseRecord::to(&record.topic).timestamp(record.timestamp);
+        // librdkafka allocates a header list even when it stays empty: most
+        // records (changelogs, a counter's output) have none.
+        if !record.headers.0.is_empty() {
+            let mut headers = OwnedHeaders::new_with_capacity(record.headers.0.len());
+            for (key, value) in &record.headers.0 {
+                headers = headers.insert(Header {
+                    key,
+                    value: value.as_deref(),
+                });
+            }
+            base = base.headers(headers);
         }
-        let mut base: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&record.topic)
-            .timestamp(record.timestamp)
-            .headers(headers);
         if let Some(p) = record.partition {
             base = base.partition(p);
         }

@@ -148,7 +148,7 @@ pub(crate) struct ConsumedRecord {
 #[derive(Debug, Clone)]
 pub(crate) struct ProducedRecord {
     /// Fully resolved topic name (internal topics carry the application id prefix).
-    pub(crate) topic: String,
+    pub(crate) topic: Arc<str>,
     /// Partition chosen by the sink (murmur2 of the key bytes, as Java);
     /// `None` for a null key (the producer spreads those).
     pub(crate) partition: Option<i32>,

@@ -137,7 +137,7 @@ impl ChangelogCollector for ChangelogBuffer {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(ProducedRecord {
-                topic: r.topic.to_owned(),
+                topic: r.topic.clone(),
                 partition: Some(r.partition),
                 key: Some(r.key.to_vec()),
                 value: r.value.map(<[u8]>::to_vec),

@@ -86,9 +86,9 @@ pub(crate) struct StreamTask {
     initialized: bool,
     wall_clock: i64,
     /// Next offset to commit per input partition, changed since the last commit.
-    pending_offsets: BTreeMap<(String, i32), i64>,
+    pending_offsets: BTreeMap<(Arc<str>, i32), i64>,
     /// The last offset committed (or found committed) per input partition.
-    committed_offsets: BTreeMap<(String, i32), i64>,
+    committed_offsets: BTreeMap<(Arc<str>, i32), i64>,
     /// Processor facts committed with the offsets (Java's `ProcessorMetadata`).
     processor_metadata: ProcessorMetadata,
     commit_requested: bool,
@@ -206,7 +206,7 @@ impl StreamTask {
                 .map(|c| c.offset);
             let ours = self
                 .committed_offsets
-                .get(&(topic.to_owned(), partition))
+                .get(&(Arc::from(topic), partition))
                 .copied();
             theirs == ours
         })
@@ -309,9 +309,9 @@ impl StreamTask {
             return Ok(false);
         };
         let record = stamped.record;
-        let topic = record.topic.to_string();
+        // Keyed by the consumer's shared topic name: no copy per record.
         self.pending_offsets
-            .insert((topic.clone(), record.partition), record.offset + 1);
+            .insert((record.topic.clone(), record.partition), record.offset + 1);
         if stamped.timestamp < 0 {
             self.errors.record_dropped(); // logged by the partition group
             return Ok(true);
@@ -319,16 +319,16 @@ impl StreamTask {
         let (source, source_metrics) = self
             .graph
             .sources
-            .get(&topic)
+            .get(&*record.topic)
             .map(|s| (s.node.clone(), s.metrics.clone()))
             .ok_or_else(|| {
                 Error::IllegalState(format!(
-                    "task {} has no source for topic `{topic}`",
-                    self.id
+                    "task {} has no source for topic `{}`",
+                    self.id, record.topic
                 ))
             })?;
         let metadata = RecordMetadata {
-            topic,
+            topic: record.topic.to_string(),
             partition: record.partition,
             offset: record.offset,
         };
@@ -421,7 +421,7 @@ impl StreamTask {
                 let time = self.group.partition_time(&topic, partition);
                 CommitOffset {
                     metadata: partition_metadata::encode(time, &self.processor_metadata),
-                    topic,
+                    topic: topic.to_string(),
                     partition,
                     offset,
                 }
@@ -435,7 +435,7 @@ impl StreamTask {
     pub(crate) fn initialize_from_committed(&mut self, committed: &[CommitOffset]) {
         let mut merged = ProcessorMetadata::default();
         for c in committed {
-            let tp = (c.topic.clone(), c.partition);
+            let tp = (Arc::<str>::from(c.topic.as_str()), c.partition);
             if !self
                 .group
                 .partitions()

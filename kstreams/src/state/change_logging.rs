@@ -20,7 +20,7 @@ use crate::state::store::{
 pub(super) struct ChangeLoggingKeyValueBytesStore {
     inner: Box<dyn KeyValueBytesStore>,
     collector: Arc<dyn ChangelogCollector>,
-    topic: String,
+    topic: Arc<str>,
     partition: i32,
     timestamp: RecordTimestamp,
     /// Stamp a put with the timestamp its value starts with.
@@ -51,7 +51,7 @@ impl ChangeLoggingKeyValueBytesStore {
         Self {
             inner,
             collector,
-            topic: topic.into(),
+            topic: Arc::from(topic.into()),
             partition,
             timestamp,
             value_timestamps: false,

@@ -25,7 +25,7 @@ use crate::state::window_store::{WindowBytesStore, WindowedBytes};
 /// Where and how a logging layer writes.
 struct Log {
     collector: Arc<dyn ChangelogCollector>,
-    topic: String,
+    topic: Arc<str>,
     partition: i32,
     timestamp: RecordTimestamp,
 }
@@ -88,12 +88,12 @@ impl ChangeLoggingWindowBytesStore {
         partition: i32,
         timestamp: RecordTimestamp,
     ) -> Self {
-        let topic = topic.into();
+        let topic: String = topic.into();
         Self {
             inner,
             log: Log {
                 collector,
-                topic,
+                topic: Arc::from(topic),
                 partition,
                 timestamp,
             },
@@ -182,12 +182,12 @@ impl ChangeLoggingSessionBytesStore {
         partition: i32,
         timestamp: RecordTimestamp,
     ) -> Self {
-        let topic = topic.into();
+        let topic: String = topic.into();
         Self {
             inner,
             log: Log {
                 collector,
-                topic,
+                topic: Arc::from(topic),
                 partition,
                 timestamp,
             },

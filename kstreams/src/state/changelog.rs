@@ -25,7 +25,7 @@ pub(crate) fn changelog_topic(application_id: &str, store: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChangelogRecord<'a> {
     /// The changelog topic.
-    pub topic: &'a str,
+    pub topic: &'a Arc<str>,
     /// The partition: the task's input partition.
     pub partition: i32,
     /// The store key bytes.
@@ -107,7 +107,7 @@ impl ChangelogCollector for InMemoryChangelogCollector {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(OwnedChangelogRecord {
-                topic: record.topic.to_owned(),
+                topic: record.topic.to_string(),
                 partition: record.partition,
                 key: record.key.to_vec(),
                 value: record.value.map(<[u8]>::to_vec),

@@ -24,6 +24,7 @@ pub(super) type BytesEntry = (Vec<u8>, Option<Vec<u8>>);
 #[derive(Default)]
 pub(crate) struct ScanSnapshot {
     /// The persistent store's pin (a RocksDB snapshot).
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code))]
     pub(super) pinned: Option<Box<dyn std::any::Any + Send + Sync>>,
     /// The caching layer's entries at that instant, ascending (`None`: a
     /// cached delete).

@@ -377,12 +377,12 @@ impl DriverState {
     fn route(&mut self, produced: Vec<ProducedRecord>) -> Result<()> {
         for record in produced {
             let global = self.global.as_ref().is_some_and(|g| g.reads(&record.topic));
-            if global || self.readers.contains_key(&record.topic) {
+            if global || self.readers.contains_key(&*record.topic) {
                 let r = record.clone();
                 self.enqueue(&r.topic, r.key, r.value, r.timestamp, r.headers)?;
             }
             self.outputs
-                .entry(record.topic.clone())
+                .entry(record.topic.to_string())
                 .or_default()
                 .push_back(record);
         }
@@ -436,7 +436,9 @@ impl DriverState {
             };
             let committed = self.tasks[i].prepare_commit(&mut collector);
             let produced = collector.produced;
-            fed_back |= produced.iter().any(|r| self.readers.contains_key(&r.topic));
+            fed_back |= produced
+                .iter()
+                .any(|r| self.readers.contains_key(&*r.topic));
             self.route(produced)?;
             committed?;
             self.tasks[i].post_commit();

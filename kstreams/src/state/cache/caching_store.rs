@@ -244,7 +244,7 @@ impl KeyValueBytesStore for CachingKeyValueStore {
         self.hit_ratio.record(false);
         let value = self.inner.get(key)?;
         if let Some(v) = &value {
-            self.cache.put_clean(&self.namespace, key, v.clone());
+            self.cache.put_clean(&self.namespace, key, Some(v.clone()));
         }
         Ok(value)
     }

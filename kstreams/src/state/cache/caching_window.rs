@@ -214,14 +214,21 @@ impl WindowBytesStore for CachingWindowStore {
         Ok(Some(0))
     }
 
+    /// A miss reads the store below and caches what it found, absent
+    /// windows too: an aggregation reads each window before it writes it,
+    /// so the write-down then knows the value it replaces (it forwards it
+    /// as the old value) without reading the store again. Java's
+    /// `CachingWindowStore` caches no reads and reads on write-down only
+    /// when old values are sent; the old value's read is ours to save.
     fn fetch_one(&self, key: &[u8], window_start: i64) -> Result<Option<Vec<u8>>> {
-        match self
-            .cache
-            .get(&self.namespace, &cache_key(key, window_start))
-        {
-            Some(cached) => Ok(cached),
-            None => self.inner.fetch_one(key, window_start),
+        let cache_key = cache_key(key, window_start);
+        if let Some(cached) = self.cache.get(&self.namespace, &cache_key) {
+            return Ok(cached);
         }
+        let value = self.inner.fetch_one(key, window_start)?;
+        self.cache
+            .put_clean(&self.namespace, &cache_key, value.clone());
+        Ok(value)
     }
 
     fn fetch(&self, key: &[u8], time_from: i64, time_to: i64) -> Result<Vec<WindowedBytes>> {
@@ -328,6 +335,28 @@ mod tests {
             .collect();
         assert_eq!(a, vec![(10, b"2".to_vec())]);
         assert_eq!(store.fetch_one(b"b", 0)?, None);
+        Ok(())
+    }
+
+    #[test]
+    fn the_write_down_forwards_the_old_value_the_aggregations_read_found() -> Result<()> {
+        let (mut store, seen) = store(1 << 20);
+        store.inner.put(b"k", 0, Some(b"x"))?;
+        assert_eq!(store.fetch_one(b"k", 0)?, Some(b"x".to_vec()));
+        assert_eq!(store.fetch_one(b"k", 10)?, None);
+        // Changed below behind the cache's back: a write-down that read the
+        // store again would forward no old value for window 0.
+        store.inner.put(b"k", 0, None)?;
+        store.put(b"k", 0, Some(b"y"))?;
+        store.put(b"k", 10, Some(b"z"))?;
+        store.flush()?;
+        assert_eq!(
+            *seen.lock().expect("not poisoned"),
+            vec![
+                (0, Some(b"y".to_vec()), Some(b"x".to_vec())),
+                (10, Some(b"z".to_vec()), None),
+            ]
+        );
         Ok(())
     }
 

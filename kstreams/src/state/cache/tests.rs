@@ -195,7 +195,7 @@ mod through_cache_with_evictions {
 #[test]
 fn a_dirty_entry_knows_the_value_below_when_it_replaced_a_clean_one() {
     let cache = ThreadCache::new(10 << 20);
-    cache.put_clean("ns", b"a", b"1".to_vec());
+    cache.put_clean("ns", b"a", Some(b"1".to_vec()));
     cache.put_dirty("ns", b"a", Some(b"2".to_vec()), 5);
     cache.put_dirty("ns", b"a", Some(b"3".to_vec()), 6); // still above "1"
     cache.put_dirty("ns", b"b", Some(b"9".to_vec()), 7); // nothing known below
@@ -214,4 +214,57 @@ fn a_dirty_entry_knows_the_value_below_when_it_replaced_a_clean_one() {
     let dirty = cache.take_dirty("ns");
     assert_eq!(dirty.len(), 1);
     assert_eq!(dirty[0].below, Some(Some(b"3".to_vec())));
+}
+
+#[test]
+fn a_flush_takes_each_dirty_key_once_in_write_order_and_skips_clean_ones() {
+    // Entries of ~70 bytes each: a budget of 200 holds two.
+    let cache = ThreadCache::new(200);
+    cache.put_dirty("ns", b"a", Some(b"1".to_vec()), 1);
+    cache.put_clean("ns", b"c", Some(b"clean".to_vec()));
+    cache.put_dirty("ns", b"b", Some(b"2".to_vec()), 2); // evicts "a" to pending
+    cache.put_dirty("ns", b"a", Some(b"3".to_vec()), 3); // "a" cached again, dirty
+    cache.put_dirty("ns", b"b", Some(b"4".to_vec()), 4);
+    let dirty: Vec<(String, Option<Vec<u8>>, i64)> = cache
+        .take_dirty("ns")
+        .into_iter()
+        .map(|e| (s(&e.key), e.value, e.timestamp))
+        .collect();
+    assert_eq!(
+        dirty,
+        vec![
+            ("a".to_owned(), Some(b"3".to_vec()), 3),
+            ("b".to_owned(), Some(b"4".to_vec()), 4),
+        ]
+    );
+    assert!(
+        cache.take_dirty("ns").is_empty(),
+        "flushed entries are clean"
+    );
+    cache.put_dirty("ns", b"b", Some(b"5".to_vec()), 5);
+    let again: Vec<String> = cache
+        .take_dirty("ns")
+        .into_iter()
+        .map(|e| s(&e.key))
+        .collect();
+    assert_eq!(again, vec!["b".to_owned()]);
+}
+
+#[test]
+fn an_absent_read_cached_clean_tells_the_next_write_there_is_nothing_below() {
+    let cache = ThreadCache::new(10 << 20);
+    cache.put_clean("ns", b"w", None);
+    assert_eq!(
+        cache.get("ns", b"w"),
+        Some(None),
+        "a cached miss reads absent"
+    );
+    assert!(
+        cache.take_dirty("ns").is_empty(),
+        "a clean read is never written down"
+    );
+    cache.put_dirty("ns", b"w", Some(b"1".to_vec()), 1);
+    let dirty = cache.take_dirty("ns");
+    assert_eq!(dirty.len(), 1);
+    assert_eq!(dirty[0].below, Some(None));
 }
