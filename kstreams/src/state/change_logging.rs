@@ -44,14 +44,14 @@ impl ChangeLoggingKeyValueBytesStore {
     pub(super) fn new(
         inner: Box<dyn KeyValueBytesStore>,
         collector: Arc<dyn ChangelogCollector>,
-        topic: impl Into<String>,
+        topic: impl Into<Arc<str>>,
         partition: i32,
         timestamp: RecordTimestamp,
     ) -> Self {
         Self {
             inner,
             collector,
-            topic: Arc::from(topic.into()),
+            topic: topic.into(),
             partition,
             timestamp,
             value_timestamps: false,

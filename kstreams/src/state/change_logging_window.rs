@@ -84,16 +84,15 @@ impl ChangeLoggingWindowBytesStore {
     pub(crate) fn new(
         inner: Box<dyn WindowBytesStore>,
         collector: Arc<dyn ChangelogCollector>,
-        topic: impl Into<String>,
+        topic: impl Into<Arc<str>>,
         partition: i32,
         timestamp: RecordTimestamp,
     ) -> Self {
-        let topic: String = topic.into();
         Self {
             inner,
             log: Log {
                 collector,
-                topic: Arc::from(topic),
+                topic: topic.into(),
                 partition,
                 timestamp,
             },
@@ -178,16 +177,15 @@ impl ChangeLoggingSessionBytesStore {
     pub(crate) fn new(
         inner: Box<dyn SessionBytesStore>,
         collector: Arc<dyn ChangelogCollector>,
-        topic: impl Into<String>,
+        topic: impl Into<Arc<str>>,
         partition: i32,
         timestamp: RecordTimestamp,
     ) -> Self {
-        let topic: String = topic.into();
         Self {
             inner,
             log: Log {
                 collector,
-                topic: Arc::from(topic),
+                topic: topic.into(),
                 partition,
                 timestamp,
             },
